@@ -1,0 +1,327 @@
+"""Give every inline object and enum schema a stable, readable name and hoist it to ``components``.
+
+Sigma's spec defines almost everything inline (one component schema for 172 operations). Left to
+itself the generator names each inline schema after the whole path that leads to it (class names up
+to 125 characters) and makes one class per occurrence (172 copies of the error schema). This pass
+hoists every object schema and every enum to ``components/schemas``, merging shapes that are
+identical apart from documentation, and names each after, in order of preference: an explicit rule
+in ``openapi/normalization.toml``, the schema's ``title``, or its place (``{Operation}Request``,
+``{Operation}Response``, ``{Parent}{Property}``). Two different shapes that want the same name are
+told apart by their parent's name, then by a number, in document order (unversioned ``/v2`` paths
+first), so names stay stable as Sigma adds operations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._rules import Rules
+
+__all__ = ["hoist_and_name_schemas", "pascal"]
+
+JSON = Any
+_IGNORED_FOR_IDENTITY = frozenset({"description", "example", "examples", "title"})
+_SCHEMA_PREFIX = "#/components/schemas/"
+
+
+def pascal(text: str) -> str:
+    """``'connection grant response'`` / ``'v3alpha_createConnection'`` → ``'ConnectionGrantResponse'`` / ``'V3alphaCreateConnection'``."""
+    words = re.split(r"[^A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text))
+    name = "".join(word[:1].upper() + word[1:] for word in words if word)
+    return name if not name[:1].isdigit() else f"N{name}"
+
+
+def singular(word: str) -> str:
+    """Naive English singular, enough for Sigma's resource names (``Entries`` → ``Entry``)."""
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("s", "")):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def _stem(name: str) -> str:
+    """Drop the ``Request``/``Response`` suffix so children read ``CreateConnectionDetails``."""
+    for suffix in ("Request", "Response"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _is_hoistable(schema: JSON) -> bool:
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return False
+    if schema.get("type") == "object" or ("properties" in schema and "type" not in schema):
+        return True
+    enum = schema.get("enum")
+    return isinstance(enum, list) and len(enum) > 1 and schema.get("type") in ("string", "integer", "number")
+
+
+@dataclass
+class _Site:
+    """One place where a schema occurs, with what is needed to name it if it gets hoisted."""
+
+    order: int
+    level: int
+    versioned: bool
+    titles: list[str]  # names from ``title``s, tried first
+    parent: _Site | None  # the site of the nearest hoisted ancestor
+    suffix: str  # contextual name: ``stem(parent's name) + suffix``
+    key: str | None = None  # identity of the shape registered here, once hoisted
+
+    def child(self, order: int, titles: list[str], suffix: str, *, hoisted: bool) -> _Site:
+        """The site of a sub-schema: under this site if this one is hoisted, else beside it."""
+        if hoisted:
+            return _Site(order, self.level + 1, self.versioned, titles, self, suffix)
+        return _Site(order, self.level + 1, self.versioned, titles, self.parent, self.suffix + suffix)
+
+
+@dataclass
+class _Shape:
+    schema: dict[str, JSON]
+    sites: list[_Site] = field(default_factory=list)
+
+
+class _Namer:
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.shapes: dict[str, _Shape] = {}
+        self.order = 0
+
+    def site(self, versioned: bool, names: list[str]) -> _Site:
+        self.order += 1
+        return _Site(self.order, 0, versioned, names, None, "")
+
+    def _child(self, site: _Site, schema: JSON, suffix: str, *, hoisted: bool) -> _Site:
+        self.order += 1
+        return site.child(self.order, _titles(schema), suffix, hoisted=hoisted)
+
+    def hoist(self, schema: JSON, site: _Site) -> JSON:
+        """Return ``schema`` with every hoistable sub-schema (and itself) replaced by a placeholder ref.
+
+        Post-order, so a shape's identity includes its already-hoisted children.
+        """
+        if not isinstance(schema, dict) or "$ref" in schema:
+            return schema
+        if isinstance(schema.get("type"), list) and set(schema["type"]) == {"object", "null"}:
+            # Hoist the object, keep the null beside it: still ``T | null`` on the wire.
+            return {"oneOf": [self.hoist({**schema, "type": "object"}, site), {"type": "null"}]}
+        hoisted = _is_hoistable(schema)
+        result = dict(schema)
+        if isinstance(schema.get("properties"), dict):
+            result["properties"] = {
+                name: self.hoist(prop, self._child(site, prop, pascal(name), hoisted=hoisted))
+                for name, prop in schema["properties"].items()
+            }
+        if isinstance(schema.get("items"), dict):
+            items_suffix = "Item" if hoisted or not site.suffix else ""
+            items_site = self._child(site, schema["items"], items_suffix, hoisted=hoisted)
+            if not hoisted and site.suffix:
+                items_site.suffix = _singular_suffix(site.suffix)
+            result["items"] = self.hoist(schema["items"], items_site)
+        if isinstance(schema.get("additionalProperties"), dict):
+            value = schema["additionalProperties"]
+            result["additionalProperties"] = self.hoist(value, self._child(site, value, "Value", hoisted=hoisted))
+        union_title = _titles(schema) if not hoisted else []
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(schema.get(keyword), list):
+                branches = []
+                for index, branch in enumerate(schema[keyword]):
+                    branch_site = self._child(site, branch, _branch_suffix(branch, index), hoisted=hoisted)
+                    if union_title:  # the "Key pair" branch of the "Snowflake" union: SnowflakeKeyPair...
+                        branch_site.titles = [union_title[0] + t for t in branch_site.titles] + branch_site.titles
+                    branches.append(self.hoist(branch, branch_site))
+                result[keyword] = branches
+        if not hoisted:
+            return result
+        key = _identity(result)
+        site.key = key
+        self.shapes.setdefault(key, _Shape(schema=result)).sites.append(site)
+        return {"$ref": "pending:" + key}
+
+    def assign_names(self, taken: set[str]) -> dict[str, str]:
+        """Name every shape after its most prominent site: shallowest, unversioned, first in the document."""
+        names: dict[str, str] = {}
+
+        def prominence(site: _Site) -> tuple[int, bool, int]:
+            return (site.level, site.versioned, site.order)
+
+        best = {key: min(shape.sites, key=prominence) for key, shape in self.shapes.items()}
+        for key in sorted(self.shapes, key=lambda k: prominence(best[k])):
+            site = best[key]
+            parent_name = names.get(site.parent.key or "", "") if site.parent is not None else ""
+            all_sites = sorted(self.shapes[key].sites, key=prominence)
+            candidates = [
+                *(title for other in all_sites for title in other.titles),
+                *_shared_names(all_sites),
+                *(
+                    name
+                    for other in all_sites
+                    for name in _resource_names(names.get(other.parent.key or "", "") if other.parent else "", other.suffix)
+                ),
+                *_contextual_names(_stem(parent_name), site.suffix),
+            ]
+            if parent_name and site.titles:
+                candidates.append(_stem(parent_name) + site.titles[0])
+            candidates = [self.rules.rename.get(c, c) for c in candidates if c] or ["Schema"]
+            chosen = next((c for c in candidates if c not in taken), None)
+            if chosen is None:
+                number = 2
+                while f"{candidates[-1]}{number}" in taken:
+                    number += 1
+                chosen = f"{candidates[-1]}{number}"
+            taken.add(chosen)
+            names[key] = chosen
+        return names
+
+
+def _identity(schema: dict[str, JSON]) -> str:
+    """A hash of the shape, ignoring documentation-only keywords, so repeated shapes merge."""
+
+    def strip(node: JSON, in_properties: bool = False) -> JSON:
+        if isinstance(node, dict):
+            return {
+                k: strip(v, k == "properties" and not in_properties)
+                for k, v in node.items()
+                if in_properties or k not in _IGNORED_FOR_IDENTITY
+            }
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    canonical = json.dumps(strip(schema), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+_MAX_CONTEXTUAL = 40
+
+
+def _contextual_names(parent_stem: str, suffix: str) -> list[str]:
+    """``{parent}{suffix}``, shortened from the left to at most 40 characters when the nesting is deep.
+
+    Deep schedule and connection shapes would otherwise repeat every ancestor's name (93 characters).
+    The untrimmed form stays last, for the rare case every shorter one is taken.
+    """
+    full = parent_stem + suffix
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", parent_stem)
+    shorter = ["".join(words[start:]) + suffix for start in range(1, len(words) + 1)]
+    return [name for name in [full, *shorter] if len(name) <= _MAX_CONTEXTUAL] + [full]
+
+
+def _shared_names(sites: list[_Site]) -> list[str]:
+    """A shape used under several parents by the same property (``authType``) is named for the property."""
+    suffixes = {site.suffix for site in sites}
+    parents = {site.parent.key if site.parent else None for site in sites}
+    if len(parents) > 1 and len(suffixes) == 1:
+        (suffix,) = suffixes
+        if len(re.findall(r"[A-Z][a-z0-9]*", suffix)) >= 2:
+            return [suffix]
+    return []
+
+
+def _resource_names(parent_name: str, suffix: str) -> list[str]:
+    """The entries of ``ListConnectionsResponse`` are ``Connection``s."""
+    match = re.match(r"^(?:V\d\w*?)?List([A-Z]\w*)Response$", parent_name)
+    if suffix == "Entry" and match:
+        return [singular(match.group(1))]
+    return []
+
+
+def _titles(schema: JSON) -> list[str]:
+    title = schema.get("title") if isinstance(schema, dict) else None
+    name = pascal(title) if isinstance(title, str) else ""
+    return [name] if name else []
+
+
+def _singular_suffix(suffix: str) -> str:
+    """``WorkbookTags`` → ``WorkbookTag``; an already-singular suffix gets ``Item``."""
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", suffix)
+    if not words:
+        return suffix + "Item"
+    last = singular(words[-1])
+    return suffix[: -len(words[-1])] + last if last != words[-1] else suffix + "Item"
+
+
+def _branch_suffix(branch: JSON, index: int) -> str:
+    tag = _discriminator_value(branch)
+    return pascal(tag) if tag else f"Option{index + 1}"
+
+
+def _discriminator_value(schema: JSON) -> str | None:
+    """The ``const`` of a branch's ``type`` property (Sigma's discriminator), if it has one."""
+    if not isinstance(schema, dict):
+        return None
+    type_property = (schema.get("properties") or {}).get("type")
+    if isinstance(type_property, dict) and isinstance(type_property.get("const"), str):
+        return str(type_property["const"])
+    return None
+
+
+def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, bool, list[str]]]:
+    """Yield ``(container, key, versioned, names)`` for every top-level schema slot; the last name is the fallback."""
+    for path_item in (spec.get("paths") or {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            op_name = pascal(operation["operationId"])
+            versioned = bool(re.match(r"^v\d", operation["operationId"]))
+            for parameter in operation.get("parameters") or ():
+                if isinstance(parameter.get("schema"), dict):
+                    yield parameter, "schema", versioned, [op_name + pascal(parameter["name"])]
+            for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
+                if isinstance(media.get("schema"), dict):
+                    yield media, "schema", versioned, [op_name + "Request"]
+            for status, response in (operation.get("responses") or {}).items():
+                if not str(status).startswith("2"):
+                    continue
+                for media in (response.get("content") or {}).values():
+                    if isinstance(media.get("schema"), dict):
+                        preferred = [pascal(op_name[3:])] if op_name.startswith("Get") and len(op_name) > 3 else []
+                        yield media, "schema", versioned, [*preferred, op_name + "Response"]
+
+
+def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Hoist inline objects and enums to named components (see the module docstring)."""
+    namer = _Namer(rules)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    # Existing components keep their names; their inline children are named after them.
+    fixed: dict[str, str] = {}
+    for name in list(schemas):
+        site = namer.site(False, [name])
+        schemas[name] = namer.hoist(schemas[name], site)
+        if site.key is not None:
+            fixed[site.key] = name
+    for container, slot, versioned, candidates in list(_iter_top_sites(spec)):
+        site = namer.site(versioned, candidates[:-1])
+        site.suffix = candidates[-1]
+        container[slot] = namer.hoist(container[slot], site)
+    for key in fixed:  # a component's own name wins over any other site of the same shape
+        namer.shapes[key].sites = [s for s in namer.shapes[key].sites if s.level == 0][:1]
+    taken = set(rules.reserved) | set(fixed.values())
+    names = namer.assign_names(taken)
+    names.update(fixed)
+
+    def replace(node: JSON) -> JSON:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("pending:"):
+                return {"$ref": _SCHEMA_PREFIX + names[ref.split(":", 1)[1]]}
+            return {k: replace(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [replace(v) for v in node]
+        return node
+
+    components: dict[str, JSON] = {}
+    for name, value in schemas.items():  # non-hoistable components (unions) stay as they are
+        if not (isinstance(value, dict) and str(value.get("$ref", "")).startswith("pending:")):
+            components[name] = replace(value)
+    for key, shape in namer.shapes.items():
+        # The generator prefers ``title`` over the component's name; the name already used it.
+        components[names[key]] = {k: v for k, v in replace(shape.schema).items() if k != "title"}
+    spec["paths"] = replace(spec["paths"])
+    spec["components"]["schemas"] = dict(sorted(components.items()))
+    return spec

@@ -1,0 +1,154 @@
+"""The API surface of a normalized spec, and the change report between two surfaces.
+
+The surface is what a caller of the SDK depends on: operations, their parameters and bodies, and
+every named schema's fields and enum values, with compact type strings. It is committed beside the
+lock (``openapi/api-surface.json``) so a regeneration can say what changed without keeping Sigma's
+spec itself in the repository.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["change_report", "surface"]
+
+JSON = Any
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def type_string(schema: JSON) -> str:
+    """A short, stable description of a schema's type: ``list[Connection]``, ``string|null``, ``'snowflake'``."""
+    if not isinstance(schema, dict) or not schema:
+        return "any"
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "const" in schema:
+        return repr(schema["const"])
+    for keyword in ("oneOf", "anyOf"):
+        if keyword in schema:
+            return " | ".join(type_string(branch) for branch in schema[keyword])
+    kind = schema.get("type", "any")
+    kinds = kind if isinstance(kind, list) else [kind]
+    rendered = []
+    for single in kinds:
+        if single == "array":
+            rendered.append(f"list[{type_string(schema.get('items'))}]")
+        elif single == "object" and isinstance(schema.get("additionalProperties"), dict):
+            rendered.append(f"dict[str, {type_string(schema['additionalProperties'])}]")
+        else:
+            fmt = schema.get("format")
+            rendered.append(f"{single}({fmt})" if fmt else str(single))
+    if "enum" in schema:
+        rendered.append("enum")
+    return "|".join(rendered)
+
+
+def _fields(schema: dict[str, JSON]) -> dict[str, str]:
+    required = set(schema.get("required") or ())
+    return {
+        name: type_string(prop) + ("" if name in required else "?")
+        for name, prop in sorted((schema.get("properties") or {}).items())
+    }
+
+
+def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
+    """Reduce a normalized spec to what SDK callers depend on (sorted, so it diffs cleanly)."""
+    operations: dict[str, JSON] = {}
+    for path, item in (spec.get("paths") or {}).items():
+        for method in _METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            params = {
+                f"{p['in']}:{p['name']}": type_string(p.get("schema")) + ("" if p.get("required") else "?")
+                for p in operation.get("parameters") or ()
+            }
+            bodies = {
+                media_type: type_string(media.get("schema"))
+                for media_type, media in ((operation.get("requestBody") or {}).get("content") or {}).items()
+            }
+            responses = {
+                status: " | ".join(type_string(m.get("schema")) for m in (response.get("content") or {}).values())
+                for status, response in (operation.get("responses") or {}).items()
+                if str(status).startswith("2")
+            }
+            operations[operation["operationId"]] = {
+                "method": method.upper(),
+                "path": path,
+                "params": dict(sorted(params.items())),
+                "body": dict(sorted(bodies.items())),
+                "responses": dict(sorted(responses.items())),
+            }
+    schemas: dict[str, JSON] = {}
+    for name, schema in sorted(((spec.get("components") or {}).get("schemas") or {}).items()):
+        entry: dict[str, JSON] = {}
+        if isinstance(schema, dict) and "properties" in schema:
+            entry["fields"] = _fields(schema)
+        if isinstance(schema, dict) and "enum" in schema:
+            entry["enum"] = sorted(str(value) for value in schema["enum"])
+        if not entry:
+            entry["type"] = type_string(schema)
+        schemas[name] = entry
+    return {
+        "version": (spec.get("info") or {}).get("version"),
+        "servers": [server.get("url") for server in spec.get("servers") or ()],
+        "operations": dict(sorted(operations.items())),
+        "schemas": schemas,
+    }
+
+
+def _diff_mapping(old: dict[str, str], new: dict[str, str], what: str, where: str, out: list[str]) -> None:
+    for key in sorted(new.keys() - old.keys()):
+        out.append(f"  + {where}: {what} {key} ({new[key]})")
+    for key in sorted(old.keys() - new.keys()):
+        out.append(f"  - {where}: {what} {key} removed (was {old[key]})  [may break callers]")
+    for key in sorted(old.keys() & new.keys()):
+        if old[key] != new[key]:
+            out.append(f"  ~ {where}: {what} {key} retyped {old[key]} -> {new[key]}  [may break callers]")
+
+
+def change_report(old: dict[str, JSON] | None, new: dict[str, JSON]) -> str:
+    """What changed between two surfaces, one line a change, breaking ones flagged."""
+    if old is None:
+        return (
+            f"First lock: {len(new['operations'])} operations, {len(new['schemas'])} schemas "
+            f"(spec version {new.get('version')})."
+        )
+    lines: list[str] = []
+    if old.get("version") != new.get("version"):
+        lines.append(f"Spec version {old.get('version')} -> {new.get('version')}")
+    old_ops, new_ops = old["operations"], new["operations"]
+    for op in sorted(new_ops.keys() - old_ops.keys()):
+        lines.append(f"  + operation {op} ({new_ops[op]['method']} {new_ops[op]['path']})")
+    for op in sorted(old_ops.keys() - new_ops.keys()):
+        lines.append(f"  - operation {op} removed ({old_ops[op]['method']} {old_ops[op]['path']})  [breaking]")
+    for op in sorted(old_ops.keys() & new_ops.keys()):
+        before, after = old_ops[op], new_ops[op]
+        if (before["method"], before["path"]) != (after["method"], after["path"]):
+            lines.append(
+                f"  ~ operation {op} moved {before['method']} {before['path']} -> {after['method']} {after['path']}"
+            )
+        _diff_mapping(before["params"], after["params"], "parameter", op, lines)
+        _diff_mapping(before["body"], after["body"], "request body", op, lines)
+        _diff_mapping(before["responses"], after["responses"], "response", op, lines)
+    old_schemas, new_schemas = old["schemas"], new["schemas"]
+    for name in sorted(new_schemas.keys() - old_schemas.keys()):
+        lines.append(f"  + model {name}")
+    for name in sorted(old_schemas.keys() - new_schemas.keys()):
+        lines.append(f"  - model {name} removed  [may break callers]")
+    for name in sorted(old_schemas.keys() & new_schemas.keys()):
+        before, after = old_schemas[name], new_schemas[name]
+        _diff_mapping(before.get("fields", {}), after.get("fields", {}), "field", name, lines)
+        old_enum, new_enum = set(before.get("enum", ())), set(after.get("enum", ()))
+        for value in sorted(new_enum - old_enum):
+            lines.append(f"  + {name}: enum value {value!r}")
+        for value in sorted(old_enum - new_enum):
+            lines.append(f"  - {name}: enum value {value!r} removed  [may break callers]")
+        if before.get("type") != after.get("type"):
+            lines.append(f"  ~ {name}: type {before.get('type')} -> {after.get('type')}")
+    if old.get("servers") != new.get("servers"):
+        lines.append(f"  ~ servers: {old.get('servers')} -> {new.get('servers')}")
+    if not lines:
+        return "No API changes."
+    breaking = sum("[breaking]" in line or "[may break callers]" in line for line in lines)
+    return "\n".join([f"{len(lines)} change(s), {breaking} possibly breaking:", *lines])

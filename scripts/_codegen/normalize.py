@@ -1,0 +1,328 @@
+"""Normalization passes that turn Sigma's published spec into one openapi-python-client can generate well.
+
+Every pass is a small function ``spec -> spec`` with a docstring naming the spec defect or generator
+limit it addresses. Passes never change what goes on the wire: a payload valid against the input
+schema is valid against the output schema and vice versa (names, titles and ``$ref`` layout may change).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._naming import hoist_and_name_schemas
+from ._rules import Rules
+
+__all__ = [
+    "PASSES",
+    "break_recursive_unions",
+    "check_operation_ids",
+    "drop_no_content_bodies",
+    "drop_unused_titles",
+    "enum_singletons_to_const",
+    "fix_malformed_refs",
+    "flatten_all_of",
+    "hoist_and_name_schemas",
+    "inline_response_refs",
+    "normalize",
+    "strip_server_urls",
+]
+
+JSON = Any
+Pass = Callable[[dict[str, JSON], Rules], dict[str, JSON]]
+
+_SCHEMA_LIST_KEYS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SCHEMA_KEYS = ("items", "not", "additionalProperties", "contains", "if", "then", "else")
+
+
+def iter_subschemas(schema: JSON) -> Iterator[dict[str, JSON]]:
+    """Yield the direct sub-schemas of a JSON schema (not the schema itself)."""
+    if not isinstance(schema, dict):
+        return
+    for key in _SCHEMA_KEYS:
+        sub = schema.get(key)
+        if isinstance(sub, dict):
+            yield sub
+    for key in _SCHEMA_LIST_KEYS:
+        for sub in schema.get(key) or ():
+            if isinstance(sub, dict):
+                yield sub
+    for sub in (schema.get("properties") or {}).values():
+        if isinstance(sub, dict):
+            yield sub
+
+
+def _walk(node: JSON, visit: Callable[[dict[str, JSON]], None]) -> None:
+    """Call ``visit`` on every dict of a JSON document, parents before children."""
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def fix_malformed_refs(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Repair ``$ref`` values missing the slash after ``#`` (Sigma's ``#components/responses/ApiError``).
+
+    The generator rejects the malformed pointer and silently drops the error response of all 172
+    operations.
+    """
+
+    def visit(node: dict[str, JSON]) -> None:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#") and not ref.startswith("#/"):
+            node["$ref"] = "#/" + ref[1:]
+
+    _walk(spec, visit)
+    return spec
+
+
+def strip_server_urls(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Strip whitespace around server URLs (the GCP KSA server is published as ``' https://…'``)."""
+    for server in spec.get("servers") or ():
+        if isinstance(server.get("url"), str):
+            server["url"] = server["url"].strip()
+    return spec
+
+
+def inline_response_refs(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Replace ``$ref``s to ``components/responses`` with the response, its schema hoisted once.
+
+    openapi-python-client cannot follow response references; it drops them. The shared error schema
+    becomes the single component ``ApiError`` instead of one class per operation.
+    """
+    responses = spec.get("components", {}).pop("responses", {}) or {}
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name, response in responses.items():
+        for media in (response.get("content") or {}).values():
+            schema = media.get("schema")
+            if isinstance(schema, dict) and "$ref" not in schema:
+                schemas.setdefault(name, schema)
+                media["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    for operation in iter_operations(spec):
+        for status, response in list(operation.get("responses", {}).items()):
+            ref = response.get("$ref") if isinstance(response, dict) else None
+            if isinstance(ref, str) and ref.startswith("#/components/responses/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in responses:
+                    raise ValueError(f"response $ref {ref!r} points at no component response")
+                operation["responses"][status] = copy.deepcopy(responses[name])
+    return spec
+
+
+def iter_operations(spec: dict[str, JSON]) -> Iterator[dict[str, JSON]]:
+    """Yield every operation object of the spec in document order."""
+    for path_item in (spec.get("paths") or {}).values():
+        for method, operation in path_item.items():
+            if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
+                yield operation
+
+
+def _merge_objects(parts: list[dict[str, JSON]], outer: dict[str, JSON]) -> dict[str, JSON]:
+    """Merge object schemas that an ``allOf`` combines into one object schema."""
+    merged: dict[str, JSON] = {"type": "object"}
+    properties: dict[str, JSON] = {}
+    required: list[str] = []
+    for part in parts:
+        unknown = set(part) - {
+            "type", "properties", "required", "description", "title", "additionalProperties", "example", "examples",
+        }  # fmt: skip
+        if unknown or part.get("type", "object") != "object":
+            raise ValueError(f"cannot merge allOf part with keys {sorted(part)}")
+        for key, value in (part.get("properties") or {}).items():
+            if key in properties and properties[key] != value:
+                # Both constrain the same property: keep both constraints.
+                properties[key] = {"allOf": [properties[key], value]}
+            else:
+                properties[key] = value
+        required += [name for name in part.get("required") or () if name not in required]
+        if "additionalProperties" in part:
+            merged["additionalProperties"] = part["additionalProperties"]
+        for key in ("title", "description"):
+            if key in part and key not in outer:
+                merged.setdefault(key, part[key])
+    merged["properties"] = properties
+    if required:
+        merged["required"] = required
+    for key, value in outer.items():
+        if key != "allOf":
+            merged[key] = value
+    return merged
+
+
+def _flatten(schema: dict[str, JSON], resolve: Callable[[dict[str, JSON]], dict[str, JSON]]) -> dict[str, JSON]:
+    """Return ``schema`` with its ``allOf`` (if any) merged away; the input's children are already flat."""
+    if "allOf" not in schema:
+        return schema
+    parts = [_flatten(resolve(part), resolve) for part in schema["allOf"]]
+    union_parts = [p for p in parts if "oneOf" in p or "anyOf" in p]
+    if not union_parts:
+        return _merge_objects(parts, schema)
+    # Distribute the allOf over the first union: A & (B | C) == (A & B) | (A & C).
+    union = union_parts[0]
+    keyword = "oneOf" if "oneOf" in union else "anyOf"
+    others = [p for p in parts if p is not union]
+    union_rest = {k: v for k, v in union.items() if k not in {keyword, "title", "description"}}
+    branches = []
+    for branch in union[keyword]:
+        branch = resolve(branch)
+        combined = {"allOf": [*others, branch, *([union_rest] if union_rest else [])]}
+        for key in ("title", "description"):
+            if key in branch:
+                combined[key] = branch[key]
+        branches.append(_flatten(combined, resolve))
+    result: dict[str, JSON] = {keyword: branches}
+    for key, value in schema.items():
+        if key != "allOf":
+            result[key] = value
+    return result
+
+
+def flatten_all_of(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Merge every ``allOf`` into a plain object schema, distributing it over nested ``oneOf``/``anyOf``.
+
+    The generator loses the fields of an ``allOf`` that contains a ``oneOf`` (the Snowflake body of
+    ``POST /v2/connections`` ended up in ``additional_properties``); distributing gives every branch
+    all of its fields. Component ``$ref``s inside an ``allOf`` are inlined for the merge.
+    """
+    components = spec.get("components", {}).get("schemas", {})
+
+    def resolve(node: dict[str, JSON]) -> dict[str, JSON]:
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return copy.deepcopy(components[ref.rsplit("/", 1)[1]])
+        return node
+
+    def rewrite(node: JSON) -> JSON:
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: rewrite(value) for key, value in node.items()}
+        return _flatten(node, resolve) if "allOf" in node and isinstance(node["allOf"], list) else node
+
+    spec["paths"] = rewrite(spec.get("paths", {}))
+    if components:
+        spec["components"]["schemas"] = rewrite(components)
+    return spec
+
+
+def break_recursive_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Cut self-references inside recursive union components such as ``ConstValCodec``.
+
+    openapi-python-client cannot generate a union alias that refers to itself ("Invalid property in
+    union") and then drops every operation that uses it. The top-level union keeps all its branches
+    and their fields; only the nested, recursive positions (a record's values, an array's items)
+    become free-form JSON, which accepts exactly what the recursive schema accepted and more.
+    """
+    components = spec.get("components", {}).get("schemas", {})
+    for name, schema in components.items():
+        if not ("oneOf" in schema or "anyOf" in schema):
+            continue
+        target = f"#/components/schemas/{name}"
+
+        def visit(node: dict[str, JSON], target: str = target, name: str = name) -> None:
+            if node.get("$ref") == target:
+                node.pop("$ref")
+                node["description"] = f"A nested {name} value, kept as raw JSON (recursive in the spec)."
+
+        _walk(schema, visit)
+    return spec
+
+
+def enum_singletons_to_const(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Turn one-value string enums (Sigma's discriminators, e.g. ``type: enum [snowflake]``) into ``const``.
+
+    The generator makes a class per one-value enum; as ``const`` it becomes a ``Literal`` that
+    defaults to its only value when required, so ``Snowflake(account=...)`` needs no ``type=``.
+    """
+
+    def visit(node: dict[str, JSON]) -> None:
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            return
+        required = set(node.get("required") or ())
+        for key, prop in properties.items():
+            enum = prop.get("enum") if isinstance(prop, dict) else None
+            if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str) and prop.get("type") == "string":
+                prop.pop("enum")
+                prop["const"] = enum[0]
+                if key in required:
+                    prop["default"] = enum[0]
+
+    _walk(spec.get("paths", {}), visit)
+    _walk(spec.get("components", {}).get("schemas", {}), visit)
+    return spec
+
+
+def drop_unused_titles(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Drop ``title`` from inline non-object schemas; naming already used them.
+
+    With ``use_path_prefixes_for_title_model_names: false`` the generator names inline enums by
+    title, and Sigma reuses titles (six different "Condition type" enums), which makes it refuse to
+    generate duplicate models.
+    """
+
+    def visit(node: dict[str, JSON]) -> None:
+        if "title" in node and "properties" not in node and isinstance(node.get("title"), str):
+            node.pop("title")
+
+    for operation in iter_operations(spec):
+        _walk(operation, visit)
+    return spec
+
+
+def drop_no_content_bodies(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Remove the body Sigma declares on a 204 (``POST /v3alpha/allowedIps:batchDelete``).
+
+    A 204 has no content (RFC 9110 §15.3.5); the generated parser would try to decode JSON from an
+    empty body and fail.
+    """
+    for operation in iter_operations(spec):
+        response = (operation.get("responses") or {}).get("204")
+        if isinstance(response, dict):
+            response.pop("content", None)
+    return spec
+
+
+_OPERATION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def check_operation_ids(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Fail clearly when an operation has no usable ``operationId`` (module names are built from it)."""
+    seen: set[str] = set()
+    for operation in iter_operations(spec):
+        operation_id = operation.get("operationId")
+        if not isinstance(operation_id, str) or not _OPERATION_ID.match(operation_id):
+            raise ValueError(f"operation without a usable operationId: {operation_id!r}")
+        if operation_id in seen:
+            raise ValueError(f"duplicate operationId {operation_id!r}")
+        seen.add(operation_id)
+    return spec
+
+
+PASSES: tuple[Pass, ...] = (
+    check_operation_ids,
+    fix_malformed_refs,
+    strip_server_urls,
+    inline_response_refs,
+    drop_no_content_bodies,
+    flatten_all_of,
+    break_recursive_unions,
+    enum_singletons_to_const,
+    hoist_and_name_schemas,
+    drop_unused_titles,
+)
+
+
+def normalize(spec: dict[str, JSON], rules: Rules | None = None) -> dict[str, JSON]:
+    """Run every pass, in order, on a deep copy of ``spec``."""
+    result = copy.deepcopy(spec)
+    active_rules = rules if rules is not None else Rules.load()
+    for normalization_pass in PASSES:
+        result = normalization_pass(result, active_rules)
+    return result

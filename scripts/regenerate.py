@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Rebuild ``sigma_sdk/`` from Sigma's OpenAPI spec: the one command to run on a new Sigma release.
+
+    python scripts/regenerate.py                # download the spec, regenerate, report what changed
+    python scripts/regenerate.py --spec FILE    # use a local copy (also: env SIGMA_OPENAPI_SPEC)
+    python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
+
+Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
+openapi-python-client with generator-config.yml and templates/, add the regions module and banners,
+format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
+openapi/api-surface.json. The spec itself is never written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _codegen._postprocess import add_banners, format_tree, write_regions  # noqa: E402
+from _codegen._surface import change_report, surface  # noqa: E402
+from _codegen.normalize import normalize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "sigma_sdk"
+LOCK = ROOT / "openapi" / "spec.lock.json"
+SURFACE = ROOT / "openapi" / "api-surface.json"
+SPEC_URLS = (
+    "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
+    "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
+)
+
+
+class RegenerationError(Exception):
+    """A failure the user can act on; printed without a traceback."""
+
+
+def read_spec(spec_arg: str | None) -> tuple[bytes, str]:
+    """The spec's bytes and where they came from: ``--spec``, then ``SIGMA_OPENAPI_SPEC``, then Sigma's URLs."""
+    local = spec_arg or os.environ.get("SIGMA_OPENAPI_SPEC")
+    if local:
+        path = Path(local)
+        if not path.is_file():
+            origin = "--spec" if spec_arg else "SIGMA_OPENAPI_SPEC"
+            raise RegenerationError(f"{origin} points at {path}, which is not a file")
+        return path.read_bytes(), SPEC_URLS[0]
+    failures = []
+    for url in SPEC_URLS:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (fixed https URLs)
+                return response.read(), url
+        except OSError as exc:
+            failures.append(f"{url}: {exc}")
+    raise RegenerationError(
+        "could not download the spec (use --spec FILE or SIGMA_OPENAPI_SPEC offline):\n  " + "\n  ".join(failures)
+    )
+
+
+def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
+    """Generate the package from a normalized spec into ``out_dir/sigma_sdk``; return that path."""
+    spec_path = out_dir / "normalized.spec.json"
+    spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
+    package = out_dir / "sigma_sdk"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "openapi_python_client", "generate",
+            "--path", str(spec_path),
+            "--meta", "none",
+            "--output-path", str(package),
+            "--config", str(ROOT / "generator-config.yml"),
+            "--custom-template-path", str(ROOT / "templates"),
+            "--overwrite",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # The generator exits 0 even when it skipped operations; any warning is a failure here.
+    if result.returncode != 0 or "Warning" in result.stdout or "WARNING" in result.stdout:
+        raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
+    version = str(normalized.get("info", {}).get("version", "unknown"))
+    write_regions(package, normalized.get("servers") or [])
+    (package / "py.typed").write_text("", encoding="utf-8")
+    format_tree(package)
+    add_banners(package, version)
+    return package
+
+
+def tree_differences(expected: Path, actual: Path) -> list[str]:
+    """Human-readable differences between two generated trees (added, removed, changed files)."""
+    expected_files = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    actual_files = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    lines = [f"missing from sigma_sdk/: {path}" for path in sorted(expected_files - actual_files)]
+    lines += [f"not produced by regeneration: {path}" for path in sorted(actual_files - expected_files)]
+    for path in sorted(expected_files & actual_files):
+        if not filecmp.cmp(expected / path, actual / path, shallow=False):
+            diff = difflib.unified_diff(
+                (actual / path).read_text(encoding="utf-8").splitlines(),
+                (expected / path).read_text(encoding="utf-8").splitlines(),
+                lineterm="",
+                n=1,
+            )
+            lines.append(f"changed: {path}\n    " + "\n    ".join(list(diff)[2:12]))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spec", help="path to a local copy of sigma-computing-public-rest-api.json")
+    parser.add_argument("--check", action="store_true", help="fail if sigma_sdk/ differs from a fresh regeneration")
+    args = parser.parse_args(argv)
+    try:
+        raw, source = read_spec(args.spec)
+        try:
+            spec = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise RegenerationError(f"the spec is not valid JSON: {exc}") from exc
+        normalized = normalize(spec)
+        new_surface = surface(normalized)
+        with tempfile.TemporaryDirectory(prefix="sigma-sdk-") as tmp:
+            package = generate(normalized, Path(tmp))
+            if args.check:
+                problems = tree_differences(package, PACKAGE)
+                old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
+                if old_surface != new_surface:
+                    problems.append("openapi/api-surface.json is out of date")
+                if problems:
+                    print(f"sigma_sdk/ is not what regeneration produces ({len(problems)} difference(s)):")
+                    print("\n".join(problems[:40]))
+                    print("Run `python scripts/regenerate.py` and commit the result.")
+                    return 1
+                print(f"sigma_sdk/ matches a fresh regeneration ({sum(1 for _ in package.rglob('*.py'))} files).")
+                return 0
+            old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
+            if PACKAGE.exists():
+                shutil.rmtree(PACKAGE)
+            shutil.copytree(package, PACKAGE)
+        previous_lock = json.loads(LOCK.read_text(encoding="utf-8")) if LOCK.exists() else {}
+        sha256 = hashlib.sha256(raw).hexdigest()
+        lock = {
+            "source": source,
+            "sha256": sha256,
+            "version": spec.get("info", {}).get("version"),
+            "openapi": spec.get("openapi"),
+            "operations": len(new_surface["operations"]),
+            # Keep the date when the spec did not change, so regenerating twice changes nothing.
+            "date": previous_lock.get("date") if previous_lock.get("sha256") == sha256 else dt.date.today().isoformat(),
+        }
+        LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
+        SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(change_report(old_surface, new_surface))
+        return 0
+    except RegenerationError as exc:
+        print(f"regenerate: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

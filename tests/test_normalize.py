@@ -1,0 +1,272 @@
+"""Unit tests of the spec normalization passes (scripts/_codegen/normalize.py), one defect each."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from _codegen._rules import Rules
+from _codegen.normalize import (
+    break_recursive_unions,
+    check_operation_ids,
+    drop_no_content_bodies,
+    enum_singletons_to_const,
+    fix_malformed_refs,
+    flatten_all_of,
+    hoist_and_name_schemas,
+    inline_response_refs,
+    normalize,
+    strip_server_urls,
+)
+
+from ._spec import load_spec
+
+RULES = Rules()
+
+
+@pytest.fixture
+def sigma_spec() -> dict[str, Any]:
+    """Sigma's published spec, as downloaded."""
+    return load_spec()
+
+
+def _spec(paths: dict[str, Any], schemas: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths,
+            "components": {"schemas": schemas or {}}}  # fmt: skip
+
+
+def _op(operation_id: str, body: Any = None, response: Any = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": operation_id, "responses": {}}
+    if body is not None:
+        op["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    if response is not None:
+        op["responses"]["200"] = {"description": "ok", "content": {"application/json": {"schema": response}}}
+    return op
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema validator for ``schema`` that resolves refs into ``spec``."""
+    return {**schema, "components": spec.get("components", {})}
+
+
+def _valid(spec: dict[str, Any], schema: dict[str, Any], instance: Any) -> bool:
+    wrapper = {"$defs": {}, **_resolve(spec, schema)}
+    validator = jsonschema.Draft202012Validator(wrapper)
+    return validator.is_valid(instance)
+
+
+def test_fix_malformed_refs_adds_the_missing_slash() -> None:
+    """`#components/responses/ApiError` becomes `#/components/responses/ApiError`; good refs are untouched."""
+    spec = {"a": {"$ref": "#components/responses/ApiError"}, "b": {"$ref": "#/components/schemas/X"}}
+    fixed = fix_malformed_refs(spec, RULES)
+    assert fixed["a"]["$ref"] == "#/components/responses/ApiError"
+    assert fixed["b"]["$ref"] == "#/components/schemas/X"
+
+
+def test_strip_server_urls_removes_surrounding_whitespace() -> None:
+    """A server URL published with a leading space is usable as a base URL."""
+    spec = {"servers": [{"url": " https://api.sa.gcp.sigmacomputing.com"}, {"url": "https://x.example"}]}
+    assert [s["url"] for s in strip_server_urls(spec, RULES)["servers"]] == [
+        "https://api.sa.gcp.sigmacomputing.com",
+        "https://x.example",
+    ]
+
+
+def test_inline_response_refs_hoists_the_error_schema_once() -> None:
+    """Every operation's `default` response shares one `ApiError` schema component."""
+    error = {"type": "object", "properties": {"message": {"type": "string"}}}
+    spec = _spec({"/a": {"get": _op("a")}, "/b": {"get": _op("b")}})
+    spec["components"]["responses"] = {"ApiError": {"description": "e", "content": {"application/json": {"schema": error}}}}
+    for path in ("/a", "/b"):
+        spec["paths"][path]["get"]["responses"]["default"] = {"$ref": "#/components/responses/ApiError"}
+    out = inline_response_refs(spec, RULES)
+    assert out["components"]["schemas"]["ApiError"] == error
+    for path in ("/a", "/b"):
+        media = out["paths"][path]["get"]["responses"]["default"]["content"]["application/json"]
+        assert media["schema"] == {"$ref": "#/components/schemas/ApiError"}
+
+
+def test_inline_response_refs_rejects_a_dangling_reference() -> None:
+    """A reference to a response that does not exist is an error naming it, not a silent drop."""
+    spec = _spec({"/a": {"get": _op("a")}})
+    spec["paths"]["/a"]["get"]["responses"]["default"] = {"$ref": "#/components/responses/Nope"}
+    with pytest.raises(ValueError, match="Nope"):
+        inline_response_refs(spec, RULES)
+
+
+def test_flatten_all_of_distributes_over_nested_one_of() -> None:
+    """`allOf[A, oneOf[B, C]]` becomes `oneOf[A+B, A+C]` and every branch keeps all fields."""
+    common = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    snowflake = {"type": "object", "required": ["account"], "properties": {"account": {"type": "string"}},
+                 "title": "Snowflake"}  # fmt: skip
+    postgres = {"type": "object", "required": ["host"], "properties": {"host": {"type": "string"}}}
+    body = {"allOf": [common, {"oneOf": [snowflake, postgres]}]}
+    spec = flatten_all_of(_spec({"/c": {"post": _op("c", body)}}), RULES)
+    flat = spec["paths"]["/c"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "allOf" not in json.dumps(flat)
+    first, second = flat["oneOf"]
+    assert set(first["properties"]) == {"name", "account"} and set(first["required"]) == {"name", "account"}
+    assert first["title"] == "Snowflake"
+    assert set(second["properties"]) == {"name", "host"}
+
+
+def test_flatten_all_of_accepts_and_rejects_the_same_payloads() -> None:
+    """Flattening is wire-neutral: payloads valid (or invalid) before are valid (or invalid) after."""
+    body = {"allOf": [
+        {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+        {"oneOf": [{"type": "object", "required": ["b"], "properties": {"b": {"type": "number"}, "k": {"const": 1}}},
+                   {"type": "object", "required": ["c"], "properties": {"c": {"type": "boolean"}, "k": {"const": 2}}}]},
+    ]}  # fmt: skip
+    before = copy.deepcopy(body)
+    spec = flatten_all_of(_spec({"/c": {"post": _op("c", body)}}), RULES)
+    after = spec["paths"]["/c"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    samples = [{"a": "x", "b": 1, "k": 1}, {"a": "x", "c": True, "k": 2}, {"b": 1, "k": 1}, {"a": "x"},
+               {"a": 1, "b": 1, "k": 1}, {"a": "x", "c": True, "k": 1}]  # fmt: skip
+    for sample in samples:
+        assert _valid(spec, before, sample) == _valid(spec, after, sample), sample
+
+
+def test_break_recursive_unions_keeps_top_level_branches() -> None:
+    """A self-referencing union keeps every branch; only the nested position becomes free-form JSON."""
+    codec = {"oneOf": [
+        {"type": "object", "title": "Number", "properties": {"type": {"enum": ["number"]}, "val": {"type": "number"}}},
+        {"type": "object", "title": "Record", "properties": {
+            "type": {"enum": ["record"]},
+            "val": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ConstValCodec"}}}},
+    ]}  # fmt: skip
+    spec = break_recursive_unions(_spec({}, {"ConstValCodec": copy.deepcopy(codec)}), RULES)
+    out = spec["components"]["schemas"]["ConstValCodec"]
+    assert "#/components/schemas/ConstValCodec" not in json.dumps(out)
+    assert [b["title"] for b in out["oneOf"]] == ["Number", "Record"]
+    nested = out["oneOf"][1]["properties"]["val"]["additionalProperties"]
+    assert "$ref" not in nested
+    record = {"type": "record", "val": {"x": {"type": "number", "val": 1}}}
+    assert _valid(spec, {"$ref": "#/components/schemas/ConstValCodec"}, record)
+
+
+def test_enum_singletons_to_const_defaults_required_discriminators() -> None:
+    """A one-value `type` enum becomes a `const` that defaults to its value when required."""
+    schema = {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": ["snowflake"]},
+        "auth": {"type": "string", "enum": ["key-pair"]},
+        "mode": {"type": "string", "enum": ["a", "b"]}}}  # fmt: skip
+    spec = enum_singletons_to_const(_spec({"/c": {"post": _op("c", schema)}}), RULES)
+    props = spec["paths"]["/c"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert props["type"] == {"type": "string", "const": "snowflake", "default": "snowflake"}
+    assert props["auth"] == {"type": "string", "const": "key-pair"}
+    assert props["mode"]["enum"] == ["a", "b"]
+
+
+def test_drop_no_content_bodies_removes_content_of_204() -> None:
+    """A 204 declares no body, so the generated parser does not try to decode an empty answer."""
+    op = {"operationId": "d", "responses": {"204": {"description": "x", "content": {"application/json": {}}}}}
+    spec = drop_no_content_bodies(_spec({"/d": {"post": op}}), RULES)
+    assert "content" not in spec["paths"]["/d"]["post"]["responses"]["204"]
+
+
+def test_check_operation_ids_names_the_bad_operation() -> None:
+    """A missing or duplicated operationId fails with a message naming it."""
+    with pytest.raises(ValueError, match="duplicate operationId 'x'"):
+        check_operation_ids(_spec({"/a": {"get": _op("x")}, "/b": {"get": _op("x")}}), RULES)
+    with pytest.raises(ValueError, match="usable operationId"):
+        check_operation_ids(_spec({"/a": {"get": {"responses": {}}}}), RULES)
+
+
+def _wrapped(inner: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": {"item": copy.deepcopy(inner)}}
+
+
+def _ref_of_item(spec: dict[str, Any], top_ref: str) -> str:
+    return str(spec["components"]["schemas"][top_ref.rsplit("/", 1)[1]]["properties"]["item"]["$ref"])
+
+
+def test_hoist_merges_identical_shapes_and_names_them_by_title() -> None:
+    """Two identical nested shapes become one component named after their title."""
+    team = {"type": "object", "title": "Team", "properties": {"teamId": {"type": "string"}}}
+    spec = _spec({"/t": {"get": _op("listThings", response=_wrapped(team))},
+                  "/u": {"get": _op("otherThings", response=_wrapped(team))}})  # fmt: skip
+    out = hoist_and_name_schemas(spec, RULES)
+    # The identical wrappers merge too, named after the first operation.
+    assert set(out["components"]["schemas"]) == {"Team", "ListThingsResponse"}
+    for path in ("/t", "/u"):
+        top = out["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert _ref_of_item(out, top) == "#/components/schemas/Team"
+
+
+def test_hoist_tells_apart_different_shapes_with_one_title() -> None:
+    """Different shapes sharing a title get distinct names; unversioned operations keep the plain one."""
+    a = {"type": "object", "title": "Settings", "properties": {"a": {"type": "string"}}}
+    b = {"type": "object", "title": "Settings", "properties": {"b": {"type": "string"}}}
+    spec = _spec({"/v3alpha/x": {"post": _op("v3alpha_makeX", body=_wrapped(b))},
+                  "/v2/x": {"post": _op("makeX", body=_wrapped(a))}})  # fmt: skip
+    out = hoist_and_name_schemas(spec, RULES)
+    schemas = out["components"]["schemas"]
+    assert schemas["Settings"]["properties"] == {"a": {"type": "string"}}
+    top = out["paths"]["/v3alpha/x"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    other = _ref_of_item(out, top).rsplit("/", 1)[1]
+    assert other != "Settings" and schemas[other]["properties"] == {"b": {"type": "string"}}
+
+
+def test_hoist_names_list_entries_after_the_resource() -> None:
+    """The entries of `listConnections` are `Connection`, and a get response reuses that name."""
+    conn = {"type": "object", "properties": {"connectionId": {"type": "string"}}}
+    page = {"type": "object", "properties": {"entries": {"type": "array", "items": copy.deepcopy(conn)},
+                                             "nextPage": {"type": ["string", "null"]}}}  # fmt: skip
+    spec = _spec({"/c": {"get": _op("listConnections", response=page)}})
+    out = hoist_and_name_schemas(spec, RULES)
+    assert set(out["components"]["schemas"]) == {"Connection", "ListConnectionsResponse"}
+
+
+def test_hoist_applies_rename_rules_and_respects_reserved_names() -> None:
+    """`[rename]` picks a name; a `[reserved]` name is never taken by a model."""
+    body = {"type": "object", "properties": {"x": {"type": "string"}}}
+    spec = _spec({"/c": {"post": _op("client", body=copy.deepcopy(body))}})
+    out = hoist_and_name_schemas(spec, Rules(rename={"ClientRequest": "Client"}, reserved=frozenset({"Client"})))
+    assert "Client" not in out["components"]["schemas"]
+    out = hoist_and_name_schemas(
+        _spec({"/c": {"post": _op("client", body=copy.deepcopy(body))}}), Rules(rename={"ClientRequest": "Thing"})
+    )
+    assert list(out["components"]["schemas"]) == ["Thing"]
+
+
+def test_hoist_keeps_nullability_beside_the_hoisted_object() -> None:
+    """`type: [object, null]` becomes `oneOf[$ref, null]`: null is still accepted on the wire."""
+    schema = {"type": "object", "properties": {"owner": {"type": ["object", "null"],
+                                                         "properties": {"id": {"type": "string"}}}}}  # fmt: skip
+    out = hoist_and_name_schemas(_spec({"/c": {"get": _op("getThing", response=schema)}}), RULES)
+    owner = out["components"]["schemas"]["Thing"]["properties"]["owner"]
+    assert owner["oneOf"][1] == {"type": "null"} and owner["oneOf"][0]["$ref"].endswith("ThingOwner")
+
+
+def test_normalize_is_deterministic_and_leaves_the_input_alone(sigma_spec: dict[str, Any]) -> None:
+    """Two runs give identical output, and the caller's spec is not mutated."""
+    before = json.dumps(sigma_spec, sort_keys=True)
+    first = json.dumps(normalize(sigma_spec))
+    second = json.dumps(normalize(sigma_spec))
+    assert first == second
+    assert json.dumps(sigma_spec, sort_keys=True) == before
+
+
+def test_normalized_sigma_spec_has_no_inline_models_left(sigma_spec: dict[str, Any]) -> None:
+    """After normalization no operation holds an inline object: each is a named component."""
+    normalized = normalize(sigma_spec)
+    inline: list[str] = []
+
+    def visit(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                inline.append(where)
+            for key, value in node.items():
+                visit(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f"{where}/{index}")
+
+    visit(normalized["paths"], "#/paths")
+    assert inline == []
+    assert "allOf" not in json.dumps(normalized)
+    assert all(s["url"] == s["url"].strip() for s in normalized["servers"])

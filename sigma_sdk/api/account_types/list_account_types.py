@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.account_type import AccountType
 from ...models.list_account_types_response import ListAccountTypesResponse
 from ...types import UNSET, Response, Unset
 

@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.ip_allowlist_entry import IpAllowlistEntry
 from ...models.v3_alpha_list_ip_allowlist_entries_response import V3AlphaListIpAllowlistEntriesResponse
 from ...types import UNSET, Response, Unset
 

@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.connection_path import ConnectionPath
 from ...models.list_connection_paths_response import ListConnectionPathsResponse
 from ...types import UNSET, Response, Unset
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
 from ...models.list_data_model_materialization_schedules_response import ListDataModelMaterializationSchedulesResponse
 from ...types import UNSET, Response, Unset
 

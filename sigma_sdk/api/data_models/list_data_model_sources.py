@@ -10,6 +10,9 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.data_model_source import DataModelSource
+from ...models.from_data_source_dataset_source import FromDataSourceDatasetSource
+from ...models.from_data_source_table_source import FromDataSourceTableSource
 from ...models.list_data_model_sources_response import ListDataModelSourcesResponse
 from ...types import UNSET, Response, Unset
 

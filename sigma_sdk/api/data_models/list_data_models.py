@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.data_model import DataModel
 from ...models.list_data_models_response import ListDataModelsResponse
 from ...types import UNSET, Response, Unset
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.connection_grant_response import ConnectionGrantResponse
 from ...models.list_connection_grants_response import ListConnectionGrantsResponse
 from ...types import UNSET, Response, Unset
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_dataset_materializations_response import ListDatasetMaterializationsResponse
+from ...models.materialization_result import MaterializationResult
 from ...types import UNSET, Response, Unset
 
 

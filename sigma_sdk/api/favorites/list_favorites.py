@@ -10,6 +10,8 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.entry_option_2 import EntryOption2
+from ...models.files_create_response import FilesCreateResponse
 from ...models.list_favorites_response import ListFavoritesResponse
 from ...types import UNSET, Response, Unset
 

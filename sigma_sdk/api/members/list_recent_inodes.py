@@ -10,6 +10,8 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.entry_option_2 import EntryOption2
+from ...models.list_recent_inodes_entry_option_1 import ListRecentInodesEntryOption1
 from ...models.list_recent_inodes_include_explorations import (
     ListRecentInodesIncludeExplorations,
 )

@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.member import Member
 from ...models.v21_list_members_response import V21ListMembersResponse
 from ...types import UNSET, Response, Unset
 

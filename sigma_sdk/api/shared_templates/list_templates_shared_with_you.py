@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_templates_shared_with_you_response import ListTemplatesSharedWithYouResponse
+from ...models.templates_shared_with_you import TemplatesSharedWithYou
 from ...types import UNSET, Response, Unset
 
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_version_tag_response import ListVersionTagResponse
+from ...models.version_tag import VersionTag
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.team_members import TeamMembers
+from ...models.team_members_entry import TeamMembersEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.team_user_attribute_assignments import TeamUserAttributeAssignments
+from ...models.team_user_attribute_assignments_entry import TeamUserAttributeAssignmentsEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 from ...client import Client
 from ...models.list_member_teams_response import ListMemberTeamsResponse
 from ...models.list_teams_visibility import ListTeamsVisibility
+from ...models.member_team import MemberTeam
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 from ...client import Client
 from ...models.list_templates_response import ListTemplatesResponse
 from ...models.list_templates_source import ListTemplatesSource
+from ...models.template import Template
 from ...types import UNSET, Response, Unset
 
 

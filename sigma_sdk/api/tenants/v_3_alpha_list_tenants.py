@@ -9,6 +9,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
 from ...models.v3_alpha_list_tenants_key import V3AlphaListTenantsKey
 from ...models.v3_alpha_list_tenants_order import V3AlphaListTenantsOrder
 from ...models.v3_alpha_list_tenants_response import V3AlphaListTenantsResponse

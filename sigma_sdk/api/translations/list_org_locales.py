@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_org_locales_response import ListOrgLocalesResponse
+from ...models.org_locale import OrgLocale
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.user_attribute_team_assignments import UserAttributeTeamAssignments
+from ...models.user_attribute_team_assignments_entry import UserAttributeTeamAssignmentsEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.user_attribute_user_assignments import UserAttributeUserAssignments
+from ...models.user_attribute_user_assignments_entry import UserAttributeUserAssignmentsEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_user_attributes_response import ListUserAttributesResponse
+from ...models.user_attribute import UserAttribute
 from ...types import UNSET, Response, Unset
 
 

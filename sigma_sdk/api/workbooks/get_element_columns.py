@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.element_columns import ElementColumns
+from ...models.element_columns_entry import ElementColumnsEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.workbook_bookmark import WorkbookBookmark
 from ...models.workbook_bookmarks import WorkbookBookmarks
 from ...types import UNSET, Response, Unset
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.version_history import VersionHistory
+from ...models.version_history_entry import VersionHistoryEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.workbook_controls import WorkbookControls
+from ...models.workbook_controls_entry import WorkbookControlsEntry
 from ...types import UNSET, Response, Unset
 
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
 from ...models.paginated_response import PaginatedResponse
 from ...models.single_page import SinglePage
 from ...types import UNSET, Response, Unset

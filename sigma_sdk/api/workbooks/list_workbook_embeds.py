@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_workbook_embeds_response import ListWorkbookEmbedsResponse
+from ...models.workbook_embed import WorkbookEmbed
 from ...types import UNSET, Response, Unset
 
 

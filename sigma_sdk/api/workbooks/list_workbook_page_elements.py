@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_workbook_page_elements_response import ListWorkbookPageElementsResponse
+from ...models.workbook_page_element import WorkbookPageElement
 from ...types import UNSET, Response, Unset
 
 

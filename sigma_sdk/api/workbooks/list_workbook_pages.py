@@ -11,6 +11,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_workbook_pages_response import ListWorkbookPagesResponse
+from ...models.workbook_page import WorkbookPage
 from ...types import UNSET, Response, Unset
 
 

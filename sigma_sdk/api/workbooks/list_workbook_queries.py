@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.element_query import ElementQuery
 from ...models.list_workbook_queries_response import ListWorkbookQueriesResponse
 from ...types import UNSET, Response, Unset
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.list_workbooks_for_tag_response import ListWorkbooksForTagResponse
+from ...models.workbook import Workbook
 from ...types import UNSET, Response, Unset
 
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._errors import raise_for_status
 from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
 
 from ...client import Client
+from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
 from ...models.v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
 from ...types import UNSET, Response, Unset
 

@@ -10,6 +10,7 @@ from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_curso
 
 from ...client import Client
 from ...models.v21_list_workspaces_response import V21ListWorkspacesResponse
+from ...models.workspace import Workspace
 from ...types import UNSET, Response, Unset
 
 

@@ -30,9 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _codegen._postprocess import add_banners, format_tree, write_regions  # noqa: E402
-from _codegen._surface import change_report, surface  # noqa: E402
-from _codegen.normalize import normalize  # noqa: E402
+from _codegen._postprocess import add_banners, format_tree, write_regions
+from _codegen._surface import change_report, surface
+from _codegen.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sigma_sdk"
@@ -74,16 +74,24 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path = out_dir / "normalized.spec.json"
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
-            sys.executable, "-m", "openapi_python_client", "generate",
-            "--path", str(spec_path),
-            "--meta", "none",
-            "--output-path", str(package),
-            "--config", str(ROOT / "generator-config.yml"),
-            "--custom-template-path", str(ROOT / "templates"),
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(spec_path),
+            "--meta",
+            "none",
+            "--output-path",
+            str(package),
+            "--config",
+            str(ROOT / "generator-config.yml"),
+            "--custom-template-path",
+            str(ROOT / "templates"),
             "--overwrite",
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -101,7 +109,9 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
 
 def tree_differences(expected: Path, actual: Path) -> list[str]:
     """Human-readable differences between two generated trees (added, removed, changed files)."""
-    expected_files = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    expected_files = {
+        p.relative_to(expected) for p in expected.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     actual_files = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     lines = [f"missing from sigma_sdk/: {path}" for path in sorted(expected_files - actual_files)]
     lines += [f"not produced by regeneration: {path}" for path in sorted(actual_files - expected_files)]

@@ -8,7 +8,7 @@ __all__ = ["Region"]
 
 
 class Region(StrEnum):
-    """Where a Sigma organization is hosted. ``Client(base_url=Region.AWS_US_EAST, ...)`` or ``"aws-us-east"``."""
+    """Where a Sigma organization is hosted: ``Client(base_url=Region.AWS_US_EAST, ...)``."""
 
     GCP_US = "https://api.sigmacomputing.com"
     """Server for GCP (US) hosted organizations"""

@@ -8,7 +8,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from _codegen._rules import Rules
 from _codegen.normalize import (
     break_recursive_unions,
@@ -80,7 +79,9 @@ def test_inline_response_refs_hoists_the_error_schema_once() -> None:
     """Every operation's `default` response shares one `ApiError` schema component."""
     error = {"type": "object", "properties": {"message": {"type": "string"}}}
     spec = _spec({"/a": {"get": _op("a")}, "/b": {"get": _op("b")}})
-    spec["components"]["responses"] = {"ApiError": {"description": "e", "content": {"application/json": {"schema": error}}}}
+    spec["components"]["responses"] = {
+        "ApiError": {"description": "e", "content": {"application/json": {"schema": error}}}
+    }
     for path in ("/a", "/b"):
         spec["paths"][path]["get"]["responses"]["default"] = {"$ref": "#/components/responses/ApiError"}
     out = inline_response_refs(spec, RULES)
@@ -109,7 +110,8 @@ def test_flatten_all_of_distributes_over_nested_one_of() -> None:
     flat = spec["paths"]["/c"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "allOf" not in json.dumps(flat)
     first, second = flat["oneOf"]
-    assert set(first["properties"]) == {"name", "account"} and set(first["required"]) == {"name", "account"}
+    assert set(first["properties"]) == {"name", "account"}
+    assert set(first["required"]) == {"name", "account"}
     assert first["title"] == "Snowflake"
     assert set(second["properties"]) == {"name", "host"}
 
@@ -208,7 +210,8 @@ def test_hoist_tells_apart_different_shapes_with_one_title() -> None:
     assert schemas["Settings"]["properties"] == {"a": {"type": "string"}}
     top = out["paths"]["/v3alpha/x"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     other = _ref_of_item(out, top).rsplit("/", 1)[1]
-    assert other != "Settings" and schemas[other]["properties"] == {"b": {"type": "string"}}
+    assert other != "Settings"
+    assert schemas[other]["properties"] == {"b": {"type": "string"}}
 
 
 def test_hoist_names_list_entries_after_the_resource() -> None:
@@ -239,7 +242,8 @@ def test_hoist_keeps_nullability_beside_the_hoisted_object() -> None:
                                                          "properties": {"id": {"type": "string"}}}}}  # fmt: skip
     out = hoist_and_name_schemas(_spec({"/c": {"get": _op("getThing", response=schema)}}), RULES)
     owner = out["components"]["schemas"]["Thing"]["properties"]["owner"]
-    assert owner["oneOf"][1] == {"type": "null"} and owner["oneOf"][0]["$ref"].endswith("ThingOwner")
+    assert owner["oneOf"][1] == {"type": "null"}
+    assert owner["oneOf"][0]["$ref"].endswith("ThingOwner")
 
 
 def test_normalize_is_deterministic_and_leaves_the_input_alone(sigma_spec: dict[str, Any]) -> None:

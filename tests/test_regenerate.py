@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import regenerate
 from _codegen._surface import change_report, surface
 from _codegen.normalize import iter_operations, normalize
@@ -41,8 +40,10 @@ def test_every_operation_has_four_entry_points() -> None:
     assert missing == []
     assert len(modules) == len(operation_ids) == 172
     for module in modules.values():
-        assert inspect.isfunction(module.sync) and inspect.isfunction(module.sync_detailed)
-        assert inspect.iscoroutinefunction(module.asyncio) and inspect.iscoroutinefunction(module.asyncio_detailed)
+        assert inspect.isfunction(module.sync)
+        assert inspect.isfunction(module.sync_detailed)
+        assert inspect.iscoroutinefunction(module.asyncio)
+        assert inspect.iscoroutinefunction(module.asyncio_detailed)
 
 
 def test_generated_files_carry_the_banner() -> None:
@@ -64,7 +65,7 @@ def test_regeneration_is_deterministic(tmp_path: Path) -> None:
 
 def test_check_passes_on_the_committed_tree() -> None:
     """`regenerate.py --check` exits 0: the committed sigma_sdk/ is exactly what the spec produces."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [sys.executable, str(ROOT / "scripts" / "regenerate.py"), "--check", "--spec", str(spec_path())],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -84,7 +85,8 @@ def test_tree_differences_reports_edits(tmp_path: Path) -> None:
     report = "\n".join(regenerate.tree_differences(expected, actual))
     assert "missing from sigma_sdk/: gone.py" in report
     assert "not produced by regeneration: extra.py" in report
-    assert "changed: api/a.py" in report and "+x = 1" in report
+    assert "changed: api/a.py" in report
+    assert "+x = 1" in report
 
 
 def test_read_spec_names_a_missing_file(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ _SCHEMA_PREFIX = "#/components/schemas/"
 
 
 def pascal(text: str) -> str:
-    """``'connection grant response'`` / ``'v3alpha_createConnection'`` → ``'ConnectionGrantResponse'`` / ``'V3alphaCreateConnection'``."""
+    """``'connection grant response'`` → ``'ConnectionGrantResponse'``; ``'v3alpha_x'`` → ``'V3alphaX'``."""
     words = re.split(r"[^A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text))
     name = "".join(word[:1].upper() + word[1:] for word in words if word)
     return name if not name[:1].isdigit() else f"N{name}"
@@ -161,7 +161,9 @@ class _Namer:
                 *(
                     name
                     for other in all_sites
-                    for name in _resource_names(names.get(other.parent.key or "", "") if other.parent else "", other.suffix)
+                    for name in _resource_names(
+                        names.get(other.parent.key or "", "") if other.parent else "", other.suffix
+                    )
                 ),
                 *_contextual_names(_stem(parent_name), site.suffix),
             ]
@@ -264,7 +266,7 @@ def _discriminator_value(schema: JSON) -> str | None:
 def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, bool, list[str]]]:
     """Yield ``(container, key, versioned, names)`` for every top-level schema slot; the last name is the fallback."""
     for path_item in (spec.get("paths") or {}).values():
-        for method, operation in path_item.items():
+        for _method, operation in path_item.items():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
             op_name = pascal(operation["operationId"])

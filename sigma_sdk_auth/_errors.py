@@ -1,0 +1,290 @@
+"""The exception tree every part of the SDK raises.
+
+Sigma's spec declares errors only as a ``default`` response, so the generated code cannot know
+which status means what.  Everything funnels through :func:`error_from_response`, which maps a
+status class to an exception type and fills the fields from Sigma's ``{message, code, requestId}``
+body when there is one.
+
+Messages are built from the *response* only (status, reason, body excerpt) and never from the
+request, so an Authorization header or a form-encoded secret cannot leak into a traceback.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from typing import Any, Final
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InsecureTransportError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SigmaAPIError",
+    "SigmaError",
+    "UnprocessableEntityError",
+    "error_from_response",
+    "parse_retry_after",
+    "raise_for_status",
+]
+
+# Long HTML error pages from load balancers are useless past the first line or two.
+_EXCERPT_LIMIT: Final = 200
+
+
+class SigmaError(Exception):
+    """Base class of every exception this SDK raises on purpose."""
+
+
+class ConfigurationError(SigmaError, ValueError):
+    """Settings or credentials are missing or malformed (raised before any request is sent)."""
+
+
+class InsecureTransportError(ConfigurationError):
+    """Credentials or tokens would be sent over plain ``http://`` to a non-loopback host."""
+
+
+class SigmaAPIError(SigmaError):
+    """Sigma answered with a non-2xx status.
+
+    ``code`` is Sigma's machine-readable code: usually a string such as ``"unauthorized"``, but
+    per-item errors use numbers, so both are kept as received.
+    """
+
+    status_code: int
+    code: str | int | None
+    message: str
+    request_id: str | None
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | int | None = None,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.response = response
+
+    def __str__(self) -> str:
+        # The reason phrase is looked up with httpx.codes, which returns "" for non-standard statuses
+        # (520, 599) where http.HTTPStatus(...) would raise ValueError.
+        details = []
+        if self.code is not None:
+            details.append(f"code={self.code!r}")
+        if self.request_id:
+            details.append(f"request_id={self.request_id!r}")
+        suffix = f" ({', '.join(details)})" if details else ""
+        reason = self.response.reason_phrase if self.response is not None else ""
+        reason = reason or httpx.codes.get_reason_phrase(self.status_code)
+        status_text = f"HTTP {self.status_code} {reason}".rstrip()
+        return f"{status_text}: {self.message}{suffix}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+
+class BadRequestError(SigmaAPIError):
+    """HTTP 400."""
+
+
+class AuthenticationError(SigmaAPIError):
+    """HTTP 401: credentials were refused or a token was not accepted."""
+
+
+class PermissionDeniedError(SigmaAPIError):
+    """HTTP 403."""
+
+
+class NotFoundError(SigmaAPIError):
+    """HTTP 404."""
+
+
+class ConflictError(SigmaAPIError):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(SigmaAPIError):
+    """HTTP 422."""
+
+
+class RateLimitError(SigmaAPIError):
+    """HTTP 429.  ``retry_after`` is the server's advised wait in seconds, when it gave one."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | int | None = None,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, code=code, request_id=request_id, response=response)
+        self.retry_after = retry_after
+
+
+class InternalServerError(SigmaAPIError):
+    """Any HTTP status of 500 or above, including non-standard ones such as 520 or 599."""
+
+
+class APIConnectionError(SigmaError):
+    """The request never got an HTTP answer (DNS, refused connection, reset, TLS failure...)."""
+
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool)."""
+
+    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
+        super().__init__(message, request=request)
+
+
+_STATUS_TO_ERROR: Final[dict[int, type[SigmaAPIError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None.
+
+    A date in the past means "now" (0.0); garbage means "no advice" (None) rather than an error,
+    because a malformed header must not turn a retryable 429 into a crash.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if math.isnan(seconds) or math.isinf(seconds):
+            return None
+        return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; a naive result means the zone was missing.
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def _body_excerpt(response: httpx.Response) -> str:
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, httpx.StreamError):
+        # A streamed response whose body was never read: say so rather than block or crash.
+        return ""
+    except (UnicodeDecodeError, LookupError):
+        return "<undecodable body>"
+    text = " ".join(text.split())
+    if len(text) > _EXCERPT_LIMIT:
+        text = text[: _EXCERPT_LIMIT - 3] + "..."
+    return text
+
+
+def _json_body(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        content = response.content
+    except (httpx.ResponseNotRead, httpx.StreamError):
+        return None
+    if not content:
+        return None
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _as_code(value: object) -> str | int | None:
+    # bool is an int subclass; a boolean "code" is not a code.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str | int):
+        return value
+    return None
+
+
+def _as_text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def error_from_response(response: httpx.Response) -> SigmaAPIError:
+    """Build (don't raise) the typed exception for a non-2xx ``response``."""
+    status = response.status_code
+    body = _json_body(response)
+    message: str | None = None
+    code: str | int | None = None
+    request_id: str | None = None
+    if body is not None:
+        message = _as_text(body.get("message")) or _as_text(body.get("error_description"))
+        message = message or _as_text(body.get("error"))
+        code = _as_code(body.get("code"))
+        if code is None:
+            code = _as_code(body.get("error"))  # OAuth-style token endpoint errors
+        request_id = _as_text(body.get("requestId")) or _as_text(body.get("request_id"))
+    if request_id is None:
+        request_id = response.headers.get("x-request-id") or None
+    if message is None:
+        excerpt = _body_excerpt(response)
+        message = excerpt or "(empty response body)"
+
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "code": code,
+        "request_id": request_id,
+        "response": response,
+    }
+    if status == 429:
+        return RateLimitError(message, retry_after=parse_retry_after(response.headers.get("retry-after")), **kwargs)
+    error_type = _STATUS_TO_ERROR.get(status)
+    if error_type is None:
+        error_type = InternalServerError if status >= 500 else SigmaAPIError
+    return error_type(message, **kwargs)
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Raise the typed :class:`SigmaAPIError` for a non-2xx ``response``; return None for 2xx."""
+    if 200 <= response.status_code < 300:
+        return
+    raise error_from_response(response)

@@ -1,0 +1,183 @@
+"""The ``sigma_sdk`` logger, its ``SIGMA_LOG`` switch, and secret redaction.
+
+Nothing is printed unless the application configures logging or sets ``SIGMA_LOG``:
+
+* ``SIGMA_LOG=debug`` or ``SIGMA_LOG=info`` (case-insensitive, read once at import) attaches one
+  stderr handler to the ``sigma_sdk`` logger at that level.  Any other non-empty value is ignored
+  with a :class:`RuntimeWarning` that names the variable; it never stops the import.
+* :class:`RedactingFilter` rewrites a record's message (and formatted traceback) through
+  :func:`redact` before it is emitted.  It sits on the ``sigma_sdk`` logger itself, so records
+  logged there are redacted for *every* handler (including ones the application adds to the root
+  logger), and on the ``SIGMA_LOG`` handler, which also covers child loggers such as
+  ``sigma_sdk.something``.
+
+The SDK's own code never logs headers or bodies; redaction is the second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import warnings
+from collections.abc import Mapping
+from typing import Final, TextIO
+
+__all__ = [
+    "ENV_VAR",
+    "LOGGER_NAME",
+    "REDACTED",
+    "RedactingFilter",
+    "configure_from_env",
+    "logger",
+    "redact",
+]
+
+LOGGER_NAME: Final = "sigma_sdk"
+ENV_VAR: Final = "SIGMA_LOG"
+REDACTED: Final = "[REDACTED]"
+
+logger = logging.getLogger(LOGGER_NAME)
+
+_LEVELS: Final[Mapping[str, int]] = {"debug": logging.DEBUG, "info": logging.INFO}
+_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Keys whose values are secrets wherever they appear: form bodies and query strings
+# (``client_secret=...``), JSON (``"access_token": "..."``), Python reprs (``'refresh_token': '...'``,
+# ``actor_token='...'``).  ``subject_token_type=...`` is *not* matched: the separator must follow
+# the key directly.
+_SECRET_KEYS: Final = (
+    "client_secret",
+    "clientSecret",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "refreshToken",
+    "subject_token",
+    "subjectToken",
+    "actor_token",
+    "actorToken",
+    "id_token",
+    "password",
+    "privateKeyPassphrase",
+    "privateKey",
+    "private_key",
+)
+
+# <key><optional closing quote><':' or '='>, or the tuple form ('key', 'value').
+_SEPARATOR: Final = r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)"""
+# Already redacted (keeps redact() idempotent), a quoted value (optionally a bytes literal), or a
+# bare one running to a delimiter.
+_VALUE: Final = r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)|[^\s&,;"'<>{}()\[\]]+)"""
+
+_KEYS: Final = "|".join(_SECRET_KEYS)
+_KEY_VALUE_RE: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<key>{_KEYS})(?P<sep>{_SEPARATOR})(?P<value>{_VALUE})",
+    re.IGNORECASE,
+)
+# Authorization header values: the scheme goes too ("Bearer abc" -> [REDACTED]).
+_AUTH_VALUE: Final = (
+    r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)"""
+    r"""|(?:(?:bearer|basic|token)[ \t]+)?[^\s"',;}\]]+)"""
+)
+_AUTHORIZATION_RE: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<key>(?:proxy-)?authorization)(?P<sep>{_SEPARATOR})(?P<value>{_AUTH_VALUE})",
+    re.IGNORECASE,
+)
+_BEARER_RE: Final = re.compile(r"(?<![A-Za-z0-9])(?P<scheme>bearer)[ \t]+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+# Anything shaped like a JWT (access tokens, the impersonation subject token), wherever it appears.
+_JWT_RE: Final = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+def _replace_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = match.group("q")
+    if quote:
+        prefix = "b" if value.startswith("b") else ""
+        return f"{match.group('key')}{match.group('sep')}{prefix}{quote}{REDACTED}{quote}"
+    return f"{match.group('key')}{match.group('sep')}{REDACTED}"
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with Authorization values, Bearer tokens, JWTs and OAuth secrets replaced.
+
+    Covers ``Authorization: Bearer ...`` / ``Basic ...`` headers in any common rendering, bare
+    ``Bearer <token>``, and the values of ``client_secret``, ``access_token``, ``refresh_token``,
+    ``subject_token``, ``actor_token`` (and a few other credential keys) in form, query, JSON and
+    repr syntax.  Idempotent: redacting twice gives the same text.
+    """
+    text = _AUTHORIZATION_RE.sub(_replace_value, text)
+    text = _KEY_VALUE_RE.sub(_replace_value, text)
+    text = _BEARER_RE.sub(lambda m: f"{m.group('scheme')} {REDACTED}", text)
+    return _JWT_RE.sub(REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrite each record's message, traceback and stack text through :func:`redact`.
+
+    The record is modified in place (``msg`` becomes the redacted, fully formatted message and
+    ``args`` is emptied), so handlers that run after this filter see the redacted text as well.
+    Never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # mismatched %-args: don't let logging echo raw args to stderr.
+            message = f"{record.msg} (unformattable arguments)"
+        record.msg = redact(str(message))
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_FILTER: Final = RedactingFilter()
+logger.addFilter(_FILTER)
+
+
+class _SigmaLogHandler(logging.StreamHandler[TextIO]):
+    """The handler ``SIGMA_LOG`` installs; a distinct type so re-configuration replaces it."""
+
+
+def configure_from_env(
+    environ: Mapping[str, str] | None = None, *, stream: TextIO | None = None
+) -> logging.Handler | None:
+    """Apply ``SIGMA_LOG`` from ``environ`` (default ``os.environ``); return the handler or None.
+
+    Runs once at import.  Calling it again replaces the handler it installed earlier rather
+    than adding a second one.  Unset or empty: nothing changes.  ``debug`` / ``info``: a
+    redacting stderr (or ``stream``) handler at that level, and the logger's level set to match.
+    Anything else: a :class:`RuntimeWarning` naming ``SIGMA_LOG``, nothing else changes.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(ENV_VAR, "")
+    value = raw.strip().lower()
+    if not value:
+        return None
+    level = _LEVELS.get(value)
+    if level is None:
+        warnings.warn(
+            f"Ignoring {ENV_VAR}={raw!r}: expected one of {', '.join(sorted(_LEVELS))} (case-insensitive).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    for existing in list(logger.handlers):
+        if isinstance(existing, _SigmaLogHandler):
+            logger.removeHandler(existing)
+    handler = _SigmaLogHandler(sys.stderr if stream is None else stream)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.addFilter(_FILTER)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    return handler
+
+
+configure_from_env()

@@ -1,0 +1,282 @@
+"""Retries with exponential backoff, full jitter and ``Retry-After``, for sync and async httpx.
+
+What is retried (one rule, :func:`decide`, shared by both loops):
+
+* **429** on any method: a rate-limited request was not acted on.  ``Retry-After`` (seconds or
+  HTTP-date) is honoured exactly; if it advises more than ``max_retry_after`` seconds, retrying
+  stops at once and the 429 response is returned, so the caller raises a ``RateLimitError`` whose
+  ``retry_after`` carries the advice.
+* **408, and 5xx except 501/505**, only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS).
+  ``Retry-After`` on a 503 is honoured (and capped) the same way.  501 Not Implemented and
+  505 HTTP Version Not Supported are answers, not hiccups, and are never retried.
+* **Transport errors** (``httpx.TransportError``):
+
+  - ``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``: the request never left this process, so
+    the server cannot have acted on it.  Retried for **any** method, POST included.
+  - ``ReadError``, ``WriteError``, ``RemoteProtocolError`` (server dropped the connection),
+    ``ReadTimeout``, ``WriteTimeout`` and the rest: the server may have received and acted on the
+    request, so they are retried only for idempotent methods.  A POST is never sent twice.
+  - ``LocalProtocolError`` and ``UnsupportedProtocol`` are bugs in the request, never retried.
+
+Out of budget (``max_retries`` retries after the first attempt), or not retryable: an HTTP
+response is *returned* (the caller turns a non-2xx into a typed error with ``raise_for_status``);
+a transport error is *raised* as ``APITimeoutError`` (``httpx.TimeoutException``) or
+``APIConnectionError`` (any other ``httpx.TransportError``), chained ``from`` the httpx error.
+Note that httpx timeouts apply per attempt: a GET that keeps timing out takes up to
+``(max_retries + 1) * timeout`` plus backoff before ``APITimeoutError`` is raised.
+
+Backoff before retry *n* (1-based) is uniform in ``[0, min(max_delay, initial_delay * 2**(n-1))]``
+("full jitter").  Each retry is logged at INFO on the ``sigma_sdk`` logger with the method, the
+URL path (no query string, host, headers or body), the attempt, the reason and the delay.
+
+Test hooks: the loops look up the module attributes :data:`sleep`, :data:`async_sleep` and
+:data:`jitter` at call time, so tests can ``monkeypatch.setattr(_retry, "sleep", fake)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+import attrs
+import httpx
+
+from ._errors import APIConnectionError, APITimeoutError, parse_retry_after
+from ._logging import logger, redact
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "Decision",
+    "RetryPolicy",
+    "asend_with_retries",
+    "async_sleep",
+    "decide",
+    "jitter",
+    "send_with_retries",
+    "sleep",
+]
+
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+# 5xx statuses that are final answers rather than transient failures.
+_NON_TRANSIENT_5XX: Final = frozenset({501, 505})
+# Transport errors raised before the request left this process: safe to resend for any method.
+_NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Transport errors that are deterministic mistakes in the request itself.
+_NEVER_RETRY_ERRORS: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+# 2 ** 62 * any sane initial_delay is far beyond max_delay; stops float overflow on huge budgets.
+_MAX_EXPONENT: Final = 62
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
+
+
+def _full_jitter(cap: float) -> float:
+    return random.uniform(0.0, cap)
+
+
+sleep: Callable[[float], None] = time.sleep
+"""Blocking sleep used between sync retries (replace in tests)."""
+
+async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+"""Sleep awaited between async retries (replace in tests)."""
+
+jitter: Callable[[float], float] = _full_jitter
+"""Maps a backoff cap to the actual delay, ``uniform(0, cap)`` by default; results are clamped to ``[0, cap]``."""
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times, and how patiently, to retry one request.
+
+    ``max_retries`` counts retries after the first attempt (0 disables retrying).
+    ``initial_delay`` and ``max_delay`` bound the jittered exponential backoff; ``max_retry_after``
+    is the longest server-advised ``Retry-After`` (seconds) that will be waited out.
+    """
+
+    max_retries: int = attrs.field(default=2, validator=[attrs.validators.instance_of(int), _non_negative])
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+
+
+@attrs.frozen
+class Decision:
+    """The outcome of :func:`decide`: retry after ``delay`` seconds, or stop.
+
+    ``reason`` is for logs and messages.  ``gave_up`` marks a stop on a failure that *was*
+    retryable (budget exhausted, or ``Retry-After`` beyond the cap; then ``delay`` is the advice).
+    """
+
+    retry: bool
+    delay: float
+    reason: str
+    gave_up: bool = False
+
+
+def _backoff(policy: RetryPolicy, retries_done: int) -> float:
+    cap = min(policy.max_delay, policy.initial_delay * 2.0 ** min(retries_done, _MAX_EXPONENT))
+    return min(cap, max(0.0, jitter(cap)))
+
+
+def _status_reason(response: httpx.Response) -> str:
+    phrase = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
+    return f"HTTP {response.status_code} {phrase}".strip()
+
+
+def decide(
+    *,
+    method: str,
+    retries_done: int,
+    policy: RetryPolicy,
+    response: httpx.Response | None = None,
+    error: httpx.TransportError | None = None,
+) -> Decision:
+    """Decide whether the attempt that produced ``response`` (or ``error``) should be retried.
+
+    Exactly one of ``response`` and ``error`` is given.  ``retries_done`` is how many retries
+    have already been made for this request (0 after the first attempt).
+    """
+    method = method.upper()
+    idempotent = method in IDEMPOTENT_METHODS
+    if error is not None:
+        reason = type(error).__name__
+        if isinstance(error, _NEVER_RETRY_ERRORS):
+            return Decision(False, 0.0, f"{reason} is not retryable")
+        if not idempotent and not isinstance(error, _NOT_SENT_ERRORS):
+            return Decision(False, 0.0, f"{reason} after a {method} may have reached the server")
+        if retries_done >= policy.max_retries:
+            return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
+        return Decision(True, _backoff(policy, retries_done), reason)
+
+    if response is None:
+        raise ValueError("decide() needs a response or an error")
+    status = response.status_code
+    reason = _status_reason(response)
+    if status == 429:
+        retryable = True
+    elif status == 408 or (status >= 500 and status not in _NON_TRANSIENT_5XX):
+        retryable = idempotent
+    else:
+        retryable = False
+    if not retryable:
+        return Decision(False, 0.0, reason)
+    if retries_done >= policy.max_retries:
+        return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
+    if status in (429, 503):
+        advised = parse_retry_after(response.headers.get("retry-after"))
+        if advised is not None:
+            if advised > policy.max_retry_after:
+                return Decision(
+                    False,
+                    advised,
+                    f"{reason}; Retry-After {advised:g}s exceeds max_retry_after {policy.max_retry_after:g}s",
+                    gave_up=True,
+                )
+            return Decision(True, advised, f"{reason} (Retry-After {advised:g}s)")
+    return Decision(True, _backoff(policy, retries_done), reason)
+
+
+def _path(request_kwargs: Mapping[str, Any]) -> str:
+    """The URL path only: no scheme, host, userinfo or query string reaches a log line."""
+    try:
+        return httpx.URL(str(request_kwargs.get("url", ""))).path or "/"
+    except httpx.InvalidURL:
+        return "<invalid url>"
+
+
+def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
+    logger.info(
+        "Retrying %s %s (retry %d of %d) after %s; sleeping %.2fs",
+        method,
+        path,
+        retries_done + 1,
+        policy.max_retries,
+        decision.reason,
+        decision.delay,
+    )
+
+
+def _log_give_up(method: str, path: str, decision: Decision) -> None:
+    logger.info("Giving up on %s %s: %s", method, path, decision.reason)
+
+
+def _transport_failure(
+    error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
+) -> APIConnectionError:
+    """The SDK exception for a transport failure; its message never contains headers or bodies."""
+    detail = redact(str(error)).strip()
+    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    try:
+        request: httpx.Request | None = error.request
+    except RuntimeError:  # httpx raises if the error was created without a request
+        request = None
+    plural = "attempt" if attempts == 1 else "attempts"
+    if isinstance(error, httpx.TimeoutException):
+        message = f"{method} {path} timed out after {attempts} {plural} ({what})."
+        return APITimeoutError(message, request=request)
+    message = f"{method} {path} failed after {attempts} {plural}: {what}"
+    if not decision.gave_up:
+        message += f" (not retried: {decision.reason})"
+    return APIConnectionError(message + ".", request=request)
+
+
+def send_with_retries(client: httpx.Client, request_kwargs: Mapping[str, Any], policy: RetryPolicy) -> httpx.Response:
+    """Send ``client.request(**request_kwargs)``, retrying per ``policy``; see the module docstring.
+
+    Returns the final response (any status).  Raises ``APITimeoutError`` / ``APIConnectionError``
+    for a transport failure that is not retried or outlasts the budget.
+    """
+    kwargs = dict(request_kwargs)
+    method = str(kwargs.get("method", "GET")).upper()
+    path = _path(kwargs)
+    retries_done = 0
+    while True:
+        try:
+            response = client.request(**kwargs)
+        except httpx.TransportError as exc:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, error=exc)
+            if not decision.retry:
+                raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
+        else:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
+            if not decision.retry:
+                if decision.gave_up:
+                    _log_give_up(method, path, decision)
+                return response
+            response.close()
+        _log_retry(method, path, retries_done, policy, decision)
+        sleep(decision.delay)
+        retries_done += 1
+
+
+async def asend_with_retries(
+    client: httpx.AsyncClient, request_kwargs: Mapping[str, Any], policy: RetryPolicy
+) -> httpx.Response:
+    """Async twin of :func:`send_with_retries`, awaiting :data:`async_sleep` between attempts."""
+    kwargs = dict(request_kwargs)
+    method = str(kwargs.get("method", "GET")).upper()
+    path = _path(kwargs)
+    retries_done = 0
+    while True:
+        try:
+            response = await client.request(**kwargs)
+        except httpx.TransportError as exc:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, error=exc)
+            if not decision.retry:
+                raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
+        else:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
+            if not decision.retry:
+                if decision.gave_up:
+                    _log_give_up(method, path, decision)
+                return response
+            await response.aclose()
+        _log_retry(method, path, retries_done, policy, decision)
+        await async_sleep(decision.delay)
+        retries_done += 1

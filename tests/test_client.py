@@ -1,0 +1,308 @@
+"""SigmaClient: base URLs and regions, constructors, derived clients, pools, lifecycle, retries."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+import respx
+
+from sigma_sdk_auth import (
+    DEFAULT_TIMEOUT,
+    ConfigurationError,
+    InternalServerError,
+    SigmaClient,
+    _retry,
+)
+from sigma_sdk_auth._errors import raise_for_status
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
+
+
+class Region(enum.StrEnum):
+    """Shaped like the generated sigma_sdk.regions.Region."""
+
+    GCP_US = "https://api.sigmacomputing.com"
+    GCP_KSA = " https://api.sa.gcp.sigmacomputing.com"  # the spec really has this leading space
+    AWS_US_EAST = "https://api.us-a.aws.sigmacomputing.com"
+    AWS_AUSTRALIA_AND_APAC = "https://api.au.aws.sigmacomputing.com"
+
+
+class Client(SigmaClient):
+    regions: ClassVar[type[Region]] = Region
+
+
+@pytest.fixture
+def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=fake_sigma.handle)
+        yield router
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_retry, "sleep", lambda seconds: None)
+
+
+def get(client: SigmaClient, path: str = "/v2/connections") -> httpx.Response:
+    return client._send({"method": "get", "url": path})
+
+
+# -- base URL and regions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["aws-us-east", "AWS_US_EAST", "aws us east", "Aws-Us_East", "  aws--us east ", Region.AWS_US_EAST],
+)
+def test_region_names(name: str) -> None:
+    """Region names are case-insensitive with -, _ and spaces equivalent; a Region member works too."""
+    assert Client(name, CLIENT_ID, CLIENT_SECRET).base_url == "https://api.us-a.aws.sigmacomputing.com"
+
+
+def test_region_url_is_stripped() -> None:
+    """A region whose spec URL has stray whitespace resolves to a clean URL."""
+    assert Client("gcp-ksa", CLIENT_ID, CLIENT_SECRET).base_url == "https://api.sa.gcp.sigmacomputing.com"
+    assert Client(Region.GCP_KSA, CLIENT_ID, CLIENT_SECRET).base_url == "https://api.sa.gcp.sigmacomputing.com"
+
+
+def test_unknown_region_lists_valid_names() -> None:
+    """An unknown region is a ValueError listing every valid name."""
+    with pytest.raises(ValueError, match="unknown Sigma region 'aws-mars'") as info:
+        Client("aws-mars", CLIENT_ID, CLIENT_SECRET)
+    for name in ("gcp-us", "gcp-ksa", "aws-us-east", "aws-australia-and-apac"):
+        assert name in str(info.value)
+
+
+def test_base_class_accepts_only_urls() -> None:
+    """Without a regions enum, a non-URL base_url is refused with a hint."""
+    with pytest.raises(ConfigurationError, match="not a URL"):
+        SigmaClient("aws-us-east", CLIENT_ID, CLIENT_SECRET)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.sigma.test/", "https://api.sigma.test"),
+        (" https://api.sigma.test ", "https://api.sigma.test"),
+        ("https://proxy.test/sigma/", "https://proxy.test/sigma"),
+    ],
+)
+def test_url_normalisation(url: str, expected: str) -> None:
+    """URLs are trimmed and lose a trailing slash; the token URL follows the base URL."""
+    client = Client(url, CLIENT_ID, CLIENT_SECRET)
+    assert client.base_url == expected
+    assert str(client.auth.token_url) == expected + "/v2/auth/token"
+
+
+@pytest.mark.parametrize("url", ["ftp://files.test", "https://", "https://exa mple.com:99999"])
+def test_bad_urls(url: str) -> None:
+    """Non-http(s) schemes, missing hosts and invalid URLs are ConfigurationErrors."""
+    with pytest.raises(ConfigurationError):
+        Client(url, CLIENT_ID, CLIENT_SECRET)
+
+
+# -- constructors --------------------------------------------------------------------------------
+
+
+def test_from_env_with_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    """from_env reads SIGMA_REGION/ID/SECRET from os.environ and resolves the region on the subclass."""
+    monkeypatch.delenv("SIGMA_BASE_URL", raising=False)
+    monkeypatch.setenv("SIGMA_REGION", "gcp_us")
+    monkeypatch.setenv("SIGMA_CLIENT_ID", "env-client")
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", CLIENT_SECRET)
+    client = Client.from_env(max_retries=0)
+    assert isinstance(client, Client)
+    assert (client.base_url, client.client_id, client.max_retries) == (
+        "https://api.sigmacomputing.com",
+        "env-client",
+        0,
+    )
+
+
+def test_from_env_missing_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """from_env names the missing variable."""
+    for name in ("SIGMA_BASE_URL", "SIGMA_REGION", "SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SIGMA_BASE_URL", BASE_URL)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", CLIENT_SECRET)
+    with pytest.raises(ConfigurationError, match="SIGMA_CLIENT_ID"):
+        Client.from_env()
+
+
+def test_from_env_unknown_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad SIGMA_REGION value gets the same valid-names error as the constructor."""
+    env = {"SIGMA_REGION": "moon", "SIGMA_CLIENT_ID": "c", "SIGMA_CLIENT_SECRET": CLIENT_SECRET}
+    with pytest.raises(ValueError, match="unknown Sigma region 'moon'"):
+        Client.from_env(environ=env)
+
+
+def test_from_env_file(tmp_path: Path) -> None:
+    """from_env(env_file=...) reads a .env file."""
+    path = tmp_path / ".env"
+    path.write_text(f'SIGMA_REGION="AWS US East"\nSIGMA_CLIENT_ID=c\nSIGMA_CLIENT_SECRET={CLIENT_SECRET}\n')
+    assert Client.from_env(env_file=path, environ={}).base_url == "https://api.us-a.aws.sigmacomputing.com"
+
+
+def test_from_postman_environment(tmp_path: Path, router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+    """A client from a Postman export authenticates at its tokenBaseURL."""
+    path = tmp_path / "env.json"
+    values = [
+        {"key": "baseUrl", "value": BASE_URL, "enabled": True},
+        {"key": "tokenBaseURL", "value": "{{baseUrl}}/v2/auth/token", "enabled": True},
+        {"key": "clientID", "value": CLIENT_ID, "enabled": True},
+        {"key": "secret", "value": CLIENT_SECRET, "enabled": True, "type": "secret"},
+    ]
+    path.write_text(json.dumps({"name": "Sigma", "values": values}))
+    with Client.from_postman_environment(path) as client:
+        assert get(client).status_code == 200
+    assert str(client.auth.token_url) == f"{BASE_URL}/v2/auth/token"
+    assert fake_sigma.grants() == ["client_credentials"]
+
+
+def test_from_postman_environment_bad_file(tmp_path: Path) -> None:
+    """A broken Postman file fails with ConfigurationError before any client exists."""
+    path = tmp_path / "env.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigurationError, match="not valid JSON"):
+        Client.from_postman_environment(path)
+
+
+# -- options, pools, lifecycle -------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    """Default timeout is 60 s read / 10 s connect and default retries are 2."""
+    client = SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET)
+    assert client.timeout == DEFAULT_TIMEOUT == httpx.Timeout(60.0, connect=10.0)
+    assert client.max_retries == 2
+    assert client.get_httpx_client().timeout == DEFAULT_TIMEOUT
+    client.close()
+
+
+def test_reserved_httpx_args_are_refused() -> None:
+    """httpx_args cannot override base_url, auth, timeout or transport behind the client's back."""
+    for key in ("base_url", "auth", "timeout", "transport"):
+        with pytest.raises(ConfigurationError, match=key):
+            SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, httpx_args={key: None})
+
+
+def test_httpx_args_and_user_agent(router: respx.MockRouter) -> None:
+    """httpx_args reach the httpx clients; a sigma-sdk User-Agent is sent unless overridden."""
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, httpx_args={"headers": {"X-Team": "data"}}) as client:
+        response = get(client)
+    assert response.request.headers["x-team"] == "data"
+    assert response.request.headers["user-agent"].startswith("sigma-sdk-python/")
+
+
+def test_with_options_shares_token_and_pool(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+    """with_options() changes timeout/retries per call but reuses the token and the root's connection pool."""
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        get(client)
+        slow = client.with_options(timeout=300, max_retries=0)
+        response = get(slow)
+        assert slow.timeout == httpx.Timeout(300)
+        assert response.request.extensions["timeout"]["read"] == 300
+        assert (slow.max_retries, client.max_retries) == (0, 2)
+        assert client.timeout == DEFAULT_TIMEOUT
+        assert slow.auth is client.auth
+        assert slow._root is client
+    assert fake_sigma.grants() == ["client_credentials"]
+
+
+def test_with_options_retry_budget_is_used(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+    """_send retries with the client's policy: 0 retries -> 1 attempt, default -> 3 attempts."""
+    router.routes.clear()
+    flaky = router.get("/v2/flaky").respond(503, json={"message": "busy"})
+    router.route().mock(side_effect=fake_sigma.handle)
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        with pytest.raises(InternalServerError, match="busy"):
+            raise_for_status(get(client.with_options(max_retries=0), "/v2/flaky"))
+        assert flaky.call_count == 1
+        assert get(client, "/v2/flaky").status_code == 503  # returned after the retry budget
+    assert flaky.call_count == 1 + 3
+
+
+def test_impersonated_client_shares_the_pool(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+    """impersonate() returns a client of the same class whose get_httpx_client() authenticates as the user."""
+    with Client(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        user = client.impersonate("ada@example.com")
+        assert isinstance(user, Client)
+        response = user.get_httpx_client().get("/v2/whoami")
+        assert response.status_code == 200
+        assert response.request.headers["authorization"] == "Bearer imp-2-tok"
+        assert user._root is client
+        assert client._client is not None  # the request went through the root's pool
+
+
+async def test_async_send_and_token_shared_with_sync(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+    """_asend works, and sync and async calls on one client share one token."""
+    async with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        assert get(client).status_code == 200
+        response = await client._asend({"method": "get", "url": "/v2/connections"})
+        assert response.status_code == 200
+        derived = client.with_options(timeout=5)
+        assert (await derived._asend({"method": "get", "url": "/v2/x"})).status_code == 200
+    assert fake_sigma.grants() == ["client_credentials"]
+
+
+def test_context_manager_closes_pools(router: respx.MockRouter) -> None:
+    """Leaving the with-block closes the pool; using the client afterwards is an error, not a silent reopen."""
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        http = client.get_httpx_client()
+        get(client)
+    assert http.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        client.get_httpx_client()
+
+
+async def test_async_context_manager_closes_both_pools(router: respx.MockRouter) -> None:
+    """async with closes the async pool and the sync one."""
+    async with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        sync_http = client.get_httpx_client()
+        async_http = client.get_async_httpx_client()
+    assert sync_http.is_closed
+    assert async_http.is_closed
+
+
+def test_closing_a_derived_client_leaves_the_root_open(router: respx.MockRouter) -> None:
+    """A derived client borrows the root's pool, so closing it does not close the root."""
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        with client.with_options(timeout=5) as derived:
+            get(derived)
+        assert get(client).status_code == 200
+        assert not client.get_httpx_client().is_closed
+
+
+def test_lazy_clients_are_created_once(router: respx.MockRouter) -> None:
+    """get_httpx_client() / get_async_httpx_client() return the same objects every time."""
+    client = SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET)
+    assert client._client is None
+    assert client.get_httpx_client() is client.get_httpx_client()
+    assert client.get_async_httpx_client() is client.get_async_httpx_client()
+    client.close()
+
+
+def test_end_to_end_against_local_server(sigma_server: tuple[str, FakeSigma]) -> None:
+    """Over real HTTP on 127.0.0.1 (allowed plain http), the client authenticates and calls the API."""
+    base_url, fake = sigma_server
+    with SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET) as client:
+        responses = [get(client, f"/v2/items/{i}") for i in range(3)]
+    assert [r.status_code for r in responses] == [200] * 3
+    assert fake.grants() == ["client_credentials"]
+
+
+def test_generated_client_resolves_every_spec_region() -> None:
+    """The generated sigma_sdk.Client resolves each region of the spec by its hyphenated name."""
+    generated = pytest.importorskip("sigma_sdk.client")
+    regions = generated.Client.regions
+    assert len(regions) >= 12
+    for member in regions:
+        name = member.name.lower().replace("_", "-")
+        client = generated.Client(name, CLIENT_ID, CLIENT_SECRET)
+        assert client.base_url == member.value.strip()
+        assert client.base_url.startswith("https://")

@@ -210,20 +210,17 @@ def _transport_failure(
     error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
 ) -> APIConnectionError:
     """The SDK exception for a transport failure; its message never contains headers or bodies."""
-    detail = redact(str(error)).strip()
+    detail = redact(str(error)).strip().rstrip(".")
     what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
     try:
         request: httpx.Request | None = error.request
     except RuntimeError:  # httpx raises if the error was created without a request
         request = None
     plural = "attempt" if attempts == 1 else "attempts"
+    note = "" if decision.gave_up else f" (not retried: {decision.reason})"
     if isinstance(error, httpx.TimeoutException):
-        message = f"{method} {path} timed out after {attempts} {plural} ({what})."
-        return APITimeoutError(message, request=request)
-    message = f"{method} {path} failed after {attempts} {plural}: {what}"
-    if not decision.gave_up:
-        message += f" (not retried: {decision.reason})"
-    return APIConnectionError(message + ".", request=request)
+        return APITimeoutError(f"{method} {path} timed out after {attempts} {plural}: {what}{note}.", request=request)
+    return APIConnectionError(f"{method} {path} failed after {attempts} {plural}: {what}{note}.", request=request)
 
 
 def send_with_retries(client: httpx.Client, request_kwargs: Mapping[str, Any], policy: RetryPolicy) -> httpx.Response:

@@ -12,14 +12,27 @@ Three tools for the tests that check the generated SDK against Sigma's spec:
   a parsed model holds in typed attributes rather than in ``additional_properties`` or raw dicts.
 
 How the walker keeps the set small: every place where an instance has a choice (a union branch, an
-enum value, ``null`` or not, ``true``/``false``, an optional property) is a *target*, keyed by the
-schema node that offers it. Instance 0 is minimal (required properties only). Every later instance
-fills all optional properties and, at each choice, takes the first option that is itself unused or
-leads to an unused target, else option ``index % n``. Arrays and maps get extra items while that
-keeps covering something new. Generation stops when an instance covers nothing new, so a schema
-needs about as many instances as its widest choice, not the product of its choices. A ``$ref``
-nested inside itself more than ``RECURSION_LIMIT`` deep is closed with a branch that does not lead
-back to it (``ConstValCodec``'s records and arrays of records).
+enum value, ``null`` or not, ``true``/``false``, an optional property, an extra key) is a *target*,
+keyed by the schema node that offers it. Instance 0 is minimal (required properties only). Every
+later instance fills all optional properties and, at each choice, takes the first option that is
+itself unused, else the first that leads to an unused target, else option ``index % n``. Arrays and
+maps get more items while that keeps covering something new. An instance that covers nothing new
+gives up on what it aimed at; generation ends when nothing is left. Independent choices therefore
+cost about as many instances as the widest of them, not their product; unions nested under one
+branch add up (``createConnection``: 5 connection types with their own auth unions -> 12).
+
+Choices are kept valid: ``allOf`` parts (with the ``oneOf`` inside them decided) are merged before
+anything is generated; a dead end (contradictory parts) rolls the coverage back and bans the last
+branch taken; a dead optional property, array item or extra key is left out and named in the
+``SampleReport``. Under ``oneOf``, enum values that a sibling branch also accepts are avoided when
+the branch has others. A ``$ref`` nested inside itself ``RECURSION_LIMIT`` deep is closed with a
+branch that does not lead back to it (``ConstValCodec``'s records and arrays of records).
+
+Sigma's spec has two defects no reading can make valid: ``type: "null"`` beside an ``allOf``/``oneOf``
+of objects (19 places: no instance exists), and ``oneOf``s whose branches overlap (an instance of
+one fits another too). ``lenient_spec`` reads the first as "null or the composition";
+``validator(..., one_of_as_any_of=True)`` accepts the second the way the generated SDK parses
+unions (first fitting branch wins). Both are opt-in and named; nothing else is relaxed.
 
 Unsupported (absent from Sigma's spec, so not worth the code): ``not``, ``if``/``then``/``else``,
 ``prefixItems``, ``patternProperties``, ``dependentSchemas``, ``uniqueItems``, regex generation for
@@ -33,7 +46,9 @@ import ast
 import builtins
 import copy
 import datetime
+import enum
 import json
+import math
 import re
 import sys
 import types
@@ -71,7 +86,6 @@ MAX_RETRIES: Final = 32
 
 _HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _UNION_KINDS: Final = ("oneOf", "anyOf")
-_JSON_TYPES: Final = ("object", "array", "string", "integer", "number", "boolean", "null")
 _MISSING: Final = object()
 
 
@@ -625,7 +639,8 @@ def _number(flat: _Flat, integer: bool) -> int | float:
         if high is not None and value > high:
             value -= flat.multiple_of
     if integer:
-        return int(value)
+        whole = math.ceil(value)
+        return whole if high is None or whole <= high else math.floor(value)
     return float(value)
 
 
@@ -967,9 +982,15 @@ def _probe(obj: Any, names: Sequence[str]) -> dict[str, str]:
 def json_keys(obj: Any) -> dict[str, str]:
     """Map the attrs attribute names of ``obj``'s class to the JSON keys its ``to_dict`` writes.
 
-    All attributes are replaced at once by tracers on a shallow copy; if ``to_dict`` cannot digest
-    that, each attribute is traced alone with the others left at their real values. An attribute
-    whose key cannot be found is left out, so its leaves count as untyped (the safe side).
+    1. Tracers: all attributes of a shallow copy replaced at once by objects whose every conversion
+       (``to_dict``, ``isoformat``, ``.value``, iteration...) yields a token naming the attribute;
+       the key holding a token is that attribute's key. If ``to_dict`` cannot digest that, each
+       attribute is traced alone, the others keeping their real values.
+    2. A guarded template (``if isinstance(self.x, list): ...`` with no ``else``) rejects tracers;
+       such attributes are matched by value: the key whose JSON equals the attribute's value
+       encoded like ``to_dict`` does, ties broken by the snake_case name.
+    An attribute whose key is still unknown is left out, so its leaves count as untyped (the safe
+    side). The mapping is cached per class once the tracers alone find every attribute.
     """
     cls = type(obj)
     cached = _KEYS.get(cls)
@@ -983,11 +1004,53 @@ def json_keys(obj: Any) -> dict[str, str]:
         for name in names:
             try:
                 mapping.update(_probe(obj, [name]))
-            except Exception:  # noqa: S112 - this attribute stays unmapped, i.e. untyped
+            except Exception:  # noqa: S112 - this attribute stays unmapped for now
                 continue
     if len(mapping) == len(names):
         _KEYS[cls] = mapping
+        return mapping
+    _match_by_value(obj, [n for n in names if n not in mapping], mapping)
     return mapping
+
+
+def _match_by_value(obj: Any, names: Sequence[str], mapping: dict[str, str]) -> None:
+    probe = copy.copy(obj)
+    if hasattr(probe, "additional_properties"):
+        object.__setattr__(probe, "additional_properties", {})
+    try:
+        encoded = probe.to_dict()
+    except Exception:  # nothing more to learn from this model
+        return
+    for name in names:
+        value = getattr(obj, name)
+        if _is_unset(value):
+            continue
+        try:
+            wanted = _encode(value)
+        except Exception:  # noqa: S112 - leave this one unmapped
+            continue
+        free = [k for k in encoded if k not in mapping.values() and encoded[k] == wanted]
+        if len(free) > 1:
+            free = [k for k in free if _snake(k) == name.rstrip("_")] or free
+        if len(free) == 1:
+            mapping[name] = free[0]
+
+
+def _encode(value: Any) -> Any:
+    """``value`` as the generated ``to_dict`` writes it."""
+    if _is_model(value):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def _is_model(value: Any) -> bool:

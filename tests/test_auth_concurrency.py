@@ -118,8 +118,15 @@ def test_32_threads_after_server_side_expiry(sigma_server: tuple[str, FakeSigma]
 def test_failed_token_request_releases_the_thread_lock(fake_sigma: FakeSigma) -> None:
     """A transport error during the token request leaves the lock free, so the next call can authenticate."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.post("/v2/auth/token").mock(side_effect=[httpx.ConnectError("refused"), fake_sigma.handle])
-        router.route().mock(side_effect=fake_sigma.handle)
+        attempts: list[httpx.Request] = []
+
+        def refuse_first(request: httpx.Request) -> httpx.Response:
+            attempts.append(request)
+            if len(attempts) == 1 and request.url.path == "/v2/auth/token":
+                raise httpx.ConnectError("refused", request=request)
+            return fake_sigma.handle(request)
+
+        router.route().mock(side_effect=refuse_first)
         with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=0) as client:
             with pytest.raises(APIConnectionError):
                 client._send({"method": "get", "url": "/v2/connections"})

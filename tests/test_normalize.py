@@ -19,6 +19,8 @@ from _codegen.normalize import (
     hoist_and_name_schemas,
     inline_response_refs,
     normalize,
+    nullable_unions,
+    specific_branches_first,
     strip_server_urls,
 )
 
@@ -274,3 +276,25 @@ def test_normalized_sigma_spec_has_no_inline_models_left(sigma_spec: dict[str, A
     assert inline == []
     assert "allOf" not in json.dumps(normalized)
     assert all(s["url"] == s["url"].strip() for s in normalized["servers"])
+
+
+def test_nullable_unions_accept_null_beside_the_branches() -> None:
+    """`{oneOf: [A, B], type: null}` (Sigma's nullable union) becomes `oneOf: [A, B, null]`."""
+    a = {"type": "object", "properties": {"t": {"const": "a"}}, "required": ["t"]}
+    value = {"oneOf": [a], "type": "null"}
+    spec = nullable_unions(_spec({"/c": {"post": _op("c", {"type": "object", "properties": {"v": value}})}}), RULES)
+    out = spec["paths"]["/c"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["v"]
+    assert out == {"oneOf": [a, {"type": "null"}]}
+    assert _valid(spec, out, None)
+    assert _valid(spec, out, {"t": "a"})
+
+
+def test_specific_branches_first_orders_overlapping_object_branches() -> None:
+    """The union branch requiring more fields is tried first, so its fields are not swallowed."""
+    loose = {"type": "object", "required": ["format"], "properties": {"format": {"type": "string"}}}
+    strict = {"type": "object", "required": ["format", "pageId"],
+              "properties": {"format": {"type": "string"}, "pageId": {"type": "string"}}}  # fmt: skip
+    body = {"oneOf": [loose, strict]}
+    spec = specific_branches_first(_spec({"/e": {"post": _op("e", body)}}), RULES)
+    out = spec["paths"]["/e"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert out["oneOf"] == [strict, loose]

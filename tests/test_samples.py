@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from attrs import define as _attrs_define
@@ -425,6 +425,9 @@ class Unset:
 UNSET = Unset()
 
 
+Shade = Literal["light", "dark"]  # what ``literal_enums: true`` generates instead of an Enum class
+
+
 class Color(str, enum.Enum):  # noqa: UP042 - the generator writes enums this way
     RED = "red"
 
@@ -469,6 +472,7 @@ class Parent:
     class_: str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     color: Color | Unset = UNSET
+    shade: Shade | Unset = UNSET
     child: Child | Unset = UNSET
     children: list[Child] | Unset = UNSET
     either: Child | str | Unset = UNSET
@@ -487,6 +491,8 @@ class Parent:
             field_dict["createdAt"] = self.created_at.isoformat()
         if not isinstance(self.color, Unset):
             field_dict["color"] = self.color.value
+        if not isinstance(self.shade, Unset):
+            field_dict["shade"] = self.shade
         if not isinstance(self.child, Unset):
             field_dict["child"] = self.child.to_dict()
         if not isinstance(self.children, Unset):
@@ -512,6 +518,7 @@ def test_typed_leaf_paths_follows_typed_attributes_only() -> None:
         class_="k",
         created_at=datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC),
         color=Color.RED,
+        shade="dark",
         child=extra_child,
         children=[Child(), Child(child_name="y")],
         either="plain",
@@ -531,7 +538,28 @@ def test_typed_leaf_paths_follows_typed_attributes_only() -> None:
     }
     assert ("children", 0) in typed  # an empty model is a typed empty object
     assert ("labels", "en", "childName") in typed
+    assert ("shade",) in typed  # a Literal alias, resolved in the model's module
     assert samples.json_keys(parent)["class_"] == "class"
+
+
+@_attrs_define
+class Guarded:
+    """A union of list types: the template checks ``isinstance(..., list)`` with no ``else``."""
+
+    table_path: list[str]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        if isinstance(self.table_path, list):
+            table_path = self.table_path
+        return {**self.additional_properties, "path": table_path}
+
+
+def test_typed_leaf_paths_falls_back_to_value_matching() -> None:
+    """When tracers cannot pass a template's isinstance guard, keys are matched by value."""
+    model = Guarded(table_path=["db", "schema"])
+    assert samples.json_keys(model) == {"table_path": "path"}
+    assert samples.typed_leaf_paths(model) == {("path", 0), ("path", 1)}
 
 
 def test_typed_leaf_paths_of_lists_and_scalars_at_the_root() -> None:

@@ -27,6 +27,8 @@ __all__ = [
     "hoist_and_name_schemas",
     "inline_response_refs",
     "normalize",
+    "nullable_unions",
+    "specific_branches_first",
     "strip_server_urls",
 ]
 
@@ -211,6 +213,53 @@ def flatten_all_of(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     return spec
 
 
+def nullable_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Read ``{oneOf: [...], type: "null"}`` (or ``allOf``) as "one of these (all of these), or null".
+
+    Sigma marks nullable unions (a condition's ``value``) with a sibling ``type: "null"``, which taken
+    literally no value satisfies; the generator then rejects both null and every branch. Sigma
+    sends null or one of the branches, so that is what the normalized schema says.
+    """
+
+    def visit(node: dict[str, JSON]) -> None:
+        if node.get("type") != "null":
+            return
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(node.get(keyword), list):
+                node.pop("type")
+                node[keyword] = [*node[keyword], {"type": "null"}]
+                return
+        if isinstance(node.get("allOf"), list):  # the same defect on an allOf: null, or all of these
+            node.pop("type")
+            node["oneOf"] = [{"allOf": node.pop("allOf")}, {"type": "null"}]
+
+    _walk(spec, visit)
+    return spec
+
+
+def specific_branches_first(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Order inline object branches of a union by how much they require, most first.
+
+    The generated parser takes the first branch that accepts a payload; where Sigma's branches
+    overlap (export ``{format}`` vs ``{format, pageId}``), a lenient branch listed first would swallow
+    the specific one's fields into ``additional_properties``. Branch order has no meaning on the wire.
+    """
+
+    def weight(branch: JSON) -> tuple[int, int]:
+        if not isinstance(branch, dict) or "properties" not in branch:
+            return (0, 0)
+        return (len(branch.get("required") or ()), len(branch["properties"]))
+
+    def visit(node: dict[str, JSON]) -> None:
+        for keyword in ("oneOf", "anyOf"):
+            branches = node.get(keyword)
+            if isinstance(branches, list) and all(isinstance(b, dict) and "properties" in b for b in branches):
+                node[keyword] = sorted(branches, key=lambda b: tuple(-w for w in weight(b)))
+
+    _walk(spec.get("paths", {}), visit)
+    return spec
+
+
 def break_recursive_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     """Cut self-references inside recursive union components such as ``ConstValCodec``.
 
@@ -311,7 +360,9 @@ PASSES: tuple[Pass, ...] = (
     strip_server_urls,
     inline_response_refs,
     drop_no_content_bodies,
+    nullable_unions,
     flatten_all_of,
+    specific_branches_first,
     break_recursive_unions,
     enum_singletons_to_const,
     hoist_and_name_schemas,

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .accept_template_share_request import AcceptTemplateShareRequest
     from .access_refresh_token import AccessRefreshToken
     from .access_token import AccessToken
-    from .account_service_account import AccountServiceAccount
     from .account_type import AccountType
     from .add_favorite_request import AddFavoriteRequest
     from .api_error import ApiError
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from .auth_type import AuthType
     from .authentication_input_table_audit_log_schema import AuthenticationInputTableAuditLogSchema
     from .authentication_o_auth import AuthenticationOAuth
+    from .authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
     from .authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
     from .authentication_service_account import AuthenticationServiceAccount
     from .basic_auth import BasicAuth
@@ -134,9 +134,9 @@ if TYPE_CHECKING:
     from .download_query_response_option_1_download import DownloadQueryResponseOption1Download
     from .download_query_response_option_1_success import DownloadQueryResponseOption1Success
     from .download_query_response_option_2 import DownloadQueryResponseOption2
-    from .download_query_response_option_2_running import DownloadQueryResponseOption2Running
+    from .download_query_response_option_2_error import DownloadQueryResponseOption2Error
     from .download_query_response_option_3 import DownloadQueryResponseOption3
-    from .download_query_response_option_3_error import DownloadQueryResponseOption3Error
+    from .download_query_response_option_3_running import DownloadQueryResponseOption3Running
     from .dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate
     from .dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText
     from .element_columns import ElementColumns
@@ -268,6 +268,7 @@ if TYPE_CHECKING:
     from .lookup_connection_request import LookupConnectionRequest
     from .lookup_connection_response import LookupConnectionResponse
     from .materialization_result import MaterializationResult
+    from .materialization_result_error_option_1 import MaterializationResultErrorOption1
     from .materialization_result_status import MaterializationResultStatus
     from .materialize_data_model_element_request import MaterializeDataModelElementRequest
     from .materialize_data_model_element_response import MaterializeDataModelElementResponse
@@ -292,6 +293,7 @@ if TYPE_CHECKING:
     from .o_auth import OAuth
     from .o_auth_configuration_connection_level_o_auth import OAuthConfigurationConnectionLevelOAuth
     from .o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth
+    from .oauth_service_account_basic_auth import OauthServiceAccountBasicAuth
     from .oauth_user_credential_oauth_config_connection import OauthUserCredentialOauthConfigConnection
     from .one_element import OneElement
     from .one_page import OnePage
@@ -360,7 +362,6 @@ if TYPE_CHECKING:
     from .service_account import ServiceAccount
     from .service_account_basic_auth import ServiceAccountBasicAuth
     from .service_account_key_pair import ServiceAccountKeyPair
-    from .service_account_service_account import ServiceAccountServiceAccount
     from .service_account_user_credential import ServiceAccountUserCredential
     from .set_materialization_warehouse import SetMaterializationWarehouse
     from .set_user_attribute_for_teams_assignment import SetUserAttributeForTeamsAssignment
@@ -467,7 +468,7 @@ if TYPE_CHECKING:
     from .v21_list_members_response import V21ListMembersResponse
     from .v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
     from .v21_list_workspaces_response import V21ListWorkspacesResponse
-    from .variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed
+    from .variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
     from .variant import Variant
     from .version_history import VersionHistory
     from .version_history_entry import VersionHistoryEntry
@@ -531,7 +532,6 @@ _MODULE_OF: dict[str, str] = {
     "AcceptTemplateShareRequest": ".accept_template_share_request",
     "AccessRefreshToken": ".access_refresh_token",
     "AccessToken": ".access_token",
-    "AccountServiceAccount": ".account_service_account",
     "AccountType": ".account_type",
     "AddFavoriteRequest": ".add_favorite_request",
     "ApiError": ".api_error",
@@ -548,6 +548,7 @@ _MODULE_OF: dict[str, str] = {
     "AuthType": ".auth_type",
     "AuthenticationInputTableAuditLogSchema": ".authentication_input_table_audit_log_schema",
     "AuthenticationOAuth": ".authentication_o_auth",
+    "AuthenticationOAuthServiceAccount": ".authentication_o_auth_service_account",
     "AuthenticationOAuthUserCredential": ".authentication_o_auth_user_credential",
     "AuthenticationServiceAccount": ".authentication_service_account",
     "BasicAuth": ".basic_auth",
@@ -651,9 +652,9 @@ _MODULE_OF: dict[str, str] = {
     "DownloadQueryResponseOption1Download": ".download_query_response_option_1_download",
     "DownloadQueryResponseOption1Success": ".download_query_response_option_1_success",
     "DownloadQueryResponseOption2": ".download_query_response_option_2",
-    "DownloadQueryResponseOption2Running": ".download_query_response_option_2_running",
+    "DownloadQueryResponseOption2Error": ".download_query_response_option_2_error",
     "DownloadQueryResponseOption3": ".download_query_response_option_3",
-    "DownloadQueryResponseOption3Error": ".download_query_response_option_3_error",
+    "DownloadQueryResponseOption3Running": ".download_query_response_option_3_running",
     "DynamicExportSettingsVariablesValueDate": ".dynamic_export_settings_variables_value_date",
     "DynamicExportSettingsVariablesValueText": ".dynamic_export_settings_variables_value_text",
     "ElementColumns": ".element_columns",
@@ -779,6 +780,7 @@ _MODULE_OF: dict[str, str] = {
     "LookupConnectionRequest": ".lookup_connection_request",
     "LookupConnectionResponse": ".lookup_connection_response",
     "MaterializationResult": ".materialization_result",
+    "MaterializationResultErrorOption1": ".materialization_result_error_option_1",
     "MaterializationResultStatus": ".materialization_result_status",
     "MaterializeDataModelElementRequest": ".materialize_data_model_element_request",
     "MaterializeDataModelElementResponse": ".materialize_data_model_element_response",
@@ -803,6 +805,7 @@ _MODULE_OF: dict[str, str] = {
     "OAuth": ".o_auth",
     "OAuthConfigurationConnectionLevelOAuth": ".o_auth_configuration_connection_level_o_auth",
     "OAuthConfigurationOrganizationLevelOAuth": ".o_auth_configuration_organization_level_o_auth",
+    "OauthServiceAccountBasicAuth": ".oauth_service_account_basic_auth",
     "OauthUserCredentialOauthConfigConnection": ".oauth_user_credential_oauth_config_connection",
     "OneElement": ".one_element",
     "OnePage": ".one_page",
@@ -871,7 +874,6 @@ _MODULE_OF: dict[str, str] = {
     "ServiceAccount": ".service_account",
     "ServiceAccountBasicAuth": ".service_account_basic_auth",
     "ServiceAccountKeyPair": ".service_account_key_pair",
-    "ServiceAccountServiceAccount": ".service_account_service_account",
     "ServiceAccountUserCredential": ".service_account_user_credential",
     "SetMaterializationWarehouse": ".set_materialization_warehouse",
     "SetUserAttributeForTeamsAssignment": ".set_user_attribute_for_teams_assignment",
@@ -978,7 +980,7 @@ _MODULE_OF: dict[str, str] = {
     "V3AlphaPatchTenantRequest": ".v3_alpha_patch_tenant_request",
     "V3AlphaPostConnectionDbtArtifactsRequest": ".v3_alpha_post_connection_dbt_artifacts_request",
     "V3AlphaSourceSwapDataModelRequest": ".v3_alpha_source_swap_data_model_request",
-    "VariableValuesValueDateValueFixed": ".variable_values_value_date_value_fixed",
+    "VariableValuesValueDateRangeMinFixed": ".variable_values_value_date_range_min_fixed",
     "Variant": ".variant",
     "VersionHistory": ".version_history",
     "VersionHistoryEntry": ".version_history_entry",
@@ -1041,7 +1043,6 @@ __all__ = (
     "AcceptTemplateShareRequest",
     "AccessRefreshToken",
     "AccessToken",
-    "AccountServiceAccount",
     "AccountType",
     "AddFavoriteRequest",
     "ApiError",
@@ -1057,6 +1058,7 @@ __all__ = (
     "AssignUserAttributesToTeamRequest",
     "AuthenticationInputTableAuditLogSchema",
     "AuthenticationOAuth",
+    "AuthenticationOAuthServiceAccount",
     "AuthenticationOAuthUserCredential",
     "AuthenticationServiceAccount",
     "AuthType",
@@ -1161,9 +1163,9 @@ __all__ = (
     "DownloadQueryResponseOption1Download",
     "DownloadQueryResponseOption1Success",
     "DownloadQueryResponseOption2",
-    "DownloadQueryResponseOption2Running",
+    "DownloadQueryResponseOption2Error",
     "DownloadQueryResponseOption3",
-    "DownloadQueryResponseOption3Error",
+    "DownloadQueryResponseOption3Running",
     "DynamicExportSettingsVariablesValueDate",
     "DynamicExportSettingsVariablesValueText",
     "ElementColumns",
@@ -1289,6 +1291,7 @@ __all__ = (
     "LookupConnectionRequest",
     "LookupConnectionResponse",
     "MaterializationResult",
+    "MaterializationResultErrorOption1",
     "MaterializationResultStatus",
     "MaterializeDataModelElementRequest",
     "MaterializeDataModelElementResponse",
@@ -1313,6 +1316,7 @@ __all__ = (
     "OAuth",
     "OAuthConfigurationConnectionLevelOAuth",
     "OAuthConfigurationOrganizationLevelOAuth",
+    "OauthServiceAccountBasicAuth",
     "OauthUserCredentialOauthConfigConnection",
     "OneElement",
     "OnePage",
@@ -1381,7 +1385,6 @@ __all__ = (
     "ServiceAccount",
     "ServiceAccountBasicAuth",
     "ServiceAccountKeyPair",
-    "ServiceAccountServiceAccount",
     "ServiceAccountUserCredential",
     "SetMaterializationWarehouse",
     "Settings",
@@ -1488,7 +1491,7 @@ __all__ = (
     "V3AlphaPatchTenantRequest",
     "V3AlphaPostConnectionDbtArtifactsRequest",
     "V3AlphaSourceSwapDataModelRequest",
-    "VariableValuesValueDateValueFixed",
+    "VariableValuesValueDateRangeMinFixed",
     "Variant",
     "VersionHistory",
     "VersionHistoryEntry",

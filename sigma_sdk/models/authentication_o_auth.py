@@ -11,8 +11,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
     from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
-    from ..models.service_account_service_account import ServiceAccountServiceAccount
 
 
 T = TypeVar("T", bound="AuthenticationOAuth")
@@ -23,7 +23,7 @@ class AuthenticationOAuth:
     user_credential: AuthenticationOAuthUserCredential
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: ServiceAccountServiceAccount | Unset = UNSET
+    service_account: AuthenticationOAuthServiceAccount | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,8 +50,8 @@ class AuthenticationOAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount  # noqa: PLC0415
         from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential  # noqa: PLC0415
-        from ..models.service_account_service_account import ServiceAccountServiceAccount  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["oauth"], d.pop("type"))
@@ -61,11 +61,11 @@ class AuthenticationOAuth:
         user_credential = AuthenticationOAuthUserCredential.from_dict(d.pop("userCredential"))
 
         _service_account = d.pop("serviceAccount", UNSET)
-        service_account: ServiceAccountServiceAccount | Unset
+        service_account: AuthenticationOAuthServiceAccount | Unset
         if isinstance(_service_account, Unset):
             service_account = UNSET
         else:
-            service_account = ServiceAccountServiceAccount.from_dict(_service_account)
+            service_account = AuthenticationOAuthServiceAccount.from_dict(_service_account)
 
         authentication_o_auth = cls(
             type_=type_,

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.service_account_service_account import ServiceAccountServiceAccount
+    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
 
 
 T = TypeVar("T", bound="AuthenticationServiceAccount")
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="AuthenticationServiceAccount")
 
 @_attrs_define
 class AuthenticationServiceAccount:
-    service_account: ServiceAccountServiceAccount
+    service_account: AuthenticationOAuthServiceAccount
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -40,14 +40,14 @@ class AuthenticationServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.service_account_service_account import ServiceAccountServiceAccount  # noqa: PLC0415
+        from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["service-account"], d.pop("type"))
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
 
-        service_account = ServiceAccountServiceAccount.from_dict(d.pop("serviceAccount"))
+        service_account = AuthenticationOAuthServiceAccount.from_dict(d.pop("serviceAccount"))
 
         authentication_service_account = cls(
             type_=type_,

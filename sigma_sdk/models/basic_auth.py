@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-if TYPE_CHECKING:
-    from ..models.role_static_role import RoleStaticRole
-    from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse
-
 
 T = TypeVar("T", bound="BasicAuth")
 
 
 @_attrs_define
 class BasicAuth:
-    role: RoleStaticRole
-    """ If no role is provided, the service account assumes the default role as configured in Snowflake. """
-    warehouse: WarehouseStaticWarehouse
     username: str
     """ Snowflake user name """
     password: str
@@ -30,10 +22,6 @@ class BasicAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        role = self.role.to_dict()
-
-        warehouse = self.warehouse.to_dict()
-
         type_ = self.type_
 
         username = self.username
@@ -44,8 +32,6 @@ class BasicAuth:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "role": role,
-                "warehouse": warehouse,
                 "type": type_,
                 "username": username,
                 "password": password,
@@ -56,14 +42,7 @@ class BasicAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.role_static_role import RoleStaticRole  # noqa: PLC0415
-        from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse  # noqa: PLC0415
-
         d = dict(src_dict)
-        role = RoleStaticRole.from_dict(d.pop("role"))
-
-        warehouse = WarehouseStaticWarehouse.from_dict(d.pop("warehouse"))
-
         type_ = cast(Literal["basic-auth"], d.pop("type"))
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
@@ -73,8 +52,6 @@ class BasicAuth:
         password = d.pop("password")
 
         basic_auth = cls(
-            role=role,
-            warehouse=warehouse,
             type_=type_,
             username=username,
             password=password,

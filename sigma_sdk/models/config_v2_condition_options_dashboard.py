@@ -26,17 +26,17 @@ class ConfigV2ConditionOptionsDashboard:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn  # noqa: PLC0415
         from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_dashboard_condition_is_not_empty import OptionsDashboardConditionIsNotEmpty  # noqa: PLC0415
 
         type_ = self.type_
 
         conditions = []
         for conditions_item_data in self.conditions:
             conditions_item: dict[str, Any]
-            if isinstance(conditions_item_data, OptionsDashboardConditionIsEmpty):
+            if isinstance(conditions_item_data, OptionsDashboardConditionChartColumn):
                 conditions_item = conditions_item_data.to_dict()
-            elif isinstance(conditions_item_data, OptionsDashboardConditionIsNotEmpty):
+            elif isinstance(conditions_item_data, OptionsDashboardConditionIsEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -79,7 +79,7 @@ class ConfigV2ConditionOptionsDashboard:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_0 = OptionsDashboardConditionIsEmpty.from_dict(data)
+                    conditions_item_type_0 = OptionsDashboardConditionChartColumn.from_dict(data)
 
                     return conditions_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -87,14 +87,14 @@ class ConfigV2ConditionOptionsDashboard:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_1 = OptionsDashboardConditionIsNotEmpty.from_dict(data)
+                    conditions_item_type_1 = OptionsDashboardConditionIsEmpty.from_dict(data)
 
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                conditions_item_type_2 = OptionsDashboardConditionChartColumn.from_dict(data)
+                conditions_item_type_2 = OptionsDashboardConditionIsNotEmpty.from_dict(data)
 
                 return conditions_item_type_2
 

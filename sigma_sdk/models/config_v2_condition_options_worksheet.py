@@ -27,16 +27,16 @@ class ConfigV2ConditionOptionsWorksheet:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_worksheet_condition_is_not_empty import OptionsWorksheetConditionIsNotEmpty  # noqa: PLC0415
+        from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn  # noqa: PLC0415
 
         type_ = self.type_
 
         conditions = []
         for conditions_item_data in self.conditions:
             conditions_item: dict[str, Any]
-            if isinstance(conditions_item_data, OptionsWorksheetConditionIsEmpty):
+            if isinstance(conditions_item_data, OptionsWorksheetConditionQueryColumn):
                 conditions_item = conditions_item_data.to_dict()
-            elif isinstance(conditions_item_data, OptionsWorksheetConditionIsNotEmpty):
+            elif isinstance(conditions_item_data, OptionsWorksheetConditionIsEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -79,7 +79,7 @@ class ConfigV2ConditionOptionsWorksheet:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_0 = OptionsWorksheetConditionIsEmpty.from_dict(data)
+                    conditions_item_type_0 = OptionsWorksheetConditionQueryColumn.from_dict(data)
 
                     return conditions_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -87,14 +87,14 @@ class ConfigV2ConditionOptionsWorksheet:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_1 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
+                    conditions_item_type_1 = OptionsWorksheetConditionIsEmpty.from_dict(data)
 
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                conditions_item_type_2 = OptionsWorksheetConditionQueryColumn.from_dict(data)
+                conditions_item_type_2 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
 
                 return conditions_item_type_2
 

@@ -65,7 +65,11 @@ class ConfigV2DashboardSettingsVariableValues:
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
-            if isinstance(prop, SettingsVariableValuesValueBoolean):
+            if isinstance(prop, SettingsVariableValuesValueDateRange):
+                field_dict[prop_name] = prop.to_dict()
+            elif isinstance(prop, SettingsVariableValuesValueNumberRange):
+                field_dict[prop_name] = prop.to_dict()
+            elif isinstance(prop, SettingsVariableValuesValueBoolean):
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, SettingsVariableValuesValueNumber):
                 field_dict[prop_name] = prop.to_dict()
@@ -80,10 +84,6 @@ class ConfigV2DashboardSettingsVariableValues:
             elif isinstance(prop, SettingsVariableValuesValueDateList):
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, BooleanListValue):
-                field_dict[prop_name] = prop.to_dict()
-            elif isinstance(prop, SettingsVariableValuesValueDateRange):
-                field_dict[prop_name] = prop.to_dict()
-            elif isinstance(prop, SettingsVariableValuesValueNumberRange):
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, NullValueNullDateValue):
                 field_dict[prop_name] = prop.to_dict()
@@ -141,7 +141,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_0 = (
-                        SettingsVariableValuesValueBoolean.from_dict(data)
+                        SettingsVariableValuesValueDateRange.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_0
@@ -151,7 +151,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_1 = (
-                        SettingsVariableValuesValueNumber.from_dict(data)
+                        SettingsVariableValuesValueNumberRange.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_1
@@ -161,7 +161,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_2 = (
-                        DashboardSettingsVariableValuesValueText.from_dict(data)
+                        SettingsVariableValuesValueBoolean.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_2
@@ -171,7 +171,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_3 = (
-                        DashboardSettingsVariableValuesValueDate.from_dict(data)
+                        SettingsVariableValuesValueNumber.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_3
@@ -181,7 +181,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_4 = (
-                        SettingsVariableValuesValueNumberList.from_dict(data)
+                        DashboardSettingsVariableValuesValueText.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_4
@@ -191,7 +191,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_5 = (
-                        SettingsVariableValuesValueTextList.from_dict(data)
+                        DashboardSettingsVariableValuesValueDate.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_5
@@ -201,7 +201,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_6 = (
-                        SettingsVariableValuesValueDateList.from_dict(data)
+                        SettingsVariableValuesValueNumberList.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_6
@@ -210,8 +210,8 @@ class ConfigV2DashboardSettingsVariableValues:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_7 = BooleanListValue.from_dict(
-                        data
+                    componentsschemas_v2_dashboard_settings_variable_values_value_type_7 = (
+                        SettingsVariableValuesValueTextList.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_7
@@ -221,7 +221,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_v2_dashboard_settings_variable_values_value_type_8 = (
-                        SettingsVariableValuesValueDateRange.from_dict(data)
+                        SettingsVariableValuesValueDateList.from_dict(data)
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_8
@@ -230,8 +230,8 @@ class ConfigV2DashboardSettingsVariableValues:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_9 = (
-                        SettingsVariableValuesValueNumberRange.from_dict(data)
+                    componentsschemas_v2_dashboard_settings_variable_values_value_type_9 = BooleanListValue.from_dict(
+                        data
                     )
 
                     return componentsschemas_v2_dashboard_settings_variable_values_value_type_9

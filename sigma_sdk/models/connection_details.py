@@ -43,7 +43,7 @@ class ConnectionDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.authentication_service_account import AuthenticationServiceAccount  # noqa: PLC0415
+        from ..models.authentication_o_auth import AuthenticationOAuth  # noqa: PLC0415
 
         type_ = self.type_
 
@@ -52,7 +52,7 @@ class ConnectionDetails:
         http_path = self.http_path
 
         authentication: dict[str, Any]
-        if isinstance(self.authentication, AuthenticationServiceAccount):
+        if isinstance(self.authentication, AuthenticationOAuth):
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
@@ -116,14 +116,14 @@ class ConnectionDetails:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                authentication_type_0 = AuthenticationServiceAccount.from_dict(data)
+                authentication_type_0 = AuthenticationOAuth.from_dict(data)
 
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            authentication_type_1 = AuthenticationOAuth.from_dict(data)
+            authentication_type_1 = AuthenticationServiceAccount.from_dict(data)
 
             return authentication_type_1
 

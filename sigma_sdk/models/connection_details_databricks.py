@@ -44,7 +44,7 @@ class ConnectionDetailsDatabricks:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.service_account import ServiceAccount  # noqa: PLC0415
+        from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth  # noqa: PLC0415
 
         type_ = self.type_
 
@@ -53,7 +53,7 @@ class ConnectionDetailsDatabricks:
         http_path = self.http_path
 
         authentication: dict[str, Any]
-        if isinstance(self.authentication, ServiceAccount):
+        if isinstance(self.authentication, DetailsDatabricksAuthenticationOauth):
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
@@ -117,14 +117,14 @@ class ConnectionDetailsDatabricks:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                authentication_type_0 = ServiceAccount.from_dict(data)
+                authentication_type_0 = DetailsDatabricksAuthenticationOauth.from_dict(data)
 
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            authentication_type_1 = DetailsDatabricksAuthenticationOauth.from_dict(data)
+            authentication_type_1 = ServiceAccount.from_dict(data)
 
             return authentication_type_1
 

@@ -32,7 +32,7 @@ class ConnectionLevelOAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.use_jwt_bearer_tokens import UseJWTBearerTokens  # noqa: PLC0415
+        from ..models.use_client_secret import UseClientSecret  # noqa: PLC0415
 
         type_ = self.type_
 
@@ -45,7 +45,7 @@ class ConnectionLevelOAuth:
         use_pkce = self.use_pkce
 
         assertion_method: dict[str, Any]
-        if isinstance(self.assertion_method, UseJWTBearerTokens):
+        if isinstance(self.assertion_method, UseClientSecret):
             assertion_method = self.assertion_method.to_dict()
         else:
             assertion_method = self.assertion_method.to_dict()
@@ -87,14 +87,14 @@ class ConnectionLevelOAuth:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                assertion_method_type_0 = UseJWTBearerTokens.from_dict(data)
+                assertion_method_type_0 = UseClientSecret.from_dict(data)
 
                 return assertion_method_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            assertion_method_type_1 = UseClientSecret.from_dict(data)
+            assertion_method_type_1 = UseJWTBearerTokens.from_dict(data)
 
             return assertion_method_type_1
 

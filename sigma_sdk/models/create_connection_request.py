@@ -58,9 +58,9 @@ class CreateConnectionRequest:
             details = self.details.to_dict()
         elif isinstance(self.details, GoogleBigQuery):
             details = self.details.to_dict()
-        elif isinstance(self.details, SnowflakeBasicAuthentication):
-            details = self.details.to_dict()
         elif isinstance(self.details, SnowflakeKeyPairAuthentication):
+            details = self.details.to_dict()
+        elif isinstance(self.details, SnowflakeBasicAuthentication):
             details = self.details.to_dict()
         elif isinstance(self.details, SnowflakeOAuth):
             details = self.details.to_dict()
@@ -143,7 +143,7 @@ class CreateConnectionRequest:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                details_snowflake_type_0 = SnowflakeBasicAuthentication.from_dict(data)
+                details_snowflake_type_0 = SnowflakeKeyPairAuthentication.from_dict(data)
 
                 return details_snowflake_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -151,7 +151,7 @@ class CreateConnectionRequest:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                details_snowflake_type_1 = SnowflakeKeyPairAuthentication.from_dict(data)
+                details_snowflake_type_1 = SnowflakeBasicAuthentication.from_dict(data)
 
                 return details_snowflake_type_1
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
-    from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed
+    from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
 
 T = TypeVar("T", bound="DashboardSettingsVariableValuesValueDate")
@@ -18,18 +18,18 @@ T = TypeVar("T", bound="DashboardSettingsVariableValuesValueDate")
 
 @_attrs_define
 class DashboardSettingsVariableValuesValueDate:
-    value: DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed
+    value: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
     type_: Literal["date"] = "date"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed  # noqa: PLC0415
+        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
 
         type_ = self.type_
 
         value: dict[str, Any] | None
-        if isinstance(self.value, VariableValuesValueDateValueFixed):
+        if isinstance(self.value, VariableValuesValueDateRangeMinFixed):
             value = self.value.to_dict()
         elif isinstance(self.value, DateSelectionRelativeDateSelection):
             value = self.value.to_dict()
@@ -50,20 +50,22 @@ class DashboardSettingsVariableValuesValueDate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed  # noqa: PLC0415
+        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["date"], d.pop("type"))
         if type_ != "date":
             raise ValueError(f"type must match const 'date', got '{type_}'")
 
-        def _parse_value(data: object) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed:
+        def _parse_value(
+            data: object,
+        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                value_type_1 = VariableValuesValueDateValueFixed.from_dict(data)
+                value_type_1 = VariableValuesValueDateRangeMinFixed.from_dict(data)
 
                 return value_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -76,7 +78,7 @@ class DashboardSettingsVariableValuesValueDate:
                 return value_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed, data)
+            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
         value = _parse_value(d.pop("value"))
 

@@ -35,17 +35,17 @@ class DateRangeValue:
         type_ = self.type_
 
         min_: dict[str, Any]
-        if isinstance(self.min_, ColumnValueFixedDateSelection):
+        if isinstance(self.min_, DateSelectionRelativeDateSelection):
             min_ = self.min_.to_dict()
-        elif isinstance(self.min_, DateSelectionRelativeDateSelection):
+        elif isinstance(self.min_, ColumnValueFixedDateSelection):
             min_ = self.min_.to_dict()
         else:
             min_ = self.min_.to_dict()
 
         max_: dict[str, Any]
-        if isinstance(self.max_, ColumnValueFixedDateSelection):
+        if isinstance(self.max_, DateSelectionRelativeDateSelection):
             max_ = self.max_.to_dict()
-        elif isinstance(self.max_, DateSelectionRelativeDateSelection):
+        elif isinstance(self.max_, ColumnValueFixedDateSelection):
             max_ = self.max_.to_dict()
         else:
             max_ = self.max_.to_dict()
@@ -79,7 +79,7 @@ class DateRangeValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                min_type_0 = ColumnValueFixedDateSelection.from_dict(data)
+                min_type_0 = DateSelectionRelativeDateSelection.from_dict(data)
 
                 return min_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -87,7 +87,7 @@ class DateRangeValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                min_type_1 = DateSelectionRelativeDateSelection.from_dict(data)
+                min_type_1 = ColumnValueFixedDateSelection.from_dict(data)
 
                 return min_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -106,7 +106,7 @@ class DateRangeValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                max_type_0 = ColumnValueFixedDateSelection.from_dict(data)
+                max_type_0 = DateSelectionRelativeDateSelection.from_dict(data)
 
                 return max_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -114,7 +114,7 @@ class DateRangeValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                max_type_1 = DateSelectionRelativeDateSelection.from_dict(data)
+                max_type_1 = ColumnValueFixedDateSelection.from_dict(data)
 
                 return max_type_1
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.account_service_account import AccountServiceAccount
+    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
     from ..models.user_credential import UserCredential
 
 
@@ -24,7 +24,7 @@ class DetailsDatabricksAuthenticationOauth:
     """ Connect to Databricks using OAuth. """
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: AccountServiceAccount | Unset = UNSET
+    service_account: ServiceAccountBasicAuth | Unset = UNSET
     """ Connect to Databricks using a service account. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,7 +52,7 @@ class DetailsDatabricksAuthenticationOauth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.account_service_account import AccountServiceAccount  # noqa: PLC0415
+        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
         from ..models.user_credential import UserCredential  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -63,11 +63,11 @@ class DetailsDatabricksAuthenticationOauth:
         user_credential = UserCredential.from_dict(d.pop("userCredential"))
 
         _service_account = d.pop("serviceAccount", UNSET)
-        service_account: AccountServiceAccount | Unset
+        service_account: ServiceAccountBasicAuth | Unset
         if isinstance(_service_account, Unset):
             service_account = UNSET
         else:
-            service_account = AccountServiceAccount.from_dict(_service_account)
+            service_account = ServiceAccountBasicAuth.from_dict(_service_account)
 
         details_databricks_authentication_oauth = cls(
             type_=type_,

@@ -11,9 +11,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.basic_auth import BasicAuth
     from ..models.key_pair import KeyPair
     from ..models.nyi_authentication_oauth_user_credential import NYIAuthenticationOauthUserCredential
+    from ..models.oauth_service_account_basic_auth import OauthServiceAccountBasicAuth
 
 
 T = TypeVar("T", bound="DetailsSnowflakeNYIAuthenticationOauth")
@@ -25,7 +25,7 @@ class DetailsSnowflakeNYIAuthenticationOauth:
     """ Connect to Snowflake using OAuth. """
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: BasicAuth | KeyPair | Unset = UNSET
+    service_account: KeyPair | OauthServiceAccountBasicAuth | Unset = UNSET
     """ Configure a service account to use alongside OAuth. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -59,9 +59,9 @@ class DetailsSnowflakeNYIAuthenticationOauth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.basic_auth import BasicAuth  # noqa: PLC0415
         from ..models.key_pair import KeyPair  # noqa: PLC0415
         from ..models.nyi_authentication_oauth_user_credential import NYIAuthenticationOauthUserCredential  # noqa: PLC0415
+        from ..models.oauth_service_account_basic_auth import OauthServiceAccountBasicAuth  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["oauth"], d.pop("type"))
@@ -70,7 +70,7 @@ class DetailsSnowflakeNYIAuthenticationOauth:
 
         user_credential = NYIAuthenticationOauthUserCredential.from_dict(d.pop("userCredential"))
 
-        def _parse_service_account(data: object) -> BasicAuth | KeyPair | Unset:
+        def _parse_service_account(data: object) -> KeyPair | OauthServiceAccountBasicAuth | Unset:
             if isinstance(data, Unset):
                 return data
             try:
@@ -83,7 +83,7 @@ class DetailsSnowflakeNYIAuthenticationOauth:
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            service_account_type_1 = BasicAuth.from_dict(data)
+            service_account_type_1 = OauthServiceAccountBasicAuth.from_dict(data)
 
             return service_account_type_1
 

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.download_query_response_option_2_running import (
-    DownloadQueryResponseOption2Running,
-    check_download_query_response_option_2_running,
+from ..models.download_query_response_option_2_error import (
+    DownloadQueryResponseOption2Error,
+    check_download_query_response_option_2_error,
 )
 
 T = TypeVar("T", bound="DownloadQueryResponseOption2")
@@ -18,18 +18,23 @@ T = TypeVar("T", bound="DownloadQueryResponseOption2")
 
 @_attrs_define
 class DownloadQueryResponseOption2:
-    status: DownloadQueryResponseOption2Running
-    """ Queued or running """
+    status: DownloadQueryResponseOption2Error
+    """ Internal server error """
+    message: str
+    """ Error message """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status: int = self.status
+
+        message = self.message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "status": status,
+                "message": message,
             }
         )
 
@@ -38,10 +43,13 @@ class DownloadQueryResponseOption2:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        status = check_download_query_response_option_2_running(d.pop("status"))
+        status = check_download_query_response_option_2_error(d.pop("status"))
+
+        message = d.pop("message")
 
         download_query_response_option_2 = cls(
             status=status,
+            message=message,
         )
 
         download_query_response_option_2.additional_properties = d

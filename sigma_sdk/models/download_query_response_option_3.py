@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.download_query_response_option_3_error import (
-    DownloadQueryResponseOption3Error,
-    check_download_query_response_option_3_error,
+from ..models.download_query_response_option_3_running import (
+    DownloadQueryResponseOption3Running,
+    check_download_query_response_option_3_running,
 )
 
 T = TypeVar("T", bound="DownloadQueryResponseOption3")
@@ -18,23 +18,18 @@ T = TypeVar("T", bound="DownloadQueryResponseOption3")
 
 @_attrs_define
 class DownloadQueryResponseOption3:
-    status: DownloadQueryResponseOption3Error
-    """ Internal server error """
-    message: str
-    """ Error message """
+    status: DownloadQueryResponseOption3Running
+    """ Queued or running """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status: int = self.status
-
-        message = self.message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "status": status,
-                "message": message,
             }
         )
 
@@ -43,13 +38,10 @@ class DownloadQueryResponseOption3:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        status = check_download_query_response_option_3_error(d.pop("status"))
-
-        message = d.pop("message")
+        status = check_download_query_response_option_3_running(d.pop("status"))
 
         download_query_response_option_3 = cls(
             status=status,
-            message=message,
         )
 
         download_query_response_option_3.additional_properties = d

@@ -26,15 +26,15 @@ class ExportConditionOptionsWorkbookCondition:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.column_meets_condition import ColumnMeetsCondition  # noqa: PLC0415
         from ..models.is_empty import IsEmpty  # noqa: PLC0415
-        from ..models.is_not_empty import IsNotEmpty  # noqa: PLC0415
 
         type_ = self.type_
 
         condition: dict[str, Any]
-        if isinstance(self.condition, IsEmpty):
+        if isinstance(self.condition, ColumnMeetsCondition):
             condition = self.condition.to_dict()
-        elif isinstance(self.condition, IsNotEmpty):
+        elif isinstance(self.condition, IsEmpty):
             condition = self.condition.to_dict()
         else:
             condition = self.condition.to_dict()
@@ -65,7 +65,7 @@ class ExportConditionOptionsWorkbookCondition:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_type_0 = IsEmpty.from_dict(data)
+                condition_type_0 = ColumnMeetsCondition.from_dict(data)
 
                 return condition_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -73,14 +73,14 @@ class ExportConditionOptionsWorkbookCondition:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_type_1 = IsNotEmpty.from_dict(data)
+                condition_type_1 = IsEmpty.from_dict(data)
 
                 return condition_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            condition_type_2 = ColumnMeetsCondition.from_dict(data)
+            condition_type_2 = IsNotEmpty.from_dict(data)
 
             return condition_type_2
 

@@ -41,15 +41,15 @@ class ExportElement:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.export_options_for_csv_json_jsonl_xlsx import ExportOptionsForCsvJsonJsonlXlsx  # noqa: PLC0415
         from ..models.export_options_for_pdf import ExportOptionsForPDF  # noqa: PLC0415
+        from ..models.export_options_for_png import ExportOptionsForPNG  # noqa: PLC0415
 
         element_id = self.element_id
 
         format_: dict[str, Any]
-        if isinstance(self.format_, ExportOptionsForCsvJsonJsonlXlsx):
+        if isinstance(self.format_, ExportOptionsForPDF):
             format_ = self.format_.to_dict()
-        elif isinstance(self.format_, ExportOptionsForPDF):
+        elif isinstance(self.format_, ExportOptionsForPNG):
             format_ = self.format_.to_dict()
         else:
             format_ = self.format_.to_dict()
@@ -107,7 +107,7 @@ class ExportElement:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_type_0 = ExportOptionsForCsvJsonJsonlXlsx.from_dict(data)
+                format_type_0 = ExportOptionsForPDF.from_dict(data)
 
                 return format_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -115,14 +115,14 @@ class ExportElement:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_type_1 = ExportOptionsForPDF.from_dict(data)
+                format_type_1 = ExportOptionsForPNG.from_dict(data)
 
                 return format_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            format_type_2 = ExportOptionsForPNG.from_dict(data)
+            format_type_2 = ExportOptionsForCsvJsonJsonlXlsx.from_dict(data)
 
             return format_type_2
 

@@ -24,14 +24,14 @@ class ListLineageDependencies:
     )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.element_details import ElementDetails  # noqa: PLC0415
+        from ..models.data_source_details import DataSourceDetails  # noqa: PLC0415
         from ..models.sheet_details import SheetDetails  # noqa: PLC0415
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
-            if isinstance(prop, ElementDetails):
+            if isinstance(prop, SheetDetails):
                 field_dict[prop_name] = prop.to_dict()
-            elif isinstance(prop, SheetDetails):
+            elif isinstance(prop, DataSourceDetails):
                 field_dict[prop_name] = prop.to_dict()
             else:
                 field_dict[prop_name] = prop.to_dict()
@@ -54,7 +54,7 @@ class ListLineageDependencies:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_0 = ElementDetails.from_dict(data)
+                    componentsschemas_list_lineage_dependencies_value_type_0 = SheetDetails.from_dict(data)
 
                     return componentsschemas_list_lineage_dependencies_value_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -62,14 +62,14 @@ class ListLineageDependencies:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_1 = SheetDetails.from_dict(data)
+                    componentsschemas_list_lineage_dependencies_value_type_1 = DataSourceDetails.from_dict(data)
 
                     return componentsschemas_list_lineage_dependencies_value_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_list_lineage_dependencies_value_type_2 = DataSourceDetails.from_dict(data)
+                componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
 
                 return componentsschemas_list_lineage_dependencies_value_type_2
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.materialization_result_status import MaterializationResultStatus, check_materialization_result_status
+
+if TYPE_CHECKING:
+    from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1
+
 
 T = TypeVar("T", bound="MaterializationResult")
 
@@ -18,18 +22,24 @@ T = TypeVar("T", bound="MaterializationResult")
 class MaterializationResult:
     status: MaterializationResultStatus
     finished_at: datetime.datetime
-    error: None
+    error: MaterializationResultErrorOption1 | None
     runtime_secs: float | None
     num_rows: float | None
     num_bytes: float | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1  # noqa: PLC0415
+
         status: str = self.status
 
         finished_at = self.finished_at.isoformat()
 
-        error = self.error
+        error: dict[str, Any] | None
+        if isinstance(self.error, MaterializationResultErrorOption1):
+            error = self.error.to_dict()
+        else:
+            error = self.error
 
         runtime_secs: float | None
         runtime_secs = self.runtime_secs
@@ -57,12 +67,27 @@ class MaterializationResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1  # noqa: PLC0415
+
         d = dict(src_dict)
         status = check_materialization_result_status(d.pop("status"))
 
         finished_at = datetime.datetime.fromisoformat(d.pop("finishedAt"))
 
-        error = d.pop("error")
+        def _parse_error(data: object) -> MaterializationResultErrorOption1 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                error_type_0 = MaterializationResultErrorOption1.from_dict(data)
+
+                return error_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MaterializationResultErrorOption1 | None, data)
+
+        error = _parse_error(d.pop("error"))
 
         def _parse_runtime_secs(data: object) -> float | None:
             if data is None:

@@ -26,10 +26,10 @@ class NYIAuthenticationOauthUserCredential:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth  # noqa: PLC0415
+        from ..models.oauth_user_credential_oauth_config_connection import OauthUserCredentialOauthConfigConnection  # noqa: PLC0415
 
         oauth_config: dict[str, Any]
-        if isinstance(self.oauth_config, OAuthConfigurationOrganizationLevelOAuth):
+        if isinstance(self.oauth_config, OauthUserCredentialOauthConfigConnection):
             oauth_config = self.oauth_config.to_dict()
         else:
             oauth_config = self.oauth_config.to_dict()
@@ -57,14 +57,14 @@ class NYIAuthenticationOauthUserCredential:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                oauth_config_type_0 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
+                oauth_config_type_0 = OauthUserCredentialOauthConfigConnection.from_dict(data)
 
                 return oauth_config_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            oauth_config_type_1 = OauthUserCredentialOauthConfigConnection.from_dict(data)
+            oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
 
             return oauth_config_type_1
 

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
     from ..models.user_credential import UserCredential
 
 
@@ -23,16 +24,24 @@ class OAuth:
     """ Connect to Databricks using OAuth. """
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: None | Unset = UNSET
+    service_account: None | ServiceAccountBasicAuth | Unset = UNSET
     """ Connect to Databricks using a service account. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
+
         type_ = self.type_
 
         user_credential = self.user_credential.to_dict()
 
-        service_account = self.service_account
+        service_account: dict[str, Any] | None | Unset
+        if isinstance(self.service_account, Unset):
+            service_account = UNSET
+        elif isinstance(self.service_account, ServiceAccountBasicAuth):
+            service_account = self.service_account.to_dict()
+        else:
+            service_account = self.service_account
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -49,6 +58,7 @@ class OAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
         from ..models.user_credential import UserCredential  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -58,7 +68,22 @@ class OAuth:
 
         user_credential = UserCredential.from_dict(d.pop("userCredential"))
 
-        service_account = d.pop("serviceAccount", UNSET)
+        def _parse_service_account(data: object) -> None | ServiceAccountBasicAuth | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_0 = ServiceAccountBasicAuth.from_dict(data)
+
+                return service_account_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ServiceAccountBasicAuth | Unset, data)
+
+        service_account = _parse_service_account(d.pop("serviceAccount", UNSET))
 
         o_auth = cls(
             type_=type_,

@@ -45,7 +45,9 @@ class OptionsDashboardConditionChartColumn:
     column_id: str
     op: OptionsWorkbookConditionSheetColumnOp
     type_: Literal["chartColumn"] = "chartColumn"
-    value: Array | Boolean | DateTime | Error | Integer | Null | Number | Record | String | Unset | Variant = UNSET
+    value: Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant = (
+        UNSET
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +60,7 @@ class OptionsDashboardConditionChartColumn:
         from ..models.number import Number  # noqa: PLC0415
         from ..models.record import Record  # noqa: PLC0415
         from ..models.string import String  # noqa: PLC0415
+        from ..models.variant import Variant  # noqa: PLC0415
 
         type_ = self.type_
 
@@ -73,7 +76,7 @@ class OptionsDashboardConditionChartColumn:
 
         op: str = self.op
 
-        value: dict[str, Any] | Unset
+        value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
             value = UNSET
         elif isinstance(self.value, Null):
@@ -94,8 +97,10 @@ class OptionsDashboardConditionChartColumn:
             value = self.value.to_dict()
         elif isinstance(self.value, Array):
             value = self.value.to_dict()
-        else:
+        elif isinstance(self.value, Variant):
             value = self.value.to_dict()
+        else:
+            value = self.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -158,7 +163,9 @@ class OptionsDashboardConditionChartColumn:
 
         def _parse_value(
             data: object,
-        ) -> Array | Boolean | DateTime | Error | Integer | Null | Number | Record | String | Unset | Variant:
+        ) -> Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant:
+            if data is None:
+                return data
             if isinstance(data, Unset):
                 return data
             try:
@@ -233,11 +240,18 @@ class OptionsDashboardConditionChartColumn:
                 return value_type_8
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            value_type_9 = Variant.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_9 = Variant.from_dict(data)
 
-            return value_type_9
+                return value_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant,
+                data,
+            )
 
         value = _parse_value(d.pop("value", UNSET))
 

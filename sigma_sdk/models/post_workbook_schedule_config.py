@@ -55,15 +55,15 @@ class PostWorkbookScheduleConfig:
         from ..models.xlsx import XLSX  # noqa: PLC0415
 
         format_options: dict[str, Any]
-        if isinstance(self.format_options, CSV):
+        if isinstance(self.format_options, PDF):
+            format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, CSV):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSONL):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSON):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, XLSX):
-            format_options = self.format_options.to_dict()
-        elif isinstance(self.format_options, PDF):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, PNG):
             format_options = self.format_options.to_dict()
@@ -125,7 +125,7 @@ class PostWorkbookScheduleConfig:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_0 = CSV.from_dict(data)
+                format_options_type_0 = PDF.from_dict(data)
 
                 return format_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -133,7 +133,7 @@ class PostWorkbookScheduleConfig:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_1 = JSONL.from_dict(data)
+                format_options_type_1 = CSV.from_dict(data)
 
                 return format_options_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -141,7 +141,7 @@ class PostWorkbookScheduleConfig:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_2 = JSON.from_dict(data)
+                format_options_type_2 = JSONL.from_dict(data)
 
                 return format_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -149,7 +149,7 @@ class PostWorkbookScheduleConfig:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_3 = XLSX.from_dict(data)
+                format_options_type_3 = JSON.from_dict(data)
 
                 return format_options_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -157,7 +157,7 @@ class PostWorkbookScheduleConfig:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_4 = PDF.from_dict(data)
+                format_options_type_4 = XLSX.from_dict(data)
 
                 return format_options_type_4
             except (TypeError, ValueError, AttributeError, KeyError):

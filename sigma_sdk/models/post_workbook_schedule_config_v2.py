@@ -52,7 +52,7 @@ class PostWorkbookScheduleConfigV2:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.export_condition_options_always import ExportConditionOptionsAlways  # noqa: PLC0415
+        from ..models.export_condition_options_workbook_condition import ExportConditionOptionsWorkbookCondition  # noqa: PLC0415
 
         title = self.title
 
@@ -80,7 +80,7 @@ class PostWorkbookScheduleConfigV2:
         condition_options: dict[str, Any] | Unset
         if isinstance(self.condition_options, Unset):
             condition_options = UNSET
-        elif isinstance(self.condition_options, ExportConditionOptionsAlways):
+        elif isinstance(self.condition_options, ExportConditionOptionsWorkbookCondition):
             condition_options = self.condition_options.to_dict()
         else:
             condition_options = self.condition_options.to_dict()
@@ -171,14 +171,14 @@ class PostWorkbookScheduleConfigV2:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_options_type_0 = ExportConditionOptionsAlways.from_dict(data)
+                condition_options_type_0 = ExportConditionOptionsWorkbookCondition.from_dict(data)
 
                 return condition_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            condition_options_type_1 = ExportConditionOptionsWorkbookCondition.from_dict(data)
+            condition_options_type_1 = ExportConditionOptionsAlways.from_dict(data)
 
             return condition_options_type_1
 

@@ -33,9 +33,9 @@ class ScalarValueDateValue:
         type_ = self.type_
 
         value: dict[str, Any]
-        if isinstance(self.value, ColumnValueFixedDateSelection):
+        if isinstance(self.value, DateSelectionRelativeDateSelection):
             value = self.value.to_dict()
-        elif isinstance(self.value, DateSelectionRelativeDateSelection):
+        elif isinstance(self.value, ColumnValueFixedDateSelection):
             value = self.value.to_dict()
         else:
             value = self.value.to_dict()
@@ -68,7 +68,7 @@ class ScalarValueDateValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                value_type_0 = ColumnValueFixedDateSelection.from_dict(data)
+                value_type_0 = DateSelectionRelativeDateSelection.from_dict(data)
 
                 return value_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -76,7 +76,7 @@ class ScalarValueDateValue:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                value_type_1 = DateSelectionRelativeDateSelection.from_dict(data)
+                value_type_1 = ColumnValueFixedDateSelection.from_dict(data)
 
                 return value_type_1
             except (TypeError, ValueError, AttributeError, KeyError):

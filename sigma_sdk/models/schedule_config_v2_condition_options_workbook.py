@@ -29,16 +29,16 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_workbook_condition_is_not_empty import OptionsWorkbookConditionIsNotEmpty  # noqa: PLC0415
+        from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn  # noqa: PLC0415
 
         type_ = self.type_
 
         conditions = []
         for conditions_item_data in self.conditions:
             conditions_item: dict[str, Any]
-            if isinstance(conditions_item_data, ConditionOptionsWorkbookConditionIsEmpty):
+            if isinstance(conditions_item_data, OptionsWorkbookConditionSheetColumn):
                 conditions_item = conditions_item_data.to_dict()
-            elif isinstance(conditions_item_data, OptionsWorkbookConditionIsNotEmpty):
+            elif isinstance(conditions_item_data, ConditionOptionsWorkbookConditionIsEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -81,7 +81,7 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_0 = ConditionOptionsWorkbookConditionIsEmpty.from_dict(data)
+                    conditions_item_type_0 = OptionsWorkbookConditionSheetColumn.from_dict(data)
 
                     return conditions_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -89,14 +89,14 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_1 = OptionsWorkbookConditionIsNotEmpty.from_dict(data)
+                    conditions_item_type_1 = ConditionOptionsWorkbookConditionIsEmpty.from_dict(data)
 
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                conditions_item_type_2 = OptionsWorkbookConditionSheetColumn.from_dict(data)
+                conditions_item_type_2 = OptionsWorkbookConditionIsNotEmpty.from_dict(data)
 
                 return conditions_item_type_2
 

@@ -48,17 +48,17 @@ class ScheduleConfigV2NotificationAttachment:
         from ..models.one_page import OnePage  # noqa: PLC0415
 
         format_options: dict[str, Any]
-        if isinstance(self.format_options, CSV):
+        if isinstance(self.format_options, FormatOptionsPDF):
+            format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, FormatOptionsPNG):
+            format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, CSV):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSON):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSONL):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, FormatOptionsEXCEL):
-            format_options = self.format_options.to_dict()
-        elif isinstance(self.format_options, FormatOptionsPDF):
-            format_options = self.format_options.to_dict()
-        elif isinstance(self.format_options, FormatOptionsPNG):
             format_options = self.format_options.to_dict()
         else:
             format_options = self.format_options.to_dict()
@@ -116,7 +116,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_0 = CSV.from_dict(data)
+                format_options_type_0 = FormatOptionsPDF.from_dict(data)
 
                 return format_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -124,7 +124,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_1 = JSON.from_dict(data)
+                format_options_type_1 = FormatOptionsPNG.from_dict(data)
 
                 return format_options_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -132,7 +132,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_2 = JSONL.from_dict(data)
+                format_options_type_2 = CSV.from_dict(data)
 
                 return format_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -140,7 +140,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_3 = FormatOptionsEXCEL.from_dict(data)
+                format_options_type_3 = JSON.from_dict(data)
 
                 return format_options_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -148,7 +148,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_4 = FormatOptionsPDF.from_dict(data)
+                format_options_type_4 = JSONL.from_dict(data)
 
                 return format_options_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -156,7 +156,7 @@ class ScheduleConfigV2NotificationAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_5 = FormatOptionsPNG.from_dict(data)
+                format_options_type_5 = FormatOptionsEXCEL.from_dict(data)
 
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):

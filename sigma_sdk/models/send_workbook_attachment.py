@@ -45,17 +45,17 @@ class SendWorkbookAttachment:
         from ..models.one_page import OnePage  # noqa: PLC0415
 
         format_options: dict[str, Any]
-        if isinstance(self.format_options, CSV):
+        if isinstance(self.format_options, FormatOptionsPDF):
+            format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, FormatOptionsPNG):
+            format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, CSV):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSON):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, JSONL):
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, FormatOptionsEXCEL):
-            format_options = self.format_options.to_dict()
-        elif isinstance(self.format_options, FormatOptionsPDF):
-            format_options = self.format_options.to_dict()
-        elif isinstance(self.format_options, FormatOptionsPNG):
             format_options = self.format_options.to_dict()
         else:
             format_options = self.format_options.to_dict()
@@ -106,7 +106,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_0 = CSV.from_dict(data)
+                format_options_type_0 = FormatOptionsPDF.from_dict(data)
 
                 return format_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -114,7 +114,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_1 = JSON.from_dict(data)
+                format_options_type_1 = FormatOptionsPNG.from_dict(data)
 
                 return format_options_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -122,7 +122,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_2 = JSONL.from_dict(data)
+                format_options_type_2 = CSV.from_dict(data)
 
                 return format_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -130,7 +130,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_3 = FormatOptionsEXCEL.from_dict(data)
+                format_options_type_3 = JSON.from_dict(data)
 
                 return format_options_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -138,7 +138,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_4 = FormatOptionsPDF.from_dict(data)
+                format_options_type_4 = JSONL.from_dict(data)
 
                 return format_options_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -146,7 +146,7 @@ class SendWorkbookAttachment:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                format_options_type_5 = FormatOptionsPNG.from_dict(data)
+                format_options_type_5 = FormatOptionsEXCEL.from_dict(data)
 
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -58,10 +58,10 @@ class SendWorkbookRequest:
         from ..models.email import Email  # noqa: PLC0415
         from ..models.google_drive import GoogleDrive  # noqa: PLC0415
         from ..models.is_empty import IsEmpty  # noqa: PLC0415
-        from ..models.is_not_empty import IsNotEmpty  # noqa: PLC0415
         from ..models.send_workbook_target_gsheet import SendWorkbookTargetGsheet  # noqa: PLC0415
         from ..models.send_workbook_target_team import SendWorkbookTargetTeam  # noqa: PLC0415
         from ..models.slack_channel import SlackChannel  # noqa: PLC0415
+        from ..models.specific_column_value_in_an_element import SpecificColumnValueInAnElement  # noqa: PLC0415
         from ..models.user import User  # noqa: PLC0415
         from ..models.webhook import Webhook  # noqa: PLC0415
 
@@ -107,9 +107,9 @@ class SendWorkbookRequest:
             conditions = []
             for conditions_item_data in self.conditions:
                 conditions_item: dict[str, Any]
-                if isinstance(conditions_item_data, IsEmpty):
+                if isinstance(conditions_item_data, SpecificColumnValueInAnElement):
                     conditions_item = conditions_item_data.to_dict()
-                elif isinstance(conditions_item_data, IsNotEmpty):
+                elif isinstance(conditions_item_data, IsEmpty):
                     conditions_item = conditions_item_data.to_dict()
                 else:
                     conditions_item = conditions_item_data.to_dict()
@@ -276,7 +276,7 @@ class SendWorkbookRequest:
                     try:
                         if not isinstance(data, dict):
                             raise TypeError()
-                        conditions_item_type_0 = IsEmpty.from_dict(data)
+                        conditions_item_type_0 = SpecificColumnValueInAnElement.from_dict(data)
 
                         return conditions_item_type_0
                     except (TypeError, ValueError, AttributeError, KeyError):
@@ -284,14 +284,14 @@ class SendWorkbookRequest:
                     try:
                         if not isinstance(data, dict):
                             raise TypeError()
-                        conditions_item_type_1 = IsNotEmpty.from_dict(data)
+                        conditions_item_type_1 = IsEmpty.from_dict(data)
 
                         return conditions_item_type_1
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    conditions_item_type_2 = SpecificColumnValueInAnElement.from_dict(data)
+                    conditions_item_type_2 = IsNotEmpty.from_dict(data)
 
                     return conditions_item_type_2
 

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.account_service_account import AccountServiceAccount
+    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
 
 
 T = TypeVar("T", bound="ServiceAccount")
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ServiceAccount")
 
 @_attrs_define
 class ServiceAccount:
-    service_account: AccountServiceAccount
+    service_account: ServiceAccountBasicAuth
     """ Connect to Databricks using a service account. """
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
@@ -41,14 +41,14 @@ class ServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.account_service_account import AccountServiceAccount  # noqa: PLC0415
+        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["service-account"], d.pop("type"))
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
 
-        service_account = AccountServiceAccount.from_dict(d.pop("serviceAccount"))
+        service_account = ServiceAccountBasicAuth.from_dict(d.pop("serviceAccount"))
 
         service_account = cls(
             type_=type_,

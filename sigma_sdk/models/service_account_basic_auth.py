@@ -13,10 +13,9 @@ T = TypeVar("T", bound="ServiceAccountBasicAuth")
 
 @_attrs_define
 class ServiceAccountBasicAuth:
-    username: str
-    """ Snowflake user name """
-    password: str
-    """ Password """
+    """Connect to Databricks using a service account."""
+
+    access_token: str
     type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -24,17 +23,14 @@ class ServiceAccountBasicAuth:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        username = self.username
-
-        password = self.password
+        access_token = self.access_token
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "type": type_,
-                "username": username,
-                "password": password,
+                "accessToken": access_token,
             }
         )
 
@@ -47,14 +43,11 @@ class ServiceAccountBasicAuth:
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
 
-        username = d.pop("username")
-
-        password = d.pop("password")
+        access_token = d.pop("accessToken")
 
         service_account_basic_auth = cls(
             type_=type_,
-            username=username,
-            password=password,
+            access_token=access_token,
         )
 
         service_account_basic_auth.additional_properties = d

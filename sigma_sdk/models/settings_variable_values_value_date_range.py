@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
-    from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed
+    from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
 
 T = TypeVar("T", bound="SettingsVariableValuesValueDateRange")
@@ -18,19 +18,19 @@ T = TypeVar("T", bound="SettingsVariableValuesValueDateRange")
 
 @_attrs_define
 class SettingsVariableValuesValueDateRange:
-    min_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed
-    max_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed
+    min_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
+    max_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
     type_: Literal["date-range"] = "date-range"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed  # noqa: PLC0415
+        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
 
         type_ = self.type_
 
         min_: dict[str, Any] | None
-        if isinstance(self.min_, VariableValuesValueDateValueFixed):
+        if isinstance(self.min_, VariableValuesValueDateRangeMinFixed):
             min_ = self.min_.to_dict()
         elif isinstance(self.min_, DateSelectionRelativeDateSelection):
             min_ = self.min_.to_dict()
@@ -38,7 +38,7 @@ class SettingsVariableValuesValueDateRange:
             min_ = self.min_
 
         max_: dict[str, Any] | None
-        if isinstance(self.max_, VariableValuesValueDateValueFixed):
+        if isinstance(self.max_, VariableValuesValueDateRangeMinFixed):
             max_ = self.max_.to_dict()
         elif isinstance(self.max_, DateSelectionRelativeDateSelection):
             max_ = self.max_.to_dict()
@@ -60,20 +60,22 @@ class SettingsVariableValuesValueDateRange:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_value_fixed import VariableValuesValueDateValueFixed  # noqa: PLC0415
+        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["date-range"], d.pop("type"))
         if type_ != "date-range":
             raise ValueError(f"type must match const 'date-range', got '{type_}'")
 
-        def _parse_min_(data: object) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed:
+        def _parse_min_(
+            data: object,
+        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                min_type_1 = VariableValuesValueDateValueFixed.from_dict(data)
+                min_type_1 = VariableValuesValueDateRangeMinFixed.from_dict(data)
 
                 return min_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -86,17 +88,19 @@ class SettingsVariableValuesValueDateRange:
                 return min_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed, data)
+            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
         min_ = _parse_min_(d.pop("min"))
 
-        def _parse_max_(data: object) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed:
+        def _parse_max_(
+            data: object,
+        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                max_type_1 = VariableValuesValueDateValueFixed.from_dict(data)
+                max_type_1 = VariableValuesValueDateRangeMinFixed.from_dict(data)
 
                 return max_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -109,7 +113,7 @@ class SettingsVariableValuesValueDateRange:
                 return max_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateValueFixed, data)
+            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
         max_ = _parse_max_(d.pop("max"))
 

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
+    from ..models.basic_auth import BasicAuth
     from ..models.service_account_key_pair import ServiceAccountKeyPair
     from ..models.service_account_user_credential import ServiceAccountUserCredential
 
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="SnowflakeNYIAuthenticationServiceAccount")
 
 @_attrs_define
 class SnowflakeNYIAuthenticationServiceAccount:
-    service_account: ServiceAccountBasicAuth | ServiceAccountKeyPair
+    service_account: BasicAuth | ServiceAccountKeyPair
     user_credential: ServiceAccountUserCredential
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
@@ -52,7 +52,7 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
+        from ..models.basic_auth import BasicAuth  # noqa: PLC0415
         from ..models.service_account_key_pair import ServiceAccountKeyPair  # noqa: PLC0415
         from ..models.service_account_user_credential import ServiceAccountUserCredential  # noqa: PLC0415
 
@@ -61,7 +61,7 @@ class SnowflakeNYIAuthenticationServiceAccount:
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
 
-        def _parse_service_account(data: object) -> ServiceAccountBasicAuth | ServiceAccountKeyPair:
+        def _parse_service_account(data: object) -> BasicAuth | ServiceAccountKeyPair:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -72,7 +72,7 @@ class SnowflakeNYIAuthenticationServiceAccount:
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            service_account_type_1 = ServiceAccountBasicAuth.from_dict(data)
+            service_account_type_1 = BasicAuth.from_dict(data)
 
             return service_account_type_1
 

@@ -32,21 +32,21 @@ class SourceSwapDataModelSourceMappingItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource  # noqa: PLC0415
+        from ..models.from_data_source_data_model_source import FromDataSourceDataModelSource  # noqa: PLC0415
         from ..models.from_data_source_table_source import FromDataSourceTableSource  # noqa: PLC0415
 
         from_: dict[str, Any]
-        if isinstance(self.from_, FromDataSourceTableSource):
+        if isinstance(self.from_, FromDataSourceDataModelSource):
             from_ = self.from_.to_dict()
-        elif isinstance(self.from_, FromDataSourceDatasetSource):
+        elif isinstance(self.from_, FromDataSourceTableSource):
             from_ = self.from_.to_dict()
         else:
             from_ = self.from_.to_dict()
 
         to: dict[str, Any]
-        if isinstance(self.to, FromDataSourceTableSource):
+        if isinstance(self.to, FromDataSourceDataModelSource):
             to = self.to.to_dict()
-        elif isinstance(self.to, FromDataSourceDatasetSource):
+        elif isinstance(self.to, FromDataSourceTableSource):
             to = self.to.to_dict()
         else:
             to = self.to.to_dict()
@@ -96,7 +96,7 @@ class SourceSwapDataModelSourceMappingItem:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                from_type_0 = FromDataSourceTableSource.from_dict(data)
+                from_type_0 = FromDataSourceDataModelSource.from_dict(data)
 
                 return from_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -104,14 +104,14 @@ class SourceSwapDataModelSourceMappingItem:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                from_type_1 = FromDataSourceDatasetSource.from_dict(data)
+                from_type_1 = FromDataSourceTableSource.from_dict(data)
 
                 return from_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            from_type_2 = FromDataSourceDataModelSource.from_dict(data)
+            from_type_2 = FromDataSourceDatasetSource.from_dict(data)
 
             return from_type_2
 
@@ -123,7 +123,7 @@ class SourceSwapDataModelSourceMappingItem:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                to_type_0 = FromDataSourceTableSource.from_dict(data)
+                to_type_0 = FromDataSourceDataModelSource.from_dict(data)
 
                 return to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -131,14 +131,14 @@ class SourceSwapDataModelSourceMappingItem:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                to_type_1 = FromDataSourceDatasetSource.from_dict(data)
+                to_type_1 = FromDataSourceTableSource.from_dict(data)
 
                 return to_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            to_type_2 = FromDataSourceDataModelSource.from_dict(data)
+            to_type_2 = FromDataSourceDatasetSource.from_dict(data)
 
             return to_type_2
 

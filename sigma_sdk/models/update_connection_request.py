@@ -59,9 +59,9 @@ class UpdateConnectionRequest:
             details = self.details.to_dict()
         elif isinstance(self.details, GoogleBigQuery):
             details = self.details.to_dict()
-        elif isinstance(self.details, SnowflakeBasicAuthentication):
-            details = self.details.to_dict()
         elif isinstance(self.details, SnowflakeKeyPairAuthentication):
+            details = self.details.to_dict()
+        elif isinstance(self.details, SnowflakeBasicAuthentication):
             details = self.details.to_dict()
         elif isinstance(self.details, SnowflakeOAuth):
             details = self.details.to_dict()
@@ -148,7 +148,7 @@ class UpdateConnectionRequest:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                details_snowflake_type_0 = SnowflakeBasicAuthentication.from_dict(data)
+                details_snowflake_type_0 = SnowflakeKeyPairAuthentication.from_dict(data)
 
                 return details_snowflake_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -156,7 +156,7 @@ class UpdateConnectionRequest:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                details_snowflake_type_1 = SnowflakeKeyPairAuthentication.from_dict(data)
+                details_snowflake_type_1 = SnowflakeBasicAuthentication.from_dict(data)
 
                 return details_snowflake_type_1
             except (TypeError, ValueError, AttributeError, KeyError):

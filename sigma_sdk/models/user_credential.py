@@ -26,10 +26,10 @@ class UserCredential:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth  # noqa: PLC0415
+        from ..models.connection_level_o_auth import ConnectionLevelOAuth  # noqa: PLC0415
 
         oauth_config: dict[str, Any]
-        if isinstance(self.oauth_config, OAuthConfigurationOrganizationLevelOAuth):
+        if isinstance(self.oauth_config, ConnectionLevelOAuth):
             oauth_config = self.oauth_config.to_dict()
         else:
             oauth_config = self.oauth_config.to_dict()
@@ -55,14 +55,14 @@ class UserCredential:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                oauth_config_type_0 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
+                oauth_config_type_0 = ConnectionLevelOAuth.from_dict(data)
 
                 return oauth_config_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            oauth_config_type_1 = ConnectionLevelOAuth.from_dict(data)
+            oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
 
             return oauth_config_type_1
 

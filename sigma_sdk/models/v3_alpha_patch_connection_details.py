@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from ..models.o_auth import OAuth
     from ..models.python_configuration import PythonConfiguration
     from ..models.service_account import ServiceAccount
+    from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
+    from ..models.write_access import WriteAccess
 
 
 T = TypeVar("T", bound="V3AlphaPatchConnectionDetails")
@@ -30,19 +32,21 @@ class V3AlphaPatchConnectionDetails:
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
     authentication: OAuth | ServiceAccount | Unset = UNSET
     """ Choose whether to use a service account or OAuth to authenticate to Databricks. """
-    write_access: None | Unset = UNSET
+    write_access: None | Unset | WriteAccess = UNSET
     """ Features like CSV upload, materialization, input tables, warehouse views, and
       running Python code require write access to a destination in your warehouse. """
-    settings: None | Unset = UNSET
+    settings: None | Settings | Unset = UNSET
     """ Configure specific settings for your connection """
     python: None | PythonConfiguration | Unset = UNSET
     source_swap: None | SourceSwapPolicy | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.o_auth import OAuth  # noqa: PLC0415
         from ..models.python_configuration import PythonConfiguration  # noqa: PLC0415
-        from ..models.service_account import ServiceAccount  # noqa: PLC0415
+        from ..models.settings import Settings  # noqa: PLC0415
         from ..models.source_swap_policy import SourceSwapPolicy  # noqa: PLC0415
+        from ..models.write_access import WriteAccess  # noqa: PLC0415
 
         type_ = self.type_
 
@@ -53,14 +57,26 @@ class V3AlphaPatchConnectionDetails:
         authentication: dict[str, Any] | Unset
         if isinstance(self.authentication, Unset):
             authentication = UNSET
-        elif isinstance(self.authentication, ServiceAccount):
+        elif isinstance(self.authentication, OAuth):
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
 
-        write_access = self.write_access
+        write_access: dict[str, Any] | None | Unset
+        if isinstance(self.write_access, Unset):
+            write_access = UNSET
+        elif isinstance(self.write_access, WriteAccess):
+            write_access = self.write_access.to_dict()
+        else:
+            write_access = self.write_access
 
-        settings = self.settings
+        settings: dict[str, Any] | None | Unset
+        if isinstance(self.settings, Unset):
+            settings = UNSET
+        elif isinstance(self.settings, Settings):
+            settings = self.settings.to_dict()
+        else:
+            settings = self.settings
 
         python: dict[str, Any] | None | Unset
         if isinstance(self.python, Unset):
@@ -107,7 +123,9 @@ class V3AlphaPatchConnectionDetails:
         from ..models.o_auth import OAuth  # noqa: PLC0415
         from ..models.python_configuration import PythonConfiguration  # noqa: PLC0415
         from ..models.service_account import ServiceAccount  # noqa: PLC0415
+        from ..models.settings import Settings  # noqa: PLC0415
         from ..models.source_swap_policy import SourceSwapPolicy  # noqa: PLC0415
+        from ..models.write_access import WriteAccess  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = cast(Literal["databricks"], d.pop("type"))
@@ -124,22 +142,52 @@ class V3AlphaPatchConnectionDetails:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                authentication_type_0 = ServiceAccount.from_dict(data)
+                authentication_type_0 = OAuth.from_dict(data)
 
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            authentication_type_1 = OAuth.from_dict(data)
+            authentication_type_1 = ServiceAccount.from_dict(data)
 
             return authentication_type_1
 
         authentication = _parse_authentication(d.pop("authentication", UNSET))
 
-        write_access = d.pop("writeAccess", UNSET)
+        def _parse_write_access(data: object) -> None | Unset | WriteAccess:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                write_access_type_0 = WriteAccess.from_dict(data)
 
-        settings = d.pop("settings", UNSET)
+                return write_access_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | WriteAccess, data)
+
+        write_access = _parse_write_access(d.pop("writeAccess", UNSET))
+
+        def _parse_settings(data: object) -> None | Settings | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                settings_type_0 = Settings.from_dict(data)
+
+                return settings_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Settings | Unset, data)
+
+        settings = _parse_settings(d.pop("settings", UNSET))
 
         def _parse_python(data: object) -> None | PythonConfiguration | Unset:
             if data is None:

@@ -56,8 +56,8 @@ class WorkbookScheduleConfigV2:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.config_v2_condition_options_dashboard import ConfigV2ConditionOptionsDashboard  # noqa: PLC0415
         from ..models.config_v2_condition_options_worksheet import ConfigV2ConditionOptionsWorksheet  # noqa: PLC0415
-        from ..models.export_condition_options_always import ExportConditionOptionsAlways  # noqa: PLC0415
         from ..models.schedule_config_v2_condition_options_workbook import ScheduleConfigV2ConditionOptionsWorkbook  # noqa: PLC0415
         from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting  # noqa: PLC0415
 
@@ -81,11 +81,11 @@ class WorkbookScheduleConfigV2:
         condition_options: dict[str, Any] | Unset
         if isinstance(self.condition_options, Unset):
             condition_options = UNSET
-        elif isinstance(self.condition_options, ExportConditionOptionsAlways):
-            condition_options = self.condition_options.to_dict()
         elif isinstance(self.condition_options, ScheduleConfigV2ConditionOptionsWorkbook):
             condition_options = self.condition_options.to_dict()
         elif isinstance(self.condition_options, ConfigV2ConditionOptionsWorksheet):
+            condition_options = self.condition_options.to_dict()
+        elif isinstance(self.condition_options, ConfigV2ConditionOptionsDashboard):
             condition_options = self.condition_options.to_dict()
         else:
             condition_options = self.condition_options.to_dict()
@@ -219,7 +219,7 @@ class WorkbookScheduleConfigV2:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_options_type_0 = ExportConditionOptionsAlways.from_dict(data)
+                condition_options_type_0 = ScheduleConfigV2ConditionOptionsWorkbook.from_dict(data)
 
                 return condition_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -227,7 +227,7 @@ class WorkbookScheduleConfigV2:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_options_type_1 = ScheduleConfigV2ConditionOptionsWorkbook.from_dict(data)
+                condition_options_type_1 = ConfigV2ConditionOptionsWorksheet.from_dict(data)
 
                 return condition_options_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -235,14 +235,14 @@ class WorkbookScheduleConfigV2:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                condition_options_type_2 = ConfigV2ConditionOptionsWorksheet.from_dict(data)
+                condition_options_type_2 = ConfigV2ConditionOptionsDashboard.from_dict(data)
 
                 return condition_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            condition_options_type_3 = ConfigV2ConditionOptionsDashboard.from_dict(data)
+            condition_options_type_3 = ExportConditionOptionsAlways.from_dict(data)
 
             return condition_options_type_3
 

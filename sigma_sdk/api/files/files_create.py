@@ -25,7 +25,7 @@ def _get_kwargs(
         "url": "/v2/files",
     }
 
-    if isinstance(body, WorkspaceDetails):
+    if isinstance(body, WorkbookDetails):
         _kwargs["json"] = body.to_dict()
     elif isinstance(body, FolderDetails):
         _kwargs["json"] = body.to_dict()

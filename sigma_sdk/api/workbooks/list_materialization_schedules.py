@@ -49,14 +49,14 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                response_200_type_0 = SinglePage.from_dict(data)
+                response_200_type_0 = PaginatedResponse.from_dict(data)
 
                 return response_200_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = PaginatedResponse.from_dict(data)
+            response_200_type_1 = SinglePage.from_dict(data)
 
             return response_200_type_1
 
@@ -68,14 +68,14 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_0 = SinglePage.from_dict(data)
+            response_200_type_0 = PaginatedResponse.from_dict(data)
 
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
         if not isinstance(data, dict):
             raise TypeError()
-        response_200_type_1 = PaginatedResponse.from_dict(data)
+        response_200_type_1 = SinglePage.from_dict(data)
 
         return response_200_type_1
 
@@ -329,7 +329,7 @@ async def asyncio(
 
 def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, PaginatedResponse):
+    if not isinstance(page, SinglePage):
         # Sigma answers some lists with a bare array when no page size is given.
         return cast(Sequence[DataModelMaterializationSchedule], page), None
     entries = [] if isinstance(page.entries, Unset) else page.entries

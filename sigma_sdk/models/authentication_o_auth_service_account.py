@@ -8,26 +8,23 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="VariableValuesValueDateValueFixed")
+T = TypeVar("T", bound="AuthenticationOAuthServiceAccount")
 
 
 @_attrs_define
-class VariableValuesValueDateValueFixed:
-    date: float
-    type_: Literal["fixed"] = "fixed"
+class AuthenticationOAuthServiceAccount:
+    type_: Literal["basic-auth"] = "basic-auth"
+    """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
-
-        date = self.date
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "type": type_,
-                "date": date,
             }
         )
 
@@ -36,19 +33,16 @@ class VariableValuesValueDateValueFixed:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = cast(Literal["fixed"], d.pop("type"))
-        if type_ != "fixed":
-            raise ValueError(f"type must match const 'fixed', got '{type_}'")
+        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        if type_ != "basic-auth":
+            raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
 
-        date = d.pop("date")
-
-        variable_values_value_date_value_fixed = cls(
+        authentication_o_auth_service_account = cls(
             type_=type_,
-            date=date,
         )
 
-        variable_values_value_date_value_fixed.additional_properties = d
-        return variable_values_value_date_value_fixed
+        authentication_o_auth_service_account.additional_properties = d
+        return authentication_o_auth_service_account
 
     @property
     def additional_keys(self) -> list[str]:

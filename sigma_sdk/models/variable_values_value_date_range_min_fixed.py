@@ -8,29 +8,26 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="AccountServiceAccount")
+T = TypeVar("T", bound="VariableValuesValueDateRangeMinFixed")
 
 
 @_attrs_define
-class AccountServiceAccount:
-    """Connect to Databricks using a service account."""
-
-    access_token: str
-    type_: Literal["basic-auth"] = "basic-auth"
-    """ Type of authentication """
+class VariableValuesValueDateRangeMinFixed:
+    date: float
+    type_: Literal["fixed"] = "fixed"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        access_token = self.access_token
+        date = self.date
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "type": type_,
-                "accessToken": access_token,
+                "date": date,
             }
         )
 
@@ -39,19 +36,19 @@ class AccountServiceAccount:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = cast(Literal["basic-auth"], d.pop("type"))
-        if type_ != "basic-auth":
-            raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
+        type_ = cast(Literal["fixed"], d.pop("type"))
+        if type_ != "fixed":
+            raise ValueError(f"type must match const 'fixed', got '{type_}'")
 
-        access_token = d.pop("accessToken")
+        date = d.pop("date")
 
-        account_service_account = cls(
+        variable_values_value_date_range_min_fixed = cls(
             type_=type_,
-            access_token=access_token,
+            date=date,
         )
 
-        account_service_account.additional_properties = d
-        return account_service_account
+        variable_values_value_date_range_min_fixed.additional_properties = d
+        return variable_values_value_date_range_min_fixed
 
     @property
     def additional_keys(self) -> list[str]:

@@ -140,11 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             raise RegenerationError(f"the spec is not valid JSON: {exc}") from exc
         normalized = normalize(spec)
         new_surface = surface(normalized)
+        old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
         with tempfile.TemporaryDirectory(prefix="sigma-sdk-") as tmp:
             package = generate(normalized, Path(tmp))
             if args.check:
                 problems = tree_differences(package, PACKAGE)
-                old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
                 if old_surface != new_surface:
                     problems.append("openapi/api-surface.json is out of date")
                 if problems:
@@ -154,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 print(f"sigma_sdk/ matches a fresh regeneration ({sum(1 for _ in package.rglob('*.py'))} files).")
                 return 0
-            old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
             if PACKAGE.exists():
                 shutil.rmtree(PACKAGE)
             shutil.copytree(package, PACKAGE)

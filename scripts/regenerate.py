@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _codegen._postprocess import add_banners, format_tree, write_regions
+from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 
@@ -102,6 +102,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
+    resolve_model_references_once(package)
     format_tree(package)
     add_banners(package, version)
     return package

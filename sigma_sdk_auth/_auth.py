@@ -17,7 +17,6 @@ Callers that find a fresh token never touch the lock.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import ipaddress
 import logging
@@ -25,10 +24,13 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import Final, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 import httpx
+
+if TYPE_CHECKING:  # asyncio loads only when an async flow runs (sync programs skip ~60 ms of import)
+    import asyncio
 
 from ._errors import (
     AuthenticationError,
@@ -353,6 +355,8 @@ class SigmaAuth(httpx.Auth):
                 lock.release()
 
     def _async_lock(self) -> asyncio.Lock:
+        import asyncio  # see the TYPE_CHECKING import
+
         loop = asyncio.get_running_loop()
         with self._async_locks_guard:
             lock = self._async_locks.get(loop)

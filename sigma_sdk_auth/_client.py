@@ -17,7 +17,6 @@ import os
 import re
 import threading
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Final, TypeVar
@@ -57,6 +56,8 @@ _UNSET: Final = _Unset.UNSET
 
 
 def _user_agent() -> str:
+    from importlib import metadata  # costly to import, needed once per client
+
     try:
         version = metadata.version("sigma-sdk")
     except metadata.PackageNotFoundError:

@@ -11,7 +11,6 @@ request, so an Authorization header or a form-encoded secret cannot leak into a 
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import time
@@ -199,6 +198,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             return None
         return max(0.0, seconds)
     try:
+        import email.utils  # only HTTP-date Retry-After values need it
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None

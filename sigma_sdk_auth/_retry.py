@@ -35,7 +35,6 @@ Test hooks: the loops look up the module attributes :data:`sleep`, :data:`async_
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -83,7 +82,15 @@ def _full_jitter(cap: float) -> float:
 sleep: Callable[[float], None] = time.sleep
 """Blocking sleep used between sync retries (replace in tests)."""
 
-async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+async def _asyncio_sleep(delay: float) -> None:
+    # asyncio is imported here, not at module level: sync-only programs never pay for it (~60 ms).
+    import asyncio
+
+    await asyncio.sleep(delay)
+
+
+async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 """Sleep awaited between async retries (replace in tests)."""
 
 jitter: Callable[[float], float] = _full_jitter
@@ -190,7 +197,20 @@ def _path(request_kwargs: Mapping[str, Any]) -> str:
         return "<invalid url>"
 
 
-def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
+class _LazyPath:
+    """A request's URL path, computed on first ``str()``: most requests never log or fail."""
+
+    def __init__(self, request_kwargs: Mapping[str, Any]) -> None:
+        self._request_kwargs = request_kwargs
+        self._path: str | None = None
+
+    def __str__(self) -> str:
+        if self._path is None:
+            self._path = _path(self._request_kwargs)
+        return self._path
+
+
+def _log_retry(method: str, path: str | _LazyPath, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
     logger.info(
         "Retrying %s %s (retry %d of %d) after %s; sleeping %.2fs",
         method,
@@ -202,12 +222,12 @@ def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, d
     )
 
 
-def _log_give_up(method: str, path: str, decision: Decision) -> None:
+def _log_give_up(method: str, path: str | _LazyPath, decision: Decision) -> None:
     logger.info("Giving up on %s %s: %s", method, path, decision.reason)
 
 
 def _transport_failure(
-    error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
+    error: httpx.TransportError, method: str, path: str | _LazyPath, attempts: int, decision: Decision
 ) -> APIConnectionError:
     """The SDK exception for a transport failure; its message never contains headers or bodies."""
     detail = redact(str(error)).strip().rstrip(".")
@@ -231,7 +251,7 @@ def send_with_retries(client: httpx.Client, request_kwargs: Mapping[str, Any], p
     """
     kwargs = dict(request_kwargs)
     method = str(kwargs.get("method", "GET")).upper()
-    path = _path(kwargs)
+    path = _LazyPath(kwargs)  # only formatted when a log line or an error needs it
     retries_done = 0
     while True:
         try:
@@ -241,6 +261,8 @@ def send_with_retries(client: httpx.Client, request_kwargs: Mapping[str, Any], p
             if not decision.retry:
                 raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
         else:
+            if response.status_code < 400:  # the common case: nothing to decide
+                return response
             decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
             if not decision.retry:
                 if decision.gave_up:
@@ -258,7 +280,7 @@ async def asend_with_retries(
     """Async twin of :func:`send_with_retries`, awaiting :data:`async_sleep` between attempts."""
     kwargs = dict(request_kwargs)
     method = str(kwargs.get("method", "GET")).upper()
-    path = _path(kwargs)
+    path = _LazyPath(kwargs)  # only formatted when a log line or an error needs it
     retries_done = 0
     while True:
         try:
@@ -268,6 +290,8 @@ async def asend_with_retries(
             if not decision.retry:
                 raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
         else:
+            if response.status_code < 400:  # the common case: nothing to decide
+                return response
             decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
             if not decision.retry:
                 if decision.gave_up:

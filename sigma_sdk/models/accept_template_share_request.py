@@ -24,6 +24,8 @@ class AcceptTemplateShareRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         share_id = self.share_id
 
         source_swaps: dict[str, Any] | Unset = UNSET
@@ -44,8 +46,8 @@ class AcceptTemplateShareRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.source_swaps import SourceSwaps  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         share_id = d.pop("shareId")
 
@@ -79,3 +81,15 @@ class AcceptTemplateShareRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.source_swaps import SourceSwaps
+
+    globals().update(SourceSwaps=SourceSwaps)
+    _REFERENCES_RESOLVED = True

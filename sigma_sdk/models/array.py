@@ -36,13 +36,8 @@ class Array:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.array_val_bigint_arr import ArrayValBigintArr  # noqa: PLC0415
-        from ..models.array_val_bool_arr import ArrayValBoolArr  # noqa: PLC0415
-        from ..models.array_val_bytes_arr import ArrayValBytesArr  # noqa: PLC0415
-        from ..models.array_val_datetime_arr import ArrayValDatetimeArr  # noqa: PLC0415
-        from ..models.array_val_number_arr import ArrayValNumberArr  # noqa: PLC0415
-        from ..models.array_val_string_arr import ArrayValStringArr  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         val: dict[str, Any]
@@ -74,14 +69,8 @@ class Array:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.array_val_bigint_arr import ArrayValBigintArr  # noqa: PLC0415
-        from ..models.array_val_bool_arr import ArrayValBoolArr  # noqa: PLC0415
-        from ..models.array_val_bytes_arr import ArrayValBytesArr  # noqa: PLC0415
-        from ..models.array_val_datetime_arr import ArrayValDatetimeArr  # noqa: PLC0415
-        from ..models.array_val_number_arr import ArrayValNumberArr  # noqa: PLC0415
-        from ..models.array_val_string_arr import ArrayValStringArr  # noqa: PLC0415
-        from ..models.array_val_variant_arr import ArrayValVariantArr  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["array"], d.pop("type"))
         if type_ != "array":
@@ -177,3 +166,29 @@ class Array:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.array_val_bigint_arr import ArrayValBigintArr
+    from ..models.array_val_bool_arr import ArrayValBoolArr
+    from ..models.array_val_bytes_arr import ArrayValBytesArr
+    from ..models.array_val_datetime_arr import ArrayValDatetimeArr
+    from ..models.array_val_number_arr import ArrayValNumberArr
+    from ..models.array_val_string_arr import ArrayValStringArr
+    from ..models.array_val_variant_arr import ArrayValVariantArr
+
+    globals().update(
+        ArrayValBigintArr=ArrayValBigintArr,
+        ArrayValBoolArr=ArrayValBoolArr,
+        ArrayValBytesArr=ArrayValBytesArr,
+        ArrayValDatetimeArr=ArrayValDatetimeArr,
+        ArrayValNumberArr=ArrayValNumberArr,
+        ArrayValStringArr=ArrayValStringArr,
+        ArrayValVariantArr=ArrayValVariantArr,
+    )
+    _REFERENCES_RESOLVED = True

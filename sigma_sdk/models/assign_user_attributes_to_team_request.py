@@ -21,6 +21,8 @@ class AssignUserAttributesToTeamRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         assignments = []
         for assignments_item_data in self.assignments:
             assignments_item = assignments_item_data.to_dict()
@@ -38,8 +40,8 @@ class AssignUserAttributesToTeamRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.assign_user_attributes_to_team_assignment import AssignUserAttributesToTeamAssignment  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         assignments = []
         _assignments = d.pop("assignments")
@@ -70,3 +72,15 @@ class AssignUserAttributesToTeamRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.assign_user_attributes_to_team_assignment import AssignUserAttributesToTeamAssignment
+
+    globals().update(AssignUserAttributesToTeamAssignment=AssignUserAttributesToTeamAssignment)
+    _REFERENCES_RESOLVED = True

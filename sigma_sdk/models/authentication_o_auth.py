@@ -27,6 +27,8 @@ class AuthenticationOAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         user_credential = self.user_credential.to_dict()
@@ -50,9 +52,8 @@ class AuthenticationOAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount  # noqa: PLC0415
-        from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["oauth"], d.pop("type"))
         if type_ != "oauth":
@@ -91,3 +92,19 @@ class AuthenticationOAuth:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
+    from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
+
+    globals().update(
+        AuthenticationOAuthServiceAccount=AuthenticationOAuthServiceAccount,
+        AuthenticationOAuthUserCredential=AuthenticationOAuthUserCredential,
+    )
+    _REFERENCES_RESOLVED = True

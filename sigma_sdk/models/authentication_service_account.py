@@ -23,6 +23,8 @@ class AuthenticationServiceAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         service_account = self.service_account.to_dict()
@@ -40,8 +42,8 @@ class AuthenticationServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["service-account"], d.pop("type"))
         if type_ != "service-account":
@@ -72,3 +74,15 @@ class AuthenticationServiceAccount:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
+
+    globals().update(AuthenticationOAuthServiceAccount=AuthenticationOAuthServiceAccount)
+    _REFERENCES_RESOLVED = True

@@ -22,6 +22,8 @@ class BooleanListValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         value = self.value.to_dict()
@@ -39,8 +41,8 @@ class BooleanListValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.boolean_list_value_value import BooleanListValueValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["boolean-list"], d.pop("type"))
         if type_ != "boolean-list":
@@ -71,3 +73,15 @@ class BooleanListValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.boolean_list_value_value import BooleanListValueValue
+
+    globals().update(BooleanListValueValue=BooleanListValueValue)
+    _REFERENCES_RESOLVED = True

@@ -24,9 +24,8 @@ class CloudStorage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.cloud_storage_cloud_export_option_1 import CloudStorageCloudExportOption1  # noqa: PLC0415
-        from ..models.cloud_storage_cloud_export_option_2 import CloudStorageCloudExportOption2  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         cloud_export: dict[str, Any]
@@ -50,10 +49,8 @@ class CloudStorage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cloud_storage_cloud_export_option_1 import CloudStorageCloudExportOption1  # noqa: PLC0415
-        from ..models.cloud_storage_cloud_export_option_2 import CloudStorageCloudExportOption2  # noqa: PLC0415
-        from ..models.cloud_storage_cloud_export_option_3 import CloudStorageCloudExportOption3  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["cloud-export"], d.pop("type"))
         if type_ != "cloud-export":
@@ -109,3 +106,21 @@ class CloudStorage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.cloud_storage_cloud_export_option_1 import CloudStorageCloudExportOption1
+    from ..models.cloud_storage_cloud_export_option_2 import CloudStorageCloudExportOption2
+    from ..models.cloud_storage_cloud_export_option_3 import CloudStorageCloudExportOption3
+
+    globals().update(
+        CloudStorageCloudExportOption1=CloudStorageCloudExportOption1,
+        CloudStorageCloudExportOption2=CloudStorageCloudExportOption2,
+        CloudStorageCloudExportOption3=CloudStorageCloudExportOption3,
+    )
+    _REFERENCES_RESOLVED = True

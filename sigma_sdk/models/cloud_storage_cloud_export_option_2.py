@@ -21,6 +21,8 @@ class CloudStorageCloudExportOption2:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         sf = self.sf.to_dict()
 
         field_dict: dict[str, Any] = {}
@@ -35,8 +37,8 @@ class CloudStorageCloudExportOption2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cloud_storage_cloud_export_option_2_sf import CloudStorageCloudExportOption2Sf  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         sf = CloudStorageCloudExportOption2Sf.from_dict(d.pop("sf"))
 
@@ -62,3 +64,15 @@ class CloudStorageCloudExportOption2:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.cloud_storage_cloud_export_option_2_sf import CloudStorageCloudExportOption2Sf
+
+    globals().update(CloudStorageCloudExportOption2Sf=CloudStorageCloudExportOption2Sf)
+    _REFERENCES_RESOLVED = True

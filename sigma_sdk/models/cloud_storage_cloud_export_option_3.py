@@ -21,6 +21,8 @@ class CloudStorageCloudExportOption3:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         rs = self.rs.to_dict()
 
         field_dict: dict[str, Any] = {}
@@ -35,8 +37,8 @@ class CloudStorageCloudExportOption3:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cloud_storage_cloud_export_option_3_rs import CloudStorageCloudExportOption3Rs  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         rs = CloudStorageCloudExportOption3Rs.from_dict(d.pop("rs"))
 
@@ -62,3 +64,15 @@ class CloudStorageCloudExportOption3:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.cloud_storage_cloud_export_option_3_rs import CloudStorageCloudExportOption3Rs
+
+    globals().update(CloudStorageCloudExportOption3Rs=CloudStorageCloudExportOption3Rs)
+    _REFERENCES_RESOLVED = True

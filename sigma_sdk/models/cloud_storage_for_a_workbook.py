@@ -23,8 +23,8 @@ class CloudStorageForAWorkbook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.for_a_workbook_workbook_cloud_export_option_1 import ForAWorkbookWorkbookCloudExportOption1  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         workbook_cloud_export: dict[str, Any]
@@ -46,9 +46,8 @@ class CloudStorageForAWorkbook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.for_a_workbook_workbook_cloud_export_option_1 import ForAWorkbookWorkbookCloudExportOption1  # noqa: PLC0415
-        from ..models.for_a_workbook_workbook_cloud_export_option_2 import ForAWorkbookWorkbookCloudExportOption2  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["workbook-cloud-export"], d.pop("type"))
         if type_ != "workbook-cloud-export":
@@ -96,3 +95,19 @@ class CloudStorageForAWorkbook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.for_a_workbook_workbook_cloud_export_option_1 import ForAWorkbookWorkbookCloudExportOption1
+    from ..models.for_a_workbook_workbook_cloud_export_option_2 import ForAWorkbookWorkbookCloudExportOption2
+
+    globals().update(
+        ForAWorkbookWorkbookCloudExportOption1=ForAWorkbookWorkbookCloudExportOption1,
+        ForAWorkbookWorkbookCloudExportOption2=ForAWorkbookWorkbookCloudExportOption2,
+    )
+    _REFERENCES_RESOLVED = True

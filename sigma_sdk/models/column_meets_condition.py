@@ -43,10 +43,8 @@ class ColumnMeetsCondition:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.column_value_integer_value import ColumnValueIntegerValue  # noqa: PLC0415
-        from ..models.scalar_value_boolean_value import ScalarValueBooleanValue  # noqa: PLC0415
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         element_id = self.element_id
@@ -87,11 +85,8 @@ class ColumnMeetsCondition:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection  # noqa: PLC0415
-        from ..models.column_value_integer_value import ColumnValueIntegerValue  # noqa: PLC0415
-        from ..models.scalar_value_boolean_value import ScalarValueBooleanValue  # noqa: PLC0415
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["column"], d.pop("type"))
         if type_ != "column":
@@ -175,3 +170,23 @@ class ColumnMeetsCondition:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection
+    from ..models.column_value_integer_value import ColumnValueIntegerValue
+    from ..models.scalar_value_boolean_value import ScalarValueBooleanValue
+    from ..models.scalar_value_text_value import ScalarValueTextValue
+
+    globals().update(
+        ColumnValueFixedDateSelection=ColumnValueFixedDateSelection,
+        ColumnValueIntegerValue=ColumnValueIntegerValue,
+        ScalarValueBooleanValue=ScalarValueBooleanValue,
+        ScalarValueTextValue=ScalarValueTextValue,
+    )
+    _REFERENCES_RESOLVED = True

@@ -26,9 +26,8 @@ class ConfigV2ConditionOptionsDashboard:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn  # noqa: PLC0415
-        from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         conditions = []
@@ -56,10 +55,8 @@ class ConfigV2ConditionOptionsDashboard:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn  # noqa: PLC0415
-        from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_dashboard_condition_is_not_empty import OptionsDashboardConditionIsNotEmpty  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["dashboard"], d.pop("type"))
         if type_ != "dashboard":
@@ -125,3 +122,21 @@ class ConfigV2ConditionOptionsDashboard:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn
+    from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty
+    from ..models.options_dashboard_condition_is_not_empty import OptionsDashboardConditionIsNotEmpty
+
+    globals().update(
+        OptionsDashboardConditionChartColumn=OptionsDashboardConditionChartColumn,
+        OptionsDashboardConditionIsEmpty=OptionsDashboardConditionIsEmpty,
+        OptionsDashboardConditionIsNotEmpty=OptionsDashboardConditionIsNotEmpty,
+    )
+    _REFERENCES_RESOLVED = True

@@ -26,9 +26,8 @@ class ConfigV2ConditionOptionsWorksheet:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         conditions = []
@@ -56,10 +55,8 @@ class ConfigV2ConditionOptionsWorksheet:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_worksheet_condition_is_not_empty import OptionsWorksheetConditionIsNotEmpty  # noqa: PLC0415
-        from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["worksheet"], d.pop("type"))
         if type_ != "worksheet":
@@ -125,3 +122,21 @@ class ConfigV2ConditionOptionsWorksheet:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty
+    from ..models.options_worksheet_condition_is_not_empty import OptionsWorksheetConditionIsNotEmpty
+    from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn
+
+    globals().update(
+        OptionsWorksheetConditionIsEmpty=OptionsWorksheetConditionIsEmpty,
+        OptionsWorksheetConditionIsNotEmpty=OptionsWorksheetConditionIsNotEmpty,
+        OptionsWorksheetConditionQueryColumn=OptionsWorksheetConditionQueryColumn,
+    )
+    _REFERENCES_RESOLVED = True

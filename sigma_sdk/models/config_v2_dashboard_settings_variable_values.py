@@ -49,19 +49,8 @@ class ConfigV2DashboardSettingsVariableValues:
     ] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.boolean_list_value import BooleanListValue  # noqa: PLC0415
-        from ..models.dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate  # noqa: PLC0415
-        from ..models.dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-        from ..models.settings_variable_values_value_boolean import SettingsVariableValuesValueBoolean  # noqa: PLC0415
-        from ..models.settings_variable_values_value_date_list import SettingsVariableValuesValueDateList  # noqa: PLC0415
-        from ..models.settings_variable_values_value_date_range import SettingsVariableValuesValueDateRange  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number import SettingsVariableValuesValueNumber  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number_list import SettingsVariableValuesValueNumberList  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number_range import SettingsVariableValuesValueNumberRange  # noqa: PLC0415
-        from ..models.settings_variable_values_value_text_list import SettingsVariableValuesValueTextList  # noqa: PLC0415
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -98,21 +87,8 @@ class ConfigV2DashboardSettingsVariableValues:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.boolean_list_value import BooleanListValue  # noqa: PLC0415
-        from ..models.dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate  # noqa: PLC0415
-        from ..models.dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText  # noqa: PLC0415
-        from ..models.null_value_null_boolean_value import NullValueNullBooleanValue  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-        from ..models.settings_variable_values_value_boolean import SettingsVariableValuesValueBoolean  # noqa: PLC0415
-        from ..models.settings_variable_values_value_date_list import SettingsVariableValuesValueDateList  # noqa: PLC0415
-        from ..models.settings_variable_values_value_date_range import SettingsVariableValuesValueDateRange  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number import SettingsVariableValuesValueNumber  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number_list import SettingsVariableValuesValueNumberList  # noqa: PLC0415
-        from ..models.settings_variable_values_value_number_range import SettingsVariableValuesValueNumberRange  # noqa: PLC0415
-        from ..models.settings_variable_values_value_text_list import SettingsVariableValuesValueTextList  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         config_v2_dashboard_settings_variable_values = cls()
 
@@ -331,3 +307,43 @@ class ConfigV2DashboardSettingsVariableValues:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.boolean_list_value import BooleanListValue
+    from ..models.dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate
+    from ..models.dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText
+    from ..models.null_value_null_boolean_value import NullValueNullBooleanValue
+    from ..models.null_value_null_date_value import NullValueNullDateValue
+    from ..models.null_value_null_number_value import NullValueNullNumberValue
+    from ..models.null_value_null_text_value import NullValueNullTextValue
+    from ..models.settings_variable_values_value_boolean import SettingsVariableValuesValueBoolean
+    from ..models.settings_variable_values_value_date_list import SettingsVariableValuesValueDateList
+    from ..models.settings_variable_values_value_date_range import SettingsVariableValuesValueDateRange
+    from ..models.settings_variable_values_value_number import SettingsVariableValuesValueNumber
+    from ..models.settings_variable_values_value_number_list import SettingsVariableValuesValueNumberList
+    from ..models.settings_variable_values_value_number_range import SettingsVariableValuesValueNumberRange
+    from ..models.settings_variable_values_value_text_list import SettingsVariableValuesValueTextList
+
+    globals().update(
+        BooleanListValue=BooleanListValue,
+        DashboardSettingsVariableValuesValueDate=DashboardSettingsVariableValuesValueDate,
+        DashboardSettingsVariableValuesValueText=DashboardSettingsVariableValuesValueText,
+        NullValueNullBooleanValue=NullValueNullBooleanValue,
+        NullValueNullDateValue=NullValueNullDateValue,
+        NullValueNullNumberValue=NullValueNullNumberValue,
+        NullValueNullTextValue=NullValueNullTextValue,
+        SettingsVariableValuesValueBoolean=SettingsVariableValuesValueBoolean,
+        SettingsVariableValuesValueDateList=SettingsVariableValuesValueDateList,
+        SettingsVariableValuesValueDateRange=SettingsVariableValuesValueDateRange,
+        SettingsVariableValuesValueNumber=SettingsVariableValuesValueNumber,
+        SettingsVariableValuesValueNumberList=SettingsVariableValuesValueNumberList,
+        SettingsVariableValuesValueNumberRange=SettingsVariableValuesValueNumberRange,
+        SettingsVariableValuesValueTextList=SettingsVariableValuesValueTextList,
+    )
+    _REFERENCES_RESOLVED = True

@@ -49,19 +49,8 @@ class ConfigV2DynamicExportSettingsVariables:
     ] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate  # noqa: PLC0415
-        from ..models.dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText  # noqa: PLC0415
-        from ..models.export_settings_variables_value_boolean import ExportSettingsVariablesValueBoolean  # noqa: PLC0415
-        from ..models.export_settings_variables_value_boolean_list import ExportSettingsVariablesValueBooleanList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_date_list import ExportSettingsVariablesValueDateList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_date_range import ExportSettingsVariablesValueDateRange  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number import ExportSettingsVariablesValueNumber  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number_list import ExportSettingsVariablesValueNumberList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number_range import ExportSettingsVariablesValueNumberRange  # noqa: PLC0415
-        from ..models.export_settings_variables_value_text_list import ExportSettingsVariablesValueTextList  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -98,21 +87,8 @@ class ConfigV2DynamicExportSettingsVariables:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate  # noqa: PLC0415
-        from ..models.dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText  # noqa: PLC0415
-        from ..models.export_settings_variables_value_boolean import ExportSettingsVariablesValueBoolean  # noqa: PLC0415
-        from ..models.export_settings_variables_value_boolean_list import ExportSettingsVariablesValueBooleanList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_date_list import ExportSettingsVariablesValueDateList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_date_range import ExportSettingsVariablesValueDateRange  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number import ExportSettingsVariablesValueNumber  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number_list import ExportSettingsVariablesValueNumberList  # noqa: PLC0415
-        from ..models.export_settings_variables_value_number_range import ExportSettingsVariablesValueNumberRange  # noqa: PLC0415
-        from ..models.export_settings_variables_value_text_list import ExportSettingsVariablesValueTextList  # noqa: PLC0415
-        from ..models.null_value_null_boolean_value import NullValueNullBooleanValue  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         config_v2_dynamic_export_settings_variables = cls()
 
@@ -331,3 +307,43 @@ class ConfigV2DynamicExportSettingsVariables:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate
+    from ..models.dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText
+    from ..models.export_settings_variables_value_boolean import ExportSettingsVariablesValueBoolean
+    from ..models.export_settings_variables_value_boolean_list import ExportSettingsVariablesValueBooleanList
+    from ..models.export_settings_variables_value_date_list import ExportSettingsVariablesValueDateList
+    from ..models.export_settings_variables_value_date_range import ExportSettingsVariablesValueDateRange
+    from ..models.export_settings_variables_value_number import ExportSettingsVariablesValueNumber
+    from ..models.export_settings_variables_value_number_list import ExportSettingsVariablesValueNumberList
+    from ..models.export_settings_variables_value_number_range import ExportSettingsVariablesValueNumberRange
+    from ..models.export_settings_variables_value_text_list import ExportSettingsVariablesValueTextList
+    from ..models.null_value_null_boolean_value import NullValueNullBooleanValue
+    from ..models.null_value_null_date_value import NullValueNullDateValue
+    from ..models.null_value_null_number_value import NullValueNullNumberValue
+    from ..models.null_value_null_text_value import NullValueNullTextValue
+
+    globals().update(
+        DynamicExportSettingsVariablesValueDate=DynamicExportSettingsVariablesValueDate,
+        DynamicExportSettingsVariablesValueText=DynamicExportSettingsVariablesValueText,
+        ExportSettingsVariablesValueBoolean=ExportSettingsVariablesValueBoolean,
+        ExportSettingsVariablesValueBooleanList=ExportSettingsVariablesValueBooleanList,
+        ExportSettingsVariablesValueDateList=ExportSettingsVariablesValueDateList,
+        ExportSettingsVariablesValueDateRange=ExportSettingsVariablesValueDateRange,
+        ExportSettingsVariablesValueNumber=ExportSettingsVariablesValueNumber,
+        ExportSettingsVariablesValueNumberList=ExportSettingsVariablesValueNumberList,
+        ExportSettingsVariablesValueNumberRange=ExportSettingsVariablesValueNumberRange,
+        ExportSettingsVariablesValueTextList=ExportSettingsVariablesValueTextList,
+        NullValueNullBooleanValue=NullValueNullBooleanValue,
+        NullValueNullDateValue=NullValueNullDateValue,
+        NullValueNullNumberValue=NullValueNullNumberValue,
+        NullValueNullTextValue=NullValueNullTextValue,
+    )
+    _REFERENCES_RESOLVED = True

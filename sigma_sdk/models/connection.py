@@ -76,6 +76,8 @@ class Connection:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         organization_id = self.organization_id
 
         connection_id = self.connection_id
@@ -197,11 +199,8 @@ class Connection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_input_table_audit_log_schema import ConnectionInputTableAuditLogSchema  # noqa: PLC0415
-        from ..models.connection_pool_sizes import ConnectionPoolSizes  # noqa: PLC0415
-        from ..models.connection_timeout import ConnectionTimeout  # noqa: PLC0415
-        from ..models.user_attributes import UserAttributes  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         organization_id = d.pop("organizationId")
 
@@ -336,3 +335,23 @@ class Connection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_input_table_audit_log_schema import ConnectionInputTableAuditLogSchema
+    from ..models.connection_pool_sizes import ConnectionPoolSizes
+    from ..models.connection_timeout import ConnectionTimeout
+    from ..models.user_attributes import UserAttributes
+
+    globals().update(
+        ConnectionInputTableAuditLogSchema=ConnectionInputTableAuditLogSchema,
+        ConnectionPoolSizes=ConnectionPoolSizes,
+        ConnectionTimeout=ConnectionTimeout,
+        UserAttributes=UserAttributes,
+    )
+    _REFERENCES_RESOLVED = True

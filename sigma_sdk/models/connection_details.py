@@ -43,8 +43,8 @@ class ConnectionDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.authentication_o_auth import AuthenticationOAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         server_hostname = self.server_hostname
@@ -96,13 +96,8 @@ class ConnectionDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.authentication_o_auth import AuthenticationOAuth  # noqa: PLC0415
-        from ..models.authentication_service_account import AuthenticationServiceAccount  # noqa: PLC0415
-        from ..models.python_configuration import PythonConfiguration  # noqa: PLC0415
-        from ..models.settings import Settings  # noqa: PLC0415
-        from ..models.source_swap_policy import SourceSwapPolicy  # noqa: PLC0415
-        from ..models.write_access import WriteAccess  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["databricks"], d.pop("type"))
         if type_ != "databricks":
@@ -186,3 +181,27 @@ class ConnectionDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.authentication_o_auth import AuthenticationOAuth
+    from ..models.authentication_service_account import AuthenticationServiceAccount
+    from ..models.python_configuration import PythonConfiguration
+    from ..models.settings import Settings
+    from ..models.source_swap_policy import SourceSwapPolicy
+    from ..models.write_access import WriteAccess
+
+    globals().update(
+        AuthenticationOAuth=AuthenticationOAuth,
+        AuthenticationServiceAccount=AuthenticationServiceAccount,
+        PythonConfiguration=PythonConfiguration,
+        Settings=Settings,
+        SourceSwapPolicy=SourceSwapPolicy,
+        WriteAccess=WriteAccess,
+    )
+    _REFERENCES_RESOLVED = True

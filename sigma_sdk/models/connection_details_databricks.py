@@ -44,8 +44,8 @@ class ConnectionDetailsDatabricks:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         server_hostname = self.server_hostname
@@ -97,13 +97,8 @@ class ConnectionDetailsDatabricks:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth  # noqa: PLC0415
-        from ..models.python_configuration import PythonConfiguration  # noqa: PLC0415
-        from ..models.service_account import ServiceAccount  # noqa: PLC0415
-        from ..models.settings import Settings  # noqa: PLC0415
-        from ..models.source_swap_policy import SourceSwapPolicy  # noqa: PLC0415
-        from ..models.write_access import WriteAccess  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["databricks"], d.pop("type"))
         if type_ != "databricks":
@@ -187,3 +182,27 @@ class ConnectionDetailsDatabricks:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
+    from ..models.python_configuration import PythonConfiguration
+    from ..models.service_account import ServiceAccount
+    from ..models.settings import Settings
+    from ..models.source_swap_policy import SourceSwapPolicy
+    from ..models.write_access import WriteAccess
+
+    globals().update(
+        DetailsDatabricksAuthenticationOauth=DetailsDatabricksAuthenticationOauth,
+        PythonConfiguration=PythonConfiguration,
+        ServiceAccount=ServiceAccount,
+        Settings=Settings,
+        SourceSwapPolicy=SourceSwapPolicy,
+        WriteAccess=WriteAccess,
+    )
+    _REFERENCES_RESOLVED = True

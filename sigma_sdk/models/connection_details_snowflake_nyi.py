@@ -41,8 +41,8 @@ class ConnectionDetailsSnowflakeNYI:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.snowflake_nyi_authentication_service_account import SnowflakeNYIAuthenticationServiceAccount  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         account_name = self.account_name
@@ -88,12 +88,8 @@ class ConnectionDetailsSnowflakeNYI:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_details_snowflake_nyi_settings import ConnectionDetailsSnowflakeNYISettings  # noqa: PLC0415
-        from ..models.connection_details_snowflake_nyi_write_access import ConnectionDetailsSnowflakeNYIWriteAccess  # noqa: PLC0415
-        from ..models.details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth  # noqa: PLC0415
-        from ..models.snowflake_nyi_authentication_service_account import SnowflakeNYIAuthenticationServiceAccount  # noqa: PLC0415
-        from ..models.source_swap_policy import SourceSwapPolicy  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["snowflake"], d.pop("type"))
         if type_ != "snowflake":
@@ -171,3 +167,25 @@ class ConnectionDetailsSnowflakeNYI:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_details_snowflake_nyi_settings import ConnectionDetailsSnowflakeNYISettings
+    from ..models.connection_details_snowflake_nyi_write_access import ConnectionDetailsSnowflakeNYIWriteAccess
+    from ..models.details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth
+    from ..models.snowflake_nyi_authentication_service_account import SnowflakeNYIAuthenticationServiceAccount
+    from ..models.source_swap_policy import SourceSwapPolicy
+
+    globals().update(
+        ConnectionDetailsSnowflakeNYISettings=ConnectionDetailsSnowflakeNYISettings,
+        ConnectionDetailsSnowflakeNYIWriteAccess=ConnectionDetailsSnowflakeNYIWriteAccess,
+        DetailsSnowflakeNYIAuthenticationOauth=DetailsSnowflakeNYIAuthenticationOauth,
+        SnowflakeNYIAuthenticationServiceAccount=SnowflakeNYIAuthenticationServiceAccount,
+        SourceSwapPolicy=SourceSwapPolicy,
+    )
+    _REFERENCES_RESOLVED = True

@@ -37,6 +37,8 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         write_destinations = []
         for write_destinations_item_data in self.write_destinations:
             write_destinations_item = write_destinations_item_data.to_dict()
@@ -68,9 +70,8 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.input_table_audit_log_destination import InputTableAuditLogDestination  # noqa: PLC0415
-        from ..models.snowflake_nyi_write_access_write_destination import SnowflakeNYIWriteAccessWriteDestination  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         write_destinations = []
         _write_destinations = d.pop("writeDestinations")
@@ -117,3 +118,19 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.input_table_audit_log_destination import InputTableAuditLogDestination
+    from ..models.snowflake_nyi_write_access_write_destination import SnowflakeNYIWriteAccessWriteDestination
+
+    globals().update(
+        InputTableAuditLogDestination=InputTableAuditLogDestination,
+        SnowflakeNYIWriteAccessWriteDestination=SnowflakeNYIWriteAccessWriteDestination,
+    )
+    _REFERENCES_RESOLVED = True

@@ -32,8 +32,8 @@ class ConnectionLevelOAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.use_client_secret import UseClientSecret  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         scopes = self.scopes
@@ -67,9 +67,8 @@ class ConnectionLevelOAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.use_client_secret import UseClientSecret  # noqa: PLC0415
-        from ..models.use_jwt_bearer_tokens import UseJWTBearerTokens  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["connection"], d.pop("type"))
         if type_ != "connection":
@@ -127,3 +126,16 @@ class ConnectionLevelOAuth:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.use_client_secret import UseClientSecret
+    from ..models.use_jwt_bearer_tokens import UseJWTBearerTokens
+
+    globals().update(UseClientSecret=UseClientSecret, UseJWTBearerTokens=UseJWTBearerTokens)
+    _REFERENCES_RESOLVED = True

@@ -51,19 +51,8 @@ class ControlValues:
     ] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.boolean_list_value import BooleanListValue  # noqa: PLC0415
-        from ..models.date_range_value import DateRangeValue  # noqa: PLC0415
-        from ..models.list_value_date_list_value import ListValueDateListValue  # noqa: PLC0415
-        from ..models.list_value_number_list_value import ListValueNumberListValue  # noqa: PLC0415
-        from ..models.list_value_text_list_value import ListValueTextListValue  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-        from ..models.number_range_value import NumberRangeValue  # noqa: PLC0415
-        from ..models.scalar_value_boolean_value import ScalarValueBooleanValue  # noqa: PLC0415
-        from ..models.scalar_value_date_value import ScalarValueDateValue  # noqa: PLC0415
-        from ..models.scalar_value_number_value import ScalarValueNumberValue  # noqa: PLC0415
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -100,21 +89,8 @@ class ControlValues:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.boolean_list_value import BooleanListValue  # noqa: PLC0415
-        from ..models.date_range_value import DateRangeValue  # noqa: PLC0415
-        from ..models.list_value_date_list_value import ListValueDateListValue  # noqa: PLC0415
-        from ..models.list_value_number_list_value import ListValueNumberListValue  # noqa: PLC0415
-        from ..models.list_value_text_list_value import ListValueTextListValue  # noqa: PLC0415
-        from ..models.null_value_null_boolean_value import NullValueNullBooleanValue  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-        from ..models.number_range_value import NumberRangeValue  # noqa: PLC0415
-        from ..models.scalar_value_boolean_value import ScalarValueBooleanValue  # noqa: PLC0415
-        from ..models.scalar_value_date_value import ScalarValueDateValue  # noqa: PLC0415
-        from ..models.scalar_value_number_value import ScalarValueNumberValue  # noqa: PLC0415
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         control_values = cls()
 
@@ -305,3 +281,43 @@ class ControlValues:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.boolean_list_value import BooleanListValue
+    from ..models.date_range_value import DateRangeValue
+    from ..models.list_value_date_list_value import ListValueDateListValue
+    from ..models.list_value_number_list_value import ListValueNumberListValue
+    from ..models.list_value_text_list_value import ListValueTextListValue
+    from ..models.null_value_null_boolean_value import NullValueNullBooleanValue
+    from ..models.null_value_null_date_value import NullValueNullDateValue
+    from ..models.null_value_null_number_value import NullValueNullNumberValue
+    from ..models.null_value_null_text_value import NullValueNullTextValue
+    from ..models.number_range_value import NumberRangeValue
+    from ..models.scalar_value_boolean_value import ScalarValueBooleanValue
+    from ..models.scalar_value_date_value import ScalarValueDateValue
+    from ..models.scalar_value_number_value import ScalarValueNumberValue
+    from ..models.scalar_value_text_value import ScalarValueTextValue
+
+    globals().update(
+        BooleanListValue=BooleanListValue,
+        DateRangeValue=DateRangeValue,
+        ListValueDateListValue=ListValueDateListValue,
+        ListValueNumberListValue=ListValueNumberListValue,
+        ListValueTextListValue=ListValueTextListValue,
+        NullValueNullBooleanValue=NullValueNullBooleanValue,
+        NullValueNullDateValue=NullValueNullDateValue,
+        NullValueNullNumberValue=NullValueNullNumberValue,
+        NullValueNullTextValue=NullValueNullTextValue,
+        NumberRangeValue=NumberRangeValue,
+        ScalarValueBooleanValue=ScalarValueBooleanValue,
+        ScalarValueDateValue=ScalarValueDateValue,
+        ScalarValueNumberValue=ScalarValueNumberValue,
+        ScalarValueTextValue=ScalarValueTextValue,
+    )
+    _REFERENCES_RESOLVED = True

@@ -45,14 +45,8 @@ class CreateConnectionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.databricks_basic_authentication import DatabricksBasicAuthentication  # noqa: PLC0415
-        from ..models.databricks_o_auth import DatabricksOAuth  # noqa: PLC0415
-        from ..models.google_big_query import GoogleBigQuery  # noqa: PLC0415
-        from ..models.postgre_sql import PostgreSQL  # noqa: PLC0415
-        from ..models.snowflake_basic_authentication import SnowflakeBasicAuthentication  # noqa: PLC0415
-        from ..models.snowflake_key_pair_authentication import SnowflakeKeyPairAuthentication  # noqa: PLC0415
-        from ..models.snowflake_o_auth import SnowflakeOAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         details: dict[str, Any]
         if isinstance(self.details, PostgreSQL):
             details = self.details.to_dict()
@@ -100,16 +94,8 @@ class CreateConnectionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_connection_description import CreateConnectionDescription  # noqa: PLC0415
-        from ..models.databricks_basic_authentication import DatabricksBasicAuthentication  # noqa: PLC0415
-        from ..models.databricks_o_auth import DatabricksOAuth  # noqa: PLC0415
-        from ..models.google_big_query import GoogleBigQuery  # noqa: PLC0415
-        from ..models.my_sql import MySQL  # noqa: PLC0415
-        from ..models.postgre_sql import PostgreSQL  # noqa: PLC0415
-        from ..models.snowflake_basic_authentication import SnowflakeBasicAuthentication  # noqa: PLC0415
-        from ..models.snowflake_key_pair_authentication import SnowflakeKeyPairAuthentication  # noqa: PLC0415
-        from ..models.snowflake_o_auth import SnowflakeOAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_details(
@@ -227,3 +213,33 @@ class CreateConnectionRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.databricks_basic_authentication import DatabricksBasicAuthentication
+    from ..models.databricks_o_auth import DatabricksOAuth
+    from ..models.google_big_query import GoogleBigQuery
+    from ..models.my_sql import MySQL
+    from ..models.postgre_sql import PostgreSQL
+    from ..models.snowflake_basic_authentication import SnowflakeBasicAuthentication
+    from ..models.snowflake_key_pair_authentication import SnowflakeKeyPairAuthentication
+    from ..models.snowflake_o_auth import SnowflakeOAuth
+
+    globals().update(
+        CreateConnectionDescription=CreateConnectionDescription,
+        DatabricksBasicAuthentication=DatabricksBasicAuthentication,
+        DatabricksOAuth=DatabricksOAuth,
+        GoogleBigQuery=GoogleBigQuery,
+        MySQL=MySQL,
+        PostgreSQL=PostgreSQL,
+        SnowflakeBasicAuthentication=SnowflakeBasicAuthentication,
+        SnowflakeKeyPairAuthentication=SnowflakeKeyPairAuthentication,
+        SnowflakeOAuth=SnowflakeOAuth,
+    )
+    _REFERENCES_RESOLVED = True

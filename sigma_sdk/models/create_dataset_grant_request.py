@@ -21,6 +21,8 @@ class CreateDatasetGrantRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         grants = []
         for grants_item_data in self.grants:
             grants_item = grants_item_data.to_dict()
@@ -38,8 +40,8 @@ class CreateDatasetGrantRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_dataset_grant_grant import CreateDatasetGrantGrant  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         grants = []
         _grants = d.pop("grants")
@@ -70,3 +72,15 @@ class CreateDatasetGrantRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_dataset_grant_grant import CreateDatasetGrantGrant
+
+    globals().update(CreateDatasetGrantGrant=CreateDatasetGrantGrant)
+    _REFERENCES_RESOLVED = True

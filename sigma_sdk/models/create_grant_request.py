@@ -30,8 +30,8 @@ class CreateGrantRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.grantee_option_1 import GranteeOption1  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         grantee: dict[str, Any]
         if isinstance(self.grantee, GranteeOption1):
             grantee = self.grantee.to_dict()
@@ -66,9 +66,8 @@ class CreateGrantRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2  # noqa: PLC0415
-        from ..models.grantee_option_1 import GranteeOption1  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
@@ -142,3 +141,16 @@ class CreateGrantRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2
+    from ..models.grantee_option_1 import GranteeOption1
+
+    globals().update(CreateGrantGranteeOption2=CreateGrantGranteeOption2, GranteeOption1=GranteeOption1)
+    _REFERENCES_RESOLVED = True

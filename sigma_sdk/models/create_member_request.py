@@ -32,6 +32,8 @@ class CreateMemberRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         email = self.email
 
         first_name = self.first_name
@@ -74,8 +76,8 @@ class CreateMemberRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_member_add_to_team import CreateMemberAddToTeam  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         email = d.pop("email")
 
@@ -131,3 +133,15 @@ class CreateMemberRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_member_add_to_team import CreateMemberAddToTeam
+
+    globals().update(CreateMemberAddToTeam=CreateMemberAddToTeam)
+    _REFERENCES_RESOLVED = True

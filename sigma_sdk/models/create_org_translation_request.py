@@ -28,6 +28,8 @@ class CreateOrgTranslationRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         lng = self.lng
 
         lng_variant: None | str | Unset
@@ -56,8 +58,8 @@ class CreateOrgTranslationRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         lng = d.pop("lng")
 
@@ -101,3 +103,15 @@ class CreateOrgTranslationRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.translation_file import TranslationFile
+
+    globals().update(TranslationFile=TranslationFile)
+    _REFERENCES_RESOLVED = True

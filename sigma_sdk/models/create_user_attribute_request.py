@@ -28,6 +28,8 @@ class CreateUserAttributeRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         name = self.name
 
         description = self.description
@@ -52,8 +54,8 @@ class CreateUserAttributeRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.default_value import DefaultValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -90,3 +92,15 @@ class CreateUserAttributeRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.default_value import DefaultValue
+
+    globals().update(DefaultValue=DefaultValue)
+    _REFERENCES_RESOLVED = True

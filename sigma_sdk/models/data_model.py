@@ -41,6 +41,8 @@ class DataModel:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         data_model_id = self.data_model_id
 
         data_model_url_id = self.data_model_url_id
@@ -98,8 +100,8 @@ class DataModel:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.data_model_tag import DataModelTag  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         data_model_id = d.pop("dataModelId")
 
@@ -168,3 +170,15 @@ class DataModel:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.data_model_tag import DataModelTag
+
+    globals().update(DataModelTag=DataModelTag)
+    _REFERENCES_RESOLVED = True

@@ -27,8 +27,8 @@ class DataModelMaterializationSchedule:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         sheet_id = self.sheet_id
 
         element_name = self.element_name
@@ -59,8 +59,8 @@ class DataModelMaterializationSchedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         sheet_id = d.pop("sheetId")
 
@@ -111,3 +111,15 @@ class DataModelMaterializationSchedule:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
+
+    globals().update(UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule)
+    _REFERENCES_RESOLVED = True

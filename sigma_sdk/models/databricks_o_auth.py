@@ -37,6 +37,8 @@ class DatabricksOAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         host = self.host
@@ -93,9 +95,8 @@ class DatabricksOAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.databricks_basic_authentication_write_access import DatabricksBasicAuthenticationWriteAccess  # noqa: PLC0415
-        from ..models.input_table_audit_log_schema import InputTableAuditLogSchema  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["databricks"], d.pop("type"))
         if type_ != "databricks":
@@ -167,3 +168,19 @@ class DatabricksOAuth:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.databricks_basic_authentication_write_access import DatabricksBasicAuthenticationWriteAccess
+    from ..models.input_table_audit_log_schema import InputTableAuditLogSchema
+
+    globals().update(
+        DatabricksBasicAuthenticationWriteAccess=DatabricksBasicAuthenticationWriteAccess,
+        InputTableAuditLogSchema=InputTableAuditLogSchema,
+    )
+    _REFERENCES_RESOLVED = True

@@ -29,6 +29,8 @@ class DetailsDatabricksAuthenticationOauth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         user_credential = self.user_credential.to_dict()
@@ -52,9 +54,8 @@ class DetailsDatabricksAuthenticationOauth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
-        from ..models.user_credential import UserCredential  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["oauth"], d.pop("type"))
         if type_ != "oauth":
@@ -93,3 +94,16 @@ class DetailsDatabricksAuthenticationOauth:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
+    from ..models.user_credential import UserCredential
+
+    globals().update(ServiceAccountBasicAuth=ServiceAccountBasicAuth, UserCredential=UserCredential)
+    _REFERENCES_RESOLVED = True

@@ -30,8 +30,8 @@ class DetailsSnowflakeNYIAuthenticationOauth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.key_pair import KeyPair  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         user_credential = self.user_credential.to_dict()
@@ -59,10 +59,8 @@ class DetailsSnowflakeNYIAuthenticationOauth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.key_pair import KeyPair  # noqa: PLC0415
-        from ..models.nyi_authentication_oauth_user_credential import NYIAuthenticationOauthUserCredential  # noqa: PLC0415
-        from ..models.oauth_service_account_basic_auth import OauthServiceAccountBasicAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["oauth"], d.pop("type"))
         if type_ != "oauth":
@@ -113,3 +111,21 @@ class DetailsSnowflakeNYIAuthenticationOauth:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.key_pair import KeyPair
+    from ..models.nyi_authentication_oauth_user_credential import NYIAuthenticationOauthUserCredential
+    from ..models.oauth_service_account_basic_auth import OauthServiceAccountBasicAuth
+
+    globals().update(
+        KeyPair=KeyPair,
+        NYIAuthenticationOauthUserCredential=NYIAuthenticationOauthUserCredential,
+        OauthServiceAccountBasicAuth=OauthServiceAccountBasicAuth,
+    )
+    _REFERENCES_RESOLVED = True

@@ -29,6 +29,8 @@ class DownloadQueryResponseOption1:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         status: int = self.status
 
         download = self.download.to_dict()
@@ -46,8 +48,8 @@ class DownloadQueryResponseOption1:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.download_query_response_option_1_download import DownloadQueryResponseOption1Download  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         status = check_download_query_response_option_1_success(d.pop("status"))
 
@@ -76,3 +78,15 @@ class DownloadQueryResponseOption1:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.download_query_response_option_1_download import DownloadQueryResponseOption1Download
+
+    globals().update(DownloadQueryResponseOption1Download=DownloadQueryResponseOption1Download)
+    _REFERENCES_RESOLVED = True

@@ -42,9 +42,8 @@ class ExportAPageOfAWorkbook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.export_options_for_pdf import ExportOptionsForPDF  # noqa: PLC0415
-        from ..models.export_options_for_png import ExportOptionsForPNG  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         page_id = self.page_id
 
         format_: dict[str, Any]
@@ -94,11 +93,8 @@ class ExportAPageOfAWorkbook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.export_options_for_excel_documents import ExportOptionsForEXCELDocuments  # noqa: PLC0415
-        from ..models.export_options_for_pdf import ExportOptionsForPDF  # noqa: PLC0415
-        from ..models.export_options_for_png import ExportOptionsForPNG  # noqa: PLC0415
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         page_id = d.pop("pageId")
 
@@ -173,3 +169,23 @@ class ExportAPageOfAWorkbook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.export_options_for_excel_documents import ExportOptionsForEXCELDocuments
+    from ..models.export_options_for_pdf import ExportOptionsForPDF
+    from ..models.export_options_for_png import ExportOptionsForPNG
+    from ..models.translation_file import TranslationFile
+
+    globals().update(
+        ExportOptionsForEXCELDocuments=ExportOptionsForEXCELDocuments,
+        ExportOptionsForPDF=ExportOptionsForPDF,
+        ExportOptionsForPNG=ExportOptionsForPNG,
+        TranslationFile=TranslationFile,
+    )
+    _REFERENCES_RESOLVED = True

@@ -39,8 +39,8 @@ class ExportAnEntireWorkbook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.export_options_for_pdf import ExportOptionsForPDF  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         format_: dict[str, Any]
         if isinstance(self.format_, ExportOptionsForPDF):
             format_ = self.format_.to_dict()
@@ -85,10 +85,8 @@ class ExportAnEntireWorkbook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.export_options_for_excel_documents import ExportOptionsForEXCELDocuments  # noqa: PLC0415
-        from ..models.export_options_for_pdf import ExportOptionsForPDF  # noqa: PLC0415
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_format_(data: object) -> ExportOptionsForEXCELDocuments | ExportOptionsForPDF:
@@ -153,3 +151,21 @@ class ExportAnEntireWorkbook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.export_options_for_excel_documents import ExportOptionsForEXCELDocuments
+    from ..models.export_options_for_pdf import ExportOptionsForPDF
+    from ..models.translation_file import TranslationFile
+
+    globals().update(
+        ExportOptionsForEXCELDocuments=ExportOptionsForEXCELDocuments,
+        ExportOptionsForPDF=ExportOptionsForPDF,
+        TranslationFile=TranslationFile,
+    )
+    _REFERENCES_RESOLVED = True

@@ -37,15 +37,8 @@ class ExportAttachment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.csv import CSV  # noqa: PLC0415
-        from ..models.json import JSON  # noqa: PLC0415
-        from ..models.jsonl import JSONL  # noqa: PLC0415
-        from ..models.pdf import PDF  # noqa: PLC0415
-        from ..models.png import PNG  # noqa: PLC0415
-        from ..models.workbook_export_source_multiple_elements_export import WorkbookExportSourceMultipleElementsExport  # noqa: PLC0415
-        from ..models.workbook_export_source_multiple_pages_export import WorkbookExportSourceMultiplePagesExport  # noqa: PLC0415
-        from ..models.xlsx import XLSX  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         format_options: dict[str, Any]
         if isinstance(self.format_options, PDF):
             format_options = self.format_options.to_dict()
@@ -83,17 +76,8 @@ class ExportAttachment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.csv import CSV  # noqa: PLC0415
-        from ..models.entire_workbook import EntireWorkbook  # noqa: PLC0415
-        from ..models.google_sheets import GoogleSheets  # noqa: PLC0415
-        from ..models.json import JSON  # noqa: PLC0415
-        from ..models.jsonl import JSONL  # noqa: PLC0415
-        from ..models.pdf import PDF  # noqa: PLC0415
-        from ..models.png import PNG  # noqa: PLC0415
-        from ..models.workbook_export_source_multiple_elements_export import WorkbookExportSourceMultipleElementsExport  # noqa: PLC0415
-        from ..models.workbook_export_source_multiple_pages_export import WorkbookExportSourceMultiplePagesExport  # noqa: PLC0415
-        from ..models.xlsx import XLSX  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_format_options(data: object) -> CSV | GoogleSheets | JSON | JSONL | PDF | PNG | XLSX:
@@ -203,3 +187,35 @@ class ExportAttachment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.csv import CSV
+    from ..models.entire_workbook import EntireWorkbook
+    from ..models.google_sheets import GoogleSheets
+    from ..models.json import JSON
+    from ..models.jsonl import JSONL
+    from ..models.pdf import PDF
+    from ..models.png import PNG
+    from ..models.workbook_export_source_multiple_elements_export import WorkbookExportSourceMultipleElementsExport
+    from ..models.workbook_export_source_multiple_pages_export import WorkbookExportSourceMultiplePagesExport
+    from ..models.xlsx import XLSX
+
+    globals().update(
+        CSV=CSV,
+        EntireWorkbook=EntireWorkbook,
+        GoogleSheets=GoogleSheets,
+        JSON=JSON,
+        JSONL=JSONL,
+        PDF=PDF,
+        PNG=PNG,
+        WorkbookExportSourceMultipleElementsExport=WorkbookExportSourceMultipleElementsExport,
+        WorkbookExportSourceMultiplePagesExport=WorkbookExportSourceMultiplePagesExport,
+        XLSX=XLSX,
+    )
+    _REFERENCES_RESOLVED = True

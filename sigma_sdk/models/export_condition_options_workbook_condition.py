@@ -26,9 +26,8 @@ class ExportConditionOptionsWorkbookCondition:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.column_meets_condition import ColumnMeetsCondition  # noqa: PLC0415
-        from ..models.is_empty import IsEmpty  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         condition: dict[str, Any]
@@ -52,10 +51,8 @@ class ExportConditionOptionsWorkbookCondition:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.column_meets_condition import ColumnMeetsCondition  # noqa: PLC0415
-        from ..models.is_empty import IsEmpty  # noqa: PLC0415
-        from ..models.is_not_empty import IsNotEmpty  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["workbook"], d.pop("type"))
         if type_ != "workbook":
@@ -109,3 +106,17 @@ class ExportConditionOptionsWorkbookCondition:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.column_meets_condition import ColumnMeetsCondition
+    from ..models.is_empty import IsEmpty
+    from ..models.is_not_empty import IsNotEmpty
+
+    globals().update(ColumnMeetsCondition=ColumnMeetsCondition, IsEmpty=IsEmpty, IsNotEmpty=IsNotEmpty)
+    _REFERENCES_RESOLVED = True

@@ -26,6 +26,8 @@ class ExportWorkbookResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         job_complete = self.job_complete
 
         query_id = self.query_id
@@ -56,8 +58,8 @@ class ExportWorkbookResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_connection_description import CreateConnectionDescription  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         job_complete = d.pop("jobComplete")
 
@@ -99,3 +101,15 @@ class ExportWorkbookResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_connection_description import CreateConnectionDescription
+
+    globals().update(CreateConnectionDescription=CreateConnectionDescription)
+    _REFERENCES_RESOLVED = True

@@ -29,6 +29,8 @@ class GoogleBigQuery:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         project_id = self.project_id
@@ -62,8 +64,8 @@ class GoogleBigQuery:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.google_big_query_write_access import GoogleBigQueryWriteAccess  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["bigQuery"], d.pop("type"))
         if type_ != "bigQuery":
@@ -108,3 +110,15 @@ class GoogleBigQuery:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.google_big_query_write_access import GoogleBigQueryWriteAccess
+
+    globals().update(GoogleBigQueryWriteAccess=GoogleBigQueryWriteAccess)
+    _REFERENCES_RESOLVED = True

@@ -34,6 +34,8 @@ class KeyPair:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         role = self.role.to_dict()
 
         warehouse = self.warehouse.to_dict()
@@ -64,9 +66,8 @@ class KeyPair:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.role_static_role import RoleStaticRole  # noqa: PLC0415
-        from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         role = RoleStaticRole.from_dict(d.pop("role"))
 
@@ -109,3 +110,16 @@ class KeyPair:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.role_static_role import RoleStaticRole
+    from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse
+
+    globals().update(RoleStaticRole=RoleStaticRole, WarehouseStaticWarehouse=WarehouseStaticWarehouse)
+    _REFERENCES_RESOLVED = True

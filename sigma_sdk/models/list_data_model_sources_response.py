@@ -30,9 +30,8 @@ class ListDataModelSourcesResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.data_model_source import DataModelSource  # noqa: PLC0415
-        from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         entries = []
         for entries_item_data in self.entries:
             entries_item: dict[str, Any]
@@ -61,10 +60,8 @@ class ListDataModelSourcesResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.data_model_source import DataModelSource  # noqa: PLC0415
-        from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource  # noqa: PLC0415
-        from ..models.from_data_source_table_source import FromDataSourceTableSource  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         entries = []
         _entries = d.pop("entries")
@@ -124,3 +121,21 @@ class ListDataModelSourcesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.data_model_source import DataModelSource
+    from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource
+    from ..models.from_data_source_table_source import FromDataSourceTableSource
+
+    globals().update(
+        DataModelSource=DataModelSource,
+        FromDataSourceDatasetSource=FromDataSourceDatasetSource,
+        FromDataSourceTableSource=FromDataSourceTableSource,
+    )
+    _REFERENCES_RESOLVED = True

@@ -32,8 +32,8 @@ class ListFavoritesResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.files_create_response import FilesCreateResponse  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         entries = []
         for entries_item_data in self.entries:
             entries_item: dict[str, Any]
@@ -68,9 +68,8 @@ class ListFavoritesResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.entry_option_2 import EntryOption2  # noqa: PLC0415
-        from ..models.files_create_response import FilesCreateResponse  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         entries = []
         _entries = d.pop("entries")
@@ -131,3 +130,16 @@ class ListFavoritesResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.entry_option_2 import EntryOption2
+    from ..models.files_create_response import FilesCreateResponse
+
+    globals().update(EntryOption2=EntryOption2, FilesCreateResponse=FilesCreateResponse)
+    _REFERENCES_RESOLVED = True

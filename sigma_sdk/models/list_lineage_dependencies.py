@@ -24,8 +24,8 @@ class ListLineageDependencies:
     )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.data_source_details import DataSourceDetails  # noqa: PLC0415
-        from ..models.sheet_details import SheetDetails  # noqa: PLC0415
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -40,10 +40,8 @@ class ListLineageDependencies:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.data_source_details import DataSourceDetails  # noqa: PLC0415
-        from ..models.element_details import ElementDetails  # noqa: PLC0415
-        from ..models.sheet_details import SheetDetails  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         list_lineage_dependencies = cls()
 
@@ -95,3 +93,17 @@ class ListLineageDependencies:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.data_source_details import DataSourceDetails
+    from ..models.element_details import ElementDetails
+    from ..models.sheet_details import SheetDetails
+
+    globals().update(DataSourceDetails=DataSourceDetails, ElementDetails=ElementDetails, SheetDetails=SheetDetails)
+    _REFERENCES_RESOLVED = True

@@ -23,6 +23,8 @@ class ListLineageResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         dependencies = self.dependencies.to_dict()
 
         edges = []
@@ -43,9 +45,8 @@ class ListLineageResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.list_lineage_dependencies import ListLineageDependencies  # noqa: PLC0415
-        from ..models.list_lineage_edge import ListLineageEdge  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         dependencies = ListLineageDependencies.from_dict(d.pop("dependencies"))
 
@@ -79,3 +80,16 @@ class ListLineageResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.list_lineage_dependencies import ListLineageDependencies
+    from ..models.list_lineage_edge import ListLineageEdge
+
+    globals().update(ListLineageDependencies=ListLineageDependencies, ListLineageEdge=ListLineageEdge)
+    _REFERENCES_RESOLVED = True

@@ -25,8 +25,8 @@ class ListValueDateListValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         value = []
@@ -52,9 +52,8 @@ class ListValueDateListValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection  # noqa: PLC0415
-        from ..models.null_value_null_date_value import NullValueNullDateValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["date-list"], d.pop("type"))
         if type_ != "date-list":
@@ -106,3 +105,18 @@ class ListValueDateListValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection
+    from ..models.null_value_null_date_value import NullValueNullDateValue
+
+    globals().update(
+        ColumnValueFixedDateSelection=ColumnValueFixedDateSelection, NullValueNullDateValue=NullValueNullDateValue
+    )
+    _REFERENCES_RESOLVED = True

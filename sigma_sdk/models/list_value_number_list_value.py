@@ -25,8 +25,8 @@ class ListValueNumberListValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.scalar_value_number_value import ScalarValueNumberValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         value = []
@@ -52,9 +52,8 @@ class ListValueNumberListValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.null_value_null_number_value import NullValueNullNumberValue  # noqa: PLC0415
-        from ..models.scalar_value_number_value import ScalarValueNumberValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["number-list"], d.pop("type"))
         if type_ != "number-list":
@@ -106,3 +105,16 @@ class ListValueNumberListValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.null_value_null_number_value import NullValueNullNumberValue
+    from ..models.scalar_value_number_value import ScalarValueNumberValue
+
+    globals().update(NullValueNullNumberValue=NullValueNullNumberValue, ScalarValueNumberValue=ScalarValueNumberValue)
+    _REFERENCES_RESOLVED = True

@@ -25,8 +25,8 @@ class ListValueTextListValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         value = []
@@ -52,9 +52,8 @@ class ListValueTextListValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.null_value_null_text_value import NullValueNullTextValue  # noqa: PLC0415
-        from ..models.scalar_value_text_value import ScalarValueTextValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["text-list"], d.pop("type"))
         if type_ != "text-list":
@@ -106,3 +105,16 @@ class ListValueTextListValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.null_value_null_text_value import NullValueNullTextValue
+    from ..models.scalar_value_text_value import ScalarValueTextValue
+
+    globals().update(NullValueNullTextValue=NullValueNullTextValue, ScalarValueTextValue=ScalarValueTextValue)
+    _REFERENCES_RESOLVED = True

@@ -29,8 +29,8 @@ class MaterializationResult:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         status: str = self.status
 
         finished_at = self.finished_at.isoformat()
@@ -67,8 +67,8 @@ class MaterializationResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         status = check_materialization_result_status(d.pop("status"))
 
@@ -137,3 +137,15 @@ class MaterializationResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1
+
+    globals().update(MaterializationResultErrorOption1=MaterializationResultErrorOption1)
+    _REFERENCES_RESOLVED = True

@@ -31,8 +31,8 @@ class MySQL:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         user = self.user
@@ -69,9 +69,8 @@ class MySQL:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-        from ..models.postgre_sql_write_access import PostgreSQLWriteAccess  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["mysql"], d.pop("type"))
         if type_ != "mysql":
@@ -130,3 +129,16 @@ class MySQL:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.password_plain import PasswordPlain
+    from ..models.postgre_sql_write_access import PostgreSQLWriteAccess
+
+    globals().update(PasswordPlain=PasswordPlain, PostgreSQLWriteAccess=PostgreSQLWriteAccess)
+    _REFERENCES_RESOLVED = True

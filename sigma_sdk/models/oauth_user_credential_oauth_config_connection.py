@@ -32,8 +32,8 @@ class OauthUserCredentialOauthConfigConnection:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         scopes = self.scopes
@@ -67,9 +67,8 @@ class OauthUserCredentialOauthConfigConnection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_connection_assertion_method_jwt_bearer import ConfigConnectionAssertionMethodJwtBearer  # noqa: PLC0415
-        from ..models.connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["connection"], d.pop("type"))
         if type_ != "connection":
@@ -129,3 +128,19 @@ class OauthUserCredentialOauthConfigConnection:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.config_connection_assertion_method_jwt_bearer import ConfigConnectionAssertionMethodJwtBearer
+    from ..models.connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret
+
+    globals().update(
+        ConfigConnectionAssertionMethodJwtBearer=ConfigConnectionAssertionMethodJwtBearer,
+        ConnectionAssertionMethodClientSecret=ConnectionAssertionMethodClientSecret,
+    )
+    _REFERENCES_RESOLVED = True

@@ -51,17 +51,8 @@ class OptionsWorkbookConditionSheetColumn:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.array import Array  # noqa: PLC0415
-        from ..models.boolean import Boolean  # noqa: PLC0415
-        from ..models.date_time import DateTime  # noqa: PLC0415
-        from ..models.error import Error  # noqa: PLC0415
-        from ..models.integer import Integer  # noqa: PLC0415
-        from ..models.null import Null  # noqa: PLC0415
-        from ..models.number import Number  # noqa: PLC0415
-        from ..models.record import Record  # noqa: PLC0415
-        from ..models.string import String  # noqa: PLC0415
-        from ..models.variant import Variant  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         sheet_id = self.sheet_id
@@ -120,17 +111,8 @@ class OptionsWorkbookConditionSheetColumn:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.array import Array  # noqa: PLC0415
-        from ..models.boolean import Boolean  # noqa: PLC0415
-        from ..models.date_time import DateTime  # noqa: PLC0415
-        from ..models.error import Error  # noqa: PLC0415
-        from ..models.integer import Integer  # noqa: PLC0415
-        from ..models.null import Null  # noqa: PLC0415
-        from ..models.number import Number  # noqa: PLC0415
-        from ..models.record import Record  # noqa: PLC0415
-        from ..models.string import String  # noqa: PLC0415
-        from ..models.variant import Variant  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["sheetColumn"], d.pop("type"))
         if type_ != "sheetColumn":
@@ -282,3 +264,35 @@ class OptionsWorkbookConditionSheetColumn:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.array import Array
+    from ..models.boolean import Boolean
+    from ..models.date_time import DateTime
+    from ..models.error import Error
+    from ..models.integer import Integer
+    from ..models.null import Null
+    from ..models.number import Number
+    from ..models.record import Record
+    from ..models.string import String
+    from ..models.variant import Variant
+
+    globals().update(
+        Array=Array,
+        Boolean=Boolean,
+        DateTime=DateTime,
+        Error=Error,
+        Integer=Integer,
+        Null=Null,
+        Number=Number,
+        Record=Record,
+        String=String,
+        Variant=Variant,
+    )
+    _REFERENCES_RESOLVED = True

@@ -22,6 +22,8 @@ class OrgTranslations:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         translations = self.translations.to_dict()
 
         field_dict: dict[str, Any] = {}
@@ -36,8 +38,8 @@ class OrgTranslations:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         translations = TranslationFile.from_dict(d.pop("translations"))
 
@@ -63,3 +65,15 @@ class OrgTranslations:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.translation_file import TranslationFile
+
+    globals().update(TranslationFile=TranslationFile)
+    _REFERENCES_RESOLVED = True

@@ -36,6 +36,8 @@ class PostWorkbookScheduleRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         target = []
         for target_item_data in self.target:
             target_item = target_item_data.to_dict()
@@ -80,11 +82,8 @@ class PostWorkbookScheduleRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_workbook_schedule_config import PostWorkbookScheduleConfig  # noqa: PLC0415
-        from ..models.post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2  # noqa: PLC0415
-        from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule  # noqa: PLC0415
-        from ..models.target_item import TargetItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         target = []
         _target = d.pop("target")
@@ -147,3 +146,23 @@ class PostWorkbookScheduleRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.post_workbook_schedule_config import PostWorkbookScheduleConfig
+    from ..models.post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2
+    from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
+    from ..models.target_item import TargetItem
+
+    globals().update(
+        PostWorkbookScheduleConfig=PostWorkbookScheduleConfig,
+        PostWorkbookScheduleConfigV2=PostWorkbookScheduleConfigV2,
+        PostWorkbookScheduleSchedule=PostWorkbookScheduleSchedule,
+        TargetItem=TargetItem,
+    )
+    _REFERENCES_RESOLVED = True

@@ -40,6 +40,8 @@ class PostWorkbookScheduleResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         scheduled_notification_id = self.scheduled_notification_id
 
         workbook_id = self.workbook_id
@@ -95,9 +97,8 @@ class PostWorkbookScheduleResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2 import WorkbookScheduleConfigV2  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         scheduled_notification_id = d.pop("scheduledNotificationId")
 
@@ -177,3 +178,18 @@ class PostWorkbookScheduleResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
+    from ..models.workbook_schedule_config_v2 import WorkbookScheduleConfigV2
+
+    globals().update(
+        PostWorkbookScheduleSchedule=PostWorkbookScheduleSchedule, WorkbookScheduleConfigV2=WorkbookScheduleConfigV2
+    )
+    _REFERENCES_RESOLVED = True

@@ -34,8 +34,8 @@ class PostgreSQL:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_: str = self.type_
 
         host = self.host
@@ -84,9 +84,8 @@ class PostgreSQL:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-        from ..models.postgre_sql_write_access import PostgreSQLWriteAccess  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = check_postgre_sql_type(d.pop("type"))
 
@@ -151,3 +150,16 @@ class PostgreSQL:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.password_plain import PasswordPlain
+    from ..models.postgre_sql_write_access import PostgreSQLWriteAccess
+
+    globals().update(PasswordPlain=PasswordPlain, PostgreSQLWriteAccess=PostgreSQLWriteAccess)
+    _REFERENCES_RESOLVED = True

@@ -24,6 +24,8 @@ class PythonSecrets:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         setup_user: dict[str, Any] | Unset = UNSET
         if not isinstance(self.setup_user, Unset):
             setup_user = self.setup_user.to_dict()
@@ -44,8 +46,8 @@ class PythonSecrets:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.python_secrets_setup_user import PythonSecretsSetupUser  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _setup_user = d.pop("setupUser", UNSET)
         setup_user: PythonSecretsSetupUser | Unset
@@ -84,3 +86,15 @@ class PythonSecrets:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.python_secrets_setup_user import PythonSecretsSetupUser
+
+    globals().update(PythonSecretsSetupUser=PythonSecretsSetupUser)
+    _REFERENCES_RESOLVED = True

@@ -23,6 +23,8 @@ class Record:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         val = self.val.to_dict()
@@ -40,8 +42,8 @@ class Record:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_connection_description import CreateConnectionDescription  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["record"], d.pop("type"))
         if type_ != "record":
@@ -72,3 +74,15 @@ class Record:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_connection_description import CreateConnectionDescription
+
+    globals().update(CreateConnectionDescription=CreateConnectionDescription)
+    _REFERENCES_RESOLVED = True

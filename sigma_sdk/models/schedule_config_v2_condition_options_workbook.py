@@ -28,9 +28,8 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         conditions = []
@@ -58,10 +57,8 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty  # noqa: PLC0415
-        from ..models.options_workbook_condition_is_not_empty import OptionsWorkbookConditionIsNotEmpty  # noqa: PLC0415
-        from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["workbook"], d.pop("type"))
         if type_ != "workbook":
@@ -127,3 +124,21 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty
+    from ..models.options_workbook_condition_is_not_empty import OptionsWorkbookConditionIsNotEmpty
+    from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn
+
+    globals().update(
+        ConditionOptionsWorkbookConditionIsEmpty=ConditionOptionsWorkbookConditionIsEmpty,
+        OptionsWorkbookConditionIsNotEmpty=OptionsWorkbookConditionIsNotEmpty,
+        OptionsWorkbookConditionSheetColumn=OptionsWorkbookConditionSheetColumn,
+    )
+    _REFERENCES_RESOLVED = True

@@ -25,6 +25,8 @@ class ScheduleConfigV2DashboardSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         filters: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.filters, Unset):
             filters = []
@@ -48,9 +50,8 @@ class ScheduleConfigV2DashboardSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_v2_dashboard_settings_variable_values import ConfigV2DashboardSettingsVariableValues  # noqa: PLC0415
-        from ..models.schedule_config_v2_dashboard_settings_filter import ScheduleConfigV2DashboardSettingsFilter  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _filters = d.pop("filters", UNSET)
         filters: list[ScheduleConfigV2DashboardSettingsFilter] | Unset = UNSET
@@ -91,3 +92,19 @@ class ScheduleConfigV2DashboardSettings:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.config_v2_dashboard_settings_variable_values import ConfigV2DashboardSettingsVariableValues
+    from ..models.schedule_config_v2_dashboard_settings_filter import ScheduleConfigV2DashboardSettingsFilter
+
+    globals().update(
+        ConfigV2DashboardSettingsVariableValues=ConfigV2DashboardSettingsVariableValues,
+        ScheduleConfigV2DashboardSettingsFilter=ScheduleConfigV2DashboardSettingsFilter,
+    )
+    _REFERENCES_RESOLVED = True

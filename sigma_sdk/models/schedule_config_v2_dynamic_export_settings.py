@@ -23,6 +23,8 @@ class ScheduleConfigV2DynamicExportSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         variables: dict[str, Any] | Unset = UNSET
         if not isinstance(self.variables, Unset):
             variables = self.variables.to_dict()
@@ -37,8 +39,8 @@ class ScheduleConfigV2DynamicExportSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_v2_dynamic_export_settings_variables import ConfigV2DynamicExportSettingsVariables  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _variables = d.pop("variables", UNSET)
         variables: ConfigV2DynamicExportSettingsVariables | Unset
@@ -69,3 +71,15 @@ class ScheduleConfigV2DynamicExportSettings:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.config_v2_dynamic_export_settings_variables import ConfigV2DynamicExportSettingsVariables
+
+    globals().update(ConfigV2DynamicExportSettingsVariables=ConfigV2DynamicExportSettingsVariables)
+    _REFERENCES_RESOLVED = True

@@ -36,17 +36,8 @@ class ScheduleConfigV2NotificationAttachment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.csv import CSV  # noqa: PLC0415
-        from ..models.format_options_excel import FormatOptionsEXCEL  # noqa: PLC0415
-        from ..models.format_options_pdf import FormatOptionsPDF  # noqa: PLC0415
-        from ..models.format_options_png import FormatOptionsPNG  # noqa: PLC0415
-        from ..models.json import JSON  # noqa: PLC0415
-        from ..models.jsonl import JSONL  # noqa: PLC0415
-        from ..models.multiple_elements import MultipleElements  # noqa: PLC0415
-        from ..models.multiple_pages import MultiplePages  # noqa: PLC0415
-        from ..models.one_element import OneElement  # noqa: PLC0415
-        from ..models.one_page import OnePage  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         format_options: dict[str, Any]
         if isinstance(self.format_options, FormatOptionsPDF):
             format_options = self.format_options.to_dict()
@@ -95,19 +86,8 @@ class ScheduleConfigV2NotificationAttachment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.csv import CSV  # noqa: PLC0415
-        from ..models.entire_workbook import EntireWorkbook  # noqa: PLC0415
-        from ..models.format_options_excel import FormatOptionsEXCEL  # noqa: PLC0415
-        from ..models.format_options_pdf import FormatOptionsPDF  # noqa: PLC0415
-        from ..models.format_options_png import FormatOptionsPNG  # noqa: PLC0415
-        from ..models.google_sheets import GoogleSheets  # noqa: PLC0415
-        from ..models.json import JSON  # noqa: PLC0415
-        from ..models.jsonl import JSONL  # noqa: PLC0415
-        from ..models.multiple_elements import MultipleElements  # noqa: PLC0415
-        from ..models.multiple_pages import MultiplePages  # noqa: PLC0415
-        from ..models.one_element import OneElement  # noqa: PLC0415
-        from ..models.one_page import OnePage  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_format_options(
@@ -240,3 +220,39 @@ class ScheduleConfigV2NotificationAttachment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.csv import CSV
+    from ..models.entire_workbook import EntireWorkbook
+    from ..models.format_options_excel import FormatOptionsEXCEL
+    from ..models.format_options_pdf import FormatOptionsPDF
+    from ..models.format_options_png import FormatOptionsPNG
+    from ..models.google_sheets import GoogleSheets
+    from ..models.json import JSON
+    from ..models.jsonl import JSONL
+    from ..models.multiple_elements import MultipleElements
+    from ..models.multiple_pages import MultiplePages
+    from ..models.one_element import OneElement
+    from ..models.one_page import OnePage
+
+    globals().update(
+        CSV=CSV,
+        EntireWorkbook=EntireWorkbook,
+        FormatOptionsEXCEL=FormatOptionsEXCEL,
+        FormatOptionsPDF=FormatOptionsPDF,
+        FormatOptionsPNG=FormatOptionsPNG,
+        GoogleSheets=GoogleSheets,
+        JSON=JSON,
+        JSONL=JSONL,
+        MultipleElements=MultipleElements,
+        MultiplePages=MultiplePages,
+        OneElement=OneElement,
+        OnePage=OnePage,
+    )
+    _REFERENCES_RESOLVED = True

@@ -54,17 +54,8 @@ class SendWorkbookRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.cloud_storage import CloudStorage  # noqa: PLC0415
-        from ..models.email import Email  # noqa: PLC0415
-        from ..models.google_drive import GoogleDrive  # noqa: PLC0415
-        from ..models.is_empty import IsEmpty  # noqa: PLC0415
-        from ..models.send_workbook_target_gsheet import SendWorkbookTargetGsheet  # noqa: PLC0415
-        from ..models.send_workbook_target_team import SendWorkbookTargetTeam  # noqa: PLC0415
-        from ..models.slack_channel import SlackChannel  # noqa: PLC0415
-        from ..models.specific_column_value_in_an_element import SpecificColumnValueInAnElement  # noqa: PLC0415
-        from ..models.user import User  # noqa: PLC0415
-        from ..models.webhook import Webhook  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         targets = []
         for targets_item_data in self.targets:
             targets_item: dict[str, Any]
@@ -140,22 +131,8 @@ class SendWorkbookRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cloud_storage import CloudStorage  # noqa: PLC0415
-        from ..models.cloud_storage_for_a_workbook import CloudStorageForAWorkbook  # noqa: PLC0415
-        from ..models.email import Email  # noqa: PLC0415
-        from ..models.google_drive import GoogleDrive  # noqa: PLC0415
-        from ..models.is_empty import IsEmpty  # noqa: PLC0415
-        from ..models.is_not_empty import IsNotEmpty  # noqa: PLC0415
-        from ..models.send_workbook_attachment import SendWorkbookAttachment  # noqa: PLC0415
-        from ..models.send_workbook_config import SendWorkbookConfig  # noqa: PLC0415
-        from ..models.send_workbook_target_gsheet import SendWorkbookTargetGsheet  # noqa: PLC0415
-        from ..models.send_workbook_target_team import SendWorkbookTargetTeam  # noqa: PLC0415
-        from ..models.slack_channel import SlackChannel  # noqa: PLC0415
-        from ..models.specific_column_value_in_an_element import SpecificColumnValueInAnElement  # noqa: PLC0415
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-        from ..models.user import User  # noqa: PLC0415
-        from ..models.webhook import Webhook  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         targets = []
         _targets = d.pop("targets")
@@ -329,3 +306,45 @@ class SendWorkbookRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.cloud_storage import CloudStorage
+    from ..models.cloud_storage_for_a_workbook import CloudStorageForAWorkbook
+    from ..models.email import Email
+    from ..models.google_drive import GoogleDrive
+    from ..models.is_empty import IsEmpty
+    from ..models.is_not_empty import IsNotEmpty
+    from ..models.send_workbook_attachment import SendWorkbookAttachment
+    from ..models.send_workbook_config import SendWorkbookConfig
+    from ..models.send_workbook_target_gsheet import SendWorkbookTargetGsheet
+    from ..models.send_workbook_target_team import SendWorkbookTargetTeam
+    from ..models.slack_channel import SlackChannel
+    from ..models.specific_column_value_in_an_element import SpecificColumnValueInAnElement
+    from ..models.translation_file import TranslationFile
+    from ..models.user import User
+    from ..models.webhook import Webhook
+
+    globals().update(
+        CloudStorage=CloudStorage,
+        CloudStorageForAWorkbook=CloudStorageForAWorkbook,
+        Email=Email,
+        GoogleDrive=GoogleDrive,
+        IsEmpty=IsEmpty,
+        IsNotEmpty=IsNotEmpty,
+        SendWorkbookAttachment=SendWorkbookAttachment,
+        SendWorkbookConfig=SendWorkbookConfig,
+        SendWorkbookTargetGsheet=SendWorkbookTargetGsheet,
+        SendWorkbookTargetTeam=SendWorkbookTargetTeam,
+        SlackChannel=SlackChannel,
+        SpecificColumnValueInAnElement=SpecificColumnValueInAnElement,
+        TranslationFile=TranslationFile,
+        User=User,
+        Webhook=Webhook,
+    )
+    _REFERENCES_RESOLVED = True

@@ -24,6 +24,8 @@ class ServiceAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         service_account = self.service_account.to_dict()
@@ -41,8 +43,8 @@ class ServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.service_account_basic_auth import ServiceAccountBasicAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["service-account"], d.pop("type"))
         if type_ != "service-account":
@@ -73,3 +75,15 @@ class ServiceAccount:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
+
+    globals().update(ServiceAccountBasicAuth=ServiceAccountBasicAuth)
+    _REFERENCES_RESOLVED = True

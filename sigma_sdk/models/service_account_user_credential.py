@@ -26,9 +26,8 @@ class ServiceAccountUserCredential:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.role_static_role import RoleStaticRole  # noqa: PLC0415
-        from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         warehouse: dict[str, Any]
         if isinstance(self.warehouse, WarehouseStaticWarehouse):
             warehouse = self.warehouse.to_dict()
@@ -57,10 +56,8 @@ class ServiceAccountUserCredential:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.role_static_role import RoleStaticRole  # noqa: PLC0415
-        from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse  # noqa: PLC0415
-        from ..models.warehouse_user_attribute_warehouse import WarehouseUserAttributeWarehouse  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_warehouse(data: object) -> WarehouseStaticWarehouse | WarehouseUserAttributeWarehouse:
@@ -122,3 +119,21 @@ class ServiceAccountUserCredential:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.role_static_role import RoleStaticRole
+    from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse
+    from ..models.warehouse_user_attribute_warehouse import WarehouseUserAttributeWarehouse
+
+    globals().update(
+        RoleStaticRole=RoleStaticRole,
+        WarehouseStaticWarehouse=WarehouseStaticWarehouse,
+        WarehouseUserAttributeWarehouse=WarehouseUserAttributeWarehouse,
+    )
+    _REFERENCES_RESOLVED = True

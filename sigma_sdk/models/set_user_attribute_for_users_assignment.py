@@ -24,6 +24,8 @@ class SetUserAttributeForUsersAssignment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         user_id = self.user_id
 
         value = self.value.to_dict()
@@ -41,8 +43,8 @@ class SetUserAttributeForUsersAssignment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.default_value import DefaultValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         user_id = d.pop("userId")
 
@@ -71,3 +73,15 @@ class SetUserAttributeForUsersAssignment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.default_value import DefaultValue
+
+    globals().update(DefaultValue=DefaultValue)
+    _REFERENCES_RESOLVED = True

@@ -24,9 +24,8 @@ class SettingsVariableValuesValueDateRange:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         min_: dict[str, Any] | None
@@ -59,9 +58,8 @@ class SettingsVariableValuesValueDateRange:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection  # noqa: PLC0415
-        from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["date-range"], d.pop("type"))
         if type_ != "date-range":
@@ -141,3 +139,19 @@ class SettingsVariableValuesValueDateRange:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
+    from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
+
+    globals().update(
+        DateSelectionRelativeDateSelection=DateSelectionRelativeDateSelection,
+        VariableValuesValueDateRangeMinFixed=VariableValuesValueDateRangeMinFixed,
+    )
+    _REFERENCES_RESOLVED = True

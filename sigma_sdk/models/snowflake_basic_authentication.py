@@ -52,11 +52,8 @@ class SnowflakeBasicAuthentication:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-        from ..models.set_write_location_and_materialization_warehouse import (
-            SetWriteLocationAndMaterializationWarehouse,  # noqa: PLC0415
-        )
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         user = self.user
@@ -162,16 +159,8 @@ class SnowflakeBasicAuthentication:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.authentication_input_table_audit_log_schema import AuthenticationInputTableAuditLogSchema  # noqa: PLC0415
-        from ..models.password_plain import PasswordPlain  # noqa: PLC0415
-        from ..models.python_properties import PythonProperties  # noqa: PLC0415
-        from ..models.python_secrets import PythonSecrets  # noqa: PLC0415
-        from ..models.set_materialization_warehouse import SetMaterializationWarehouse  # noqa: PLC0415
-        from ..models.set_write_location_and_materialization_warehouse import (
-            SetWriteLocationAndMaterializationWarehouse,  # noqa: PLC0415
-        )
-        from ..models.user_attributes import UserAttributes  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["snowflake"], d.pop("type"))
         if type_ != "snowflake":
@@ -314,3 +303,29 @@ class SnowflakeBasicAuthentication:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.authentication_input_table_audit_log_schema import AuthenticationInputTableAuditLogSchema
+    from ..models.password_plain import PasswordPlain
+    from ..models.python_properties import PythonProperties
+    from ..models.python_secrets import PythonSecrets
+    from ..models.set_materialization_warehouse import SetMaterializationWarehouse
+    from ..models.set_write_location_and_materialization_warehouse import SetWriteLocationAndMaterializationWarehouse
+    from ..models.user_attributes import UserAttributes
+
+    globals().update(
+        AuthenticationInputTableAuditLogSchema=AuthenticationInputTableAuditLogSchema,
+        PasswordPlain=PasswordPlain,
+        PythonProperties=PythonProperties,
+        PythonSecrets=PythonSecrets,
+        SetMaterializationWarehouse=SetMaterializationWarehouse,
+        SetWriteLocationAndMaterializationWarehouse=SetWriteLocationAndMaterializationWarehouse,
+        UserAttributes=UserAttributes,
+    )
+    _REFERENCES_RESOLVED = True

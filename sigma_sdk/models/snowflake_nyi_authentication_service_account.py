@@ -26,8 +26,8 @@ class SnowflakeNYIAuthenticationServiceAccount:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.service_account_key_pair import ServiceAccountKeyPair  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         service_account: dict[str, Any]
@@ -52,10 +52,8 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.basic_auth import BasicAuth  # noqa: PLC0415
-        from ..models.service_account_key_pair import ServiceAccountKeyPair  # noqa: PLC0415
-        from ..models.service_account_user_credential import ServiceAccountUserCredential  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["service-account"], d.pop("type"))
         if type_ != "service-account":
@@ -104,3 +102,21 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.basic_auth import BasicAuth
+    from ..models.service_account_key_pair import ServiceAccountKeyPair
+    from ..models.service_account_user_credential import ServiceAccountUserCredential
+
+    globals().update(
+        BasicAuth=BasicAuth,
+        ServiceAccountKeyPair=ServiceAccountKeyPair,
+        ServiceAccountUserCredential=ServiceAccountUserCredential,
+    )
+    _REFERENCES_RESOLVED = True

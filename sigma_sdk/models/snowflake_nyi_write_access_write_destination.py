@@ -25,6 +25,8 @@ class SnowflakeNYIWriteAccessWriteDestination:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         destination = self.destination.to_dict()
 
         description = self.description
@@ -43,8 +45,8 @@ class SnowflakeNYIWriteAccessWriteDestination:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.input_table_audit_log_destination import InputTableAuditLogDestination  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         destination = InputTableAuditLogDestination.from_dict(d.pop("destination"))
 
@@ -73,3 +75,15 @@ class SnowflakeNYIWriteAccessWriteDestination:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.input_table_audit_log_destination import InputTableAuditLogDestination
+
+    globals().update(InputTableAuditLogDestination=InputTableAuditLogDestination)
+    _REFERENCES_RESOLVED = True

@@ -32,9 +32,8 @@ class SourceSwapDataModelSourceMappingItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.from_data_source_data_model_source import FromDataSourceDataModelSource  # noqa: PLC0415
-        from ..models.from_data_source_table_source import FromDataSourceTableSource  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         from_: dict[str, Any]
         if isinstance(self.from_, FromDataSourceDataModelSource):
             from_ = self.from_.to_dict()
@@ -82,12 +81,8 @@ class SourceSwapDataModelSourceMappingItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.from_data_source_data_model_source import FromDataSourceDataModelSource  # noqa: PLC0415
-        from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource  # noqa: PLC0415
-        from ..models.from_data_source_table_source import FromDataSourceTableSource  # noqa: PLC0415
-        from ..models.model_source_mapping_item_column_mapping_item import ModelSourceMappingItemColumnMappingItem  # noqa: PLC0415
-        from ..models.model_source_mapping_item_metric_mapping_item import ModelSourceMappingItemMetricMappingItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_from_(
@@ -187,3 +182,25 @@ class SourceSwapDataModelSourceMappingItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.from_data_source_data_model_source import FromDataSourceDataModelSource
+    from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource
+    from ..models.from_data_source_table_source import FromDataSourceTableSource
+    from ..models.model_source_mapping_item_column_mapping_item import ModelSourceMappingItemColumnMappingItem
+    from ..models.model_source_mapping_item_metric_mapping_item import ModelSourceMappingItemMetricMappingItem
+
+    globals().update(
+        FromDataSourceDataModelSource=FromDataSourceDataModelSource,
+        FromDataSourceDatasetSource=FromDataSourceDatasetSource,
+        FromDataSourceTableSource=FromDataSourceTableSource,
+        ModelSourceMappingItemColumnMappingItem=ModelSourceMappingItemColumnMappingItem,
+        ModelSourceMappingItemMetricMappingItem=ModelSourceMappingItemMetricMappingItem,
+    )
+    _REFERENCES_RESOLVED = True

@@ -21,7 +21,8 @@ class SourceSwaps:
     additional_properties: dict[str, ConnectionSwap | TableSwap] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.table_swap import TableSwap  # noqa: PLC0415
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -34,9 +35,8 @@ class SourceSwaps:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_swap import ConnectionSwap  # noqa: PLC0415
-        from ..models.table_swap import TableSwap  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         source_swaps = cls()
 
@@ -80,3 +80,16 @@ class SourceSwaps:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_swap import ConnectionSwap
+    from ..models.table_swap import TableSwap
+
+    globals().update(ConnectionSwap=ConnectionSwap, TableSwap=TableSwap)
+    _REFERENCES_RESOLVED = True

@@ -25,6 +25,8 @@ class SwapDataModelSourcesRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         source_mapping: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.source_mapping, Unset):
             source_mapping = []
@@ -51,9 +53,8 @@ class SwapDataModelSourcesRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.data_model_sources_connection_mapping_item import DataModelSourcesConnectionMappingItem  # noqa: PLC0415
-        from ..models.swap_data_model_sources_source_mapping_item import SwapDataModelSourcesSourceMappingItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _source_mapping = d.pop("sourceMapping", UNSET)
         source_mapping: list[SwapDataModelSourcesSourceMappingItem] | Unset = UNSET
@@ -96,3 +97,19 @@ class SwapDataModelSourcesRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.data_model_sources_connection_mapping_item import DataModelSourcesConnectionMappingItem
+    from ..models.swap_data_model_sources_source_mapping_item import SwapDataModelSourcesSourceMappingItem
+
+    globals().update(
+        DataModelSourcesConnectionMappingItem=DataModelSourcesConnectionMappingItem,
+        SwapDataModelSourcesSourceMappingItem=SwapDataModelSourcesSourceMappingItem,
+    )
+    _REFERENCES_RESOLVED = True

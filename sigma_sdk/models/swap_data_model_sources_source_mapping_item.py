@@ -29,6 +29,8 @@ class SwapDataModelSourcesSourceMappingItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         from_id = self.from_id
 
         to_id = self.to_id
@@ -64,9 +66,8 @@ class SwapDataModelSourcesSourceMappingItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.source_mapping_item_column_mapping_item import SourceMappingItemColumnMappingItem  # noqa: PLC0415
-        from ..models.source_mapping_item_metric_mapping_item import SourceMappingItemMetricMappingItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         from_id = d.pop("fromId")
 
@@ -115,3 +116,19 @@ class SwapDataModelSourcesSourceMappingItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.source_mapping_item_column_mapping_item import SourceMappingItemColumnMappingItem
+    from ..models.source_mapping_item_metric_mapping_item import SourceMappingItemMetricMappingItem
+
+    globals().update(
+        SourceMappingItemColumnMappingItem=SourceMappingItemColumnMappingItem,
+        SourceMappingItemMetricMappingItem=SourceMappingItemMetricMappingItem,
+    )
+    _REFERENCES_RESOLVED = True

@@ -26,6 +26,8 @@ class TableSwap:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         new_inode_id = self.new_inode_id
@@ -49,8 +51,8 @@ class TableSwap:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["table"], d.pop("type"))
         if type_ != "table":
@@ -87,3 +89,15 @@ class TableSwap:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.translation_file import TranslationFile
+
+    globals().update(TranslationFile=TranslationFile)
+    _REFERENCES_RESOLVED = True

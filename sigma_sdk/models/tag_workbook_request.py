@@ -41,6 +41,8 @@ class TagWorkbookRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         workbook_id = self.workbook_id
 
         tag = self.tag
@@ -94,10 +96,8 @@ class TagWorkbookRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tag_workbook_data_model_source_tagged_version import TagWorkbookDataModelSourceTaggedVersion  # noqa: PLC0415
-        from ..models.tag_workbook_source_mapping_config_item import TagWorkbookSourceMappingConfigItem  # noqa: PLC0415
-        from ..models.tag_workbook_source_versions import TagWorkbookSourceVersions  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         workbook_id = d.pop("workbookId")
 
@@ -167,3 +167,21 @@ class TagWorkbookRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.tag_workbook_data_model_source_tagged_version import TagWorkbookDataModelSourceTaggedVersion
+    from ..models.tag_workbook_source_mapping_config_item import TagWorkbookSourceMappingConfigItem
+    from ..models.tag_workbook_source_versions import TagWorkbookSourceVersions
+
+    globals().update(
+        TagWorkbookDataModelSourceTaggedVersion=TagWorkbookDataModelSourceTaggedVersion,
+        TagWorkbookSourceMappingConfigItem=TagWorkbookSourceMappingConfigItem,
+        TagWorkbookSourceVersions=TagWorkbookSourceVersions,
+    )
+    _REFERENCES_RESOLVED = True

@@ -23,6 +23,8 @@ class TagWorkbookSourceMappingConfigItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         from_connection_id = self.from_connection_id
 
         to_connection_id = self.to_connection_id
@@ -46,8 +48,8 @@ class TagWorkbookSourceMappingConfigItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         from_connection_id = d.pop("fromConnectionId")
 
@@ -84,3 +86,15 @@ class TagWorkbookSourceMappingConfigItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
+
+    globals().update(ModelSourcesConnectionMappingItemPath=ModelSourcesConnectionMappingItemPath)
+    _REFERENCES_RESOLVED = True

@@ -22,6 +22,8 @@ class UpdateUserAttributeForUsersRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         delete = []
         for delete_item_data in self.delete:
             delete_item = delete_item_data.to_dict()
@@ -39,8 +41,8 @@ class UpdateUserAttributeForUsersRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.update_user_attribute_for_users_delete_item import UpdateUserAttributeForUsersDeleteItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         delete = []
         _delete = d.pop("delete")
@@ -71,3 +73,15 @@ class UpdateUserAttributeForUsersRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.update_user_attribute_for_users_delete_item import UpdateUserAttributeForUsersDeleteItem
+
+    globals().update(UpdateUserAttributeForUsersDeleteItem=UpdateUserAttributeForUsersDeleteItem)
+    _REFERENCES_RESOLVED = True

@@ -52,8 +52,8 @@ class UpdateWorkbookScheduleConfigV2:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.export_condition_options_workbook_condition import ExportConditionOptionsWorkbookCondition  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         title = self.title
 
         message_body = self.message_body
@@ -125,14 +125,8 @@ class UpdateWorkbookScheduleConfigV2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.export_attachment import ExportAttachment  # noqa: PLC0415
-        from ..models.export_attachment_settings import ExportAttachmentSettings  # noqa: PLC0415
-        from ..models.export_condition_options_always import ExportConditionOptionsAlways  # noqa: PLC0415
-        from ..models.export_condition_options_workbook_condition import ExportConditionOptionsWorkbookCondition  # noqa: PLC0415
-        from ..models.export_formatting_options import ExportFormattingOptions  # noqa: PLC0415
-        from ..models.workbook_settings import WorkbookSettings  # noqa: PLC0415
-        from ..models.workbook_variant import WorkbookVariant  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         title = d.pop("title", UNSET)
 
@@ -234,3 +228,29 @@ class UpdateWorkbookScheduleConfigV2:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.export_attachment import ExportAttachment
+    from ..models.export_attachment_settings import ExportAttachmentSettings
+    from ..models.export_condition_options_always import ExportConditionOptionsAlways
+    from ..models.export_condition_options_workbook_condition import ExportConditionOptionsWorkbookCondition
+    from ..models.export_formatting_options import ExportFormattingOptions
+    from ..models.workbook_settings import WorkbookSettings
+    from ..models.workbook_variant import WorkbookVariant
+
+    globals().update(
+        ExportAttachment=ExportAttachment,
+        ExportAttachmentSettings=ExportAttachmentSettings,
+        ExportConditionOptionsAlways=ExportConditionOptionsAlways,
+        ExportConditionOptionsWorkbookCondition=ExportConditionOptionsWorkbookCondition,
+        ExportFormattingOptions=ExportFormattingOptions,
+        WorkbookSettings=WorkbookSettings,
+        WorkbookVariant=WorkbookVariant,
+    )
+    _REFERENCES_RESOLVED = True

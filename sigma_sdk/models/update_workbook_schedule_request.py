@@ -37,6 +37,8 @@ class UpdateWorkbookScheduleRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         target: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.target, Unset):
             target = []
@@ -80,10 +82,8 @@ class UpdateWorkbookScheduleRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target_item import TargetItem  # noqa: PLC0415
-        from ..models.update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2  # noqa: PLC0415
-        from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _target = d.pop("target", UNSET)
         target: list[TargetItem] | Unset = UNSET
@@ -150,3 +150,21 @@ class UpdateWorkbookScheduleRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.target_item import TargetItem
+    from ..models.update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2
+    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
+
+    globals().update(
+        TargetItem=TargetItem,
+        UpdateWorkbookScheduleConfigV2=UpdateWorkbookScheduleConfigV2,
+        UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule,
+    )
+    _REFERENCES_RESOLVED = True

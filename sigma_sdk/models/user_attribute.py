@@ -38,8 +38,8 @@ class UserAttribute:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.default_value import DefaultValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         user_attribute_id = self.user_attribute_id
 
         name = self.name
@@ -87,8 +87,8 @@ class UserAttribute:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.default_value import DefaultValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         user_attribute_id = d.pop("userAttributeId")
 
@@ -157,3 +157,15 @@ class UserAttribute:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.default_value import DefaultValue
+
+    globals().update(DefaultValue=DefaultValue)
+    _REFERENCES_RESOLVED = True

@@ -35,6 +35,8 @@ class UserAttributeTeamAssignmentsEntry:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         team_id = self.team_id
 
         value = self.value.to_dict()
@@ -67,8 +69,8 @@ class UserAttributeTeamAssignmentsEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.default_value import DefaultValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         team_id = d.pop("teamId")
 
@@ -112,3 +114,15 @@ class UserAttributeTeamAssignmentsEntry:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.default_value import DefaultValue
+
+    globals().update(DefaultValue=DefaultValue)
+    _REFERENCES_RESOLVED = True

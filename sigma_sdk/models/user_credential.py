@@ -26,8 +26,8 @@ class UserCredential:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.connection_level_o_auth import ConnectionLevelOAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         oauth_config: dict[str, Any]
         if isinstance(self.oauth_config, ConnectionLevelOAuth):
             oauth_config = self.oauth_config.to_dict()
@@ -46,9 +46,8 @@ class UserCredential:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_level_o_auth import ConnectionLevelOAuth  # noqa: PLC0415
-        from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
 
         def _parse_oauth_config(data: object) -> ConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth:
@@ -90,3 +89,19 @@ class UserCredential:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_level_o_auth import ConnectionLevelOAuth
+    from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth
+
+    globals().update(
+        ConnectionLevelOAuth=ConnectionLevelOAuth,
+        OAuthConfigurationOrganizationLevelOAuth=OAuthConfigurationOrganizationLevelOAuth,
+    )
+    _REFERENCES_RESOLVED = True

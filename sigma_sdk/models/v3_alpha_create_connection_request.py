@@ -23,8 +23,8 @@ class V3AlphaCreateConnectionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.connection_details_databricks import ConnectionDetailsDatabricks  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         name = self.name
 
         details: dict[str, Any]
@@ -46,9 +46,8 @@ class V3AlphaCreateConnectionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_details_databricks import ConnectionDetailsDatabricks  # noqa: PLC0415
-        from ..models.connection_details_snowflake_nyi import ConnectionDetailsSnowflakeNYI  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -92,3 +91,19 @@ class V3AlphaCreateConnectionRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_details_databricks import ConnectionDetailsDatabricks
+    from ..models.connection_details_snowflake_nyi import ConnectionDetailsSnowflakeNYI
+
+    globals().update(
+        ConnectionDetailsDatabricks=ConnectionDetailsDatabricks,
+        ConnectionDetailsSnowflakeNYI=ConnectionDetailsSnowflakeNYI,
+    )
+    _REFERENCES_RESOLVED = True

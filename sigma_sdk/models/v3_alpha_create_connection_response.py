@@ -24,6 +24,8 @@ class V3AlphaCreateConnectionResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         connection_id = self.connection_id
 
         name = self.name
@@ -44,8 +46,8 @@ class V3AlphaCreateConnectionResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.connection_details import ConnectionDetails  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         connection_id = d.pop("connectionId")
 
@@ -77,3 +79,15 @@ class V3AlphaCreateConnectionResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.connection_details import ConnectionDetails
+
+    globals().update(ConnectionDetails=ConnectionDetails)
+    _REFERENCES_RESOLVED = True

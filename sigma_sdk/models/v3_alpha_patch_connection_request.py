@@ -24,6 +24,8 @@ class V3AlphaPatchConnectionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         name = self.name
 
         details: dict[str, Any] | Unset = UNSET
@@ -42,8 +44,8 @@ class V3AlphaPatchConnectionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.v3_alpha_patch_connection_details import V3AlphaPatchConnectionDetails  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         name = d.pop("name", UNSET)
 
@@ -77,3 +79,15 @@ class V3AlphaPatchConnectionRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.v3_alpha_patch_connection_details import V3AlphaPatchConnectionDetails
+
+    globals().update(V3AlphaPatchConnectionDetails=V3AlphaPatchConnectionDetails)
+    _REFERENCES_RESOLVED = True

@@ -21,6 +21,8 @@ class V3AlphaSourceSwapDataModelRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         source_mapping = []
         for source_mapping_item_data in self.source_mapping:
             source_mapping_item = source_mapping_item_data.to_dict()
@@ -38,8 +40,8 @@ class V3AlphaSourceSwapDataModelRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.source_swap_data_model_source_mapping_item import SourceSwapDataModelSourceMappingItem  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         source_mapping = []
         _source_mapping = d.pop("sourceMapping")
@@ -70,3 +72,15 @@ class V3AlphaSourceSwapDataModelRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.source_swap_data_model_source_mapping_item import SourceSwapDataModelSourceMappingItem
+
+    globals().update(SourceSwapDataModelSourceMappingItem=SourceSwapDataModelSourceMappingItem)
+    _REFERENCES_RESOLVED = True

@@ -27,6 +27,8 @@ class VersionHistoryEntry:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         version = self.version
 
         published_at = self.published_at.isoformat()
@@ -56,8 +58,8 @@ class VersionHistoryEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.version_history_entry_tag import VersionHistoryEntryTag  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         version = d.pop("version")
 
@@ -99,3 +101,15 @@ class VersionHistoryEntry:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.version_history_entry_tag import VersionHistoryEntryTag
+
+    globals().update(VersionHistoryEntryTag=VersionHistoryEntryTag)
+    _REFERENCES_RESOLVED = True

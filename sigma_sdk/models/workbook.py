@@ -42,6 +42,8 @@ class Workbook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         workbook_id = self.workbook_id
 
         workbook_url_id = self.workbook_url_id
@@ -103,8 +105,8 @@ class Workbook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.workbook_tag import WorkbookTag  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         workbook_id = d.pop("workbookId")
 
@@ -176,3 +178,15 @@ class Workbook:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.workbook_tag import WorkbookTag
+
+    globals().update(WorkbookTag=WorkbookTag)
+    _REFERENCES_RESOLVED = True

@@ -30,6 +30,8 @@ class WorkbookDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         type_ = self.type_
 
         name = self.name
@@ -65,8 +67,8 @@ class WorkbookDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.workbook_details_source import WorkbookDetailsSource  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         type_ = cast(Literal["workbook"], d.pop("type"))
         if type_ != "workbook":
@@ -114,3 +116,15 @@ class WorkbookDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.workbook_details_source import WorkbookDetailsSource
+
+    globals().update(WorkbookDetailsSource=WorkbookDetailsSource)
+    _REFERENCES_RESOLVED = True

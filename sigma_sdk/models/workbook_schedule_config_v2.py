@@ -56,11 +56,8 @@ class WorkbookScheduleConfigV2:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.config_v2_condition_options_dashboard import ConfigV2ConditionOptionsDashboard  # noqa: PLC0415
-        from ..models.config_v2_condition_options_worksheet import ConfigV2ConditionOptionsWorksheet  # noqa: PLC0415
-        from ..models.schedule_config_v2_condition_options_workbook import ScheduleConfigV2ConditionOptionsWorkbook  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         title = self.title
 
         message_body = self.message_body
@@ -166,20 +163,8 @@ class WorkbookScheduleConfigV2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.config_v2_condition_options_dashboard import ConfigV2ConditionOptionsDashboard  # noqa: PLC0415
-        from ..models.config_v2_condition_options_worksheet import ConfigV2ConditionOptionsWorksheet  # noqa: PLC0415
-        from ..models.export_condition_options_always import ExportConditionOptionsAlways  # noqa: PLC0415
-        from ..models.schedule_config_v2_attachment_settings import ScheduleConfigV2AttachmentSettings  # noqa: PLC0415
-        from ..models.schedule_config_v2_condition_options_workbook import ScheduleConfigV2ConditionOptionsWorkbook  # noqa: PLC0415
-        from ..models.schedule_config_v2_dashboard_settings import ScheduleConfigV2DashboardSettings  # noqa: PLC0415
-        from ..models.schedule_config_v2_dynamic_export_settings import ScheduleConfigV2DynamicExportSettings  # noqa: PLC0415
-        from ..models.schedule_config_v2_dynamic_recipient_settings import ScheduleConfigV2DynamicRecipientSettings  # noqa: PLC0415
-        from ..models.schedule_config_v2_notification_attachment import ScheduleConfigV2NotificationAttachment  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting  # noqa: PLC0415
-        from ..models.workbook_schedule_config_v2_workbook_variant import WorkbookScheduleConfigV2WorkbookVariant  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         title = d.pop("title")
 
@@ -348,3 +333,41 @@ class WorkbookScheduleConfigV2:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.config_v2_condition_options_dashboard import ConfigV2ConditionOptionsDashboard
+    from ..models.config_v2_condition_options_worksheet import ConfigV2ConditionOptionsWorksheet
+    from ..models.export_condition_options_always import ExportConditionOptionsAlways
+    from ..models.schedule_config_v2_attachment_settings import ScheduleConfigV2AttachmentSettings
+    from ..models.schedule_config_v2_condition_options_workbook import ScheduleConfigV2ConditionOptionsWorkbook
+    from ..models.schedule_config_v2_dashboard_settings import ScheduleConfigV2DashboardSettings
+    from ..models.schedule_config_v2_dynamic_export_settings import ScheduleConfigV2DynamicExportSettings
+    from ..models.schedule_config_v2_dynamic_recipient_settings import ScheduleConfigV2DynamicRecipientSettings
+    from ..models.schedule_config_v2_notification_attachment import ScheduleConfigV2NotificationAttachment
+    from ..models.workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig
+    from ..models.workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts
+    from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting
+    from ..models.workbook_schedule_config_v2_workbook_variant import WorkbookScheduleConfigV2WorkbookVariant
+
+    globals().update(
+        ConfigV2ConditionOptionsDashboard=ConfigV2ConditionOptionsDashboard,
+        ConfigV2ConditionOptionsWorksheet=ConfigV2ConditionOptionsWorksheet,
+        ExportConditionOptionsAlways=ExportConditionOptionsAlways,
+        ScheduleConfigV2AttachmentSettings=ScheduleConfigV2AttachmentSettings,
+        ScheduleConfigV2ConditionOptionsWorkbook=ScheduleConfigV2ConditionOptionsWorkbook,
+        ScheduleConfigV2DashboardSettings=ScheduleConfigV2DashboardSettings,
+        ScheduleConfigV2DynamicExportSettings=ScheduleConfigV2DynamicExportSettings,
+        ScheduleConfigV2DynamicRecipientSettings=ScheduleConfigV2DynamicRecipientSettings,
+        ScheduleConfigV2NotificationAttachment=ScheduleConfigV2NotificationAttachment,
+        WorkbookScheduleConfigV2AlertConfig=WorkbookScheduleConfigV2AlertConfig,
+        WorkbookScheduleConfigV2EmbedOpts=WorkbookScheduleConfigV2EmbedOpts,
+        WorkbookScheduleConfigV2Formatting=WorkbookScheduleConfigV2Formatting,
+        WorkbookScheduleConfigV2WorkbookVariant=WorkbookScheduleConfigV2WorkbookVariant,
+    )
+    _REFERENCES_RESOLVED = True

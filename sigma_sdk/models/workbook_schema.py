@@ -36,6 +36,8 @@ class WorkbookSchema:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         workbook_id = self.workbook_id
 
         workbook_url_id = self.workbook_url_id
@@ -71,10 +73,8 @@ class WorkbookSchema:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_connection_description import CreateConnectionDescription  # noqa: PLC0415
-        from ..models.translation_file import TranslationFile  # noqa: PLC0415
-        from ..models.workbook_schema_sql_query_errors import WorkbookSchemaSqlQueryErrors  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         workbook_id = d.pop("workbookId")
 
@@ -121,3 +121,21 @@ class WorkbookSchema:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.translation_file import TranslationFile
+    from ..models.workbook_schema_sql_query_errors import WorkbookSchemaSqlQueryErrors
+
+    globals().update(
+        CreateConnectionDescription=CreateConnectionDescription,
+        TranslationFile=TranslationFile,
+        WorkbookSchemaSqlQueryErrors=WorkbookSchemaSqlQueryErrors,
+    )
+    _REFERENCES_RESOLVED = True

@@ -20,6 +20,8 @@ class WorkbookSchemaSqlQueryErrors:
     additional_properties: dict[str, WorkbookSchemaSqlQueryErrorsValue] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -29,8 +31,8 @@ class WorkbookSchemaSqlQueryErrors:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.workbook_schema_sql_query_errors_value import WorkbookSchemaSqlQueryErrorsValue  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         workbook_schema_sql_query_errors = cls()
 
@@ -58,3 +60,15 @@ class WorkbookSchemaSqlQueryErrors:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.workbook_schema_sql_query_errors_value import WorkbookSchemaSqlQueryErrorsValue
+
+    globals().update(WorkbookSchemaSqlQueryErrorsValue=WorkbookSchemaSqlQueryErrorsValue)
+    _REFERENCES_RESOLVED = True

@@ -26,6 +26,8 @@ class WorkbookSettings:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         control_values: dict[str, Any] | Unset = UNSET
         if not isinstance(self.control_values, Unset):
             control_values = self.control_values.to_dict()
@@ -40,8 +42,8 @@ class WorkbookSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.control_values import ControlValues  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         _control_values = d.pop("controlValues", UNSET)
         control_values: ControlValues | Unset
@@ -72,3 +74,15 @@ class WorkbookSettings:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.control_values import ControlValues
+
+    globals().update(ControlValues=ControlValues)
+    _REFERENCES_RESOLVED = True

@@ -31,6 +31,8 @@ class WriteAccess:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         write_destinations = []
         for write_destinations_item_data in self.write_destinations:
             write_destinations_item = write_destinations_item_data.to_dict()
@@ -54,9 +56,8 @@ class WriteAccess:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.write_destination import WriteDestination  # noqa: PLC0415
-
+        if not _REFERENCES_RESOLVED:
+            _resolve_references()
         d = dict(src_dict)
         write_destinations = []
         _write_destinations = d.pop("writeDestinations")
@@ -95,3 +96,16 @@ class WriteAccess:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_REFERENCES_RESOLVED = False
+
+
+def _resolve_references() -> None:
+    """Bind the models this one refers to, once: imported late because they may import this module."""
+    global _REFERENCES_RESOLVED
+    from ..models.destination import Destination
+    from ..models.write_destination import WriteDestination
+
+    globals().update(Destination=Destination, WriteDestination=WriteDestination)
+    _REFERENCES_RESOLVED = True

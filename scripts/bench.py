@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Side-by-side costs of the SDK against plain httpx, measured in one run on this machine.
+
+    python scripts/bench.py            # all three parts
+    python scripts/bench.py --quick    # fewer repetitions
+
+(a) import: wall time and peak RSS of a fresh interpreter running ``from sigma_sdk import Client``
+    plus one model, against one running ``import httpx`` (runs interleaved, medians reported);
+(b) per call: ``list_connections.sync`` on an authenticated client against ``httpx.Client.get().json()``,
+    both over the same in-memory ``httpx.MockTransport``, for a 50-entry and a 1,000-entry page;
+(c) regeneration: wall time of ``scripts/regenerate.py --check``.
+
+Only ratios measured side by side mean anything; absolute times depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_URL = "https://api.sigmacomputing.com"
+SDK_IMPORT = "from sigma_sdk import Client; from sigma_sdk.models import CreateConnectionRequest"
+HTTPX_IMPORT = "import httpx"
+_MEASURE = (
+    "import resource, sys, time; t = time.perf_counter(); exec(sys.argv[1]); "
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
+def _process(statement: str) -> tuple[float, float, float]:
+    """Wall time of the whole interpreter, in-process import time, peak RSS (KiB) for one fresh run."""
+    started = time.perf_counter()
+    out = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        [sys.executable, "-c", _MEASURE, statement], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    return time.perf_counter() - started, float(out[0]), float(out[1])
+
+
+def bench_import(runs: int) -> dict[str, float]:
+    """Part (a): interleaved fresh-interpreter runs of both statements."""
+    sdk: list[tuple[float, float, float]] = []
+    plain: list[tuple[float, float, float]] = []
+    for _ in range(runs):
+        sdk.append(_process(SDK_IMPORT))
+        plain.append(_process(HTTPX_IMPORT))
+
+    def median(rows: list[tuple[float, float, float]], column: int) -> float:
+        return statistics.median(row[column] for row in rows)
+
+    return {
+        "sdk_wall": median(sdk, 0),
+        "httpx_wall": median(plain, 0),
+        "sdk_import": median(sdk, 1),
+        "httpx_import": median(plain, 1),
+        "sdk_rss_mib": median(sdk, 2) / 1024,
+        "httpx_rss_mib": median(plain, 2) / 1024,
+    }
+
+
+def _connection(index: int) -> dict[str, object]:
+    stamp = "2024-01-02T03:04:05+00:00"
+    return {
+        "connectionId": f"c-{index}", "organizationId": "org", "name": f"Connection {index}",
+        "type": "snowflake", "isSample": False, "isAuditLog": False, "lastActiveAt": stamp,
+        "useOauth": False, "createdBy": "u", "updatedBy": "u", "createdAt": stamp, "updatedAt": stamp,
+    }  # fmt: skip
+
+
+def _transport(page: bytes) -> httpx.MockTransport:
+    token = json.dumps({"access_token": "a", "refresh_token": "r", "token_type": "bearer", "expires_in": 3600})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/auth/token":
+            return httpx.Response(200, content=token.encode(), headers={"Content-Type": "application/json"})
+        return httpx.Response(200, content=page, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(handler)
+
+
+def _per_call(function: Callable[[], object], seconds: float) -> float:
+    """Median seconds per call over batches filling about ``seconds``."""
+    function()  # warm up: imports, token, pools
+    batch, deadline = 20, time.perf_counter() + seconds
+    samples: list[float] = []
+    while time.perf_counter() < deadline or len(samples) < 5:
+        started = time.perf_counter()
+        for _ in range(batch):
+            function()
+        samples.append((time.perf_counter() - started) / batch)
+    return statistics.median(samples)
+
+
+def bench_calls(entries: int, seconds: float) -> dict[str, float]:
+    """Part (b): one page of ``entries`` connections through the SDK and through raw httpx."""
+    from sigma_sdk import Client
+    from sigma_sdk.api.connections import list_connections
+
+    page = json.dumps({"entries": [_connection(i) for i in range(entries)], "nextPage": None}).encode()
+    raw = httpx.Client(base_url=BASE_URL, transport=_transport(page))
+    sdk = Client(base_url=BASE_URL, client_id="id", client_secret="secret", transport=_transport(page))
+    try:
+        raw_time = _per_call(lambda: raw.get("/v2/connections", params={"limit": 1000}).json(), seconds)
+        sdk_time = _per_call(lambda: list_connections.sync(client=sdk, limit=1000), seconds)
+    finally:
+        raw.close()
+        sdk.close()
+    return {"sdk": sdk_time, "httpx": raw_time}
+
+
+def bench_regenerate(runs: int) -> float:
+    """Part (c): median wall time of ``regenerate.py --check``."""
+    spec = os.environ.get(
+        "SIGMA_OPENAPI_SPEC", str(ROOT.parent / "shared/openapi/sigma-computing-public-rest-api.json")
+    )
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [sys.executable, str(ROOT / "scripts/regenerate.py"), "--check", "--spec", spec],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke run)")
+    parser.add_argument("--skip-regenerate", action="store_true", help="leave out part (c)")
+    args = parser.parse_args(argv)
+    runs, seconds = (5, 0.5) if args.quick else (21, 3.0)
+
+    imports = bench_import(runs)
+    print(f"(a) import, median of {runs} fresh interpreters each (interleaved)")
+    print(f"    {'':34}{'sigma_sdk':>12}{'httpx':>12}{'ratio':>8}")
+    for label, key, unit in (
+        ("process wall time", "wall", "s"),
+        ("import statement only", "import", "s"),
+        ("peak RSS", "rss_mib", "MiB"),
+    ):
+        sdk_value, httpx_value = imports[f"sdk_{key}"], imports[f"httpx_{key}"]
+        print(f"    {label:34}{sdk_value:>10.3f}{unit:>2}{httpx_value:>10.3f}{unit:>2}{sdk_value / httpx_value:>7.2f}x")
+
+    print("(b) per call, median (MockTransport, authenticated client, token already fetched)")
+    for entries in (50, 1000):
+        calls = bench_calls(entries, seconds)
+        print(
+            f"    list_connections.sync, {entries:>4}-entry page: {calls['sdk'] * 1e3:8.3f} ms   "
+            f"httpx get+json: {calls['httpx'] * 1e3:8.3f} ms   ratio {calls['sdk'] / calls['httpx']:.2f}x"
+        )
+    if not args.skip_regenerate:
+        regen_runs = 1 if args.quick else 3
+        print(f"(c) regenerate.py --check, median of {regen_runs}: {bench_regenerate(regen_runs):.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypedDict, TypeVar, Unpack
 
 import attrs
 import httpx
@@ -133,6 +133,19 @@ class _BorrowedAsyncPool(httpx.AsyncBaseTransport):
         pass
 
 
+class ClientOptions(TypedDict, total=False):
+    """The constructor's keyword options, so ``from_env(timout=5)`` is a type error, not a runtime surprise."""
+
+    timeout: httpx.Timeout | float | None
+    max_retries: int
+    auth_method: AuthMethod
+    refresh_margin: float | None
+    token_url: str | None
+    httpx_args: Mapping[str, Any] | None
+    transport: httpx.BaseTransport | None
+    async_transport: httpx.AsyncBaseTransport | None
+
+
 class SigmaClient:
     """A Sigma REST API client: base URL, credentials, pools, timeout and retries.
 
@@ -205,8 +218,8 @@ class SigmaClient:
     # -- alternative constructors ---------------------------------------------------------------
 
     @classmethod
-    def _from_settings(cls: type[_Self], settings: Settings, kwargs: Mapping[str, Any]) -> _Self:
-        options = dict(kwargs)
+    def _from_settings(cls: type[_Self], settings: Settings, kwargs: ClientOptions) -> _Self:
+        options = ClientOptions(**kwargs)
         if settings.token_url is not None:
             options.setdefault("token_url", settings.token_url)
         return cls(settings.base_url, settings.client_id, settings.client_secret, **options)
@@ -217,7 +230,7 @@ class SigmaClient:
         *,
         env_file: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[ClientOptions],
     ) -> _Self:
         """Build a client from ``SIGMA_BASE_URL`` or ``SIGMA_REGION``, ``SIGMA_CLIENT_ID``, ``SIGMA_CLIENT_SECRET``.
 
@@ -228,7 +241,9 @@ class SigmaClient:
         return cls._from_settings(settings_from_env(environ, env_file=env_file), kwargs)
 
     @classmethod
-    def from_postman_environment(cls: type[_Self], path: str | os.PathLike[str], **kwargs: Any) -> _Self:
+    def from_postman_environment(
+        cls: type[_Self], path: str | os.PathLike[str], **kwargs: Unpack[ClientOptions]
+    ) -> _Self:
         """Build a client from an exported Postman environment (the QuickStart's ``baseUrl``,
         ``tokenBaseURL``, ``clientID``, ``secret``).  Other keyword arguments go to the constructor."""
         return cls._from_settings(settings_from_postman_environment(Path(path)), kwargs)

@@ -471,6 +471,7 @@ def _validate_create(request: object) -> dict[str, Any]:
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"  # keep-alive, like Sigma
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "sigma-standin"
     sys_version = ""
 
@@ -577,7 +578,8 @@ class StandinServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Timer | None = None
-        self._stopped = threading.Event()
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()  # set once the socket is closed
         self.stopped_by_time_limit = False
 
     def __repr__(self) -> str:
@@ -597,7 +599,7 @@ class StandinServer:
             httpd.record = self._record
             self._httpd = httpd
             self._thread = threading.Thread(
-                target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sigma-standin", daemon=True
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="sigma-standin", daemon=True
             )
             self._watchdog = threading.Timer(self._max_lifetime, self._time_limit_reached)
             self._watchdog.daemon = True
@@ -612,9 +614,9 @@ class StandinServer:
     def stop(self) -> None:
         """Stop serving and close the socket.  Idempotent; safe from any thread but the server's."""
         with self._state_lock:
-            if self._httpd is None or self._stopped.is_set():
+            if self._httpd is None or self._stopping.is_set():
                 return
-            self._stopped.set()
+            self._stopping.set()
             httpd, thread, watchdog = self._httpd, self._thread, self._watchdog
         if watchdog is not None and watchdog is not threading.current_thread():
             watchdog.cancel()
@@ -622,6 +624,7 @@ class StandinServer:
         httpd.server_close()
         if thread is not None:
             thread.join(timeout=5)
+        self._stopped.set()
 
     def __enter__(self) -> StandinServer:
         return self.start() if self._httpd is None else self
@@ -633,10 +636,10 @@ class StandinServer:
 
     @property
     def running(self) -> bool:
-        return self._httpd is not None and not self._stopped.is_set()
+        return self._httpd is not None and not self._stopping.is_set()
 
     def wait_stopped(self, timeout: float | None = None) -> bool:
-        """Block until the server has stopped (by :meth:`stop` or its time limit); True if it has."""
+        """Block until the server has stopped and closed its socket (by :meth:`stop` or its time limit)."""
         return self._stopped.wait(timeout)
 
     # -- what it serves and served ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from _codegen.normalize import (
     hoist_and_name_schemas,
     inline_response_refs,
     normalize,
+    require_bodies_that_have_required_fields,
     nullable_unions,
     specific_branches_first,
     strip_server_urls,
@@ -298,3 +299,14 @@ def test_specific_branches_first_orders_overlapping_object_branches() -> None:
     spec = specific_branches_first(_spec({"/e": {"post": _op("e", body)}}), RULES)
     out = spec["paths"]["/e"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert out["oneOf"] == [strict, loose]
+
+
+def test_bodies_with_required_fields_become_required() -> None:
+    """A body whose schema (or every union branch) requires fields is marked required; others are not."""
+    demanding = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    relaxed = {"type": "object", "properties": {"name": {"type": "string"}}}
+    union = {"oneOf": [demanding, {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}]}
+    spec = _spec({"/a": {"post": _op("a", demanding)}, "/b": {"post": _op("b", relaxed)},
+                  "/c": {"post": _op("c", union)}})  # fmt: skip
+    out = require_bodies_that_have_required_fields(spec, RULES)
+    assert [out["paths"][p]["post"]["requestBody"].get("required") for p in ("/a", "/b", "/c")] == [True, None, True]

@@ -63,9 +63,11 @@ def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
                 f"{p['in']}:{p['name']}": type_string(p.get("schema")) + ("" if p.get("required") else "?")
                 for p in operation.get("parameters") or ()
             }
+            request_body = operation.get("requestBody") or {}
+            optional = "" if request_body.get("required") else "?"
             bodies = {
-                media_type: type_string(media.get("schema"))
-                for media_type, media in ((operation.get("requestBody") or {}).get("content") or {}).items()
+                media_type: type_string(media.get("schema")) + optional
+                for media_type, media in (request_body.get("content") or {}).items()
             }
             responses = {
                 status: " | ".join(type_string(m.get("schema")) for m in (response.get("content") or {}).values())

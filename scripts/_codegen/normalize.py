@@ -27,6 +27,7 @@ __all__ = [
     "hoist_and_name_schemas",
     "inline_response_refs",
     "normalize",
+    "require_bodies_that_have_required_fields",
     "nullable_unions",
     "specific_branches_first",
     "strip_server_urls",
@@ -338,6 +339,36 @@ def drop_no_content_bodies(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
     return spec
 
 
+def require_bodies_that_have_required_fields(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Mark a request body required when its schema requires fields (Sigma marks none of 66 required).
+
+    An empty body could never satisfy such a schema, so nothing valid changes on the wire; the
+    generated functions then take ``body: X`` instead of ``body: X | Unset = UNSET``, and mypy
+    catches a forgotten body.
+    """
+    components = spec.get("components", {}).get("schemas", {})
+
+    def demands_fields(schema: JSON) -> bool:
+        if not isinstance(schema, dict):
+            return False
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return demands_fields(components.get(ref.rsplit("/", 1)[1]))
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(schema.get(keyword), list):
+                return bool(schema[keyword]) and all(demands_fields(branch) for branch in schema[keyword])
+        return bool(schema.get("required"))
+
+    for operation in iter_operations(spec):
+        body = operation.get("requestBody")
+        if not isinstance(body, dict) or body.get("required") is True:
+            continue
+        media = list((body.get("content") or {}).values())
+        if media and all(demands_fields(m.get("schema")) for m in media):
+            body["required"] = True
+    return spec
+
+
 _OPERATION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -363,6 +394,7 @@ PASSES: tuple[Pass, ...] = (
     nullable_unions,
     flatten_all_of,
     specific_branches_first,
+    require_bodies_that_have_required_fields,
     break_recursive_unions,
     enum_singletons_to_const,
     hoist_and_name_schemas,

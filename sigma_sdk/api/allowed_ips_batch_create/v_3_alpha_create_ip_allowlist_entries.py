@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.v3_alpha_create_ip_allowlist_entries_request import V3AlphaCreateIpAllowlistEntriesRequest
 from ...models.v3_alpha_create_ip_allowlist_entries_response import V3AlphaCreateIpAllowlistEntriesResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: V3AlphaCreateIpAllowlistEntriesRequest | Unset = UNSET,
+    body: V3AlphaCreateIpAllowlistEntriesRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v3alpha/allowedIps:batchCreate",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[V3AlphaCreateIpAllowli
 def sync_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateIpAllowlistEntriesRequest | Unset = UNSET,
+    body: V3AlphaCreateIpAllowlistEntriesRequest,
 ) -> Response[V3AlphaCreateIpAllowlistEntriesResponse]:
     """Create IP allowlist entries (Beta)
 
@@ -76,7 +75,7 @@ def sync_detailed(
 
 
     Args:
-        body (V3AlphaCreateIpAllowlistEntriesRequest | Unset):
+        body (V3AlphaCreateIpAllowlistEntriesRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -97,7 +96,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: V3AlphaCreateIpAllowlistEntriesRequest | Unset = UNSET,
+    body: V3AlphaCreateIpAllowlistEntriesRequest,
 ) -> V3AlphaCreateIpAllowlistEntriesResponse:
     """Create IP allowlist entries (Beta)
 
@@ -118,7 +117,7 @@ def sync(
 
 
     Args:
-        body (V3AlphaCreateIpAllowlistEntriesRequest | Unset):
+        body (V3AlphaCreateIpAllowlistEntriesRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -140,7 +139,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateIpAllowlistEntriesRequest | Unset = UNSET,
+    body: V3AlphaCreateIpAllowlistEntriesRequest,
 ) -> Response[V3AlphaCreateIpAllowlistEntriesResponse]:
     """Create IP allowlist entries (Beta)
 
@@ -161,7 +160,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (V3AlphaCreateIpAllowlistEntriesRequest | Unset):
+        body (V3AlphaCreateIpAllowlistEntriesRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -182,7 +181,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: V3AlphaCreateIpAllowlistEntriesRequest | Unset = UNSET,
+    body: V3AlphaCreateIpAllowlistEntriesRequest,
 ) -> V3AlphaCreateIpAllowlistEntriesResponse:
     """Create IP allowlist entries (Beta)
 
@@ -203,7 +202,7 @@ async def asyncio(
 
 
     Args:
-        body (V3AlphaCreateIpAllowlistEntriesRequest | Unset):
+        body (V3AlphaCreateIpAllowlistEntriesRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -12,12 +12,12 @@ from ...models.access_token import AccessToken
 from ...models.beta_impersonation import BETAImpersonation
 from ...models.post_token_response_option_2 import PostTokenResponseOption2
 from ...models.refresh_token import RefreshToken
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: AccessToken | BETAImpersonation | RefreshToken | Unset = UNSET,
+    body: AccessToken | BETAImpersonation | RefreshToken,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,8 +26,7 @@ def _get_kwargs(
         "url": "/v2/auth/token",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["data"] = body.to_dict()
+    _kwargs["data"] = body.to_dict()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
@@ -88,7 +87,7 @@ def _build_response(response: httpx.Response) -> Response[AccessRefreshToken | P
 def sync_detailed(
     *,
     client: Client,
-    body: AccessToken | BETAImpersonation | RefreshToken | Unset = UNSET,
+    body: AccessToken | BETAImpersonation | RefreshToken,
 ) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
     """Get access token
 
@@ -117,7 +116,7 @@ def sync_detailed(
 
 
     Args:
-        body (AccessToken | BETAImpersonation | RefreshToken | Unset):
+        body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -138,7 +137,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: AccessToken | BETAImpersonation | RefreshToken | Unset = UNSET,
+    body: AccessToken | BETAImpersonation | RefreshToken,
 ) -> AccessRefreshToken | PostTokenResponseOption2:
     """Get access token
 
@@ -167,7 +166,7 @@ def sync(
 
 
     Args:
-        body (AccessToken | BETAImpersonation | RefreshToken | Unset):
+        body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -189,7 +188,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: AccessToken | BETAImpersonation | RefreshToken | Unset = UNSET,
+    body: AccessToken | BETAImpersonation | RefreshToken,
 ) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
     """Get access token
 
@@ -218,7 +217,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (AccessToken | BETAImpersonation | RefreshToken | Unset):
+        body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -239,7 +238,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: AccessToken | BETAImpersonation | RefreshToken | Unset = UNSET,
+    body: AccessToken | BETAImpersonation | RefreshToken,
 ) -> AccessRefreshToken | PostTokenResponseOption2:
     """Get access token
 
@@ -268,7 +267,7 @@ async def asyncio(
 
 
     Args:
-        body (AccessToken | BETAImpersonation | RefreshToken | Unset):
+        body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

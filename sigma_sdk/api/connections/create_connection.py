@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.connection import Connection
 from ...models.create_connection_request import CreateConnectionRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateConnectionRequest | Unset = UNSET,
+    body: CreateConnectionRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/connections",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[Connection]:
 def sync_detailed(
     *,
     client: Client,
-    body: CreateConnectionRequest | Unset = UNSET,
+    body: CreateConnectionRequest,
 ) -> Response[Connection]:
     """Create a connection
 
@@ -63,7 +62,7 @@ def sync_detailed(
     data sources](https://help.sigmacomputing.com/docs/connect-to-data-sources).
 
     Args:
-        body (CreateConnectionRequest | Unset):
+        body (CreateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -84,7 +83,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateConnectionRequest | Unset = UNSET,
+    body: CreateConnectionRequest,
 ) -> Connection:
     """Create a connection
 
@@ -92,7 +91,7 @@ def sync(
     data sources](https://help.sigmacomputing.com/docs/connect-to-data-sources).
 
     Args:
-        body (CreateConnectionRequest | Unset):
+        body (CreateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -114,7 +113,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateConnectionRequest | Unset = UNSET,
+    body: CreateConnectionRequest,
 ) -> Response[Connection]:
     """Create a connection
 
@@ -122,7 +121,7 @@ async def asyncio_detailed(
     data sources](https://help.sigmacomputing.com/docs/connect-to-data-sources).
 
     Args:
-        body (CreateConnectionRequest | Unset):
+        body (CreateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -143,7 +142,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateConnectionRequest | Unset = UNSET,
+    body: CreateConnectionRequest,
 ) -> Connection:
     """Create a connection
 
@@ -151,7 +150,7 @@ async def asyncio(
     data sources](https://help.sigmacomputing.com/docs/connect-to-data-sources).
 
     Args:
-        body (CreateConnectionRequest | Unset):
+        body (CreateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_connection_grant_request import CreateConnectionGrantRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     connection_path_id: str,
     *,
-    body: CreateConnectionGrantRequest | Unset = UNSET,
+    body: CreateConnectionGrantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest | Unset = UNSET,
+    body: CreateConnectionGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Add grants to a connection path
 
@@ -79,7 +78,7 @@ def sync_detailed(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest | Unset):
+        body (CreateConnectionGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -102,7 +101,7 @@ def sync(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest | Unset = UNSET,
+    body: CreateConnectionGrantRequest,
 ) -> DeleteConnectionResponse:
     """Add grants to a connection path
 
@@ -121,7 +120,7 @@ def sync(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest | Unset):
+        body (CreateConnectionGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -145,7 +144,7 @@ async def asyncio_detailed(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest | Unset = UNSET,
+    body: CreateConnectionGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Add grants to a connection path
 
@@ -164,7 +163,7 @@ async def asyncio_detailed(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest | Unset):
+        body (CreateConnectionGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -187,7 +186,7 @@ async def asyncio(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest | Unset = UNSET,
+    body: CreateConnectionGrantRequest,
 ) -> DeleteConnectionResponse:
     """Add grants to a connection path
 
@@ -206,7 +205,7 @@ async def asyncio(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest | Unset):
+        body (CreateConnectionGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

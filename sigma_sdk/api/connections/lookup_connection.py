@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.lookup_connection_request import LookupConnectionRequest
 from ...models.lookup_connection_response import LookupConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -82,7 +81,7 @@ def sync_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -105,7 +104,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -127,7 +126,7 @@ def sync(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -151,7 +150,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -173,7 +172,7 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -196,7 +195,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -218,7 +217,7 @@ async def asyncio(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

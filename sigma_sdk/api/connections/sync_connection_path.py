@@ -16,7 +16,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -35,8 +35,7 @@ def _get_kwargs(
         "params": params,
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -68,7 +67,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> Response[DeleteConnectionResponse]:
     """Sync a connection by path
@@ -90,7 +89,7 @@ def sync_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -114,7 +113,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> DeleteConnectionResponse:
     """Sync a connection by path
@@ -136,7 +135,7 @@ def sync(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -161,7 +160,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> Response[DeleteConnectionResponse]:
     """Sync a connection by path
@@ -183,7 +182,7 @@ async def asyncio_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -207,7 +206,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest | Unset = UNSET,
+    body: LookupConnectionRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> DeleteConnectionResponse:
     """Sync a connection by path
@@ -229,7 +228,7 @@ async def asyncio(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest | Unset):
+        body (LookupConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.connection import Connection
 from ...models.update_connection_request import UpdateConnectionRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: UpdateConnectionRequest | Unset = UNSET,
+    body: UpdateConnectionRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: UpdateConnectionRequest | Unset = UNSET,
+    body: UpdateConnectionRequest,
 ) -> Response[Connection]:
     """Update a connection
 
@@ -76,7 +75,7 @@ def sync_detailed(
 
     Args:
         connection_id (str):
-        body (UpdateConnectionRequest | Unset):
+        body (UpdateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +98,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: UpdateConnectionRequest | Unset = UNSET,
+    body: UpdateConnectionRequest,
 ) -> Connection:
     """Update a connection
 
@@ -115,7 +114,7 @@ def sync(
 
     Args:
         connection_id (str):
-        body (UpdateConnectionRequest | Unset):
+        body (UpdateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -139,7 +138,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: UpdateConnectionRequest | Unset = UNSET,
+    body: UpdateConnectionRequest,
 ) -> Response[Connection]:
     """Update a connection
 
@@ -155,7 +154,7 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str):
-        body (UpdateConnectionRequest | Unset):
+        body (UpdateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -178,7 +177,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: UpdateConnectionRequest | Unset = UNSET,
+    body: UpdateConnectionRequest,
 ) -> Connection:
     """Update a connection
 
@@ -194,7 +193,7 @@ async def asyncio(
 
     Args:
         connection_id (str):
-        body (UpdateConnectionRequest | Unset):
+        body (UpdateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

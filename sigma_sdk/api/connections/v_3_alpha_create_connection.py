@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
 from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: V3AlphaCreateConnectionRequest | Unset = UNSET,
+    body: V3AlphaCreateConnectionRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v3alpha/connections",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectio
 def sync_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateConnectionRequest | Unset = UNSET,
+    body: V3AlphaCreateConnectionRequest,
 ) -> Response[V3AlphaCreateConnectionResponse]:
     """Create a connection (Beta)
 
@@ -70,7 +69,7 @@ def sync_detailed(
     endpoint.
 
     Args:
-        body (V3AlphaCreateConnectionRequest | Unset):
+        body (V3AlphaCreateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -91,7 +90,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: V3AlphaCreateConnectionRequest | Unset = UNSET,
+    body: V3AlphaCreateConnectionRequest,
 ) -> V3AlphaCreateConnectionResponse:
     """Create a connection (Beta)
 
@@ -106,7 +105,7 @@ def sync(
     endpoint.
 
     Args:
-        body (V3AlphaCreateConnectionRequest | Unset):
+        body (V3AlphaCreateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -128,7 +127,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateConnectionRequest | Unset = UNSET,
+    body: V3AlphaCreateConnectionRequest,
 ) -> Response[V3AlphaCreateConnectionResponse]:
     """Create a connection (Beta)
 
@@ -143,7 +142,7 @@ async def asyncio_detailed(
     endpoint.
 
     Args:
-        body (V3AlphaCreateConnectionRequest | Unset):
+        body (V3AlphaCreateConnectionRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -164,7 +163,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: V3AlphaCreateConnectionRequest | Unset = UNSET,
+    body: V3AlphaCreateConnectionRequest,
 ) -> V3AlphaCreateConnectionResponse:
     """Create a connection (Beta)
 
@@ -179,7 +178,7 @@ async def asyncio(
     endpoint.
 
     Args:
-        body (V3AlphaCreateConnectionRequest | Unset):
+        body (V3AlphaCreateConnectionRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

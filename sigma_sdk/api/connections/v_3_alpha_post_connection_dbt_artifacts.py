@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: V3AlphaPostConnectionDbtArtifactsRequest | Unset = UNSET,
+    body: V3AlphaPostConnectionDbtArtifactsRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["files"] = body.to_multipart()
+    _kwargs["files"] = body.to_multipart()
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -58,7 +57,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: V3AlphaPostConnectionDbtArtifactsRequest | Unset = UNSET,
+    body: V3AlphaPostConnectionDbtArtifactsRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Add dbt metadata for a connection (Beta)
 
@@ -78,7 +77,7 @@ def sync_detailed(
 
     Args:
         connection_id (str): Unique identifier of the connection
-        body (V3AlphaPostConnectionDbtArtifactsRequest | Unset):
+        body (V3AlphaPostConnectionDbtArtifactsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -101,7 +100,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: V3AlphaPostConnectionDbtArtifactsRequest | Unset = UNSET,
+    body: V3AlphaPostConnectionDbtArtifactsRequest,
 ) -> DeleteConnectionResponse:
     """Add dbt metadata for a connection (Beta)
 
@@ -121,7 +120,7 @@ def sync(
 
     Args:
         connection_id (str): Unique identifier of the connection
-        body (V3AlphaPostConnectionDbtArtifactsRequest | Unset):
+        body (V3AlphaPostConnectionDbtArtifactsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -145,7 +144,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: V3AlphaPostConnectionDbtArtifactsRequest | Unset = UNSET,
+    body: V3AlphaPostConnectionDbtArtifactsRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Add dbt metadata for a connection (Beta)
 
@@ -165,7 +164,7 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str): Unique identifier of the connection
-        body (V3AlphaPostConnectionDbtArtifactsRequest | Unset):
+        body (V3AlphaPostConnectionDbtArtifactsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -188,7 +187,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: V3AlphaPostConnectionDbtArtifactsRequest | Unset = UNSET,
+    body: V3AlphaPostConnectionDbtArtifactsRequest,
 ) -> DeleteConnectionResponse:
     """Add dbt metadata for a connection (Beta)
 
@@ -208,7 +207,7 @@ async def asyncio(
 
     Args:
         connection_id (str): Unique identifier of the connection
-        body (V3AlphaPostConnectionDbtArtifactsRequest | Unset):
+        body (V3AlphaPostConnectionDbtArtifactsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_credentials_request import CreateCredentialsRequest
 from ...models.create_credentials_response import CreateCredentialsResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateCredentialsRequest | Unset = UNSET,
+    body: CreateCredentialsRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/credentials",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[CreateCredentialsRespo
 def sync_detailed(
     *,
     client: Client,
-    body: CreateCredentialsRequest | Unset = UNSET,
+    body: CreateCredentialsRequest,
 ) -> Response[CreateCredentialsResponse]:
     """Create API credentials
 
@@ -71,7 +70,7 @@ def sync_detailed(
     `memberId` included in the response.
 
     Args:
-        body (CreateCredentialsRequest | Unset):
+        body (CreateCredentialsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -92,7 +91,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateCredentialsRequest | Unset = UNSET,
+    body: CreateCredentialsRequest,
 ) -> CreateCredentialsResponse:
     """Create API credentials
 
@@ -108,7 +107,7 @@ def sync(
     `memberId` included in the response.
 
     Args:
-        body (CreateCredentialsRequest | Unset):
+        body (CreateCredentialsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -130,7 +129,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateCredentialsRequest | Unset = UNSET,
+    body: CreateCredentialsRequest,
 ) -> Response[CreateCredentialsResponse]:
     """Create API credentials
 
@@ -146,7 +145,7 @@ async def asyncio_detailed(
     `memberId` included in the response.
 
     Args:
-        body (CreateCredentialsRequest | Unset):
+        body (CreateCredentialsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -167,7 +166,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateCredentialsRequest | Unset = UNSET,
+    body: CreateCredentialsRequest,
 ) -> CreateCredentialsResponse:
     """Create API credentials
 
@@ -183,7 +182,7 @@ async def asyncio(
     `memberId` included in the response.
 
     Args:
-        body (CreateCredentialsRequest | Unset):
+        body (CreateCredentialsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     data_model_id: str,
     *,
-    body: V3AlphaSourceSwapDataModelRequest | Unset = UNSET,
+    body: V3AlphaSourceSwapDataModelRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest | Unset = UNSET,
+    body: V3AlphaSourceSwapDataModelRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Swap data model sources (Beta)
 
@@ -97,7 +96,7 @@ def sync_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (V3AlphaSourceSwapDataModelRequest | Unset):
+        body (V3AlphaSourceSwapDataModelRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -120,7 +119,7 @@ def sync(
     data_model_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest | Unset = UNSET,
+    body: V3AlphaSourceSwapDataModelRequest,
 ) -> DeleteConnectionResponse:
     """Swap data model sources (Beta)
 
@@ -157,7 +156,7 @@ def sync(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (V3AlphaSourceSwapDataModelRequest | Unset):
+        body (V3AlphaSourceSwapDataModelRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -181,7 +180,7 @@ async def asyncio_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest | Unset = UNSET,
+    body: V3AlphaSourceSwapDataModelRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Swap data model sources (Beta)
 
@@ -218,7 +217,7 @@ async def asyncio_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (V3AlphaSourceSwapDataModelRequest | Unset):
+        body (V3AlphaSourceSwapDataModelRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -241,7 +240,7 @@ async def asyncio(
     data_model_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest | Unset = UNSET,
+    body: V3AlphaSourceSwapDataModelRequest,
 ) -> DeleteConnectionResponse:
     """Swap data model sources (Beta)
 
@@ -278,7 +277,7 @@ async def asyncio(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (V3AlphaSourceSwapDataModelRequest | Unset):
+        body (V3AlphaSourceSwapDataModelRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_dataset_grant_request import CreateDatasetGrantRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     dataset_id: str,
     *,
-    body: CreateDatasetGrantRequest | Unset = UNSET,
+    body: CreateDatasetGrantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: CreateDatasetGrantRequest | Unset = UNSET,
+    body: CreateDatasetGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions on a dataset
 
@@ -76,7 +75,7 @@ def sync_detailed(
 
     Args:
         dataset_id (str):
-        body (CreateDatasetGrantRequest | Unset):
+        body (CreateDatasetGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +98,7 @@ def sync(
     dataset_id: str,
     *,
     client: Client,
-    body: CreateDatasetGrantRequest | Unset = UNSET,
+    body: CreateDatasetGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions on a dataset
 
@@ -115,7 +114,7 @@ def sync(
 
     Args:
         dataset_id (str):
-        body (CreateDatasetGrantRequest | Unset):
+        body (CreateDatasetGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -139,7 +138,7 @@ async def asyncio_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: CreateDatasetGrantRequest | Unset = UNSET,
+    body: CreateDatasetGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions on a dataset
 
@@ -155,7 +154,7 @@ async def asyncio_detailed(
 
     Args:
         dataset_id (str):
-        body (CreateDatasetGrantRequest | Unset):
+        body (CreateDatasetGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -178,7 +177,7 @@ async def asyncio(
     dataset_id: str,
     *,
     client: Client,
-    body: CreateDatasetGrantRequest | Unset = UNSET,
+    body: CreateDatasetGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions on a dataset
 
@@ -194,7 +193,7 @@ async def asyncio(
 
     Args:
         dataset_id (str):
-        body (CreateDatasetGrantRequest | Unset):
+        body (CreateDatasetGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.add_favorite_request import AddFavoriteRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: AddFavoriteRequest | Unset = UNSET,
+    body: AddFavoriteRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/favorites",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[DeleteConnectionRespon
 def sync_detailed(
     *,
     client: Client,
-    body: AddFavoriteRequest | Unset = UNSET,
+    body: AddFavoriteRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Favorite a document
 
@@ -68,7 +67,7 @@ def sync_detailed(
 
 
     Args:
-        body (AddFavoriteRequest | Unset):
+        body (AddFavoriteRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -89,7 +88,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: AddFavoriteRequest | Unset = UNSET,
+    body: AddFavoriteRequest,
 ) -> DeleteConnectionResponse:
     """Favorite a document
 
@@ -102,7 +101,7 @@ def sync(
 
 
     Args:
-        body (AddFavoriteRequest | Unset):
+        body (AddFavoriteRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -124,7 +123,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: AddFavoriteRequest | Unset = UNSET,
+    body: AddFavoriteRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Favorite a document
 
@@ -137,7 +136,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (AddFavoriteRequest | Unset):
+        body (AddFavoriteRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -158,7 +157,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: AddFavoriteRequest | Unset = UNSET,
+    body: AddFavoriteRequest,
 ) -> DeleteConnectionResponse:
     """Favorite a document
 
@@ -171,7 +170,7 @@ async def asyncio(
 
 
     Args:
-        body (AddFavoriteRequest | Unset):
+        body (AddFavoriteRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -11,12 +11,12 @@ from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_details import FolderDetails
 from ...models.workbook_details import WorkbookDetails
 from ...models.workspace_details import WorkspaceDetails
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: FolderDetails | Unset | WorkbookDetails | WorkspaceDetails = UNSET,
+    body: FolderDetails | WorkbookDetails | WorkspaceDetails,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
 def sync_detailed(
     *,
     client: Client,
-    body: FolderDetails | Unset | WorkbookDetails | WorkspaceDetails = UNSET,
+    body: FolderDetails | WorkbookDetails | WorkspaceDetails,
 ) -> Response[FilesCreateResponse]:
     """Create a file
 
@@ -80,7 +80,7 @@ def sync_detailed(
 
 
     Args:
-        body (FolderDetails | Unset | WorkbookDetails | WorkspaceDetails):
+        body (FolderDetails | WorkbookDetails | WorkspaceDetails):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -101,7 +101,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: FolderDetails | Unset | WorkbookDetails | WorkspaceDetails = UNSET,
+    body: FolderDetails | WorkbookDetails | WorkspaceDetails,
 ) -> FilesCreateResponse:
     """Create a file
 
@@ -120,7 +120,7 @@ def sync(
 
 
     Args:
-        body (FolderDetails | Unset | WorkbookDetails | WorkspaceDetails):
+        body (FolderDetails | WorkbookDetails | WorkspaceDetails):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -142,7 +142,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: FolderDetails | Unset | WorkbookDetails | WorkspaceDetails = UNSET,
+    body: FolderDetails | WorkbookDetails | WorkspaceDetails,
 ) -> Response[FilesCreateResponse]:
     """Create a file
 
@@ -161,7 +161,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (FolderDetails | Unset | WorkbookDetails | WorkspaceDetails):
+        body (FolderDetails | WorkbookDetails | WorkspaceDetails):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -182,7 +182,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: FolderDetails | Unset | WorkbookDetails | WorkspaceDetails = UNSET,
+    body: FolderDetails | WorkbookDetails | WorkspaceDetails,
 ) -> FilesCreateResponse:
     """Create a file
 
@@ -201,7 +201,7 @@ async def asyncio(
 
 
     Args:
-        body (FolderDetails | Unset | WorkbookDetails | WorkspaceDetails):
+        body (FolderDetails | WorkbookDetails | WorkspaceDetails):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

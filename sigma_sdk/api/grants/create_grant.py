@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_grant_request import CreateGrantRequest
 from ...models.grant import Grant
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateGrantRequest | Unset = UNSET,
+    body: CreateGrantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/grants",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[Grant]:
 def sync_detailed(
     *,
     client: Client,
-    body: CreateGrantRequest | Unset = UNSET,
+    body: CreateGrantRequest,
 ) -> Response[Grant]:
     """Create or update a grant
 
@@ -78,7 +77,7 @@ def sync_detailed(
 
 
     Args:
-        body (CreateGrantRequest | Unset):
+        body (CreateGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +98,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateGrantRequest | Unset = UNSET,
+    body: CreateGrantRequest,
 ) -> Grant:
     """Create or update a grant
 
@@ -122,7 +121,7 @@ def sync(
 
 
     Args:
-        body (CreateGrantRequest | Unset):
+        body (CreateGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -144,7 +143,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateGrantRequest | Unset = UNSET,
+    body: CreateGrantRequest,
 ) -> Response[Grant]:
     """Create or update a grant
 
@@ -167,7 +166,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (CreateGrantRequest | Unset):
+        body (CreateGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -188,7 +187,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateGrantRequest | Unset = UNSET,
+    body: CreateGrantRequest,
 ) -> Grant:
     """Create or update a grant
 
@@ -211,7 +210,7 @@ async def asyncio(
 
 
     Args:
-        body (CreateGrantRequest | Unset):
+        body (CreateGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

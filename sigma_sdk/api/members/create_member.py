@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    body: CreateMemberRequest | Unset = UNSET,
+    body: CreateMemberRequest,
     send_invite: bool | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -31,8 +31,7 @@ def _get_kwargs(
         "params": params,
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -63,7 +62,7 @@ def _build_response(response: httpx.Response) -> Response[Member]:
 def sync_detailed(
     *,
     client: Client,
-    body: CreateMemberRequest | Unset = UNSET,
+    body: CreateMemberRequest,
     send_invite: bool | Unset = UNSET,
 ) -> Response[Member]:
     """Create a member
@@ -81,7 +80,7 @@ def sync_detailed(
     Args:
         send_invite (bool | Unset): Whether to send an email invitation for non-embed users. If
             not included, an email is sent
-        body (CreateMemberRequest | Unset):
+        body (CreateMemberRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -103,7 +102,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateMemberRequest | Unset = UNSET,
+    body: CreateMemberRequest,
     send_invite: bool | Unset = UNSET,
 ) -> Member:
     """Create a member
@@ -121,7 +120,7 @@ def sync(
     Args:
         send_invite (bool | Unset): Whether to send an email invitation for non-embed users. If
             not included, an email is sent
-        body (CreateMemberRequest | Unset):
+        body (CreateMemberRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -144,7 +143,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateMemberRequest | Unset = UNSET,
+    body: CreateMemberRequest,
     send_invite: bool | Unset = UNSET,
 ) -> Response[Member]:
     """Create a member
@@ -162,7 +161,7 @@ async def asyncio_detailed(
     Args:
         send_invite (bool | Unset): Whether to send an email invitation for non-embed users. If
             not included, an email is sent
-        body (CreateMemberRequest | Unset):
+        body (CreateMemberRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -184,7 +183,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateMemberRequest | Unset = UNSET,
+    body: CreateMemberRequest,
     send_invite: bool | Unset = UNSET,
 ) -> Member:
     """Create a member
@@ -202,7 +201,7 @@ async def asyncio(
     Args:
         send_invite (bool | Unset): Whether to send an email invitation for non-embed users. If
             not included, an email is sent
-        body (CreateMemberRequest | Unset):
+        body (CreateMemberRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

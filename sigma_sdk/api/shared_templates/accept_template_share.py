@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.accept_template_share_request import AcceptTemplateShareRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: AcceptTemplateShareRequest | Unset = UNSET,
+    body: AcceptTemplateShareRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/shared_templates/accept",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[DeleteConnectionRespon
 def sync_detailed(
     *,
     client: Client,
-    body: AcceptTemplateShareRequest | Unset = UNSET,
+    body: AcceptTemplateShareRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Accept a pending template share
 
@@ -78,7 +77,7 @@ def sync_detailed(
 
 
     Args:
-        body (AcceptTemplateShareRequest | Unset):
+        body (AcceptTemplateShareRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +98,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: AcceptTemplateShareRequest | Unset = UNSET,
+    body: AcceptTemplateShareRequest,
 ) -> DeleteConnectionResponse:
     """Accept a pending template share
 
@@ -122,7 +121,7 @@ def sync(
 
 
     Args:
-        body (AcceptTemplateShareRequest | Unset):
+        body (AcceptTemplateShareRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -144,7 +143,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: AcceptTemplateShareRequest | Unset = UNSET,
+    body: AcceptTemplateShareRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Accept a pending template share
 
@@ -167,7 +166,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (AcceptTemplateShareRequest | Unset):
+        body (AcceptTemplateShareRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -188,7 +187,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: AcceptTemplateShareRequest | Unset = UNSET,
+    body: AcceptTemplateShareRequest,
 ) -> DeleteConnectionResponse:
     """Accept a pending template share
 
@@ -211,7 +210,7 @@ async def asyncio(
 
 
     Args:
-        body (AcceptTemplateShareRequest | Unset):
+        body (AcceptTemplateShareRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_version_tag_request import CreateVersionTagRequest
 from ...models.create_version_tag_response import CreateVersionTagResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateVersionTagRequest | Unset = UNSET,
+    body: CreateVersionTagRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/tags",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,14 +54,14 @@ def _build_response(response: httpx.Response) -> Response[CreateVersionTagRespon
 def sync_detailed(
     *,
     client: Client,
-    body: CreateVersionTagRequest | Unset = UNSET,
+    body: CreateVersionTagRequest,
 ) -> Response[CreateVersionTagResponse]:
     """Create a tag
 
      Create a version tag to use, for example, for workbooks.
 
     Args:
-        body (CreateVersionTagRequest | Unset):
+        body (CreateVersionTagRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -83,14 +82,14 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateVersionTagRequest | Unset = UNSET,
+    body: CreateVersionTagRequest,
 ) -> CreateVersionTagResponse:
     """Create a tag
 
      Create a version tag to use, for example, for workbooks.
 
     Args:
-        body (CreateVersionTagRequest | Unset):
+        body (CreateVersionTagRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -112,14 +111,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateVersionTagRequest | Unset = UNSET,
+    body: CreateVersionTagRequest,
 ) -> Response[CreateVersionTagResponse]:
     """Create a tag
 
      Create a version tag to use, for example, for workbooks.
 
     Args:
-        body (CreateVersionTagRequest | Unset):
+        body (CreateVersionTagRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -140,14 +139,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateVersionTagRequest | Unset = UNSET,
+    body: CreateVersionTagRequest,
 ) -> CreateVersionTagResponse:
     """Create a tag
 
      Create a version tag to use, for example, for workbooks.
 
     Args:
-        body (CreateVersionTagRequest | Unset):
+        body (CreateVersionTagRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.assign_user_attributes_to_team_request import AssignUserAttributesToTeamRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     team_id: str,
     *,
-    body: AssignUserAttributesToTeamRequest | Unset = UNSET,
+    body: AssignUserAttributesToTeamRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     team_id: str,
     *,
     client: Client,
-    body: AssignUserAttributesToTeamRequest | Unset = UNSET,
+    body: AssignUserAttributesToTeamRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Assign user attributes to a team
 
@@ -75,7 +74,7 @@ def sync_detailed(
 
     Args:
         team_id (str):
-        body (AssignUserAttributesToTeamRequest | Unset):
+        body (AssignUserAttributesToTeamRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -98,7 +97,7 @@ def sync(
     team_id: str,
     *,
     client: Client,
-    body: AssignUserAttributesToTeamRequest | Unset = UNSET,
+    body: AssignUserAttributesToTeamRequest,
 ) -> DeleteConnectionResponse:
     """Assign user attributes to a team
 
@@ -113,7 +112,7 @@ def sync(
 
     Args:
         team_id (str):
-        body (AssignUserAttributesToTeamRequest | Unset):
+        body (AssignUserAttributesToTeamRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -137,7 +136,7 @@ async def asyncio_detailed(
     team_id: str,
     *,
     client: Client,
-    body: AssignUserAttributesToTeamRequest | Unset = UNSET,
+    body: AssignUserAttributesToTeamRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Assign user attributes to a team
 
@@ -152,7 +151,7 @@ async def asyncio_detailed(
 
     Args:
         team_id (str):
-        body (AssignUserAttributesToTeamRequest | Unset):
+        body (AssignUserAttributesToTeamRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -175,7 +174,7 @@ async def asyncio(
     team_id: str,
     *,
     client: Client,
-    body: AssignUserAttributesToTeamRequest | Unset = UNSET,
+    body: AssignUserAttributesToTeamRequest,
 ) -> DeleteConnectionResponse:
     """Assign user attributes to a team
 
@@ -190,7 +189,7 @@ async def asyncio(
 
     Args:
         team_id (str):
-        body (AssignUserAttributesToTeamRequest | Unset):
+        body (AssignUserAttributesToTeamRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_team_request import CreateTeamRequest
 from ...models.create_team_response import CreateTeamResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateTeamRequest | Unset = UNSET,
+    body: CreateTeamRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/teams",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[CreateTeamResponse]:
 def sync_detailed(
     *,
     client: Client,
-    body: CreateTeamRequest | Unset = UNSET,
+    body: CreateTeamRequest,
 ) -> Response[CreateTeamResponse]:
     """Create a team
 
@@ -67,7 +66,7 @@ def sync_detailed(
 
 
     Args:
-        body (CreateTeamRequest | Unset):
+        body (CreateTeamRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -88,7 +87,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateTeamRequest | Unset = UNSET,
+    body: CreateTeamRequest,
 ) -> CreateTeamResponse:
     """Create a team
 
@@ -100,7 +99,7 @@ def sync(
 
 
     Args:
-        body (CreateTeamRequest | Unset):
+        body (CreateTeamRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -122,7 +121,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateTeamRequest | Unset = UNSET,
+    body: CreateTeamRequest,
 ) -> Response[CreateTeamResponse]:
     """Create a team
 
@@ -134,7 +133,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (CreateTeamRequest | Unset):
+        body (CreateTeamRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -155,7 +154,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateTeamRequest | Unset = UNSET,
+    body: CreateTeamRequest,
 ) -> CreateTeamResponse:
     """Create a team
 
@@ -167,7 +166,7 @@ async def asyncio(
 
 
     Args:
-        body (CreateTeamRequest | Unset):
+        body (CreateTeamRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.save_workbook_from_template_request import SaveWorkbookFromTemplateRequest
 from ...models.save_workbook_from_template_response import SaveWorkbookFromTemplateResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: SaveWorkbookFromTemplateRequest | Unset = UNSET,
+    body: SaveWorkbookFromTemplateRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/templates/save_workbook",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[SaveWorkbookFromTempla
 def sync_detailed(
     *,
     client: Client,
-    body: SaveWorkbookFromTemplateRequest | Unset = UNSET,
+    body: SaveWorkbookFromTemplateRequest,
 ) -> Response[SaveWorkbookFromTemplateResponse]:
     """Create workbook from template
 
@@ -72,7 +71,7 @@ def sync_detailed(
 
 
     Args:
-        body (SaveWorkbookFromTemplateRequest | Unset):
+        body (SaveWorkbookFromTemplateRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -93,7 +92,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: SaveWorkbookFromTemplateRequest | Unset = UNSET,
+    body: SaveWorkbookFromTemplateRequest,
 ) -> SaveWorkbookFromTemplateResponse:
     """Create workbook from template
 
@@ -110,7 +109,7 @@ def sync(
 
 
     Args:
-        body (SaveWorkbookFromTemplateRequest | Unset):
+        body (SaveWorkbookFromTemplateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -132,7 +131,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: SaveWorkbookFromTemplateRequest | Unset = UNSET,
+    body: SaveWorkbookFromTemplateRequest,
 ) -> Response[SaveWorkbookFromTemplateResponse]:
     """Create workbook from template
 
@@ -149,7 +148,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (SaveWorkbookFromTemplateRequest | Unset):
+        body (SaveWorkbookFromTemplateRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -170,7 +169,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: SaveWorkbookFromTemplateRequest | Unset = UNSET,
+    body: SaveWorkbookFromTemplateRequest,
 ) -> SaveWorkbookFromTemplateResponse:
     """Create workbook from template
 
@@ -187,7 +186,7 @@ async def asyncio(
 
 
     Args:
-        body (SaveWorkbookFromTemplateRequest | Unset):
+        body (SaveWorkbookFromTemplateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

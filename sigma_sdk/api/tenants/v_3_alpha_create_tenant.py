@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.v3_alpha_create_tenant_request import V3AlphaCreateTenantRequest
 from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: V3AlphaCreateTenantRequest | Unset = UNSET,
+    body: V3AlphaCreateTenantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v3alpha/tenants",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantRes
 def sync_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateTenantRequest | Unset = UNSET,
+    body: V3AlphaCreateTenantRequest,
 ) -> Response[V3AlphaCreateTenantResponse]:
     """Create a tenant organization (Beta)
 
@@ -73,8 +72,7 @@ def sync_detailed(
     organization.
 
     Args:
-        body (V3AlphaCreateTenantRequest | Unset): Request parameters for creating a tenant
-            organization
+        body (V3AlphaCreateTenantRequest): Request parameters for creating a tenant organization
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -95,7 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: V3AlphaCreateTenantRequest | Unset = UNSET,
+    body: V3AlphaCreateTenantRequest,
 ) -> V3AlphaCreateTenantResponse:
     """Create a tenant organization (Beta)
 
@@ -113,8 +111,7 @@ def sync(
     organization.
 
     Args:
-        body (V3AlphaCreateTenantRequest | Unset): Request parameters for creating a tenant
-            organization
+        body (V3AlphaCreateTenantRequest): Request parameters for creating a tenant organization
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -136,7 +133,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: V3AlphaCreateTenantRequest | Unset = UNSET,
+    body: V3AlphaCreateTenantRequest,
 ) -> Response[V3AlphaCreateTenantResponse]:
     """Create a tenant organization (Beta)
 
@@ -154,8 +151,7 @@ async def asyncio_detailed(
     organization.
 
     Args:
-        body (V3AlphaCreateTenantRequest | Unset): Request parameters for creating a tenant
-            organization
+        body (V3AlphaCreateTenantRequest): Request parameters for creating a tenant organization
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -176,7 +172,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: V3AlphaCreateTenantRequest | Unset = UNSET,
+    body: V3AlphaCreateTenantRequest,
 ) -> V3AlphaCreateTenantResponse:
     """Create a tenant organization (Beta)
 
@@ -194,8 +190,7 @@ async def asyncio(
     organization.
 
     Args:
-        body (V3AlphaCreateTenantRequest | Unset): Request parameters for creating a tenant
-            organization
+        body (V3AlphaCreateTenantRequest): Request parameters for creating a tenant organization
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_org_translation_request import CreateOrgTranslationRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateOrgTranslationRequest | Unset = UNSET,
+    body: CreateOrgTranslationRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/translations/organization",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[DeleteConnectionRespon
 def sync_detailed(
     *,
     client: Client,
-    body: CreateOrgTranslationRequest | Unset = UNSET,
+    body: CreateOrgTranslationRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Create organization translation file
 
@@ -70,7 +69,7 @@ def sync_detailed(
     locales](doc:manage-workbook-localization#supported-languages-and-locales).
 
     Args:
-        body (CreateOrgTranslationRequest | Unset):
+        body (CreateOrgTranslationRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -91,7 +90,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateOrgTranslationRequest | Unset = UNSET,
+    body: CreateOrgTranslationRequest,
 ) -> DeleteConnectionResponse:
     """Create organization translation file
 
@@ -106,7 +105,7 @@ def sync(
     locales](doc:manage-workbook-localization#supported-languages-and-locales).
 
     Args:
-        body (CreateOrgTranslationRequest | Unset):
+        body (CreateOrgTranslationRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -128,7 +127,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateOrgTranslationRequest | Unset = UNSET,
+    body: CreateOrgTranslationRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Create organization translation file
 
@@ -143,7 +142,7 @@ async def asyncio_detailed(
     locales](doc:manage-workbook-localization#supported-languages-and-locales).
 
     Args:
-        body (CreateOrgTranslationRequest | Unset):
+        body (CreateOrgTranslationRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -164,7 +163,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateOrgTranslationRequest | Unset = UNSET,
+    body: CreateOrgTranslationRequest,
 ) -> DeleteConnectionResponse:
     """Create organization translation file
 
@@ -179,7 +178,7 @@ async def asyncio(
     locales](doc:manage-workbook-localization#supported-languages-and-locales).
 
     Args:
-        body (CreateOrgTranslationRequest | Unset):
+        body (CreateOrgTranslationRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.org_translations import OrgTranslations
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     lng: str,
     *,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     lng: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> Response[DeleteConnectionResponse]:
     """Update organization translation file
 
@@ -73,7 +72,7 @@ def sync_detailed(
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -96,7 +95,7 @@ def sync(
     lng: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> DeleteConnectionResponse:
     """Update organization translation file
 
@@ -109,7 +108,7 @@ def sync(
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -133,7 +132,7 @@ async def asyncio_detailed(
     lng: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> Response[DeleteConnectionResponse]:
     """Update organization translation file
 
@@ -146,7 +145,7 @@ async def asyncio_detailed(
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -169,7 +168,7 @@ async def asyncio(
     lng: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> DeleteConnectionResponse:
     """Update organization translation file
 
@@ -182,7 +181,7 @@ async def asyncio(
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

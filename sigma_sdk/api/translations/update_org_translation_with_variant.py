@@ -10,14 +10,14 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.org_translations import OrgTranslations
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     lng: str,
     lng_variant: str,
     *,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -29,8 +29,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -63,7 +62,7 @@ def sync_detailed(
     lng_variant: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> Response[DeleteConnectionResponse]:
     """Update organization translation file with variant
 
@@ -78,7 +77,7 @@ def sync_detailed(
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
         lng_variant (str): The name of the custom translation variant
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -103,7 +102,7 @@ def sync(
     lng_variant: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> DeleteConnectionResponse:
     """Update organization translation file with variant
 
@@ -118,7 +117,7 @@ def sync(
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
         lng_variant (str): The name of the custom translation variant
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -144,7 +143,7 @@ async def asyncio_detailed(
     lng_variant: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> Response[DeleteConnectionResponse]:
     """Update organization translation file with variant
 
@@ -159,7 +158,7 @@ async def asyncio_detailed(
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
         lng_variant (str): The name of the custom translation variant
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -184,7 +183,7 @@ async def asyncio(
     lng_variant: str,
     *,
     client: Client,
-    body: OrgTranslations | Unset = UNSET,
+    body: OrgTranslations,
 ) -> DeleteConnectionResponse:
     """Update organization translation file with variant
 
@@ -199,7 +198,7 @@ async def asyncio(
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
         lng_variant (str): The name of the custom translation variant
-        body (OrgTranslations | Unset):
+        body (OrgTranslations):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.set_user_attribute_for_teams_request import SetUserAttributeForTeamsRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     user_attribute_id: str,
     *,
-    body: SetUserAttributeForTeamsRequest | Unset = UNSET,
+    body: SetUserAttributeForTeamsRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForTeamsRequest | Unset = UNSET,
+    body: SetUserAttributeForTeamsRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Set a user attribute for teams
 
@@ -74,7 +73,7 @@ def sync_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForTeamsRequest | Unset):
+        body (SetUserAttributeForTeamsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -97,7 +96,7 @@ def sync(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForTeamsRequest | Unset = UNSET,
+    body: SetUserAttributeForTeamsRequest,
 ) -> DeleteConnectionResponse:
     """Set a user attribute for teams
 
@@ -111,7 +110,7 @@ def sync(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForTeamsRequest | Unset):
+        body (SetUserAttributeForTeamsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -135,7 +134,7 @@ async def asyncio_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForTeamsRequest | Unset = UNSET,
+    body: SetUserAttributeForTeamsRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Set a user attribute for teams
 
@@ -149,7 +148,7 @@ async def asyncio_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForTeamsRequest | Unset):
+        body (SetUserAttributeForTeamsRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -172,7 +171,7 @@ async def asyncio(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForTeamsRequest | Unset = UNSET,
+    body: SetUserAttributeForTeamsRequest,
 ) -> DeleteConnectionResponse:
     """Set a user attribute for teams
 
@@ -186,7 +185,7 @@ async def asyncio(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForTeamsRequest | Unset):
+        body (SetUserAttributeForTeamsRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

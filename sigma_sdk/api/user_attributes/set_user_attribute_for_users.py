@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.set_user_attribute_for_users_request import SetUserAttributeForUsersRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     user_attribute_id: str,
     *,
-    body: SetUserAttributeForUsersRequest | Unset = UNSET,
+    body: SetUserAttributeForUsersRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForUsersRequest | Unset = UNSET,
+    body: SetUserAttributeForUsersRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Set a user attribute for users
 
@@ -75,7 +74,7 @@ def sync_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForUsersRequest | Unset):
+        body (SetUserAttributeForUsersRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -98,7 +97,7 @@ def sync(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForUsersRequest | Unset = UNSET,
+    body: SetUserAttributeForUsersRequest,
 ) -> DeleteConnectionResponse:
     """Set a user attribute for users
 
@@ -113,7 +112,7 @@ def sync(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForUsersRequest | Unset):
+        body (SetUserAttributeForUsersRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -137,7 +136,7 @@ async def asyncio_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForUsersRequest | Unset = UNSET,
+    body: SetUserAttributeForUsersRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Set a user attribute for users
 
@@ -152,7 +151,7 @@ async def asyncio_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForUsersRequest | Unset):
+        body (SetUserAttributeForUsersRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -175,7 +174,7 @@ async def asyncio(
     user_attribute_id: str,
     *,
     client: Client,
-    body: SetUserAttributeForUsersRequest | Unset = UNSET,
+    body: SetUserAttributeForUsersRequest,
 ) -> DeleteConnectionResponse:
     """Set a user attribute for users
 
@@ -190,7 +189,7 @@ async def asyncio(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (SetUserAttributeForUsersRequest | Unset):
+        body (SetUserAttributeForUsersRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.update_user_attribute_for_users_request import UpdateUserAttributeForUsersRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     user_attribute_id: str,
     *,
-    body: UpdateUserAttributeForUsersRequest | Unset = UNSET,
+    body: UpdateUserAttributeForUsersRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: UpdateUserAttributeForUsersRequest | Unset = UNSET,
+    body: UpdateUserAttributeForUsersRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Update a user attribute for users
 
@@ -76,7 +75,7 @@ def sync_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (UpdateUserAttributeForUsersRequest | Unset):
+        body (UpdateUserAttributeForUsersRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +98,7 @@ def sync(
     user_attribute_id: str,
     *,
     client: Client,
-    body: UpdateUserAttributeForUsersRequest | Unset = UNSET,
+    body: UpdateUserAttributeForUsersRequest,
 ) -> DeleteConnectionResponse:
     """Update a user attribute for users
 
@@ -115,7 +114,7 @@ def sync(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (UpdateUserAttributeForUsersRequest | Unset):
+        body (UpdateUserAttributeForUsersRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -139,7 +138,7 @@ async def asyncio_detailed(
     user_attribute_id: str,
     *,
     client: Client,
-    body: UpdateUserAttributeForUsersRequest | Unset = UNSET,
+    body: UpdateUserAttributeForUsersRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Update a user attribute for users
 
@@ -155,7 +154,7 @@ async def asyncio_detailed(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (UpdateUserAttributeForUsersRequest | Unset):
+        body (UpdateUserAttributeForUsersRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -178,7 +177,7 @@ async def asyncio(
     user_attribute_id: str,
     *,
     client: Client,
-    body: UpdateUserAttributeForUsersRequest | Unset = UNSET,
+    body: UpdateUserAttributeForUsersRequest,
 ) -> DeleteConnectionResponse:
     """Update a user attribute for users
 
@@ -194,7 +193,7 @@ async def asyncio(
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
-        body (UpdateUserAttributeForUsersRequest | Unset):
+        body (UpdateUserAttributeForUsersRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

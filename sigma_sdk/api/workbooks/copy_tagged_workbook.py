@@ -10,14 +10,14 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     version_tag: str,
     *,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -29,8 +29,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -63,7 +62,7 @@ def sync_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -86,7 +85,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -111,7 +110,7 @@ def sync(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -134,7 +133,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -160,7 +159,7 @@ async def asyncio_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -183,7 +182,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -208,7 +207,7 @@ async def asyncio(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -231,7 +230,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

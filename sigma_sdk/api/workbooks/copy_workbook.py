@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -92,7 +91,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -115,7 +114,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -147,7 +146,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -171,7 +170,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -203,7 +202,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -226,7 +225,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest | Unset = UNSET,
+    body: CopyWorkbookRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -258,7 +257,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest | Unset): Body parameters for copying a workbook.
+        body (CopyWorkbookRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

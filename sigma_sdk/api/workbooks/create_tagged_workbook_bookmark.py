@@ -10,14 +10,14 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     tag_name: str,
     *,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -29,8 +29,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -63,7 +62,7 @@ def sync_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -84,7 +83,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -109,7 +108,7 @@ def sync(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -130,7 +129,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -156,7 +155,7 @@ async def asyncio_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -177,7 +176,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -202,7 +201,7 @@ async def asyncio(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -223,7 +222,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

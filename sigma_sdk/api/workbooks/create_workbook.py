@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_workbook_request import CreateWorkbookRequest
 from ...models.workbook import Workbook
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateWorkbookRequest | Unset = UNSET,
+    body: CreateWorkbookRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/workbooks",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[Workbook]:
 def sync_detailed(
     *,
     client: Client,
-    body: CreateWorkbookRequest | Unset = UNSET,
+    body: CreateWorkbookRequest,
 ) -> Response[Workbook]:
     """Create a workbook
 
@@ -84,7 +83,7 @@ def sync_detailed(
     that only the appropriate personnel can view or edit sensitive data.
 
     Args:
-        body (CreateWorkbookRequest | Unset):
+        body (CreateWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -105,7 +104,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateWorkbookRequest | Unset = UNSET,
+    body: CreateWorkbookRequest,
 ) -> Workbook:
     """Create a workbook
 
@@ -134,7 +133,7 @@ def sync(
     that only the appropriate personnel can view or edit sensitive data.
 
     Args:
-        body (CreateWorkbookRequest | Unset):
+        body (CreateWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -156,7 +155,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateWorkbookRequest | Unset = UNSET,
+    body: CreateWorkbookRequest,
 ) -> Response[Workbook]:
     """Create a workbook
 
@@ -185,7 +184,7 @@ async def asyncio_detailed(
     that only the appropriate personnel can view or edit sensitive data.
 
     Args:
-        body (CreateWorkbookRequest | Unset):
+        body (CreateWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -206,7 +205,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateWorkbookRequest | Unset = UNSET,
+    body: CreateWorkbookRequest,
 ) -> Workbook:
     """Create a workbook
 
@@ -235,7 +234,7 @@ async def asyncio(
     that only the appropriate personnel can view or edit sensitive data.
 
     Args:
-        body (CreateWorkbookRequest | Unset):
+        body (CreateWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_workbook_embed_request import CreateWorkbookEmbedRequest
 from ...models.create_workbook_embed_response import CreateWorkbookEmbedResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: CreateWorkbookEmbedRequest | Unset = UNSET,
+    body: CreateWorkbookEmbedRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookEmbedRequest | Unset = UNSET,
+    body: CreateWorkbookEmbedRequest,
 ) -> Response[CreateWorkbookEmbedResponse]:
     """Create an embed for a workbook
 
@@ -105,7 +104,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookEmbedRequest | Unset):
+        body (CreateWorkbookEmbedRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -128,7 +127,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookEmbedRequest | Unset = UNSET,
+    body: CreateWorkbookEmbedRequest,
 ) -> CreateWorkbookEmbedResponse:
     """Create an embed for a workbook
 
@@ -173,7 +172,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookEmbedRequest | Unset):
+        body (CreateWorkbookEmbedRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -197,7 +196,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookEmbedRequest | Unset = UNSET,
+    body: CreateWorkbookEmbedRequest,
 ) -> Response[CreateWorkbookEmbedResponse]:
     """Create an embed for a workbook
 
@@ -242,7 +241,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookEmbedRequest | Unset):
+        body (CreateWorkbookEmbedRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -265,7 +264,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookEmbedRequest | Unset = UNSET,
+    body: CreateWorkbookEmbedRequest,
 ) -> CreateWorkbookEmbedResponse:
     """Create an embed for a workbook
 
@@ -310,7 +309,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookEmbedRequest | Unset):
+        body (CreateWorkbookEmbedRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

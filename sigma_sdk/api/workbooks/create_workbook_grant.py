@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_workbook_grant_request import CreateWorkbookGrantRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: CreateWorkbookGrantRequest | Unset = UNSET,
+    body: CreateWorkbookGrantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookGrantRequest | Unset = UNSET,
+    body: CreateWorkbookGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions on a workbook to users or teams
 
@@ -94,7 +93,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookGrantRequest | Unset):
+        body (CreateWorkbookGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -117,7 +116,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookGrantRequest | Unset = UNSET,
+    body: CreateWorkbookGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions on a workbook to users or teams
 
@@ -151,7 +150,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookGrantRequest | Unset):
+        body (CreateWorkbookGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -175,7 +174,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookGrantRequest | Unset = UNSET,
+    body: CreateWorkbookGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions on a workbook to users or teams
 
@@ -209,7 +208,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookGrantRequest | Unset):
+        body (CreateWorkbookGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -232,7 +231,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: CreateWorkbookGrantRequest | Unset = UNSET,
+    body: CreateWorkbookGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions on a workbook to users or teams
 
@@ -266,7 +265,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CreateWorkbookGrantRequest | Unset):
+        body (CreateWorkbookGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

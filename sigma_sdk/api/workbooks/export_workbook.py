@@ -12,13 +12,13 @@ from ...models.export_a_page_of_a_workbook import ExportAPageOfAWorkbook
 from ...models.export_an_entire_workbook import ExportAnEntireWorkbook
 from ...models.export_element import ExportElement
 from ...models.export_workbook_response import ExportWorkbookResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset = UNSET,
+    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -66,7 +66,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset = UNSET,
+    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement,
 ) -> Response[ExportWorkbookResponse]:
     """Export data from a workbook
 
@@ -111,7 +111,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset):
+        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -134,7 +134,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset = UNSET,
+    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement,
 ) -> ExportWorkbookResponse:
     """Export data from a workbook
 
@@ -179,7 +179,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset):
+        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -203,7 +203,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset = UNSET,
+    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement,
 ) -> Response[ExportWorkbookResponse]:
     """Export data from a workbook
 
@@ -248,7 +248,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset):
+        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -271,7 +271,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset = UNSET,
+    body: ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement,
 ) -> ExportWorkbookResponse:
     """Export data from a workbook
 
@@ -316,7 +316,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement | Unset):
+        body (ExportAnEntireWorkbook | ExportAPageOfAWorkbook | ExportElement):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

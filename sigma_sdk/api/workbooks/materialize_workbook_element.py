@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.materialize_data_model_element_request import MaterializeDataModelElementRequest
 from ...models.materialize_data_model_element_response import MaterializeDataModelElementResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: MaterializeDataModelElementRequest | Unset = UNSET,
+    body: MaterializeDataModelElementRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest | Unset = UNSET,
+    body: MaterializeDataModelElementRequest,
 ) -> Response[MaterializeDataModelElementResponse]:
     """Run a scheduled materialization for a workbook element
 
@@ -91,7 +90,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (MaterializeDataModelElementRequest | Unset):
+        body (MaterializeDataModelElementRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -114,7 +113,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest | Unset = UNSET,
+    body: MaterializeDataModelElementRequest,
 ) -> MaterializeDataModelElementResponse:
     """Run a scheduled materialization for a workbook element
 
@@ -145,7 +144,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (MaterializeDataModelElementRequest | Unset):
+        body (MaterializeDataModelElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -169,7 +168,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest | Unset = UNSET,
+    body: MaterializeDataModelElementRequest,
 ) -> Response[MaterializeDataModelElementResponse]:
     """Run a scheduled materialization for a workbook element
 
@@ -200,7 +199,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (MaterializeDataModelElementRequest | Unset):
+        body (MaterializeDataModelElementRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -223,7 +222,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest | Unset = UNSET,
+    body: MaterializeDataModelElementRequest,
 ) -> MaterializeDataModelElementResponse:
     """Run a scheduled materialization for a workbook element
 
@@ -254,7 +253,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (MaterializeDataModelElementRequest | Unset):
+        body (MaterializeDataModelElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -79,7 +78,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -102,7 +101,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -121,7 +120,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -145,7 +144,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -164,7 +163,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -187,7 +186,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest | Unset = UNSET,
+    body: PostWorkbookBookmarksRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -206,7 +205,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest | Unset):
+        body (PostWorkbookBookmarksRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.post_workbook_schedule_request import PostWorkbookScheduleRequest
 from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: PostWorkbookScheduleRequest | Unset = UNSET,
+    body: PostWorkbookScheduleRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookScheduleRequest | Unset = UNSET,
+    body: PostWorkbookScheduleRequest,
 ) -> Response[PostWorkbookScheduleResponse]:
     """Add workbook schedule
 
@@ -83,7 +82,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookScheduleRequest | Unset):
+        body (PostWorkbookScheduleRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -106,7 +105,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookScheduleRequest | Unset = UNSET,
+    body: PostWorkbookScheduleRequest,
 ) -> PostWorkbookScheduleResponse:
     """Add workbook schedule
 
@@ -129,7 +128,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookScheduleRequest | Unset):
+        body (PostWorkbookScheduleRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -153,7 +152,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookScheduleRequest | Unset = UNSET,
+    body: PostWorkbookScheduleRequest,
 ) -> Response[PostWorkbookScheduleResponse]:
     """Add workbook schedule
 
@@ -176,7 +175,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookScheduleRequest | Unset):
+        body (PostWorkbookScheduleRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -199,7 +198,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookScheduleRequest | Unset = UNSET,
+    body: PostWorkbookScheduleRequest,
 ) -> PostWorkbookScheduleResponse:
     """Add workbook schedule
 
@@ -222,7 +221,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookScheduleRequest | Unset):
+        body (PostWorkbookScheduleRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.send_workbook_request import SendWorkbookRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: SendWorkbookRequest | Unset = UNSET,
+    body: SendWorkbookRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SendWorkbookRequest | Unset = UNSET,
+    body: SendWorkbookRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Export a workbook
 
@@ -75,7 +74,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SendWorkbookRequest | Unset):
+        body (SendWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -98,7 +97,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: SendWorkbookRequest | Unset = UNSET,
+    body: SendWorkbookRequest,
 ) -> DeleteConnectionResponse:
     """Export a workbook
 
@@ -113,7 +112,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SendWorkbookRequest | Unset):
+        body (SendWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -137,7 +136,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SendWorkbookRequest | Unset = UNSET,
+    body: SendWorkbookRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Export a workbook
 
@@ -152,7 +151,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SendWorkbookRequest | Unset):
+        body (SendWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -175,7 +174,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: SendWorkbookRequest | Unset = UNSET,
+    body: SendWorkbookRequest,
 ) -> DeleteConnectionResponse:
     """Export a workbook
 
@@ -190,7 +189,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SendWorkbookRequest | Unset):
+        body (SendWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
 from ...models.share_workbook_cross_org_request import ShareWorkbookCrossOrgRequest
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: ShareWorkbookCrossOrgRequest | Unset = UNSET,
+    body: ShareWorkbookCrossOrgRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: ShareWorkbookCrossOrgRequest | Unset = UNSET,
+    body: ShareWorkbookCrossOrgRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Share a workbook with another organization
 
@@ -77,7 +76,7 @@ def sync_detailed(
     Args:
         workbook_id (str): The unique identifier of the workbook or template. This ID is used to
             fetch, update, or delete specific workbook resources.
-        body (ShareWorkbookCrossOrgRequest | Unset):
+        body (ShareWorkbookCrossOrgRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -100,7 +99,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: ShareWorkbookCrossOrgRequest | Unset = UNSET,
+    body: ShareWorkbookCrossOrgRequest,
 ) -> DeleteConnectionResponse:
     """Share a workbook with another organization
 
@@ -117,7 +116,7 @@ def sync(
     Args:
         workbook_id (str): The unique identifier of the workbook or template. This ID is used to
             fetch, update, or delete specific workbook resources.
-        body (ShareWorkbookCrossOrgRequest | Unset):
+        body (ShareWorkbookCrossOrgRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -141,7 +140,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: ShareWorkbookCrossOrgRequest | Unset = UNSET,
+    body: ShareWorkbookCrossOrgRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Share a workbook with another organization
 
@@ -158,7 +157,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): The unique identifier of the workbook or template. This ID is used to
             fetch, update, or delete specific workbook resources.
-        body (ShareWorkbookCrossOrgRequest | Unset):
+        body (ShareWorkbookCrossOrgRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -181,7 +180,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: ShareWorkbookCrossOrgRequest | Unset = UNSET,
+    body: ShareWorkbookCrossOrgRequest,
 ) -> DeleteConnectionResponse:
     """Share a workbook with another organization
 
@@ -198,7 +197,7 @@ async def asyncio(
     Args:
         workbook_id (str): The unique identifier of the workbook or template. This ID is used to
             fetch, update, or delete specific workbook resources.
-        body (ShareWorkbookCrossOrgRequest | Unset):
+        body (ShareWorkbookCrossOrgRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

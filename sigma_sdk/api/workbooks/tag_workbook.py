@@ -9,12 +9,12 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.tag_workbook_request import TagWorkbookRequest
 from ...models.tag_workbook_response import TagWorkbookResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: TagWorkbookRequest | Unset = UNSET,
+    body: TagWorkbookRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -23,8 +23,7 @@ def _get_kwargs(
         "url": "/v2/workbooks/tag",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -55,7 +54,7 @@ def _build_response(response: httpx.Response) -> Response[TagWorkbookResponse]:
 def sync_detailed(
     *,
     client: Client,
-    body: TagWorkbookRequest | Unset = UNSET,
+    body: TagWorkbookRequest,
 ) -> Response[TagWorkbookResponse]:
     """Tag a workbook
 
@@ -96,7 +95,7 @@ def sync_detailed(
 
 
     Args:
-        body (TagWorkbookRequest | Unset):
+        body (TagWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -117,7 +116,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: TagWorkbookRequest | Unset = UNSET,
+    body: TagWorkbookRequest,
 ) -> TagWorkbookResponse:
     """Tag a workbook
 
@@ -158,7 +157,7 @@ def sync(
 
 
     Args:
-        body (TagWorkbookRequest | Unset):
+        body (TagWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -180,7 +179,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: TagWorkbookRequest | Unset = UNSET,
+    body: TagWorkbookRequest,
 ) -> Response[TagWorkbookResponse]:
     """Tag a workbook
 
@@ -221,7 +220,7 @@ async def asyncio_detailed(
 
 
     Args:
-        body (TagWorkbookRequest | Unset):
+        body (TagWorkbookRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -242,7 +241,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: TagWorkbookRequest | Unset = UNSET,
+    body: TagWorkbookRequest,
 ) -> TagWorkbookResponse:
     """Tag a workbook
 
@@ -283,7 +282,7 @@ async def asyncio(
 
 
     Args:
-        body (TagWorkbookRequest | Unset):
+        body (TagWorkbookRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

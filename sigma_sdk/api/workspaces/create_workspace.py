@@ -10,12 +10,12 @@ from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.create_workspace_response_option_2 import CreateWorkspaceResponseOption2
 from ...models.workspace import Workspace
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -24,8 +24,7 @@ def _get_kwargs(
         "url": "/v2/workspaces",
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -87,7 +86,7 @@ def _build_response(response: httpx.Response) -> Response[CreateWorkspaceRespons
 def sync_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
     """Create a workspace
 
@@ -108,7 +107,7 @@ def sync_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -129,7 +128,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | Workspace:
     """Create a workspace
 
@@ -150,7 +149,7 @@ def sync(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -172,7 +171,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
     """Create a workspace
 
@@ -193,7 +192,7 @@ async def asyncio_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -214,7 +213,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | Workspace:
     """Create a workspace
 
@@ -235,7 +234,7 @@ async def asyncio(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_workspace_grant_request import CreateWorkspaceGrantRequest
 from ...models.delete_connection_response import DeleteConnectionResponse
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workspace_id: str,
     *,
-    body: CreateWorkspaceGrantRequest | Unset = UNSET,
+    body: CreateWorkspaceGrantRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceGrantRequest | Unset = UNSET,
+    body: CreateWorkspaceGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions to the workspace for users or teams
 
@@ -87,7 +86,7 @@ def sync_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceGrantRequest | Unset):
+        body (CreateWorkspaceGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -110,7 +109,7 @@ def sync(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceGrantRequest | Unset = UNSET,
+    body: CreateWorkspaceGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions to the workspace for users or teams
 
@@ -137,7 +136,7 @@ def sync(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceGrantRequest | Unset):
+        body (CreateWorkspaceGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -161,7 +160,7 @@ async def asyncio_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceGrantRequest | Unset = UNSET,
+    body: CreateWorkspaceGrantRequest,
 ) -> Response[DeleteConnectionResponse]:
     """Grant permissions to the workspace for users or teams
 
@@ -188,7 +187,7 @@ async def asyncio_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceGrantRequest | Unset):
+        body (CreateWorkspaceGrantRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -211,7 +210,7 @@ async def asyncio(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceGrantRequest | Unset = UNSET,
+    body: CreateWorkspaceGrantRequest,
 ) -> DeleteConnectionResponse:
     """Grant permissions to the workspace for users or teams
 
@@ -238,7 +237,7 @@ async def asyncio(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceGrantRequest | Unset):
+        body (CreateWorkspaceGrantRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

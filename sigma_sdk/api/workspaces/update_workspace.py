@@ -10,13 +10,13 @@ from sigma_sdk_auth._errors import raise_for_status
 from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.workspace import Workspace
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     workspace_id: str,
     *,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,8 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if not isinstance(body, Unset):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -60,7 +59,7 @@ def sync_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -84,7 +83,7 @@ def sync_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -107,7 +106,7 @@ def sync(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -131,7 +130,7 @@ def sync(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -155,7 +154,7 @@ async def asyncio_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -179,7 +178,7 @@ async def asyncio_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -202,7 +201,7 @@ async def asyncio(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest | Unset = UNSET,
+    body: CreateWorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -226,7 +225,7 @@ async def asyncio(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest | Unset):
+        body (CreateWorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -1,0 +1,175 @@
+"""The README's usage of the SDK, written as a user would: it must pass ``mypy --strict`` with no errors.
+
+``tests/typing/test_typing.py`` type-checks this file; nothing here talks to a server (the calls sit
+in functions that only ``main()`` runs, and only when the file is executed directly). ``assert_type``
+pins the type a user sees at each step, so an ``Any`` leaking out of the SDK fails the check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import assert_type
+
+from sigma_sdk import Client, Region
+from sigma_sdk.api.connections import create_connection, list_connections
+from sigma_sdk.api.whoami import who_am_i
+from sigma_sdk.errors import NotFoundError, RateLimitError, SigmaAPIError
+from sigma_sdk.models import (
+    Connection,
+    CreateConnectionRequest,
+    ListConnectionsResponse,
+    SnowflakeKeyPairAuthentication,
+    WhoAmIResponse,
+)
+from sigma_sdk.types import Response, Unset
+
+
+def make_clients() -> list[Client]:
+    """Every way the README builds a client."""
+    by_name = Client(base_url="aws-us-east", client_id="id", client_secret="secret")
+    by_region = Client(base_url=Region.AWS_US_EAST, client_id="id", client_secret="secret")
+    by_url = Client(base_url="https://api.sigmacomputing.com", client_id="id", client_secret="secret")
+    tuned = Client(Region.AZURE_EUROPE, "id", "secret", timeout=30.0, max_retries=5)
+    from_env = Client.from_env()
+    from_env_file = Client.from_env(env_file=".env")
+    from_postman = Client.from_postman_environment("Sigma.postman_environment.json")
+    assert_type(from_env, Client)
+    region_url: str = Region.AWS_US_EAST  # a StrEnum: usable wherever a URL string is
+    base_url: str = by_region.base_url
+    print(base_url, region_url, by_region.client_id)
+    return [by_name, by_region, by_url, tuned, from_env, from_env_file, from_postman]
+
+
+def who_am_i_and_list(client: Client) -> list[Connection]:
+    """Who am I, one page, then every page."""
+    me = who_am_i.sync(client=client)
+    assert_type(me, WhoAmIResponse)
+    user_id: str = me.user_id
+    organization_id: str = me.organization_id
+    print(user_id, organization_id)
+
+    page = list_connections.sync(client=client, limit=50)
+    assert_type(page, ListConnectionsResponse)
+    entries: list[Connection] = page.entries
+    next_page: str | None = page.next_page
+    if next_page is not None:
+        following = list_connections.sync(client=client, limit=50, page=next_page, include_archived=True)
+        entries = entries + following.entries
+
+    everything = list(list_connections.iterate(client=client, search="Snowflake"))
+    for connection in everything:
+        assert_type(connection, Connection)
+        connection_id: str = connection.connection_id
+        name: str = connection.name
+        is_sample: bool = connection.is_sample
+        print(connection_id, name.upper(), is_sample, connection.last_active_at.isoformat())
+        # Optional fields are `T | Unset`: a user must narrow them before use.
+        if not isinstance(connection.warehouse, Unset):
+            print(connection.warehouse.lower())
+    return everything
+
+
+async def list_async(client: Client) -> list[str]:
+    """The async client: ``asyncio()`` and ``aiterate()``."""
+    names: list[str] = []
+    async with client:
+        first = await list_connections.asyncio(client=client, limit=10)
+        assert_type(first, ListConnectionsResponse)
+        async for connection in list_connections.aiterate(client=client, limit=500):
+            assert_type(connection, Connection)
+            names.append(connection.name)
+    return names
+
+
+def create_snowflake_key_pair(client: Client, key_file: Path) -> str:
+    """README step 4: a Snowflake key-pair connection from typed models."""
+    details = SnowflakeKeyPairAuthentication(
+        account="acme-xy12345",
+        host="acme-xy12345.snowflakecomputing.com",
+        warehouse="COMPUTE_WH",
+        user="SIGMA_SERVICE",
+        role="SIGMA_ROLE",
+        auth_type="key-pair",
+        private_key=key_file.read_text(),
+        private_key_passphrase=os.environ.get("SNOWFLAKE_PASSPHRASE", ""),
+    )
+    assert details.type_ == "snowflake"  # filled in for the user
+    request = CreateConnectionRequest(name="Snowflake (key pair)", details=details, timeout_secs=120)
+    created = create_connection.sync(client=client, body=request)
+    assert_type(created, Connection)
+    return created.connection_id
+
+
+def copy_from_list_response(client: Client, original: Connection) -> Connection:
+    """README step 5: ``to_dict()`` a listed model, edit it, ``from_dict()`` it back."""
+    payload = original.to_dict()
+    payload["name"] = "Copy of " + original.name
+    copy = Connection.from_dict(payload)
+    assert_type(copy, Connection)
+    request_dict = CreateConnectionRequest(
+        name=copy.name,
+        details=SnowflakeKeyPairAuthentication(user="SIGMA_SERVICE", private_key="-----BEGIN PRIVATE KEY-----"),
+    ).to_dict()
+    again = CreateConnectionRequest.from_dict(request_dict)
+    assert_type(again, CreateConnectionRequest)
+    return create_connection.sync(client=client, body=again)
+
+
+def errors_are_exceptions(client: Client) -> str | None:
+    """``sync()`` returns only the success type; a non-2xx answer raises a typed exception."""
+    try:
+        me = who_am_i.sync(client=client)
+    except NotFoundError as error:
+        status: int = error.status_code
+        request_id: str | None = error.request_id
+        code: str | int | None = error.code
+        message: str = error.message
+        print(status, request_id, code, message)
+        return None
+    except RateLimitError as error:
+        retry_after: float | None = error.retry_after
+        print(f"retry in {retry_after or 1.0:.1f} s (request {error.request_id})")
+        return None
+    except SigmaAPIError as error:
+        print(error.status_code, error.response)
+        raise
+    return me.user_id
+
+
+def derived_clients(client: Client) -> int:
+    """``with_options`` and ``impersonate`` return clients of the same type; ``sync_detailed`` never raises."""
+    no_retries = client.with_options(max_retries=0)
+    slow = client.with_options(timeout=300)
+    as_user = client.impersonate("a@b.c")
+    assert_type(no_retries, Client)
+    assert_type(as_user, Client)
+    list_connections.sync(client=slow, limit=1)
+
+    detailed = who_am_i.sync_detailed(client=no_retries)
+    assert_type(detailed, Response[WhoAmIResponse])
+    status: int = detailed.status_code
+    raw: bytes = detailed.content
+    parsed: WhoAmIResponse | None = detailed.parsed
+    if parsed is not None:
+        print(parsed.user_id, len(raw))
+    as_user_page = list_connections.sync_detailed(client=as_user, limit=5)
+    if as_user_page.parsed is not None:
+        print(len(as_user_page.parsed.entries))
+    return status
+
+
+def main() -> None:
+    with Client.from_env() as client:
+        connections = who_am_i_and_list(client)
+        print(errors_are_exceptions(client), derived_clients(client))
+        if connections:
+            copy_from_list_response(client, connections[0])
+        print(create_snowflake_key_pair(client, Path("rsa_key.p8")))
+    print(asyncio.run(list_async(Client.from_env())))
+    print(make_clients())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The SDK's types as a user's type checker sees them (issue 6, part 2).
+
+One in-process ``mypy --strict`` run (the project's ``[tool.mypy]`` config, a fresh cache under the
+pytest tmp dir) checks ``good_usage.py`` and ``bad_usage.py`` together; the output is split per file.
+``good_usage.py`` must be clean. In ``bad_usage.py`` each line ending in ``# E: <code>[, <code>]``
+must get exactly those error codes and every other line none: a mistake that goes unreported means a
+type decayed to ``Any``.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from mypy import api as mypy_api
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+GOOD = HERE / "good_usage.py"
+BAD = HERE / "bad_usage.py"
+
+_ERROR_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): error: (?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$")
+_MARKER = re.compile(r"#\s*E:\s*(?P<codes>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s*$")
+
+# The mistakes issue 6 asks for must stay planted: deleting one to make the suite pass fails here.
+_REQUIRED_CODES = {"arg-type", "attr-defined", "operator", "call-arg", "assignment", "union-attr"}
+_MIN_MARKERS = 30
+
+
+@dataclass(frozen=True)
+class MypyError:
+    path: Path
+    line: int
+    code: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}:{self.line}: [{self.code}] {self.message}"
+
+
+def _markers(path: Path) -> dict[int, set[str]]:
+    """``{line number: expected codes}`` for every ``# E:`` line of ``path``."""
+    expected: dict[int, set[str]] = {}
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _MARKER.search(text)
+        if match:
+            expected[number] = {code.strip() for code in match["codes"].split(",")}
+    return expected
+
+
+def _run_mypy(cache_dir: Path) -> tuple[int, str, str]:
+    # mypy retunes the garbage collector and the recursion limit for its own run; give the rest of the
+    # pytest process its settings back.
+    thresholds, recursion_limit = gc.get_threshold(), sys.getrecursionlimit()
+    try:
+        stdout, stderr, status = mypy_api.run(
+            [
+                "--config-file",
+                str(ROOT / "pyproject.toml"),
+                "--strict",
+                "--cache-dir",
+                str(cache_dir),
+                "--show-absolute-path",
+                "--show-error-codes",
+                "--no-pretty",
+                "--no-color-output",
+                "--no-error-summary",
+                "--hide-error-context",
+                str(GOOD),
+                str(BAD),
+            ]
+        )
+    finally:
+        gc.set_threshold(*thresholds)
+        sys.setrecursionlimit(recursion_limit)
+    return status, stdout, stderr
+
+
+@pytest.fixture(scope="module")
+def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> list[MypyError]:
+    status, stdout, stderr = _run_mypy(tmp_path_factory.mktemp("mypy_cache"))
+    assert status in (0, 1), f"mypy did not run (exit {status}):\n{stdout}\n{stderr}"
+    errors: list[MypyError] = []
+    for text in stdout.splitlines():
+        match = _ERROR_LINE.match(text)
+        if match:
+            errors.append(MypyError(Path(match["path"]).resolve(), int(match["line"]), match["code"], match["message"]))
+        else:
+            assert ": note: " in text, f"unparsed mypy output line: {text!r}"
+    return errors
+
+
+def test_good_usage_passes_mypy_strict(mypy_errors: list[MypyError]) -> None:
+    """good_usage.py (the README's usage of the SDK) has zero mypy --strict errors, nor do the modules it imports."""
+    problems = [f"{error.path}: {error}" for error in mypy_errors if error.path != BAD]
+    assert problems == []
+
+
+def test_bad_usage_marked_lines_get_exactly_their_codes(mypy_errors: list[MypyError]) -> None:
+    """Every `# E: <code>` line of bad_usage.py gets exactly the mypy error codes its marker names."""
+    reported: dict[int, set[str | None]] = {}
+    for error in mypy_errors:
+        if error.path == BAD:
+            reported.setdefault(error.line, set()).add(error.code)
+    lines = BAD.read_text(encoding="utf-8").splitlines()
+    mismatches = [
+        f"line {number}: expected {sorted(codes)}, mypy reported {sorted(map(str, reported.get(number, set())))}"
+        f"\n    {lines[number - 1].strip()}"
+        for number, codes in sorted(_markers(BAD).items())
+        if reported.get(number, set()) != codes
+    ]
+    assert mismatches == [], "\n".join(mismatches)
+
+
+def test_bad_usage_unmarked_lines_have_no_errors(mypy_errors: list[MypyError]) -> None:
+    """No line of bad_usage.py without an `# E:` marker gets a mypy error (correct code around the mistakes checks)."""
+    marked = _markers(BAD)
+    unexpected = [str(error) for error in mypy_errors if error.path == BAD and error.line not in marked]
+    assert unexpected == []
+
+
+def test_bad_usage_keeps_the_planted_mistakes() -> None:
+    """bad_usage.py still plants at least 30 mistakes, covering every error kind issue 6 lists."""
+    markers = _markers(BAD)
+    codes = set().union(*markers.values())
+    assert len(markers) >= _MIN_MARKERS
+    assert codes >= _REQUIRED_CODES
+
+
+def test_good_usage_imports_at_runtime() -> None:
+    """Every name good_usage.py imports exists at runtime too (not only under TYPE_CHECKING)."""
+    module = importlib.import_module("tests.typing.good_usage")
+    assert callable(module.main)

@@ -27,8 +27,8 @@ __all__ = [
     "hoist_and_name_schemas",
     "inline_response_refs",
     "normalize",
-    "require_bodies_that_have_required_fields",
     "nullable_unions",
+    "require_bodies_that_have_required_fields",
     "specific_branches_first",
     "strip_server_urls",
 ]

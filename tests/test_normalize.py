@@ -19,8 +19,8 @@ from _codegen.normalize import (
     hoist_and_name_schemas,
     inline_response_refs,
     normalize,
-    require_bodies_that_have_required_fields,
     nullable_unions,
+    require_bodies_that_have_required_fields,
     specific_branches_first,
     strip_server_urls,
 )

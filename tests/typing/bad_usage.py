@@ -7,15 +7,29 @@ the mistake on its line would go unreported and the test would fail. Never execu
 
 from __future__ import annotations
 
+import sigma_sdk.api.connections
+import sigma_sdk.models
 from sigma_sdk import Client, Region
-from sigma_sdk.api.connections import create_connection, list_connections
+from sigma_sdk.api.connections import (
+    create_connection,
+    list_connections,
+)
 from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.errors import NotFoundError
-from sigma_sdk.models import ApiError, Connection, CreateConnectionRequest, SnowflakeKeyPairAuthentication
-from sigma_sdk.models import CreateConectionRequest  # E: attr-defined
-from sigma_sdk.api.connections import list_conections  # E: attr-defined
+from sigma_sdk.models import (
+    ApiError,
+    Connection,
+    CreateConnectionRequest,
+    SnowflakeKeyPairAuthentication,
+)
 
 KEY = "-----BEGIN PRIVATE KEY-----"
+
+
+def misspelt_names() -> None:
+    """Names the lazy packages do not have are errors, not ``Any``."""
+    print(sigma_sdk.models.CreateConectionRequest)  # E: attr-defined
+    print(sigma_sdk.api.connections.list_conections)  # E: attr-defined
 
 
 def client_mistakes() -> None:

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
+CHANGELOG = ROOT / "CHANGELOG.md"
 SPEC_URLS = (
     "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
     "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
@@ -128,6 +129,23 @@ def tree_differences(expected: Path, actual: Path) -> list[str]:
     return lines
 
 
+def record_spec_release(changelog: Path, lock: dict[str, Any], previous_lock: dict[str, Any], report: str) -> bool:
+    """Add the picked-up spec release and its change report under ``## [Unreleased]``; False if unchanged."""
+    if not previous_lock or previous_lock.get("sha256") == lock["sha256"]:
+        return False
+    text = changelog.read_text(encoding="utf-8")
+    marker = "## [Unreleased]"
+    if marker not in text:
+        raise RegenerationError(f"{changelog} has no '{marker}' heading to record the spec release under")
+    entry = (
+        f"\n\n### Changed\n\n- Regenerated from Sigma's spec {lock['version']} (sha256 `{lock['sha256']}`, "
+        f"{lock['date']}; was {previous_lock.get('version')}, `{str(previous_lock.get('sha256'))[:12]}…`):\n\n"
+        + "\n".join(f"  {line.strip()}" if line.startswith("  ") else f"  {line}" for line in report.splitlines())
+    )
+    changelog.write_text(text.replace(marker, marker + entry, 1), encoding="utf-8")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", help="path to a local copy of sigma-computing-public-rest-api.json")
@@ -171,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
         SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        print(change_report(old_surface, new_surface))
+        report = change_report(old_surface, new_surface)
+        print(report)
+        if record_spec_release(CHANGELOG, lock, previous_lock, report):
+            print(f"Recorded the new spec release in {CHANGELOG.name}.")
         return 0
     except RegenerationError as exc:
         print(f"regenerate: {exc}", file=sys.stderr)

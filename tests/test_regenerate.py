@@ -122,3 +122,18 @@ def test_change_report_lists_what_a_new_release_changes() -> None:
     assert f"- {model}: field {field} removed" in report
     assert f"+ {enum_model}: enum value 'brand-new-value'" in report
     assert change_report(old, old) == "No API changes."
+
+
+def test_a_new_spec_release_is_recorded_in_the_changelog(tmp_path: Path) -> None:
+    """A changed spec sha256 adds its version and change report under Unreleased; the same spec adds nothing."""
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\n## [Unreleased]\n\n## [0.1.0]\n", encoding="utf-8")
+    old = {"version": "2.0.0", "sha256": "a" * 64, "date": "2026-11-01"}
+    new = {"version": "2.1.0", "sha256": "b" * 64, "date": "2026-11-28"}
+    report = "1 change(s), 1 possibly breaking:\n  - operation whoAmI removed (GET /v2/whoami)  [breaking]"
+    assert regenerate.record_spec_release(changelog, new, old, report)
+    text = changelog.read_text(encoding="utf-8")
+    assert text.index("## [Unreleased]") < text.index("spec 2.1.0") < text.index("## [0.1.0]")
+    assert "- operation whoAmI removed (GET /v2/whoami)  [breaking]" in text
+    assert not regenerate.record_spec_release(changelog, new, new, report)
+    assert changelog.read_text(encoding="utf-8") == text

@@ -16,6 +16,7 @@ The SDK's own code never logs headers or bodies; redaction is the second line of
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -72,22 +73,27 @@ _SEPARATOR: Final = r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)"""
 _VALUE: Final = r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)|[^\s&,;"'<>{}()\[\]]+)"""
 
 _KEYS: Final = "|".join(_SECRET_KEYS)
-_KEY_VALUE_RE: Final = re.compile(
-    rf"(?<![A-Za-z0-9])(?P<key>{_KEYS})(?P<sep>{_SEPARATOR})(?P<value>{_VALUE})",
-    re.IGNORECASE,
-)
-# Authorization header values: the scheme goes too ("Bearer abc" -> [REDACTED]).
 _AUTH_VALUE: Final = (
     r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)"""
     r"""|(?:(?:bearer|basic|token)[ \t]+)?[^\s"',;}\]]+)"""
 )
-_AUTHORIZATION_RE: Final = re.compile(
-    rf"(?<![A-Za-z0-9])(?P<key>(?:proxy-)?authorization)(?P<sep>{_SEPARATOR})(?P<value>{_AUTH_VALUE})",
-    re.IGNORECASE,
-)
-_BEARER_RE: Final = re.compile(r"(?<![A-Za-z0-9])(?P<scheme>bearer)[ \t]+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
-# Anything shaped like a JWT (access tokens, the impersonation subject token), wherever it appears.
-_JWT_RE: Final = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Authorization, key=value, bare Bearer and JWT patterns, compiled on first use, not at import."""
+    authorization = re.compile(
+        rf"(?<![A-Za-z0-9])(?P<key>(?:proxy-)?authorization)(?P<sep>{_SEPARATOR})(?P<value>{_AUTH_VALUE})",
+        re.IGNORECASE,
+    )
+    key_value = re.compile(
+        rf"(?<![A-Za-z0-9])(?P<key>{_KEYS})(?P<sep>{_SEPARATOR})(?P<value>{_VALUE})",
+        re.IGNORECASE,
+    )
+    bearer = re.compile(r"(?<![A-Za-z0-9])(?P<scheme>bearer)[ \t]+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+    # Anything shaped like a JWT (access tokens, the impersonation subject token), wherever it appears.
+    jwt = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+    return authorization, key_value, bearer, jwt
 
 
 def _replace_value(match: re.Match[str]) -> str:
@@ -107,10 +113,11 @@ def redact(text: str) -> str:
     ``subject_token``, ``actor_token`` (and a few other credential keys) in form, query, JSON and
     repr syntax.  Idempotent: redacting twice gives the same text.
     """
-    text = _AUTHORIZATION_RE.sub(_replace_value, text)
-    text = _KEY_VALUE_RE.sub(_replace_value, text)
-    text = _BEARER_RE.sub(lambda m: f"{m.group('scheme')} {REDACTED}", text)
-    return _JWT_RE.sub(REDACTED, text)
+    authorization, key_value, bearer, jwt = _patterns()
+    text = authorization.sub(_replace_value, text)
+    text = key_value.sub(_replace_value, text)
+    text = bearer.sub(lambda m: f"{m.group('scheme')} {REDACTED}", text)
+    return jwt.sub(REDACTED, text)
 
 
 class RedactingFilter(logging.Filter):

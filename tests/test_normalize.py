@@ -13,6 +13,7 @@ from _codegen.normalize import (
     break_recursive_unions,
     check_operation_ids,
     drop_no_content_bodies,
+    drop_truncated_examples,
     enum_singletons_to_const,
     fix_malformed_refs,
     flatten_all_of,
@@ -23,6 +24,7 @@ from _codegen.normalize import (
     require_bodies_that_have_required_fields,
     specific_branches_first,
     strip_server_urls,
+    unions_as_any_of,
 )
 
 from ._spec import load_spec
@@ -310,3 +312,33 @@ def test_bodies_with_required_fields_become_required() -> None:
                   "/c": {"post": _op("c", union)}})  # fmt: skip
     out = require_bodies_that_have_required_fields(spec, RULES)
     assert [out["paths"][p]["post"]["requestBody"].get("required") for p in ("/a", "/b", "/c")] == [True, None, True]
+
+
+def test_unions_as_any_of_keeps_branches_and_accepts_overlaps() -> None:
+    """`oneOf` becomes `anyOf` with the same branches, so a value fitting two branches stays valid."""
+    loose = {"type": "object", "properties": {"w": {"type": "string"}}}
+    strict = {"type": "object", "required": ["w"], "properties": {"w": {"type": "string"}}}
+    spec = _spec({"/u": {"post": _op("u", {"oneOf": [strict, loose]})}})
+    before = copy.deepcopy(spec["paths"]["/u"]["post"]["requestBody"]["content"]["application/json"]["schema"])
+    out = unions_as_any_of(spec, RULES)["paths"]["/u"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert out == {"anyOf": [strict, loose]}
+    assert not _valid(spec, before, {"w": "x"})
+    assert _valid(spec, out, {"w": "x"})
+
+
+def test_drop_truncated_examples_removes_only_placeholder_examples() -> None:
+    """An example holding Node's "[Array]" truncation mark is dropped; a faithful one stays."""
+    op = _op("x", response={"type": "object"})
+    media = op["responses"]["200"]["content"]["application/json"]
+    media["examples"] = {"bad": {"value": {"rows": "[Array]"}}, "good": {"value": {"rows": [1]}}}
+    spec = drop_truncated_examples(_spec({"/x": {"get": op}}), RULES)
+    assert list(spec["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]) == ["good"]
+
+
+def test_model_names_never_equal_a_typed_property() -> None:
+    """A shape whose title matches its own model-typed property gets another name (generator local clash)."""
+    inner = {"type": "object", "properties": {"user": {"type": "string"}}}
+    shape = {"type": "object", "title": "Service account", "properties": {"serviceAccount": inner}}
+    spec = _spec({"/s": {"post": _op("makeS", body={"type": "object", "properties": {"auth": shape}})}})
+    names = set(hoist_and_name_schemas(spec, RULES)["components"]["schemas"])
+    assert "ServiceAccount" not in names

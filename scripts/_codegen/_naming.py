@@ -44,6 +44,11 @@ def singular(word: str) -> str:
     return word
 
 
+def _snake(name: str) -> str:
+    """``ServiceAccount``/``serviceAccount`` → ``service_account``, as the generator spells names."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).replace("-", "_").lower()
+
+
 def _stem(name: str) -> str:
     """Drop the ``Request``/``Response`` suffix so children read ``CreateConnectionDetails``."""
     for suffix in ("Request", "Response"):
@@ -170,6 +175,14 @@ class _Namer:
             if parent_name and site.titles:
                 candidates.append(_stem(parent_name) + site.titles[0])
             candidates = [self.rules.rename.get(c, c) for c in candidates if c] or ["Schema"]
+            # The generator names a local after the model's module in from_dict; a typed (model or
+            # union) property with that snake_case name clashes with it (``ServiceAccount.service_account``).
+            fields = {
+                _snake(name)
+                for name, prop in (self.shapes[key].schema.get("properties") or {}).items()
+                if isinstance(prop, dict) and not {"$ref", "oneOf", "anyOf", "items"}.isdisjoint(prop)
+            }
+            candidates = [c for c in candidates if _snake(c) not in fields] or [f"{candidates[0]}Model"]
             chosen = next((c for c in candidates if c not in taken), None)
             if chosen is None:
                 number = 2

@@ -20,6 +20,7 @@ __all__ = [
     "break_recursive_unions",
     "check_operation_ids",
     "drop_no_content_bodies",
+    "drop_truncated_examples",
     "drop_unused_titles",
     "enum_singletons_to_const",
     "fix_malformed_refs",
@@ -31,6 +32,7 @@ __all__ = [
     "require_bodies_that_have_required_fields",
     "specific_branches_first",
     "strip_server_urls",
+    "unions_as_any_of",
 ]
 
 JSON = Any
@@ -385,6 +387,65 @@ def check_operation_ids(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     return spec
 
 
+def unions_as_any_of(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Write every ``oneOf`` as ``anyOf``: Sigma's unions do not exclude each other.
+
+    In 11 of the 128 unions an instance of one branch also fits another: the Snowflake ``writeAccess``
+    ("write location and warehouse" vs "warehouse"), the export bodies, the grant ``permission`` enums
+    that share values, paginated vs single-page lists, and the lineage ``dependencies`` of Sigma's own
+    example. JSON Schema's ``oneOf`` makes such an instance invalid, so a validating mock (Prism)
+    refuses requests Sigma accepts and responses Sigma sends. ``anyOf`` is what Sigma means and what
+    the generated parser does (the first fitting branch wins); where branches exclude each other the
+    two are the same. The generated code is identical.
+    """
+
+    def visit(node: dict[str, JSON]) -> None:
+        if isinstance(node.get("oneOf"), list) and "anyOf" not in node:
+            node["anyOf"] = node.pop("oneOf")
+
+    _walk(spec.get("paths", {}), visit)
+    _walk(spec.get("components", {}).get("schemas", {}), visit)
+    return spec
+
+
+_TRUNCATION_MARKS = frozenset({"[Array]", "[Object]"})
+
+
+def _truncated(value: JSON) -> bool:
+    if isinstance(value, str):
+        return value in _TRUNCATION_MARKS
+    if isinstance(value, dict):
+        return any(_truncated(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_truncated(v) for v in value)
+    return False
+
+
+def drop_truncated_examples(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Drop examples holding Node's ``util.inspect`` truncation marks (``"[Array]"``, ``"[Object]"``).
+
+    Sigma's docs tooling printed nested values below depth 2 as these strings: the "Export Success"
+    example of ``exportWorkbook`` has ``"rows": "[Array]"`` where the schema says array. A mock server
+    serves the first example of a response (Prism's static mode does), so the SDK would be handed a
+    body the spec forbids. Examples do not affect the generated code.
+    """
+    for operation in iter_operations(spec):
+        bodies = [operation.get("requestBody") or {}, *(operation.get("responses") or {}).values()]
+        for body in bodies:
+            content = body.get("content") if isinstance(body, dict) else None
+            for media in (content or {}).values():
+                if not isinstance(media, dict):
+                    continue
+                if "example" in media and _truncated(media["example"]):
+                    media.pop("example")
+                examples = media.get("examples")
+                if isinstance(examples, dict):
+                    for name, example in list(examples.items()):
+                        if isinstance(example, dict) and _truncated(example.get("value")):
+                            examples.pop(name)
+    return spec
+
+
 PASSES: tuple[Pass, ...] = (
     check_operation_ids,
     fix_malformed_refs,
@@ -399,6 +460,8 @@ PASSES: tuple[Pass, ...] = (
     enum_singletons_to_const,
     hoist_and_name_schemas,
     drop_unused_titles,
+    drop_truncated_examples,
+    unions_as_any_of,
 )
 
 

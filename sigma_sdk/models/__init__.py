@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from .auth_type import AuthType
     from .authentication_input_table_audit_log_schema import AuthenticationInputTableAuditLogSchema
     from .authentication_o_auth import AuthenticationOAuth
-    from .authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
     from .authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
     from .authentication_service_account import AuthenticationServiceAccount
     from .basic_auth import BasicAuth
@@ -128,6 +127,7 @@ if TYPE_CHECKING:
     from .default_value import DefaultValue
     from .delete_connection_response import DeleteConnectionResponse
     from .destination import Destination
+    from .details_authentication_service_account import DetailsAuthenticationServiceAccount
     from .details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from .details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth
     from .download_query_response_option_1 import DownloadQueryResponseOption1
@@ -548,7 +548,6 @@ _MODULE_OF: dict[str, str] = {
     "AuthType": ".auth_type",
     "AuthenticationInputTableAuditLogSchema": ".authentication_input_table_audit_log_schema",
     "AuthenticationOAuth": ".authentication_o_auth",
-    "AuthenticationOAuthServiceAccount": ".authentication_o_auth_service_account",
     "AuthenticationOAuthUserCredential": ".authentication_o_auth_user_credential",
     "AuthenticationServiceAccount": ".authentication_service_account",
     "BasicAuth": ".basic_auth",
@@ -646,6 +645,7 @@ _MODULE_OF: dict[str, str] = {
     "DefaultValue": ".default_value",
     "DeleteConnectionResponse": ".delete_connection_response",
     "Destination": ".destination",
+    "DetailsAuthenticationServiceAccount": ".details_authentication_service_account",
     "DetailsDatabricksAuthenticationOauth": ".details_databricks_authentication_oauth",
     "DetailsSnowflakeNYIAuthenticationOauth": ".details_snowflake_nyi_authentication_oauth",
     "DownloadQueryResponseOption1": ".download_query_response_option_1",
@@ -1058,7 +1058,6 @@ __all__ = (
     "AssignUserAttributesToTeamRequest",
     "AuthenticationInputTableAuditLogSchema",
     "AuthenticationOAuth",
-    "AuthenticationOAuthServiceAccount",
     "AuthenticationOAuthUserCredential",
     "AuthenticationServiceAccount",
     "AuthType",
@@ -1157,6 +1156,7 @@ __all__ = (
     "DefaultValue",
     "DeleteConnectionResponse",
     "Destination",
+    "DetailsAuthenticationServiceAccount",
     "DetailsDatabricksAuthenticationOauth",
     "DetailsSnowflakeNYIAuthenticationOauth",
     "DownloadQueryResponseOption1",

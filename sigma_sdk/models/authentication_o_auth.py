@@ -11,8 +11,8 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
     from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
+    from ..models.service_account import ServiceAccount
 
 
 T = TypeVar("T", bound="AuthenticationOAuth")
@@ -23,7 +23,7 @@ class AuthenticationOAuth:
     user_credential: AuthenticationOAuthUserCredential
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: AuthenticationOAuthServiceAccount | Unset = UNSET
+    service_account: ServiceAccount | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,11 +62,11 @@ class AuthenticationOAuth:
         user_credential = AuthenticationOAuthUserCredential.from_dict(d.pop("userCredential"))
 
         _service_account = d.pop("serviceAccount", UNSET)
-        service_account: AuthenticationOAuthServiceAccount | Unset
+        service_account: ServiceAccount | Unset
         if isinstance(_service_account, Unset):
             service_account = UNSET
         else:
-            service_account = AuthenticationOAuthServiceAccount.from_dict(_service_account)
+            service_account = ServiceAccount.from_dict(_service_account)
 
         authentication_o_auth = cls(
             type_=type_,
@@ -100,11 +100,8 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
     from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
+    from ..models.service_account import ServiceAccount
 
-    globals().update(
-        AuthenticationOAuthServiceAccount=AuthenticationOAuthServiceAccount,
-        AuthenticationOAuthUserCredential=AuthenticationOAuthUserCredential,
-    )
+    globals().update(AuthenticationOAuthUserCredential=AuthenticationOAuthUserCredential, ServiceAccount=ServiceAccount)
     _REFERENCES_RESOLVED = True

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
+    from ..models.service_account import ServiceAccount
 
 
 T = TypeVar("T", bound="AuthenticationServiceAccount")
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="AuthenticationServiceAccount")
 
 @_attrs_define
 class AuthenticationServiceAccount:
-    service_account: AuthenticationOAuthServiceAccount
+    service_account: ServiceAccount
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -49,7 +49,7 @@ class AuthenticationServiceAccount:
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
 
-        service_account = AuthenticationOAuthServiceAccount.from_dict(d.pop("serviceAccount"))
+        service_account = ServiceAccount.from_dict(d.pop("serviceAccount"))
 
         authentication_service_account = cls(
             type_=type_,
@@ -82,7 +82,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.authentication_o_auth_service_account import AuthenticationOAuthServiceAccount
+    from ..models.service_account import ServiceAccount
 
-    globals().update(AuthenticationOAuthServiceAccount=AuthenticationOAuthServiceAccount)
+    globals().update(ServiceAccount=ServiceAccount)
     _REFERENCES_RESOLVED = True

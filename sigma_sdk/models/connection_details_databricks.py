@@ -11,9 +11,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
     from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from ..models.python_configuration import PythonConfiguration
-    from ..models.service_account import ServiceAccount
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
     from ..models.write_access import WriteAccess
@@ -28,7 +28,7 @@ class ConnectionDetailsDatabricks:
     """ Hostname of the Databricks compute resource """
     http_path: str
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
-    authentication: DetailsDatabricksAuthenticationOauth | ServiceAccount
+    authentication: DetailsAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth
     """ Choose whether to use a service account or OAuth to authenticate to Databricks. """
     type_: Literal["databricks"] = "databricks"
     """ Type of connection """
@@ -108,7 +108,9 @@ class ConnectionDetailsDatabricks:
 
         http_path = d.pop("httpPath")
 
-        def _parse_authentication(data: object) -> DetailsDatabricksAuthenticationOauth | ServiceAccount:
+        def _parse_authentication(
+            data: object,
+        ) -> DetailsAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -119,7 +121,7 @@ class ConnectionDetailsDatabricks:
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            authentication_type_1 = ServiceAccount.from_dict(data)
+            authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
 
             return authentication_type_1
 
@@ -190,17 +192,17 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
     from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from ..models.python_configuration import PythonConfiguration
-    from ..models.service_account import ServiceAccount
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
     from ..models.write_access import WriteAccess
 
     globals().update(
+        DetailsAuthenticationServiceAccount=DetailsAuthenticationServiceAccount,
         DetailsDatabricksAuthenticationOauth=DetailsDatabricksAuthenticationOauth,
         PythonConfiguration=PythonConfiguration,
-        ServiceAccount=ServiceAccount,
         Settings=Settings,
         SourceSwapPolicy=SourceSwapPolicy,
         WriteAccess=WriteAccess,

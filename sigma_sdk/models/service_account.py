@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-if TYPE_CHECKING:
-    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
-
 
 T = TypeVar("T", bound="ServiceAccount")
 
 
 @_attrs_define
 class ServiceAccount:
-    service_account: ServiceAccountBasicAuth
-    """ Connect to Databricks using a service account. """
-    type_: Literal["service-account"] = "service-account"
+    type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        if not _REFERENCES_RESOLVED:
-            _resolve_references()
         type_ = self.type_
-
-        service_account = self.service_account.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "type": type_,
-                "serviceAccount": service_account,
             }
         )
 
@@ -43,18 +32,13 @@ class ServiceAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _REFERENCES_RESOLVED:
-            _resolve_references()
         d = dict(src_dict)
-        type_ = cast(Literal["service-account"], d.pop("type"))
-        if type_ != "service-account":
-            raise ValueError(f"type must match const 'service-account', got '{type_}'")
-
-        service_account = ServiceAccountBasicAuth.from_dict(d.pop("serviceAccount"))
+        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        if type_ != "basic-auth":
+            raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
 
         service_account = cls(
             type_=type_,
-            service_account=service_account,
         )
 
         service_account.additional_properties = d
@@ -75,15 +59,3 @@ class ServiceAccount:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-_REFERENCES_RESOLVED = False
-
-
-def _resolve_references() -> None:
-    """Bind the models this one refers to, once: imported late because they may import this module."""
-    global _REFERENCES_RESOLVED
-    from ..models.service_account_basic_auth import ServiceAccountBasicAuth
-
-    globals().update(ServiceAccountBasicAuth=ServiceAccountBasicAuth)
-    _REFERENCES_RESOLVED = True

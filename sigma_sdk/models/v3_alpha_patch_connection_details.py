@@ -11,9 +11,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
     from ..models.o_auth import OAuth
     from ..models.python_configuration import PythonConfiguration
-    from ..models.service_account import ServiceAccount
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
     from ..models.write_access import WriteAccess
@@ -30,7 +30,7 @@ class V3AlphaPatchConnectionDetails:
     """ Hostname of the Databricks compute resource """
     http_path: str | Unset = UNSET
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
-    authentication: OAuth | ServiceAccount | Unset = UNSET
+    authentication: DetailsAuthenticationServiceAccount | OAuth | Unset = UNSET
     """ Choose whether to use a service account or OAuth to authenticate to Databricks. """
     write_access: None | Unset | WriteAccess = UNSET
     """ Features like CSV upload, materialization, input tables, warehouse views, and
@@ -127,7 +127,7 @@ class V3AlphaPatchConnectionDetails:
 
         http_path = d.pop("httpPath", UNSET)
 
-        def _parse_authentication(data: object) -> OAuth | ServiceAccount | Unset:
+        def _parse_authentication(data: object) -> DetailsAuthenticationServiceAccount | OAuth | Unset:
             if isinstance(data, Unset):
                 return data
             try:
@@ -140,7 +140,7 @@ class V3AlphaPatchConnectionDetails:
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
-            authentication_type_1 = ServiceAccount.from_dict(data)
+            authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
 
             return authentication_type_1
 
@@ -251,17 +251,17 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
     from ..models.o_auth import OAuth
     from ..models.python_configuration import PythonConfiguration
-    from ..models.service_account import ServiceAccount
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
     from ..models.write_access import WriteAccess
 
     globals().update(
+        DetailsAuthenticationServiceAccount=DetailsAuthenticationServiceAccount,
         OAuth=OAuth,
         PythonConfiguration=PythonConfiguration,
-        ServiceAccount=ServiceAccount,
         Settings=Settings,
         SourceSwapPolicy=SourceSwapPolicy,
         WriteAccess=WriteAccess,

@@ -38,11 +38,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListAccountTypesResponse:
-    if response.status_code == 200:
-        response_200 = ListAccountTypesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListAccountTypesResponse.from_dict(response.json())
 
     return response_200
@@ -241,11 +236,11 @@ async def asyncio(
 
 def _entries(page: ListAccountTypesResponse) -> tuple[Sequence[AccountType], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListAccountTypesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[AccountType], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page_token)
+    if isinstance(page, ListAccountTypesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page_token)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[AccountType], page), None
 
 
 def iterate(

@@ -38,11 +38,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V3AlphaListIpAllowlistEntriesResponse:
-    if response.status_code == 200:
-        response_200 = V3AlphaListIpAllowlistEntriesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = V3AlphaListIpAllowlistEntriesResponse.from_dict(response.json())
 
     return response_200
@@ -225,11 +220,11 @@ async def asyncio(
 
 def _entries(page: V3AlphaListIpAllowlistEntriesResponse) -> tuple[Sequence[IpAllowlistEntry], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, V3AlphaListIpAllowlistEntriesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[IpAllowlistEntry], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page_token)
+    if isinstance(page, V3AlphaListIpAllowlistEntriesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page_token)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[IpAllowlistEntry], page), None
 
 
 def iterate(

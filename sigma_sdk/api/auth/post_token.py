@@ -34,27 +34,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2:
-    if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_type_0 = AccessRefreshToken.from_dict(data)
-
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = PostTokenResponseOption2.from_dict(data)
-
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
-
-        return response_200
-
     def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2:
         try:
             if not isinstance(data, dict):

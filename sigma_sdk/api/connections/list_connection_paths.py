@@ -38,11 +38,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListConnectionPathsResponse:
-    if response.status_code == 200:
-        response_200 = ListConnectionPathsResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListConnectionPathsResponse.from_dict(response.json())
 
     return response_200
@@ -213,11 +208,11 @@ async def asyncio(
 
 def _entries(page: ListConnectionPathsResponse) -> tuple[Sequence[ConnectionPath], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListConnectionPathsResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[ConnectionPath], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListConnectionPathsResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[ConnectionPath], page), None
 
 
 def iterate(

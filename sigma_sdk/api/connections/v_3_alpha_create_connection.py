@@ -32,11 +32,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    if response.status_code == 201:
-        response_201 = V3AlphaCreateConnectionResponse.from_dict(response.json())
-
-        return response_201
-
     response_201 = V3AlphaCreateConnectionResponse.from_dict(response.json())
 
     return response_201

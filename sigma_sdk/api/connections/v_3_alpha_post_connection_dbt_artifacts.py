@@ -34,11 +34,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    if response.status_code == 201:
-        response_201 = DeleteConnectionResponse.from_dict(response.json())
-
-        return response_201
-
     response_201 = DeleteConnectionResponse.from_dict(response.json())
 
     return response_201

@@ -29,11 +29,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> DataModelMaterialization:
-    if response.status_code == 200:
-        response_200 = DataModelMaterialization.from_dict(response.json())
-
-        return response_200
-
     response_200 = DataModelMaterialization.from_dict(response.json())
 
     return response_200

@@ -44,11 +44,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListDataModelSourcesResponse:
-    if response.status_code == 200:
-        response_200 = ListDataModelSourcesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListDataModelSourcesResponse.from_dict(response.json())
 
     return response_200
@@ -229,11 +224,11 @@ def _entries(
     page: ListDataModelSourcesResponse,
 ) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListDataModelSourcesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page_token)
+    if isinstance(page, ListDataModelSourcesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page_token)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], page), None
 
 
 def iterate(

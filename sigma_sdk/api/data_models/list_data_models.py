@@ -41,11 +41,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListDataModelsResponse:
-    if response.status_code == 200:
-        response_200 = ListDataModelsResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListDataModelsResponse.from_dict(response.json())
 
     return response_200
@@ -328,11 +323,11 @@ async def asyncio(
 
 def _entries(page: ListDataModelsResponse) -> tuple[Sequence[DataModel], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListDataModelsResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[DataModel], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListDataModelsResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[DataModel], page), None
 
 
 def iterate(

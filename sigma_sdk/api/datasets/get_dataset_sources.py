@@ -27,16 +27,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> list[GetDatasetSourcesResponseItem]:
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = GetDatasetSourcesResponseItem.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
     response_200 = []
     _response_200 = response.json()
     for response_200_item_data in _response_200:

@@ -43,11 +43,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
-    if response.status_code == 200:
-        response_200 = ListFavoritesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListFavoritesResponse.from_dict(response.json())
 
     return response_200
@@ -234,11 +229,11 @@ async def asyncio(
 
 def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListFavoritesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListFavoritesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
 
 
 def iterate(

@@ -40,11 +40,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> Member:
-    if response.status_code == 200:
-        response_200 = Member.from_dict(response.json())
-
-        return response_200
-
     response_200 = Member.from_dict(response.json())
 
     return response_200

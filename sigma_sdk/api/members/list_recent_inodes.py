@@ -53,11 +53,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListRecentInodesResponse:
-    if response.status_code == 200:
-        response_200 = ListRecentInodesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListRecentInodesResponse.from_dict(response.json())
 
     return response_200
@@ -258,11 +253,11 @@ def _entries(
     page: ListRecentInodesResponse,
 ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListRecentInodesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListRecentInodesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1], page), None
 
 
 def iterate(

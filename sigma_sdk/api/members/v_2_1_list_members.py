@@ -47,11 +47,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V21ListMembersResponse:
-    if response.status_code == 200:
-        response_200 = V21ListMembersResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = V21ListMembersResponse.from_dict(response.json())
 
     return response_200
@@ -266,11 +261,11 @@ async def asyncio(
 
 def _entries(page: V21ListMembersResponse) -> tuple[Sequence[Member], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, V21ListMembersResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[Member], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, V21ListMembersResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[Member], page), None
 
 
 def iterate(

@@ -31,37 +31,6 @@ def _get_kwargs(
 def _parse_response(
     response: httpx.Response,
 ) -> DownloadQueryResponseOption1 | DownloadQueryResponseOption2 | DownloadQueryResponseOption3:
-    if response.status_code == 200:
-
-        def _parse_response_200(
-            data: object,
-        ) -> DownloadQueryResponseOption1 | DownloadQueryResponseOption2 | DownloadQueryResponseOption3:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_type_0 = DownloadQueryResponseOption1.from_dict(data)
-
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_type_1 = DownloadQueryResponseOption2.from_dict(data)
-
-                return response_200_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_2 = DownloadQueryResponseOption3.from_dict(data)
-
-            return response_200_type_2
-
-        response_200 = _parse_response_200(response.json())
-
-        return response_200
-
     def _parse_response_200(
         data: object,
     ) -> DownloadQueryResponseOption1 | DownloadQueryResponseOption2 | DownloadQueryResponseOption3:

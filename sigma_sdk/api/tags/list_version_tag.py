@@ -41,11 +41,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ListVersionTagResponse:
-    if response.status_code == 200:
-        response_200 = ListVersionTagResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ListVersionTagResponse.from_dict(response.json())
 
     return response_200
@@ -208,11 +203,11 @@ async def asyncio(
 
 def _entries(page: ListVersionTagResponse) -> tuple[Sequence[VersionTag], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListVersionTagResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[VersionTag], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListVersionTagResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[VersionTag], page), None
 
 
 def iterate(

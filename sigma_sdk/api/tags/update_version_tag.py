@@ -37,11 +37,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> VersionTag:
-    if response.status_code == 200:
-        response_200 = VersionTag.from_dict(response.json())
-
-        return response_200
-
     response_200 = VersionTag.from_dict(response.json())
 
     return response_200

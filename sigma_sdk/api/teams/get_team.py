@@ -27,11 +27,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> Team:
-    if response.status_code == 200:
-        response_200 = Team.from_dict(response.json())
-
-        return response_200
-
     response_200 = Team.from_dict(response.json())
 
     return response_200

@@ -57,11 +57,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V3AlphaListTenantsResponse:
-    if response.status_code == 200:
-        response_200 = V3AlphaListTenantsResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = V3AlphaListTenantsResponse.from_dict(response.json())
 
     return response_200
@@ -292,11 +287,11 @@ async def asyncio(
 
 def _entries(page: V3AlphaListTenantsResponse) -> tuple[Sequence[V3AlphaCreateTenantResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, V3AlphaListTenantsResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[V3AlphaCreateTenantResponse], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page_token)
+    if isinstance(page, V3AlphaListTenantsResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page_token)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[V3AlphaCreateTenantResponse], page), None
 
 
 def iterate(

@@ -22,11 +22,6 @@ def _get_kwargs() -> dict[str, Any]:
 
 
 def _parse_response(response: httpx.Response) -> WhoAmIResponse:
-    if response.status_code == 200:
-        response_200 = WhoAmIResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = WhoAmIResponse.from_dict(response.json())
 
     return response_200

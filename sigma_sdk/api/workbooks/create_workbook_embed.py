@@ -36,11 +36,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> CreateWorkbookEmbedResponse:
-    if response.status_code == 200:
-        response_200 = CreateWorkbookEmbedResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = CreateWorkbookEmbedResponse.from_dict(response.json())
 
     return response_200

@@ -43,11 +43,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> ExportWorkbookResponse:
-    if response.status_code == 200:
-        response_200 = ExportWorkbookResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = ExportWorkbookResponse.from_dict(response.json())
 
     return response_200

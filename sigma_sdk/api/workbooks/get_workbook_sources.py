@@ -29,40 +29,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource]:
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-
-            def _parse_response_200_item(data: object) -> DataModelSource | DatasetSource | TableSource:
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    response_200_item_type_0 = DataModelSource.from_dict(data)
-
-                    return response_200_item_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    response_200_item_type_1 = DatasetSource.from_dict(data)
-
-                    return response_200_item_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_item_type_2 = TableSource.from_dict(data)
-
-                return response_200_item_type_2
-
-            response_200_item = _parse_response_200_item(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
     response_200 = []
     _response_200 = response.json()
     for response_200_item_data in _response_200:

@@ -43,27 +43,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
-    if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> PaginatedResponse | SinglePage:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_type_0 = PaginatedResponse.from_dict(data)
-
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = SinglePage.from_dict(data)
-
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
-
-        return response_200
-
     def _parse_response_200(data: object) -> PaginatedResponse | SinglePage:
         try:
             if not isinstance(data, dict):
@@ -329,11 +308,14 @@ async def asyncio(
 
 def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, SinglePage):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[DataModelMaterializationSchedule], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, PaginatedResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    if isinstance(page, SinglePage):
+        entries_2 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_2, None
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[DataModelMaterializationSchedule], page), None
 
 
 def iterate(

@@ -41,11 +41,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> WorkbookBookmark:
-    if response.status_code == 200:
-        response_200 = WorkbookBookmark.from_dict(response.json())
-
-        return response_200
-
     response_200 = WorkbookBookmark.from_dict(response.json())
 
     return response_200

@@ -39,11 +39,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
-    if response.status_code == 200:
-        response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
 
     return response_200

@@ -42,11 +42,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V21ListMaterializationSchedulesResponse:
-    if response.status_code == 200:
-        response_200 = V21ListMaterializationSchedulesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = V21ListMaterializationSchedulesResponse.from_dict(response.json())
 
     return response_200
@@ -291,11 +286,11 @@ def _entries(
     page: V21ListMaterializationSchedulesResponse,
 ) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, V21ListMaterializationSchedulesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[DataModelMaterializationSchedule], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, V21ListMaterializationSchedulesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[DataModelMaterializationSchedule], page), None
 
 
 def iterate(

@@ -42,11 +42,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> V21ListWorkbookSchedulesResponse:
-    if response.status_code == 200:
-        response_200 = V21ListWorkbookSchedulesResponse.from_dict(response.json())
-
-        return response_200
-
     response_200 = V21ListWorkbookSchedulesResponse.from_dict(response.json())
 
     return response_200
@@ -289,11 +284,11 @@ async def asyncio(
 
 def _entries(page: V21ListWorkbookSchedulesResponse) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, V21ListWorkbookSchedulesResponse):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[PostWorkbookScheduleResponse], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, V21ListWorkbookSchedulesResponse):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[PostWorkbookScheduleResponse], page), None
 
 
 def iterate(

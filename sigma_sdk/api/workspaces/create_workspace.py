@@ -33,27 +33,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | Workspace:
-    if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | Workspace:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                response_200_type_0 = Workspace.from_dict(data)
-
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = CreateWorkspaceResponseOption2.from_dict(data)
-
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
-
-        return response_200
-
     def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | Workspace:
         try:
             if not isinstance(data, dict):

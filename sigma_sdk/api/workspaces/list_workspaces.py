@@ -41,32 +41,6 @@ def _get_kwargs(
 
 
 def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspacesResponseOption2:
-    if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> list[Workspace] | ListWorkspacesResponseOption2:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                response_200_type_0 = []
-                _response_200_type_0 = data
-                for response_200_type_0_item_data in _response_200_type_0:
-                    response_200_type_0_item = Workspace.from_dict(response_200_type_0_item_data)
-
-                    response_200_type_0.append(response_200_type_0_item)
-
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = ListWorkspacesResponseOption2.from_dict(data)
-
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
-
-        return response_200
-
     def _parse_response_200(data: object) -> list[Workspace] | ListWorkspacesResponseOption2:
         try:
             if not isinstance(data, list):
@@ -337,11 +311,11 @@ async def asyncio(
 
 def _entries(page: list[Workspace] | ListWorkspacesResponseOption2) -> tuple[Sequence[Workspace], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if not isinstance(page, ListWorkspacesResponseOption2):
-        # Sigma answers some lists with a bare array when no page size is given.
-        return cast(Sequence[Workspace], page), None
-    entries = [] if isinstance(page.entries, Unset) else page.entries
-    return entries, next_cursor(page.next_page)
+    if isinstance(page, ListWorkspacesResponseOption2):
+        entries_1 = [] if isinstance(page.entries, Unset) else page.entries
+        return entries_1, next_cursor(page.next_page)
+    # Sigma answers some lists with a bare array when no page size is given.
+    return cast(Sequence[Workspace], page), None
 
 
 def iterate(

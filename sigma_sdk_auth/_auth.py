@@ -39,7 +39,6 @@ from ._errors import (
     SigmaAPIError,
     error_from_response,
 )
-from ._jwt import impersonation_subject_token
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]
 
@@ -426,6 +425,8 @@ class SigmaAuth(httpx.Auth):
         for attempt in (1, 2):
             # Lock order is always impersonating auth -> admin auth, never the reverse.
             admin_token = yield from imp.admin._valid_token(origin)
+            from ._jwt import impersonation_subject_token  # only impersonating clients sign JWTs
+
             subject_token = impersonation_subject_token(
                 client_id=self._client_id,
                 client_secret=self._client_secret,

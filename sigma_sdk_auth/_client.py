@@ -19,15 +19,17 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Final, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
 
 import attrs
 import httpx
 
 from ._auth import AuthMethod, SigmaAuth, require_secure_url
-from ._config import Settings, settings_from_env, settings_from_postman_environment
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+
+if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
+    from ._config import Settings
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "SigmaClient"]
 
@@ -238,6 +240,8 @@ class SigmaClient:
         variable raises :class:`ConfigurationError` naming it.  Other keyword arguments go to the
         constructor.
         """
+        from ._config import settings_from_env
+
         return cls._from_settings(settings_from_env(environ, env_file=env_file), kwargs)
 
     @classmethod
@@ -246,6 +250,8 @@ class SigmaClient:
     ) -> _Self:
         """Build a client from an exported Postman environment (the QuickStart's ``baseUrl``,
         ``tokenBaseURL``, ``clientID``, ``secret``).  Other keyword arguments go to the constructor."""
+        from ._config import settings_from_postman_environment
+
         return cls._from_settings(settings_from_postman_environment(Path(path)), kwargs)
 
     # -- derived clients ------------------------------------------------------------------------

@@ -18,6 +18,9 @@ from urllib.parse import parse_qsl
 import httpx
 import jwt
 import pytest
+import respx
+
+from sigma_sdk_auth import _retry
 
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "s3cr3t-0f-the-cl1ent-Xq9-long-enough"
@@ -177,3 +180,24 @@ def sigma_server(fake_sigma: FakeSigma) -> Iterator[tuple[str, FakeSigma]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
+    """respx routes every request to the in-memory fake Sigma."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=fake_sigma.handle)
+        yield router
+
+
+@pytest.fixture
+def recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Replace both retry sleep hooks with a recorder (for tests that must not really wait)."""
+    recorded: list[float] = []
+
+    async def fake_async_sleep(delay: float) -> None:
+        recorded.append(delay)
+
+    monkeypatch.setattr(_retry, "sleep", recorded.append)
+    monkeypatch.setattr(_retry, "async_sleep", fake_async_sleep)
+    return recorded

@@ -22,13 +22,6 @@ from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSi
 
 
 @pytest.fixture
-def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=fake_sigma.handle)
-        yield router
-
-
-@pytest.fixture
 def auth(clock: FakeClock) -> SigmaAuth:
     return SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL, clock=clock)
 

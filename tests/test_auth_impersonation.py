@@ -18,13 +18,6 @@ USER = "ada@example.com"
 
 
 @pytest.fixture
-def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=fake_sigma.handle)
-        yield router
-
-
-@pytest.fixture
 def client(router: respx.MockRouter, clock: FakeClock) -> Iterator[SigmaClient]:
     with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
         client._auth._clock = clock

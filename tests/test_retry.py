@@ -29,16 +29,9 @@ Mode = Literal["sync", "async"]
 
 
 @pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Replace both sleep hooks with recorders so no test really waits."""
-    recorded: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_retry, "sleep", recorded.append)
-    monkeypatch.setattr(_retry, "async_sleep", fake_async_sleep)
-    return recorded
+def sleeps(recorded_sleeps: list[float]) -> list[float]:
+    """No test here really waits: the retry loops' sleeps are recorded instead."""
+    return recorded_sleeps
 
 
 @pytest.fixture

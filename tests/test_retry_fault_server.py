@@ -18,7 +18,6 @@ from typing import Literal
 import httpx
 import pytest
 
-from sigma_sdk_auth import _retry
 from sigma_sdk_auth._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -35,16 +34,9 @@ Outcome = Literal["ok", "429", "503", "drop"]
 
 
 @pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Replace both sleep hooks with recorders so retries don't wait."""
-    recorded: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_retry, "sleep", recorded.append)
-    monkeypatch.setattr(_retry, "async_sleep", fake_async_sleep)
-    return recorded
+def no_sleep(recorded_sleeps: list[float]) -> list[float]:
+    """Retries don't wait: the retry loops' sleeps are recorded instead."""
+    return recorded_sleeps
 
 
 @pytest.fixture

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AcceptTemplateShareRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "shareId",
+        "sourceSwaps",
+    }
+)
+
 
 @_attrs_define
 class AcceptTemplateShareRequest:
@@ -41,17 +49,13 @@ class AcceptTemplateShareRequest:
         )
         if source_swaps is not UNSET:
             field_dict["sourceSwaps"] = source_swaps
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        share_id = d.pop("shareId")
-
-        _source_swaps = d.pop("sourceSwaps", UNSET)
+        _source_swaps = src_dict.get("sourceSwaps", UNSET)
         source_swaps: SourceSwaps | Unset
         if isinstance(_source_swaps, Unset):
             source_swaps = UNSET
@@ -59,11 +63,13 @@ class AcceptTemplateShareRequest:
             source_swaps = SourceSwaps.from_dict(_source_swaps)
 
         accept_template_share_request = cls(
-            share_id=share_id,
-            source_swaps=source_swaps,
+            src_dict["shareId"],  # share_id
+            source_swaps,
         )
-
-        accept_template_share_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            accept_template_share_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return accept_template_share_request
 
     @property

@@ -10,6 +10,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="AccessRefreshToken")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "expires_in",
+        "token_type",
+    }
+)
+
 
 @_attrs_define
 class AccessRefreshToken:
@@ -27,9 +37,9 @@ class AccessRefreshToken:
 
         refresh_token = self.refresh_token
 
-        token_type = self.token_type
-
         expires_in = self.expires_in
+
+        token_type = self.token_type
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -37,34 +47,27 @@ class AccessRefreshToken:
             {
                 "access_token": access_token,
                 "refresh_token": refresh_token,
-                "token_type": token_type,
                 "expires_in": expires_in,
+                "token_type": token_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        access_token = d.pop("access_token")
-
-        refresh_token = d.pop("refresh_token")
-
-        token_type = cast(Literal["bearer"], d.pop("token_type"))
+        token_type = cast(Literal["bearer"], src_dict["token_type"])
         if token_type != "bearer":
             raise ValueError(f"token_type must match const 'bearer', got '{token_type}'")
-
-        expires_in = d.pop("expires_in")
-
         access_refresh_token = cls(
-            access_token=access_token,
-            refresh_token=refresh_token,
-            token_type=token_type,
-            expires_in=expires_in,
+            src_dict["access_token"],  # access_token
+            src_dict["refresh_token"],  # refresh_token
+            src_dict["expires_in"],  # expires_in
+            token_type,
         )
-
-        access_refresh_token.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            access_refresh_token.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return access_refresh_token
 
     @property

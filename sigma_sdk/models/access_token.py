@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="AccessToken")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grant_type",
+    }
+)
+
 
 @_attrs_define
 class AccessToken:
@@ -27,21 +34,20 @@ class AccessToken:
                 "grant_type": grant_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        grant_type = cast(Literal["client_credentials"], d.pop("grant_type"))
+        grant_type = cast(Literal["client_credentials"], src_dict["grant_type"])
         if grant_type != "client_credentials":
             raise ValueError(f"grant_type must match const 'client_credentials', got '{grant_type}'")
-
         access_token = cls(
-            grant_type=grant_type,
+            grant_type,
         )
-
-        access_token.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            access_token.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return access_token
 
     @property

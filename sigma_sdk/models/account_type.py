@@ -10,6 +10,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="AccountType")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "accountTypeId",
+        "accountTypeName",
+        "description",
+        "isCustom",
+    }
+)
+
 
 @_attrs_define
 class AccountType:
@@ -43,28 +53,20 @@ class AccountType:
                 "isCustom": is_custom,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        account_type_id = d.pop("accountTypeId")
-
-        account_type_name = d.pop("accountTypeName")
-
-        description = d.pop("description")
-
-        is_custom = d.pop("isCustom")
-
         account_type = cls(
-            account_type_id=account_type_id,
-            account_type_name=account_type_name,
-            description=description,
-            is_custom=is_custom,
+            src_dict["accountTypeId"],  # account_type_id
+            src_dict["accountTypeName"],  # account_type_name
+            src_dict["description"],  # description
+            src_dict["isCustom"],  # is_custom
         )
-
-        account_type.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            account_type.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return account_type
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="AddFavoriteRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "memberId",
+        "inodeId",
+    }
+)
+
 
 @_attrs_define
 class AddFavoriteRequest:
@@ -32,22 +40,18 @@ class AddFavoriteRequest:
                 "inodeId": inode_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        member_id = d.pop("memberId")
-
-        inode_id = d.pop("inodeId")
-
         add_favorite_request = cls(
-            member_id=member_id,
-            inode_id=inode_id,
+            src_dict["memberId"],  # member_id
+            src_dict["inodeId"],  # inode_id
         )
-
-        add_favorite_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            add_favorite_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return add_favorite_request
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ApiError")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "message",
+        "code",
+        "requestId",
+    }
+)
+
 
 @_attrs_define
 class ApiError:
@@ -29,32 +38,23 @@ class ApiError:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if message is not UNSET:
             field_dict["message"] = message
         if code is not UNSET:
             field_dict["code"] = code
         if request_id is not UNSET:
             field_dict["requestId"] = request_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message", UNSET)
-
-        code = d.pop("code", UNSET)
-
-        request_id = d.pop("requestId", UNSET)
-
         api_error = cls(
-            message=message,
-            code=code,
-            request_id=request_id,
+            src_dict.get("message", UNSET),  # message
+            src_dict.get("code", UNSET),  # code
+            src_dict.get("requestId", UNSET),  # request_id
         )
-
-        api_error.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            api_error.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return api_error
 
     @property

@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Array")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "val",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Array:
@@ -38,8 +46,6 @@ class Array:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         val: dict[str, Any]
         if isinstance(self.val, ArrayValBoolArr):
             val = self.val.to_dict()
@@ -56,25 +62,22 @@ class Array:
         else:
             val = self.val.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "val": val,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["array"], d.pop("type"))
-        if type_ != "array":
-            raise ValueError(f"type must match const 'array', got '{type_}'")
 
         def _parse_val(
             data: object,
@@ -141,14 +144,17 @@ class Array:
 
             return val_type_6
 
-        val = _parse_val(d.pop("val"))
+        val = _parse_val(src_dict["val"])
 
+        type_ = cast(Literal["array"], src_dict["type"])
+        if type_ != "array":
+            raise ValueError(f"type must match const 'array', got '{type_}'")
         array = cls(
-            type_=type_,
-            val=val,
+            val,
+            type_,
         )
-
-        array.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            array.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return array
 
     @property

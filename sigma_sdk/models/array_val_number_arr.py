@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ArrayValNumberArr")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "data",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ArrayValNumberArr:
@@ -18,34 +26,28 @@ class ArrayValNumberArr:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         data = []
         for data_item_data in self.data:
             data_item: float | None
             data_item = data_item_data
             data.append(data_item)
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "data": data,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["numberArr"], d.pop("type"))
-        if type_ != "numberArr":
-            raise ValueError(f"type must match const 'numberArr', got '{type_}'")
-
         data = []
-        _data = d.pop("data")
+        _data = src_dict["data"]
         for data_item_data in _data:
 
             def _parse_data_item(data: object) -> float | None:
@@ -57,12 +59,17 @@ class ArrayValNumberArr:
 
             data.append(data_item)
 
+        type_ = cast(Literal["numberArr"], src_dict["type"])
+        if type_ != "numberArr":
+            raise ValueError(f"type must match const 'numberArr', got '{type_}'")
         array_val_number_arr = cls(
-            type_=type_,
-            data=data,
+            data,
+            type_,
         )
-
-        array_val_number_arr.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            array_val_number_arr.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return array_val_number_arr
 
     @property

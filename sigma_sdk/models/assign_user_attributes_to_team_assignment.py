@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AssignUserAttributesToTeamAssignment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userAttributeId",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class AssignUserAttributesToTeamAssignment:
@@ -38,24 +46,22 @@ class AssignUserAttributesToTeamAssignment:
                 "value": value,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        user_attribute_id = d.pop("userAttributeId")
-
-        value = DefaultValue.from_dict(d.pop("value"))
+        value = DefaultValue.from_dict(src_dict["value"])
 
         assign_user_attributes_to_team_assignment = cls(
-            user_attribute_id=user_attribute_id,
-            value=value,
+            src_dict["userAttributeId"],  # user_attribute_id
+            value,
         )
-
-        assign_user_attributes_to_team_assignment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            assign_user_attributes_to_team_assignment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return assign_user_attributes_to_team_assignment
 
     @property

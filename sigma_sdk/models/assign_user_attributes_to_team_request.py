@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AssignUserAttributesToTeamRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "assignments",
+    }
+)
+
 
 @_attrs_define
 class AssignUserAttributesToTeamRequest:
@@ -35,26 +42,26 @@ class AssignUserAttributesToTeamRequest:
                 "assignments": assignments,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         assignments = []
-        _assignments = d.pop("assignments")
+        _assignments = src_dict["assignments"]
         for assignments_item_data in _assignments:
             assignments_item = AssignUserAttributesToTeamAssignment.from_dict(assignments_item_data)
 
             assignments.append(assignments_item)
 
         assign_user_attributes_to_team_request = cls(
-            assignments=assignments,
+            assignments,
         )
-
-        assign_user_attributes_to_team_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            assign_user_attributes_to_team_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return assign_user_attributes_to_team_request
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuthenticationInputTableAuditLogSchema")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeDatabase",
+        "writeSchema",
+        "writebackSchemaId",
+    }
+)
+
 
 @_attrs_define
 class AuthenticationInputTableAuditLogSchema:
@@ -40,25 +49,19 @@ class AuthenticationInputTableAuditLogSchema:
         )
         if writeback_schema_id is not UNSET:
             field_dict["writebackSchemaId"] = writeback_schema_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_database = d.pop("writeDatabase")
-
-        write_schema = d.pop("writeSchema")
-
-        writeback_schema_id = d.pop("writebackSchemaId", UNSET)
-
         authentication_input_table_audit_log_schema = cls(
-            write_database=write_database,
-            write_schema=write_schema,
-            writeback_schema_id=writeback_schema_id,
+            src_dict["writeDatabase"],  # write_database
+            src_dict["writeSchema"],  # write_schema
+            src_dict.get("writebackSchemaId", UNSET),  # writeback_schema_id
         )
-
-        authentication_input_table_audit_log_schema.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            authentication_input_table_audit_log_schema.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return authentication_input_table_audit_log_schema
 
     @property

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AuthenticationOAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userCredential",
+        "type",
+        "serviceAccount",
+    }
+)
+
 
 @_attrs_define
 class AuthenticationOAuth:
@@ -29,9 +38,9 @@ class AuthenticationOAuth:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         user_credential = self.user_credential.to_dict()
+
+        type_ = self.type_
 
         service_account: dict[str, Any] | Unset = UNSET
         if not isinstance(self.service_account, Unset):
@@ -41,27 +50,24 @@ class AuthenticationOAuth:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "userCredential": user_credential,
+                "type": type_,
             }
         )
         if service_account is not UNSET:
             field_dict["serviceAccount"] = service_account
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["oauth"], d.pop("type"))
+        user_credential = AuthenticationOAuthUserCredential.from_dict(src_dict["userCredential"])
+
+        type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
-
-        user_credential = AuthenticationOAuthUserCredential.from_dict(d.pop("userCredential"))
-
-        _service_account = d.pop("serviceAccount", UNSET)
+        _service_account = src_dict.get("serviceAccount", UNSET)
         service_account: ServiceAccount | Unset
         if isinstance(_service_account, Unset):
             service_account = UNSET
@@ -69,12 +75,14 @@ class AuthenticationOAuth:
             service_account = ServiceAccount.from_dict(_service_account)
 
         authentication_o_auth = cls(
-            type_=type_,
-            user_credential=user_credential,
-            service_account=service_account,
+            user_credential,
+            type_,
+            service_account,
         )
-
-        authentication_o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            authentication_o_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return authentication_o_auth
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="BasicAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "username",
+        "password",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class BasicAuth:
@@ -22,42 +31,35 @@ class BasicAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         username = self.username
 
         password = self.password
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "username": username,
                 "password": password,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        type_ = cast(Literal["basic-auth"], src_dict["type"])
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
-
-        username = d.pop("username")
-
-        password = d.pop("password")
-
         basic_auth = cls(
-            type_=type_,
-            username=username,
-            password=password,
+            src_dict["username"],  # username
+            src_dict["password"],  # password
+            type_,
         )
-
-        basic_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            basic_auth.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return basic_auth
 
     @property

@@ -10,6 +10,17 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="BETAImpersonation")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "subject_token",
+        "actor_token",
+        "grant_type",
+        "subject_token_type",
+        "actor_token_type",
+    }
+)
+
 
 @_attrs_define
 class BETAImpersonation:
@@ -38,13 +49,13 @@ class BETAImpersonation:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        grant_type = self.grant_type
-
         subject_token = self.subject_token
 
-        subject_token_type = self.subject_token_type
-
         actor_token = self.actor_token
+
+        grant_type = self.grant_type
+
+        subject_token_type = self.subject_token_type
 
         actor_token_type = self.actor_token_type
 
@@ -52,50 +63,43 @@ class BETAImpersonation:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "grant_type": grant_type,
                 "subject_token": subject_token,
-                "subject_token_type": subject_token_type,
                 "actor_token": actor_token,
+                "grant_type": grant_type,
+                "subject_token_type": subject_token_type,
                 "actor_token_type": actor_token_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        grant_type = cast(Literal["urn:ietf:params:oauth:grant-type:token-exchange"], d.pop("grant_type"))
+        grant_type = cast(Literal["urn:ietf:params:oauth:grant-type:token-exchange"], src_dict["grant_type"])
         if grant_type != "urn:ietf:params:oauth:grant-type:token-exchange":
             raise ValueError(
                 f"grant_type must match const 'urn:ietf:params:oauth:grant-type:token-exchange', got '{grant_type}'"
             )
-
-        subject_token = d.pop("subject_token")
-
-        subject_token_type = cast(Literal["urn:ietf:params:oauth:token-type:jwt"], d.pop("subject_token_type"))
+        subject_token_type = cast(Literal["urn:ietf:params:oauth:token-type:jwt"], src_dict["subject_token_type"])
         if subject_token_type != "urn:ietf:params:oauth:token-type:jwt":
             raise ValueError(
                 f"subject_token_type must match const 'urn:ietf:params:oauth:token-type:jwt', got '{subject_token_type}'"
             )
-
-        actor_token = d.pop("actor_token")
-
-        actor_token_type = cast(Literal["urn:ietf:params:oauth:token-type:access_token"], d.pop("actor_token_type"))
+        actor_token_type = cast(Literal["urn:ietf:params:oauth:token-type:access_token"], src_dict["actor_token_type"])
         if actor_token_type != "urn:ietf:params:oauth:token-type:access_token":
             raise ValueError(
                 f"actor_token_type must match const 'urn:ietf:params:oauth:token-type:access_token', got '{actor_token_type}'"
             )
-
         beta_impersonation = cls(
-            grant_type=grant_type,
-            subject_token=subject_token,
-            subject_token_type=subject_token_type,
-            actor_token=actor_token,
-            actor_token_type=actor_token_type,
+            src_dict["subject_token"],  # subject_token
+            src_dict["actor_token"],  # actor_token
+            grant_type,
+            subject_token_type,
+            actor_token_type,
         )
-
-        beta_impersonation.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            beta_impersonation.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return beta_impersonation
 
     @property

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BooleanListValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class BooleanListValue:
@@ -24,38 +32,37 @@ class BooleanListValue:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         value = self.value.to_dict()
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["boolean-list"], d.pop("type"))
+        value = BooleanListValueValue.from_dict(src_dict["value"])
+
+        type_ = cast(Literal["boolean-list"], src_dict["type"])
         if type_ != "boolean-list":
             raise ValueError(f"type must match const 'boolean-list', got '{type_}'")
-
-        value = BooleanListValueValue.from_dict(d.pop("value"))
-
         boolean_list_value = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        boolean_list_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            boolean_list_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return boolean_list_value
 
     @property

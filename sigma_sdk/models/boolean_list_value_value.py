@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BooleanListValueValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "true",
+        "false",
+        "null",
+    }
+)
+
 
 @_attrs_define
 class BooleanListValueValue:
@@ -37,25 +46,19 @@ class BooleanListValueValue:
         )
         if null is not UNSET:
             field_dict["null"] = null
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        true_ = d.pop("true")
-
-        false_ = d.pop("false")
-
-        null = d.pop("null", UNSET)
-
         boolean_list_value_value = cls(
-            true_=true_,
-            false_=false_,
-            null=null,
+            src_dict["true"],  # true_
+            src_dict["false"],  # false_
+            src_dict.get("null", UNSET),  # null
         )
-
-        boolean_list_value_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            boolean_list_value_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return boolean_list_value_value
 
     @property

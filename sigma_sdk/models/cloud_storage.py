@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CloudStorage")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "cloudExport",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class CloudStorage:
@@ -26,8 +34,6 @@ class CloudStorage:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         cloud_export: dict[str, Any]
         if isinstance(self.cloud_export, CloudStorageCloudExportOption1):
             cloud_export = self.cloud_export.to_dict()
@@ -36,25 +42,22 @@ class CloudStorage:
         else:
             cloud_export = self.cloud_export.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "cloudExport": cloud_export,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["cloud-export"], d.pop("type"))
-        if type_ != "cloud-export":
-            raise ValueError(f"type must match const 'cloud-export', got '{type_}'")
 
         def _parse_cloud_export(
             data: object,
@@ -81,14 +84,19 @@ class CloudStorage:
 
             return cloud_export_type_2
 
-        cloud_export = _parse_cloud_export(d.pop("cloudExport"))
+        cloud_export = _parse_cloud_export(src_dict["cloudExport"])
 
+        type_ = cast(Literal["cloud-export"], src_dict["type"])
+        if type_ != "cloud-export":
+            raise ValueError(f"type must match const 'cloud-export', got '{type_}'")
         cloud_storage = cls(
-            type_=type_,
-            cloud_export=cloud_export,
+            cloud_export,
+            type_,
         )
-
-        cloud_storage.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage
 
     @property

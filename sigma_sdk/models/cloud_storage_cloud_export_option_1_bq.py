@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CloudStorageCloudExportOption1Bq")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "bqDestination",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageCloudExportOption1Bq:
@@ -26,19 +33,17 @@ class CloudStorageCloudExportOption1Bq:
                 "bqDestination": bq_destination,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        bq_destination = d.pop("bqDestination")
-
         cloud_storage_cloud_export_option_1_bq = cls(
-            bq_destination=bq_destination,
+            src_dict["bqDestination"],  # bq_destination
         )
-
-        cloud_storage_cloud_export_option_1_bq.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_cloud_export_option_1_bq.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_cloud_export_option_1_bq
 
     @property

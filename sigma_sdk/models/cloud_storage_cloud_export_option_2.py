@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CloudStorageCloudExportOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sf",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageCloudExportOption2:
@@ -32,21 +39,21 @@ class CloudStorageCloudExportOption2:
                 "sf": sf,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        sf = CloudStorageCloudExportOption2Sf.from_dict(d.pop("sf"))
+        sf = CloudStorageCloudExportOption2Sf.from_dict(src_dict["sf"])
 
         cloud_storage_cloud_export_option_2 = cls(
-            sf=sf,
+            sf,
         )
-
-        cloud_storage_cloud_export_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_cloud_export_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_cloud_export_option_2
 
     @property

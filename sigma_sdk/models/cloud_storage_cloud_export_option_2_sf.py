@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CloudStorageCloudExportOption2Sf")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sfDestination",
+        "authorization",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageCloudExportOption2Sf:
@@ -30,22 +38,18 @@ class CloudStorageCloudExportOption2Sf:
                 "authorization": authorization,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        sf_destination = d.pop("sfDestination")
-
-        authorization = d.pop("authorization")
-
         cloud_storage_cloud_export_option_2_sf = cls(
-            sf_destination=sf_destination,
-            authorization=authorization,
+            src_dict["sfDestination"],  # sf_destination
+            src_dict["authorization"],  # authorization
         )
-
-        cloud_storage_cloud_export_option_2_sf.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_cloud_export_option_2_sf.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_cloud_export_option_2_sf
 
     @property

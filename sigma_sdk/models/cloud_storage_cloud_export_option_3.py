@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CloudStorageCloudExportOption3")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "rs",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageCloudExportOption3:
@@ -32,21 +39,21 @@ class CloudStorageCloudExportOption3:
                 "rs": rs,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        rs = CloudStorageCloudExportOption3Rs.from_dict(d.pop("rs"))
+        rs = CloudStorageCloudExportOption3Rs.from_dict(src_dict["rs"])
 
         cloud_storage_cloud_export_option_3 = cls(
-            rs=rs,
+            rs,
         )
-
-        cloud_storage_cloud_export_option_3.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_cloud_export_option_3.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_cloud_export_option_3
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CloudStorageCloudExportOption3Rs")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "rsDestination",
+        "authorization",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageCloudExportOption3Rs:
@@ -30,22 +38,18 @@ class CloudStorageCloudExportOption3Rs:
                 "authorization": authorization,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        rs_destination = d.pop("rsDestination")
-
-        authorization = d.pop("authorization")
-
         cloud_storage_cloud_export_option_3_rs = cls(
-            rs_destination=rs_destination,
-            authorization=authorization,
+            src_dict["rsDestination"],  # rs_destination
+            src_dict["authorization"],  # authorization
         )
-
-        cloud_storage_cloud_export_option_3_rs.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_cloud_export_option_3_rs.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_cloud_export_option_3_rs
 
     @property

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CloudStorageForAWorkbook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookCloudExport",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class CloudStorageForAWorkbook:
@@ -25,33 +33,28 @@ class CloudStorageForAWorkbook:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         workbook_cloud_export: dict[str, Any]
         if isinstance(self.workbook_cloud_export, ForAWorkbookWorkbookCloudExportOption1):
             workbook_cloud_export = self.workbook_cloud_export.to_dict()
         else:
             workbook_cloud_export = self.workbook_cloud_export.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "workbookCloudExport": workbook_cloud_export,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["workbook-cloud-export"], d.pop("type"))
-        if type_ != "workbook-cloud-export":
-            raise ValueError(f"type must match const 'workbook-cloud-export', got '{type_}'")
 
         def _parse_workbook_cloud_export(
             data: object,
@@ -70,14 +73,19 @@ class CloudStorageForAWorkbook:
 
             return workbook_cloud_export_type_1
 
-        workbook_cloud_export = _parse_workbook_cloud_export(d.pop("workbookCloudExport"))
+        workbook_cloud_export = _parse_workbook_cloud_export(src_dict["workbookCloudExport"])
 
+        type_ = cast(Literal["workbook-cloud-export"], src_dict["type"])
+        if type_ != "workbook-cloud-export":
+            raise ValueError(f"type must match const 'workbook-cloud-export', got '{type_}'")
         cloud_storage_for_a_workbook = cls(
-            type_=type_,
-            workbook_cloud_export=workbook_cloud_export,
+            workbook_cloud_export,
+            type_,
         )
-
-        cloud_storage_for_a_workbook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            cloud_storage_for_a_workbook.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return cloud_storage_for_a_workbook
 
     @property

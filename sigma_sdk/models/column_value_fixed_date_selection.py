@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ColumnValueFixedDateSelection")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "date",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ColumnValueFixedDateSelection:
@@ -21,36 +29,33 @@ class ColumnValueFixedDateSelection:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         date = self.date
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "date": date,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["fixed-date"], d.pop("type"))
+        type_ = cast(Literal["fixed-date"], src_dict["type"])
         if type_ != "fixed-date":
             raise ValueError(f"type must match const 'fixed-date', got '{type_}'")
-
-        date = d.pop("date")
-
         column_value_fixed_date_selection = cls(
-            type_=type_,
-            date=date,
+            src_dict["date"],  # date
+            type_,
         )
-
-        column_value_fixed_date_selection.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            column_value_fixed_date_selection.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return column_value_fixed_date_selection
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ColumnValueIntegerValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ColumnValueIntegerValue:
@@ -20,36 +28,33 @@ class ColumnValueIntegerValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         value = self.value
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["integer"], d.pop("type"))
+        type_ = cast(Literal["integer"], src_dict["type"])
         if type_ != "integer":
             raise ValueError(f"type must match const 'integer', got '{type_}'")
-
-        value = d.pop("value")
-
         column_value_integer_value = cls(
-            type_=type_,
-            value=value,
+            src_dict["value"],  # value
+            type_,
         )
-
-        column_value_integer_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            column_value_integer_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return column_value_integer_value
 
     @property

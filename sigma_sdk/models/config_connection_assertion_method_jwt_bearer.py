@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ConfigConnectionAssertionMethodJwtBearer")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ConfigConnectionAssertionMethodJwtBearer:
@@ -27,21 +34,20 @@ class ConfigConnectionAssertionMethodJwtBearer:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["jwt-bearer"], d.pop("type"))
+        type_ = cast(Literal["jwt-bearer"], src_dict["type"])
         if type_ != "jwt-bearer":
             raise ValueError(f"type must match const 'jwt-bearer', got '{type_}'")
-
         config_connection_assertion_method_jwt_bearer = cls(
-            type_=type_,
+            type_,
         )
-
-        config_connection_assertion_method_jwt_bearer.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            config_connection_assertion_method_jwt_bearer.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return config_connection_assertion_method_jwt_bearer
 
     @property

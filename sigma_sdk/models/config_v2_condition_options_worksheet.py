@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConfigV2ConditionOptionsWorksheet")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "conditions",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ConfigV2ConditionOptionsWorksheet:
@@ -28,8 +36,6 @@ class ConfigV2ConditionOptionsWorksheet:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         conditions = []
         for conditions_item_data in self.conditions:
             conditions_item: dict[str, Any]
@@ -42,28 +48,24 @@ class ConfigV2ConditionOptionsWorksheet:
 
             conditions.append(conditions_item)
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "conditions": conditions,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["worksheet"], d.pop("type"))
-        if type_ != "worksheet":
-            raise ValueError(f"type must match const 'worksheet', got '{type_}'")
-
         conditions = []
-        _conditions = d.pop("conditions")
+        _conditions = src_dict["conditions"]
         for conditions_item_data in _conditions:
 
             def _parse_conditions_item(
@@ -99,12 +101,17 @@ class ConfigV2ConditionOptionsWorksheet:
 
             conditions.append(conditions_item)
 
+        type_ = cast(Literal["worksheet"], src_dict["type"])
+        if type_ != "worksheet":
+            raise ValueError(f"type must match const 'worksheet', got '{type_}'")
         config_v2_condition_options_worksheet = cls(
-            type_=type_,
-            conditions=conditions,
+            conditions,
+            type_,
         )
-
-        config_v2_condition_options_worksheet.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            config_v2_condition_options_worksheet.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return config_v2_condition_options_worksheet
 
     @property

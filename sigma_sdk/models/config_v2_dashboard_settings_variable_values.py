@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConfigV2DashboardSettingsVariableValues")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class ConfigV2DashboardSettingsVariableValues:
@@ -51,7 +54,6 @@ class ConfigV2DashboardSettingsVariableValues:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             if isinstance(prop, SettingsVariableValuesValueDateRange):
@@ -89,15 +91,10 @@ class ConfigV2DashboardSettingsVariableValues:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         config_v2_dashboard_settings_variable_values = cls()
-
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-
-            def _parse_additional_property(
-                data: object,
-            ) -> (
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[
+                str,
                 BooleanListValue
                 | DashboardSettingsVariableValuesValueDate
                 | DashboardSettingsVariableValuesValueText
@@ -111,151 +108,172 @@ class ConfigV2DashboardSettingsVariableValues:
                 | SettingsVariableValuesValueNumber
                 | SettingsVariableValuesValueNumberList
                 | SettingsVariableValuesValueNumberRange
-                | SettingsVariableValuesValueTextList
-            ):
-                try:
+                | SettingsVariableValuesValueTextList,
+            ] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
+
+                def _parse_additional_property(
+                    data: object,
+                ) -> (
+                    BooleanListValue
+                    | DashboardSettingsVariableValuesValueDate
+                    | DashboardSettingsVariableValuesValueText
+                    | NullValueNullBooleanValue
+                    | NullValueNullDateValue
+                    | NullValueNullNumberValue
+                    | NullValueNullTextValue
+                    | SettingsVariableValuesValueBoolean
+                    | SettingsVariableValuesValueDateList
+                    | SettingsVariableValuesValueDateRange
+                    | SettingsVariableValuesValueNumber
+                    | SettingsVariableValuesValueNumberList
+                    | SettingsVariableValuesValueNumberRange
+                    | SettingsVariableValuesValueTextList
+                ):
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_0 = (
+                            SettingsVariableValuesValueDateRange.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_1 = (
+                            SettingsVariableValuesValueNumberRange.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_2 = (
+                            SettingsVariableValuesValueBoolean.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_3 = (
+                            SettingsVariableValuesValueNumber.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_4 = (
+                            DashboardSettingsVariableValuesValueText.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_4
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_5 = (
+                            DashboardSettingsVariableValuesValueDate.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_5
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_6 = (
+                            SettingsVariableValuesValueNumberList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_6
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_7 = (
+                            SettingsVariableValuesValueTextList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_7
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_8 = (
+                            SettingsVariableValuesValueDateList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_8
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_9 = (
+                            BooleanListValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_9
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_10 = (
+                            NullValueNullDateValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_10
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_11 = (
+                            NullValueNullNumberValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_11
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_12 = (
+                            NullValueNullTextValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_12
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_0 = (
-                        SettingsVariableValuesValueDateRange.from_dict(data)
+                    componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
+                        NullValueNullBooleanValue.from_dict(data)
                     )
 
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_1 = (
-                        SettingsVariableValuesValueNumberRange.from_dict(data)
-                    )
+                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
 
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_2 = (
-                        SettingsVariableValuesValueBoolean.from_dict(data)
-                    )
+                additional_property = _parse_additional_property(prop_dict)
 
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_3 = (
-                        SettingsVariableValuesValueNumber.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_4 = (
-                        DashboardSettingsVariableValuesValueText.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_4
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_5 = (
-                        DashboardSettingsVariableValuesValueDate.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_5
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_6 = (
-                        SettingsVariableValuesValueNumberList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_6
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_7 = (
-                        SettingsVariableValuesValueTextList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_7
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_8 = (
-                        SettingsVariableValuesValueDateList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_8
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_9 = BooleanListValue.from_dict(
-                        data
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_9
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_10 = (
-                        NullValueNullDateValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_10
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_11 = (
-                        NullValueNullNumberValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_11
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_12 = (
-                        NullValueNullTextValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_12
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
-                    NullValueNullBooleanValue.from_dict(data)
-                )
-
-                return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
-
-            additional_property = _parse_additional_property(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        config_v2_dashboard_settings_variable_values.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            config_v2_dashboard_settings_variable_values.additional_properties = additional_properties
         return config_v2_dashboard_settings_variable_values
 
     @property

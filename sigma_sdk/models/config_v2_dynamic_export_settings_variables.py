@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConfigV2DynamicExportSettingsVariables")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class ConfigV2DynamicExportSettingsVariables:
@@ -51,7 +54,6 @@ class ConfigV2DynamicExportSettingsVariables:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             if isinstance(prop, ExportSettingsVariablesValueBoolean):
@@ -89,15 +91,10 @@ class ConfigV2DynamicExportSettingsVariables:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         config_v2_dynamic_export_settings_variables = cls()
-
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-
-            def _parse_additional_property(
-                data: object,
-            ) -> (
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[
+                str,
                 DynamicExportSettingsVariablesValueDate
                 | DynamicExportSettingsVariablesValueText
                 | ExportSettingsVariablesValueBoolean
@@ -111,151 +108,172 @@ class ConfigV2DynamicExportSettingsVariables:
                 | NullValueNullBooleanValue
                 | NullValueNullDateValue
                 | NullValueNullNumberValue
-                | NullValueNullTextValue
-            ):
-                try:
+                | NullValueNullTextValue,
+            ] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
+
+                def _parse_additional_property(
+                    data: object,
+                ) -> (
+                    DynamicExportSettingsVariablesValueDate
+                    | DynamicExportSettingsVariablesValueText
+                    | ExportSettingsVariablesValueBoolean
+                    | ExportSettingsVariablesValueBooleanList
+                    | ExportSettingsVariablesValueDateList
+                    | ExportSettingsVariablesValueDateRange
+                    | ExportSettingsVariablesValueNumber
+                    | ExportSettingsVariablesValueNumberList
+                    | ExportSettingsVariablesValueNumberRange
+                    | ExportSettingsVariablesValueTextList
+                    | NullValueNullBooleanValue
+                    | NullValueNullDateValue
+                    | NullValueNullNumberValue
+                    | NullValueNullTextValue
+                ):
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_0 = (
+                            ExportSettingsVariablesValueBoolean.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_1 = (
+                            ExportSettingsVariablesValueNumber.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_2 = (
+                            DynamicExportSettingsVariablesValueText.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_3 = (
+                            DynamicExportSettingsVariablesValueDate.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_4 = (
+                            ExportSettingsVariablesValueNumberList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_4
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_5 = (
+                            ExportSettingsVariablesValueTextList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_5
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_6 = (
+                            ExportSettingsVariablesValueDateList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_6
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_7 = (
+                            ExportSettingsVariablesValueBooleanList.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_7
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_8 = (
+                            ExportSettingsVariablesValueDateRange.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_8
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_9 = (
+                            ExportSettingsVariablesValueNumberRange.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_9
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_10 = (
+                            NullValueNullDateValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_10
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_11 = (
+                            NullValueNullNumberValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_11
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_12 = (
+                            NullValueNullTextValue.from_dict(data)
+                        )
+
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_12
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_0 = (
-                        ExportSettingsVariablesValueBoolean.from_dict(data)
+                    componentsschemas_v2_dynamic_export_settings_variables_value_type_13 = (
+                        NullValueNullBooleanValue.from_dict(data)
                     )
 
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_1 = (
-                        ExportSettingsVariablesValueNumber.from_dict(data)
-                    )
+                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_13
 
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_2 = (
-                        DynamicExportSettingsVariablesValueText.from_dict(data)
-                    )
+                additional_property = _parse_additional_property(prop_dict)
 
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_3 = (
-                        DynamicExportSettingsVariablesValueDate.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_4 = (
-                        ExportSettingsVariablesValueNumberList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_4
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_5 = (
-                        ExportSettingsVariablesValueTextList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_5
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_6 = (
-                        ExportSettingsVariablesValueDateList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_6
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_7 = (
-                        ExportSettingsVariablesValueBooleanList.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_7
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_8 = (
-                        ExportSettingsVariablesValueDateRange.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_8
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_9 = (
-                        ExportSettingsVariablesValueNumberRange.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_9
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_10 = (
-                        NullValueNullDateValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_10
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_11 = (
-                        NullValueNullNumberValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_11
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_12 = (
-                        NullValueNullTextValue.from_dict(data)
-                    )
-
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_12
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_v2_dynamic_export_settings_variables_value_type_13 = (
-                    NullValueNullBooleanValue.from_dict(data)
-                )
-
-                return componentsschemas_v2_dynamic_export_settings_variables_value_type_13
-
-            additional_property = _parse_additional_property(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        config_v2_dynamic_export_settings_variables.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            config_v2_dynamic_export_settings_variables.additional_properties = additional_properties
         return config_v2_dynamic_export_settings_variables
 
     @property

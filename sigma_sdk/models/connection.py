@@ -20,6 +20,38 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Connection")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "organizationId",
+        "connectionId",
+        "isSample",
+        "isAuditLog",
+        "lastActiveAt",
+        "name",
+        "type",
+        "useOauth",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "isArchived",
+        "account",
+        "warehouse",
+        "user",
+        "role",
+        "timeout",
+        "poolSizes",
+        "writeAccess",
+        "friendlyName",
+        "writebacks",
+        "writebackSchemas",
+        "inputTableAuditLogSchema",
+        "materializationWarehouse",
+        "userAttributes",
+    }
+)
+
 
 @_attrs_define
 class Connection:
@@ -194,67 +226,33 @@ class Connection:
             field_dict["materializationWarehouse"] = materialization_warehouse
         if user_attributes is not UNSET:
             field_dict["userAttributes"] = user_attributes
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        organization_id = d.pop("organizationId")
+        last_active_at = datetime.datetime.fromisoformat(src_dict["lastActiveAt"])
 
-        connection_id = d.pop("connectionId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        is_sample = d.pop("isSample")
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
-        is_audit_log = d.pop("isAuditLog")
-
-        last_active_at = datetime.datetime.fromisoformat(d.pop("lastActiveAt"))
-
-        name = d.pop("name")
-
-        type_ = d.pop("type")
-
-        use_oauth = d.pop("useOauth")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        account = d.pop("account", UNSET)
-
-        warehouse = d.pop("warehouse", UNSET)
-
-        user = d.pop("user", UNSET)
-
-        role = d.pop("role", UNSET)
-
-        _timeout = d.pop("timeout", UNSET)
+        _timeout = src_dict.get("timeout", UNSET)
         timeout: ConnectionTimeout | Unset
         if isinstance(_timeout, Unset):
             timeout = UNSET
         else:
             timeout = ConnectionTimeout.from_dict(_timeout)
 
-        _pool_sizes = d.pop("poolSizes", UNSET)
+        _pool_sizes = src_dict.get("poolSizes", UNSET)
         pool_sizes: ConnectionPoolSizes | Unset
         if isinstance(_pool_sizes, Unset):
             pool_sizes = UNSET
         else:
             pool_sizes = ConnectionPoolSizes.from_dict(_pool_sizes)
 
-        write_access = d.pop("writeAccess", UNSET)
-
-        friendly_name = d.pop("friendlyName", UNSET)
-
-        _writebacks = d.pop("writebacks", UNSET)
+        _writebacks = src_dict.get("writebacks", UNSET)
         writebacks: list[ConnectionInputTableAuditLogSchema] | Unset = UNSET
         if _writebacks is not UNSET:
             writebacks = []
@@ -263,7 +261,7 @@ class Connection:
 
                 writebacks.append(writebacks_item)
 
-        _writeback_schemas = d.pop("writebackSchemas", UNSET)
+        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
         writeback_schemas: list[ConnectionInputTableAuditLogSchema] | Unset = UNSET
         if _writeback_schemas is not UNSET:
             writeback_schemas = []
@@ -272,16 +270,14 @@ class Connection:
 
                 writeback_schemas.append(writeback_schemas_item)
 
-        _input_table_audit_log_schema = d.pop("inputTableAuditLogSchema", UNSET)
+        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
         input_table_audit_log_schema: ConnectionInputTableAuditLogSchema | Unset
         if isinstance(_input_table_audit_log_schema, Unset):
             input_table_audit_log_schema = UNSET
         else:
             input_table_audit_log_schema = ConnectionInputTableAuditLogSchema.from_dict(_input_table_audit_log_schema)
 
-        materialization_warehouse = d.pop("materializationWarehouse", UNSET)
-
-        _user_attributes = d.pop("userAttributes", UNSET)
+        _user_attributes = src_dict.get("userAttributes", UNSET)
         user_attributes: UserAttributes | Unset
         if isinstance(_user_attributes, Unset):
             user_attributes = UNSET
@@ -289,35 +285,35 @@ class Connection:
             user_attributes = UserAttributes.from_dict(_user_attributes)
 
         connection = cls(
-            organization_id=organization_id,
-            connection_id=connection_id,
-            is_sample=is_sample,
-            is_audit_log=is_audit_log,
-            last_active_at=last_active_at,
-            name=name,
-            type_=type_,
-            use_oauth=use_oauth,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            is_archived=is_archived,
-            account=account,
-            warehouse=warehouse,
-            user=user,
-            role=role,
-            timeout=timeout,
-            pool_sizes=pool_sizes,
-            write_access=write_access,
-            friendly_name=friendly_name,
-            writebacks=writebacks,
-            writeback_schemas=writeback_schemas,
-            input_table_audit_log_schema=input_table_audit_log_schema,
-            materialization_warehouse=materialization_warehouse,
-            user_attributes=user_attributes,
+            src_dict["organizationId"],  # organization_id
+            src_dict["connectionId"],  # connection_id
+            src_dict["isSample"],  # is_sample
+            src_dict["isAuditLog"],  # is_audit_log
+            last_active_at,
+            src_dict["name"],  # name
+            src_dict["type"],  # type_
+            src_dict["useOauth"],  # use_oauth
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("isArchived", UNSET),  # is_archived
+            src_dict.get("account", UNSET),  # account
+            src_dict.get("warehouse", UNSET),  # warehouse
+            src_dict.get("user", UNSET),  # user
+            src_dict.get("role", UNSET),  # role
+            timeout,
+            pool_sizes,
+            src_dict.get("writeAccess", UNSET),  # write_access
+            src_dict.get("friendlyName", UNSET),  # friendly_name
+            writebacks,
+            writeback_schemas,
+            input_table_audit_log_schema,
+            src_dict.get("materializationWarehouse", UNSET),  # materialization_warehouse
+            user_attributes,
         )
-
-        connection.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return connection
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ConnectionAssertionMethodClientSecret")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "clientSecret",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ConnectionAssertionMethodClientSecret:
@@ -20,36 +28,33 @@ class ConnectionAssertionMethodClientSecret:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         client_secret = self.client_secret
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "clientSecret": client_secret,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["client-secret"], d.pop("type"))
+        type_ = cast(Literal["client-secret"], src_dict["type"])
         if type_ != "client-secret":
             raise ValueError(f"type must match const 'client-secret', got '{type_}'")
-
-        client_secret = d.pop("clientSecret")
-
         connection_assertion_method_client_secret = cls(
-            type_=type_,
-            client_secret=client_secret,
+            src_dict["clientSecret"],  # client_secret
+            type_,
         )
-
-        connection_assertion_method_client_secret.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_assertion_method_client_secret.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_assertion_method_client_secret
 
     @property

@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectionDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "serverHostname",
+        "httpPath",
+        "authentication",
+        "type",
+        "writeAccess",
+        "settings",
+        "python",
+        "sourceSwap",
+    }
+)
+
 
 @_attrs_define
 class ConnectionDetails:
@@ -45,8 +59,6 @@ class ConnectionDetails:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         server_hostname = self.server_hostname
 
         http_path = self.http_path
@@ -56,6 +68,8 @@ class ConnectionDetails:
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
+
+        type_ = self.type_
 
         write_access: dict[str, Any] | Unset = UNSET
         if not isinstance(self.write_access, Unset):
@@ -77,10 +91,10 @@ class ConnectionDetails:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "serverHostname": server_hostname,
                 "httpPath": http_path,
                 "authentication": authentication,
+                "type": type_,
             }
         )
         if write_access is not UNSET:
@@ -91,21 +105,12 @@ class ConnectionDetails:
             field_dict["python"] = python
         if source_swap is not UNSET:
             field_dict["sourceSwap"] = source_swap
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["databricks"], d.pop("type"))
-        if type_ != "databricks":
-            raise ValueError(f"type must match const 'databricks', got '{type_}'")
-
-        server_hostname = d.pop("serverHostname")
-
-        http_path = d.pop("httpPath")
 
         def _parse_authentication(data: object) -> AuthenticationOAuth | AuthenticationServiceAccount:
             try:
@@ -122,30 +127,33 @@ class ConnectionDetails:
 
             return authentication_type_1
 
-        authentication = _parse_authentication(d.pop("authentication"))
+        authentication = _parse_authentication(src_dict["authentication"])
 
-        _write_access = d.pop("writeAccess", UNSET)
+        type_ = cast(Literal["databricks"], src_dict["type"])
+        if type_ != "databricks":
+            raise ValueError(f"type must match const 'databricks', got '{type_}'")
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: WriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
         else:
             write_access = WriteAccess.from_dict(_write_access)
 
-        _settings = d.pop("settings", UNSET)
+        _settings = src_dict.get("settings", UNSET)
         settings: Settings | Unset
         if isinstance(_settings, Unset):
             settings = UNSET
         else:
             settings = Settings.from_dict(_settings)
 
-        _python = d.pop("python", UNSET)
+        _python = src_dict.get("python", UNSET)
         python: PythonConfiguration | Unset
         if isinstance(_python, Unset):
             python = UNSET
         else:
             python = PythonConfiguration.from_dict(_python)
 
-        _source_swap = d.pop("sourceSwap", UNSET)
+        _source_swap = src_dict.get("sourceSwap", UNSET)
         source_swap: SourceSwapPolicy | Unset
         if isinstance(_source_swap, Unset):
             source_swap = UNSET
@@ -153,17 +161,19 @@ class ConnectionDetails:
             source_swap = SourceSwapPolicy.from_dict(_source_swap)
 
         connection_details = cls(
-            type_=type_,
-            server_hostname=server_hostname,
-            http_path=http_path,
-            authentication=authentication,
-            write_access=write_access,
-            settings=settings,
-            python=python,
-            source_swap=source_swap,
+            src_dict["serverHostname"],  # server_hostname
+            src_dict["httpPath"],  # http_path
+            authentication,
+            type_,
+            write_access,
+            settings,
+            python,
+            source_swap,
         )
-
-        connection_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_details
 
     @property

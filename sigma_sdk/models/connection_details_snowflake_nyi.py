@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectionDetailsSnowflakeNYI")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "accountName",
+        "host",
+        "authentication",
+        "type",
+        "writeAccess",
+        "settings",
+        "sourceSwap",
+    }
+)
+
 
 @_attrs_define
 class ConnectionDetailsSnowflakeNYI:
@@ -43,8 +56,6 @@ class ConnectionDetailsSnowflakeNYI:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         account_name = self.account_name
 
         host = self.host
@@ -54,6 +65,8 @@ class ConnectionDetailsSnowflakeNYI:
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
+
+        type_ = self.type_
 
         write_access: dict[str, Any] | Unset = UNSET
         if not isinstance(self.write_access, Unset):
@@ -71,10 +84,10 @@ class ConnectionDetailsSnowflakeNYI:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "accountName": account_name,
                 "host": host,
                 "authentication": authentication,
+                "type": type_,
             }
         )
         if write_access is not UNSET:
@@ -83,21 +96,12 @@ class ConnectionDetailsSnowflakeNYI:
             field_dict["settings"] = settings
         if source_swap is not UNSET:
             field_dict["sourceSwap"] = source_swap
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["snowflake"], d.pop("type"))
-        if type_ != "snowflake":
-            raise ValueError(f"type must match const 'snowflake', got '{type_}'")
-
-        account_name = d.pop("accountName")
-
-        host = d.pop("host")
 
         def _parse_authentication(
             data: object,
@@ -116,23 +120,26 @@ class ConnectionDetailsSnowflakeNYI:
 
             return authentication_type_1
 
-        authentication = _parse_authentication(d.pop("authentication"))
+        authentication = _parse_authentication(src_dict["authentication"])
 
-        _write_access = d.pop("writeAccess", UNSET)
+        type_ = cast(Literal["snowflake"], src_dict["type"])
+        if type_ != "snowflake":
+            raise ValueError(f"type must match const 'snowflake', got '{type_}'")
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: ConnectionDetailsSnowflakeNYIWriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
         else:
             write_access = ConnectionDetailsSnowflakeNYIWriteAccess.from_dict(_write_access)
 
-        _settings = d.pop("settings", UNSET)
+        _settings = src_dict.get("settings", UNSET)
         settings: ConnectionDetailsSnowflakeNYISettings | Unset
         if isinstance(_settings, Unset):
             settings = UNSET
         else:
             settings = ConnectionDetailsSnowflakeNYISettings.from_dict(_settings)
 
-        _source_swap = d.pop("sourceSwap", UNSET)
+        _source_swap = src_dict.get("sourceSwap", UNSET)
         source_swap: SourceSwapPolicy | Unset
         if isinstance(_source_swap, Unset):
             source_swap = UNSET
@@ -140,16 +147,18 @@ class ConnectionDetailsSnowflakeNYI:
             source_swap = SourceSwapPolicy.from_dict(_source_swap)
 
         connection_details_snowflake_nyi = cls(
-            type_=type_,
-            account_name=account_name,
-            host=host,
-            authentication=authentication,
-            write_access=write_access,
-            settings=settings,
-            source_swap=source_swap,
+            src_dict["accountName"],  # account_name
+            src_dict["host"],  # host
+            authentication,
+            type_,
+            write_access,
+            settings,
+            source_swap,
         )
-
-        connection_details_snowflake_nyi.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_details_snowflake_nyi.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_details_snowflake_nyi
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionDetailsSnowflakeNYISettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "connectionTimeoutSecs",
+        "connectionQueueSize",
+        "useFriendlyNames",
+        "exportWarehouse",
+    }
+)
+
 
 @_attrs_define
 class ConnectionDetailsSnowflakeNYISettings:
@@ -40,7 +50,6 @@ class ConnectionDetailsSnowflakeNYISettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if connection_timeout_secs is not UNSET:
             field_dict["connectionTimeoutSecs"] = connection_timeout_secs
         if connection_queue_size is not UNSET:
@@ -49,28 +58,20 @@ class ConnectionDetailsSnowflakeNYISettings:
             field_dict["useFriendlyNames"] = use_friendly_names
         if export_warehouse is not UNSET:
             field_dict["exportWarehouse"] = export_warehouse
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        connection_timeout_secs = d.pop("connectionTimeoutSecs", UNSET)
-
-        connection_queue_size = d.pop("connectionQueueSize", UNSET)
-
-        use_friendly_names = d.pop("useFriendlyNames", UNSET)
-
-        export_warehouse = d.pop("exportWarehouse", UNSET)
-
         connection_details_snowflake_nyi_settings = cls(
-            connection_timeout_secs=connection_timeout_secs,
-            connection_queue_size=connection_queue_size,
-            use_friendly_names=use_friendly_names,
-            export_warehouse=export_warehouse,
+            src_dict.get("connectionTimeoutSecs", UNSET),  # connection_timeout_secs
+            src_dict.get("connectionQueueSize", UNSET),  # connection_queue_size
+            src_dict.get("useFriendlyNames", UNSET),  # use_friendly_names
+            src_dict.get("exportWarehouse", UNSET),  # export_warehouse
         )
-
-        connection_details_snowflake_nyi_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_details_snowflake_nyi_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_details_snowflake_nyi_settings
 
     @property

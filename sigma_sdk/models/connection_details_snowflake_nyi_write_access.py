@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectionDetailsSnowflakeNYIWriteAccess")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeDestinations",
+        "inputTableAuditLogDestination",
+        "materializationWarehouse",
+        "useDynamicTables",
+    }
+)
+
 
 @_attrs_define
 class ConnectionDetailsSnowflakeNYIWriteAccess:
@@ -65,22 +75,20 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
             field_dict["materializationWarehouse"] = materialization_warehouse
         if use_dynamic_tables is not UNSET:
             field_dict["useDynamicTables"] = use_dynamic_tables
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         write_destinations = []
-        _write_destinations = d.pop("writeDestinations")
+        _write_destinations = src_dict["writeDestinations"]
         for write_destinations_item_data in _write_destinations:
             write_destinations_item = SnowflakeNYIWriteAccessWriteDestination.from_dict(write_destinations_item_data)
 
             write_destinations.append(write_destinations_item)
 
-        _input_table_audit_log_destination = d.pop("inputTableAuditLogDestination", UNSET)
+        _input_table_audit_log_destination = src_dict.get("inputTableAuditLogDestination", UNSET)
         input_table_audit_log_destination: InputTableAuditLogDestination | Unset
         if isinstance(_input_table_audit_log_destination, Unset):
             input_table_audit_log_destination = UNSET
@@ -89,18 +97,16 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
                 _input_table_audit_log_destination
             )
 
-        materialization_warehouse = d.pop("materializationWarehouse", UNSET)
-
-        use_dynamic_tables = d.pop("useDynamicTables", UNSET)
-
         connection_details_snowflake_nyi_write_access = cls(
-            write_destinations=write_destinations,
-            input_table_audit_log_destination=input_table_audit_log_destination,
-            materialization_warehouse=materialization_warehouse,
-            use_dynamic_tables=use_dynamic_tables,
+            write_destinations,
+            input_table_audit_log_destination,
+            src_dict.get("materializationWarehouse", UNSET),  # materialization_warehouse
+            src_dict.get("useDynamicTables", UNSET),  # use_dynamic_tables
         )
-
-        connection_details_snowflake_nyi_write_access.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_details_snowflake_nyi_write_access.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_details_snowflake_nyi_write_access
 
     @property

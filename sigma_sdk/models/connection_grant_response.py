@@ -15,6 +15,22 @@ from ..models.version_tag_permission import VersionTagPermission, check_version_
 
 T = TypeVar("T", bound="ConnectionGrantResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grantId",
+        "inodeId",
+        "organizationId",
+        "memberId",
+        "teamId",
+        "permission",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
 
 @_attrs_define
 class ConnectionGrantResponse:
@@ -85,31 +101,23 @@ class ConnectionGrantResponse:
                 "updatedAt": updated_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        grant_id = d.pop("grantId")
-
-        inode_id = d.pop("inodeId")
-
-        organization_id = d.pop("organizationId")
-
         def _parse_member_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        member_id = _parse_member_id(d.pop("memberId"))
+        member_id = _parse_member_id(src_dict["memberId"])
 
         def _parse_team_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        team_id = _parse_team_id(d.pop("teamId"))
+        team_id = _parse_team_id(src_dict["teamId"])
 
         def _parse_permission(data: object) -> ConnectionPermission | InodePermission | VersionTagPermission:
             try:
@@ -134,30 +142,28 @@ class ConnectionGrantResponse:
 
             return permission_type_2
 
-        permission = _parse_permission(d.pop("permission"))
+        permission = _parse_permission(src_dict["permission"])
 
-        created_by = d.pop("createdBy")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         connection_grant_response = cls(
-            grant_id=grant_id,
-            inode_id=inode_id,
-            organization_id=organization_id,
-            member_id=member_id,
-            team_id=team_id,
-            permission=permission,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
+            src_dict["grantId"],  # grant_id
+            src_dict["inodeId"],  # inode_id
+            src_dict["organizationId"],  # organization_id
+            member_id,
+            team_id,
+            permission,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
         )
-
-        connection_grant_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_grant_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_grant_response
 
     @property

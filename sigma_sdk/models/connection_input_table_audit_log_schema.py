@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionInputTableAuditLogSchema")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "database",
+        "schema",
+        "writebackSchemaId",
+    }
+)
+
 
 @_attrs_define
 class ConnectionInputTableAuditLogSchema:
@@ -40,25 +49,19 @@ class ConnectionInputTableAuditLogSchema:
         )
         if writeback_schema_id is not UNSET:
             field_dict["writebackSchemaId"] = writeback_schema_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        database = d.pop("database")
-
-        schema = d.pop("schema")
-
-        writeback_schema_id = d.pop("writebackSchemaId", UNSET)
-
         connection_input_table_audit_log_schema = cls(
-            database=database,
-            schema=schema,
-            writeback_schema_id=writeback_schema_id,
+            src_dict["database"],  # database
+            src_dict["schema"],  # schema
+            src_dict.get("writebackSchemaId", UNSET),  # writeback_schema_id
         )
-
-        connection_input_table_audit_log_schema.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_input_table_audit_log_schema.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_input_table_audit_log_schema
 
     @property

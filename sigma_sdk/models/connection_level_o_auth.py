@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectionLevelOAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "scopes",
+        "metadataUri",
+        "clientId",
+        "usePkce",
+        "assertionMethod",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ConnectionLevelOAuth:
@@ -34,8 +46,6 @@ class ConnectionLevelOAuth:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         scopes = self.scopes
 
         metadata_uri = self.metadata_uri
@@ -50,37 +60,27 @@ class ConnectionLevelOAuth:
         else:
             assertion_method = self.assertion_method.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "scopes": scopes,
                 "metadataUri": metadata_uri,
                 "clientId": client_id,
                 "usePkce": use_pkce,
                 "assertionMethod": assertion_method,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["connection"], d.pop("type"))
-        if type_ != "connection":
-            raise ValueError(f"type must match const 'connection', got '{type_}'")
-
-        scopes = cast(list[str], d.pop("scopes"))
-
-        metadata_uri = d.pop("metadataUri")
-
-        client_id = d.pop("clientId")
-
-        use_pkce = d.pop("usePkce")
+        scopes = cast(list[str], src_dict["scopes"])
 
         def _parse_assertion_method(data: object) -> UseClientSecret | UseJWTBearerTokens:
             try:
@@ -97,18 +97,23 @@ class ConnectionLevelOAuth:
 
             return assertion_method_type_1
 
-        assertion_method = _parse_assertion_method(d.pop("assertionMethod"))
+        assertion_method = _parse_assertion_method(src_dict["assertionMethod"])
 
+        type_ = cast(Literal["connection"], src_dict["type"])
+        if type_ != "connection":
+            raise ValueError(f"type must match const 'connection', got '{type_}'")
         connection_level_o_auth = cls(
-            type_=type_,
-            scopes=scopes,
-            metadata_uri=metadata_uri,
-            client_id=client_id,
-            use_pkce=use_pkce,
-            assertion_method=assertion_method,
+            scopes,
+            src_dict["metadataUri"],  # metadata_uri
+            src_dict["clientId"],  # client_id
+            src_dict["usePkce"],  # use_pkce
+            assertion_method,
+            type_,
         )
-
-        connection_level_o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_level_o_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_level_o_auth
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ConnectionPath")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "connectionId",
+        "urlId",
+        "path",
+    }
+)
+
 
 @_attrs_define
 class ConnectionPath:
@@ -36,16 +45,10 @@ class ConnectionPath:
                 "path": path,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        connection_id = d.pop("connectionId")
-
-        url_id = d.pop("urlId")
-
         def _parse_path(data: object) -> list[str]:
             if not isinstance(data, list):
                 raise TypeError()
@@ -53,15 +56,17 @@ class ConnectionPath:
 
             return path_table_path
 
-        path = _parse_path(d.pop("path"))
+        path = _parse_path(src_dict["path"])
 
         connection_path = cls(
-            connection_id=connection_id,
-            url_id=url_id,
-            path=path,
+            src_dict["connectionId"],  # connection_id
+            src_dict["urlId"],  # url_id
+            path,
         )
-
-        connection_path.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_path.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_path
 
     @property

@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionPoolSizes")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "isPoolConfigured",
+        "adhocPoolSize",
+        "catalogPoolSize",
+        "resultPoolSize",
+        "schedulePoolSize",
+    }
+)
+
 
 @_attrs_define
 class ConnectionPoolSizes:
@@ -37,7 +48,6 @@ class ConnectionPoolSizes:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if is_pool_configured is not UNSET:
             field_dict["isPoolConfigured"] = is_pool_configured
         if adhoc_pool_size is not UNSET:
@@ -48,31 +58,21 @@ class ConnectionPoolSizes:
             field_dict["resultPoolSize"] = result_pool_size
         if schedule_pool_size is not UNSET:
             field_dict["schedulePoolSize"] = schedule_pool_size
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        is_pool_configured = d.pop("isPoolConfigured", UNSET)
-
-        adhoc_pool_size = d.pop("adhocPoolSize", UNSET)
-
-        catalog_pool_size = d.pop("catalogPoolSize", UNSET)
-
-        result_pool_size = d.pop("resultPoolSize", UNSET)
-
-        schedule_pool_size = d.pop("schedulePoolSize", UNSET)
-
         connection_pool_sizes = cls(
-            is_pool_configured=is_pool_configured,
-            adhoc_pool_size=adhoc_pool_size,
-            catalog_pool_size=catalog_pool_size,
-            result_pool_size=result_pool_size,
-            schedule_pool_size=schedule_pool_size,
+            src_dict.get("isPoolConfigured", UNSET),  # is_pool_configured
+            src_dict.get("adhocPoolSize", UNSET),  # adhoc_pool_size
+            src_dict.get("catalogPoolSize", UNSET),  # catalog_pool_size
+            src_dict.get("resultPoolSize", UNSET),  # result_pool_size
+            src_dict.get("schedulePoolSize", UNSET),  # schedule_pool_size
         )
-
-        connection_pool_sizes.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_pool_sizes.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_pool_sizes
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ConnectionSwap")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "newConnectionId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ConnectionSwap:
@@ -18,36 +26,33 @@ class ConnectionSwap:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         new_connection_id = self.new_connection_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "newConnectionId": new_connection_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["connection"], d.pop("type"))
+        type_ = cast(Literal["connection"], src_dict["type"])
         if type_ != "connection":
             raise ValueError(f"type must match const 'connection', got '{type_}'")
-
-        new_connection_id = d.pop("newConnectionId")
-
         connection_swap = cls(
-            type_=type_,
-            new_connection_id=new_connection_id,
+            src_dict["newConnectionId"],  # new_connection_id
+            type_,
         )
-
-        connection_swap.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_swap.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_swap
 
     @property

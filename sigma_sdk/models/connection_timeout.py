@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionTimeout")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "default",
+        "worksheet",
+        "dashboard",
+        "download",
+    }
+)
+
 
 @_attrs_define
 class ConnectionTimeout:
@@ -45,28 +55,20 @@ class ConnectionTimeout:
             field_dict["dashboard"] = dashboard
         if download is not UNSET:
             field_dict["download"] = download
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        default = d.pop("default")
-
-        worksheet = d.pop("worksheet", UNSET)
-
-        dashboard = d.pop("dashboard", UNSET)
-
-        download = d.pop("download", UNSET)
-
         connection_timeout = cls(
-            default=default,
-            worksheet=worksheet,
-            dashboard=dashboard,
-            download=download,
+            src_dict["default"],  # default
+            src_dict.get("worksheet", UNSET),  # worksheet
+            src_dict.get("dashboard", UNSET),  # dashboard
+            src_dict.get("download", UNSET),  # download
         )
-
-        connection_timeout.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            connection_timeout.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return connection_timeout
 
     @property

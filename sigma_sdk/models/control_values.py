@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ControlValues")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class ControlValues:
@@ -53,7 +56,6 @@ class ControlValues:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             if isinstance(prop, ScalarValueBooleanValue):
@@ -91,15 +93,10 @@ class ControlValues:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         control_values = cls()
-
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-
-            def _parse_additional_property(
-                data: object,
-            ) -> (
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[
+                str,
                 BooleanListValue
                 | DateRangeValue
                 | ListValueDateListValue
@@ -113,123 +110,144 @@ class ControlValues:
                 | ScalarValueBooleanValue
                 | ScalarValueDateValue
                 | ScalarValueNumberValue
-                | ScalarValueTextValue
-            ):
-                try:
+                | ScalarValueTextValue,
+            ] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
+
+                def _parse_additional_property(
+                    data: object,
+                ) -> (
+                    BooleanListValue
+                    | DateRangeValue
+                    | ListValueDateListValue
+                    | ListValueNumberListValue
+                    | ListValueTextListValue
+                    | NullValueNullBooleanValue
+                    | NullValueNullDateValue
+                    | NullValueNullNumberValue
+                    | NullValueNullTextValue
+                    | NumberRangeValue
+                    | ScalarValueBooleanValue
+                    | ScalarValueDateValue
+                    | ScalarValueNumberValue
+                    | ScalarValueTextValue
+                ):
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_scalar_value_type_0 = ScalarValueBooleanValue.from_dict(data)
+
+                        return componentsschemas_variable_value_scalar_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_scalar_value_type_1 = ScalarValueNumberValue.from_dict(data)
+
+                        return componentsschemas_variable_value_scalar_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_scalar_value_type_2 = ScalarValueTextValue.from_dict(data)
+
+                        return componentsschemas_variable_value_scalar_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_scalar_value_type_3 = ScalarValueDateValue.from_dict(data)
+
+                        return componentsschemas_variable_value_scalar_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_type_1 = BooleanListValue.from_dict(data)
+
+                        return componentsschemas_variable_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_list_value_type_0 = ListValueNumberListValue.from_dict(data)
+
+                        return componentsschemas_variable_value_list_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_list_value_type_1 = ListValueTextListValue.from_dict(data)
+
+                        return componentsschemas_variable_value_list_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_list_value_type_2 = ListValueDateListValue.from_dict(data)
+
+                        return componentsschemas_variable_value_list_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_type_3 = DateRangeValue.from_dict(data)
+
+                        return componentsschemas_variable_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_type_4 = NumberRangeValue.from_dict(data)
+
+                        return componentsschemas_variable_value_type_4
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_null_value_type_0 = NullValueNullDateValue.from_dict(data)
+
+                        return componentsschemas_variable_value_null_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_null_value_type_1 = NullValueNullNumberValue.from_dict(data)
+
+                        return componentsschemas_variable_value_null_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_null_value_type_2 = NullValueNullTextValue.from_dict(data)
+
+                        return componentsschemas_variable_value_null_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_variable_value_scalar_value_type_0 = ScalarValueBooleanValue.from_dict(data)
+                    componentsschemas_variable_value_null_value_type_3 = NullValueNullBooleanValue.from_dict(data)
 
-                    return componentsschemas_variable_value_scalar_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_scalar_value_type_1 = ScalarValueNumberValue.from_dict(data)
+                    return componentsschemas_variable_value_null_value_type_3
 
-                    return componentsschemas_variable_value_scalar_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_scalar_value_type_2 = ScalarValueTextValue.from_dict(data)
+                additional_property = _parse_additional_property(prop_dict)
 
-                    return componentsschemas_variable_value_scalar_value_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_scalar_value_type_3 = ScalarValueDateValue.from_dict(data)
-
-                    return componentsschemas_variable_value_scalar_value_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_type_1 = BooleanListValue.from_dict(data)
-
-                    return componentsschemas_variable_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_list_value_type_0 = ListValueNumberListValue.from_dict(data)
-
-                    return componentsschemas_variable_value_list_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_list_value_type_1 = ListValueTextListValue.from_dict(data)
-
-                    return componentsschemas_variable_value_list_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_list_value_type_2 = ListValueDateListValue.from_dict(data)
-
-                    return componentsschemas_variable_value_list_value_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_type_3 = DateRangeValue.from_dict(data)
-
-                    return componentsschemas_variable_value_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_type_4 = NumberRangeValue.from_dict(data)
-
-                    return componentsschemas_variable_value_type_4
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_null_value_type_0 = NullValueNullDateValue.from_dict(data)
-
-                    return componentsschemas_variable_value_null_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_null_value_type_1 = NullValueNullNumberValue.from_dict(data)
-
-                    return componentsschemas_variable_value_null_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_null_value_type_2 = NullValueNullTextValue.from_dict(data)
-
-                    return componentsschemas_variable_value_null_value_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_variable_value_null_value_type_3 = NullValueNullBooleanValue.from_dict(data)
-
-                return componentsschemas_variable_value_null_value_type_3
-
-            additional_property = _parse_additional_property(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        control_values.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            control_values.additional_properties = additional_properties
         return control_values
 
     @property

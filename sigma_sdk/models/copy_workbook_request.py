@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CopyWorkbookRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "destinationFolderId",
+        "name",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class CopyWorkbookRequest:
@@ -42,25 +51,19 @@ class CopyWorkbookRequest:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        destination_folder_id = d.pop("destinationFolderId")
-
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
         copy_workbook_request = cls(
-            destination_folder_id=destination_folder_id,
-            name=name,
-            description=description,
+            src_dict["destinationFolderId"],  # destination_folder_id
+            src_dict["name"],  # name
+            src_dict.get("description", UNSET),  # description
         )
-
-        copy_workbook_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            copy_workbook_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return copy_workbook_request
 
     @property

@@ -13,6 +13,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateCredentialsRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "ownerId",
+        "name",
+        "description",
+        "scopes",
+    }
+)
+
 
 @_attrs_define
 class CreateCredentialsRequest:
@@ -52,19 +62,11 @@ class CreateCredentialsRequest:
             field_dict["description"] = description
         if scopes is not UNSET:
             field_dict["scopes"] = scopes
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        owner_id = d.pop("ownerId")
-
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
-        _scopes = d.pop("scopes", UNSET)
+        _scopes = src_dict.get("scopes", UNSET)
         scopes: list[CreateCredentialsScope] | Unset = UNSET
         if _scopes is not UNSET:
             scopes = []
@@ -74,13 +76,15 @@ class CreateCredentialsRequest:
                 scopes.append(scopes_item)
 
         create_credentials_request = cls(
-            owner_id=owner_id,
-            name=name,
-            description=description,
-            scopes=scopes,
+            src_dict["ownerId"],  # owner_id
+            src_dict["name"],  # name
+            src_dict.get("description", UNSET),  # description
+            scopes,
         )
-
-        create_credentials_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_credentials_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_credentials_request
 
     @property

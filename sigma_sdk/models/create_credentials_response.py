@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CreateCredentialsResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "clientId",
+        "clientSecret",
+    }
+)
+
 
 @_attrs_define
 class CreateCredentialsResponse:
@@ -30,22 +38,18 @@ class CreateCredentialsResponse:
                 "clientSecret": client_secret,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        client_id = d.pop("clientId")
-
-        client_secret = d.pop("clientSecret")
-
         create_credentials_response = cls(
-            client_id=client_id,
-            client_secret=client_secret,
+            src_dict["clientId"],  # client_id
+            src_dict["clientSecret"],  # client_secret
         )
-
-        create_credentials_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_credentials_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_credentials_response
 
     @property

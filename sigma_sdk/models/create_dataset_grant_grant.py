@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateDatasetGrantGrant")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grantee",
+        "permission",
+        "tagId",
+    }
+)
+
 
 @_attrs_define
 class CreateDatasetGrantGrant:
@@ -52,14 +61,12 @@ class CreateDatasetGrantGrant:
         )
         if tag_id is not UNSET:
             field_dict["tagId"] = tag_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
             try:
@@ -76,19 +83,19 @@ class CreateDatasetGrantGrant:
 
             return grantee_type_1
 
-        grantee = _parse_grantee(d.pop("grantee"))
+        grantee = _parse_grantee(src_dict["grantee"])
 
-        permission = check_create_dataset_grant_grant_permission(d.pop("permission"))
-
-        tag_id = d.pop("tagId", UNSET)
+        permission = check_create_dataset_grant_grant_permission(src_dict["permission"])
 
         create_dataset_grant_grant = cls(
-            grantee=grantee,
-            permission=permission,
-            tag_id=tag_id,
+            grantee,
+            permission,
+            src_dict.get("tagId", UNSET),  # tag_id
         )
-
-        create_dataset_grant_grant.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_dataset_grant_grant.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_dataset_grant_grant
 
     @property

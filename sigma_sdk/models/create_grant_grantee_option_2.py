@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CreateGrantGranteeOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+    }
+)
+
 
 @_attrs_define
 class CreateGrantGranteeOption2:
@@ -28,19 +35,17 @@ class CreateGrantGranteeOption2:
                 "teamId": team_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        team_id = d.pop("teamId")
-
         create_grant_grantee_option_2 = cls(
-            team_id=team_id,
+            src_dict["teamId"],  # team_id
         )
-
-        create_grant_grantee_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_grant_grantee_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_grant_grantee_option_2
 
     @property

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateGrantRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grantee",
+        "permission",
+        "inodeId",
+        "tagId",
+    }
+)
+
 
 @_attrs_define
 class CreateGrantRequest:
@@ -61,14 +71,12 @@ class CreateGrantRequest:
         )
         if tag_id is not UNSET:
             field_dict["tagId"] = tag_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
             try:
@@ -85,7 +93,7 @@ class CreateGrantRequest:
 
             return grantee_type_1
 
-        grantee = _parse_grantee(d.pop("grantee"))
+        grantee = _parse_grantee(src_dict["grantee"])
 
         def _parse_permission(data: object) -> ConnectionPermission | InodePermission | VersionTagPermission:
             try:
@@ -110,20 +118,18 @@ class CreateGrantRequest:
 
             return permission_type_2
 
-        permission = _parse_permission(d.pop("permission"))
-
-        inode_id = d.pop("inodeId")
-
-        tag_id = d.pop("tagId", UNSET)
+        permission = _parse_permission(src_dict["permission"])
 
         create_grant_request = cls(
-            grantee=grantee,
-            permission=permission,
-            inode_id=inode_id,
-            tag_id=tag_id,
+            grantee,
+            permission,
+            src_dict["inodeId"],  # inode_id
+            src_dict.get("tagId", UNSET),  # tag_id
         )
-
-        create_grant_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_grant_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_grant_request
 
     @property

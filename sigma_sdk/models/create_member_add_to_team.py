@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateMemberAddToTeam")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+        "isTeamAdmin",
+    }
+)
+
 
 @_attrs_define
 class CreateMemberAddToTeam:
@@ -35,22 +43,18 @@ class CreateMemberAddToTeam:
         )
         if is_team_admin is not UNSET:
             field_dict["isTeamAdmin"] = is_team_admin
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        team_id = d.pop("teamId")
-
-        is_team_admin = d.pop("isTeamAdmin", UNSET)
-
         create_member_add_to_team = cls(
-            team_id=team_id,
-            is_team_admin=is_team_admin,
+            src_dict["teamId"],  # team_id
+            src_dict.get("isTeamAdmin", UNSET),  # is_team_admin
         )
-
-        create_member_add_to_team.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_member_add_to_team.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_member_add_to_team
 
     @property

@@ -17,6 +17,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateMemberRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "email",
+        "firstName",
+        "lastName",
+        "memberType",
+        "isGuest",
+        "userKind",
+        "addToTeams",
+    }
+)
+
 
 @_attrs_define
 class CreateMemberRequest:
@@ -71,32 +84,20 @@ class CreateMemberRequest:
             field_dict["userKind"] = user_kind
         if add_to_teams is not UNSET:
             field_dict["addToTeams"] = add_to_teams
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        email = d.pop("email")
-
-        first_name = d.pop("firstName")
-
-        last_name = d.pop("lastName")
-
-        member_type = d.pop("memberType")
-
-        is_guest = d.pop("isGuest", UNSET)
-
-        _user_kind = d.pop("userKind", UNSET)
+        _user_kind = src_dict.get("userKind", UNSET)
         user_kind: UserKind | Unset
         if isinstance(_user_kind, Unset):
             user_kind = UNSET
         else:
             user_kind = check_user_kind(_user_kind)
 
-        _add_to_teams = d.pop("addToTeams", UNSET)
+        _add_to_teams = src_dict.get("addToTeams", UNSET)
         add_to_teams: list[CreateMemberAddToTeam] | Unset = UNSET
         if _add_to_teams is not UNSET:
             add_to_teams = []
@@ -106,16 +107,18 @@ class CreateMemberRequest:
                 add_to_teams.append(add_to_teams_item)
 
         create_member_request = cls(
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            member_type=member_type,
-            is_guest=is_guest,
-            user_kind=user_kind,
-            add_to_teams=add_to_teams,
+            src_dict["email"],  # email
+            src_dict["firstName"],  # first_name
+            src_dict["lastName"],  # last_name
+            src_dict["memberType"],  # member_type
+            src_dict.get("isGuest", UNSET),  # is_guest
+            user_kind,
+            add_to_teams,
         )
-
-        create_member_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_member_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_member_request
 
     @property

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateOrgTranslationRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "lng",
+        "lng_variant",
+        "translations",
+    }
+)
+
 
 @_attrs_define
 class CreateOrgTranslationRequest:
@@ -53,15 +62,12 @@ class CreateOrgTranslationRequest:
             field_dict["lng_variant"] = lng_variant
         if translations is not UNSET:
             field_dict["translations"] = translations
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        lng = d.pop("lng")
 
         def _parse_lng_variant(data: object) -> None | str | Unset:
             if data is None:
@@ -70,9 +76,9 @@ class CreateOrgTranslationRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        lng_variant = _parse_lng_variant(d.pop("lng_variant", UNSET))
+        lng_variant = _parse_lng_variant(src_dict.get("lng_variant", UNSET))
 
-        _translations = d.pop("translations", UNSET)
+        _translations = src_dict.get("translations", UNSET)
         translations: TranslationFile | Unset
         if isinstance(_translations, Unset):
             translations = UNSET
@@ -80,12 +86,14 @@ class CreateOrgTranslationRequest:
             translations = TranslationFile.from_dict(_translations)
 
         create_org_translation_request = cls(
-            lng=lng,
-            lng_variant=lng_variant,
-            translations=translations,
+            src_dict["lng"],  # lng
+            lng_variant,
+            translations,
         )
-
-        create_org_translation_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_org_translation_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_org_translation_request
 
     @property

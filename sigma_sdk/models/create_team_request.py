@@ -13,6 +13,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateTeamRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "members",
+        "createTeamFolder",
+        "visibility",
+    }
+)
+
 
 @_attrs_define
 class CreateTeamRequest:
@@ -54,21 +65,13 @@ class CreateTeamRequest:
             field_dict["createTeamFolder"] = create_team_folder
         if visibility is not UNSET:
             field_dict["visibility"] = visibility
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
+        members = cast(list[str], src_dict.get("members", UNSET))
 
-        description = d.pop("description", UNSET)
-
-        members = cast(list[str], d.pop("members", UNSET))
-
-        create_team_folder = d.pop("createTeamFolder", UNSET)
-
-        _visibility = d.pop("visibility", UNSET)
+        _visibility = src_dict.get("visibility", UNSET)
         visibility: ListTeamsVisibility | Unset
         if isinstance(_visibility, Unset):
             visibility = UNSET
@@ -76,14 +79,16 @@ class CreateTeamRequest:
             visibility = check_list_teams_visibility(_visibility)
 
         create_team_request = cls(
-            name=name,
-            description=description,
-            members=members,
-            create_team_folder=create_team_folder,
-            visibility=visibility,
+            src_dict["name"],  # name
+            src_dict.get("description", UNSET),  # description
+            members,
+            src_dict.get("createTeamFolder", UNSET),  # create_team_folder
+            visibility,
         )
-
-        create_team_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_team_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_team_request
 
     @property

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateUserAttributeRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "defaultValue",
+    }
+)
+
 
 @_attrs_define
 class CreateUserAttributeRequest:
@@ -49,19 +58,13 @@ class CreateUserAttributeRequest:
             field_dict["description"] = description
         if default_value is not UNSET:
             field_dict["defaultValue"] = default_value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
-        _default_value = d.pop("defaultValue", UNSET)
+        _default_value = src_dict.get("defaultValue", UNSET)
         default_value: DefaultValue | Unset
         if isinstance(_default_value, Unset):
             default_value = UNSET
@@ -69,12 +72,14 @@ class CreateUserAttributeRequest:
             default_value = DefaultValue.from_dict(_default_value)
 
         create_user_attribute_request = cls(
-            name=name,
-            description=description,
-            default_value=default_value,
+            src_dict["name"],  # name
+            src_dict.get("description", UNSET),  # description
+            default_value,
         )
-
-        create_user_attribute_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_user_attribute_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_user_attribute_request
 
     @property

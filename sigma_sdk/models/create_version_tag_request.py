@@ -13,6 +13,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateVersionTagRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "color",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class CreateVersionTagRequest:
@@ -41,25 +50,21 @@ class CreateVersionTagRequest:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        color = check_create_version_tag_color(d.pop("color"))
-
-        description = d.pop("description", UNSET)
+        color = check_create_version_tag_color(src_dict["color"])
 
         create_version_tag_request = cls(
-            name=name,
-            color=color,
-            description=description,
+            src_dict["name"],  # name
+            color,
+            src_dict.get("description", UNSET),  # description
         )
-
-        create_version_tag_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_version_tag_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_version_tag_request
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CreateVersionTagResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "versionTagId",
+    }
+)
+
 
 @_attrs_define
 class CreateVersionTagResponse:
@@ -30,22 +38,18 @@ class CreateVersionTagResponse:
                 "versionTagId": version_tag_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        version_tag_id = d.pop("versionTagId")
-
         create_version_tag_response = cls(
-            name=name,
-            version_tag_id=version_tag_id,
+            src_dict["name"],  # name
+            src_dict["versionTagId"],  # version_tag_id
         )
-
-        create_version_tag_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_version_tag_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_version_tag_response
 
     @property

@@ -14,6 +14,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateWorkbookEmbedRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "embedType",
+        "sourceType",
+        "sourceId",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkbookEmbedRequest:
@@ -42,25 +51,23 @@ class CreateWorkbookEmbedRequest:
         )
         if source_id is not UNSET:
             field_dict["sourceId"] = source_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        embed_type = check_embed_type(d.pop("embedType"))
+        embed_type = check_embed_type(src_dict["embedType"])
 
-        source_type = check_source_type(d.pop("sourceType"))
-
-        source_id = d.pop("sourceId", UNSET)
+        source_type = check_source_type(src_dict["sourceType"])
 
         create_workbook_embed_request = cls(
-            embed_type=embed_type,
-            source_type=source_type,
-            source_id=source_id,
+            embed_type,
+            source_type,
+            src_dict.get("sourceId", UNSET),  # source_id
         )
-
-        create_workbook_embed_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workbook_embed_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workbook_embed_request
 
     @property

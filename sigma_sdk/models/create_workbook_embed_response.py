@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CreateWorkbookEmbedResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "embedId",
+        "embedUrl",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkbookEmbedResponse:
@@ -31,22 +39,18 @@ class CreateWorkbookEmbedResponse:
                 "embedUrl": embed_url,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        embed_id = d.pop("embedId")
-
-        embed_url = d.pop("embedUrl")
-
         create_workbook_embed_response = cls(
-            embed_id=embed_id,
-            embed_url=embed_url,
+            src_dict["embedId"],  # embed_id
+            src_dict["embedUrl"],  # embed_url
         )
-
-        create_workbook_embed_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workbook_embed_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workbook_embed_response
 
     @property

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateWorkbookGrantGrant")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grantee",
+        "permission",
+        "tagId",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkbookGrantGrant:
@@ -49,14 +58,12 @@ class CreateWorkbookGrantGrant:
         )
         if tag_id is not UNSET:
             field_dict["tagId"] = tag_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
             try:
@@ -73,19 +80,19 @@ class CreateWorkbookGrantGrant:
 
             return grantee_type_1
 
-        grantee = _parse_grantee(d.pop("grantee"))
+        grantee = _parse_grantee(src_dict["grantee"])
 
-        permission = check_workbook_permission(d.pop("permission"))
-
-        tag_id = d.pop("tagId", UNSET)
+        permission = check_workbook_permission(src_dict["permission"])
 
         create_workbook_grant_grant = cls(
-            grantee=grantee,
-            permission=permission,
-            tag_id=tag_id,
+            grantee,
+            permission,
+            src_dict.get("tagId", UNSET),  # tag_id
         )
-
-        create_workbook_grant_grant.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workbook_grant_grant.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workbook_grant_grant
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateWorkbookRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "folderId",
+        "name",
+        "description",
+        "ownerId",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkbookRequest:
@@ -46,28 +56,20 @@ class CreateWorkbookRequest:
             field_dict["description"] = description
         if owner_id is not UNSET:
             field_dict["ownerId"] = owner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        folder_id = d.pop("folderId")
-
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
-        owner_id = d.pop("ownerId", UNSET)
-
         create_workbook_request = cls(
-            folder_id=folder_id,
-            name=name,
-            description=description,
-            owner_id=owner_id,
+            src_dict["folderId"],  # folder_id
+            src_dict["name"],  # name
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("ownerId", UNSET),  # owner_id
         )
-
-        create_workbook_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workbook_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workbook_request
 
     @property

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateWorkspaceGrantGrant")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grantee",
+        "permission",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkspaceGrantGrant:
@@ -44,14 +52,12 @@ class CreateWorkspaceGrantGrant:
                 "permission": permission,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
             try:
@@ -68,16 +74,18 @@ class CreateWorkspaceGrantGrant:
 
             return grantee_type_1
 
-        grantee = _parse_grantee(d.pop("grantee"))
+        grantee = _parse_grantee(src_dict["grantee"])
 
-        permission = check_folder_permission(d.pop("permission"))
+        permission = check_folder_permission(src_dict["permission"])
 
         create_workspace_grant_grant = cls(
-            grantee=grantee,
-            permission=permission,
+            grantee,
+            permission,
         )
-
-        create_workspace_grant_grant.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workspace_grant_grant.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workspace_grant_grant
 
     @property

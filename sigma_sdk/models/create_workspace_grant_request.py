@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateWorkspaceGrantRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "grants",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkspaceGrantRequest:
@@ -35,26 +42,26 @@ class CreateWorkspaceGrantRequest:
                 "grants": grants,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         grants = []
-        _grants = d.pop("grants")
+        _grants = src_dict["grants"]
         for grants_item_data in _grants:
             grants_item = CreateWorkspaceGrantGrant.from_dict(grants_item_data)
 
             grants.append(grants_item)
 
         create_workspace_grant_request = cls(
-            grants=grants,
+            grants,
         )
-
-        create_workspace_grant_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workspace_grant_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workspace_grant_request
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateWorkspaceRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "noDuplicates",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkspaceRequest:
@@ -35,22 +43,18 @@ class CreateWorkspaceRequest:
         )
         if no_duplicates is not UNSET:
             field_dict["noDuplicates"] = no_duplicates
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
-
-        no_duplicates = d.pop("noDuplicates", UNSET)
-
         create_workspace_request = cls(
-            name=name,
-            no_duplicates=no_duplicates,
+            src_dict["name"],  # name
+            src_dict.get("noDuplicates", UNSET),  # no_duplicates
         )
-
-        create_workspace_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workspace_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workspace_request
 
     @property

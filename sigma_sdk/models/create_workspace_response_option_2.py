@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CreateWorkspaceResponseOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workspaceIds",
+    }
+)
+
 
 @_attrs_define
 class CreateWorkspaceResponseOption2:
@@ -26,19 +33,19 @@ class CreateWorkspaceResponseOption2:
                 "workspaceIds": workspace_ids,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        workspace_ids = cast(list[str], d.pop("workspaceIds"))
+        workspace_ids = cast(list[str], src_dict["workspaceIds"])
 
         create_workspace_response_option_2 = cls(
-            workspace_ids=workspace_ids,
+            workspace_ids,
         )
-
-        create_workspace_response_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            create_workspace_response_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return create_workspace_response_option_2
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="CSV")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class CSV:
@@ -26,21 +33,18 @@ class CSV:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["CSV"], d.pop("type"))
+        type_ = cast(Literal["CSV"], src_dict["type"])
         if type_ != "CSV":
             raise ValueError(f"type must match const 'CSV', got '{type_}'")
-
         csv = cls(
-            type_=type_,
+            type_,
         )
-
-        csv.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            csv.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return csv
 
     @property

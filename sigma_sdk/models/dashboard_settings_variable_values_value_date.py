@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DashboardSettingsVariableValuesValueDate")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DashboardSettingsVariableValuesValueDate:
@@ -25,8 +33,6 @@ class DashboardSettingsVariableValuesValueDate:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         value: dict[str, Any] | None
         if isinstance(self.value, VariableValuesValueDateRangeMinFixed):
             value = self.value.to_dict()
@@ -35,25 +41,22 @@ class DashboardSettingsVariableValuesValueDate:
         else:
             value = self.value
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["date"], d.pop("type"))
-        if type_ != "date":
-            raise ValueError(f"type must match const 'date', got '{type_}'")
 
         def _parse_value(
             data: object,
@@ -78,14 +81,19 @@ class DashboardSettingsVariableValuesValueDate:
                 pass
             return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
-        value = _parse_value(d.pop("value"))
+        value = _parse_value(src_dict["value"])
 
+        type_ = cast(Literal["date"], src_dict["type"])
+        if type_ != "date":
+            raise ValueError(f"type must match const 'date', got '{type_}'")
         dashboard_settings_variable_values_value_date = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        dashboard_settings_variable_values_value_date.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            dashboard_settings_variable_values_value_date.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return dashboard_settings_variable_values_value_date
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DashboardSettingsVariableValuesValueText")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DashboardSettingsVariableValuesValueText:
@@ -18,42 +26,41 @@ class DashboardSettingsVariableValuesValueText:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         value: None | str
         value = self.value
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["text"], d.pop("type"))
-        if type_ != "text":
-            raise ValueError(f"type must match const 'text', got '{type_}'")
-
         def _parse_value(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        value = _parse_value(d.pop("value"))
+        value = _parse_value(src_dict["value"])
 
+        type_ = cast(Literal["text"], src_dict["type"])
+        if type_ != "text":
+            raise ValueError(f"type must match const 'text', got '{type_}'")
         dashboard_settings_variable_values_value_text = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        dashboard_settings_variable_values_value_text.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            dashboard_settings_variable_values_value_text.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return dashboard_settings_variable_values_value_text
 
     @property

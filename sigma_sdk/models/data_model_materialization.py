@@ -13,6 +13,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataModelMaterialization")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "materializationId",
+        "status",
+        "startedAt",
+        "readyAt",
+        "expiredAt",
+        "error",
+    }
+)
+
 
 @_attrs_define
 class DataModelMaterialization:
@@ -59,49 +71,43 @@ class DataModelMaterialization:
             field_dict["expiredAt"] = expired_at
         if error is not UNSET:
             field_dict["error"] = error
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        materialization_id = d.pop("materializationId")
-
-        status = d.pop("status")
-
-        _started_at = d.pop("startedAt", UNSET)
+        _started_at = src_dict.get("startedAt", UNSET)
         started_at: datetime.datetime | Unset
         if isinstance(_started_at, Unset):
             started_at = UNSET
         else:
             started_at = datetime.datetime.fromisoformat(_started_at)
 
-        _ready_at = d.pop("readyAt", UNSET)
+        _ready_at = src_dict.get("readyAt", UNSET)
         ready_at: datetime.datetime | Unset
         if isinstance(_ready_at, Unset):
             ready_at = UNSET
         else:
             ready_at = datetime.datetime.fromisoformat(_ready_at)
 
-        _expired_at = d.pop("expiredAt", UNSET)
+        _expired_at = src_dict.get("expiredAt", UNSET)
         expired_at: datetime.datetime | Unset
         if isinstance(_expired_at, Unset):
             expired_at = UNSET
         else:
             expired_at = datetime.datetime.fromisoformat(_expired_at)
 
-        error = d.pop("error", UNSET)
-
         data_model_materialization = cls(
-            materialization_id=materialization_id,
-            status=status,
-            started_at=started_at,
-            ready_at=ready_at,
-            expired_at=expired_at,
-            error=error,
+            src_dict["materializationId"],  # materialization_id
+            src_dict["status"],  # status
+            started_at,
+            ready_at,
+            expired_at,
+            src_dict.get("error", UNSET),  # error
         )
-
-        data_model_materialization.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_model_materialization.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_model_materialization
 
     @property

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DataModelMaterializationSchedule")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sheetId",
+        "elementName",
+        "schedule",
+        "configuredAt",
+        "paused",
+    }
+)
+
 
 @_attrs_define
 class DataModelMaterializationSchedule:
@@ -54,17 +65,12 @@ class DataModelMaterializationSchedule:
                 "paused": paused,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        sheet_id = d.pop("sheetId")
-
-        element_name = d.pop("elementName")
 
         def _parse_schedule(data: object) -> None | UpdateWorkbookScheduleSchedule:
             if data is None:
@@ -79,21 +85,21 @@ class DataModelMaterializationSchedule:
                 pass
             return cast(None | UpdateWorkbookScheduleSchedule, data)
 
-        schedule = _parse_schedule(d.pop("schedule"))
+        schedule = _parse_schedule(src_dict["schedule"])
 
-        configured_at = datetime.datetime.fromisoformat(d.pop("configuredAt"))
-
-        paused = d.pop("paused")
+        configured_at = datetime.datetime.fromisoformat(src_dict["configuredAt"])
 
         data_model_materialization_schedule = cls(
-            sheet_id=sheet_id,
-            element_name=element_name,
-            schedule=schedule,
-            configured_at=configured_at,
-            paused=paused,
+            src_dict["sheetId"],  # sheet_id
+            src_dict["elementName"],  # element_name
+            schedule,
+            configured_at,
+            src_dict["paused"],  # paused
         )
-
-        data_model_materialization_schedule.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_model_materialization_schedule.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_model_materialization_schedule
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataModelSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "dataModelId",
+        "elementIds",
+        "type",
+        "versionTagId",
+    }
+)
+
 
 @_attrs_define
 class DataModelSource:
@@ -23,11 +33,11 @@ class DataModelSource:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         data_model_id = self.data_model_id
 
         element_ids = self.element_ids
+
+        type_ = self.type_
 
         version_tag_id = self.version_tag_id
 
@@ -35,37 +45,32 @@ class DataModelSource:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "dataModelId": data_model_id,
                 "elementIds": element_ids,
+                "type": type_,
             }
         )
         if version_tag_id is not UNSET:
             field_dict["versionTagId"] = version_tag_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["data-model"], d.pop("type"))
+        element_ids = cast(list[str], src_dict["elementIds"])
+
+        type_ = cast(Literal["data-model"], src_dict["type"])
         if type_ != "data-model":
             raise ValueError(f"type must match const 'data-model', got '{type_}'")
-
-        data_model_id = d.pop("dataModelId")
-
-        element_ids = cast(list[str], d.pop("elementIds"))
-
-        version_tag_id = d.pop("versionTagId", UNSET)
-
         data_model_source = cls(
-            type_=type_,
-            data_model_id=data_model_id,
-            element_ids=element_ids,
-            version_tag_id=version_tag_id,
+            src_dict["dataModelId"],  # data_model_id
+            element_ids,
+            type_,
+            src_dict.get("versionTagId", UNSET),  # version_tag_id
         )
-
-        data_model_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_model_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_model_source
 
     @property

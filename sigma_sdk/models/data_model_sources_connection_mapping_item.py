@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DataModelSourcesConnectionMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromId",
+        "toId",
+        "swapTables",
+        "paths",
+    }
+)
+
 
 @_attrs_define
 class DataModelSourcesConnectionMappingItem:
@@ -56,21 +66,13 @@ class DataModelSourcesConnectionMappingItem:
             field_dict["swapTables"] = swap_tables
         if paths is not UNSET:
             field_dict["paths"] = paths
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        from_id = d.pop("fromId")
-
-        to_id = d.pop("toId")
-
-        swap_tables = d.pop("swapTables", UNSET)
-
-        _paths = d.pop("paths", UNSET)
+        _paths = src_dict.get("paths", UNSET)
         paths: list[ModelSourcesConnectionMappingItemPath] | Unset = UNSET
         if _paths is not UNSET:
             paths = []
@@ -80,13 +82,15 @@ class DataModelSourcesConnectionMappingItem:
                 paths.append(paths_item)
 
         data_model_sources_connection_mapping_item = cls(
-            from_id=from_id,
-            to_id=to_id,
-            swap_tables=swap_tables,
-            paths=paths,
+            src_dict["fromId"],  # from_id
+            src_dict["toId"],  # to_id
+            src_dict.get("swapTables", UNSET),  # swap_tables
+            paths,
         )
-
-        data_model_sources_connection_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_model_sources_connection_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_model_sources_connection_mapping_item
 
     @property

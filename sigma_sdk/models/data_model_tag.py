@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DataModelTag")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "tagName",
+        "sourceVersion",
+        "taggedAt",
+    }
+)
+
 
 @_attrs_define
 class DataModelTag:
@@ -40,28 +50,22 @@ class DataModelTag:
                 "taggedAt": tagged_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
-
-        tag_name = d.pop("tagName")
-
-        source_version = d.pop("sourceVersion")
-
-        tagged_at = datetime.datetime.fromisoformat(d.pop("taggedAt"))
+        tagged_at = datetime.datetime.fromisoformat(src_dict["taggedAt"])
 
         data_model_tag = cls(
-            version_tag_id=version_tag_id,
-            tag_name=tag_name,
-            source_version=source_version,
-            tagged_at=tagged_at,
+            src_dict["versionTagId"],  # version_tag_id
+            src_dict["tagName"],  # tag_name
+            src_dict["sourceVersion"],  # source_version
+            tagged_at,
         )
-
-        data_model_tag.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_model_tag.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_model_tag
 
     @property

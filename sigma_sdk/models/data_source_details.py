@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DataSourceDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "nodeId",
+        "type",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class DataSourceDetails:
@@ -34,25 +43,19 @@ class DataSourceDetails:
                 "name": name,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        node_id = d.pop("nodeId")
-
-        type_ = d.pop("type")
-
-        name = d.pop("name")
-
         data_source_details = cls(
-            node_id=node_id,
-            type_=type_,
-            name=name,
+            src_dict["nodeId"],  # node_id
+            src_dict["type"],  # type_
+            src_dict["name"],  # name
         )
-
-        data_source_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            data_source_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return data_source_details
 
     @property

@@ -17,6 +17,22 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DatabricksBasicAuthentication")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "host",
+        "endpoint",
+        "token",
+        "type",
+        "writeAccess",
+        "writebackSchemas",
+        "inputTableAuditLogSchema",
+        "workspaceUrl",
+        "useSourceSwapPolicy",
+        "sourceSwapPolicyId",
+    }
+)
+
 
 @_attrs_define
 class DatabricksBasicAuthentication:
@@ -39,13 +55,13 @@ class DatabricksBasicAuthentication:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         host = self.host
 
         endpoint = self.endpoint
 
         token = self.token
+
+        type_ = self.type_
 
         write_access: dict[str, Any] | Unset = UNSET
         if not isinstance(self.write_access, Unset):
@@ -72,10 +88,10 @@ class DatabricksBasicAuthentication:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "host": host,
                 "endpoint": endpoint,
                 "token": token,
+                "type": type_,
             }
         )
         if write_access is not UNSET:
@@ -90,32 +106,23 @@ class DatabricksBasicAuthentication:
             field_dict["useSourceSwapPolicy"] = use_source_swap_policy
         if source_swap_policy_id is not UNSET:
             field_dict["sourceSwapPolicyId"] = source_swap_policy_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["databricks"], d.pop("type"))
+        type_ = cast(Literal["databricks"], src_dict["type"])
         if type_ != "databricks":
             raise ValueError(f"type must match const 'databricks', got '{type_}'")
-
-        host = d.pop("host")
-
-        endpoint = d.pop("endpoint")
-
-        token = d.pop("token")
-
-        _write_access = d.pop("writeAccess", UNSET)
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: DatabricksBasicAuthenticationWriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
         else:
             write_access = DatabricksBasicAuthenticationWriteAccess.from_dict(_write_access)
 
-        _writeback_schemas = d.pop("writebackSchemas", UNSET)
+        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
         writeback_schemas: list[InputTableAuditLogSchema] | Unset = UNSET
         if _writeback_schemas is not UNSET:
             writeback_schemas = []
@@ -124,33 +131,29 @@ class DatabricksBasicAuthentication:
 
                 writeback_schemas.append(writeback_schemas_item)
 
-        _input_table_audit_log_schema = d.pop("inputTableAuditLogSchema", UNSET)
+        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
         input_table_audit_log_schema: InputTableAuditLogSchema | Unset
         if isinstance(_input_table_audit_log_schema, Unset):
             input_table_audit_log_schema = UNSET
         else:
             input_table_audit_log_schema = InputTableAuditLogSchema.from_dict(_input_table_audit_log_schema)
 
-        workspace_url = d.pop("workspaceUrl", UNSET)
-
-        use_source_swap_policy = d.pop("useSourceSwapPolicy", UNSET)
-
-        source_swap_policy_id = d.pop("sourceSwapPolicyId", UNSET)
-
         databricks_basic_authentication = cls(
-            type_=type_,
-            host=host,
-            endpoint=endpoint,
-            token=token,
-            write_access=write_access,
-            writeback_schemas=writeback_schemas,
-            input_table_audit_log_schema=input_table_audit_log_schema,
-            workspace_url=workspace_url,
-            use_source_swap_policy=use_source_swap_policy,
-            source_swap_policy_id=source_swap_policy_id,
+            src_dict["host"],  # host
+            src_dict["endpoint"],  # endpoint
+            src_dict["token"],  # token
+            type_,
+            write_access,
+            writeback_schemas,
+            input_table_audit_log_schema,
+            src_dict.get("workspaceUrl", UNSET),  # workspace_url
+            src_dict.get("useSourceSwapPolicy", UNSET),  # use_source_swap_policy
+            src_dict.get("sourceSwapPolicyId", UNSET),  # source_swap_policy_id
         )
-
-        databricks_basic_authentication.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            databricks_basic_authentication.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return databricks_basic_authentication
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DatabricksBasicAuthenticationWriteAccess")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeCatalog",
+        "writeSchema",
+    }
+)
+
 
 @_attrs_define
 class DatabricksBasicAuthenticationWriteAccess:
@@ -34,22 +42,18 @@ class DatabricksBasicAuthenticationWriteAccess:
                 "writeSchema": write_schema,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_catalog = d.pop("writeCatalog")
-
-        write_schema = d.pop("writeSchema")
-
         databricks_basic_authentication_write_access = cls(
-            write_catalog=write_catalog,
-            write_schema=write_schema,
+            src_dict["writeCatalog"],  # write_catalog
+            src_dict["writeSchema"],  # write_schema
         )
-
-        databricks_basic_authentication_write_access.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            databricks_basic_authentication_write_access.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return databricks_basic_authentication_write_access
 
     @property

@@ -13,6 +13,21 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Dataset")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "datasetId",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "name",
+        "description",
+        "url",
+        "isArchived",
+    }
+)
+
 
 @_attrs_define
 class Dataset:
@@ -62,43 +77,27 @@ class Dataset:
         )
         if is_archived is not UNSET:
             field_dict["isArchived"] = is_archived
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        dataset_id = d.pop("datasetId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        name = d.pop("name")
-
-        description = d.pop("description")
-
-        url = d.pop("url")
-
-        is_archived = d.pop("isArchived", UNSET)
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         dataset = cls(
-            dataset_id=dataset_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            name=name,
-            description=description,
-            url=url,
-            is_archived=is_archived,
+            src_dict["datasetId"],  # dataset_id
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict["name"],  # name
+            src_dict["description"],  # description
+            src_dict["url"],  # url
+            src_dict.get("isArchived", UNSET),  # is_archived
         )
-
-        dataset.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            dataset.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return dataset
 
     @property

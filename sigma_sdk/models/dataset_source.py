@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DatasetSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "inodeId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DatasetSource:
@@ -18,36 +26,33 @@ class DatasetSource:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         inode_id = self.inode_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "inodeId": inode_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["dataset"], d.pop("type"))
+        type_ = cast(Literal["dataset"], src_dict["type"])
         if type_ != "dataset":
             raise ValueError(f"type must match const 'dataset', got '{type_}'")
-
-        inode_id = d.pop("inodeId")
-
         dataset_source = cls(
-            type_=type_,
-            inode_id=inode_id,
+            src_dict["inodeId"],  # inode_id
+            type_,
         )
-
-        dataset_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            dataset_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return dataset_source
 
     @property

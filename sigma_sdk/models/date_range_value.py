@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DateRangeValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "min",
+        "max",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DateRangeValue:
@@ -31,8 +40,6 @@ class DateRangeValue:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         min_: dict[str, Any]
         if isinstance(self.min_, DateSelectionRelativeDateSelection):
             min_ = self.min_.to_dict()
@@ -49,26 +56,23 @@ class DateRangeValue:
         else:
             max_ = self.max_.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "min": min_,
                 "max": max_,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["date-range"], d.pop("type"))
-        if type_ != "date-range":
-            raise ValueError(f"type must match const 'date-range', got '{type_}'")
 
         def _parse_min_(
             data: object,
@@ -95,7 +99,7 @@ class DateRangeValue:
 
             return min_type_2
 
-        min_ = _parse_min_(d.pop("min"))
+        min_ = _parse_min_(src_dict["min"])
 
         def _parse_max_(
             data: object,
@@ -122,15 +126,20 @@ class DateRangeValue:
 
             return max_type_2
 
-        max_ = _parse_max_(d.pop("max"))
+        max_ = _parse_max_(src_dict["max"])
 
+        type_ = cast(Literal["date-range"], src_dict["type"])
+        if type_ != "date-range":
+            raise ValueError(f"type must match const 'date-range', got '{type_}'")
         date_range_value = cls(
-            type_=type_,
-            min_=min_,
-            max_=max_,
+            min_,
+            max_,
+            type_,
         )
-
-        date_range_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            date_range_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return date_range_value
 
     @property

@@ -19,6 +19,15 @@ from ..models.date_selection_relative_date_selection_unit import (
 
 T = TypeVar("T", bound="DateSelectionRelativeDateSelection")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "unit",
+        "x",
+    }
+)
+
 
 @_attrs_define
 class DateSelectionRelativeDateSelection:
@@ -43,25 +52,23 @@ class DateSelectionRelativeDateSelection:
                 "x": x,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_date_selection_relative_date_selection_type(d.pop("type"))
+        type_ = check_date_selection_relative_date_selection_type(src_dict["type"])
 
-        unit = check_date_selection_relative_date_selection_unit(d.pop("unit"))
-
-        x = d.pop("x")
+        unit = check_date_selection_relative_date_selection_unit(src_dict["unit"])
 
         date_selection_relative_date_selection = cls(
-            type_=type_,
-            unit=unit,
-            x=x,
+            type_,
+            unit,
+            src_dict["x"],  # x
         )
-
-        date_selection_relative_date_selection.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            date_selection_relative_date_selection.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return date_selection_relative_date_selection
 
     @property

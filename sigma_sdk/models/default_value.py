@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DefaultValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "val",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DefaultValue:
@@ -34,24 +42,21 @@ class DefaultValue:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        val = d.pop("val")
-
-        type_ = cast(Literal["string"], d.pop("type"))
+        type_ = cast(Literal["string"], src_dict["type"])
         if type_ != "string":
             raise ValueError(f"type must match const 'string', got '{type_}'")
-
         default_value = cls(
-            val=val,
-            type_=type_,
+            src_dict["val"],  # val
+            type_,
         )
-
-        default_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            default_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return default_value
 
     @property

@@ -10,24 +10,26 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DeleteConnectionResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class DeleteConnectionResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         delete_connection_response = cls()
-
-        delete_connection_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            delete_connection_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return delete_connection_response
 
     @property

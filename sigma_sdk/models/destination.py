@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Destination")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "catalog",
+        "schema",
+    }
+)
+
 
 @_attrs_define
 class Destination:
@@ -32,22 +40,18 @@ class Destination:
                 "schema": schema,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        catalog = d.pop("catalog")
-
-        schema = d.pop("schema")
-
         destination = cls(
-            catalog=catalog,
-            schema=schema,
+            src_dict["catalog"],  # catalog
+            src_dict["schema"],  # schema
         )
-
-        destination.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            destination.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return destination
 
     @property

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DetailsAuthenticationServiceAccount")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "serviceAccount",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DetailsAuthenticationServiceAccount:
@@ -26,38 +34,37 @@ class DetailsAuthenticationServiceAccount:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         service_account = self.service_account.to_dict()
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "serviceAccount": service_account,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["service-account"], d.pop("type"))
+        service_account = ServiceAccountBasicAuth.from_dict(src_dict["serviceAccount"])
+
+        type_ = cast(Literal["service-account"], src_dict["type"])
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
-
-        service_account = ServiceAccountBasicAuth.from_dict(d.pop("serviceAccount"))
-
         details_authentication_service_account = cls(
-            type_=type_,
-            service_account=service_account,
+            service_account,
+            type_,
         )
-
-        details_authentication_service_account.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            details_authentication_service_account.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return details_authentication_service_account
 
     @property

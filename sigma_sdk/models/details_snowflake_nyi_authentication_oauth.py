@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DetailsSnowflakeNYIAuthenticationOauth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userCredential",
+        "type",
+        "serviceAccount",
+    }
+)
+
 
 @_attrs_define
 class DetailsSnowflakeNYIAuthenticationOauth:
@@ -32,9 +41,9 @@ class DetailsSnowflakeNYIAuthenticationOauth:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         user_credential = self.user_credential.to_dict()
+
+        type_ = self.type_
 
         service_account: dict[str, Any] | Unset
         if isinstance(self.service_account, Unset):
@@ -48,25 +57,23 @@ class DetailsSnowflakeNYIAuthenticationOauth:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "userCredential": user_credential,
+                "type": type_,
             }
         )
         if service_account is not UNSET:
             field_dict["serviceAccount"] = service_account
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["oauth"], d.pop("type"))
+        user_credential = NYIAuthenticationOauthUserCredential.from_dict(src_dict["userCredential"])
+
+        type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
-
-        user_credential = NYIAuthenticationOauthUserCredential.from_dict(d.pop("userCredential"))
 
         def _parse_service_account(data: object) -> KeyPair | OauthServiceAccountBasicAuth | Unset:
             if isinstance(data, Unset):
@@ -85,15 +92,17 @@ class DetailsSnowflakeNYIAuthenticationOauth:
 
             return service_account_type_1
 
-        service_account = _parse_service_account(d.pop("serviceAccount", UNSET))
+        service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
 
         details_snowflake_nyi_authentication_oauth = cls(
-            type_=type_,
-            user_credential=user_credential,
-            service_account=service_account,
+            user_credential,
+            type_,
+            service_account,
         )
-
-        details_snowflake_nyi_authentication_oauth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            details_snowflake_nyi_authentication_oauth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return details_snowflake_nyi_authentication_oauth
 
     @property

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="DownloadQueryResponseOption1")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "status",
+        "download",
+    }
+)
+
 
 @_attrs_define
 class DownloadQueryResponseOption1:
@@ -43,24 +51,24 @@ class DownloadQueryResponseOption1:
                 "download": download,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        status = check_download_query_response_option_1_success(d.pop("status"))
+        status = check_download_query_response_option_1_success(src_dict["status"])
 
-        download = DownloadQueryResponseOption1Download.from_dict(d.pop("download"))
+        download = DownloadQueryResponseOption1Download.from_dict(src_dict["download"])
 
         download_query_response_option_1 = cls(
-            status=status,
-            download=download,
+            status,
+            download,
         )
-
-        download_query_response_option_1.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            download_query_response_option_1.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return download_query_response_option_1
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DownloadQueryResponseOption1Download")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "stream",
+        "contentType",
+        "filename",
+    }
+)
+
 
 @_attrs_define
 class DownloadQueryResponseOption1Download:
@@ -36,25 +45,19 @@ class DownloadQueryResponseOption1Download:
                 "filename": filename,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        stream = d.pop("stream")
-
-        content_type = d.pop("contentType")
-
-        filename = d.pop("filename")
-
         download_query_response_option_1_download = cls(
-            stream=stream,
-            content_type=content_type,
-            filename=filename,
+            src_dict["stream"],  # stream
+            src_dict["contentType"],  # content_type
+            src_dict["filename"],  # filename
         )
-
-        download_query_response_option_1_download.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            download_query_response_option_1_download.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return download_query_response_option_1_download
 
     @property

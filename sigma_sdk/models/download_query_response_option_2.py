@@ -15,6 +15,14 @@ from ..models.download_query_response_option_2_error import (
 
 T = TypeVar("T", bound="DownloadQueryResponseOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "status",
+        "message",
+    }
+)
+
 
 @_attrs_define
 class DownloadQueryResponseOption2:
@@ -37,22 +45,20 @@ class DownloadQueryResponseOption2:
                 "message": message,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        status = check_download_query_response_option_2_error(d.pop("status"))
-
-        message = d.pop("message")
+        status = check_download_query_response_option_2_error(src_dict["status"])
 
         download_query_response_option_2 = cls(
-            status=status,
-            message=message,
+            status,
+            src_dict["message"],  # message
         )
-
-        download_query_response_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            download_query_response_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return download_query_response_option_2
 
     @property

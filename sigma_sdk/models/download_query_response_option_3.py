@@ -15,6 +15,13 @@ from ..models.download_query_response_option_3_running import (
 
 T = TypeVar("T", bound="DownloadQueryResponseOption3")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "status",
+    }
+)
+
 
 @_attrs_define
 class DownloadQueryResponseOption3:
@@ -32,19 +39,19 @@ class DownloadQueryResponseOption3:
                 "status": status,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        status = check_download_query_response_option_3_running(d.pop("status"))
+        status = check_download_query_response_option_3_running(src_dict["status"])
 
         download_query_response_option_3 = cls(
-            status=status,
+            status,
         )
-
-        download_query_response_option_3.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            download_query_response_option_3.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return download_query_response_option_3
 
     @property

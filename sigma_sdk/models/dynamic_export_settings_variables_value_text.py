@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="DynamicExportSettingsVariablesValueText")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class DynamicExportSettingsVariablesValueText:
@@ -26,21 +33,20 @@ class DynamicExportSettingsVariablesValueText:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["text"], d.pop("type"))
+        type_ = cast(Literal["text"], src_dict["type"])
         if type_ != "text":
             raise ValueError(f"type must match const 'text', got '{type_}'")
-
         dynamic_export_settings_variables_value_text = cls(
-            type_=type_,
+            type_,
         )
-
-        dynamic_export_settings_variables_value_text.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            dynamic_export_settings_variables_value_text.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return dynamic_export_settings_variables_value_text
 
     @property

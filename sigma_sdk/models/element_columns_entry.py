@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ElementColumnsEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "columnId",
+        "label",
+        "formula",
+    }
+)
+
 
 @_attrs_define
 class ElementColumnsEntry:
@@ -37,25 +46,19 @@ class ElementColumnsEntry:
                 "formula": formula,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        column_id = d.pop("columnId")
-
-        label = d.pop("label")
-
-        formula = d.pop("formula")
-
         element_columns_entry = cls(
-            column_id=column_id,
-            label=label,
-            formula=formula,
+            src_dict["columnId"],  # column_id
+            src_dict["label"],  # label
+            src_dict["formula"],  # formula
         )
-
-        element_columns_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            element_columns_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return element_columns_entry
 
     @property

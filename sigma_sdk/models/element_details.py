@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ElementDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "nodeId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ElementDetails:
@@ -30,22 +38,18 @@ class ElementDetails:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        node_id = d.pop("nodeId")
-
-        type_ = d.pop("type")
-
         element_details = cls(
-            node_id=node_id,
-            type_=type_,
+            src_dict["nodeId"],  # node_id
+            src_dict["type"],  # type_
         )
-
-        element_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            element_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return element_details
 
     @property

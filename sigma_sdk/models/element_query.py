@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ElementQuery")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "name",
+        "sql",
+        "error",
+    }
+)
+
 
 @_attrs_define
 class ElementQuery:
@@ -43,28 +53,20 @@ class ElementQuery:
             field_dict["sql"] = sql
         if error is not UNSET:
             field_dict["error"] = error
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        element_id = d.pop("elementId")
-
-        name = d.pop("name", UNSET)
-
-        sql = d.pop("sql", UNSET)
-
-        error = d.pop("error", UNSET)
-
         element_query = cls(
-            element_id=element_id,
-            name=name,
-            sql=sql,
-            error=error,
+            src_dict["elementId"],  # element_id
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("sql", UNSET),  # sql
+            src_dict.get("error", UNSET),  # error
         )
-
-        element_query.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            element_query.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return element_query
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Email")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "email",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Email:
@@ -18,36 +26,31 @@ class Email:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         email = self.email
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "email": email,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["email"], d.pop("type"))
+        type_ = cast(Literal["email"], src_dict["type"])
         if type_ != "email":
             raise ValueError(f"type must match const 'email', got '{type_}'")
-
-        email = d.pop("email")
-
         email = cls(
-            type_=type_,
-            email=email,
+            src_dict["email"],  # email
+            type_,
         )
-
-        email.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            email.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return email
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="EntireWorkbook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class EntireWorkbook:
@@ -28,21 +35,20 @@ class EntireWorkbook:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["all"], d.pop("type"))
+        type_ = cast(Literal["all"], src_dict["type"])
         if type_ != "all":
             raise ValueError(f"type must match const 'all', got '{type_}'")
-
         entire_workbook = cls(
-            type_=type_,
+            type_,
         )
-
-        entire_workbook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            entire_workbook.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return entire_workbook
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="EntryOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "code",
+        "message",
+        "requestId",
+    }
+)
+
 
 @_attrs_define
 class EntryOption2:
@@ -34,25 +43,19 @@ class EntryOption2:
                 "requestId": request_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code")
-
-        message = d.pop("message")
-
-        request_id = d.pop("requestId")
-
         entry_option_2 = cls(
-            code=code,
-            message=message,
-            request_id=request_id,
+            src_dict["code"],  # code
+            src_dict["message"],  # message
+            src_dict["requestId"],  # request_id
         )
-
-        entry_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            entry_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return entry_option_2
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Error")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "val",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Error:
@@ -19,36 +27,31 @@ class Error:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         val = self.val
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "val": val,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["error"], d.pop("type"))
+        type_ = cast(Literal["error"], src_dict["type"])
         if type_ != "error":
             raise ValueError(f"type must match const 'error', got '{type_}'")
-
-        val = d.pop("val")
-
         error = cls(
-            type_=type_,
-            val=val,
+            src_dict["val"],  # val
+            type_,
         )
-
-        error.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            error.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return error
 
     @property

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExportAnEntireWorkbook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "format",
+        "parameters",
+        "timeout",
+        "tag",
+        "exportAs",
+        "rowLimit",
+        "offset",
+    }
+)
+
 
 @_attrs_define
 class ExportAnEntireWorkbook:
@@ -80,14 +93,12 @@ class ExportAnEntireWorkbook:
             field_dict["rowLimit"] = row_limit
         if offset is not UNSET:
             field_dict["offset"] = offset
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_format_(data: object) -> ExportOptionsForEXCELDocuments | ExportOptionsForPDF:
             try:
@@ -104,36 +115,28 @@ class ExportAnEntireWorkbook:
 
             return format_type_1
 
-        format_ = _parse_format_(d.pop("format"))
+        format_ = _parse_format_(src_dict["format"])
 
-        _parameters = d.pop("parameters", UNSET)
+        _parameters = src_dict.get("parameters", UNSET)
         parameters: TranslationFile | Unset
         if isinstance(_parameters, Unset):
             parameters = UNSET
         else:
             parameters = TranslationFile.from_dict(_parameters)
 
-        timeout = d.pop("timeout", UNSET)
-
-        tag = d.pop("tag", UNSET)
-
-        export_as = d.pop("exportAs", UNSET)
-
-        row_limit = d.pop("rowLimit", UNSET)
-
-        offset = d.pop("offset", UNSET)
-
         export_an_entire_workbook = cls(
-            format_=format_,
-            parameters=parameters,
-            timeout=timeout,
-            tag=tag,
-            export_as=export_as,
-            row_limit=row_limit,
-            offset=offset,
+            format_,
+            parameters,
+            src_dict.get("timeout", UNSET),  # timeout
+            src_dict.get("tag", UNSET),  # tag
+            src_dict.get("exportAs", UNSET),  # export_as
+            src_dict.get("rowLimit", UNSET),  # row_limit
+            src_dict.get("offset", UNSET),  # offset
         )
-
-        export_an_entire_workbook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_an_entire_workbook.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_an_entire_workbook
 
     @property

@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExportAttachment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "formatOptions",
+        "workbookExportSource",
+    }
+)
+
 
 @_attrs_define
 class ExportAttachment:
@@ -71,14 +79,12 @@ class ExportAttachment:
                 "workbookExportSource": workbook_export_source,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_format_options(data: object) -> CSV | GoogleSheets | JSON | JSONL | PDF | PNG | XLSX:
             try:
@@ -135,7 +141,7 @@ class ExportAttachment:
 
             return format_options_type_6
 
-        format_options = _parse_format_options(d.pop("formatOptions"))
+        format_options = _parse_format_options(src_dict["formatOptions"])
 
         def _parse_workbook_export_source(
             data: object,
@@ -162,14 +168,16 @@ class ExportAttachment:
 
             return workbook_export_source_type_2
 
-        workbook_export_source = _parse_workbook_export_source(d.pop("workbookExportSource"))
+        workbook_export_source = _parse_workbook_export_source(src_dict["workbookExportSource"])
 
         export_attachment = cls(
-            format_options=format_options,
-            workbook_export_source=workbook_export_source,
+            format_options,
+            workbook_export_source,
         )
-
-        export_attachment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_attachment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_attachment
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportAttachmentSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "mergeAttachments",
+        "zipAttachments",
+    }
+)
+
 
 @_attrs_define
 class ExportAttachmentSettings:
@@ -30,27 +38,22 @@ class ExportAttachmentSettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if merge_attachments is not UNSET:
             field_dict["mergeAttachments"] = merge_attachments
         if zip_attachments is not UNSET:
             field_dict["zipAttachments"] = zip_attachments
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        merge_attachments = d.pop("mergeAttachments", UNSET)
-
-        zip_attachments = d.pop("zipAttachments", UNSET)
-
         export_attachment_settings = cls(
-            merge_attachments=merge_attachments,
-            zip_attachments=zip_attachments,
+            src_dict.get("mergeAttachments", UNSET),  # merge_attachments
+            src_dict.get("zipAttachments", UNSET),  # zip_attachments
         )
-
-        export_attachment_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_attachment_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_attachment_settings
 
     @property

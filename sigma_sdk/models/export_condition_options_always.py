@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ExportConditionOptionsAlways")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportConditionOptionsAlways:
@@ -26,21 +33,20 @@ class ExportConditionOptionsAlways:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["always"], d.pop("type"))
+        type_ = cast(Literal["always"], src_dict["type"])
         if type_ != "always":
             raise ValueError(f"type must match const 'always', got '{type_}'")
-
         export_condition_options_always = cls(
-            type_=type_,
+            type_,
         )
-
-        export_condition_options_always.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_condition_options_always.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_condition_options_always
 
     @property

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExportConditionOptionsWorkbookCondition")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "condition",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportConditionOptionsWorkbookCondition:
@@ -28,8 +36,6 @@ class ExportConditionOptionsWorkbookCondition:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         condition: dict[str, Any]
         if isinstance(self.condition, ColumnMeetsCondition):
             condition = self.condition.to_dict()
@@ -38,25 +44,22 @@ class ExportConditionOptionsWorkbookCondition:
         else:
             condition = self.condition.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "condition": condition,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["workbook"], d.pop("type"))
-        if type_ != "workbook":
-            raise ValueError(f"type must match const 'workbook', got '{type_}'")
 
         def _parse_condition(data: object) -> ColumnMeetsCondition | IsEmpty | IsNotEmpty:
             try:
@@ -81,14 +84,19 @@ class ExportConditionOptionsWorkbookCondition:
 
             return condition_type_2
 
-        condition = _parse_condition(d.pop("condition"))
+        condition = _parse_condition(src_dict["condition"])
 
+        type_ = cast(Literal["workbook"], src_dict["type"])
+        if type_ != "workbook":
+            raise ValueError(f"type must match const 'workbook', got '{type_}'")
         export_condition_options_workbook_condition = cls(
-            type_=type_,
-            condition=condition,
+            condition,
+            type_,
         )
-
-        export_condition_options_workbook_condition.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_condition_options_workbook_condition.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_condition_options_workbook_condition
 
     @property

@@ -19,6 +19,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExportElement")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "format",
+        "parameters",
+        "timeout",
+        "tag",
+        "exportAs",
+        "rowLimit",
+        "offset",
+    }
+)
+
 
 @_attrs_define
 class ExportElement:
@@ -87,15 +101,12 @@ class ExportElement:
             field_dict["rowLimit"] = row_limit
         if offset is not UNSET:
             field_dict["offset"] = offset
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        element_id = d.pop("elementId")
 
         def _parse_format_(
             data: object,
@@ -122,37 +133,29 @@ class ExportElement:
 
             return format_type_2
 
-        format_ = _parse_format_(d.pop("format"))
+        format_ = _parse_format_(src_dict["format"])
 
-        _parameters = d.pop("parameters", UNSET)
+        _parameters = src_dict.get("parameters", UNSET)
         parameters: TranslationFile | Unset
         if isinstance(_parameters, Unset):
             parameters = UNSET
         else:
             parameters = TranslationFile.from_dict(_parameters)
 
-        timeout = d.pop("timeout", UNSET)
-
-        tag = d.pop("tag", UNSET)
-
-        export_as = d.pop("exportAs", UNSET)
-
-        row_limit = d.pop("rowLimit", UNSET)
-
-        offset = d.pop("offset", UNSET)
-
         export_element = cls(
-            element_id=element_id,
-            format_=format_,
-            parameters=parameters,
-            timeout=timeout,
-            tag=tag,
-            export_as=export_as,
-            row_limit=row_limit,
-            offset=offset,
+            src_dict["elementId"],  # element_id
+            format_,
+            parameters,
+            src_dict.get("timeout", UNSET),  # timeout
+            src_dict.get("tag", UNSET),  # tag
+            src_dict.get("exportAs", UNSET),  # export_as
+            src_dict.get("rowLimit", UNSET),  # row_limit
+            src_dict.get("offset", UNSET),  # offset
         )
-
-        export_element.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_element.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_element
 
     @property

@@ -13,6 +13,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportFormattingOptions")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "pivotHeaderStyle",
+        "includeMetadata",
+    }
+)
+
 
 @_attrs_define
 class ExportFormattingOptions:
@@ -33,32 +41,29 @@ class ExportFormattingOptions:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if pivot_header_style is not UNSET:
             field_dict["pivotHeaderStyle"] = pivot_header_style
         if include_metadata is not UNSET:
             field_dict["includeMetadata"] = include_metadata
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _pivot_header_style = d.pop("pivotHeaderStyle", UNSET)
+        _pivot_header_style = src_dict.get("pivotHeaderStyle", UNSET)
         pivot_header_style: PivotHeaderStyle | Unset
         if isinstance(_pivot_header_style, Unset):
             pivot_header_style = UNSET
         else:
             pivot_header_style = check_pivot_header_style(_pivot_header_style)
 
-        include_metadata = d.pop("includeMetadata", UNSET)
-
         export_formatting_options = cls(
-            pivot_header_style=pivot_header_style,
-            include_metadata=include_metadata,
+            pivot_header_style,
+            src_dict.get("includeMetadata", UNSET),  # include_metadata
         )
-
-        export_formatting_options.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_formatting_options.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_formatting_options
 
     @property

@@ -15,6 +15,13 @@ from ..models.export_options_for_csv_json_jsonl_xlsx_type import (
 
 T = TypeVar("T", bound="ExportOptionsForCsvJsonJsonlXlsx")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportOptionsForCsvJsonJsonlXlsx:
@@ -33,19 +40,19 @@ class ExportOptionsForCsvJsonJsonlXlsx:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_export_options_for_csv_json_jsonl_xlsx_type(d.pop("type"))
+        type_ = check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"])
 
         export_options_for_csv_json_jsonl_xlsx = cls(
-            type_=type_,
+            type_,
         )
-
-        export_options_for_csv_json_jsonl_xlsx.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_options_for_csv_json_jsonl_xlsx.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_options_for_csv_json_jsonl_xlsx
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ExportOptionsForEXCELDocuments")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportOptionsForEXCELDocuments:
@@ -28,21 +35,20 @@ class ExportOptionsForEXCELDocuments:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["xlsx"], d.pop("type"))
+        type_ = cast(Literal["xlsx"], src_dict["type"])
         if type_ != "xlsx":
             raise ValueError(f"type must match const 'xlsx', got '{type_}'")
-
         export_options_for_excel_documents = cls(
-            type_=type_,
+            type_,
         )
-
-        export_options_for_excel_documents.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_options_for_excel_documents.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_options_for_excel_documents
 
     @property

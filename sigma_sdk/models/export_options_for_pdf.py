@@ -12,6 +12,14 @@ from ..models.export_options_for_pdf_layout import ExportOptionsForPDFLayout, ch
 
 T = TypeVar("T", bound="ExportOptionsForPDF")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "layout",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportOptionsForPDF:
@@ -22,36 +30,35 @@ class ExportOptionsForPDF:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         layout: str = self.layout
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "layout": layout,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["pdf"], d.pop("type"))
+        layout = check_export_options_for_pdf_layout(src_dict["layout"])
+
+        type_ = cast(Literal["pdf"], src_dict["type"])
         if type_ != "pdf":
             raise ValueError(f"type must match const 'pdf', got '{type_}'")
-
-        layout = check_export_options_for_pdf_layout(d.pop("layout"))
-
         export_options_for_pdf = cls(
-            type_=type_,
-            layout=layout,
+            layout,
+            type_,
         )
-
-        export_options_for_pdf.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_options_for_pdf.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_options_for_pdf
 
     @property

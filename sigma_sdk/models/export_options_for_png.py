@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportOptionsForPNG")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "pixelWidth",
+        "pixelHeight",
+    }
+)
+
 
 @_attrs_define
 class ExportOptionsForPNG:
@@ -40,27 +49,22 @@ class ExportOptionsForPNG:
             field_dict["pixelWidth"] = pixel_width
         if pixel_height is not UNSET:
             field_dict["pixelHeight"] = pixel_height
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["png"], d.pop("type"))
+        type_ = cast(Literal["png"], src_dict["type"])
         if type_ != "png":
             raise ValueError(f"type must match const 'png', got '{type_}'")
-
-        pixel_width = d.pop("pixelWidth", UNSET)
-
-        pixel_height = d.pop("pixelHeight", UNSET)
-
         export_options_for_png = cls(
-            type_=type_,
-            pixel_width=pixel_width,
-            pixel_height=pixel_height,
+            type_,
+            src_dict.get("pixelWidth", UNSET),  # pixel_width
+            src_dict.get("pixelHeight", UNSET),  # pixel_height
         )
-
-        export_options_for_png.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_options_for_png.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_options_for_png
 
     @property

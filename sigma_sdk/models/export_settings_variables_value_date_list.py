@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ExportSettingsVariablesValueDateList")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportSettingsVariablesValueDateList:
@@ -26,21 +33,20 @@ class ExportSettingsVariablesValueDateList:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["date-list"], d.pop("type"))
+        type_ = cast(Literal["date-list"], src_dict["type"])
         if type_ != "date-list":
             raise ValueError(f"type must match const 'date-list', got '{type_}'")
-
         export_settings_variables_value_date_list = cls(
-            type_=type_,
+            type_,
         )
-
-        export_settings_variables_value_date_list.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_settings_variables_value_date_list.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_settings_variables_value_date_list
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ExportSettingsVariablesValueNumberRange")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ExportSettingsVariablesValueNumberRange:
@@ -26,21 +33,20 @@ class ExportSettingsVariablesValueNumberRange:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["number-range"], d.pop("type"))
+        type_ = cast(Literal["number-range"], src_dict["type"])
         if type_ != "number-range":
             raise ValueError(f"type must match const 'number-range', got '{type_}'")
-
         export_settings_variables_value_number_range = cls(
-            type_=type_,
+            type_,
         )
-
-        export_settings_variables_value_number_range.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_settings_variables_value_number_range.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_settings_variables_value_number_range
 
     @property

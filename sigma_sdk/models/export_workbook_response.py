@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ExportWorkbookResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "jobComplete",
+        "queryId",
+        "rows",
+        "message",
+    }
+)
+
 
 @_attrs_define
 class ExportWorkbookResponse:
@@ -53,19 +63,13 @@ class ExportWorkbookResponse:
             field_dict["rows"] = rows
         if message is not UNSET:
             field_dict["message"] = message
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        job_complete = d.pop("jobComplete")
-
-        query_id = d.pop("queryId")
-
-        _rows = d.pop("rows", UNSET)
+        _rows = src_dict.get("rows", UNSET)
         rows: list[CreateConnectionDescription] | Unset = UNSET
         if _rows is not UNSET:
             rows = []
@@ -74,16 +78,16 @@ class ExportWorkbookResponse:
 
                 rows.append(rows_item)
 
-        message = d.pop("message", UNSET)
-
         export_workbook_response = cls(
-            job_complete=job_complete,
-            query_id=query_id,
-            rows=rows,
-            message=message,
+            src_dict["jobComplete"],  # job_complete
+            src_dict["queryId"],  # query_id
+            rows,
+            src_dict.get("message", UNSET),  # message
         )
-
-        export_workbook_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            export_workbook_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return export_workbook_response
 
     @property

@@ -42,6 +42,28 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FilesCreateResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "id",
+        "urlId",
+        "name",
+        "type",
+        "parentId",
+        "parentUrlId",
+        "permission",
+        "path",
+        "badge",
+        "isArchived",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "description",
+        "ownerId",
+    }
+)
+
 
 @_attrs_define
 class FilesCreateResponse:
@@ -151,23 +173,11 @@ class FilesCreateResponse:
             field_dict["description"] = description
         if owner_id is not UNSET:
             field_dict["ownerId"] = owner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        url_id = d.pop("urlId")
-
-        name = d.pop("name")
-
-        type_ = check_single_document_type(d.pop("type"))
-
-        parent_id = d.pop("parentId")
-
-        parent_url_id = d.pop("parentUrlId")
+        type_ = check_single_document_type(src_dict["type"])
 
         def _parse_permission(
             data: object,
@@ -234,28 +244,18 @@ class FilesCreateResponse:
 
             return permission_type_4_type_2
 
-        permission = _parse_permission(d.pop("permission"))
-
-        path = d.pop("path")
+        permission = _parse_permission(src_dict["permission"])
 
         def _parse_badge(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        badge = _parse_badge(d.pop("badge"))
+        badge = _parse_badge(src_dict["badge"])
 
-        is_archived = d.pop("isArchived")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        description = d.pop("description", UNSET)
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         def _parse_owner_id(data: object) -> None | str | Unset:
             if data is None:
@@ -264,28 +264,30 @@ class FilesCreateResponse:
                 return data
             return cast(None | str | Unset, data)
 
-        owner_id = _parse_owner_id(d.pop("ownerId", UNSET))
+        owner_id = _parse_owner_id(src_dict.get("ownerId", UNSET))
 
         files_create_response = cls(
-            id=id,
-            url_id=url_id,
-            name=name,
-            type_=type_,
-            parent_id=parent_id,
-            parent_url_id=parent_url_id,
-            permission=permission,
-            path=path,
-            badge=badge,
-            is_archived=is_archived,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            description=description,
-            owner_id=owner_id,
+            src_dict["id"],  # id
+            src_dict["urlId"],  # url_id
+            src_dict["name"],  # name
+            type_,
+            src_dict["parentId"],  # parent_id
+            src_dict["parentUrlId"],  # parent_url_id
+            permission,
+            src_dict["path"],  # path
+            badge,
+            src_dict["isArchived"],  # is_archived
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("description", UNSET),  # description
+            owner_id,
         )
-
-        files_create_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            files_create_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return files_create_response
 
     @property

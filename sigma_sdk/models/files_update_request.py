@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FilesUpdateRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "ownerId",
+        "parentId",
+        "restore",
+    }
+)
+
 
 @_attrs_define
 class FilesUpdateRequest:
@@ -36,7 +47,6 @@ class FilesUpdateRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if description is not UNSET:
@@ -47,31 +57,21 @@ class FilesUpdateRequest:
             field_dict["parentId"] = parent_id
         if restore is not UNSET:
             field_dict["restore"] = restore
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        description = d.pop("description", UNSET)
-
-        owner_id = d.pop("ownerId", UNSET)
-
-        parent_id = d.pop("parentId", UNSET)
-
-        restore = d.pop("restore", UNSET)
-
         files_update_request = cls(
-            name=name,
-            description=description,
-            owner_id=owner_id,
-            parent_id=parent_id,
-            restore=restore,
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("ownerId", UNSET),  # owner_id
+            src_dict.get("parentId", UNSET),  # parent_id
+            src_dict.get("restore", UNSET),  # restore
         )
-
-        files_update_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            files_update_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return files_update_request
 
     @property

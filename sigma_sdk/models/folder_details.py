@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FolderDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "type",
+        "description",
+        "ownerId",
+        "parentId",
+    }
+)
+
 
 @_attrs_define
 class FolderDetails:
@@ -25,9 +36,9 @@ class FolderDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         name = self.name
+
+        type_ = self.type_
 
         description = self.description
 
@@ -39,8 +50,8 @@ class FolderDetails:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "name": name,
+                "type": type_,
             }
         )
         if description is not UNSET:
@@ -49,33 +60,24 @@ class FolderDetails:
             field_dict["ownerId"] = owner_id
         if parent_id is not UNSET:
             field_dict["parentId"] = parent_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["folder"], d.pop("type"))
+        type_ = cast(Literal["folder"], src_dict["type"])
         if type_ != "folder":
             raise ValueError(f"type must match const 'folder', got '{type_}'")
-
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
-        owner_id = d.pop("ownerId", UNSET)
-
-        parent_id = d.pop("parentId", UNSET)
-
         folder_details = cls(
-            type_=type_,
-            name=name,
-            description=description,
-            owner_id=owner_id,
-            parent_id=parent_id,
+            src_dict["name"],  # name
+            type_,
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("ownerId", UNSET),  # owner_id
+            src_dict.get("parentId", UNSET),  # parent_id
         )
-
-        folder_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            folder_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return folder_details
 
     @property

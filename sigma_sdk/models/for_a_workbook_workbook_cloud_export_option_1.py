@@ -16,6 +16,17 @@ from ..models.workbook_cloud_export_option_1_connection_type import (
 
 T = TypeVar("T", bound="ForAWorkbookWorkbookCloudExportOption1")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "uri",
+        "exportFormat",
+        "timestampedUri",
+        "connectionType",
+        "authorization",
+    }
+)
+
 
 @_attrs_define
 class ForAWorkbookWorkbookCloudExportOption1:
@@ -49,36 +60,32 @@ class ForAWorkbookWorkbookCloudExportOption1:
                 "authorization": authorization,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        uri = d.pop("uri")
-
-        export_format = check_export_format(d.pop("exportFormat"))
+        export_format = check_export_format(src_dict["exportFormat"])
 
         def _parse_timestamped_uri(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        timestamped_uri = _parse_timestamped_uri(d.pop("timestampedUri"))
+        timestamped_uri = _parse_timestamped_uri(src_dict["timestampedUri"])
 
-        connection_type = check_workbook_cloud_export_option_1_connection_type(d.pop("connectionType"))
-
-        authorization = d.pop("authorization")
+        connection_type = check_workbook_cloud_export_option_1_connection_type(src_dict["connectionType"])
 
         for_a_workbook_workbook_cloud_export_option_1 = cls(
-            uri=uri,
-            export_format=export_format,
-            timestamped_uri=timestamped_uri,
-            connection_type=connection_type,
-            authorization=authorization,
+            src_dict["uri"],  # uri
+            export_format,
+            timestamped_uri,
+            connection_type,
+            src_dict["authorization"],  # authorization
         )
-
-        for_a_workbook_workbook_cloud_export_option_1.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            for_a_workbook_workbook_cloud_export_option_1.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return for_a_workbook_workbook_cloud_export_option_1
 
     @property

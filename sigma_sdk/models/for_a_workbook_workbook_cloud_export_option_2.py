@@ -12,6 +12,16 @@ from ..models.export_format import ExportFormat, check_export_format
 
 T = TypeVar("T", bound="ForAWorkbookWorkbookCloudExportOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "uri",
+        "exportFormat",
+        "timestampedUri",
+        "connectionType",
+    }
+)
+
 
 @_attrs_define
 class ForAWorkbookWorkbookCloudExportOption2:
@@ -41,35 +51,32 @@ class ForAWorkbookWorkbookCloudExportOption2:
                 "connectionType": connection_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        uri = d.pop("uri")
-
-        export_format = check_export_format(d.pop("exportFormat"))
+        export_format = check_export_format(src_dict["exportFormat"])
 
         def _parse_timestamped_uri(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        timestamped_uri = _parse_timestamped_uri(d.pop("timestampedUri"))
+        timestamped_uri = _parse_timestamped_uri(src_dict["timestampedUri"])
 
-        connection_type = cast(Literal["bigQuery"], d.pop("connectionType"))
+        connection_type = cast(Literal["bigQuery"], src_dict["connectionType"])
         if connection_type != "bigQuery":
             raise ValueError(f"connectionType must match const 'bigQuery', got '{connection_type}'")
-
         for_a_workbook_workbook_cloud_export_option_2 = cls(
-            uri=uri,
-            export_format=export_format,
-            timestamped_uri=timestamped_uri,
-            connection_type=connection_type,
+            src_dict["uri"],  # uri
+            export_format,
+            timestamped_uri,
+            connection_type,
         )
-
-        for_a_workbook_workbook_cloud_export_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            for_a_workbook_workbook_cloud_export_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return for_a_workbook_workbook_cloud_export_option_2
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="FormatOptionsEXCEL")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class FormatOptionsEXCEL:
@@ -26,21 +33,20 @@ class FormatOptionsEXCEL:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["EXCEL"], d.pop("type"))
+        type_ = cast(Literal["EXCEL"], src_dict["type"])
         if type_ != "EXCEL":
             raise ValueError(f"type must match const 'EXCEL', got '{type_}'")
-
         format_options_excel = cls(
-            type_=type_,
+            type_,
         )
-
-        format_options_excel.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            format_options_excel.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return format_options_excel
 
     @property

@@ -13,6 +13,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FormatOptionsPDF")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "layout",
+        "scaleFactor",
+    }
+)
+
 
 @_attrs_define
 class FormatOptionsPDF:
@@ -41,32 +50,29 @@ class FormatOptionsPDF:
             field_dict["layout"] = layout
         if scale_factor is not UNSET:
             field_dict["scaleFactor"] = scale_factor
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["PDF"], d.pop("type"))
+        type_ = cast(Literal["PDF"], src_dict["type"])
         if type_ != "PDF":
             raise ValueError(f"type must match const 'PDF', got '{type_}'")
-
-        _layout = d.pop("layout", UNSET)
+        _layout = src_dict.get("layout", UNSET)
         layout: ExportOptionsForPDFLayout | Unset
         if isinstance(_layout, Unset):
             layout = UNSET
         else:
             layout = check_export_options_for_pdf_layout(_layout)
 
-        scale_factor = d.pop("scaleFactor", UNSET)
-
         format_options_pdf = cls(
-            type_=type_,
-            layout=layout,
-            scale_factor=scale_factor,
+            type_,
+            layout,
+            src_dict.get("scaleFactor", UNSET),  # scale_factor
         )
-
-        format_options_pdf.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            format_options_pdf.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return format_options_pdf
 
     @property

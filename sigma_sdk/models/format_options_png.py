@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FormatOptionsPNG")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "pixelWidth",
+        "pixelHeight",
+    }
+)
+
 
 @_attrs_define
 class FormatOptionsPNG:
@@ -46,13 +55,11 @@ class FormatOptionsPNG:
             field_dict["pixelWidth"] = pixel_width
         if pixel_height is not UNSET:
             field_dict["pixelHeight"] = pixel_height
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["PNG"], d.pop("type"))
+        type_ = cast(Literal["PNG"], src_dict["type"])
         if type_ != "PNG":
             raise ValueError(f"type must match const 'PNG', got '{type_}'")
 
@@ -63,7 +70,7 @@ class FormatOptionsPNG:
                 return data
             return cast(int | None | Unset, data)
 
-        pixel_width = _parse_pixel_width(d.pop("pixelWidth", UNSET))
+        pixel_width = _parse_pixel_width(src_dict.get("pixelWidth", UNSET))
 
         def _parse_pixel_height(data: object) -> int | None | Unset:
             if data is None:
@@ -72,15 +79,17 @@ class FormatOptionsPNG:
                 return data
             return cast(int | None | Unset, data)
 
-        pixel_height = _parse_pixel_height(d.pop("pixelHeight", UNSET))
+        pixel_height = _parse_pixel_height(src_dict.get("pixelHeight", UNSET))
 
         format_options_png = cls(
-            type_=type_,
-            pixel_width=pixel_width,
-            pixel_height=pixel_height,
+            type_,
+            pixel_width,
+            pixel_height,
         )
-
-        format_options_png.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            format_options_png.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return format_options_png
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FromDataSourceDataModelSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "dataModelId",
+        "elementId",
+        "type",
+        "versionTagId",
+    }
+)
+
 
 @_attrs_define
 class FromDataSourceDataModelSource:
@@ -23,11 +33,11 @@ class FromDataSourceDataModelSource:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         data_model_id = self.data_model_id
 
         element_id = self.element_id
+
+        type_ = self.type_
 
         version_tag_id = self.version_tag_id
 
@@ -35,37 +45,30 @@ class FromDataSourceDataModelSource:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "dataModelId": data_model_id,
                 "elementId": element_id,
+                "type": type_,
             }
         )
         if version_tag_id is not UNSET:
             field_dict["versionTagId"] = version_tag_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["data-model"], d.pop("type"))
+        type_ = cast(Literal["data-model"], src_dict["type"])
         if type_ != "data-model":
             raise ValueError(f"type must match const 'data-model', got '{type_}'")
-
-        data_model_id = d.pop("dataModelId")
-
-        element_id = d.pop("elementId")
-
-        version_tag_id = d.pop("versionTagId", UNSET)
-
         from_data_source_data_model_source = cls(
-            type_=type_,
-            data_model_id=data_model_id,
-            element_id=element_id,
-            version_tag_id=version_tag_id,
+            src_dict["dataModelId"],  # data_model_id
+            src_dict["elementId"],  # element_id
+            type_,
+            src_dict.get("versionTagId", UNSET),  # version_tag_id
         )
-
-        from_data_source_data_model_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            from_data_source_data_model_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return from_data_source_data_model_source
 
     @property

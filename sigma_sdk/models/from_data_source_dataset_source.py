@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="FromDataSourceDatasetSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "datasetId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class FromDataSourceDatasetSource:
@@ -18,36 +26,33 @@ class FromDataSourceDatasetSource:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         dataset_id = self.dataset_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "datasetId": dataset_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["dataset"], d.pop("type"))
+        type_ = cast(Literal["dataset"], src_dict["type"])
         if type_ != "dataset":
             raise ValueError(f"type must match const 'dataset', got '{type_}'")
-
-        dataset_id = d.pop("datasetId")
-
         from_data_source_dataset_source = cls(
-            type_=type_,
-            dataset_id=dataset_id,
+            src_dict["datasetId"],  # dataset_id
+            type_,
         )
-
-        from_data_source_dataset_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            from_data_source_dataset_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return from_data_source_dataset_source
 
     @property

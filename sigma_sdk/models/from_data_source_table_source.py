@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="FromDataSourceTableSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tableId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class FromDataSourceTableSource:
@@ -18,36 +26,33 @@ class FromDataSourceTableSource:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         table_id = self.table_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "tableId": table_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["table"], d.pop("type"))
+        type_ = cast(Literal["table"], src_dict["type"])
         if type_ != "table":
             raise ValueError(f"type must match const 'table', got '{type_}'")
-
-        table_id = d.pop("tableId")
-
         from_data_source_table_source = cls(
-            type_=type_,
-            table_id=table_id,
+            src_dict["tableId"],  # table_id
+            type_,
         )
-
-        from_data_source_table_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            from_data_source_table_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return from_data_source_table_source
 
     @property

@@ -15,6 +15,14 @@ from ..models.get_dataset_sources_response_item_type import (
 
 T = TypeVar("T", bound="GetDatasetSourcesResponseItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "inodeId",
+    }
+)
+
 
 @_attrs_define
 class GetDatasetSourcesResponseItem:
@@ -35,22 +43,20 @@ class GetDatasetSourcesResponseItem:
                 "inodeId": inode_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = check_get_dataset_sources_response_item_type(d.pop("type"))
-
-        inode_id = d.pop("inodeId")
+        type_ = check_get_dataset_sources_response_item_type(src_dict["type"])
 
         get_dataset_sources_response_item = cls(
-            type_=type_,
-            inode_id=inode_id,
+            type_,
+            src_dict["inodeId"],  # inode_id
         )
-
-        get_dataset_sources_response_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            get_dataset_sources_response_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return get_dataset_sources_response_item
 
     @property

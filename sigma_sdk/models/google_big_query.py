@@ -16,6 +16,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="GoogleBigQuery")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "projectId",
+        "type",
+        "additionalProjectIds",
+        "serviceAccount",
+        "writeAccess",
+    }
+)
+
 
 @_attrs_define
 class GoogleBigQuery:
@@ -31,9 +42,9 @@ class GoogleBigQuery:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         project_id = self.project_id
+
+        type_ = self.type_
 
         additional_project_ids: list[str] | Unset = UNSET
         if not isinstance(self.additional_project_ids, Unset):
@@ -49,8 +60,8 @@ class GoogleBigQuery:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "projectId": project_id,
+                "type": type_,
             }
         )
         if additional_project_ids is not UNSET:
@@ -59,25 +70,18 @@ class GoogleBigQuery:
             field_dict["serviceAccount"] = service_account
         if write_access is not UNSET:
             field_dict["writeAccess"] = write_access
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["bigQuery"], d.pop("type"))
+        type_ = cast(Literal["bigQuery"], src_dict["type"])
         if type_ != "bigQuery":
             raise ValueError(f"type must match const 'bigQuery', got '{type_}'")
+        additional_project_ids = cast(list[str], src_dict.get("additionalProjectIds", UNSET))
 
-        project_id = d.pop("projectId")
-
-        additional_project_ids = cast(list[str], d.pop("additionalProjectIds", UNSET))
-
-        service_account = d.pop("serviceAccount", UNSET)
-
-        _write_access = d.pop("writeAccess", UNSET)
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: GoogleBigQueryWriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
@@ -85,14 +89,16 @@ class GoogleBigQuery:
             write_access = GoogleBigQueryWriteAccess.from_dict(_write_access)
 
         google_big_query = cls(
-            type_=type_,
-            project_id=project_id,
-            additional_project_ids=additional_project_ids,
-            service_account=service_account,
-            write_access=write_access,
+            src_dict["projectId"],  # project_id
+            type_,
+            additional_project_ids,
+            src_dict.get("serviceAccount", UNSET),  # service_account
+            write_access,
         )
-
-        google_big_query.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            google_big_query.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return google_big_query
 
     @property

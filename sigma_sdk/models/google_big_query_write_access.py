@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="GoogleBigQueryWriteAccess")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeProject",
+        "writeDataset",
+    }
+)
+
 
 @_attrs_define
 class GoogleBigQueryWriteAccess:
@@ -30,22 +38,18 @@ class GoogleBigQueryWriteAccess:
                 "writeDataset": write_dataset,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_project = d.pop("writeProject")
-
-        write_dataset = d.pop("writeDataset")
-
         google_big_query_write_access = cls(
-            write_project=write_project,
-            write_dataset=write_dataset,
+            src_dict["writeProject"],  # write_project
+            src_dict["writeDataset"],  # write_dataset
         )
-
-        google_big_query_write_access.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            google_big_query_write_access.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return google_big_query_write_access
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="GoogleDrive")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "googleDriveFolderUrl",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class GoogleDrive:
@@ -18,36 +26,33 @@ class GoogleDrive:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         google_drive_folder_url = self.google_drive_folder_url
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "googleDriveFolderUrl": google_drive_folder_url,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["gdrive"], d.pop("type"))
+        type_ = cast(Literal["gdrive"], src_dict["type"])
         if type_ != "gdrive":
             raise ValueError(f"type must match const 'gdrive', got '{type_}'")
-
-        google_drive_folder_url = d.pop("googleDriveFolderUrl")
-
         google_drive = cls(
-            type_=type_,
-            google_drive_folder_url=google_drive_folder_url,
+            src_dict["googleDriveFolderUrl"],  # google_drive_folder_url
+            type_,
         )
-
-        google_drive.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            google_drive.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return google_drive
 
     @property

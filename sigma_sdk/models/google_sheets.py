@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="GoogleSheets")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class GoogleSheets:
@@ -26,21 +33,20 @@ class GoogleSheets:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["NONE"], d.pop("type"))
+        type_ = cast(Literal["NONE"], src_dict["type"])
         if type_ != "NONE":
             raise ValueError(f"type must match const 'NONE', got '{type_}'")
-
         google_sheets = cls(
-            type_=type_,
+            type_,
         )
-
-        google_sheets.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            google_sheets.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return google_sheets
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="GranteeOption1")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "memberId",
+    }
+)
+
 
 @_attrs_define
 class GranteeOption1:
@@ -28,19 +35,17 @@ class GranteeOption1:
                 "memberId": member_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        member_id = d.pop("memberId")
-
         grantee_option_1 = cls(
-            member_id=member_id,
+            src_dict["memberId"],  # member_id
         )
-
-        grantee_option_1.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            grantee_option_1.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return grantee_option_1
 
     @property

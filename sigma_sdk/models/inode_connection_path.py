@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="InodeConnectionPath")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "connectionId",
+        "path",
+    }
+)
+
 
 @_attrs_define
 class InodeConnectionPath:
@@ -32,14 +40,10 @@ class InodeConnectionPath:
                 "path": path,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        connection_id = d.pop("connectionId")
-
         def _parse_path(data: object) -> list[str]:
             if not isinstance(data, list):
                 raise TypeError()
@@ -47,14 +51,16 @@ class InodeConnectionPath:
 
             return path_table_path
 
-        path = _parse_path(d.pop("path"))
+        path = _parse_path(src_dict["path"])
 
         inode_connection_path = cls(
-            connection_id=connection_id,
-            path=path,
+            src_dict["connectionId"],  # connection_id
+            path,
         )
-
-        inode_connection_path.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            inode_connection_path.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return inode_connection_path
 
     @property

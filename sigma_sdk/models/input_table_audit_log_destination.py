@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="InputTableAuditLogDestination")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "database",
+        "schema",
+    }
+)
+
 
 @_attrs_define
 class InputTableAuditLogDestination:
@@ -32,22 +40,18 @@ class InputTableAuditLogDestination:
                 "schema": schema,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        database = d.pop("database")
-
-        schema = d.pop("schema")
-
         input_table_audit_log_destination = cls(
-            database=database,
-            schema=schema,
+            src_dict["database"],  # database
+            src_dict["schema"],  # schema
         )
-
-        input_table_audit_log_destination.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            input_table_audit_log_destination.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return input_table_audit_log_destination
 
     @property

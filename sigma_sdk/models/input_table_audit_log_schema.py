@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InputTableAuditLogSchema")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeCatalog",
+        "writeSchema",
+        "writebackSchemaId",
+    }
+)
+
 
 @_attrs_define
 class InputTableAuditLogSchema:
@@ -40,25 +49,19 @@ class InputTableAuditLogSchema:
         )
         if writeback_schema_id is not UNSET:
             field_dict["writebackSchemaId"] = writeback_schema_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_catalog = d.pop("writeCatalog")
-
-        write_schema = d.pop("writeSchema")
-
-        writeback_schema_id = d.pop("writebackSchemaId", UNSET)
-
         input_table_audit_log_schema = cls(
-            write_catalog=write_catalog,
-            write_schema=write_schema,
-            writeback_schema_id=writeback_schema_id,
+            src_dict["writeCatalog"],  # write_catalog
+            src_dict["writeSchema"],  # write_schema
+            src_dict.get("writebackSchemaId", UNSET),  # writeback_schema_id
         )
-
-        input_table_audit_log_schema.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            input_table_audit_log_schema.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return input_table_audit_log_schema
 
     @property

@@ -14,6 +14,20 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="IpAllowlistEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "ipAllowlistEntryId",
+        "ip",
+        "scope",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class IpAllowlistEntry:
@@ -67,40 +81,30 @@ class IpAllowlistEntry:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        ip_allowlist_entry_id = d.pop("ipAllowlistEntryId")
+        scope = check_ip_allowlist_entry_scope(src_dict["scope"])
 
-        ip = d.pop("ip")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        scope = check_ip_allowlist_entry_scope(d.pop("scope"))
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        description = d.pop("description", UNSET)
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         ip_allowlist_entry = cls(
-            ip_allowlist_entry_id=ip_allowlist_entry_id,
-            ip=ip,
-            scope=scope,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            description=description,
+            src_dict["ipAllowlistEntryId"],  # ip_allowlist_entry_id
+            src_dict["ip"],  # ip
+            scope,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("description", UNSET),  # description
         )
-
-        ip_allowlist_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            ip_allowlist_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return ip_allowlist_entry
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="IsEmpty")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class IsEmpty:
@@ -22,36 +30,31 @@ class IsEmpty:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         element_id = self.element_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "elementId": element_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["isEmpty"], d.pop("type"))
+        type_ = cast(Literal["isEmpty"], src_dict["type"])
         if type_ != "isEmpty":
             raise ValueError(f"type must match const 'isEmpty', got '{type_}'")
-
-        element_id = d.pop("elementId")
-
         is_empty = cls(
-            type_=type_,
-            element_id=element_id,
+            src_dict["elementId"],  # element_id
+            type_,
         )
-
-        is_empty.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            is_empty.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return is_empty
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="JSONL")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class JSONL:
@@ -26,21 +33,18 @@ class JSONL:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["JSONL"], d.pop("type"))
+        type_ = cast(Literal["JSONL"], src_dict["type"])
         if type_ != "JSONL":
             raise ValueError(f"type must match const 'JSONL', got '{type_}'")
-
         jsonl = cls(
-            type_=type_,
+            type_,
         )
-
-        jsonl.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            jsonl.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return jsonl
 
     @property

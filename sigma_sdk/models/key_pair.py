@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="KeyPair")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "role",
+        "warehouse",
+        "username",
+        "privateKey",
+        "type",
+        "privateKeyPassphrase",
+    }
+)
+
 
 @_attrs_define
 class KeyPair:
@@ -40,11 +52,11 @@ class KeyPair:
 
         warehouse = self.warehouse.to_dict()
 
-        type_ = self.type_
-
         username = self.username
 
         private_key = self.private_key
+
+        type_ = self.type_
 
         private_key_passphrase = self.private_key_passphrase
 
@@ -54,45 +66,36 @@ class KeyPair:
             {
                 "role": role,
                 "warehouse": warehouse,
-                "type": type_,
                 "username": username,
                 "privateKey": private_key,
+                "type": type_,
             }
         )
         if private_key_passphrase is not UNSET:
             field_dict["privateKeyPassphrase"] = private_key_passphrase
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        role = RoleStaticRole.from_dict(d.pop("role"))
+        role = RoleStaticRole.from_dict(src_dict["role"])
 
-        warehouse = WarehouseStaticWarehouse.from_dict(d.pop("warehouse"))
+        warehouse = WarehouseStaticWarehouse.from_dict(src_dict["warehouse"])
 
-        type_ = cast(Literal["key-pair"], d.pop("type"))
+        type_ = cast(Literal["key-pair"], src_dict["type"])
         if type_ != "key-pair":
             raise ValueError(f"type must match const 'key-pair', got '{type_}'")
-
-        username = d.pop("username")
-
-        private_key = d.pop("privateKey")
-
-        private_key_passphrase = d.pop("privateKeyPassphrase", UNSET)
-
         key_pair = cls(
-            role=role,
-            warehouse=warehouse,
-            type_=type_,
-            username=username,
-            private_key=private_key,
-            private_key_passphrase=private_key_passphrase,
+            role,
+            warehouse,
+            src_dict["username"],  # username
+            src_dict["privateKey"],  # private_key
+            type_,
+            src_dict.get("privateKeyPassphrase", UNSET),  # private_key_passphrase
         )
-
-        key_pair.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            key_pair.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return key_pair
 
     @property

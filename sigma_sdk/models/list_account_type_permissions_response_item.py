@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ListAccountTypePermissionsResponseItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "permission",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class ListAccountTypePermissionsResponseItem:
@@ -32,22 +40,18 @@ class ListAccountTypePermissionsResponseItem:
                 "description": description,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        permission = d.pop("permission")
-
-        description = d.pop("description")
-
         list_account_type_permissions_response_item = cls(
-            permission=permission,
-            description=description,
+            src_dict["permission"],  # permission
+            src_dict["description"],  # description
         )
-
-        list_account_type_permissions_response_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_account_type_permissions_response_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_account_type_permissions_response_item
 
     @property

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListDataModelSourcesResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPageToken",
+    }
+)
+
 
 @_attrs_define
 class ListDataModelSourcesResponse:
@@ -55,16 +63,14 @@ class ListDataModelSourcesResponse:
         )
         if next_page_token is not UNSET:
             field_dict["nextPageToken"] = next_page_token
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
 
             def _parse_entries_item(
@@ -96,14 +102,14 @@ class ListDataModelSourcesResponse:
 
             entries.append(entries_item)
 
-        next_page_token = d.pop("nextPageToken", UNSET)
-
         list_data_model_sources_response = cls(
-            entries=entries,
-            next_page_token=next_page_token,
+            entries,
+            src_dict.get("nextPageToken", UNSET),  # next_page_token
         )
-
-        list_data_model_sources_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_data_model_sources_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_data_model_sources_response
 
     @property

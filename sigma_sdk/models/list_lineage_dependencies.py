@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListLineageDependencies")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class ListLineageDependencies:
@@ -26,7 +29,6 @@ class ListLineageDependencies:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             if isinstance(prop, SheetDetails):
@@ -42,40 +44,40 @@ class ListLineageDependencies:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         list_lineage_dependencies = cls()
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
 
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
+                def _parse_additional_property(data: object) -> DataSourceDetails | ElementDetails | SheetDetails:
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_list_lineage_dependencies_value_type_0 = SheetDetails.from_dict(data)
 
-            def _parse_additional_property(data: object) -> DataSourceDetails | ElementDetails | SheetDetails:
-                try:
+                        return componentsschemas_list_lineage_dependencies_value_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_list_lineage_dependencies_value_type_1 = DataSourceDetails.from_dict(data)
+
+                        return componentsschemas_list_lineage_dependencies_value_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_0 = SheetDetails.from_dict(data)
+                    componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
 
-                    return componentsschemas_list_lineage_dependencies_value_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_1 = DataSourceDetails.from_dict(data)
+                    return componentsschemas_list_lineage_dependencies_value_type_2
 
-                    return componentsschemas_list_lineage_dependencies_value_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
+                additional_property = _parse_additional_property(prop_dict)
 
-                return componentsschemas_list_lineage_dependencies_value_type_2
-
-            additional_property = _parse_additional_property(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        list_lineage_dependencies.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            list_lineage_dependencies.additional_properties = additional_properties
         return list_lineage_dependencies
 
     @property

@@ -12,6 +12,15 @@ from ..models.list_lineage_edge_type import ListLineageEdgeType, check_list_line
 
 T = TypeVar("T", bound="ListLineageEdge")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "source",
+        "target",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ListLineageEdge:
@@ -36,25 +45,21 @@ class ListLineageEdge:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        source = d.pop("source")
-
-        target = d.pop("target")
-
-        type_ = check_list_lineage_edge_type(d.pop("type"))
+        type_ = check_list_lineage_edge_type(src_dict["type"])
 
         list_lineage_edge = cls(
-            source=source,
-            target=target,
-            type_=type_,
+            src_dict["source"],  # source
+            src_dict["target"],  # target
+            type_,
         )
-
-        list_lineage_edge.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_lineage_edge.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_lineage_edge
 
     @property

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListLineageResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "dependencies",
+        "edges",
+    }
+)
+
 
 @_attrs_define
 class ListLineageResponse:
@@ -40,29 +48,29 @@ class ListLineageResponse:
                 "edges": edges,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        dependencies = ListLineageDependencies.from_dict(d.pop("dependencies"))
+        dependencies = ListLineageDependencies.from_dict(src_dict["dependencies"])
 
         edges = []
-        _edges = d.pop("edges")
+        _edges = src_dict["edges"]
         for edges_item_data in _edges:
             edges_item = ListLineageEdge.from_dict(edges_item_data)
 
             edges.append(edges_item)
 
         list_lineage_response = cls(
-            dependencies=dependencies,
-            edges=edges,
+            dependencies,
+            edges,
         )
-
-        list_lineage_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_lineage_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_lineage_response
 
     @property

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListMembersResponseOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPage",
+    }
+)
+
 
 @_attrs_define
 class ListMembersResponseOption2:
@@ -40,16 +48,14 @@ class ListMembersResponseOption2:
                 "nextPage": next_page,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = Member.from_dict(entries_item_data)
 
@@ -60,14 +66,16 @@ class ListMembersResponseOption2:
                 return data
             return cast(None | str, data)
 
-        next_page = _parse_next_page(d.pop("nextPage"))
+        next_page = _parse_next_page(src_dict["nextPage"])
 
         list_members_response_option_2 = cls(
-            entries=entries,
-            next_page=next_page,
+            entries,
+            next_page,
         )
-
-        list_members_response_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_members_response_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_members_response_option_2
 
     @property

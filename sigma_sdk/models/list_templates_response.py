@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListTemplatesResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPage",
+        "total",
+        "hasMore",
+    }
+)
+
 
 @_attrs_define
 class ListTemplatesResponse:
@@ -57,16 +67,14 @@ class ListTemplatesResponse:
             field_dict["total"] = total
         if has_more is not UNSET:
             field_dict["hasMore"] = has_more
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = Template.from_dict(entries_item_data)
 
@@ -77,20 +85,18 @@ class ListTemplatesResponse:
                 return data
             return cast(None | str, data)
 
-        next_page = _parse_next_page(d.pop("nextPage"))
-
-        total = d.pop("total", UNSET)
-
-        has_more = d.pop("hasMore", UNSET)
+        next_page = _parse_next_page(src_dict["nextPage"])
 
         list_templates_response = cls(
-            entries=entries,
-            next_page=next_page,
-            total=total,
-            has_more=has_more,
+            entries,
+            next_page,
+            src_dict.get("total", UNSET),  # total
+            src_dict.get("hasMore", UNSET),  # has_more
         )
-
-        list_templates_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_templates_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_templates_response
 
     @property

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListValueTextListValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ListValueTextListValue:
@@ -27,8 +35,6 @@ class ListValueTextListValue:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         value = []
         for value_item_data in self.value:
             value_item: dict[str, Any]
@@ -39,28 +45,24 @@ class ListValueTextListValue:
 
             value.append(value_item)
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["text-list"], d.pop("type"))
-        if type_ != "text-list":
-            raise ValueError(f"type must match const 'text-list', got '{type_}'")
-
         value = []
-        _value = d.pop("value")
+        _value = src_dict["value"]
         for value_item_data in _value:
 
             def _parse_value_item(data: object) -> NullValueNullTextValue | ScalarValueTextValue:
@@ -82,12 +84,17 @@ class ListValueTextListValue:
 
             value.append(value_item)
 
+        type_ = cast(Literal["text-list"], src_dict["type"])
+        if type_ != "text-list":
+            raise ValueError(f"type must match const 'text-list', got '{type_}'")
         list_value_text_list_value = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        list_value_text_list_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_value_text_list_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_value_text_list_value
 
     @property

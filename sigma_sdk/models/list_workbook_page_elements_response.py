@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ListWorkbookPageElementsResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPage",
+        "total",
+    }
+)
+
 
 @_attrs_define
 class ListWorkbookPageElementsResponse:
@@ -47,16 +56,14 @@ class ListWorkbookPageElementsResponse:
         )
         if total is not UNSET:
             field_dict["total"] = total
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = WorkbookPageElement.from_dict(entries_item_data)
 
@@ -67,17 +74,17 @@ class ListWorkbookPageElementsResponse:
                 return data
             return cast(None | str, data)
 
-        next_page = _parse_next_page(d.pop("nextPage"))
-
-        total = d.pop("total", UNSET)
+        next_page = _parse_next_page(src_dict["nextPage"])
 
         list_workbook_page_elements_response = cls(
-            entries=entries,
-            next_page=next_page,
-            total=total,
+            entries,
+            next_page,
+            src_dict.get("total", UNSET),  # total
         )
-
-        list_workbook_page_elements_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            list_workbook_page_elements_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return list_workbook_page_elements_response
 
     @property

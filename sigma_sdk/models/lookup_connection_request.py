@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="LookupConnectionRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "path",
+    }
+)
+
 
 @_attrs_define
 class LookupConnectionRequest:
@@ -28,13 +35,10 @@ class LookupConnectionRequest:
                 "path": path,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
         def _parse_path(data: object) -> list[str]:
             if not isinstance(data, list):
                 raise TypeError()
@@ -42,13 +46,15 @@ class LookupConnectionRequest:
 
             return path_table_path
 
-        path = _parse_path(d.pop("path"))
+        path = _parse_path(src_dict["path"])
 
         lookup_connection_request = cls(
-            path=path,
+            path,
         )
-
-        lookup_connection_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            lookup_connection_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return lookup_connection_request
 
     @property

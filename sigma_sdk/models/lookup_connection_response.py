@@ -12,6 +12,15 @@ from ..models.lookup_connection_kind import LookupConnectionKind, check_lookup_c
 
 T = TypeVar("T", bound="LookupConnectionResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "kind",
+        "inodeId",
+        "url",
+    }
+)
+
 
 @_attrs_define
 class LookupConnectionResponse:
@@ -36,25 +45,21 @@ class LookupConnectionResponse:
                 "url": url,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        kind = check_lookup_connection_kind(d.pop("kind"))
-
-        inode_id = d.pop("inodeId")
-
-        url = d.pop("url")
+        kind = check_lookup_connection_kind(src_dict["kind"])
 
         lookup_connection_response = cls(
-            kind=kind,
-            inode_id=inode_id,
-            url=url,
+            kind,
+            src_dict["inodeId"],  # inode_id
+            src_dict["url"],  # url
         )
-
-        lookup_connection_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            lookup_connection_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return lookup_connection_response
 
     @property

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="MaterializationResult")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "status",
+        "finishedAt",
+        "error",
+        "runtimeSecs",
+        "numRows",
+        "numBytes",
+    }
+)
+
 
 @_attrs_define
 class MaterializationResult:
@@ -62,17 +74,15 @@ class MaterializationResult:
                 "numBytes": num_bytes,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        status = check_materialization_result_status(d.pop("status"))
+        status = check_materialization_result_status(src_dict["status"])
 
-        finished_at = datetime.datetime.fromisoformat(d.pop("finishedAt"))
+        finished_at = datetime.datetime.fromisoformat(src_dict["finishedAt"])
 
         def _parse_error(data: object) -> MaterializationResultErrorOption1 | None:
             if data is None:
@@ -87,39 +97,41 @@ class MaterializationResult:
                 pass
             return cast(MaterializationResultErrorOption1 | None, data)
 
-        error = _parse_error(d.pop("error"))
+        error = _parse_error(src_dict["error"])
 
         def _parse_runtime_secs(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        runtime_secs = _parse_runtime_secs(d.pop("runtimeSecs"))
+        runtime_secs = _parse_runtime_secs(src_dict["runtimeSecs"])
 
         def _parse_num_rows(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        num_rows = _parse_num_rows(d.pop("numRows"))
+        num_rows = _parse_num_rows(src_dict["numRows"])
 
         def _parse_num_bytes(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        num_bytes = _parse_num_bytes(d.pop("numBytes"))
+        num_bytes = _parse_num_bytes(src_dict["numBytes"])
 
         materialization_result = cls(
-            status=status,
-            finished_at=finished_at,
-            error=error,
-            runtime_secs=runtime_secs,
-            num_rows=num_rows,
-            num_bytes=num_bytes,
+            status,
+            finished_at,
+            error,
+            runtime_secs,
+            num_rows,
+            num_bytes,
         )
-
-        materialization_result.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            materialization_result.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return materialization_result
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MaterializationResultErrorOption1")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "code",
+        "message",
+        "errorCode",
+    }
+)
+
 
 @_attrs_define
 class MaterializationResultErrorOption1:
@@ -42,20 +51,16 @@ class MaterializationResultErrorOption1:
         )
         if error_code is not UNSET:
             field_dict["errorCode"] = error_code
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        code = d.pop("code")
-
         def _parse_message(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        message = _parse_message(d.pop("message"))
+        message = _parse_message(src_dict["message"])
 
         def _parse_error_code(data: object) -> None | str | Unset:
             if data is None:
@@ -64,15 +69,17 @@ class MaterializationResultErrorOption1:
                 return data
             return cast(None | str | Unset, data)
 
-        error_code = _parse_error_code(d.pop("errorCode", UNSET))
+        error_code = _parse_error_code(src_dict.get("errorCode", UNSET))
 
         materialization_result_error_option_1 = cls(
-            code=code,
-            message=message,
-            error_code=error_code,
+            src_dict["code"],  # code
+            message,
+            error_code,
         )
-
-        materialization_result_error_option_1.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            materialization_result_error_option_1.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return materialization_result_error_option_1
 
     @property

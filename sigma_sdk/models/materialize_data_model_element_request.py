@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="MaterializeDataModelElementRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sheetId",
+    }
+)
+
 
 @_attrs_define
 class MaterializeDataModelElementRequest:
@@ -27,19 +34,17 @@ class MaterializeDataModelElementRequest:
                 "sheetId": sheet_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        sheet_id = d.pop("sheetId")
-
         materialize_data_model_element_request = cls(
-            sheet_id=sheet_id,
+            src_dict["sheetId"],  # sheet_id
         )
-
-        materialize_data_model_element_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            materialize_data_model_element_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return materialize_data_model_element_request
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="MaterializeDataModelElementResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "materializationId",
+    }
+)
+
 
 @_attrs_define
 class MaterializeDataModelElementResponse:
@@ -26,19 +33,17 @@ class MaterializeDataModelElementResponse:
                 "materializationId": materialization_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        materialization_id = d.pop("materializationId")
-
         materialize_data_model_element_response = cls(
-            materialization_id=materialization_id,
+            src_dict["materializationId"],  # materialization_id
         )
-
-        materialize_data_model_element_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            materialize_data_model_element_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return materialize_data_model_element_response
 
     @property

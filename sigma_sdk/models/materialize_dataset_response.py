@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="MaterializeDatasetResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "taskId",
+    }
+)
+
 
 @_attrs_define
 class MaterializeDatasetResponse:
@@ -26,19 +33,17 @@ class MaterializeDatasetResponse:
                 "taskId": task_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        task_id = d.pop("taskId")
-
         materialize_dataset_response = cls(
-            task_id=task_id,
+            src_dict["taskId"],  # task_id
         )
-
-        materialize_dataset_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            materialize_dataset_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return materialize_dataset_response
 
     @property

@@ -13,6 +13,27 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Member")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "organizationId",
+        "memberId",
+        "memberType",
+        "firstName",
+        "lastName",
+        "email",
+        "profileImgUrl",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "homeFolderId",
+        "userKind",
+        "isArchived",
+        "isInactive",
+    }
+)
+
 
 @_attrs_define
 class Member:
@@ -88,66 +109,40 @@ class Member:
             field_dict["isArchived"] = is_archived
         if is_inactive is not UNSET:
             field_dict["isInactive"] = is_inactive
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        organization_id = d.pop("organizationId")
-
-        member_id = d.pop("memberId")
-
-        member_type = d.pop("memberType")
-
-        first_name = d.pop("firstName")
-
-        last_name = d.pop("lastName")
-
-        email = d.pop("email")
-
         def _parse_profile_img_url(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        profile_img_url = _parse_profile_img_url(d.pop("profileImgUrl"))
+        profile_img_url = _parse_profile_img_url(src_dict["profileImgUrl"])
 
-        created_by = d.pop("createdBy")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        home_folder_id = d.pop("homeFolderId")
-
-        user_kind = d.pop("userKind")
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        is_inactive = d.pop("isInactive", UNSET)
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         member = cls(
-            organization_id=organization_id,
-            member_id=member_id,
-            member_type=member_type,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            profile_img_url=profile_img_url,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            home_folder_id=home_folder_id,
-            user_kind=user_kind,
-            is_archived=is_archived,
-            is_inactive=is_inactive,
+            src_dict["organizationId"],  # organization_id
+            src_dict["memberId"],  # member_id
+            src_dict["memberType"],  # member_type
+            src_dict["firstName"],  # first_name
+            src_dict["lastName"],  # last_name
+            src_dict["email"],  # email
+            profile_img_url,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict["homeFolderId"],  # home_folder_id
+            src_dict["userKind"],  # user_kind
+            src_dict.get("isArchived", UNSET),  # is_archived
+            src_dict.get("isInactive", UNSET),  # is_inactive
         )
-
-        member.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            member.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return member
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ModelSourceMappingItemColumnMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromColumn",
+        "toColumn",
+    }
+)
+
 
 @_attrs_define
 class ModelSourceMappingItemColumnMappingItem:
@@ -32,22 +40,18 @@ class ModelSourceMappingItemColumnMappingItem:
                 "toColumn": to_column,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        from_column = d.pop("fromColumn")
-
-        to_column = d.pop("toColumn")
-
         model_source_mapping_item_column_mapping_item = cls(
-            from_column=from_column,
-            to_column=to_column,
+            src_dict["fromColumn"],  # from_column
+            src_dict["toColumn"],  # to_column
         )
-
-        model_source_mapping_item_column_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            model_source_mapping_item_column_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return model_source_mapping_item_column_mapping_item
 
     @property

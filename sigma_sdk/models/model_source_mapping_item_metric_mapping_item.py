@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ModelSourceMappingItemMetricMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromMetricId",
+        "toMetricId",
+    }
+)
+
 
 @_attrs_define
 class ModelSourceMappingItemMetricMappingItem:
@@ -32,22 +40,18 @@ class ModelSourceMappingItemMetricMappingItem:
                 "toMetricId": to_metric_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        from_metric_id = d.pop("fromMetricId")
-
-        to_metric_id = d.pop("toMetricId")
-
         model_source_mapping_item_metric_mapping_item = cls(
-            from_metric_id=from_metric_id,
-            to_metric_id=to_metric_id,
+            src_dict["fromMetricId"],  # from_metric_id
+            src_dict["toMetricId"],  # to_metric_id
         )
-
-        model_source_mapping_item_metric_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            model_source_mapping_item_metric_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return model_source_mapping_item_metric_mapping_item
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ModelSourcesConnectionMappingItemPath")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromPath",
+        "toPath",
+    }
+)
+
 
 @_attrs_define
 class ModelSourcesConnectionMappingItemPath:
@@ -32,22 +40,22 @@ class ModelSourcesConnectionMappingItemPath:
                 "toPath": to_path,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        from_path = cast(list[str], d.pop("fromPath"))
+        from_path = cast(list[str], src_dict["fromPath"])
 
-        to_path = cast(list[str], d.pop("toPath"))
+        to_path = cast(list[str], src_dict["toPath"])
 
         model_sources_connection_mapping_item_path = cls(
-            from_path=from_path,
-            to_path=to_path,
+            from_path,
+            to_path,
         )
-
-        model_sources_connection_mapping_item_path.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            model_sources_connection_mapping_item_path.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return model_sources_connection_mapping_item_path
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="MultipleElements")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "nodeIds",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class MultipleElements:
@@ -20,36 +28,35 @@ class MultipleElements:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         node_ids = self.node_ids
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "nodeIds": node_ids,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["element"], d.pop("type"))
+        node_ids = cast(list[str], src_dict["nodeIds"])
+
+        type_ = cast(Literal["element"], src_dict["type"])
         if type_ != "element":
             raise ValueError(f"type must match const 'element', got '{type_}'")
-
-        node_ids = cast(list[str], d.pop("nodeIds"))
-
         multiple_elements = cls(
-            type_=type_,
-            node_ids=node_ids,
+            node_ids,
+            type_,
         )
-
-        multiple_elements.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            multiple_elements.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return multiple_elements
 
     @property

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="MySQL")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "user",
+        "password",
+        "host",
+        "port",
+        "type",
+        "writeAccess",
+    }
+)
+
 
 @_attrs_define
 class MySQL:
@@ -33,8 +45,6 @@ class MySQL:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         user = self.user
 
         password: dict[str, Any] | str
@@ -47,6 +57,8 @@ class MySQL:
 
         port = self.port
 
+        type_ = self.type_
+
         write_access: dict[str, Any] | Unset = UNSET
         if not isinstance(self.write_access, Unset):
             write_access = self.write_access.to_dict()
@@ -55,28 +67,21 @@ class MySQL:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "user": user,
                 "password": password,
                 "host": host,
                 "port": port,
+                "type": type_,
             }
         )
         if write_access is not UNSET:
             field_dict["writeAccess"] = write_access
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["mysql"], d.pop("type"))
-        if type_ != "mysql":
-            raise ValueError(f"type must match const 'mysql', got '{type_}'")
-
-        user = d.pop("user")
 
         def _parse_password(data: object) -> PasswordPlain | str:
             try:
@@ -89,13 +94,12 @@ class MySQL:
                 pass
             return cast(PasswordPlain | str, data)
 
-        password = _parse_password(d.pop("password"))
+        password = _parse_password(src_dict["password"])
 
-        host = d.pop("host")
-
-        port = d.pop("port")
-
-        _write_access = d.pop("writeAccess", UNSET)
+        type_ = cast(Literal["mysql"], src_dict["type"])
+        if type_ != "mysql":
+            raise ValueError(f"type must match const 'mysql', got '{type_}'")
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: PostgreSQLWriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
@@ -103,15 +107,15 @@ class MySQL:
             write_access = PostgreSQLWriteAccess.from_dict(_write_access)
 
         my_sql = cls(
-            type_=type_,
-            user=user,
-            password=password,
-            host=host,
-            port=port,
-            write_access=write_access,
+            src_dict["user"],  # user
+            password,
+            src_dict["host"],  # host
+            src_dict["port"],  # port
+            type_,
+            write_access,
         )
-
-        my_sql.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            my_sql.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return my_sql
 
     @property

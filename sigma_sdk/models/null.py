@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Null")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Null:
@@ -26,21 +33,18 @@ class Null:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["null"], d.pop("type"))
+        type_ = cast(Literal["null"], src_dict["type"])
         if type_ != "null":
             raise ValueError(f"type must match const 'null', got '{type_}'")
-
         null = cls(
-            type_=type_,
+            type_,
         )
-
-        null.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            null.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return null
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="NullValueNullTextValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class NullValueNullTextValue:
@@ -26,21 +33,20 @@ class NullValueNullTextValue:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["text-null"], d.pop("type"))
+        type_ = cast(Literal["text-null"], src_dict["type"])
         if type_ != "text-null":
             raise ValueError(f"type must match const 'text-null', got '{type_}'")
-
         null_value_null_text_value = cls(
-            type_=type_,
+            type_,
         )
-
-        null_value_null_text_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            null_value_null_text_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return null_value_null_text_value
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Number")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "val",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Number:
@@ -19,36 +27,31 @@ class Number:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         val = self.val
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "val": val,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["number"], d.pop("type"))
+        type_ = cast(Literal["number"], src_dict["type"])
         if type_ != "number":
             raise ValueError(f"type must match const 'number', got '{type_}'")
-
-        val = d.pop("val")
-
         number = cls(
-            type_=type_,
-            val=val,
+            src_dict["val"],  # val
+            type_,
         )
-
-        number.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            number.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return number
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NumberRangeValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "min",
+        "max",
+    }
+)
+
 
 @_attrs_define
 class NumberRangeValue:
@@ -42,27 +51,22 @@ class NumberRangeValue:
             field_dict["min"] = min_
         if max_ is not UNSET:
             field_dict["max"] = max_
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["number-range"], d.pop("type"))
+        type_ = cast(Literal["number-range"], src_dict["type"])
         if type_ != "number-range":
             raise ValueError(f"type must match const 'number-range', got '{type_}'")
-
-        min_ = d.pop("min", UNSET)
-
-        max_ = d.pop("max", UNSET)
-
         number_range_value = cls(
-            type_=type_,
-            min_=min_,
-            max_=max_,
+            type_,
+            src_dict.get("min", UNSET),  # min_
+            src_dict.get("max", UNSET),  # max_
         )
-
-        number_range_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            number_range_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return number_range_value
 
     @property

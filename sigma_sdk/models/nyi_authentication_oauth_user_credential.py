@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="NYIAuthenticationOauthUserCredential")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "oauthConfig",
+    }
+)
+
 
 @_attrs_define
 class NYIAuthenticationOauthUserCredential:
@@ -41,14 +48,12 @@ class NYIAuthenticationOauthUserCredential:
                 "oauthConfig": oauth_config,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_oauth_config(
             data: object,
@@ -67,13 +72,15 @@ class NYIAuthenticationOauthUserCredential:
 
             return oauth_config_type_1
 
-        oauth_config = _parse_oauth_config(d.pop("oauthConfig"))
+        oauth_config = _parse_oauth_config(src_dict["oauthConfig"])
 
         nyi_authentication_oauth_user_credential = cls(
-            oauth_config=oauth_config,
+            oauth_config,
         )
-
-        nyi_authentication_oauth_user_credential.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            nyi_authentication_oauth_user_credential.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return nyi_authentication_oauth_user_credential
 
     @property

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userCredential",
+        "type",
+        "serviceAccount",
+    }
+)
+
 
 @_attrs_define
 class OAuth:
@@ -31,9 +40,9 @@ class OAuth:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         user_credential = self.user_credential.to_dict()
+
+        type_ = self.type_
 
         service_account: dict[str, Any] | None | Unset
         if isinstance(self.service_account, Unset):
@@ -47,25 +56,23 @@ class OAuth:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "userCredential": user_credential,
+                "type": type_,
             }
         )
         if service_account is not UNSET:
             field_dict["serviceAccount"] = service_account
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["oauth"], d.pop("type"))
+        user_credential = UserCredential.from_dict(src_dict["userCredential"])
+
+        type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
-
-        user_credential = UserCredential.from_dict(d.pop("userCredential"))
 
         def _parse_service_account(data: object) -> None | ServiceAccountBasicAuth | Unset:
             if data is None:
@@ -82,15 +89,15 @@ class OAuth:
                 pass
             return cast(None | ServiceAccountBasicAuth | Unset, data)
 
-        service_account = _parse_service_account(d.pop("serviceAccount", UNSET))
+        service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
 
         o_auth = cls(
-            type_=type_,
-            user_credential=user_credential,
-            service_account=service_account,
+            user_credential,
+            type_,
+            service_account,
         )
-
-        o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            o_auth.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return o_auth
 
     @property

@@ -10,6 +10,18 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OAuthConfigurationConnectionLevelOAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "scopes",
+        "metadataUri",
+        "clientId",
+        "usePkce",
+        "useJwt",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OAuthConfigurationConnectionLevelOAuth:
@@ -27,8 +39,6 @@ class OAuthConfigurationConnectionLevelOAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         scopes = self.scopes
 
         metadata_uri = self.metadata_uri
@@ -39,48 +49,41 @@ class OAuthConfigurationConnectionLevelOAuth:
 
         use_jwt = self.use_jwt
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "scopes": scopes,
                 "metadataUri": metadata_uri,
                 "clientId": client_id,
                 "usePkce": use_pkce,
                 "useJwt": use_jwt,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["connection"], d.pop("type"))
+        scopes = cast(list[str], src_dict["scopes"])
+
+        type_ = cast(Literal["connection"], src_dict["type"])
         if type_ != "connection":
             raise ValueError(f"type must match const 'connection', got '{type_}'")
-
-        scopes = cast(list[str], d.pop("scopes"))
-
-        metadata_uri = d.pop("metadataUri")
-
-        client_id = d.pop("clientId")
-
-        use_pkce = d.pop("usePkce")
-
-        use_jwt = d.pop("useJwt")
-
         o_auth_configuration_connection_level_o_auth = cls(
-            type_=type_,
-            scopes=scopes,
-            metadata_uri=metadata_uri,
-            client_id=client_id,
-            use_pkce=use_pkce,
-            use_jwt=use_jwt,
+            scopes,
+            src_dict["metadataUri"],  # metadata_uri
+            src_dict["clientId"],  # client_id
+            src_dict["usePkce"],  # use_pkce
+            src_dict["useJwt"],  # use_jwt
+            type_,
         )
-
-        o_auth_configuration_connection_level_o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            o_auth_configuration_connection_level_o_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return o_auth_configuration_connection_level_o_auth
 
     @property

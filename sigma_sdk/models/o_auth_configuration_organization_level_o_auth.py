@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OAuthConfigurationOrganizationLevelOAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OAuthConfigurationOrganizationLevelOAuth:
@@ -27,21 +34,20 @@ class OAuthConfigurationOrganizationLevelOAuth:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["organization"], d.pop("type"))
+        type_ = cast(Literal["organization"], src_dict["type"])
         if type_ != "organization":
             raise ValueError(f"type must match const 'organization', got '{type_}'")
-
         o_auth_configuration_organization_level_o_auth = cls(
-            type_=type_,
+            type_,
         )
-
-        o_auth_configuration_organization_level_o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            o_auth_configuration_organization_level_o_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return o_auth_configuration_organization_level_o_auth
 
     @property

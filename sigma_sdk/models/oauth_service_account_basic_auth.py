@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OauthServiceAccountBasicAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "role",
+        "warehouse",
+        "username",
+        "password",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OauthServiceAccountBasicAuth:
@@ -36,11 +47,11 @@ class OauthServiceAccountBasicAuth:
 
         warehouse = self.warehouse.to_dict()
 
-        type_ = self.type_
-
         username = self.username
 
         password = self.password
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -48,40 +59,35 @@ class OauthServiceAccountBasicAuth:
             {
                 "role": role,
                 "warehouse": warehouse,
-                "type": type_,
                 "username": username,
                 "password": password,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        role = RoleStaticRole.from_dict(d.pop("role"))
+        role = RoleStaticRole.from_dict(src_dict["role"])
 
-        warehouse = WarehouseStaticWarehouse.from_dict(d.pop("warehouse"))
+        warehouse = WarehouseStaticWarehouse.from_dict(src_dict["warehouse"])
 
-        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        type_ = cast(Literal["basic-auth"], src_dict["type"])
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
-
-        username = d.pop("username")
-
-        password = d.pop("password")
-
         oauth_service_account_basic_auth = cls(
-            role=role,
-            warehouse=warehouse,
-            type_=type_,
-            username=username,
-            password=password,
+            role,
+            warehouse,
+            src_dict["username"],  # username
+            src_dict["password"],  # password
+            type_,
         )
-
-        oauth_service_account_basic_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            oauth_service_account_basic_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return oauth_service_account_basic_auth
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OneElement")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OneElement:
@@ -20,36 +28,33 @@ class OneElement:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         element_id = self.element_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "elementId": element_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["element"], d.pop("type"))
+        type_ = cast(Literal["element"], src_dict["type"])
         if type_ != "element":
             raise ValueError(f"type must match const 'element', got '{type_}'")
-
-        element_id = d.pop("elementId")
-
         one_element = cls(
-            type_=type_,
-            element_id=element_id,
+            src_dict["elementId"],  # element_id
+            type_,
         )
-
-        one_element.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            one_element.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return one_element
 
     @property

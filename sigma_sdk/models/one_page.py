@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OnePage")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "pageId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OnePage:
@@ -20,36 +28,31 @@ class OnePage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         page_id = self.page_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "pageId": page_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["page"], d.pop("type"))
+        type_ = cast(Literal["page"], src_dict["type"])
         if type_ != "page":
             raise ValueError(f"type must match const 'page', got '{type_}'")
-
-        page_id = d.pop("pageId")
-
         one_page = cls(
-            type_=type_,
-            page_id=page_id,
+            src_dict["pageId"],  # page_id
+            type_,
         )
-
-        one_page.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            one_page.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return one_page
 
     @property

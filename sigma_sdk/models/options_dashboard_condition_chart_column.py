@@ -37,6 +37,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OptionsDashboardConditionChartColumn")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tileId",
+        "mode",
+        "columnId",
+        "op",
+        "type",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class OptionsDashboardConditionChartColumn:
@@ -53,8 +65,6 @@ class OptionsDashboardConditionChartColumn:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         tile_id = self.tile_id
 
         mode: str
@@ -66,6 +76,8 @@ class OptionsDashboardConditionChartColumn:
         column_id = self.column_id
 
         op: str = self.op
+
+        type_ = self.type_
 
         value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
@@ -97,28 +109,21 @@ class OptionsDashboardConditionChartColumn:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "tileId": tile_id,
                 "mode": mode,
                 "columnId": column_id,
                 "op": op,
+                "type": type_,
             }
         )
         if value is not UNSET:
             field_dict["value"] = value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["chartColumn"], d.pop("type"))
-        if type_ != "chartColumn":
-            raise ValueError(f"type must match const 'chartColumn', got '{type_}'")
-
-        tile_id = d.pop("tileId")
 
         def _parse_mode(
             data: object,
@@ -137,11 +142,13 @@ class OptionsDashboardConditionChartColumn:
 
             return mode_type_1
 
-        mode = _parse_mode(d.pop("mode"))
+        mode = _parse_mode(src_dict["mode"])
 
-        column_id = d.pop("columnId")
+        op = check_options_workbook_condition_sheet_column_op(src_dict["op"])
 
-        op = check_options_workbook_condition_sheet_column_op(d.pop("op"))
+        type_ = cast(Literal["chartColumn"], src_dict["type"])
+        if type_ != "chartColumn":
+            raise ValueError(f"type must match const 'chartColumn', got '{type_}'")
 
         def _parse_value(
             data: object,
@@ -235,18 +242,20 @@ class OptionsDashboardConditionChartColumn:
                 data,
             )
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(src_dict.get("value", UNSET))
 
         options_dashboard_condition_chart_column = cls(
-            type_=type_,
-            tile_id=tile_id,
-            mode=mode,
-            column_id=column_id,
-            op=op,
-            value=value,
+            src_dict["tileId"],  # tile_id
+            mode,
+            src_dict["columnId"],  # column_id
+            op,
+            type_,
+            value,
         )
-
-        options_dashboard_condition_chart_column.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            options_dashboard_condition_chart_column.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return options_dashboard_condition_chart_column
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OptionsWorkbookConditionIsNotEmpty")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sheetId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OptionsWorkbookConditionIsNotEmpty:
@@ -18,36 +26,33 @@ class OptionsWorkbookConditionIsNotEmpty:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         sheet_id = self.sheet_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "sheetId": sheet_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["isNotEmpty"], d.pop("type"))
+        type_ = cast(Literal["isNotEmpty"], src_dict["type"])
         if type_ != "isNotEmpty":
             raise ValueError(f"type must match const 'isNotEmpty', got '{type_}'")
-
-        sheet_id = d.pop("sheetId")
-
         options_workbook_condition_is_not_empty = cls(
-            type_=type_,
-            sheet_id=sheet_id,
+            src_dict["sheetId"],  # sheet_id
+            type_,
         )
-
-        options_workbook_condition_is_not_empty.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            options_workbook_condition_is_not_empty.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return options_workbook_condition_is_not_empty
 
     @property

@@ -37,6 +37,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OptionsWorkbookConditionSheetColumn")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sheetId",
+        "mode",
+        "columnId",
+        "op",
+        "type",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class OptionsWorkbookConditionSheetColumn:
@@ -53,8 +65,6 @@ class OptionsWorkbookConditionSheetColumn:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         sheet_id = self.sheet_id
 
         mode: str
@@ -66,6 +76,8 @@ class OptionsWorkbookConditionSheetColumn:
         column_id = self.column_id
 
         op: str = self.op
+
+        type_ = self.type_
 
         value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
@@ -97,28 +109,21 @@ class OptionsWorkbookConditionSheetColumn:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "sheetId": sheet_id,
                 "mode": mode,
                 "columnId": column_id,
                 "op": op,
+                "type": type_,
             }
         )
         if value is not UNSET:
             field_dict["value"] = value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["sheetColumn"], d.pop("type"))
-        if type_ != "sheetColumn":
-            raise ValueError(f"type must match const 'sheetColumn', got '{type_}'")
-
-        sheet_id = d.pop("sheetId")
 
         def _parse_mode(
             data: object,
@@ -137,11 +142,13 @@ class OptionsWorkbookConditionSheetColumn:
 
             return mode_type_1
 
-        mode = _parse_mode(d.pop("mode"))
+        mode = _parse_mode(src_dict["mode"])
 
-        column_id = d.pop("columnId")
+        op = check_options_workbook_condition_sheet_column_op(src_dict["op"])
 
-        op = check_options_workbook_condition_sheet_column_op(d.pop("op"))
+        type_ = cast(Literal["sheetColumn"], src_dict["type"])
+        if type_ != "sheetColumn":
+            raise ValueError(f"type must match const 'sheetColumn', got '{type_}'")
 
         def _parse_value(
             data: object,
@@ -235,18 +242,20 @@ class OptionsWorkbookConditionSheetColumn:
                 data,
             )
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(src_dict.get("value", UNSET))
 
         options_workbook_condition_sheet_column = cls(
-            type_=type_,
-            sheet_id=sheet_id,
-            mode=mode,
-            column_id=column_id,
-            op=op,
-            value=value,
+            src_dict["sheetId"],  # sheet_id
+            mode,
+            src_dict["columnId"],  # column_id
+            op,
+            type_,
+            value,
         )
-
-        options_workbook_condition_sheet_column.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            options_workbook_condition_sheet_column.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return options_workbook_condition_sheet_column
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OptionsWorksheetConditionIsEmpty")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class OptionsWorksheetConditionIsEmpty:
@@ -26,21 +33,20 @@ class OptionsWorksheetConditionIsEmpty:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["isEmpty"], d.pop("type"))
+        type_ = cast(Literal["isEmpty"], src_dict["type"])
         if type_ != "isEmpty":
             raise ValueError(f"type must match const 'isEmpty', got '{type_}'")
-
         options_worksheet_condition_is_empty = cls(
-            type_=type_,
+            type_,
         )
-
-        options_worksheet_condition_is_empty.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            options_worksheet_condition_is_empty.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return options_worksheet_condition_is_empty
 
     @property

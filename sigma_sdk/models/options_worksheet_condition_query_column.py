@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OptionsWorksheetConditionQueryColumn")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "mode",
+        "columnId",
+        "op",
+        "type",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class OptionsWorksheetConditionQueryColumn:
@@ -52,8 +63,6 @@ class OptionsWorksheetConditionQueryColumn:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         mode: str
         if isinstance(self.mode, str):
             mode = self.mode
@@ -63,6 +72,8 @@ class OptionsWorksheetConditionQueryColumn:
         column_id = self.column_id
 
         op: str = self.op
+
+        type_ = self.type_
 
         value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
@@ -94,25 +105,20 @@ class OptionsWorksheetConditionQueryColumn:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "mode": mode,
                 "columnId": column_id,
                 "op": op,
+                "type": type_,
             }
         )
         if value is not UNSET:
             field_dict["value"] = value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["queryColumn"], d.pop("type"))
-        if type_ != "queryColumn":
-            raise ValueError(f"type must match const 'queryColumn', got '{type_}'")
 
         def _parse_mode(
             data: object,
@@ -131,11 +137,13 @@ class OptionsWorksheetConditionQueryColumn:
 
             return mode_type_1
 
-        mode = _parse_mode(d.pop("mode"))
+        mode = _parse_mode(src_dict["mode"])
 
-        column_id = d.pop("columnId")
+        op = check_options_workbook_condition_sheet_column_op(src_dict["op"])
 
-        op = check_options_workbook_condition_sheet_column_op(d.pop("op"))
+        type_ = cast(Literal["queryColumn"], src_dict["type"])
+        if type_ != "queryColumn":
+            raise ValueError(f"type must match const 'queryColumn', got '{type_}'")
 
         def _parse_value(
             data: object,
@@ -229,17 +237,19 @@ class OptionsWorksheetConditionQueryColumn:
                 data,
             )
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(src_dict.get("value", UNSET))
 
         options_worksheet_condition_query_column = cls(
-            type_=type_,
-            mode=mode,
-            column_id=column_id,
-            op=op,
-            value=value,
+            mode,
+            src_dict["columnId"],  # column_id
+            op,
+            type_,
+            value,
         )
-
-        options_worksheet_condition_query_column.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            options_worksheet_condition_query_column.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return options_worksheet_condition_query_column
 
     @property

@@ -11,6 +11,19 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="OrgLocale")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "lng",
+        "locale",
+        "lng_variant",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
 
 @_attrs_define
 class OrgLocale:
@@ -60,42 +73,32 @@ class OrgLocale:
                 "updatedAt": updated_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        lng = d.pop("lng")
-
-        locale = d.pop("locale")
-
         def _parse_lng_variant(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        lng_variant = _parse_lng_variant(d.pop("lng_variant"))
+        lng_variant = _parse_lng_variant(src_dict["lng_variant"])
 
-        created_by = d.pop("createdBy")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         org_locale = cls(
-            lng=lng,
-            locale=locale,
-            lng_variant=lng_variant,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
+            src_dict["lng"],  # lng
+            src_dict["locale"],  # locale
+            lng_variant,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
         )
-
-        org_locale.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            org_locale.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return org_locale
 
     @property

@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OrgTranslations")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "translations",
+    }
+)
+
 
 @_attrs_define
 class OrgTranslations:
@@ -33,21 +40,21 @@ class OrgTranslations:
                 "translations": translations,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        translations = TranslationFile.from_dict(d.pop("translations"))
+        translations = TranslationFile.from_dict(src_dict["translations"])
 
         org_translations = cls(
-            translations=translations,
+            translations,
         )
-
-        org_translations.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            org_translations.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return org_translations
 
     @property

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PaginatedResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPage",
+    }
+)
+
 
 @_attrs_define
 class PaginatedResponse:
@@ -40,16 +48,14 @@ class PaginatedResponse:
                 "nextPage": next_page,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = DataModelMaterializationSchedule.from_dict(entries_item_data)
 
@@ -60,14 +66,16 @@ class PaginatedResponse:
                 return data
             return cast(None | str, data)
 
-        next_page = _parse_next_page(d.pop("nextPage"))
+        next_page = _parse_next_page(src_dict["nextPage"])
 
         paginated_response = cls(
-            entries=entries,
-            next_page=next_page,
+            entries,
+            next_page,
         )
-
-        paginated_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            paginated_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return paginated_response
 
     @property

@@ -13,6 +13,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PDF")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "layout",
+    }
+)
+
 
 @_attrs_define
 class PDF:
@@ -38,17 +46,14 @@ class PDF:
         )
         if layout is not UNSET:
             field_dict["layout"] = layout
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["PDF"], d.pop("type"))
+        type_ = cast(Literal["PDF"], src_dict["type"])
         if type_ != "PDF":
             raise ValueError(f"type must match const 'PDF', got '{type_}'")
-
-        _layout = d.pop("layout", UNSET)
+        _layout = src_dict.get("layout", UNSET)
         layout: ExportOptionsForPDFLayout | Unset
         if isinstance(_layout, Unset):
             layout = UNSET
@@ -56,11 +61,11 @@ class PDF:
             layout = check_export_options_for_pdf_layout(_layout)
 
         pdf = cls(
-            type_=type_,
-            layout=layout,
+            type_,
+            layout,
         )
-
-        pdf.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            pdf.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return pdf
 
     @property

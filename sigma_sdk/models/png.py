@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PNG")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class PNG:
@@ -28,21 +35,18 @@ class PNG:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["PNG"], d.pop("type"))
+        type_ = cast(Literal["PNG"], src_dict["type"])
         if type_ != "PNG":
             raise ValueError(f"type must match const 'PNG', got '{type_}'")
-
         png = cls(
-            type_=type_,
+            type_,
         )
-
-        png.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            png.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return png
 
     @property

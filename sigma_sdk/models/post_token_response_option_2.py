@@ -10,6 +10,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PostTokenResponseOption2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "access_token",
+        "expires_in",
+        "issued_token_type",
+        "token_type",
+    }
+)
+
 
 @_attrs_define
 class PostTokenResponseOption2:
@@ -26,50 +36,46 @@ class PostTokenResponseOption2:
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token
 
+        expires_in = self.expires_in
+
         issued_token_type = self.issued_token_type
 
         token_type = self.token_type
-
-        expires_in = self.expires_in
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "access_token": access_token,
+                "expires_in": expires_in,
                 "issued_token_type": issued_token_type,
                 "token_type": token_type,
-                "expires_in": expires_in,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        access_token = d.pop("access_token")
-
-        issued_token_type = cast(Literal["urn:ietf:params:oauth:token-type:access_token"], d.pop("issued_token_type"))
+        issued_token_type = cast(
+            Literal["urn:ietf:params:oauth:token-type:access_token"], src_dict["issued_token_type"]
+        )
         if issued_token_type != "urn:ietf:params:oauth:token-type:access_token":
             raise ValueError(
                 f"issued_token_type must match const 'urn:ietf:params:oauth:token-type:access_token', got '{issued_token_type}'"
             )
-
-        token_type = cast(Literal["Bearer"], d.pop("token_type"))
+        token_type = cast(Literal["Bearer"], src_dict["token_type"])
         if token_type != "Bearer":
             raise ValueError(f"token_type must match const 'Bearer', got '{token_type}'")
-
-        expires_in = d.pop("expires_in")
-
         post_token_response_option_2 = cls(
-            access_token=access_token,
-            issued_token_type=issued_token_type,
-            token_type=token_type,
-            expires_in=expires_in,
+            src_dict["access_token"],  # access_token
+            src_dict["expires_in"],  # expires_in
+            issued_token_type,
+            token_type,
         )
-
-        post_token_response_option_2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_token_response_option_2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_token_response_option_2
 
     @property

@@ -10,6 +10,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PostWorkbookBookmarksRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookVersion",
+        "name",
+        "isShared",
+        "exploreKey",
+    }
+)
+
 
 @_attrs_define
 class PostWorkbookBookmarksRequest:
@@ -40,28 +50,20 @@ class PostWorkbookBookmarksRequest:
                 "exploreKey": explore_key,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        workbook_version = d.pop("workbookVersion")
-
-        name = d.pop("name")
-
-        is_shared = d.pop("isShared")
-
-        explore_key = d.pop("exploreKey")
-
         post_workbook_bookmarks_request = cls(
-            workbook_version=workbook_version,
-            name=name,
-            is_shared=is_shared,
-            explore_key=explore_key,
+            src_dict["workbookVersion"],  # workbook_version
+            src_dict["name"],  # name
+            src_dict["isShared"],  # is_shared
+            src_dict["exploreKey"],  # explore_key
         )
-
-        post_workbook_bookmarks_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_workbook_bookmarks_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_workbook_bookmarks_request
 
     @property

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PostWorkbookScheduleConfig")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "formatOptions",
+        "title",
+        "messageBody",
+        "includeLink",
+        "runAsRecipient",
+        "rowLimit",
+        "chartId",
+        "parameters",
+    }
+)
+
 
 @_attrs_define
 class PostWorkbookScheduleConfig:
@@ -100,14 +114,12 @@ class PostWorkbookScheduleConfig:
             field_dict["chartId"] = chart_id
         if parameters is not UNSET:
             field_dict["parameters"] = parameters
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_format_options(data: object) -> CSV | GoogleSheets | JSON | JSONL | PDF | PNG | XLSX:
             try:
@@ -164,21 +176,9 @@ class PostWorkbookScheduleConfig:
 
             return format_options_type_6
 
-        format_options = _parse_format_options(d.pop("formatOptions"))
+        format_options = _parse_format_options(src_dict["formatOptions"])
 
-        title = d.pop("title")
-
-        message_body = d.pop("messageBody")
-
-        include_link = d.pop("includeLink", UNSET)
-
-        run_as_recipient = d.pop("runAsRecipient", UNSET)
-
-        row_limit = d.pop("rowLimit", UNSET)
-
-        chart_id = d.pop("chartId", UNSET)
-
-        _parameters = d.pop("parameters", UNSET)
+        _parameters = src_dict.get("parameters", UNSET)
         parameters: TranslationFile | Unset
         if isinstance(_parameters, Unset):
             parameters = UNSET
@@ -186,17 +186,19 @@ class PostWorkbookScheduleConfig:
             parameters = TranslationFile.from_dict(_parameters)
 
         post_workbook_schedule_config = cls(
-            format_options=format_options,
-            title=title,
-            message_body=message_body,
-            include_link=include_link,
-            run_as_recipient=run_as_recipient,
-            row_limit=row_limit,
-            chart_id=chart_id,
-            parameters=parameters,
+            format_options,
+            src_dict["title"],  # title
+            src_dict["messageBody"],  # message_body
+            src_dict.get("includeLink", UNSET),  # include_link
+            src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
+            src_dict.get("rowLimit", UNSET),  # row_limit
+            src_dict.get("chartId", UNSET),  # chart_id
+            parameters,
         )
-
-        post_workbook_schedule_config.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_workbook_schedule_config.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_workbook_schedule_config
 
     @property

@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PostWorkbookScheduleRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "target",
+        "schedule",
+        "configV2",
+        "config",
+        "description",
+        "ownerId",
+    }
+)
+
 
 @_attrs_define
 class PostWorkbookScheduleRequest:
@@ -77,31 +89,29 @@ class PostWorkbookScheduleRequest:
             field_dict["description"] = description
         if owner_id is not UNSET:
             field_dict["ownerId"] = owner_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         target = []
-        _target = d.pop("target")
+        _target = src_dict["target"]
         for target_item_data in _target:
             target_item = TargetItem.from_dict(target_item_data)
 
             target.append(target_item)
 
-        schedule = PostWorkbookScheduleSchedule.from_dict(d.pop("schedule"))
+        schedule = PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"])
 
-        _config_v2 = d.pop("configV2", UNSET)
+        _config_v2 = src_dict.get("configV2", UNSET)
         config_v2: PostWorkbookScheduleConfigV2 | Unset
         if isinstance(_config_v2, Unset):
             config_v2 = UNSET
         else:
             config_v2 = PostWorkbookScheduleConfigV2.from_dict(_config_v2)
 
-        _config = d.pop("config", UNSET)
+        _config = src_dict.get("config", UNSET)
         config: PostWorkbookScheduleConfig | Unset
         if isinstance(_config, Unset):
             config = UNSET
@@ -115,20 +125,20 @@ class PostWorkbookScheduleRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        owner_id = d.pop("ownerId", UNSET)
+        description = _parse_description(src_dict.get("description", UNSET))
 
         post_workbook_schedule_request = cls(
-            target=target,
-            schedule=schedule,
-            config_v2=config_v2,
-            config=config,
-            description=description,
-            owner_id=owner_id,
+            target,
+            schedule,
+            config_v2,
+            config,
+            description,
+            src_dict.get("ownerId", UNSET),  # owner_id
         )
-
-        post_workbook_schedule_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_workbook_schedule_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_workbook_schedule_request
 
     @property

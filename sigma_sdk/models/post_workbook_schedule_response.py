@@ -16,6 +16,25 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PostWorkbookScheduleResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "scheduledNotificationId",
+        "workbookId",
+        "schedule",
+        "configV2",
+        "isSuspended",
+        "ownerId",
+        "lastUpdatedByUser",
+        "disabledAt",
+        "disabledBy",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
 
 @_attrs_define
 class PostWorkbookScheduleResponse:
@@ -92,27 +111,15 @@ class PostWorkbookScheduleResponse:
                 "updatedAt": updated_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        scheduled_notification_id = d.pop("scheduledNotificationId")
+        schedule = PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"])
 
-        workbook_id = d.pop("workbookId")
-
-        schedule = PostWorkbookScheduleSchedule.from_dict(d.pop("schedule"))
-
-        config_v2 = WorkbookScheduleConfigV2.from_dict(d.pop("configV2"))
-
-        is_suspended = d.pop("isSuspended")
-
-        owner_id = d.pop("ownerId")
-
-        last_updated_by_user = d.pop("lastUpdatedByUser")
+        config_v2 = WorkbookScheduleConfigV2.from_dict(src_dict["configV2"])
 
         def _parse_disabled_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -127,40 +134,38 @@ class PostWorkbookScheduleResponse:
                 pass
             return cast(datetime.datetime | None, data)
 
-        disabled_at = _parse_disabled_at(d.pop("disabledAt"))
+        disabled_at = _parse_disabled_at(src_dict["disabledAt"])
 
         def _parse_disabled_by(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        disabled_by = _parse_disabled_by(d.pop("disabledBy"))
+        disabled_by = _parse_disabled_by(src_dict["disabledBy"])
 
-        created_by = d.pop("createdBy")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         post_workbook_schedule_response = cls(
-            scheduled_notification_id=scheduled_notification_id,
-            workbook_id=workbook_id,
-            schedule=schedule,
-            config_v2=config_v2,
-            is_suspended=is_suspended,
-            owner_id=owner_id,
-            last_updated_by_user=last_updated_by_user,
-            disabled_at=disabled_at,
-            disabled_by=disabled_by,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
+            src_dict["scheduledNotificationId"],  # scheduled_notification_id
+            src_dict["workbookId"],  # workbook_id
+            schedule,
+            config_v2,
+            src_dict["isSuspended"],  # is_suspended
+            src_dict["ownerId"],  # owner_id
+            src_dict["lastUpdatedByUser"],  # last_updated_by_user
+            disabled_at,
+            disabled_by,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
         )
-
-        post_workbook_schedule_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_workbook_schedule_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_workbook_schedule_response
 
     @property

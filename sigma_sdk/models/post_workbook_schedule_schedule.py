@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PostWorkbookScheduleSchedule")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "cronSpec",
+        "timezone",
+    }
+)
+
 
 @_attrs_define
 class PostWorkbookScheduleSchedule:
@@ -33,22 +41,18 @@ class PostWorkbookScheduleSchedule:
                 "timezone": timezone,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        cron_spec = d.pop("cronSpec")
-
-        timezone = d.pop("timezone")
-
         post_workbook_schedule_schedule = cls(
-            cron_spec=cron_spec,
-            timezone=timezone,
+            src_dict["cronSpec"],  # cron_spec
+            src_dict["timezone"],  # timezone
         )
-
-        post_workbook_schedule_schedule.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            post_workbook_schedule_schedule.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return post_workbook_schedule_schedule
 
     @property

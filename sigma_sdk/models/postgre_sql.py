@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PostgreSQL")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "host",
+        "database",
+        "user",
+        "password",
+        "port",
+        "useTls",
+        "writeAccess",
+    }
+)
+
 
 @_attrs_define
 class PostgreSQL:
@@ -79,21 +93,13 @@ class PostgreSQL:
             field_dict["useTls"] = use_tls
         if write_access is not UNSET:
             field_dict["writeAccess"] = write_access
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = check_postgre_sql_type(d.pop("type"))
-
-        host = d.pop("host")
-
-        database = d.pop("database")
-
-        user = d.pop("user", UNSET)
+        type_ = check_postgre_sql_type(src_dict["type"])
 
         def _parse_password(data: object) -> PasswordPlain | str | Unset:
             if isinstance(data, Unset):
@@ -108,13 +114,9 @@ class PostgreSQL:
                 pass
             return cast(PasswordPlain | str | Unset, data)
 
-        password = _parse_password(d.pop("password", UNSET))
+        password = _parse_password(src_dict.get("password", UNSET))
 
-        port = d.pop("port", UNSET)
-
-        use_tls = d.pop("useTls", UNSET)
-
-        _write_access = d.pop("writeAccess", UNSET)
+        _write_access = src_dict.get("writeAccess", UNSET)
         write_access: PostgreSQLWriteAccess | Unset
         if isinstance(_write_access, Unset):
             write_access = UNSET
@@ -122,17 +124,19 @@ class PostgreSQL:
             write_access = PostgreSQLWriteAccess.from_dict(_write_access)
 
         postgre_sql = cls(
-            type_=type_,
-            host=host,
-            database=database,
-            user=user,
-            password=password,
-            port=port,
-            use_tls=use_tls,
-            write_access=write_access,
+            type_,
+            src_dict["host"],  # host
+            src_dict["database"],  # database
+            src_dict.get("user", UNSET),  # user
+            password,
+            src_dict.get("port", UNSET),  # port
+            src_dict.get("useTls", UNSET),  # use_tls
+            write_access,
         )
-
-        postgre_sql.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            postgre_sql.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return postgre_sql
 
     @property

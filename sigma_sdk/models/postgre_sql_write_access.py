@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PostgreSQLWriteAccess")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeSchema",
+    }
+)
+
 
 @_attrs_define
 class PostgreSQLWriteAccess:
@@ -26,19 +33,17 @@ class PostgreSQLWriteAccess:
                 "writeSchema": write_schema,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_schema = d.pop("writeSchema")
-
         postgre_sql_write_access = cls(
-            write_schema=write_schema,
+            src_dict["writeSchema"],  # write_schema
         )
-
-        postgre_sql_write_access.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            postgre_sql_write_access.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return postgre_sql_write_access
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="PythonConfiguration")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "computeClusterId",
+    }
+)
+
 
 @_attrs_define
 class PythonConfiguration:
@@ -29,19 +36,17 @@ class PythonConfiguration:
                 "computeClusterId": compute_cluster_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        compute_cluster_id = d.pop("computeClusterId")
-
         python_configuration = cls(
-            compute_cluster_id=compute_cluster_id,
+            src_dict["computeClusterId"],  # compute_cluster_id
         )
-
-        python_configuration.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            python_configuration.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return python_configuration
 
     @property

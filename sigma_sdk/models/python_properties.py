@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PythonProperties")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "serviceNames",
+    }
+)
+
 
 @_attrs_define
 class PythonProperties:
@@ -25,22 +32,21 @@ class PythonProperties:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if service_names is not UNSET:
             field_dict["serviceNames"] = service_names
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        service_names = cast(list[str], d.pop("serviceNames", UNSET))
+        service_names = cast(list[str], src_dict.get("serviceNames", UNSET))
 
         python_properties = cls(
-            service_names=service_names,
+            service_names,
         )
-
-        python_properties.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            python_properties.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return python_properties
 
     @property

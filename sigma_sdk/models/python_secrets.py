@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PythonSecrets")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "setupUser",
+        "pythonUser",
+    }
+)
+
 
 @_attrs_define
 class PythonSecrets:
@@ -36,27 +44,24 @@ class PythonSecrets:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if setup_user is not UNSET:
             field_dict["setupUser"] = setup_user
         if python_user is not UNSET:
             field_dict["pythonUser"] = python_user
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _setup_user = d.pop("setupUser", UNSET)
+        _setup_user = src_dict.get("setupUser", UNSET)
         setup_user: PythonSecretsSetupUser | Unset
         if isinstance(_setup_user, Unset):
             setup_user = UNSET
         else:
             setup_user = PythonSecretsSetupUser.from_dict(_setup_user)
 
-        _python_user = d.pop("pythonUser", UNSET)
+        _python_user = src_dict.get("pythonUser", UNSET)
         python_user: PythonSecretsSetupUser | Unset
         if isinstance(_python_user, Unset):
             python_user = UNSET
@@ -64,11 +69,13 @@ class PythonSecrets:
             python_user = PythonSecretsSetupUser.from_dict(_python_user)
 
         python_secrets = cls(
-            setup_user=setup_user,
-            python_user=python_user,
+            setup_user,
+            python_user,
         )
-
-        python_secrets.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            python_secrets.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return python_secrets
 
     @property

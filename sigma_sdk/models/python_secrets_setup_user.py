@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PythonSecretsSetupUser")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "username",
+        "password",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class PythonSecretsSetupUser:
@@ -37,25 +46,19 @@ class PythonSecretsSetupUser:
         )
         if role is not UNSET:
             field_dict["role"] = role
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        username = d.pop("username")
-
-        password = d.pop("password")
-
-        role = d.pop("role", UNSET)
-
         python_secrets_setup_user = cls(
-            username=username,
-            password=password,
-            role=role,
+            src_dict["username"],  # username
+            src_dict["password"],  # password
+            src_dict.get("role", UNSET),  # role
         )
-
-        python_secrets_setup_user.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            python_secrets_setup_user.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return python_secrets_setup_user
 
     @property

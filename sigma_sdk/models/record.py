@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Record")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "val",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Record:
@@ -25,38 +33,35 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         val = self.val.to_dict()
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "val": val,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["record"], d.pop("type"))
+        val = CreateConnectionDescription.from_dict(src_dict["val"])
+
+        type_ = cast(Literal["record"], src_dict["type"])
         if type_ != "record":
             raise ValueError(f"type must match const 'record', got '{type_}'")
-
-        val = CreateConnectionDescription.from_dict(d.pop("val"))
-
         record = cls(
-            type_=type_,
-            val=val,
+            val,
+            type_,
         )
-
-        record.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            record.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return record
 
     @property

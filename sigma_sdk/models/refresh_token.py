@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="RefreshToken")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "refresh_token",
+        "grant_type",
+    }
+)
+
 
 @_attrs_define
 class RefreshToken:
@@ -19,36 +27,33 @@ class RefreshToken:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        grant_type = self.grant_type
-
         refresh_token = self.refresh_token
+
+        grant_type = self.grant_type
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "grant_type": grant_type,
                 "refresh_token": refresh_token,
+                "grant_type": grant_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        grant_type = cast(Literal["refresh_token"], d.pop("grant_type"))
+        grant_type = cast(Literal["refresh_token"], src_dict["grant_type"])
         if grant_type != "refresh_token":
             raise ValueError(f"grant_type must match const 'refresh_token', got '{grant_type}'")
-
-        refresh_token = d.pop("refresh_token")
-
         refresh_token = cls(
-            grant_type=grant_type,
-            refresh_token=refresh_token,
+            src_dict["refresh_token"],  # refresh_token
+            grant_type,
         )
-
-        refresh_token.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            refresh_token.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return refresh_token
 
     @property

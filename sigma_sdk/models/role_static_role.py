@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="RoleStaticRole")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "role",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class RoleStaticRole:
@@ -21,36 +29,33 @@ class RoleStaticRole:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         role = self.role
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "role": role,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["static"], d.pop("type"))
+        type_ = cast(Literal["static"], src_dict["type"])
         if type_ != "static":
             raise ValueError(f"type must match const 'static', got '{type_}'")
-
-        role = d.pop("role")
-
         role_static_role = cls(
-            type_=type_,
-            role=role,
+            src_dict["role"],  # role
+            type_,
         )
-
-        role_static_role.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            role_static_role.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return role_static_role
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SaveTemplateFromWorkbookRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "ownerId",
+        "tag",
+    }
+)
+
 
 @_attrs_define
 class SaveTemplateFromWorkbookRequest:
@@ -30,32 +39,25 @@ class SaveTemplateFromWorkbookRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if owner_id is not UNSET:
             field_dict["ownerId"] = owner_id
         if tag is not UNSET:
             field_dict["tag"] = tag
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        owner_id = d.pop("ownerId", UNSET)
-
-        tag = d.pop("tag", UNSET)
-
         save_template_from_workbook_request = cls(
-            name=name,
-            owner_id=owner_id,
-            tag=tag,
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("ownerId", UNSET),  # owner_id
+            src_dict.get("tag", UNSET),  # tag
         )
-
-        save_template_from_workbook_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            save_template_from_workbook_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return save_template_from_workbook_request
 
     @property

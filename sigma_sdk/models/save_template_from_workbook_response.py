@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SaveTemplateFromWorkbookResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "templateId",
+    }
+)
+
 
 @_attrs_define
 class SaveTemplateFromWorkbookResponse:
@@ -26,19 +33,17 @@ class SaveTemplateFromWorkbookResponse:
                 "templateId": template_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        template_id = d.pop("templateId")
-
         save_template_from_workbook_response = cls(
-            template_id=template_id,
+            src_dict["templateId"],  # template_id
         )
-
-        save_template_from_workbook_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            save_template_from_workbook_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return save_template_from_workbook_response
 
     @property

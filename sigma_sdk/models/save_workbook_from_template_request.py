@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SaveWorkbookFromTemplateRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "templateId",
+        "folderId",
+        "name",
+        "description",
+        "updateAutomatically",
+    }
+)
+
 
 @_attrs_define
 class SaveWorkbookFromTemplateRequest:
@@ -47,31 +58,21 @@ class SaveWorkbookFromTemplateRequest:
             field_dict["description"] = description
         if update_automatically is not UNSET:
             field_dict["updateAutomatically"] = update_automatically
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        template_id = d.pop("templateId")
-
-        folder_id = d.pop("folderId")
-
-        name = d.pop("name", UNSET)
-
-        description = d.pop("description", UNSET)
-
-        update_automatically = d.pop("updateAutomatically", UNSET)
-
         save_workbook_from_template_request = cls(
-            template_id=template_id,
-            folder_id=folder_id,
-            name=name,
-            description=description,
-            update_automatically=update_automatically,
+            src_dict["templateId"],  # template_id
+            src_dict["folderId"],  # folder_id
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("updateAutomatically", UNSET),  # update_automatically
         )
-
-        save_workbook_from_template_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            save_workbook_from_template_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return save_workbook_from_template_request
 
     @property

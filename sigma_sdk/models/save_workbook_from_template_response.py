@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SaveWorkbookFromTemplateResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookId",
+    }
+)
+
 
 @_attrs_define
 class SaveWorkbookFromTemplateResponse:
@@ -26,19 +33,17 @@ class SaveWorkbookFromTemplateResponse:
                 "workbookId": workbook_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        workbook_id = d.pop("workbookId")
-
         save_workbook_from_template_response = cls(
-            workbook_id=workbook_id,
+            src_dict["workbookId"],  # workbook_id
         )
-
-        save_workbook_from_template_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            save_workbook_from_template_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return save_workbook_from_template_response
 
     @property

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ScalarValueDateValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ScalarValueDateValue:
@@ -29,8 +37,6 @@ class ScalarValueDateValue:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         value: dict[str, Any]
         if isinstance(self.value, DateSelectionRelativeDateSelection):
             value = self.value.to_dict()
@@ -39,25 +45,22 @@ class ScalarValueDateValue:
         else:
             value = self.value.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["date"], d.pop("type"))
-        if type_ != "date":
-            raise ValueError(f"type must match const 'date', got '{type_}'")
 
         def _parse_value(
             data: object,
@@ -84,14 +87,19 @@ class ScalarValueDateValue:
 
             return value_type_2
 
-        value = _parse_value(d.pop("value"))
+        value = _parse_value(src_dict["value"])
 
+        type_ = cast(Literal["date"], src_dict["type"])
+        if type_ != "date":
+            raise ValueError(f"type must match const 'date', got '{type_}'")
         scalar_value_date_value = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        scalar_value_date_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            scalar_value_date_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return scalar_value_date_value
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ScalarValueTextValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ScalarValueTextValue:
@@ -20,36 +28,33 @@ class ScalarValueTextValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         value = self.value
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["text"], d.pop("type"))
+        type_ = cast(Literal["text"], src_dict["type"])
         if type_ != "text":
             raise ValueError(f"type must match const 'text', got '{type_}'")
-
-        value = d.pop("value")
-
         scalar_value_text_value = cls(
-            type_=type_,
-            value=value,
+            src_dict["value"],  # value
+            type_,
         )
-
-        scalar_value_text_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            scalar_value_text_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return scalar_value_text_value
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ScheduleConfigV2AttachmentSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "mergePdfAttachments",
+        "zipAttachments",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2AttachmentSettings:
@@ -26,27 +34,22 @@ class ScheduleConfigV2AttachmentSettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if merge_pdf_attachments is not UNSET:
             field_dict["mergePdfAttachments"] = merge_pdf_attachments
         if zip_attachments is not UNSET:
             field_dict["zipAttachments"] = zip_attachments
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        merge_pdf_attachments = d.pop("mergePdfAttachments", UNSET)
-
-        zip_attachments = d.pop("zipAttachments", UNSET)
-
         schedule_config_v2_attachment_settings = cls(
-            merge_pdf_attachments=merge_pdf_attachments,
-            zip_attachments=zip_attachments,
+            src_dict.get("mergePdfAttachments", UNSET),  # merge_pdf_attachments
+            src_dict.get("zipAttachments", UNSET),  # zip_attachments
         )
-
-        schedule_config_v2_attachment_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_attachment_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_attachment_settings
 
     @property

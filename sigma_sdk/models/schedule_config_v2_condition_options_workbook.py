@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ScheduleConfigV2ConditionOptionsWorkbook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "conditions",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2ConditionOptionsWorkbook:
@@ -30,8 +38,6 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         conditions = []
         for conditions_item_data in self.conditions:
             conditions_item: dict[str, Any]
@@ -44,28 +50,24 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
 
             conditions.append(conditions_item)
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "conditions": conditions,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["workbook"], d.pop("type"))
-        if type_ != "workbook":
-            raise ValueError(f"type must match const 'workbook', got '{type_}'")
-
         conditions = []
-        _conditions = d.pop("conditions")
+        _conditions = src_dict["conditions"]
         for conditions_item_data in _conditions:
 
             def _parse_conditions_item(
@@ -101,12 +103,17 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
 
             conditions.append(conditions_item)
 
+        type_ = cast(Literal["workbook"], src_dict["type"])
+        if type_ != "workbook":
+            raise ValueError(f"type must match const 'workbook', got '{type_}'")
         schedule_config_v2_condition_options_workbook = cls(
-            type_=type_,
-            conditions=conditions,
+            conditions,
+            type_,
         )
-
-        schedule_config_v2_condition_options_workbook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_condition_options_workbook.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_condition_options_workbook
 
     @property

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ScheduleConfigV2DashboardSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "filters",
+        "variableValues",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2DashboardSettings:
@@ -40,20 +48,17 @@ class ScheduleConfigV2DashboardSettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if filters is not UNSET:
             field_dict["filters"] = filters
         if variable_values is not UNSET:
             field_dict["variableValues"] = variable_values
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _filters = d.pop("filters", UNSET)
+        _filters = src_dict.get("filters", UNSET)
         filters: list[ScheduleConfigV2DashboardSettingsFilter] | Unset = UNSET
         if _filters is not UNSET:
             filters = []
@@ -62,7 +67,7 @@ class ScheduleConfigV2DashboardSettings:
 
                 filters.append(filters_item)
 
-        _variable_values = d.pop("variableValues", UNSET)
+        _variable_values = src_dict.get("variableValues", UNSET)
         variable_values: ConfigV2DashboardSettingsVariableValues | Unset
         if isinstance(_variable_values, Unset):
             variable_values = UNSET
@@ -70,11 +75,13 @@ class ScheduleConfigV2DashboardSettings:
             variable_values = ConfigV2DashboardSettingsVariableValues.from_dict(_variable_values)
 
         schedule_config_v2_dashboard_settings = cls(
-            filters=filters,
-            variable_values=variable_values,
+            filters,
+            variable_values,
         )
-
-        schedule_config_v2_dashboard_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_dashboard_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_dashboard_settings
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ScheduleConfigV2DashboardSettingsFilter")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "id",
+        "filterStr",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2DashboardSettingsFilter:
@@ -30,22 +38,18 @@ class ScheduleConfigV2DashboardSettingsFilter:
                 "filterStr": filter_str,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
-
-        filter_str = d.pop("filterStr")
-
         schedule_config_v2_dashboard_settings_filter = cls(
-            id=id,
-            filter_str=filter_str,
+            src_dict["id"],  # id
+            src_dict["filterStr"],  # filter_str
         )
-
-        schedule_config_v2_dashboard_settings_filter.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_dashboard_settings_filter.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_dashboard_settings_filter
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ScheduleConfigV2DynamicExportSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "variables",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2DynamicExportSettings:
@@ -31,18 +38,15 @@ class ScheduleConfigV2DynamicExportSettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if variables is not UNSET:
             field_dict["variables"] = variables
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _variables = d.pop("variables", UNSET)
+        _variables = src_dict.get("variables", UNSET)
         variables: ConfigV2DynamicExportSettingsVariables | Unset
         if isinstance(_variables, Unset):
             variables = UNSET
@@ -50,10 +54,12 @@ class ScheduleConfigV2DynamicExportSettings:
             variables = ConfigV2DynamicExportSettingsVariables.from_dict(_variables)
 
         schedule_config_v2_dynamic_export_settings = cls(
-            variables=variables,
+            variables,
         )
-
-        schedule_config_v2_dynamic_export_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_dynamic_export_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_dynamic_export_settings
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ScheduleConfigV2DynamicRecipientSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sourceNodeId",
+        "recipientColumnId",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2DynamicRecipientSettings:
@@ -30,22 +38,18 @@ class ScheduleConfigV2DynamicRecipientSettings:
                 "recipientColumnId": recipient_column_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        source_node_id = d.pop("sourceNodeId")
-
-        recipient_column_id = d.pop("recipientColumnId")
-
         schedule_config_v2_dynamic_recipient_settings = cls(
-            source_node_id=source_node_id,
-            recipient_column_id=recipient_column_id,
+            src_dict["sourceNodeId"],  # source_node_id
+            src_dict["recipientColumnId"],  # recipient_column_id
         )
-
-        schedule_config_v2_dynamic_recipient_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_dynamic_recipient_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_dynamic_recipient_settings
 
     @property

@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ScheduleConfigV2NotificationAttachment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "formatOptions",
+        "chartId",
+        "workbookExportSource",
+    }
+)
+
 
 @_attrs_define
 class ScheduleConfigV2NotificationAttachment:
@@ -81,14 +90,12 @@ class ScheduleConfigV2NotificationAttachment:
             field_dict["chartId"] = chart_id
         if workbook_export_source is not UNSET:
             field_dict["workbookExportSource"] = workbook_export_source
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_format_options(
             data: object,
@@ -147,9 +154,7 @@ class ScheduleConfigV2NotificationAttachment:
 
             return format_options_type_6
 
-        format_options = _parse_format_options(d.pop("formatOptions"))
-
-        chart_id = d.pop("chartId", UNSET)
+        format_options = _parse_format_options(src_dict["formatOptions"])
 
         def _parse_workbook_export_source(
             data: object,
@@ -194,15 +199,17 @@ class ScheduleConfigV2NotificationAttachment:
 
             return workbook_export_source_type_4
 
-        workbook_export_source = _parse_workbook_export_source(d.pop("workbookExportSource", UNSET))
+        workbook_export_source = _parse_workbook_export_source(src_dict.get("workbookExportSource", UNSET))
 
         schedule_config_v2_notification_attachment = cls(
-            format_options=format_options,
-            chart_id=chart_id,
-            workbook_export_source=workbook_export_source,
+            format_options,
+            src_dict.get("chartId", UNSET),  # chart_id
+            workbook_export_source,
         )
-
-        schedule_config_v2_notification_attachment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            schedule_config_v2_notification_attachment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return schedule_config_v2_notification_attachment
 
     @property

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SendWorkbookAttachment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "formatOptions",
+        "source",
+    }
+)
+
 
 @_attrs_define
 class SendWorkbookAttachment:
@@ -71,14 +79,12 @@ class SendWorkbookAttachment:
                 "source": source,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_format_options(
             data: object,
@@ -137,7 +143,7 @@ class SendWorkbookAttachment:
 
             return format_options_type_6
 
-        format_options = _parse_format_options(d.pop("formatOptions"))
+        format_options = _parse_format_options(src_dict["formatOptions"])
 
         def _parse_source(data: object) -> EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage:
             try:
@@ -178,14 +184,16 @@ class SendWorkbookAttachment:
 
             return source_type_4
 
-        source = _parse_source(d.pop("source"))
+        source = _parse_source(src_dict["source"])
 
         send_workbook_attachment = cls(
-            format_options=format_options,
-            source=source,
+            format_options,
+            source,
         )
-
-        send_workbook_attachment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            send_workbook_attachment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return send_workbook_attachment
 
     @property

@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SendWorkbookConfig")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "title",
+        "messageBody",
+        "includeLink",
+        "runAsRecipient",
+        "rowLimit",
+    }
+)
+
 
 @_attrs_define
 class SendWorkbookConfig:
@@ -47,31 +58,21 @@ class SendWorkbookConfig:
             field_dict["runAsRecipient"] = run_as_recipient
         if row_limit is not UNSET:
             field_dict["rowLimit"] = row_limit
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        title = d.pop("title")
-
-        message_body = d.pop("messageBody")
-
-        include_link = d.pop("includeLink", UNSET)
-
-        run_as_recipient = d.pop("runAsRecipient", UNSET)
-
-        row_limit = d.pop("rowLimit", UNSET)
-
         send_workbook_config = cls(
-            title=title,
-            message_body=message_body,
-            include_link=include_link,
-            run_as_recipient=run_as_recipient,
-            row_limit=row_limit,
+            src_dict["title"],  # title
+            src_dict["messageBody"],  # message_body
+            src_dict.get("includeLink", UNSET),  # include_link
+            src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
+            src_dict.get("rowLimit", UNSET),  # row_limit
         )
-
-        send_workbook_config.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            send_workbook_config.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return send_workbook_config
 
     @property

@@ -30,6 +30,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SendWorkbookRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "targets",
+        "config",
+        "attachments",
+        "parameters",
+        "timeout",
+        "conditions",
+        "sendAsUser",
+    }
+)
+
 
 @_attrs_define
 class SendWorkbookRequest:
@@ -126,16 +139,14 @@ class SendWorkbookRequest:
             field_dict["conditions"] = conditions
         if send_as_user is not UNSET:
             field_dict["sendAsUser"] = send_as_user
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         targets = []
-        _targets = d.pop("targets")
+        _targets = src_dict["targets"]
         for targets_item_data in _targets:
 
             def _parse_targets_item(
@@ -225,25 +236,23 @@ class SendWorkbookRequest:
 
             targets.append(targets_item)
 
-        config = SendWorkbookConfig.from_dict(d.pop("config"))
+        config = SendWorkbookConfig.from_dict(src_dict["config"])
 
         attachments = []
-        _attachments = d.pop("attachments")
+        _attachments = src_dict["attachments"]
         for attachments_item_data in _attachments:
             attachments_item = SendWorkbookAttachment.from_dict(attachments_item_data)
 
             attachments.append(attachments_item)
 
-        _parameters = d.pop("parameters", UNSET)
+        _parameters = src_dict.get("parameters", UNSET)
         parameters: TranslationFile | Unset
         if isinstance(_parameters, Unset):
             parameters = UNSET
         else:
             parameters = TranslationFile.from_dict(_parameters)
 
-        timeout = d.pop("timeout", UNSET)
-
-        _conditions = d.pop("conditions", UNSET)
+        _conditions = src_dict.get("conditions", UNSET)
         conditions: list[IsEmpty | IsNotEmpty | SpecificColumnValueInAnElement] | Unset = UNSET
         if _conditions is not UNSET:
             conditions = []
@@ -276,19 +285,19 @@ class SendWorkbookRequest:
 
                 conditions.append(conditions_item)
 
-        send_as_user = d.pop("sendAsUser", UNSET)
-
         send_workbook_request = cls(
-            targets=targets,
-            config=config,
-            attachments=attachments,
-            parameters=parameters,
-            timeout=timeout,
-            conditions=conditions,
-            send_as_user=send_as_user,
+            targets,
+            config,
+            attachments,
+            parameters,
+            src_dict.get("timeout", UNSET),  # timeout
+            conditions,
+            src_dict.get("sendAsUser", UNSET),  # send_as_user
         )
-
-        send_workbook_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            send_workbook_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return send_workbook_request
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SendWorkbookTargetGsheet")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "googleSpreadsheetUrl",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SendWorkbookTargetGsheet:
@@ -18,36 +26,33 @@ class SendWorkbookTargetGsheet:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         google_spreadsheet_url = self.google_spreadsheet_url
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "googleSpreadsheetUrl": google_spreadsheet_url,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["gsheet"], d.pop("type"))
+        type_ = cast(Literal["gsheet"], src_dict["type"])
         if type_ != "gsheet":
             raise ValueError(f"type must match const 'gsheet', got '{type_}'")
-
-        google_spreadsheet_url = d.pop("googleSpreadsheetUrl")
-
         send_workbook_target_gsheet = cls(
-            type_=type_,
-            google_spreadsheet_url=google_spreadsheet_url,
+            src_dict["googleSpreadsheetUrl"],  # google_spreadsheet_url
+            type_,
         )
-
-        send_workbook_target_gsheet.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            send_workbook_target_gsheet.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return send_workbook_target_gsheet
 
     @property

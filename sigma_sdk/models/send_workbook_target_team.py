@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SendWorkbookTargetTeam")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SendWorkbookTargetTeam:
@@ -18,36 +26,33 @@ class SendWorkbookTargetTeam:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         team_id = self.team_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "teamId": team_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["team"], d.pop("type"))
+        type_ = cast(Literal["team"], src_dict["type"])
         if type_ != "team":
             raise ValueError(f"type must match const 'team', got '{type_}'")
-
-        team_id = d.pop("teamId")
-
         send_workbook_target_team = cls(
-            type_=type_,
-            team_id=team_id,
+            src_dict["teamId"],  # team_id
+            type_,
         )
-
-        send_workbook_target_team.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            send_workbook_target_team.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return send_workbook_target_team
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ServiceAccount")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ServiceAccount:
@@ -27,21 +34,20 @@ class ServiceAccount:
                 "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        type_ = cast(Literal["basic-auth"], src_dict["type"])
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
-
         service_account = cls(
-            type_=type_,
+            type_,
         )
-
-        service_account.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            service_account.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return service_account
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ServiceAccountBasicAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "accessToken",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class ServiceAccountBasicAuth:
@@ -21,36 +29,33 @@ class ServiceAccountBasicAuth:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         access_token = self.access_token
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "accessToken": access_token,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["basic-auth"], d.pop("type"))
+        type_ = cast(Literal["basic-auth"], src_dict["type"])
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
-
-        access_token = d.pop("accessToken")
-
         service_account_basic_auth = cls(
-            type_=type_,
-            access_token=access_token,
+            src_dict["accessToken"],  # access_token
+            type_,
         )
-
-        service_account_basic_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            service_account_basic_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return service_account_basic_auth
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceAccountKeyPair")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "username",
+        "privateKey",
+        "type",
+        "privateKeyPassphrase",
+    }
+)
+
 
 @_attrs_define
 class ServiceAccountKeyPair:
@@ -26,11 +36,11 @@ class ServiceAccountKeyPair:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         username = self.username
 
         private_key = self.private_key
+
+        type_ = self.type_
 
         private_key_passphrase = self.private_key_passphrase
 
@@ -38,37 +48,30 @@ class ServiceAccountKeyPair:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "username": username,
                 "privateKey": private_key,
+                "type": type_,
             }
         )
         if private_key_passphrase is not UNSET:
             field_dict["privateKeyPassphrase"] = private_key_passphrase
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["key-pair"], d.pop("type"))
+        type_ = cast(Literal["key-pair"], src_dict["type"])
         if type_ != "key-pair":
             raise ValueError(f"type must match const 'key-pair', got '{type_}'")
-
-        username = d.pop("username")
-
-        private_key = d.pop("privateKey")
-
-        private_key_passphrase = d.pop("privateKeyPassphrase", UNSET)
-
         service_account_key_pair = cls(
-            type_=type_,
-            username=username,
-            private_key=private_key,
-            private_key_passphrase=private_key_passphrase,
+            src_dict["username"],  # username
+            src_dict["privateKey"],  # private_key
+            type_,
+            src_dict.get("privateKeyPassphrase", UNSET),  # private_key_passphrase
         )
-
-        service_account_key_pair.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            service_account_key_pair.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return service_account_key_pair
 
     @property

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ServiceAccountUserCredential")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "warehouse",
+        "role",
+    }
+)
+
 
 @_attrs_define
 class ServiceAccountUserCredential:
@@ -51,14 +59,12 @@ class ServiceAccountUserCredential:
         )
         if role is not UNSET:
             field_dict["role"] = role
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_warehouse(data: object) -> WarehouseStaticWarehouse | WarehouseUserAttributeWarehouse:
             try:
@@ -75,7 +81,7 @@ class ServiceAccountUserCredential:
 
             return warehouse_type_1
 
-        warehouse = _parse_warehouse(d.pop("warehouse"))
+        warehouse = _parse_warehouse(src_dict["warehouse"])
 
         def _parse_role(data: object) -> RoleStaticRole | Unset | WarehouseUserAttributeWarehouse:
             if isinstance(data, Unset):
@@ -94,14 +100,16 @@ class ServiceAccountUserCredential:
 
             return role_type_1
 
-        role = _parse_role(d.pop("role", UNSET))
+        role = _parse_role(src_dict.get("role", UNSET))
 
         service_account_user_credential = cls(
-            warehouse=warehouse,
-            role=role,
+            warehouse,
+            role,
         )
-
-        service_account_user_credential.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            service_account_user_credential.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return service_account_user_credential
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetMaterializationWarehouse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "materializationWarehouse",
+    }
+)
+
 
 @_attrs_define
 class SetMaterializationWarehouse:
@@ -24,22 +31,19 @@ class SetMaterializationWarehouse:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if materialization_warehouse is not UNSET:
             field_dict["materializationWarehouse"] = materialization_warehouse
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        materialization_warehouse = d.pop("materializationWarehouse", UNSET)
-
         set_materialization_warehouse = cls(
-            materialization_warehouse=materialization_warehouse,
+            src_dict.get("materializationWarehouse", UNSET),  # materialization_warehouse
         )
-
-        set_materialization_warehouse.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            set_materialization_warehouse.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return set_materialization_warehouse
 
     @property

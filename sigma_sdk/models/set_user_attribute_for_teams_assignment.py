@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetUserAttributeForTeamsAssignment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class SetUserAttributeForTeamsAssignment:
@@ -38,24 +46,22 @@ class SetUserAttributeForTeamsAssignment:
                 "value": value,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        team_id = d.pop("teamId")
-
-        value = DefaultValue.from_dict(d.pop("value"))
+        value = DefaultValue.from_dict(src_dict["value"])
 
         set_user_attribute_for_teams_assignment = cls(
-            team_id=team_id,
-            value=value,
+            src_dict["teamId"],  # team_id
+            value,
         )
-
-        set_user_attribute_for_teams_assignment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            set_user_attribute_for_teams_assignment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return set_user_attribute_for_teams_assignment
 
     @property

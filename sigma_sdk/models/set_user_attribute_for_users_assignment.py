@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetUserAttributeForUsersAssignment")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class SetUserAttributeForUsersAssignment:
@@ -38,24 +46,22 @@ class SetUserAttributeForUsersAssignment:
                 "value": value,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        user_id = d.pop("userId")
-
-        value = DefaultValue.from_dict(d.pop("value"))
+        value = DefaultValue.from_dict(src_dict["value"])
 
         set_user_attribute_for_users_assignment = cls(
-            user_id=user_id,
-            value=value,
+            src_dict["userId"],  # user_id
+            value,
         )
-
-        set_user_attribute_for_users_assignment.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            set_user_attribute_for_users_assignment.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return set_user_attribute_for_users_assignment
 
     @property

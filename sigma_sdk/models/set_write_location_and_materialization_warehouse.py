@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetWriteLocationAndMaterializationWarehouse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeDatabase",
+        "writeSchema",
+        "materializationWarehouse",
+    }
+)
+
 
 @_attrs_define
 class SetWriteLocationAndMaterializationWarehouse:
@@ -40,25 +49,19 @@ class SetWriteLocationAndMaterializationWarehouse:
         )
         if materialization_warehouse is not UNSET:
             field_dict["materializationWarehouse"] = materialization_warehouse
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        write_database = d.pop("writeDatabase")
-
-        write_schema = d.pop("writeSchema")
-
-        materialization_warehouse = d.pop("materializationWarehouse", UNSET)
-
         set_write_location_and_materialization_warehouse = cls(
-            write_database=write_database,
-            write_schema=write_schema,
-            materialization_warehouse=materialization_warehouse,
+            src_dict["writeDatabase"],  # write_database
+            src_dict["writeSchema"],  # write_schema
+            src_dict.get("materializationWarehouse", UNSET),  # materialization_warehouse
         )
-
-        set_write_location_and_materialization_warehouse.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            set_write_location_and_materialization_warehouse.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return set_write_location_and_materialization_warehouse
 
     @property

@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SettingsVariableValuesValueDateRange")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "min",
+        "max",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SettingsVariableValuesValueDateRange:
@@ -26,8 +35,6 @@ class SettingsVariableValuesValueDateRange:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         min_: dict[str, Any] | None
         if isinstance(self.min_, VariableValuesValueDateRangeMinFixed):
             min_ = self.min_.to_dict()
@@ -44,26 +51,23 @@ class SettingsVariableValuesValueDateRange:
         else:
             max_ = self.max_
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "min": min_,
                 "max": max_,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["date-range"], d.pop("type"))
-        if type_ != "date-range":
-            raise ValueError(f"type must match const 'date-range', got '{type_}'")
 
         def _parse_min_(
             data: object,
@@ -88,7 +92,7 @@ class SettingsVariableValuesValueDateRange:
                 pass
             return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
-        min_ = _parse_min_(d.pop("min"))
+        min_ = _parse_min_(src_dict["min"])
 
         def _parse_max_(
             data: object,
@@ -113,15 +117,20 @@ class SettingsVariableValuesValueDateRange:
                 pass
             return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
 
-        max_ = _parse_max_(d.pop("max"))
+        max_ = _parse_max_(src_dict["max"])
 
+        type_ = cast(Literal["date-range"], src_dict["type"])
+        if type_ != "date-range":
+            raise ValueError(f"type must match const 'date-range', got '{type_}'")
         settings_variable_values_value_date_range = cls(
-            type_=type_,
-            min_=min_,
-            max_=max_,
+            min_,
+            max_,
+            type_,
         )
-
-        settings_variable_values_value_date_range.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            settings_variable_values_value_date_range.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return settings_variable_values_value_date_range
 
     @property

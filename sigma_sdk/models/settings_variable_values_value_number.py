@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SettingsVariableValuesValueNumber")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SettingsVariableValuesValueNumber:
@@ -18,42 +26,41 @@ class SettingsVariableValuesValueNumber:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         value: float | None
         value = self.value
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["number"], d.pop("type"))
-        if type_ != "number":
-            raise ValueError(f"type must match const 'number', got '{type_}'")
-
         def _parse_value(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        value = _parse_value(d.pop("value"))
+        value = _parse_value(src_dict["value"])
 
+        type_ = cast(Literal["number"], src_dict["type"])
+        if type_ != "number":
+            raise ValueError(f"type must match const 'number', got '{type_}'")
         settings_variable_values_value_number = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        settings_variable_values_value_number.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            settings_variable_values_value_number.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return settings_variable_values_value_number
 
     @property

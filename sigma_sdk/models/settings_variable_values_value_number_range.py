@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SettingsVariableValuesValueNumberRange")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "min",
+        "max",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SettingsVariableValuesValueNumberRange:
@@ -19,54 +28,53 @@ class SettingsVariableValuesValueNumberRange:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         min_: float | None
         min_ = self.min_
 
         max_: float | None
         max_ = self.max_
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "min": min_,
                 "max": max_,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["number-range"], d.pop("type"))
-        if type_ != "number-range":
-            raise ValueError(f"type must match const 'number-range', got '{type_}'")
-
         def _parse_min_(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        min_ = _parse_min_(d.pop("min"))
+        min_ = _parse_min_(src_dict["min"])
 
         def _parse_max_(data: object) -> float | None:
             if data is None:
                 return data
             return cast(float | None, data)
 
-        max_ = _parse_max_(d.pop("max"))
+        max_ = _parse_max_(src_dict["max"])
 
+        type_ = cast(Literal["number-range"], src_dict["type"])
+        if type_ != "number-range":
+            raise ValueError(f"type must match const 'number-range', got '{type_}'")
         settings_variable_values_value_number_range = cls(
-            type_=type_,
-            min_=min_,
-            max_=max_,
+            min_,
+            max_,
+            type_,
         )
-
-        settings_variable_values_value_number_range.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            settings_variable_values_value_number_range.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return settings_variable_values_value_number_range
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SettingsVariableValuesValueTextList")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "value",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SettingsVariableValuesValueTextList:
@@ -18,34 +26,28 @@ class SettingsVariableValuesValueTextList:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         value = []
         for value_item_data in self.value:
             value_item: None | str
             value_item = value_item_data
             value.append(value_item)
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "value": value,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["text-list"], d.pop("type"))
-        if type_ != "text-list":
-            raise ValueError(f"type must match const 'text-list', got '{type_}'")
-
         value = []
-        _value = d.pop("value")
+        _value = src_dict["value"]
         for value_item_data in _value:
 
             def _parse_value_item(data: object) -> None | str:
@@ -57,12 +59,17 @@ class SettingsVariableValuesValueTextList:
 
             value.append(value_item)
 
+        type_ = cast(Literal["text-list"], src_dict["type"])
+        if type_ != "text-list":
+            raise ValueError(f"type must match const 'text-list', got '{type_}'")
         settings_variable_values_value_text_list = cls(
-            type_=type_,
-            value=value,
+            value,
+            type_,
         )
-
-        settings_variable_values_value_text_list.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            settings_variable_values_value_text_list.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return settings_variable_values_value_text_list
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ShareWorkbookCrossOrgRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "orgSlugs",
+        "shareDatasets",
+        "sendEmail",
+        "emailMessage",
+    }
+)
+
 
 @_attrs_define
 class ShareWorkbookCrossOrgRequest:
@@ -47,28 +57,22 @@ class ShareWorkbookCrossOrgRequest:
             field_dict["sendEmail"] = send_email
         if email_message is not UNSET:
             field_dict["emailMessage"] = email_message
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        org_slugs = cast(list[str], d.pop("orgSlugs"))
-
-        share_datasets = d.pop("shareDatasets", UNSET)
-
-        send_email = d.pop("sendEmail", UNSET)
-
-        email_message = d.pop("emailMessage", UNSET)
+        org_slugs = cast(list[str], src_dict["orgSlugs"])
 
         share_workbook_cross_org_request = cls(
-            org_slugs=org_slugs,
-            share_datasets=share_datasets,
-            send_email=send_email,
-            email_message=email_message,
+            org_slugs,
+            src_dict.get("shareDatasets", UNSET),  # share_datasets
+            src_dict.get("sendEmail", UNSET),  # send_email
+            src_dict.get("emailMessage", UNSET),  # email_message
         )
-
-        share_workbook_cross_org_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            share_workbook_cross_org_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return share_workbook_cross_org_request
 
     @property

@@ -10,6 +10,16 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SheetDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "nodeId",
+        "type",
+        "name",
+        "elementId",
+    }
+)
+
 
 @_attrs_define
 class SheetDetails:
@@ -38,28 +48,20 @@ class SheetDetails:
                 "elementId": element_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        node_id = d.pop("nodeId")
-
-        type_ = d.pop("type")
-
-        name = d.pop("name")
-
-        element_id = d.pop("elementId")
-
         sheet_details = cls(
-            node_id=node_id,
-            type_=type_,
-            name=name,
-            element_id=element_id,
+            src_dict["nodeId"],  # node_id
+            src_dict["type"],  # type_
+            src_dict["name"],  # name
+            src_dict["elementId"],  # element_id
         )
-
-        sheet_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            sheet_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return sheet_details
 
     @property

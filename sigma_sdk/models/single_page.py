@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SinglePage")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+    }
+)
+
 
 @_attrs_define
 class SinglePage:
@@ -35,26 +42,26 @@ class SinglePage:
                 "entries": entries,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = DataModelMaterializationSchedule.from_dict(entries_item_data)
 
             entries.append(entries_item)
 
         single_page = cls(
-            entries=entries,
+            entries,
         )
-
-        single_page.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            single_page.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return single_page
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SlackChannel")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "slackConversationId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SlackChannel:
@@ -18,36 +26,33 @@ class SlackChannel:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         slack_conversation_id = self.slack_conversation_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "slackConversationId": slack_conversation_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["slackChannel"], d.pop("type"))
+        type_ = cast(Literal["slackChannel"], src_dict["type"])
         if type_ != "slackChannel":
             raise ValueError(f"type must match const 'slackChannel', got '{type_}'")
-
-        slack_conversation_id = d.pop("slackConversationId")
-
         slack_channel = cls(
-            type_=type_,
-            slack_conversation_id=slack_conversation_id,
+            src_dict["slackConversationId"],  # slack_conversation_id
+            type_,
         )
-
-        slack_channel.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            slack_channel.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return slack_channel
 
     @property

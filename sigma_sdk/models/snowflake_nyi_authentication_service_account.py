@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SnowflakeNYIAuthenticationServiceAccount")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "serviceAccount",
+        "userCredential",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class SnowflakeNYIAuthenticationServiceAccount:
@@ -28,8 +37,6 @@ class SnowflakeNYIAuthenticationServiceAccount:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         service_account: dict[str, Any]
         if isinstance(self.service_account, ServiceAccountKeyPair):
             service_account = self.service_account.to_dict()
@@ -38,26 +45,23 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
         user_credential = self.user_credential.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "serviceAccount": service_account,
                 "userCredential": user_credential,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["service-account"], d.pop("type"))
-        if type_ != "service-account":
-            raise ValueError(f"type must match const 'service-account', got '{type_}'")
 
         def _parse_service_account(data: object) -> BasicAuth | ServiceAccountKeyPair:
             try:
@@ -74,17 +78,22 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
             return service_account_type_1
 
-        service_account = _parse_service_account(d.pop("serviceAccount"))
+        service_account = _parse_service_account(src_dict["serviceAccount"])
 
-        user_credential = ServiceAccountUserCredential.from_dict(d.pop("userCredential"))
+        user_credential = ServiceAccountUserCredential.from_dict(src_dict["userCredential"])
 
+        type_ = cast(Literal["service-account"], src_dict["type"])
+        if type_ != "service-account":
+            raise ValueError(f"type must match const 'service-account', got '{type_}'")
         snowflake_nyi_authentication_service_account = cls(
-            type_=type_,
-            service_account=service_account,
-            user_credential=user_credential,
+            service_account,
+            user_credential,
+            type_,
         )
-
-        snowflake_nyi_authentication_service_account.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            snowflake_nyi_authentication_service_account.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return snowflake_nyi_authentication_service_account
 
     @property

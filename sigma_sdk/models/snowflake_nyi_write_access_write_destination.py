@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SnowflakeNYIWriteAccessWriteDestination")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "destination",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class SnowflakeNYIWriteAccessWriteDestination:
@@ -40,24 +48,22 @@ class SnowflakeNYIWriteAccessWriteDestination:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        destination = InputTableAuditLogDestination.from_dict(d.pop("destination"))
-
-        description = d.pop("description", UNSET)
+        destination = InputTableAuditLogDestination.from_dict(src_dict["destination"])
 
         snowflake_nyi_write_access_write_destination = cls(
-            destination=destination,
-            description=description,
+            destination,
+            src_dict.get("description", UNSET),  # description
         )
-
-        snowflake_nyi_write_access_write_destination.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            snowflake_nyi_write_access_write_destination.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return snowflake_nyi_write_access_write_destination
 
     @property

@@ -22,6 +22,29 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SnowflakeOAuth")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "useOauth",
+        "type",
+        "writeAccess",
+        "userAttributes",
+        "writebackSchemas",
+        "inputTableAuditLogSchema",
+        "server",
+        "account",
+        "host",
+        "warehouse",
+        "role",
+        "authType",
+        "usePython",
+        "pythonSecrets",
+        "pythonProperties",
+        "useSourceSwapPolicy",
+        "sourceSwapPolicyId",
+    }
+)
+
 
 @_attrs_define
 class SnowflakeOAuth:
@@ -52,9 +75,9 @@ class SnowflakeOAuth:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         use_oauth = self.use_oauth
+
+        type_ = self.type_
 
         write_access: dict[str, Any] | Unset
         if isinstance(self.write_access, Unset):
@@ -111,8 +134,8 @@ class SnowflakeOAuth:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "useOauth": use_oauth,
+                "type": type_,
             }
         )
         if write_access is not UNSET:
@@ -145,19 +168,15 @@ class SnowflakeOAuth:
             field_dict["useSourceSwapPolicy"] = use_source_swap_policy
         if source_swap_policy_id is not UNSET:
             field_dict["sourceSwapPolicyId"] = source_swap_policy_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["snowflake"], d.pop("type"))
+        type_ = cast(Literal["snowflake"], src_dict["type"])
         if type_ != "snowflake":
             raise ValueError(f"type must match const 'snowflake', got '{type_}'")
-
-        use_oauth = d.pop("useOauth")
 
         def _parse_write_access(
             data: object,
@@ -178,16 +197,16 @@ class SnowflakeOAuth:
 
             return write_access_type_1
 
-        write_access = _parse_write_access(d.pop("writeAccess", UNSET))
+        write_access = _parse_write_access(src_dict.get("writeAccess", UNSET))
 
-        _user_attributes = d.pop("userAttributes", UNSET)
+        _user_attributes = src_dict.get("userAttributes", UNSET)
         user_attributes: UserAttributes | Unset
         if isinstance(_user_attributes, Unset):
             user_attributes = UNSET
         else:
             user_attributes = UserAttributes.from_dict(_user_attributes)
 
-        _writeback_schemas = d.pop("writebackSchemas", UNSET)
+        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
         writeback_schemas: list[AuthenticationInputTableAuditLogSchema] | Unset = UNSET
         if _writeback_schemas is not UNSET:
             writeback_schemas = []
@@ -196,7 +215,7 @@ class SnowflakeOAuth:
 
                 writeback_schemas.append(writeback_schemas_item)
 
-        _input_table_audit_log_schema = d.pop("inputTableAuditLogSchema", UNSET)
+        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
         input_table_audit_log_schema: AuthenticationInputTableAuditLogSchema | Unset
         if isinstance(_input_table_audit_log_schema, Unset):
             input_table_audit_log_schema = UNSET
@@ -205,64 +224,50 @@ class SnowflakeOAuth:
                 _input_table_audit_log_schema
             )
 
-        server = d.pop("server", UNSET)
-
-        account = d.pop("account", UNSET)
-
-        host = d.pop("host", UNSET)
-
-        warehouse = d.pop("warehouse", UNSET)
-
-        role = d.pop("role", UNSET)
-
-        _auth_type = d.pop("authType", UNSET)
+        _auth_type = src_dict.get("authType", UNSET)
         auth_type: AuthType | Unset
         if isinstance(_auth_type, Unset):
             auth_type = UNSET
         else:
             auth_type = check_auth_type(_auth_type)
 
-        use_python = d.pop("usePython", UNSET)
-
-        _python_secrets = d.pop("pythonSecrets", UNSET)
+        _python_secrets = src_dict.get("pythonSecrets", UNSET)
         python_secrets: PythonSecrets | Unset
         if isinstance(_python_secrets, Unset):
             python_secrets = UNSET
         else:
             python_secrets = PythonSecrets.from_dict(_python_secrets)
 
-        _python_properties = d.pop("pythonProperties", UNSET)
+        _python_properties = src_dict.get("pythonProperties", UNSET)
         python_properties: PythonProperties | Unset
         if isinstance(_python_properties, Unset):
             python_properties = UNSET
         else:
             python_properties = PythonProperties.from_dict(_python_properties)
 
-        use_source_swap_policy = d.pop("useSourceSwapPolicy", UNSET)
-
-        source_swap_policy_id = d.pop("sourceSwapPolicyId", UNSET)
-
         snowflake_o_auth = cls(
-            type_=type_,
-            use_oauth=use_oauth,
-            write_access=write_access,
-            user_attributes=user_attributes,
-            writeback_schemas=writeback_schemas,
-            input_table_audit_log_schema=input_table_audit_log_schema,
-            server=server,
-            account=account,
-            host=host,
-            warehouse=warehouse,
-            role=role,
-            auth_type=auth_type,
-            use_python=use_python,
-            python_secrets=python_secrets,
-            python_properties=python_properties,
-            use_source_swap_policy=use_source_swap_policy,
-            source_swap_policy_id=source_swap_policy_id,
+            src_dict["useOauth"],  # use_oauth
+            type_,
+            write_access,
+            user_attributes,
+            writeback_schemas,
+            input_table_audit_log_schema,
+            src_dict.get("server", UNSET),  # server
+            src_dict.get("account", UNSET),  # account
+            src_dict.get("host", UNSET),  # host
+            src_dict.get("warehouse", UNSET),  # warehouse
+            src_dict.get("role", UNSET),  # role
+            auth_type,
+            src_dict.get("usePython", UNSET),  # use_python
+            python_secrets,
+            python_properties,
+            src_dict.get("useSourceSwapPolicy", UNSET),  # use_source_swap_policy
+            src_dict.get("sourceSwapPolicyId", UNSET),  # source_swap_policy_id
         )
-
-        snowflake_o_auth.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            snowflake_o_auth.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return snowflake_o_auth
 
     @property

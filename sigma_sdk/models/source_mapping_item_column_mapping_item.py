@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SourceMappingItemColumnMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromColumn",
+        "toColumn",
+    }
+)
+
 
 @_attrs_define
 class SourceMappingItemColumnMappingItem:
@@ -40,13 +48,10 @@ class SourceMappingItemColumnMappingItem:
                 "toColumn": to_column,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
         def _parse_from_column(data: object) -> list[str] | str:
             try:
                 if not isinstance(data, list):
@@ -58,7 +63,7 @@ class SourceMappingItemColumnMappingItem:
                 pass
             return cast(list[str] | str, data)
 
-        from_column = _parse_from_column(d.pop("fromColumn"))
+        from_column = _parse_from_column(src_dict["fromColumn"])
 
         def _parse_to_column(data: object) -> list[str] | str:
             try:
@@ -71,14 +76,16 @@ class SourceMappingItemColumnMappingItem:
                 pass
             return cast(list[str] | str, data)
 
-        to_column = _parse_to_column(d.pop("toColumn"))
+        to_column = _parse_to_column(src_dict["toColumn"])
 
         source_mapping_item_column_mapping_item = cls(
-            from_column=from_column,
-            to_column=to_column,
+            from_column,
+            to_column,
         )
-
-        source_mapping_item_column_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            source_mapping_item_column_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return source_mapping_item_column_mapping_item
 
     @property

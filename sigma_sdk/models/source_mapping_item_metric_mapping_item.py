@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SourceMappingItemMetricMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromMetric",
+        "toMetric",
+    }
+)
+
 
 @_attrs_define
 class SourceMappingItemMetricMappingItem:
@@ -32,22 +40,18 @@ class SourceMappingItemMetricMappingItem:
                 "toMetric": to_metric,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        from_metric = d.pop("fromMetric")
-
-        to_metric = d.pop("toMetric")
-
         source_mapping_item_metric_mapping_item = cls(
-            from_metric=from_metric,
-            to_metric=to_metric,
+            src_dict["fromMetric"],  # from_metric
+            src_dict["toMetric"],  # to_metric
         )
-
-        source_mapping_item_metric_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            source_mapping_item_metric_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return source_mapping_item_metric_mapping_item
 
     @property

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SourceSwapDataModelSourceMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "from",
+        "to",
+        "metricMapping",
+        "columnMapping",
+    }
+)
+
 
 @_attrs_define
 class SourceSwapDataModelSourceMappingItem:
@@ -76,14 +86,12 @@ class SourceSwapDataModelSourceMappingItem:
             field_dict["metricMapping"] = metric_mapping
         if column_mapping is not UNSET:
             field_dict["columnMapping"] = column_mapping
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_from_(
             data: object,
@@ -110,7 +118,7 @@ class SourceSwapDataModelSourceMappingItem:
 
             return from_type_2
 
-        from_ = _parse_from_(d.pop("from"))
+        from_ = _parse_from_(src_dict["from"])
 
         def _parse_to(
             data: object,
@@ -137,9 +145,9 @@ class SourceSwapDataModelSourceMappingItem:
 
             return to_type_2
 
-        to = _parse_to(d.pop("to"))
+        to = _parse_to(src_dict["to"])
 
-        _metric_mapping = d.pop("metricMapping", UNSET)
+        _metric_mapping = src_dict.get("metricMapping", UNSET)
         metric_mapping: list[ModelSourceMappingItemMetricMappingItem] | Unset = UNSET
         if _metric_mapping is not UNSET:
             metric_mapping = []
@@ -148,7 +156,7 @@ class SourceSwapDataModelSourceMappingItem:
 
                 metric_mapping.append(metric_mapping_item)
 
-        _column_mapping = d.pop("columnMapping", UNSET)
+        _column_mapping = src_dict.get("columnMapping", UNSET)
         column_mapping: list[ModelSourceMappingItemColumnMappingItem] | Unset = UNSET
         if _column_mapping is not UNSET:
             column_mapping = []
@@ -158,13 +166,15 @@ class SourceSwapDataModelSourceMappingItem:
                 column_mapping.append(column_mapping_item)
 
         source_swap_data_model_source_mapping_item = cls(
-            from_=from_,
-            to=to,
-            metric_mapping=metric_mapping,
-            column_mapping=column_mapping,
+            from_,
+            to,
+            metric_mapping,
+            column_mapping,
         )
-
-        source_swap_data_model_source_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            source_swap_data_model_source_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return source_swap_data_model_source_mapping_item
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SourceSwapPolicy")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sourceSwapPolicyId",
+    }
+)
+
 
 @_attrs_define
 class SourceSwapPolicy:
@@ -29,19 +36,17 @@ class SourceSwapPolicy:
                 "sourceSwapPolicyId": source_swap_policy_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        source_swap_policy_id = d.pop("sourceSwapPolicyId")
-
         source_swap_policy = cls(
-            source_swap_policy_id=source_swap_policy_id,
+            src_dict["sourceSwapPolicyId"],  # source_swap_policy_id
         )
-
-        source_swap_policy.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            source_swap_policy.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return source_swap_policy
 
     @property

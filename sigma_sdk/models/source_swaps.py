@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SourceSwaps")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class SourceSwaps:
@@ -23,7 +26,6 @@ class SourceSwaps:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             if isinstance(prop, TableSwap):
@@ -37,32 +39,32 @@ class SourceSwaps:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         source_swaps = cls()
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[str, ConnectionSwap | TableSwap] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
 
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
+                def _parse_additional_property(data: object) -> ConnectionSwap | TableSwap:
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_old_source_id_type_0 = TableSwap.from_dict(data)
 
-            def _parse_additional_property(data: object) -> ConnectionSwap | TableSwap:
-                try:
+                        return componentsschemas_old_source_id_type_0
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_old_source_id_type_0 = TableSwap.from_dict(data)
+                    componentsschemas_old_source_id_type_1 = ConnectionSwap.from_dict(data)
 
-                    return componentsschemas_old_source_id_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_old_source_id_type_1 = ConnectionSwap.from_dict(data)
+                    return componentsschemas_old_source_id_type_1
 
-                return componentsschemas_old_source_id_type_1
+                additional_property = _parse_additional_property(prop_dict)
 
-            additional_property = _parse_additional_property(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        source_swaps.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            source_swaps.additional_properties = additional_properties
         return source_swaps
 
     @property

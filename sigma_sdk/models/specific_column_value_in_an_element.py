@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SpecificColumnValueInAnElement")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "columnId",
+        "op",
+        "mode",
+        "type",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class SpecificColumnValueInAnElement:
@@ -46,8 +58,6 @@ class SpecificColumnValueInAnElement:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         element_id = self.element_id
 
         column_id = self.column_id
@@ -55,6 +65,8 @@ class SpecificColumnValueInAnElement:
         op: str = self.op
 
         mode: str = self.mode
+
+        type_ = self.type_
 
         value: dict[str, Any] | None | Unset
         if isinstance(self.value, Unset):
@@ -86,34 +98,28 @@ class SpecificColumnValueInAnElement:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "elementId": element_id,
                 "columnId": column_id,
                 "op": op,
                 "mode": mode,
+                "type": type_,
             }
         )
         if value is not UNSET:
             field_dict["value"] = value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["sheetColumn"], d.pop("type"))
+        op = check_operator(src_dict["op"])
+
+        mode = check_condition_check(src_dict["mode"])
+
+        type_ = cast(Literal["sheetColumn"], src_dict["type"])
         if type_ != "sheetColumn":
             raise ValueError(f"type must match const 'sheetColumn', got '{type_}'")
-
-        element_id = d.pop("elementId")
-
-        column_id = d.pop("columnId")
-
-        op = check_operator(d.pop("op"))
-
-        mode = check_condition_check(d.pop("mode"))
 
         def _parse_value(
             data: object,
@@ -207,18 +213,20 @@ class SpecificColumnValueInAnElement:
                 data,
             )
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(src_dict.get("value", UNSET))
 
         specific_column_value_in_an_element = cls(
-            type_=type_,
-            element_id=element_id,
-            column_id=column_id,
-            op=op,
-            mode=mode,
-            value=value,
+            src_dict["elementId"],  # element_id
+            src_dict["columnId"],  # column_id
+            op,
+            mode,
+            type_,
+            value,
         )
-
-        specific_column_value_in_an_element.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            specific_column_value_in_an_element.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return specific_column_value_in_an_element
 
     @property

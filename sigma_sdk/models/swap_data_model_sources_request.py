@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SwapDataModelSourcesRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sourceMapping",
+        "connectionMapping",
+    }
+)
+
 
 @_attrs_define
 class SwapDataModelSourcesRequest:
@@ -43,20 +51,17 @@ class SwapDataModelSourcesRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if source_mapping is not UNSET:
             field_dict["sourceMapping"] = source_mapping
         if connection_mapping is not UNSET:
             field_dict["connectionMapping"] = connection_mapping
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _source_mapping = d.pop("sourceMapping", UNSET)
+        _source_mapping = src_dict.get("sourceMapping", UNSET)
         source_mapping: list[SwapDataModelSourcesSourceMappingItem] | Unset = UNSET
         if _source_mapping is not UNSET:
             source_mapping = []
@@ -65,7 +70,7 @@ class SwapDataModelSourcesRequest:
 
                 source_mapping.append(source_mapping_item)
 
-        _connection_mapping = d.pop("connectionMapping", UNSET)
+        _connection_mapping = src_dict.get("connectionMapping", UNSET)
         connection_mapping: list[DataModelSourcesConnectionMappingItem] | Unset = UNSET
         if _connection_mapping is not UNSET:
             connection_mapping = []
@@ -75,11 +80,13 @@ class SwapDataModelSourcesRequest:
                 connection_mapping.append(connection_mapping_item)
 
         swap_data_model_sources_request = cls(
-            source_mapping=source_mapping,
-            connection_mapping=connection_mapping,
+            source_mapping,
+            connection_mapping,
         )
-
-        swap_data_model_sources_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            swap_data_model_sources_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return swap_data_model_sources_request
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="SwapDataModelSourcesResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "unswappedSources",
+        "unswappedConnections",
+    }
+)
+
 
 @_attrs_define
 class SwapDataModelSourcesResponse:
@@ -32,22 +40,22 @@ class SwapDataModelSourcesResponse:
                 "unswappedConnections": unswapped_connections,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        unswapped_sources = cast(list[str], d.pop("unswappedSources"))
+        unswapped_sources = cast(list[str], src_dict["unswappedSources"])
 
-        unswapped_connections = cast(list[str], d.pop("unswappedConnections"))
+        unswapped_connections = cast(list[str], src_dict["unswappedConnections"])
 
         swap_data_model_sources_response = cls(
-            unswapped_sources=unswapped_sources,
-            unswapped_connections=unswapped_connections,
+            unswapped_sources,
+            unswapped_connections,
         )
-
-        swap_data_model_sources_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            swap_data_model_sources_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return swap_data_model_sources_response
 
     @property

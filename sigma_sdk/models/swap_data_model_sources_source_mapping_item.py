@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SwapDataModelSourcesSourceMappingItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromId",
+        "toId",
+        "metricMapping",
+        "columnMapping",
+    }
+)
+
 
 @_attrs_define
 class SwapDataModelSourcesSourceMappingItem:
@@ -61,19 +71,13 @@ class SwapDataModelSourcesSourceMappingItem:
             field_dict["metricMapping"] = metric_mapping
         if column_mapping is not UNSET:
             field_dict["columnMapping"] = column_mapping
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        from_id = d.pop("fromId")
-
-        to_id = d.pop("toId")
-
-        _metric_mapping = d.pop("metricMapping", UNSET)
+        _metric_mapping = src_dict.get("metricMapping", UNSET)
         metric_mapping: list[SourceMappingItemMetricMappingItem] | Unset = UNSET
         if _metric_mapping is not UNSET:
             metric_mapping = []
@@ -82,7 +86,7 @@ class SwapDataModelSourcesSourceMappingItem:
 
                 metric_mapping.append(metric_mapping_item)
 
-        _column_mapping = d.pop("columnMapping", UNSET)
+        _column_mapping = src_dict.get("columnMapping", UNSET)
         column_mapping: list[SourceMappingItemColumnMappingItem] | Unset = UNSET
         if _column_mapping is not UNSET:
             column_mapping = []
@@ -92,13 +96,15 @@ class SwapDataModelSourcesSourceMappingItem:
                 column_mapping.append(column_mapping_item)
 
         swap_data_model_sources_source_mapping_item = cls(
-            from_id=from_id,
-            to_id=to_id,
-            metric_mapping=metric_mapping,
-            column_mapping=column_mapping,
+            src_dict["fromId"],  # from_id
+            src_dict["toId"],  # to_id
+            metric_mapping,
+            column_mapping,
         )
-
-        swap_data_model_sources_source_mapping_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            swap_data_model_sources_source_mapping_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return swap_data_model_sources_source_mapping_item
 
     @property

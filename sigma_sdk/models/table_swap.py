@@ -14,6 +14,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TableSwap")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "newInodeId",
+        "columns",
+        "metrics",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class TableSwap:
@@ -28,50 +38,45 @@ class TableSwap:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         new_inode_id = self.new_inode_id
 
         columns = self.columns.to_dict()
 
         metrics = self.metrics.to_dict()
 
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "newInodeId": new_inode_id,
                 "columns": columns,
                 "metrics": metrics,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["table"], d.pop("type"))
+        columns = TranslationFile.from_dict(src_dict["columns"])
+
+        metrics = TranslationFile.from_dict(src_dict["metrics"])
+
+        type_ = cast(Literal["table"], src_dict["type"])
         if type_ != "table":
             raise ValueError(f"type must match const 'table', got '{type_}'")
-
-        new_inode_id = d.pop("newInodeId")
-
-        columns = TranslationFile.from_dict(d.pop("columns"))
-
-        metrics = TranslationFile.from_dict(d.pop("metrics"))
-
         table_swap = cls(
-            type_=type_,
-            new_inode_id=new_inode_id,
-            columns=columns,
-            metrics=metrics,
+            src_dict["newInodeId"],  # new_inode_id
+            columns,
+            metrics,
+            type_,
         )
-
-        table_swap.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            table_swap.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return table_swap
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TagWorkbookDataModelSourceTaggedVersion")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "dataModelId",
+        "fromVersionTagId",
+        "toVersionTagId",
+    }
+)
+
 
 @_attrs_define
 class TagWorkbookDataModelSourceTaggedVersion:
@@ -36,35 +45,33 @@ class TagWorkbookDataModelSourceTaggedVersion:
                 "toVersionTagId": to_version_tag_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        data_model_id = d.pop("dataModelId")
-
         def _parse_from_version_tag_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        from_version_tag_id = _parse_from_version_tag_id(d.pop("fromVersionTagId"))
+        from_version_tag_id = _parse_from_version_tag_id(src_dict["fromVersionTagId"])
 
         def _parse_to_version_tag_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        to_version_tag_id = _parse_to_version_tag_id(d.pop("toVersionTagId"))
+        to_version_tag_id = _parse_to_version_tag_id(src_dict["toVersionTagId"])
 
         tag_workbook_data_model_source_tagged_version = cls(
-            data_model_id=data_model_id,
-            from_version_tag_id=from_version_tag_id,
-            to_version_tag_id=to_version_tag_id,
+            src_dict["dataModelId"],  # data_model_id
+            from_version_tag_id,
+            to_version_tag_id,
         )
-
-        tag_workbook_data_model_source_tagged_version.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            tag_workbook_data_model_source_tagged_version.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return tag_workbook_data_model_source_tagged_version
 
     @property

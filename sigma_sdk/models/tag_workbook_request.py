@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TagWorkbookRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookId",
+        "tag",
+        "workbookVersion",
+        "sourceMappingConfig",
+        "dataModelSourceTaggedVersions",
+        "sourceVersions",
+        "grantSourceAccess",
+        "isDefault",
+    }
+)
+
 
 @_attrs_define
 class TagWorkbookRequest:
@@ -91,21 +105,13 @@ class TagWorkbookRequest:
             field_dict["grantSourceAccess"] = grant_source_access
         if is_default is not UNSET:
             field_dict["isDefault"] = is_default
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        workbook_id = d.pop("workbookId")
-
-        tag = d.pop("tag")
-
-        workbook_version = d.pop("workbookVersion", UNSET)
-
-        _source_mapping_config = d.pop("sourceMappingConfig", UNSET)
+        _source_mapping_config = src_dict.get("sourceMappingConfig", UNSET)
         source_mapping_config: list[TagWorkbookSourceMappingConfigItem] | Unset = UNSET
         if _source_mapping_config is not UNSET:
             source_mapping_config = []
@@ -116,7 +122,7 @@ class TagWorkbookRequest:
 
                 source_mapping_config.append(source_mapping_config_item)
 
-        _data_model_source_tagged_versions = d.pop("dataModelSourceTaggedVersions", UNSET)
+        _data_model_source_tagged_versions = src_dict.get("dataModelSourceTaggedVersions", UNSET)
         data_model_source_tagged_versions: list[TagWorkbookDataModelSourceTaggedVersion] | Unset = UNSET
         if _data_model_source_tagged_versions is not UNSET:
             data_model_source_tagged_versions = []
@@ -127,29 +133,27 @@ class TagWorkbookRequest:
 
                 data_model_source_tagged_versions.append(data_model_source_tagged_versions_item)
 
-        _source_versions = d.pop("sourceVersions", UNSET)
+        _source_versions = src_dict.get("sourceVersions", UNSET)
         source_versions: TagWorkbookSourceVersions | Unset
         if isinstance(_source_versions, Unset):
             source_versions = UNSET
         else:
             source_versions = TagWorkbookSourceVersions.from_dict(_source_versions)
 
-        grant_source_access = d.pop("grantSourceAccess", UNSET)
-
-        is_default = d.pop("isDefault", UNSET)
-
         tag_workbook_request = cls(
-            workbook_id=workbook_id,
-            tag=tag,
-            workbook_version=workbook_version,
-            source_mapping_config=source_mapping_config,
-            data_model_source_tagged_versions=data_model_source_tagged_versions,
-            source_versions=source_versions,
-            grant_source_access=grant_source_access,
-            is_default=is_default,
+            src_dict["workbookId"],  # workbook_id
+            src_dict["tag"],  # tag
+            src_dict.get("workbookVersion", UNSET),  # workbook_version
+            source_mapping_config,
+            data_model_source_tagged_versions,
+            source_versions,
+            src_dict.get("grantSourceAccess", UNSET),  # grant_source_access
+            src_dict.get("isDefault", UNSET),  # is_default
         )
-
-        tag_workbook_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            tag_workbook_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return tag_workbook_request
 
     @property

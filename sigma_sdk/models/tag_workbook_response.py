@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TagWorkbookResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "taggedWorkbookId",
+        "taggedWorkbookVersion",
+    }
+)
+
 
 @_attrs_define
 class TagWorkbookResponse:
@@ -35,25 +44,19 @@ class TagWorkbookResponse:
                 "taggedWorkbookVersion": tagged_workbook_version,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
-
-        tagged_workbook_id = d.pop("taggedWorkbookId")
-
-        tagged_workbook_version = d.pop("taggedWorkbookVersion")
-
         tag_workbook_response = cls(
-            version_tag_id=version_tag_id,
-            tagged_workbook_id=tagged_workbook_id,
-            tagged_workbook_version=tagged_workbook_version,
+            src_dict["versionTagId"],  # version_tag_id
+            src_dict["taggedWorkbookId"],  # tagged_workbook_id
+            src_dict["taggedWorkbookVersion"],  # tagged_workbook_version
         )
-
-        tag_workbook_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            tag_workbook_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return tag_workbook_response
 
     @property

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TagWorkbookSourceMappingConfigItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "fromConnectionId",
+        "toConnectionId",
+        "paths",
+    }
+)
+
 
 @_attrs_define
 class TagWorkbookSourceMappingConfigItem:
@@ -43,32 +52,28 @@ class TagWorkbookSourceMappingConfigItem:
                 "paths": paths,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        from_connection_id = d.pop("fromConnectionId")
-
-        to_connection_id = d.pop("toConnectionId")
-
         paths = []
-        _paths = d.pop("paths")
+        _paths = src_dict["paths"]
         for paths_item_data in _paths:
             paths_item = ModelSourcesConnectionMappingItemPath.from_dict(paths_item_data)
 
             paths.append(paths_item)
 
         tag_workbook_source_mapping_config_item = cls(
-            from_connection_id=from_connection_id,
-            to_connection_id=to_connection_id,
-            paths=paths,
+            src_dict["fromConnectionId"],  # from_connection_id
+            src_dict["toConnectionId"],  # to_connection_id
+            paths,
         )
-
-        tag_workbook_source_mapping_config_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            tag_workbook_source_mapping_config_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return tag_workbook_source_mapping_config_item
 
     @property

@@ -10,6 +10,9 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TagWorkbookSourceVersions")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class TagWorkbookSourceVersions:
@@ -18,18 +21,17 @@ class TagWorkbookSourceVersions:
     additional_properties: dict[str, float] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         tag_workbook_source_versions = cls()
-
-        tag_workbook_source_versions.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            tag_workbook_source_versions.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return tag_workbook_source_versions
 
     @property

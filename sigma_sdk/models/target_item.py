@@ -12,6 +12,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+        "email",
+        "slackConversationId",
+        "googleSpreadsheetUrl",
+        "googleDriveFolderUrl",
+        "webhookUrl",
+    }
+)
+
 
 @_attrs_define
 class TargetItem:
@@ -44,7 +56,6 @@ class TargetItem:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if team_id is not UNSET:
             field_dict["teamId"] = team_id
         if email is not UNSET:
@@ -57,34 +68,22 @@ class TargetItem:
             field_dict["googleDriveFolderUrl"] = google_drive_folder_url
         if webhook_url is not UNSET:
             field_dict["webhookUrl"] = webhook_url
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        team_id = d.pop("teamId", UNSET)
-
-        email = d.pop("email", UNSET)
-
-        slack_conversation_id = d.pop("slackConversationId", UNSET)
-
-        google_spreadsheet_url = d.pop("googleSpreadsheetUrl", UNSET)
-
-        google_drive_folder_url = d.pop("googleDriveFolderUrl", UNSET)
-
-        webhook_url = d.pop("webhookUrl", UNSET)
-
         target_item = cls(
-            team_id=team_id,
-            email=email,
-            slack_conversation_id=slack_conversation_id,
-            google_spreadsheet_url=google_spreadsheet_url,
-            google_drive_folder_url=google_drive_folder_url,
-            webhook_url=webhook_url,
+            src_dict.get("teamId", UNSET),  # team_id
+            src_dict.get("email", UNSET),  # email
+            src_dict.get("slackConversationId", UNSET),  # slack_conversation_id
+            src_dict.get("googleSpreadsheetUrl", UNSET),  # google_spreadsheet_url
+            src_dict.get("googleDriveFolderUrl", UNSET),  # google_drive_folder_url
+            src_dict.get("webhookUrl", UNSET),  # webhook_url
         )
-
-        target_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            target_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return target_item
 
     @property

@@ -14,6 +14,22 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Team")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "teamId",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "name",
+        "description",
+        "visibility",
+        "members",
+        "isArchived",
+    }
+)
+
 
 @_attrs_define
 class Team:
@@ -68,51 +84,39 @@ class Team:
         )
         if is_archived is not UNSET:
             field_dict["isArchived"] = is_archived
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        team_id = d.pop("teamId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        name = d.pop("name")
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         def _parse_description(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        description = _parse_description(d.pop("description"))
+        description = _parse_description(src_dict["description"])
 
-        visibility = check_team_visibility(d.pop("visibility"))
+        visibility = check_team_visibility(src_dict["visibility"])
 
-        members = cast(list[str], d.pop("members"))
-
-        is_archived = d.pop("isArchived", UNSET)
+        members = cast(list[str], src_dict["members"])
 
         team = cls(
-            team_id=team_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            name=name,
-            description=description,
-            visibility=visibility,
-            members=members,
-            is_archived=is_archived,
+            src_dict["teamId"],  # team_id
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict["name"],  # name
+            description,
+            visibility,
+            members,
+            src_dict.get("isArchived", UNSET),  # is_archived
         )
-
-        team.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            team.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return team
 
     @property

@@ -10,6 +10,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TeamMembersEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+        "isTeamAdmin",
+        "addedBy",
+    }
+)
+
 
 @_attrs_define
 class TeamMembersEntry:
@@ -36,25 +45,19 @@ class TeamMembersEntry:
                 "addedBy": added_by,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        user_id = d.pop("userId")
-
-        is_team_admin = d.pop("isTeamAdmin")
-
-        added_by = d.pop("addedBy")
-
         team_members_entry = cls(
-            user_id=user_id,
-            is_team_admin=is_team_admin,
-            added_by=added_by,
+            src_dict["userId"],  # user_id
+            src_dict["isTeamAdmin"],  # is_team_admin
+            src_dict["addedBy"],  # added_by
         )
-
-        team_members_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            team_members_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return team_members_entry
 
     @property

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TeamUserAttributeAssignmentsEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userAttributeId",
+        "userAttributeName",
+        "value",
+    }
+)
+
 
 @_attrs_define
 class TeamUserAttributeAssignmentsEntry:
@@ -43,27 +52,23 @@ class TeamUserAttributeAssignmentsEntry:
                 "value": value,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        user_attribute_id = d.pop("userAttributeId")
-
-        user_attribute_name = d.pop("userAttributeName")
-
-        value = DefaultValue.from_dict(d.pop("value"))
+        value = DefaultValue.from_dict(src_dict["value"])
 
         team_user_attribute_assignments_entry = cls(
-            user_attribute_id=user_attribute_id,
-            user_attribute_name=user_attribute_name,
-            value=value,
+            src_dict["userAttributeId"],  # user_attribute_id
+            src_dict["userAttributeName"],  # user_attribute_name
+            value,
         )
-
-        team_user_attribute_assignments_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            team_user_attribute_assignments_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return team_user_attribute_assignments_entry
 
     @property

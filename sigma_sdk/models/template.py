@@ -17,6 +17,24 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Template")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "templateId",
+        "templateUrlId",
+        "name",
+        "url",
+        "path",
+        "latestVersion",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "isArchived",
+        "tags",
+    }
+)
+
 
 @_attrs_define
 class Template:
@@ -90,37 +108,17 @@ class Template:
             field_dict["isArchived"] = is_archived
         if tags is not UNSET:
             field_dict["tags"] = tags
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        template_id = d.pop("templateId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        template_url_id = d.pop("templateUrlId")
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
-        name = d.pop("name")
-
-        url = d.pop("url")
-
-        path = d.pop("path")
-
-        latest_version = d.pop("latestVersion")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        _tags = d.pop("tags", UNSET)
+        _tags = src_dict.get("tags", UNSET)
         tags: list[TemplateTag] | Unset = UNSET
         if _tags is not UNSET:
             tags = []
@@ -130,21 +128,21 @@ class Template:
                 tags.append(tags_item)
 
         template = cls(
-            template_id=template_id,
-            template_url_id=template_url_id,
-            name=name,
-            url=url,
-            path=path,
-            latest_version=latest_version,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            is_archived=is_archived,
-            tags=tags,
+            src_dict["templateId"],  # template_id
+            src_dict["templateUrlId"],  # template_url_id
+            src_dict["name"],  # name
+            src_dict["url"],  # url
+            src_dict["path"],  # path
+            src_dict["latestVersion"],  # latest_version
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("isArchived", UNSET),  # is_archived
+            tags,
         )
-
-        template.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            template.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return template
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TemplateTag")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "name",
+    }
+)
+
 
 @_attrs_define
 class TemplateTag:
@@ -30,22 +38,18 @@ class TemplateTag:
                 "name": name,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
-
-        name = d.pop("name")
-
         template_tag = cls(
-            version_tag_id=version_tag_id,
-            name=name,
+            src_dict["versionTagId"],  # version_tag_id
+            src_dict["name"],  # name
         )
-
-        template_tag.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            template_tag.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return template_tag
 
     @property

@@ -13,6 +13,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TemplatesSharedWithYou")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "providerOrganizationId",
+        "name",
+        "shareId",
+        "createdAt",
+        "description",
+        "pending",
+    }
+)
+
 
 @_attrs_define
 class TemplatesSharedWithYou:
@@ -52,34 +64,24 @@ class TemplatesSharedWithYou:
             field_dict["description"] = description
         if pending is not UNSET:
             field_dict["pending"] = pending
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        provider_organization_id = d.pop("providerOrganizationId")
-
-        name = d.pop("name")
-
-        share_id = d.pop("shareId")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        description = d.pop("description", UNSET)
-
-        pending = d.pop("pending", UNSET)
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
         templates_shared_with_you = cls(
-            provider_organization_id=provider_organization_id,
-            name=name,
-            share_id=share_id,
-            created_at=created_at,
-            description=description,
-            pending=pending,
+            src_dict["providerOrganizationId"],  # provider_organization_id
+            src_dict["name"],  # name
+            src_dict["shareId"],  # share_id
+            created_at,
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("pending", UNSET),  # pending
         )
-
-        templates_shared_with_you.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            templates_shared_with_you.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return templates_shared_with_you
 
     @property

@@ -31,6 +31,14 @@ from ..models.test_connection_response_write_type_2 import (
 
 T = TypeVar("T", bound="TestConnectionResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "read",
+        "write",
+    }
+)
+
 
 @_attrs_define
 class TestConnectionResponse:
@@ -61,13 +69,10 @@ class TestConnectionResponse:
                 "write": write,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
         def _parse_read(data: object) -> TestConnectionResponseReadType0 | TestConnectionResponseReadType1:
             try:
                 if not isinstance(data, str):
@@ -83,7 +88,7 @@ class TestConnectionResponse:
 
             return read_type_1
 
-        read = _parse_read(d.pop("read"))
+        read = _parse_read(src_dict["read"])
 
         def _parse_write(
             data: object,
@@ -110,14 +115,16 @@ class TestConnectionResponse:
 
             return write_type_2
 
-        write = _parse_write(d.pop("write"))
+        write = _parse_write(src_dict["write"])
 
         test_connection_response = cls(
-            read=read,
-            write=write,
+            read,
+            write,
         )
-
-        test_connection_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            test_connection_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return test_connection_response
 
     @property

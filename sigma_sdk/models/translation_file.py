@@ -10,6 +10,9 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="TranslationFile")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class TranslationFile:
@@ -18,18 +21,17 @@ class TranslationFile:
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
         translation_file = cls()
-
-        translation_file.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            translation_file.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return translation_file
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateConnectionDeprecatedRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "useOauth",
+    }
+)
+
 
 @_attrs_define
 class UpdateConnectionDeprecatedRequest:
@@ -26,27 +34,22 @@ class UpdateConnectionDeprecatedRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if use_oauth is not UNSET:
             field_dict["useOauth"] = use_oauth
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        use_oauth = d.pop("useOauth", UNSET)
-
         update_connection_deprecated_request = cls(
-            name=name,
-            use_oauth=use_oauth,
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("useOauth", UNSET),  # use_oauth
         )
-
-        update_connection_deprecated_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_connection_deprecated_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_connection_deprecated_request
 
     @property

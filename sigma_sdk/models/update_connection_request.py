@@ -24,6 +24,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateConnectionRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "details",
+        "name",
+        "description",
+        "timeoutSecs",
+        "useFriendlyNames",
+        "restore",
+    }
+)
+
 
 @_attrs_define
 class UpdateConnectionRequest:
@@ -94,14 +106,12 @@ class UpdateConnectionRequest:
             field_dict["useFriendlyNames"] = use_friendly_names
         if restore is not UNSET:
             field_dict["restore"] = restore
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
 
         def _parse_details(
             data: object,
@@ -177,33 +187,27 @@ class UpdateConnectionRequest:
 
             return details_type_4
 
-        details = _parse_details(d.pop("details"))
+        details = _parse_details(src_dict["details"])
 
-        name = d.pop("name")
-
-        _description = d.pop("description", UNSET)
+        _description = src_dict.get("description", UNSET)
         description: CreateConnectionDescription | Unset
         if isinstance(_description, Unset):
             description = UNSET
         else:
             description = CreateConnectionDescription.from_dict(_description)
 
-        timeout_secs = d.pop("timeoutSecs", UNSET)
-
-        use_friendly_names = d.pop("useFriendlyNames", UNSET)
-
-        restore = d.pop("restore", UNSET)
-
         update_connection_request = cls(
-            details=details,
-            name=name,
-            description=description,
-            timeout_secs=timeout_secs,
-            use_friendly_names=use_friendly_names,
-            restore=restore,
+            details,
+            src_dict["name"],  # name
+            description,
+            src_dict.get("timeoutSecs", UNSET),  # timeout_secs
+            src_dict.get("useFriendlyNames", UNSET),  # use_friendly_names
+            src_dict.get("restore", UNSET),  # restore
         )
-
-        update_connection_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_connection_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_connection_request
 
     @property

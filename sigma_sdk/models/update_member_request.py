@@ -13,6 +13,23 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateMemberRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "memberType",
+        "firstName",
+        "lastName",
+        "profileImgUrl",
+        "email",
+        "isArchived",
+        "isInactive",
+        "userKind",
+        "newOwnerId",
+        "archiveDocuments",
+        "archiveScheduledExports",
+    }
+)
+
 
 @_attrs_define
 class UpdateMemberRequest:
@@ -65,7 +82,6 @@ class UpdateMemberRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if member_type is not UNSET:
             field_dict["memberType"] = member_type
         if first_name is not UNSET:
@@ -88,18 +104,10 @@ class UpdateMemberRequest:
             field_dict["archiveDocuments"] = archive_documents
         if archive_scheduled_exports is not UNSET:
             field_dict["archiveScheduledExports"] = archive_scheduled_exports
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        member_type = d.pop("memberType", UNSET)
-
-        first_name = d.pop("firstName", UNSET)
-
-        last_name = d.pop("lastName", UNSET)
-
         def _parse_profile_img_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -107,42 +115,32 @@ class UpdateMemberRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        profile_img_url = _parse_profile_img_url(d.pop("profileImgUrl", UNSET))
+        profile_img_url = _parse_profile_img_url(src_dict.get("profileImgUrl", UNSET))
 
-        email = d.pop("email", UNSET)
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        is_inactive = d.pop("isInactive", UNSET)
-
-        _user_kind = d.pop("userKind", UNSET)
+        _user_kind = src_dict.get("userKind", UNSET)
         user_kind: UserKind | Unset
         if isinstance(_user_kind, Unset):
             user_kind = UNSET
         else:
             user_kind = check_user_kind(_user_kind)
 
-        new_owner_id = d.pop("newOwnerId", UNSET)
-
-        archive_documents = d.pop("archiveDocuments", UNSET)
-
-        archive_scheduled_exports = d.pop("archiveScheduledExports", UNSET)
-
         update_member_request = cls(
-            member_type=member_type,
-            first_name=first_name,
-            last_name=last_name,
-            profile_img_url=profile_img_url,
-            email=email,
-            is_archived=is_archived,
-            is_inactive=is_inactive,
-            user_kind=user_kind,
-            new_owner_id=new_owner_id,
-            archive_documents=archive_documents,
-            archive_scheduled_exports=archive_scheduled_exports,
+            src_dict.get("memberType", UNSET),  # member_type
+            src_dict.get("firstName", UNSET),  # first_name
+            src_dict.get("lastName", UNSET),  # last_name
+            profile_img_url,
+            src_dict.get("email", UNSET),  # email
+            src_dict.get("isArchived", UNSET),  # is_archived
+            src_dict.get("isInactive", UNSET),  # is_inactive
+            user_kind,
+            src_dict.get("newOwnerId", UNSET),  # new_owner_id
+            src_dict.get("archiveDocuments", UNSET),  # archive_documents
+            src_dict.get("archiveScheduledExports", UNSET),  # archive_scheduled_exports
         )
-
-        update_member_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_member_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_member_request
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateTeamMembersRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "add",
+        "remove",
+    }
+)
+
 
 @_attrs_define
 class UpdateTeamMembersRequest:
@@ -32,27 +40,26 @@ class UpdateTeamMembersRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if add is not UNSET:
             field_dict["add"] = add
         if remove is not UNSET:
             field_dict["remove"] = remove
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        add = cast(list[str], d.pop("add", UNSET))
+        add = cast(list[str], src_dict.get("add", UNSET))
 
-        remove = cast(list[str], d.pop("remove", UNSET))
+        remove = cast(list[str], src_dict.get("remove", UNSET))
 
         update_team_members_request = cls(
-            add=add,
-            remove=remove,
+            add,
+            remove,
         )
-
-        update_team_members_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_team_members_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_team_members_request
 
     @property

@@ -13,6 +13,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateTeamRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "visibility",
+    }
+)
+
 
 @_attrs_define
 class UpdateTeamRequest:
@@ -32,24 +41,17 @@ class UpdateTeamRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if description is not UNSET:
             field_dict["description"] = description
         if visibility is not UNSET:
             field_dict["visibility"] = visibility
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        description = d.pop("description", UNSET)
-
-        _visibility = d.pop("visibility", UNSET)
+        _visibility = src_dict.get("visibility", UNSET)
         visibility: ListTeamsVisibility | Unset
         if isinstance(_visibility, Unset):
             visibility = UNSET
@@ -57,12 +59,14 @@ class UpdateTeamRequest:
             visibility = check_list_teams_visibility(_visibility)
 
         update_team_request = cls(
-            name=name,
-            description=description,
-            visibility=visibility,
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("description", UNSET),  # description
+            visibility,
         )
-
-        update_team_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_team_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_team_request
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="UpdateUserAttributeForUsersDeleteItem")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+    }
+)
+
 
 @_attrs_define
 class UpdateUserAttributeForUsersDeleteItem:
@@ -27,19 +34,17 @@ class UpdateUserAttributeForUsersDeleteItem:
                 "userId": user_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        user_id = d.pop("userId")
-
         update_user_attribute_for_users_delete_item = cls(
-            user_id=user_id,
+            src_dict["userId"],  # user_id
         )
-
-        update_user_attribute_for_users_delete_item.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_user_attribute_for_users_delete_item.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_user_attribute_for_users_delete_item
 
     @property

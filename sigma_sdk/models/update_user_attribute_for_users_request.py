@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateUserAttributeForUsersRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "delete",
+    }
+)
+
 
 @_attrs_define
 class UpdateUserAttributeForUsersRequest:
@@ -36,26 +43,26 @@ class UpdateUserAttributeForUsersRequest:
                 "delete": delete,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         delete = []
-        _delete = d.pop("delete")
+        _delete = src_dict["delete"]
         for delete_item_data in _delete:
             delete_item = UpdateUserAttributeForUsersDeleteItem.from_dict(delete_item_data)
 
             delete.append(delete_item)
 
         update_user_attribute_for_users_request = cls(
-            delete=delete,
+            delete,
         )
-
-        update_user_attribute_for_users_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_user_attribute_for_users_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_user_attribute_for_users_request
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateVersionTagRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "description",
+    }
+)
+
 
 @_attrs_define
 class UpdateVersionTagRequest:
@@ -26,22 +33,19 @@ class UpdateVersionTagRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        description = d.pop("description", UNSET)
-
         update_version_tag_request = cls(
-            description=description,
+            src_dict.get("description", UNSET),  # description
         )
-
-        update_version_tag_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_version_tag_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_version_tag_request
 
     @property

@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateWorkbookBookmarkRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "isShared",
+        "isDefault",
+        "exploreKey",
+    }
+)
+
 
 @_attrs_define
 class UpdateWorkbookBookmarkRequest:
@@ -49,7 +59,6 @@ class UpdateWorkbookBookmarkRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if is_shared is not UNSET:
@@ -58,13 +67,10 @@ class UpdateWorkbookBookmarkRequest:
             field_dict["isDefault"] = is_default
         if explore_key is not UNSET:
             field_dict["exploreKey"] = explore_key
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -72,7 +78,7 @@ class UpdateWorkbookBookmarkRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        name = _parse_name(d.pop("name", UNSET))
+        name = _parse_name(src_dict.get("name", UNSET))
 
         def _parse_is_shared(data: object) -> bool | None | Unset:
             if data is None:
@@ -81,7 +87,7 @@ class UpdateWorkbookBookmarkRequest:
                 return data
             return cast(bool | None | Unset, data)
 
-        is_shared = _parse_is_shared(d.pop("isShared", UNSET))
+        is_shared = _parse_is_shared(src_dict.get("isShared", UNSET))
 
         def _parse_is_default(data: object) -> bool | None | Unset:
             if data is None:
@@ -90,7 +96,7 @@ class UpdateWorkbookBookmarkRequest:
                 return data
             return cast(bool | None | Unset, data)
 
-        is_default = _parse_is_default(d.pop("isDefault", UNSET))
+        is_default = _parse_is_default(src_dict.get("isDefault", UNSET))
 
         def _parse_explore_key(data: object) -> None | str | Unset:
             if data is None:
@@ -99,16 +105,18 @@ class UpdateWorkbookBookmarkRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        explore_key = _parse_explore_key(d.pop("exploreKey", UNSET))
+        explore_key = _parse_explore_key(src_dict.get("exploreKey", UNSET))
 
         update_workbook_bookmark_request = cls(
-            name=name,
-            is_shared=is_shared,
-            is_default=is_default,
-            explore_key=explore_key,
+            name,
+            is_shared,
+            is_default,
+            explore_key,
         )
-
-        update_workbook_bookmark_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_workbook_bookmark_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_workbook_bookmark_request
 
     @property

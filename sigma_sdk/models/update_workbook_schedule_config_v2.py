@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateWorkbookScheduleConfigV2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "title",
+        "messageBody",
+        "exportAttachments",
+        "exportName",
+        "includeLink",
+        "runAsRecipient",
+        "attachmentSettings",
+        "workbookVariant",
+        "conditionOptions",
+        "workbookSettings",
+        "formatting",
+    }
+)
+
 
 @_attrs_define
 class UpdateWorkbookScheduleConfigV2:
@@ -97,7 +114,6 @@ class UpdateWorkbookScheduleConfigV2:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if title is not UNSET:
             field_dict["title"] = title
         if message_body is not UNSET:
@@ -120,19 +136,13 @@ class UpdateWorkbookScheduleConfigV2:
             field_dict["workbookSettings"] = workbook_settings
         if formatting is not UNSET:
             field_dict["formatting"] = formatting
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        title = d.pop("title", UNSET)
-
-        message_body = d.pop("messageBody", UNSET)
-
-        _export_attachments = d.pop("exportAttachments", UNSET)
+        _export_attachments = src_dict.get("exportAttachments", UNSET)
         export_attachments: list[ExportAttachment] | Unset = UNSET
         if _export_attachments is not UNSET:
             export_attachments = []
@@ -141,20 +151,14 @@ class UpdateWorkbookScheduleConfigV2:
 
                 export_attachments.append(export_attachments_item)
 
-        export_name = d.pop("exportName", UNSET)
-
-        include_link = d.pop("includeLink", UNSET)
-
-        run_as_recipient = d.pop("runAsRecipient", UNSET)
-
-        _attachment_settings = d.pop("attachmentSettings", UNSET)
+        _attachment_settings = src_dict.get("attachmentSettings", UNSET)
         attachment_settings: ExportAttachmentSettings | Unset
         if isinstance(_attachment_settings, Unset):
             attachment_settings = UNSET
         else:
             attachment_settings = ExportAttachmentSettings.from_dict(_attachment_settings)
 
-        _workbook_variant = d.pop("workbookVariant", UNSET)
+        _workbook_variant = src_dict.get("workbookVariant", UNSET)
         workbook_variant: WorkbookVariant | Unset
         if isinstance(_workbook_variant, Unset):
             workbook_variant = UNSET
@@ -180,16 +184,16 @@ class UpdateWorkbookScheduleConfigV2:
 
             return condition_options_type_1
 
-        condition_options = _parse_condition_options(d.pop("conditionOptions", UNSET))
+        condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 
-        _workbook_settings = d.pop("workbookSettings", UNSET)
+        _workbook_settings = src_dict.get("workbookSettings", UNSET)
         workbook_settings: WorkbookSettings | Unset
         if isinstance(_workbook_settings, Unset):
             workbook_settings = UNSET
         else:
             workbook_settings = WorkbookSettings.from_dict(_workbook_settings)
 
-        _formatting = d.pop("formatting", UNSET)
+        _formatting = src_dict.get("formatting", UNSET)
         formatting: ExportFormattingOptions | Unset
         if isinstance(_formatting, Unset):
             formatting = UNSET
@@ -197,20 +201,22 @@ class UpdateWorkbookScheduleConfigV2:
             formatting = ExportFormattingOptions.from_dict(_formatting)
 
         update_workbook_schedule_config_v2 = cls(
-            title=title,
-            message_body=message_body,
-            export_attachments=export_attachments,
-            export_name=export_name,
-            include_link=include_link,
-            run_as_recipient=run_as_recipient,
-            attachment_settings=attachment_settings,
-            workbook_variant=workbook_variant,
-            condition_options=condition_options,
-            workbook_settings=workbook_settings,
-            formatting=formatting,
+            src_dict.get("title", UNSET),  # title
+            src_dict.get("messageBody", UNSET),  # message_body
+            export_attachments,
+            src_dict.get("exportName", UNSET),  # export_name
+            src_dict.get("includeLink", UNSET),  # include_link
+            src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
+            attachment_settings,
+            workbook_variant,
+            condition_options,
+            workbook_settings,
+            formatting,
         )
-
-        update_workbook_schedule_config_v2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_workbook_schedule_config_v2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_workbook_schedule_config_v2
 
     @property

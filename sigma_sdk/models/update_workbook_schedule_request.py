@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateWorkbookScheduleRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "target",
+        "schedule",
+        "configV2",
+        "description",
+        "suspensionAction",
+    }
+)
+
 
 @_attrs_define
 class UpdateWorkbookScheduleRequest:
@@ -66,7 +77,6 @@ class UpdateWorkbookScheduleRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if target is not UNSET:
             field_dict["target"] = target
         if schedule is not UNSET:
@@ -77,15 +87,13 @@ class UpdateWorkbookScheduleRequest:
             field_dict["description"] = description
         if suspension_action is not UNSET:
             field_dict["suspensionAction"] = suspension_action
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _target = d.pop("target", UNSET)
+        _target = src_dict.get("target", UNSET)
         target: list[TargetItem] | Unset = UNSET
         if _target is not UNSET:
             target = []
@@ -94,14 +102,14 @@ class UpdateWorkbookScheduleRequest:
 
                 target.append(target_item)
 
-        _schedule = d.pop("schedule", UNSET)
+        _schedule = src_dict.get("schedule", UNSET)
         schedule: UpdateWorkbookScheduleSchedule | Unset
         if isinstance(_schedule, Unset):
             schedule = UNSET
         else:
             schedule = UpdateWorkbookScheduleSchedule.from_dict(_schedule)
 
-        _config_v2 = d.pop("configV2", UNSET)
+        _config_v2 = src_dict.get("configV2", UNSET)
         config_v2: UpdateWorkbookScheduleConfigV2 | Unset
         if isinstance(_config_v2, Unset):
             config_v2 = UNSET
@@ -115,9 +123,9 @@ class UpdateWorkbookScheduleRequest:
                 return data
             return cast(None | str | Unset, data)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = _parse_description(src_dict.get("description", UNSET))
 
-        _suspension_action = d.pop("suspensionAction", UNSET)
+        _suspension_action = src_dict.get("suspensionAction", UNSET)
         suspension_action: UpdateWorkbookScheduleSuspensionAction | Unset
         if isinstance(_suspension_action, Unset):
             suspension_action = UNSET
@@ -125,14 +133,16 @@ class UpdateWorkbookScheduleRequest:
             suspension_action = check_update_workbook_schedule_suspension_action(_suspension_action)
 
         update_workbook_schedule_request = cls(
-            target=target,
-            schedule=schedule,
-            config_v2=config_v2,
-            description=description,
-            suspension_action=suspension_action,
+            target,
+            schedule,
+            config_v2,
+            description,
+            suspension_action,
         )
-
-        update_workbook_schedule_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_workbook_schedule_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_workbook_schedule_request
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateWorkbookScheduleSchedule")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "cronSpec",
+        "timezone",
+    }
+)
+
 
 @_attrs_define
 class UpdateWorkbookScheduleSchedule:
@@ -28,27 +36,22 @@ class UpdateWorkbookScheduleSchedule:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if cron_spec is not UNSET:
             field_dict["cronSpec"] = cron_spec
         if timezone is not UNSET:
             field_dict["timezone"] = timezone
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        cron_spec = d.pop("cronSpec", UNSET)
-
-        timezone = d.pop("timezone", UNSET)
-
         update_workbook_schedule_schedule = cls(
-            cron_spec=cron_spec,
-            timezone=timezone,
+            src_dict.get("cronSpec", UNSET),  # cron_spec
+            src_dict.get("timezone", UNSET),  # timezone
         )
-
-        update_workbook_schedule_schedule.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            update_workbook_schedule_schedule.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return update_workbook_schedule_schedule
 
     @property

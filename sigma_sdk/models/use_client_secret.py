@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="UseClientSecret")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "useJwt",
+        "clientSecret",
+    }
+)
+
 
 @_attrs_define
 class UseClientSecret:
@@ -31,22 +39,18 @@ class UseClientSecret:
                 "clientSecret": client_secret,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        use_jwt = d.pop("useJwt")
-
-        client_secret = d.pop("clientSecret")
-
         use_client_secret = cls(
-            use_jwt=use_jwt,
-            client_secret=client_secret,
+            src_dict["useJwt"],  # use_jwt
+            src_dict["clientSecret"],  # client_secret
         )
-
-        use_client_secret.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            use_client_secret.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return use_client_secret
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="UseJWTBearerTokens")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "useJwt",
+    }
+)
+
 
 @_attrs_define
 class UseJWTBearerTokens:
@@ -26,19 +33,17 @@ class UseJWTBearerTokens:
                 "useJwt": use_jwt,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        use_jwt = d.pop("useJwt")
-
         use_jwt_bearer_tokens = cls(
-            use_jwt=use_jwt,
+            src_dict["useJwt"],  # use_jwt
         )
-
-        use_jwt_bearer_tokens.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            use_jwt_bearer_tokens.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return use_jwt_bearer_tokens
 
     @property

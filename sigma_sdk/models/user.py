@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="User")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class User:
@@ -18,36 +26,31 @@ class User:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         user_id = self.user_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "userId": user_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["member"], d.pop("type"))
+        type_ = cast(Literal["member"], src_dict["type"])
         if type_ != "member":
             raise ValueError(f"type must match const 'member', got '{type_}'")
-
-        user_id = d.pop("userId")
-
         user = cls(
-            type_=type_,
-            user_id=user_id,
+            src_dict["userId"],  # user_id
+            type_,
         )
-
-        user.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            user.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return user
 
     @property

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UserAttribute")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userAttributeId",
+        "name",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "description",
+        "defaultValue",
+    }
+)
+
 
 @_attrs_define
 class UserAttribute:
@@ -82,25 +96,15 @@ class UserAttribute:
             field_dict["description"] = description
         if default_value is not UNSET:
             field_dict["defaultValue"] = default_value
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        user_attribute_id = d.pop("userAttributeId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        name = d.pop("name")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -109,7 +113,7 @@ class UserAttribute:
                 return data
             return cast(None | str | Unset, data)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = _parse_description(src_dict.get("description", UNSET))
 
         def _parse_default_value(data: object) -> DefaultValue | None | Unset:
             if data is None:
@@ -126,20 +130,22 @@ class UserAttribute:
                 pass
             return cast(DefaultValue | None | Unset, data)
 
-        default_value = _parse_default_value(d.pop("defaultValue", UNSET))
+        default_value = _parse_default_value(src_dict.get("defaultValue", UNSET))
 
         user_attribute = cls(
-            user_attribute_id=user_attribute_id,
-            name=name,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            description=description,
-            default_value=default_value,
+            src_dict["userAttributeId"],  # user_attribute_id
+            src_dict["name"],  # name
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            description,
+            default_value,
         )
-
-        user_attribute.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            user_attribute.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return user_attribute
 
     @property

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UserAttributeUserAssignmentsEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+        "value",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
 
 @_attrs_define
 class UserAttributeUserAssignmentsEntry:
@@ -59,36 +71,30 @@ class UserAttributeUserAssignmentsEntry:
                 "updatedAt": updated_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        user_id = d.pop("userId")
+        value = DefaultValue.from_dict(src_dict["value"])
 
-        value = DefaultValue.from_dict(d.pop("value"))
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         user_attribute_user_assignments_entry = cls(
-            user_id=user_id,
-            value=value,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
+            src_dict["userId"],  # user_id
+            value,
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
         )
-
-        user_attribute_user_assignments_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            user_attribute_user_assignments_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return user_attribute_user_assignments_entry
 
     @property

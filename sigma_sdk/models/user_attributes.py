@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserAttributes")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "role",
+        "warehouse",
+    }
+)
+
 
 @_attrs_define
 class UserAttributes:
@@ -28,27 +36,22 @@ class UserAttributes:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if role is not UNSET:
             field_dict["role"] = role
         if warehouse is not UNSET:
             field_dict["warehouse"] = warehouse
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        role = d.pop("role", UNSET)
-
-        warehouse = d.pop("warehouse", UNSET)
-
         user_attributes = cls(
-            role=role,
-            warehouse=warehouse,
+            src_dict.get("role", UNSET),  # role
+            src_dict.get("warehouse", UNSET),  # warehouse
         )
-
-        user_attributes.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            user_attributes.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return user_attributes
 
     @property

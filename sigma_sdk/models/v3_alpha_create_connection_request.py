@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaCreateConnectionRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "details",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateConnectionRequest:
@@ -41,15 +49,12 @@ class V3AlphaCreateConnectionRequest:
                 "details": details,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        name = d.pop("name")
 
         def _parse_details(data: object) -> ConnectionDetailsDatabricks | ConnectionDetailsSnowflakeNYI:
             try:
@@ -66,14 +71,16 @@ class V3AlphaCreateConnectionRequest:
 
             return details_type_1
 
-        details = _parse_details(d.pop("details"))
+        details = _parse_details(src_dict["details"])
 
         v3_alpha_create_connection_request = cls(
-            name=name,
-            details=details,
+            src_dict["name"],  # name
+            details,
         )
-
-        v3_alpha_create_connection_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_connection_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_connection_request
 
     @property

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaCreateConnectionResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "connectionId",
+        "name",
+        "details",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateConnectionResponse:
@@ -41,27 +50,23 @@ class V3AlphaCreateConnectionResponse:
                 "details": details,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        connection_id = d.pop("connectionId")
-
-        name = d.pop("name")
-
-        details = ConnectionDetails.from_dict(d.pop("details"))
+        details = ConnectionDetails.from_dict(src_dict["details"])
 
         v3_alpha_create_connection_response = cls(
-            connection_id=connection_id,
-            name=name,
-            details=details,
+            src_dict["connectionId"],  # connection_id
+            src_dict["name"],  # name
+            details,
         )
-
-        v3_alpha_create_connection_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_connection_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_connection_response
 
     @property

@@ -13,6 +13,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="V3AlphaCreateIpAllowlistEntriesEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "ip",
+        "scope",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateIpAllowlistEntriesEntry:
@@ -41,25 +50,21 @@ class V3AlphaCreateIpAllowlistEntriesEntry:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        ip = d.pop("ip")
-
-        scope = check_ip_allowlist_entry_scope(d.pop("scope"))
-
-        description = d.pop("description", UNSET)
+        scope = check_ip_allowlist_entry_scope(src_dict["scope"])
 
         v3_alpha_create_ip_allowlist_entries_entry = cls(
-            ip=ip,
-            scope=scope,
-            description=description,
+            src_dict["ip"],  # ip
+            scope,
+            src_dict.get("description", UNSET),  # description
         )
-
-        v3_alpha_create_ip_allowlist_entries_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_ip_allowlist_entries_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_ip_allowlist_entries_entry
 
     @property

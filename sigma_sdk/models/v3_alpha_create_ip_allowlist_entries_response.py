@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaCreateIpAllowlistEntriesResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateIpAllowlistEntriesResponse:
@@ -36,26 +43,26 @@ class V3AlphaCreateIpAllowlistEntriesResponse:
                 "entries": entries,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = IpAllowlistEntry.from_dict(entries_item_data)
 
             entries.append(entries_item)
 
         v3_alpha_create_ip_allowlist_entries_response = cls(
-            entries=entries,
+            entries,
         )
-
-        v3_alpha_create_ip_allowlist_entries_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_ip_allowlist_entries_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_ip_allowlist_entries_response
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="V3AlphaCreateTenantRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tenantOrganizationName",
+        "tenantOrganizationSlug",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateTenantRequest:
@@ -34,22 +42,18 @@ class V3AlphaCreateTenantRequest:
                 "tenantOrganizationSlug": tenant_organization_slug,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        tenant_organization_name = d.pop("tenantOrganizationName")
-
-        tenant_organization_slug = d.pop("tenantOrganizationSlug")
-
         v3_alpha_create_tenant_request = cls(
-            tenant_organization_name=tenant_organization_name,
-            tenant_organization_slug=tenant_organization_slug,
+            src_dict["tenantOrganizationName"],  # tenant_organization_name
+            src_dict["tenantOrganizationSlug"],  # tenant_organization_slug
         )
-
-        v3_alpha_create_tenant_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_tenant_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_tenant_request
 
     @property

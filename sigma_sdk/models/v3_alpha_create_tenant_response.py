@@ -13,6 +13,21 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="V3AlphaCreateTenantResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tenantOrganizationId",
+        "parentOrganizationId",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "tenantOrganizationName",
+        "tenantOrganizationSlug",
+        "sharedAt",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaCreateTenantResponse:
@@ -73,29 +88,15 @@ class V3AlphaCreateTenantResponse:
         )
         if shared_at is not UNSET:
             field_dict["sharedAt"] = shared_at
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        tenant_organization_id = d.pop("tenantOrganizationId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        parent_organization_id = d.pop("parentOrganizationId")
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        tenant_organization_name = d.pop("tenantOrganizationName")
-
-        tenant_organization_slug = d.pop("tenantOrganizationSlug")
-
-        _shared_at = d.pop("sharedAt", UNSET)
+        _shared_at = src_dict.get("sharedAt", UNSET)
         shared_at: datetime.datetime | Unset
         if isinstance(_shared_at, Unset):
             shared_at = UNSET
@@ -103,18 +104,20 @@ class V3AlphaCreateTenantResponse:
             shared_at = datetime.datetime.fromisoformat(_shared_at)
 
         v3_alpha_create_tenant_response = cls(
-            tenant_organization_id=tenant_organization_id,
-            parent_organization_id=parent_organization_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            tenant_organization_name=tenant_organization_name,
-            tenant_organization_slug=tenant_organization_slug,
-            shared_at=shared_at,
+            src_dict["tenantOrganizationId"],  # tenant_organization_id
+            src_dict["parentOrganizationId"],  # parent_organization_id
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict["tenantOrganizationName"],  # tenant_organization_name
+            src_dict["tenantOrganizationSlug"],  # tenant_organization_slug
+            shared_at,
         )
-
-        v3_alpha_create_tenant_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_create_tenant_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_create_tenant_response
 
     @property

@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="V3AlphaDeleteIpAllowlistEntriesRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "ipAllowlistEntryIds",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaDeleteIpAllowlistEntriesRequest:
@@ -27,19 +34,19 @@ class V3AlphaDeleteIpAllowlistEntriesRequest:
                 "ipAllowlistEntryIds": ip_allowlist_entry_ids,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        ip_allowlist_entry_ids = cast(list[str], d.pop("ipAllowlistEntryIds"))
+        ip_allowlist_entry_ids = cast(list[str], src_dict["ipAllowlistEntryIds"])
 
         v3_alpha_delete_ip_allowlist_entries_request = cls(
-            ip_allowlist_entry_ids=ip_allowlist_entry_ids,
+            ip_allowlist_entry_ids,
         )
-
-        v3_alpha_delete_ip_allowlist_entries_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_delete_ip_allowlist_entries_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_delete_ip_allowlist_entries_request
 
     @property

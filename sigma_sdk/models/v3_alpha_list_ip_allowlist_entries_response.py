@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaListIpAllowlistEntriesResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "entries",
+        "nextPageToken",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaListIpAllowlistEntriesResponse:
@@ -46,29 +54,27 @@ class V3AlphaListIpAllowlistEntriesResponse:
         )
         if next_page_token is not UNSET:
             field_dict["nextPageToken"] = next_page_token
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         entries = []
-        _entries = d.pop("entries")
+        _entries = src_dict["entries"]
         for entries_item_data in _entries:
             entries_item = IpAllowlistEntry.from_dict(entries_item_data)
 
             entries.append(entries_item)
 
-        next_page_token = d.pop("nextPageToken", UNSET)
-
         v3_alpha_list_ip_allowlist_entries_response = cls(
-            entries=entries,
-            next_page_token=next_page_token,
+            entries,
+            src_dict.get("nextPageToken", UNSET),  # next_page_token
         )
-
-        v3_alpha_list_ip_allowlist_entries_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_list_ip_allowlist_entries_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_list_ip_allowlist_entries_response
 
     @property

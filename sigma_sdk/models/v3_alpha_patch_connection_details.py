@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaPatchConnectionDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "type",
+        "serverHostname",
+        "httpPath",
+        "authentication",
+        "writeAccess",
+        "settings",
+        "python",
+        "sourceSwap",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaPatchConnectionDetails:
@@ -111,21 +125,15 @@ class V3AlphaPatchConnectionDetails:
             field_dict["python"] = python
         if source_swap is not UNSET:
             field_dict["sourceSwap"] = source_swap
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["databricks"], d.pop("type"))
+        type_ = cast(Literal["databricks"], src_dict["type"])
         if type_ != "databricks":
             raise ValueError(f"type must match const 'databricks', got '{type_}'")
-
-        server_hostname = d.pop("serverHostname", UNSET)
-
-        http_path = d.pop("httpPath", UNSET)
 
         def _parse_authentication(data: object) -> DetailsAuthenticationServiceAccount | OAuth | Unset:
             if isinstance(data, Unset):
@@ -144,7 +152,7 @@ class V3AlphaPatchConnectionDetails:
 
             return authentication_type_1
 
-        authentication = _parse_authentication(d.pop("authentication", UNSET))
+        authentication = _parse_authentication(src_dict.get("authentication", UNSET))
 
         def _parse_write_access(data: object) -> None | Unset | WriteAccess:
             if data is None:
@@ -161,7 +169,7 @@ class V3AlphaPatchConnectionDetails:
                 pass
             return cast(None | Unset | WriteAccess, data)
 
-        write_access = _parse_write_access(d.pop("writeAccess", UNSET))
+        write_access = _parse_write_access(src_dict.get("writeAccess", UNSET))
 
         def _parse_settings(data: object) -> None | Settings | Unset:
             if data is None:
@@ -178,7 +186,7 @@ class V3AlphaPatchConnectionDetails:
                 pass
             return cast(None | Settings | Unset, data)
 
-        settings = _parse_settings(d.pop("settings", UNSET))
+        settings = _parse_settings(src_dict.get("settings", UNSET))
 
         def _parse_python(data: object) -> None | PythonConfiguration | Unset:
             if data is None:
@@ -195,7 +203,7 @@ class V3AlphaPatchConnectionDetails:
                 pass
             return cast(None | PythonConfiguration | Unset, data)
 
-        python = _parse_python(d.pop("python", UNSET))
+        python = _parse_python(src_dict.get("python", UNSET))
 
         def _parse_source_swap(data: object) -> None | SourceSwapPolicy | Unset:
             if data is None:
@@ -212,20 +220,22 @@ class V3AlphaPatchConnectionDetails:
                 pass
             return cast(None | SourceSwapPolicy | Unset, data)
 
-        source_swap = _parse_source_swap(d.pop("sourceSwap", UNSET))
+        source_swap = _parse_source_swap(src_dict.get("sourceSwap", UNSET))
 
         v3_alpha_patch_connection_details = cls(
-            type_=type_,
-            server_hostname=server_hostname,
-            http_path=http_path,
-            authentication=authentication,
-            write_access=write_access,
-            settings=settings,
-            python=python,
-            source_swap=source_swap,
+            type_,
+            src_dict.get("serverHostname", UNSET),  # server_hostname
+            src_dict.get("httpPath", UNSET),  # http_path
+            authentication,
+            write_access,
+            settings,
+            python,
+            source_swap,
         )
-
-        v3_alpha_patch_connection_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_patch_connection_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_patch_connection_details
 
     @property

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaPatchConnectionRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "details",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaPatchConnectionRequest:
@@ -34,22 +42,17 @@ class V3AlphaPatchConnectionRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if details is not UNSET:
             field_dict["details"] = details
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
-
-        _details = d.pop("details", UNSET)
+        _details = src_dict.get("details", UNSET)
         details: V3AlphaPatchConnectionDetails | Unset
         if isinstance(_details, Unset):
             details = UNSET
@@ -57,11 +60,13 @@ class V3AlphaPatchConnectionRequest:
             details = V3AlphaPatchConnectionDetails.from_dict(_details)
 
         v3_alpha_patch_connection_request = cls(
-            name=name,
-            details=details,
+            src_dict.get("name", UNSET),  # name
+            details,
         )
-
-        v3_alpha_patch_connection_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_patch_connection_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_patch_connection_request
 
     @property

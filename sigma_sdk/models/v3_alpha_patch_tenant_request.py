@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="V3AlphaPatchTenantRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tenantOrganizationName",
+        "tenantOrganizationSlug",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaPatchTenantRequest:
@@ -30,27 +38,22 @@ class V3AlphaPatchTenantRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if tenant_organization_name is not UNSET:
             field_dict["tenantOrganizationName"] = tenant_organization_name
         if tenant_organization_slug is not UNSET:
             field_dict["tenantOrganizationSlug"] = tenant_organization_slug
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        tenant_organization_name = d.pop("tenantOrganizationName", UNSET)
-
-        tenant_organization_slug = d.pop("tenantOrganizationSlug", UNSET)
-
         v3_alpha_patch_tenant_request = cls(
-            tenant_organization_name=tenant_organization_name,
-            tenant_organization_slug=tenant_organization_slug,
+            src_dict.get("tenantOrganizationName", UNSET),  # tenant_organization_name
+            src_dict.get("tenantOrganizationSlug", UNSET),  # tenant_organization_slug
         )
-
-        v3_alpha_patch_tenant_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_patch_tenant_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_patch_tenant_request
 
     @property

@@ -14,6 +14,13 @@ from ..types import File
 
 T = TypeVar("T", bound="V3AlphaPostConnectionDbtArtifactsRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "artifacts",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaPostConnectionDbtArtifactsRequest:
@@ -31,12 +38,10 @@ class V3AlphaPostConnectionDbtArtifactsRequest:
                 "artifacts": artifacts,
             }
         )
-
         return field_dict
 
     def to_multipart(self) -> types.RequestFiles:
         files: types.RequestFiles = []
-
         files.append(("artifacts", self.artifacts.to_tuple()))
 
         for prop_name, prop in self.additional_properties.items():
@@ -46,14 +51,15 @@ class V3AlphaPostConnectionDbtArtifactsRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        artifacts = File(payload=BytesIO(d.pop("artifacts")))
+        artifacts = File(payload=BytesIO(src_dict["artifacts"]))
 
         v3_alpha_post_connection_dbt_artifacts_request = cls(
-            artifacts=artifacts,
+            artifacts,
         )
-
-        v3_alpha_post_connection_dbt_artifacts_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_post_connection_dbt_artifacts_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_post_connection_dbt_artifacts_request
 
     @property

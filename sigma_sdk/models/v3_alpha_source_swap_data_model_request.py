@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="V3AlphaSourceSwapDataModelRequest")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "sourceMapping",
+    }
+)
+
 
 @_attrs_define
 class V3AlphaSourceSwapDataModelRequest:
@@ -35,26 +42,26 @@ class V3AlphaSourceSwapDataModelRequest:
                 "sourceMapping": source_mapping,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         source_mapping = []
-        _source_mapping = d.pop("sourceMapping")
+        _source_mapping = src_dict["sourceMapping"]
         for source_mapping_item_data in _source_mapping:
             source_mapping_item = SourceSwapDataModelSourceMappingItem.from_dict(source_mapping_item_data)
 
             source_mapping.append(source_mapping_item)
 
         v3_alpha_source_swap_data_model_request = cls(
-            source_mapping=source_mapping,
+            source_mapping,
         )
-
-        v3_alpha_source_swap_data_model_request.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            v3_alpha_source_swap_data_model_request.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return v3_alpha_source_swap_data_model_request
 
     @property

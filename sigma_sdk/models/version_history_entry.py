@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="VersionHistoryEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "version",
+        "publishedAt",
+        "publishedBy",
+        "tags",
+    }
+)
+
 
 @_attrs_define
 class VersionHistoryEntry:
@@ -53,21 +63,15 @@ class VersionHistoryEntry:
         )
         if tags is not UNSET:
             field_dict["tags"] = tags
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        version = d.pop("version")
+        published_at = datetime.datetime.fromisoformat(src_dict["publishedAt"])
 
-        published_at = datetime.datetime.fromisoformat(d.pop("publishedAt"))
-
-        published_by = d.pop("publishedBy")
-
-        _tags = d.pop("tags", UNSET)
+        _tags = src_dict.get("tags", UNSET)
         tags: list[VersionHistoryEntryTag] | Unset = UNSET
         if _tags is not UNSET:
             tags = []
@@ -77,13 +81,15 @@ class VersionHistoryEntry:
                 tags.append(tags_item)
 
         version_history_entry = cls(
-            version=version,
-            published_at=published_at,
-            published_by=published_by,
-            tags=tags,
+            src_dict["version"],  # version
+            published_at,
+            src_dict["publishedBy"],  # published_by
+            tags,
         )
-
-        version_history_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            version_history_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return version_history_entry
 
     @property

@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="VersionHistoryEntryTag")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "taggedAt",
+        "taggedBy",
+    }
+)
+
 
 @_attrs_define
 class VersionHistoryEntryTag:
@@ -35,25 +44,21 @@ class VersionHistoryEntryTag:
                 "taggedBy": tagged_by,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
-
-        tagged_at = datetime.datetime.fromisoformat(d.pop("taggedAt"))
-
-        tagged_by = d.pop("taggedBy")
+        tagged_at = datetime.datetime.fromisoformat(src_dict["taggedAt"])
 
         version_history_entry_tag = cls(
-            version_tag_id=version_tag_id,
-            tagged_at=tagged_at,
-            tagged_by=tagged_by,
+            src_dict["versionTagId"],  # version_tag_id
+            tagged_at,
+            src_dict["taggedBy"],  # tagged_by
         )
-
-        version_history_entry_tag.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            version_history_entry_tag.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return version_history_entry_tag
 
     @property

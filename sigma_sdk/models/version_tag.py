@@ -13,6 +13,21 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VersionTag")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "name",
+        "ownerId",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "isArchived",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class VersionTag:
@@ -67,43 +82,29 @@ class VersionTag:
             field_dict["isArchived"] = is_archived
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        name = d.pop("name")
-
-        owner_id = d.pop("ownerId")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        description = d.pop("description", UNSET)
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         version_tag = cls(
-            version_tag_id=version_tag_id,
-            name=name,
-            owner_id=owner_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            is_archived=is_archived,
-            description=description,
+            src_dict["versionTagId"],  # version_tag_id
+            src_dict["name"],  # name
+            src_dict["ownerId"],  # owner_id
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("isArchived", UNSET),  # is_archived
+            src_dict.get("description", UNSET),  # description
         )
-
-        version_tag.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            version_tag.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return version_tag
 
     @property

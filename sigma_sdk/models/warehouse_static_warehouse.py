@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WarehouseStaticWarehouse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "warehouse",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class WarehouseStaticWarehouse:
@@ -20,36 +28,33 @@ class WarehouseStaticWarehouse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         warehouse = self.warehouse
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "warehouse": warehouse,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["static"], d.pop("type"))
+        type_ = cast(Literal["static"], src_dict["type"])
         if type_ != "static":
             raise ValueError(f"type must match const 'static', got '{type_}'")
-
-        warehouse = d.pop("warehouse")
-
         warehouse_static_warehouse = cls(
-            type_=type_,
-            warehouse=warehouse,
+            src_dict["warehouse"],  # warehouse
+            type_,
         )
-
-        warehouse_static_warehouse.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            warehouse_static_warehouse.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return warehouse_static_warehouse
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WarehouseUserAttributeWarehouse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userAttributeId",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class WarehouseUserAttributeWarehouse:
@@ -20,36 +28,33 @@ class WarehouseUserAttributeWarehouse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         user_attribute_id = self.user_attribute_id
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "userAttributeId": user_attribute_id,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["user-attribute"], d.pop("type"))
+        type_ = cast(Literal["user-attribute"], src_dict["type"])
         if type_ != "user-attribute":
             raise ValueError(f"type must match const 'user-attribute', got '{type_}'")
-
-        user_attribute_id = d.pop("userAttributeId")
-
         warehouse_user_attribute_warehouse = cls(
-            type_=type_,
-            user_attribute_id=user_attribute_id,
+            src_dict["userAttributeId"],  # user_attribute_id
+            type_,
         )
-
-        warehouse_user_attribute_warehouse.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            warehouse_user_attribute_warehouse.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return warehouse_user_attribute_warehouse
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Webhook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "webhookUrl",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class Webhook:
@@ -18,36 +26,31 @@ class Webhook:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         webhook_url = self.webhook_url
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "webhookUrl": webhook_url,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["webhook"], d.pop("type"))
+        type_ = cast(Literal["webhook"], src_dict["type"])
         if type_ != "webhook":
             raise ValueError(f"type must match const 'webhook', got '{type_}'")
-
-        webhook_url = d.pop("webhookUrl")
-
         webhook = cls(
-            type_=type_,
-            webhook_url=webhook_url,
+            src_dict["webhookUrl"],  # webhook_url
+            type_,
         )
-
-        webhook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            webhook.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return webhook
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WhoAmIResponse")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "userId",
+        "organizationId",
+    }
+)
+
 
 @_attrs_define
 class WhoAmIResponse:
@@ -30,22 +38,18 @@ class WhoAmIResponse:
                 "organizationId": organization_id,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        user_id = d.pop("userId")
-
-        organization_id = d.pop("organizationId")
-
         who_am_i_response = cls(
-            user_id=user_id,
-            organization_id=organization_id,
+            src_dict["userId"],  # user_id
+            src_dict["organizationId"],  # organization_id
         )
-
-        who_am_i_response.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            who_am_i_response.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return who_am_i_response
 
     @property

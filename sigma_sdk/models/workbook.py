@@ -17,6 +17,26 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Workbook")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookId",
+        "workbookUrlId",
+        "name",
+        "url",
+        "path",
+        "latestVersion",
+        "ownerId",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+        "isArchived",
+        "tags",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class Workbook:
@@ -100,39 +120,17 @@ class Workbook:
             field_dict["tags"] = tags
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        workbook_id = d.pop("workbookId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        workbook_url_id = d.pop("workbookUrlId")
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
-        name = d.pop("name")
-
-        url = d.pop("url")
-
-        path = d.pop("path")
-
-        latest_version = d.pop("latestVersion")
-
-        owner_id = d.pop("ownerId")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
-
-        is_archived = d.pop("isArchived", UNSET)
-
-        _tags = d.pop("tags", UNSET)
+        _tags = src_dict.get("tags", UNSET)
         tags: list[WorkbookTag] | Unset = UNSET
         if _tags is not UNSET:
             tags = []
@@ -141,26 +139,24 @@ class Workbook:
 
                 tags.append(tags_item)
 
-        description = d.pop("description", UNSET)
-
         workbook = cls(
-            workbook_id=workbook_id,
-            workbook_url_id=workbook_url_id,
-            name=name,
-            url=url,
-            path=path,
-            latest_version=latest_version,
-            owner_id=owner_id,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
-            is_archived=is_archived,
-            tags=tags,
-            description=description,
+            src_dict["workbookId"],  # workbook_id
+            src_dict["workbookUrlId"],  # workbook_url_id
+            src_dict["name"],  # name
+            src_dict["url"],  # url
+            src_dict["path"],  # path
+            src_dict["latestVersion"],  # latest_version
+            src_dict["ownerId"],  # owner_id
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
+            src_dict.get("isArchived", UNSET),  # is_archived
+            tags,
+            src_dict.get("description", UNSET),  # description
         )
-
-        workbook.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return workbook
 
     @property

@@ -12,6 +12,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookBookmark")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "bookmarkId",
+        "name",
+        "isShared",
+        "exploreKey",
+        "isDefault",
+    }
+)
+
 
 @_attrs_define
 class WorkbookBookmark:
@@ -48,31 +59,21 @@ class WorkbookBookmark:
         )
         if is_default is not UNSET:
             field_dict["isDefault"] = is_default
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        bookmark_id = d.pop("bookmarkId")
-
-        name = d.pop("name")
-
-        is_shared = d.pop("isShared")
-
-        explore_key = d.pop("exploreKey")
-
-        is_default = d.pop("isDefault", UNSET)
-
         workbook_bookmark = cls(
-            bookmark_id=bookmark_id,
-            name=name,
-            is_shared=is_shared,
-            explore_key=explore_key,
-            is_default=is_default,
+            src_dict["bookmarkId"],  # bookmark_id
+            src_dict["name"],  # name
+            src_dict["isShared"],  # is_shared
+            src_dict["exploreKey"],  # explore_key
+            src_dict.get("isDefault", UNSET),  # is_default
         )
-
-        workbook_bookmark.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_bookmark.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_bookmark
 
     @property

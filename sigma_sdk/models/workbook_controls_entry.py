@@ -67,6 +67,14 @@ from ..models.workbook_controls_entry_value_type_type_13 import (
 
 T = TypeVar("T", bound="WorkbookControlsEntry")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "valueType",
+    }
+)
+
 
 @_attrs_define
 class WorkbookControlsEntry:
@@ -131,14 +139,10 @@ class WorkbookControlsEntry:
                 "valueType": value_type,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = d.pop("name")
-
         def _parse_value_type(
             data: object,
         ) -> (
@@ -267,14 +271,16 @@ class WorkbookControlsEntry:
 
             return value_type_type_13
 
-        value_type = _parse_value_type(d.pop("valueType"))
+        value_type = _parse_value_type(src_dict["valueType"])
 
         workbook_controls_entry = cls(
-            name=name,
-            value_type=value_type,
+            src_dict["name"],  # name
+            value_type,
         )
-
-        workbook_controls_entry.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_controls_entry.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_controls_entry
 
     @property

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WorkbookDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "type",
+        "description",
+        "ownerId",
+        "parentId",
+        "source",
+    }
+)
+
 
 @_attrs_define
 class WorkbookDetails:
@@ -32,9 +44,9 @@ class WorkbookDetails:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = self.type_
-
         name = self.name
+
+        type_ = self.type_
 
         description = self.description
 
@@ -50,8 +62,8 @@ class WorkbookDetails:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "name": name,
+                "type": type_,
             }
         )
         if description is not UNSET:
@@ -62,27 +74,16 @@ class WorkbookDetails:
             field_dict["parentId"] = parent_id
         if source is not UNSET:
             field_dict["source"] = source
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        type_ = cast(Literal["workbook"], d.pop("type"))
+        type_ = cast(Literal["workbook"], src_dict["type"])
         if type_ != "workbook":
             raise ValueError(f"type must match const 'workbook', got '{type_}'")
-
-        name = d.pop("name")
-
-        description = d.pop("description", UNSET)
-
-        owner_id = d.pop("ownerId", UNSET)
-
-        parent_id = d.pop("parentId", UNSET)
-
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: WorkbookDetailsSource | Unset
         if isinstance(_source, Unset):
             source = UNSET
@@ -90,15 +91,17 @@ class WorkbookDetails:
             source = WorkbookDetailsSource.from_dict(_source)
 
         workbook_details = cls(
-            type_=type_,
-            name=name,
-            description=description,
-            owner_id=owner_id,
-            parent_id=parent_id,
-            source=source,
+            src_dict["name"],  # name
+            type_,
+            src_dict.get("description", UNSET),  # description
+            src_dict.get("ownerId", UNSET),  # owner_id
+            src_dict.get("parentId", UNSET),  # parent_id
+            source,
         )
-
-        workbook_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_details
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkbookDetailsSource")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "inodeId",
+        "version",
+    }
+)
+
 
 @_attrs_define
 class WorkbookDetailsSource:
@@ -30,22 +38,18 @@ class WorkbookDetailsSource:
                 "version": version,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        inode_id = d.pop("inodeId")
-
-        version = d.pop("version")
-
         workbook_details_source = cls(
-            inode_id=inode_id,
-            version=version,
+            src_dict["inodeId"],  # inode_id
+            src_dict["version"],  # version
         )
-
-        workbook_details_source.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_details_source.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_details_source
 
     @property

@@ -12,6 +12,18 @@ from ..models.source_type import SourceType, check_source_type
 
 T = TypeVar("T", bound="WorkbookEmbed")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "embedId",
+        "embedUrl",
+        "public",
+        "sourceType",
+        "sourceId",
+        "sourceName",
+    }
+)
+
 
 @_attrs_define
 class WorkbookEmbed:
@@ -51,44 +63,38 @@ class WorkbookEmbed:
                 "sourceName": source_name,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        embed_id = d.pop("embedId")
-
-        embed_url = d.pop("embedUrl")
-
-        public = d.pop("public")
-
-        source_type = check_source_type(d.pop("sourceType"))
+        source_type = check_source_type(src_dict["sourceType"])
 
         def _parse_source_id(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        source_id = _parse_source_id(d.pop("sourceId"))
+        source_id = _parse_source_id(src_dict["sourceId"])
 
         def _parse_source_name(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        source_name = _parse_source_name(d.pop("sourceName"))
+        source_name = _parse_source_name(src_dict["sourceName"])
 
         workbook_embed = cls(
-            embed_id=embed_id,
-            embed_url=embed_url,
-            public=public,
-            source_type=source_type,
-            source_id=source_id,
-            source_name=source_name,
+            src_dict["embedId"],  # embed_id
+            src_dict["embedUrl"],  # embed_url
+            src_dict["public"],  # public
+            source_type,
+            source_id,
+            source_name,
         )
-
-        workbook_embed.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_embed.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_embed
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkbookExportSourceMultipleElementsExport")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementIds",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class WorkbookExportSourceMultipleElementsExport:
@@ -21,36 +29,35 @@ class WorkbookExportSourceMultipleElementsExport:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         element_ids = self.element_ids
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "elementIds": element_ids,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["element"], d.pop("type"))
+        element_ids = cast(list[str], src_dict["elementIds"])
+
+        type_ = cast(Literal["element"], src_dict["type"])
         if type_ != "element":
             raise ValueError(f"type must match const 'element', got '{type_}'")
-
-        element_ids = cast(list[str], d.pop("elementIds"))
-
         workbook_export_source_multiple_elements_export = cls(
-            type_=type_,
-            element_ids=element_ids,
+            element_ids,
+            type_,
         )
-
-        workbook_export_source_multiple_elements_export.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_export_source_multiple_elements_export.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_export_source_multiple_elements_export
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkbookExportSourceMultiplePagesExport")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "pageIds",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class WorkbookExportSourceMultiplePagesExport:
@@ -21,36 +29,35 @@ class WorkbookExportSourceMultiplePagesExport:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         page_ids = self.page_ids
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "pageIds": page_ids,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["page"], d.pop("type"))
+        page_ids = cast(list[str], src_dict["pageIds"])
+
+        type_ = cast(Literal["page"], src_dict["type"])
         if type_ != "page":
             raise ValueError(f"type must match const 'page', got '{type_}'")
-
-        page_ids = cast(list[str], d.pop("pageIds"))
-
         workbook_export_source_multiple_pages_export = cls(
-            type_=type_,
-            page_ids=page_ids,
+            page_ids,
+            type_,
         )
-
-        workbook_export_source_multiple_pages_export.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_export_source_multiple_pages_export.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_export_source_multiple_pages_export
 
     @property

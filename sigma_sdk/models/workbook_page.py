@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookPage")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "pageId",
+        "name",
+        "hidden",
+    }
+)
+
 
 @_attrs_define
 class WorkbookPage:
@@ -39,25 +48,19 @@ class WorkbookPage:
             field_dict["name"] = name
         if hidden is not UNSET:
             field_dict["hidden"] = hidden
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        page_id = d.pop("pageId")
-
-        name = d.pop("name", UNSET)
-
-        hidden = d.pop("hidden", UNSET)
-
         workbook_page = cls(
-            page_id=page_id,
-            name=name,
-            hidden=hidden,
+            src_dict["pageId"],  # page_id
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("hidden", UNSET),  # hidden
         )
-
-        workbook_page.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_page.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_page
 
     @property

@@ -12,6 +12,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookPageElement")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "elementId",
+        "name",
+        "type",
+        "columns",
+        "vizualizationType",
+        "error",
+    }
+)
+
 
 @_attrs_define
 class WorkbookPageElement:
@@ -55,34 +67,24 @@ class WorkbookPageElement:
             field_dict["vizualizationType"] = vizualization_type
         if error is not UNSET:
             field_dict["error"] = error
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        element_id = d.pop("elementId")
-
-        name = d.pop("name", UNSET)
-
-        type_ = d.pop("type", UNSET)
-
-        columns = cast(list[str], d.pop("columns", UNSET))
-
-        vizualization_type = d.pop("vizualizationType", UNSET)
-
-        error = d.pop("error", UNSET)
+        columns = cast(list[str], src_dict.get("columns", UNSET))
 
         workbook_page_element = cls(
-            element_id=element_id,
-            name=name,
-            type_=type_,
-            columns=columns,
-            vizualization_type=vizualization_type,
-            error=error,
+            src_dict["elementId"],  # element_id
+            src_dict.get("name", UNSET),  # name
+            src_dict.get("type", UNSET),  # type_
+            columns,
+            src_dict.get("vizualizationType", UNSET),  # vizualization_type
+            src_dict.get("error", UNSET),  # error
         )
-
-        workbook_page_element.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_page_element.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_page_element
 
     @property

@@ -28,6 +28,28 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WorkbookScheduleConfigV2")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "title",
+        "messageBody",
+        "notificationAttachments",
+        "includeLink",
+        "runAsRecipient",
+        "attachmentSettings",
+        "conditionOptions",
+        "alertConfig",
+        "notificationName",
+        "dashboardSettings",
+        "dynamicExportSettings",
+        "dynamicRecipientSettings",
+        "rowLimit",
+        "workbookVariant",
+        "embedOpts",
+        "formatting",
+    }
+)
+
 
 @_attrs_define
 class WorkbookScheduleConfigV2:
@@ -158,20 +180,14 @@ class WorkbookScheduleConfigV2:
             field_dict["embedOpts"] = embed_opts
         if formatting is not UNSET:
             field_dict["formatting"] = formatting
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        title = d.pop("title")
-
-        message_body = d.pop("messageBody")
-
         notification_attachments = []
-        _notification_attachments = d.pop("notificationAttachments")
+        _notification_attachments = src_dict["notificationAttachments"]
         for notification_attachments_item_data in _notification_attachments:
             notification_attachments_item = ScheduleConfigV2NotificationAttachment.from_dict(
                 notification_attachments_item_data
@@ -179,11 +195,7 @@ class WorkbookScheduleConfigV2:
 
             notification_attachments.append(notification_attachments_item)
 
-        include_link = d.pop("includeLink", UNSET)
-
-        run_as_recipient = d.pop("runAsRecipient", UNSET)
-
-        _attachment_settings = d.pop("attachmentSettings", UNSET)
+        _attachment_settings = src_dict.get("attachmentSettings", UNSET)
         attachment_settings: ScheduleConfigV2AttachmentSettings | Unset
         if isinstance(_attachment_settings, Unset):
             attachment_settings = UNSET
@@ -231,48 +243,44 @@ class WorkbookScheduleConfigV2:
 
             return condition_options_type_3
 
-        condition_options = _parse_condition_options(d.pop("conditionOptions", UNSET))
+        condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 
-        _alert_config = d.pop("alertConfig", UNSET)
+        _alert_config = src_dict.get("alertConfig", UNSET)
         alert_config: WorkbookScheduleConfigV2AlertConfig | Unset
         if isinstance(_alert_config, Unset):
             alert_config = UNSET
         else:
             alert_config = WorkbookScheduleConfigV2AlertConfig.from_dict(_alert_config)
 
-        notification_name = d.pop("notificationName", UNSET)
-
-        _dashboard_settings = d.pop("dashboardSettings", UNSET)
+        _dashboard_settings = src_dict.get("dashboardSettings", UNSET)
         dashboard_settings: ScheduleConfigV2DashboardSettings | Unset
         if isinstance(_dashboard_settings, Unset):
             dashboard_settings = UNSET
         else:
             dashboard_settings = ScheduleConfigV2DashboardSettings.from_dict(_dashboard_settings)
 
-        _dynamic_export_settings = d.pop("dynamicExportSettings", UNSET)
+        _dynamic_export_settings = src_dict.get("dynamicExportSettings", UNSET)
         dynamic_export_settings: ScheduleConfigV2DynamicExportSettings | Unset
         if isinstance(_dynamic_export_settings, Unset):
             dynamic_export_settings = UNSET
         else:
             dynamic_export_settings = ScheduleConfigV2DynamicExportSettings.from_dict(_dynamic_export_settings)
 
-        _dynamic_recipient_settings = d.pop("dynamicRecipientSettings", UNSET)
+        _dynamic_recipient_settings = src_dict.get("dynamicRecipientSettings", UNSET)
         dynamic_recipient_settings: ScheduleConfigV2DynamicRecipientSettings | Unset
         if isinstance(_dynamic_recipient_settings, Unset):
             dynamic_recipient_settings = UNSET
         else:
             dynamic_recipient_settings = ScheduleConfigV2DynamicRecipientSettings.from_dict(_dynamic_recipient_settings)
 
-        row_limit = d.pop("rowLimit", UNSET)
-
-        _workbook_variant = d.pop("workbookVariant", UNSET)
+        _workbook_variant = src_dict.get("workbookVariant", UNSET)
         workbook_variant: WorkbookScheduleConfigV2WorkbookVariant | Unset
         if isinstance(_workbook_variant, Unset):
             workbook_variant = UNSET
         else:
             workbook_variant = WorkbookScheduleConfigV2WorkbookVariant.from_dict(_workbook_variant)
 
-        _embed_opts = d.pop("embedOpts", UNSET)
+        _embed_opts = src_dict.get("embedOpts", UNSET)
         embed_opts: WorkbookScheduleConfigV2EmbedOpts | Unset
         if isinstance(_embed_opts, Unset):
             embed_opts = UNSET
@@ -294,28 +302,30 @@ class WorkbookScheduleConfigV2:
                 pass
             return cast(None | Unset | WorkbookScheduleConfigV2Formatting, data)
 
-        formatting = _parse_formatting(d.pop("formatting", UNSET))
+        formatting = _parse_formatting(src_dict.get("formatting", UNSET))
 
         workbook_schedule_config_v2 = cls(
-            title=title,
-            message_body=message_body,
-            notification_attachments=notification_attachments,
-            include_link=include_link,
-            run_as_recipient=run_as_recipient,
-            attachment_settings=attachment_settings,
-            condition_options=condition_options,
-            alert_config=alert_config,
-            notification_name=notification_name,
-            dashboard_settings=dashboard_settings,
-            dynamic_export_settings=dynamic_export_settings,
-            dynamic_recipient_settings=dynamic_recipient_settings,
-            row_limit=row_limit,
-            workbook_variant=workbook_variant,
-            embed_opts=embed_opts,
-            formatting=formatting,
+            src_dict["title"],  # title
+            src_dict["messageBody"],  # message_body
+            notification_attachments,
+            src_dict.get("includeLink", UNSET),  # include_link
+            src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
+            attachment_settings,
+            condition_options,
+            alert_config,
+            src_dict.get("notificationName", UNSET),  # notification_name
+            dashboard_settings,
+            dynamic_export_settings,
+            dynamic_recipient_settings,
+            src_dict.get("rowLimit", UNSET),  # row_limit
+            workbook_variant,
+            embed_opts,
+            formatting,
         )
-
-        workbook_schedule_config_v2.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schedule_config_v2.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schedule_config_v2
 
     @property

@@ -16,6 +16,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookScheduleConfigV2AlertConfig")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "window",
+        "volume",
+    }
+)
+
 
 @_attrs_define
 class WorkbookScheduleConfigV2AlertConfig:
@@ -41,13 +49,11 @@ class WorkbookScheduleConfigV2AlertConfig:
         )
         if volume is not UNSET:
             field_dict["volume"] = volume
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        window = check_schedule_config_v2_alert_config_window(d.pop("window"))
+        window = check_schedule_config_v2_alert_config_window(src_dict["window"])
 
         def _parse_volume(data: object) -> float | None | Unset:
             if data is None:
@@ -56,14 +62,16 @@ class WorkbookScheduleConfigV2AlertConfig:
                 return data
             return cast(float | None | Unset, data)
 
-        volume = _parse_volume(d.pop("volume", UNSET))
+        volume = _parse_volume(src_dict.get("volume", UNSET))
 
         workbook_schedule_config_v2_alert_config = cls(
-            window=window,
-            volume=volume,
+            window,
+            volume,
         )
-
-        workbook_schedule_config_v2_alert_config.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schedule_config_v2_alert_config.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schedule_config_v2_alert_config
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookScheduleConfigV2EmbedOpts")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "embedId",
+        "evalConnectionId",
+    }
+)
+
 
 @_attrs_define
 class WorkbookScheduleConfigV2EmbedOpts:
@@ -26,27 +34,22 @@ class WorkbookScheduleConfigV2EmbedOpts:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if embed_id is not UNSET:
             field_dict["embedId"] = embed_id
         if eval_connection_id is not UNSET:
             field_dict["evalConnectionId"] = eval_connection_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        embed_id = d.pop("embedId", UNSET)
-
-        eval_connection_id = d.pop("evalConnectionId", UNSET)
-
         workbook_schedule_config_v2_embed_opts = cls(
-            embed_id=embed_id,
-            eval_connection_id=eval_connection_id,
+            src_dict.get("embedId", UNSET),  # embed_id
+            src_dict.get("evalConnectionId", UNSET),  # eval_connection_id
         )
-
-        workbook_schedule_config_v2_embed_opts.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schedule_config_v2_embed_opts.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schedule_config_v2_embed_opts
 
     @property

@@ -16,6 +16,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookScheduleConfigV2Formatting")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "pivotHeaderStyle",
+    }
+)
+
 
 @_attrs_define
 class WorkbookScheduleConfigV2Formatting:
@@ -29,16 +36,13 @@ class WorkbookScheduleConfigV2Formatting:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if pivot_header_style is not UNSET:
             field_dict["pivotHeaderStyle"] = pivot_header_style
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _pivot_header_style = d.pop("pivotHeaderStyle", UNSET)
+        _pivot_header_style = src_dict.get("pivotHeaderStyle", UNSET)
         pivot_header_style: WorkbookScheduleConfigV2FormattingPivotHeaderStyle | Unset
         if isinstance(_pivot_header_style, Unset):
             pivot_header_style = UNSET
@@ -46,10 +50,12 @@ class WorkbookScheduleConfigV2Formatting:
             pivot_header_style = check_workbook_schedule_config_v2_formatting_pivot_header_style(_pivot_header_style)
 
         workbook_schedule_config_v2_formatting = cls(
-            pivot_header_style=pivot_header_style,
+            pivot_header_style,
         )
-
-        workbook_schedule_config_v2_formatting.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schedule_config_v2_formatting.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schedule_config_v2_formatting
 
     @property

@@ -16,6 +16,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WorkbookSchema")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workbookId",
+        "workbookUrlId",
+        "pages",
+        "sheets",
+        "variables",
+        "elements",
+        "sqlQueries",
+        "sqlQueryErrors",
+    }
+)
+
 
 @_attrs_define
 class WorkbookSchema:
@@ -68,42 +82,38 @@ class WorkbookSchema:
                 "sqlQueryErrors": sql_query_errors,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        workbook_id = d.pop("workbookId")
+        pages = CreateConnectionDescription.from_dict(src_dict["pages"])
 
-        workbook_url_id = d.pop("workbookUrlId")
+        sheets = CreateConnectionDescription.from_dict(src_dict["sheets"])
 
-        pages = CreateConnectionDescription.from_dict(d.pop("pages"))
+        variables = CreateConnectionDescription.from_dict(src_dict["variables"])
 
-        sheets = CreateConnectionDescription.from_dict(d.pop("sheets"))
+        elements = CreateConnectionDescription.from_dict(src_dict["elements"])
 
-        variables = CreateConnectionDescription.from_dict(d.pop("variables"))
+        sql_queries = TranslationFile.from_dict(src_dict["sqlQueries"])
 
-        elements = CreateConnectionDescription.from_dict(d.pop("elements"))
-
-        sql_queries = TranslationFile.from_dict(d.pop("sqlQueries"))
-
-        sql_query_errors = WorkbookSchemaSqlQueryErrors.from_dict(d.pop("sqlQueryErrors"))
+        sql_query_errors = WorkbookSchemaSqlQueryErrors.from_dict(src_dict["sqlQueryErrors"])
 
         workbook_schema = cls(
-            workbook_id=workbook_id,
-            workbook_url_id=workbook_url_id,
-            pages=pages,
-            sheets=sheets,
-            variables=variables,
-            elements=elements,
-            sql_queries=sql_queries,
-            sql_query_errors=sql_query_errors,
+            src_dict["workbookId"],  # workbook_id
+            src_dict["workbookUrlId"],  # workbook_url_id
+            pages,
+            sheets,
+            variables,
+            elements,
+            sql_queries,
+            sql_query_errors,
         )
-
-        workbook_schema.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schema.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schema
 
     @property

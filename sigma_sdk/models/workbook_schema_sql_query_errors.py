@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WorkbookSchemaSqlQueryErrors")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset({})
+
 
 @_attrs_define
 class WorkbookSchemaSqlQueryErrors:
@@ -22,27 +25,25 @@ class WorkbookSchemaSqlQueryErrors:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             field_dict[prop_name] = prop.to_dict()
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         workbook_schema_sql_query_errors = cls()
+        if not src_dict.keys() <= _FIELD_KEYS:
+            additional_properties: dict[str, WorkbookSchemaSqlQueryErrorsValue] = {}
+            for prop_name, prop_dict in src_dict.items():
+                if prop_name in _FIELD_KEYS:
+                    continue
+                additional_property = WorkbookSchemaSqlQueryErrorsValue.from_dict(prop_dict)
 
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-            additional_property = WorkbookSchemaSqlQueryErrorsValue.from_dict(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        workbook_schema_sql_query_errors.additional_properties = additional_properties
+                additional_properties[prop_name] = additional_property
+            workbook_schema_sql_query_errors.additional_properties = additional_properties
         return workbook_schema_sql_query_errors
 
     @property

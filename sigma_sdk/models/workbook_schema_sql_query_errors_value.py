@@ -10,6 +10,13 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkbookSchemaSqlQueryErrorsValue")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "message",
+    }
+)
+
 
 @_attrs_define
 class WorkbookSchemaSqlQueryErrorsValue:
@@ -26,19 +33,17 @@ class WorkbookSchemaSqlQueryErrorsValue:
                 "message": message,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        message = d.pop("message")
-
         workbook_schema_sql_query_errors_value = cls(
-            message=message,
+            src_dict["message"],  # message
         )
-
-        workbook_schema_sql_query_errors_value.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_schema_sql_query_errors_value.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_schema_sql_query_errors_value
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WorkbookSettings")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "controlValues",
+    }
+)
+
 
 @_attrs_define
 class WorkbookSettings:
@@ -34,18 +41,15 @@ class WorkbookSettings:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if control_values is not UNSET:
             field_dict["controlValues"] = control_values
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        _control_values = d.pop("controlValues", UNSET)
+        _control_values = src_dict.get("controlValues", UNSET)
         control_values: ControlValues | Unset
         if isinstance(_control_values, Unset):
             control_values = UNSET
@@ -53,10 +57,12 @@ class WorkbookSettings:
             control_values = ControlValues.from_dict(_control_values)
 
         workbook_settings = cls(
-            control_values=control_values,
+            control_values,
         )
-
-        workbook_settings.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_settings.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_settings
 
     @property

@@ -11,6 +11,17 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkbookTag")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "versionTagId",
+        "name",
+        "sourceWorkbookVersion",
+        "taggedWorkbookId",
+        "workbookTaggedAt",
+    }
+)
+
 
 @_attrs_define
 class WorkbookTag:
@@ -45,31 +56,23 @@ class WorkbookTag:
                 "workbookTaggedAt": workbook_tagged_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        version_tag_id = d.pop("versionTagId")
-
-        name = d.pop("name")
-
-        source_workbook_version = d.pop("sourceWorkbookVersion")
-
-        tagged_workbook_id = d.pop("taggedWorkbookId")
-
-        workbook_tagged_at = datetime.datetime.fromisoformat(d.pop("workbookTaggedAt"))
+        workbook_tagged_at = datetime.datetime.fromisoformat(src_dict["workbookTaggedAt"])
 
         workbook_tag = cls(
-            version_tag_id=version_tag_id,
-            name=name,
-            source_workbook_version=source_workbook_version,
-            tagged_workbook_id=tagged_workbook_id,
-            workbook_tagged_at=workbook_tagged_at,
+            src_dict["versionTagId"],  # version_tag_id
+            src_dict["name"],  # name
+            src_dict["sourceWorkbookVersion"],  # source_workbook_version
+            src_dict["taggedWorkbookId"],  # tagged_workbook_id
+            workbook_tagged_at,
         )
-
-        workbook_tag.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_tag.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_tag
 
     @property

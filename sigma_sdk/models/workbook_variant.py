@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookVariant")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "tagId",
+        "bookmarkId",
+    }
+)
+
 
 @_attrs_define
 class WorkbookVariant:
@@ -30,27 +38,22 @@ class WorkbookVariant:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if tag_id is not UNSET:
             field_dict["tagId"] = tag_id
         if bookmark_id is not UNSET:
             field_dict["bookmarkId"] = bookmark_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        tag_id = d.pop("tagId", UNSET)
-
-        bookmark_id = d.pop("bookmarkId", UNSET)
-
         workbook_variant = cls(
-            tag_id=tag_id,
-            bookmark_id=bookmark_id,
+            src_dict.get("tagId", UNSET),  # tag_id
+            src_dict.get("bookmarkId", UNSET),  # bookmark_id
         )
-
-        workbook_variant.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workbook_variant.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workbook_variant
 
     @property

@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Workspace")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "workspaceId",
+        "name",
+        "createdBy",
+        "updatedBy",
+        "createdAt",
+        "updatedAt",
+    }
+)
+
 
 @_attrs_define
 class Workspace:
@@ -47,34 +59,24 @@ class Workspace:
                 "updatedAt": updated_at,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        workspace_id = d.pop("workspaceId")
+        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
 
-        name = d.pop("name")
-
-        created_by = d.pop("createdBy")
-
-        updated_by = d.pop("updatedBy")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         workspace = cls(
-            workspace_id=workspace_id,
-            name=name,
-            created_by=created_by,
-            updated_by=updated_by,
-            created_at=created_at,
-            updated_at=updated_at,
+            src_dict["workspaceId"],  # workspace_id
+            src_dict["name"],  # name
+            src_dict["createdBy"],  # created_by
+            src_dict["updatedBy"],  # updated_by
+            created_at,
+            updated_at,
         )
-
-        workspace.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workspace.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return workspace
 
     @property

@@ -10,6 +10,14 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="WorkspaceDetails")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "name",
+        "type",
+    }
+)
+
 
 @_attrs_define
 class WorkspaceDetails:
@@ -20,36 +28,33 @@ class WorkspaceDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
         name = self.name
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
                 "name": name,
+                "type": type_,
             }
         )
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        type_ = cast(Literal["workspace"], d.pop("type"))
+        type_ = cast(Literal["workspace"], src_dict["type"])
         if type_ != "workspace":
             raise ValueError(f"type must match const 'workspace', got '{type_}'")
-
-        name = d.pop("name")
-
         workspace_details = cls(
-            type_=type_,
-            name=name,
+            src_dict["name"],  # name
+            type_,
         )
-
-        workspace_details.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            workspace_details.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return workspace_details
 
     @property

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WriteAccess")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "writeDestinations",
+        "inputTableAuditLogDestination",
+    }
+)
+
 
 @_attrs_define
 class WriteAccess:
@@ -51,22 +59,20 @@ class WriteAccess:
         )
         if input_table_audit_log_destination is not UNSET:
             field_dict["inputTableAuditLogDestination"] = input_table_audit_log_destination
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
         write_destinations = []
-        _write_destinations = d.pop("writeDestinations")
+        _write_destinations = src_dict["writeDestinations"]
         for write_destinations_item_data in _write_destinations:
             write_destinations_item = WriteDestination.from_dict(write_destinations_item_data)
 
             write_destinations.append(write_destinations_item)
 
-        _input_table_audit_log_destination = d.pop("inputTableAuditLogDestination", UNSET)
+        _input_table_audit_log_destination = src_dict.get("inputTableAuditLogDestination", UNSET)
         input_table_audit_log_destination: Destination | Unset
         if isinstance(_input_table_audit_log_destination, Unset):
             input_table_audit_log_destination = UNSET
@@ -74,11 +80,13 @@ class WriteAccess:
             input_table_audit_log_destination = Destination.from_dict(_input_table_audit_log_destination)
 
         write_access = cls(
-            write_destinations=write_destinations,
-            input_table_audit_log_destination=input_table_audit_log_destination,
+            write_destinations,
+            input_table_audit_log_destination,
         )
-
-        write_access.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            write_access.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return write_access
 
     @property

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WriteDestination")
 
+# The JSON keys that are fields; any other key of a payload is an additional property.
+_FIELD_KEYS = frozenset(
+    {
+        "destination",
+        "description",
+    }
+)
+
 
 @_attrs_define
 class WriteDestination:
@@ -40,24 +48,22 @@ class WriteDestination:
         )
         if description is not UNSET:
             field_dict["description"] = description
-
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        d = dict(src_dict)
-        destination = Destination.from_dict(d.pop("destination"))
-
-        description = d.pop("description", UNSET)
+        destination = Destination.from_dict(src_dict["destination"])
 
         write_destination = cls(
-            destination=destination,
-            description=description,
+            destination,
+            src_dict.get("description", UNSET),  # description
         )
-
-        write_destination.additional_properties = d
+        if not src_dict.keys() <= _FIELD_KEYS:
+            write_destination.additional_properties = {
+                key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
+            }
         return write_destination
 
     @property

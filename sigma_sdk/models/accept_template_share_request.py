@@ -55,18 +55,15 @@ class AcceptTemplateShareRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _source_swaps = src_dict.get("sourceSwaps", UNSET)
-        source_swaps: SourceSwaps | Unset
-        if isinstance(_source_swaps, Unset):
-            source_swaps = UNSET
-        else:
-            source_swaps = SourceSwaps.from_dict(_source_swaps)
-
         accept_template_share_request = cls(
             src_dict["shareId"],  # share_id
-            source_swaps,
+            UNSET
+            if (_value := src_dict.get("sourceSwaps", UNSET)) is UNSET
+            else SourceSwaps.from_dict(_value),  # source_swaps
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             accept_template_share_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -153,7 +153,9 @@ class Array:
             val,
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             array.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return array
 

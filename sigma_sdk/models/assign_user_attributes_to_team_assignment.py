@@ -52,13 +52,13 @@ class AssignUserAttributesToTeamAssignment:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        value = DefaultValue.from_dict(src_dict["value"])
-
         assign_user_attributes_to_team_assignment = cls(
             src_dict["userAttributeId"],  # user_attribute_id
-            value,
+            DefaultValue.from_dict(src_dict["value"]),  # value
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             assign_user_attributes_to_team_assignment.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -62,24 +62,19 @@ class AuthenticationOAuth:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        user_credential = AuthenticationOAuthUserCredential.from_dict(src_dict["userCredential"])
-
         type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
-        _service_account = src_dict.get("serviceAccount", UNSET)
-        service_account: ServiceAccount | Unset
-        if isinstance(_service_account, Unset):
-            service_account = UNSET
-        else:
-            service_account = ServiceAccount.from_dict(_service_account)
-
         authentication_o_auth = cls(
-            user_credential,
+            AuthenticationOAuthUserCredential.from_dict(src_dict["userCredential"]),  # user_credential
             type_,
-            service_account,
+            UNSET
+            if (_value := src_dict.get("serviceAccount", UNSET)) is UNSET
+            else ServiceAccount.from_dict(_value),  # service_account
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             authentication_o_auth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -50,16 +50,16 @@ class BooleanListValue:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        value = BooleanListValueValue.from_dict(src_dict["value"])
-
         type_ = cast(Literal["boolean-list"], src_dict["type"])
         if type_ != "boolean-list":
             raise ValueError(f"type must match const 'boolean-list', got '{type_}'")
         boolean_list_value = cls(
-            value,
+            BooleanListValueValue.from_dict(src_dict["value"]),  # value
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             boolean_list_value.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -40,7 +40,9 @@ class CloudStorageCloudExportOption1Bq:
         cloud_storage_cloud_export_option_1_bq = cls(
             src_dict["bqDestination"],  # bq_destination
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             cloud_storage_cloud_export_option_1_bq.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

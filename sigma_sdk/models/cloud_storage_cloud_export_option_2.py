@@ -45,12 +45,12 @@ class CloudStorageCloudExportOption2:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        sf = CloudStorageCloudExportOption2Sf.from_dict(src_dict["sf"])
-
         cloud_storage_cloud_export_option_2 = cls(
-            sf,
+            CloudStorageCloudExportOption2Sf.from_dict(src_dict["sf"]),  # sf
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             cloud_storage_cloud_export_option_2.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

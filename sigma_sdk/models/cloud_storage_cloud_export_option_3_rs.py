@@ -46,7 +46,9 @@ class CloudStorageCloudExportOption3Rs:
             src_dict["rsDestination"],  # rs_destination
             src_dict["authorization"],  # authorization
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             cloud_storage_cloud_export_option_3_rs.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

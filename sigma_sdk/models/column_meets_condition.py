@@ -98,10 +98,6 @@ class ColumnMeetsCondition:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        op = check_operator(src_dict["op"])
-
-        mode = check_condition_check(src_dict["mode"])
-
         type_ = cast(Literal["column"], src_dict["type"])
         if type_ != "column":
             raise ValueError(f"type must match const 'column', got '{type_}'")
@@ -152,12 +148,14 @@ class ColumnMeetsCondition:
         column_meets_condition = cls(
             src_dict["elementId"],  # element_id
             src_dict["columnId"],  # column_id
-            op,
-            mode,
+            check_operator(src_dict["op"]),  # op
+            check_condition_check(src_dict["mode"]),  # mode
             type_,
             value,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             column_meets_condition.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

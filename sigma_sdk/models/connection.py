@@ -51,6 +51,7 @@ _FIELD_KEYS = frozenset(
         "userAttributes",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -232,87 +233,49 @@ class Connection:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        last_active_at = datetime.datetime.fromisoformat(src_dict["lastActiveAt"])
-
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
-        _timeout = src_dict.get("timeout", UNSET)
-        timeout: ConnectionTimeout | Unset
-        if isinstance(_timeout, Unset):
-            timeout = UNSET
-        else:
-            timeout = ConnectionTimeout.from_dict(_timeout)
-
-        _pool_sizes = src_dict.get("poolSizes", UNSET)
-        pool_sizes: ConnectionPoolSizes | Unset
-        if isinstance(_pool_sizes, Unset):
-            pool_sizes = UNSET
-        else:
-            pool_sizes = ConnectionPoolSizes.from_dict(_pool_sizes)
-
-        _writebacks = src_dict.get("writebacks", UNSET)
-        writebacks: list[ConnectionInputTableAuditLogSchema] | Unset = UNSET
-        if _writebacks is not UNSET:
-            writebacks = []
-            for writebacks_item_data in _writebacks:
-                writebacks_item = ConnectionInputTableAuditLogSchema.from_dict(writebacks_item_data)
-
-                writebacks.append(writebacks_item)
-
-        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
-        writeback_schemas: list[ConnectionInputTableAuditLogSchema] | Unset = UNSET
-        if _writeback_schemas is not UNSET:
-            writeback_schemas = []
-            for writeback_schemas_item_data in _writeback_schemas:
-                writeback_schemas_item = ConnectionInputTableAuditLogSchema.from_dict(writeback_schemas_item_data)
-
-                writeback_schemas.append(writeback_schemas_item)
-
-        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
-        input_table_audit_log_schema: ConnectionInputTableAuditLogSchema | Unset
-        if isinstance(_input_table_audit_log_schema, Unset):
-            input_table_audit_log_schema = UNSET
-        else:
-            input_table_audit_log_schema = ConnectionInputTableAuditLogSchema.from_dict(_input_table_audit_log_schema)
-
-        _user_attributes = src_dict.get("userAttributes", UNSET)
-        user_attributes: UserAttributes | Unset
-        if isinstance(_user_attributes, Unset):
-            user_attributes = UNSET
-        else:
-            user_attributes = UserAttributes.from_dict(_user_attributes)
-
         connection = cls(
             src_dict["organizationId"],  # organization_id
             src_dict["connectionId"],  # connection_id
             src_dict["isSample"],  # is_sample
             src_dict["isAuditLog"],  # is_audit_log
-            last_active_at,
+            _parse_datetime(src_dict["lastActiveAt"]),  # last_active_at
             src_dict["name"],  # name
             src_dict["type"],  # type_
             src_dict["useOauth"],  # use_oauth
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict.get("isArchived", UNSET),  # is_archived
             src_dict.get("account", UNSET),  # account
             src_dict.get("warehouse", UNSET),  # warehouse
             src_dict.get("user", UNSET),  # user
             src_dict.get("role", UNSET),  # role
-            timeout,
-            pool_sizes,
+            UNSET
+            if (_value := src_dict.get("timeout", UNSET)) is UNSET
+            else ConnectionTimeout.from_dict(_value),  # timeout
+            UNSET
+            if (_value := src_dict.get("poolSizes", UNSET)) is UNSET
+            else ConnectionPoolSizes.from_dict(_value),  # pool_sizes
             src_dict.get("writeAccess", UNSET),  # write_access
             src_dict.get("friendlyName", UNSET),  # friendly_name
-            writebacks,
-            writeback_schemas,
-            input_table_audit_log_schema,
+            UNSET
+            if (_value := src_dict.get("writebacks", UNSET)) is UNSET
+            else [ConnectionInputTableAuditLogSchema.from_dict(item) for item in _value],  # writebacks
+            UNSET
+            if (_value := src_dict.get("writebackSchemas", UNSET)) is UNSET
+            else [ConnectionInputTableAuditLogSchema.from_dict(item) for item in _value],  # writeback_schemas
+            UNSET
+            if (_value := src_dict.get("inputTableAuditLogSchema", UNSET)) is UNSET
+            else ConnectionInputTableAuditLogSchema.from_dict(_value),  # input_table_audit_log_schema
             src_dict.get("materializationWarehouse", UNSET),  # materialization_warehouse
-            user_attributes,
+            UNSET
+            if (_value := src_dict.get("userAttributes", UNSET)) is UNSET
+            else UserAttributes.from_dict(_value),  # user_attributes
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 12 and not src_dict.keys() <= _FIELD_KEYS:
             connection.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return connection
 

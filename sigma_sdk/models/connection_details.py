@@ -132,45 +132,25 @@ class ConnectionDetails:
         type_ = cast(Literal["databricks"], src_dict["type"])
         if type_ != "databricks":
             raise ValueError(f"type must match const 'databricks', got '{type_}'")
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: WriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = WriteAccess.from_dict(_write_access)
-
-        _settings = src_dict.get("settings", UNSET)
-        settings: Settings | Unset
-        if isinstance(_settings, Unset):
-            settings = UNSET
-        else:
-            settings = Settings.from_dict(_settings)
-
-        _python = src_dict.get("python", UNSET)
-        python: PythonConfiguration | Unset
-        if isinstance(_python, Unset):
-            python = UNSET
-        else:
-            python = PythonConfiguration.from_dict(_python)
-
-        _source_swap = src_dict.get("sourceSwap", UNSET)
-        source_swap: SourceSwapPolicy | Unset
-        if isinstance(_source_swap, Unset):
-            source_swap = UNSET
-        else:
-            source_swap = SourceSwapPolicy.from_dict(_source_swap)
-
         connection_details = cls(
             src_dict["serverHostname"],  # server_hostname
             src_dict["httpPath"],  # http_path
             authentication,
             type_,
-            write_access,
-            settings,
-            python,
-            source_swap,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else WriteAccess.from_dict(_value),  # write_access
+            UNSET if (_value := src_dict.get("settings", UNSET)) is UNSET else Settings.from_dict(_value),  # settings
+            UNSET
+            if (_value := src_dict.get("python", UNSET)) is UNSET
+            else PythonConfiguration.from_dict(_value),  # python
+            UNSET
+            if (_value := src_dict.get("sourceSwap", UNSET)) is UNSET
+            else SourceSwapPolicy.from_dict(_value),  # source_swap
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             connection_details.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -125,37 +125,24 @@ class ConnectionDetailsSnowflakeNYI:
         type_ = cast(Literal["snowflake"], src_dict["type"])
         if type_ != "snowflake":
             raise ValueError(f"type must match const 'snowflake', got '{type_}'")
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: ConnectionDetailsSnowflakeNYIWriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = ConnectionDetailsSnowflakeNYIWriteAccess.from_dict(_write_access)
-
-        _settings = src_dict.get("settings", UNSET)
-        settings: ConnectionDetailsSnowflakeNYISettings | Unset
-        if isinstance(_settings, Unset):
-            settings = UNSET
-        else:
-            settings = ConnectionDetailsSnowflakeNYISettings.from_dict(_settings)
-
-        _source_swap = src_dict.get("sourceSwap", UNSET)
-        source_swap: SourceSwapPolicy | Unset
-        if isinstance(_source_swap, Unset):
-            source_swap = UNSET
-        else:
-            source_swap = SourceSwapPolicy.from_dict(_source_swap)
-
         connection_details_snowflake_nyi = cls(
             src_dict["accountName"],  # account_name
             src_dict["host"],  # host
             authentication,
             type_,
-            write_access,
-            settings,
-            source_swap,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else ConnectionDetailsSnowflakeNYIWriteAccess.from_dict(_value),  # write_access
+            UNSET
+            if (_value := src_dict.get("settings", UNSET)) is UNSET
+            else ConnectionDetailsSnowflakeNYISettings.from_dict(_value),  # settings
+            UNSET
+            if (_value := src_dict.get("sourceSwap", UNSET)) is UNSET
+            else SourceSwapPolicy.from_dict(_value),  # source_swap
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             connection_details_snowflake_nyi.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

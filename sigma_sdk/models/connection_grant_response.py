@@ -30,6 +30,7 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -144,10 +145,6 @@ class ConnectionGrantResponse:
 
         permission = _parse_permission(src_dict["permission"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         connection_grant_response = cls(
             src_dict["grantId"],  # grant_id
             src_dict["inodeId"],  # inode_id
@@ -157,10 +154,12 @@ class ConnectionGrantResponse:
             permission,
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 10 and not src_dict.keys() <= _FIELD_KEYS:
             connection_grant_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -80,7 +80,6 @@ class ConnectionLevelOAuth:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        scopes = cast(list[str], src_dict["scopes"])
 
         def _parse_assertion_method(data: object) -> UseClientSecret | UseJWTBearerTokens:
             try:
@@ -103,14 +102,16 @@ class ConnectionLevelOAuth:
         if type_ != "connection":
             raise ValueError(f"type must match const 'connection', got '{type_}'")
         connection_level_o_auth = cls(
-            scopes,
+            src_dict["scopes"],  # scopes
             src_dict["metadataUri"],  # metadata_uri
             src_dict["clientId"],  # client_id
             src_dict["usePkce"],  # use_pkce
             assertion_method,
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             connection_level_o_auth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

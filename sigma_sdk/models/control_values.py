@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ControlValues")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
-_FIELD_KEYS = frozenset({})
+_FIELD_KEYS: frozenset[str] = frozenset()
 
 
 @_attrs_define

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 T = TypeVar("T", bound="CreateConnectionDescription")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
-_FIELD_KEYS = frozenset({})
+_FIELD_KEYS: frozenset[str] = frozenset()
 
 
 @_attrs_define

@@ -183,21 +183,18 @@ class CreateConnectionRequest:
 
         details = _parse_details(src_dict["details"])
 
-        _description = src_dict.get("description", UNSET)
-        description: CreateConnectionDescription | Unset
-        if isinstance(_description, Unset):
-            description = UNSET
-        else:
-            description = CreateConnectionDescription.from_dict(_description)
-
         create_connection_request = cls(
             details,
             src_dict["name"],  # name
-            description,
+            UNSET
+            if (_value := src_dict.get("description", UNSET)) is UNSET
+            else CreateConnectionDescription.from_dict(_value),  # description
             src_dict.get("timeoutSecs", UNSET),  # timeout_secs
             src_dict.get("useFriendlyNames", UNSET),  # use_friendly_names
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_connection_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

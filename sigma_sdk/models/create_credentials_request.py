@@ -66,22 +66,17 @@ class CreateCredentialsRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        _scopes = src_dict.get("scopes", UNSET)
-        scopes: list[CreateCredentialsScope] | Unset = UNSET
-        if _scopes is not UNSET:
-            scopes = []
-            for scopes_item_data in _scopes:
-                scopes_item = check_create_credentials_scope(scopes_item_data)
-
-                scopes.append(scopes_item)
-
         create_credentials_request = cls(
             src_dict["ownerId"],  # owner_id
             src_dict["name"],  # name
             src_dict.get("description", UNSET),  # description
-            scopes,
+            UNSET
+            if (_value := src_dict.get("scopes", UNSET)) is UNSET
+            else [check_create_credentials_scope(item) for item in _value],  # scopes
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_credentials_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

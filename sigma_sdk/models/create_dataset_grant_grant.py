@@ -85,14 +85,14 @@ class CreateDatasetGrantGrant:
 
         grantee = _parse_grantee(src_dict["grantee"])
 
-        permission = check_create_dataset_grant_grant_permission(src_dict["permission"])
-
         create_dataset_grant_grant = cls(
             grantee,
-            permission,
+            check_create_dataset_grant_grant_permission(src_dict["permission"]),  # permission
             src_dict.get("tagId", UNSET),  # tag_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_dataset_grant_grant.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

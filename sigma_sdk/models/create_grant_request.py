@@ -126,7 +126,9 @@ class CreateGrantRequest:
             src_dict["inodeId"],  # inode_id
             src_dict.get("tagId", UNSET),  # tag_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             create_grant_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -90,32 +90,20 @@ class CreateMemberRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _user_kind = src_dict.get("userKind", UNSET)
-        user_kind: UserKind | Unset
-        if isinstance(_user_kind, Unset):
-            user_kind = UNSET
-        else:
-            user_kind = check_user_kind(_user_kind)
-
-        _add_to_teams = src_dict.get("addToTeams", UNSET)
-        add_to_teams: list[CreateMemberAddToTeam] | Unset = UNSET
-        if _add_to_teams is not UNSET:
-            add_to_teams = []
-            for add_to_teams_item_data in _add_to_teams:
-                add_to_teams_item = CreateMemberAddToTeam.from_dict(add_to_teams_item_data)
-
-                add_to_teams.append(add_to_teams_item)
-
         create_member_request = cls(
             src_dict["email"],  # email
             src_dict["firstName"],  # first_name
             src_dict["lastName"],  # last_name
             src_dict["memberType"],  # member_type
             src_dict.get("isGuest", UNSET),  # is_guest
-            user_kind,
-            add_to_teams,
+            UNSET if (_value := src_dict.get("userKind", UNSET)) is UNSET else check_user_kind(_value),  # user_kind
+            UNSET
+            if (_value := src_dict.get("addToTeams", UNSET)) is UNSET
+            else [CreateMemberAddToTeam.from_dict(item) for item in _value],  # add_to_teams
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             create_member_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

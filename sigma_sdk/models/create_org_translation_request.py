@@ -78,19 +78,16 @@ class CreateOrgTranslationRequest:
 
         lng_variant = _parse_lng_variant(src_dict.get("lng_variant", UNSET))
 
-        _translations = src_dict.get("translations", UNSET)
-        translations: TranslationFile | Unset
-        if isinstance(_translations, Unset):
-            translations = UNSET
-        else:
-            translations = TranslationFile.from_dict(_translations)
-
         create_org_translation_request = cls(
             src_dict["lng"],  # lng
             lng_variant,
-            translations,
+            UNSET
+            if (_value := src_dict.get("translations", UNSET)) is UNSET
+            else TranslationFile.from_dict(_value),  # translations
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             create_org_translation_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

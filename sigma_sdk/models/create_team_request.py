@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,23 +69,18 @@ class CreateTeamRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        members = cast(list[str], src_dict.get("members", UNSET))
-
-        _visibility = src_dict.get("visibility", UNSET)
-        visibility: ListTeamsVisibility | Unset
-        if isinstance(_visibility, Unset):
-            visibility = UNSET
-        else:
-            visibility = check_list_teams_visibility(_visibility)
-
         create_team_request = cls(
             src_dict["name"],  # name
             src_dict.get("description", UNSET),  # description
-            members,
+            src_dict.get("members", UNSET),  # members
             src_dict.get("createTeamFolder", UNSET),  # create_team_folder
-            visibility,
+            UNSET
+            if (_value := src_dict.get("visibility", UNSET)) is UNSET
+            else check_list_teams_visibility(_value),  # visibility
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             create_team_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -64,19 +64,16 @@ class CreateUserAttributeRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _default_value = src_dict.get("defaultValue", UNSET)
-        default_value: DefaultValue | Unset
-        if isinstance(_default_value, Unset):
-            default_value = UNSET
-        else:
-            default_value = DefaultValue.from_dict(_default_value)
-
         create_user_attribute_request = cls(
             src_dict["name"],  # name
             src_dict.get("description", UNSET),  # description
-            default_value,
+            UNSET
+            if (_value := src_dict.get("defaultValue", UNSET)) is UNSET
+            else DefaultValue.from_dict(_value),  # default_value
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             create_user_attribute_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

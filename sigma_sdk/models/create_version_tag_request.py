@@ -54,14 +54,14 @@ class CreateVersionTagRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        color = check_create_version_tag_color(src_dict["color"])
-
         create_version_tag_request = cls(
             src_dict["name"],  # name
-            color,
+            check_create_version_tag_color(src_dict["color"]),  # color
             src_dict.get("description", UNSET),  # description
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_version_tag_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -55,16 +55,14 @@ class CreateWorkbookEmbedRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        embed_type = check_embed_type(src_dict["embedType"])
-
-        source_type = check_source_type(src_dict["sourceType"])
-
         create_workbook_embed_request = cls(
-            embed_type,
-            source_type,
+            check_embed_type(src_dict["embedType"]),  # embed_type
+            check_source_type(src_dict["sourceType"]),  # source_type
             src_dict.get("sourceId", UNSET),  # source_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_workbook_embed_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

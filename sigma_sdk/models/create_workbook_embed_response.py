@@ -47,7 +47,9 @@ class CreateWorkbookEmbedResponse:
             src_dict["embedId"],  # embed_id
             src_dict["embedUrl"],  # embed_url
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             create_workbook_embed_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -48,17 +48,12 @@ class CreateWorkspaceGrantRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        grants = []
-        _grants = src_dict["grants"]
-        for grants_item_data in _grants:
-            grants_item = CreateWorkspaceGrantGrant.from_dict(grants_item_data)
-
-            grants.append(grants_item)
-
         create_workspace_grant_request = cls(
-            grants,
+            [CreateWorkspaceGrantGrant.from_dict(item) for item in src_dict["grants"]],  # grants
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             create_workspace_grant_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -51,7 +51,9 @@ class CreateWorkspaceRequest:
             src_dict["name"],  # name
             src_dict.get("noDuplicates", UNSET),  # no_duplicates
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             create_workspace_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -24,6 +24,7 @@ _FIELD_KEYS = frozenset(
         "error",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -75,36 +76,17 @@ class DataModelMaterialization:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        _started_at = src_dict.get("startedAt", UNSET)
-        started_at: datetime.datetime | Unset
-        if isinstance(_started_at, Unset):
-            started_at = UNSET
-        else:
-            started_at = datetime.datetime.fromisoformat(_started_at)
-
-        _ready_at = src_dict.get("readyAt", UNSET)
-        ready_at: datetime.datetime | Unset
-        if isinstance(_ready_at, Unset):
-            ready_at = UNSET
-        else:
-            ready_at = datetime.datetime.fromisoformat(_ready_at)
-
-        _expired_at = src_dict.get("expiredAt", UNSET)
-        expired_at: datetime.datetime | Unset
-        if isinstance(_expired_at, Unset):
-            expired_at = UNSET
-        else:
-            expired_at = datetime.datetime.fromisoformat(_expired_at)
-
         data_model_materialization = cls(
             src_dict["materializationId"],  # materialization_id
             src_dict["status"],  # status
-            started_at,
-            ready_at,
-            expired_at,
+            UNSET if (_value := src_dict.get("startedAt", UNSET)) is UNSET else _parse_datetime(_value),  # started_at
+            UNSET if (_value := src_dict.get("readyAt", UNSET)) is UNSET else _parse_datetime(_value),  # ready_at
+            UNSET if (_value := src_dict.get("expiredAt", UNSET)) is UNSET else _parse_datetime(_value),  # expired_at
             src_dict.get("error", UNSET),  # error
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             data_model_materialization.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

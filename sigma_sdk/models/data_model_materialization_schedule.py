@@ -25,6 +25,7 @@ _FIELD_KEYS = frozenset(
         "paused",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -87,16 +88,16 @@ class DataModelMaterializationSchedule:
 
         schedule = _parse_schedule(src_dict["schedule"])
 
-        configured_at = datetime.datetime.fromisoformat(src_dict["configuredAt"])
-
         data_model_materialization_schedule = cls(
             src_dict["sheetId"],  # sheet_id
             src_dict["elementName"],  # element_name
             schedule,
-            configured_at,
+            _parse_datetime(src_dict["configuredAt"]),  # configured_at
             src_dict["paused"],  # paused
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             data_model_materialization_schedule.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -56,18 +56,18 @@ class DataModelSource:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        element_ids = cast(list[str], src_dict["elementIds"])
-
         type_ = cast(Literal["data-model"], src_dict["type"])
         if type_ != "data-model":
             raise ValueError(f"type must match const 'data-model', got '{type_}'")
         data_model_source = cls(
             src_dict["dataModelId"],  # data_model_id
-            element_ids,
+            src_dict["elementIds"],  # element_ids
             type_,
             src_dict.get("versionTagId", UNSET),  # version_tag_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             data_model_source.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -72,22 +72,17 @@ class DataModelSourcesConnectionMappingItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _paths = src_dict.get("paths", UNSET)
-        paths: list[ModelSourcesConnectionMappingItemPath] | Unset = UNSET
-        if _paths is not UNSET:
-            paths = []
-            for paths_item_data in _paths:
-                paths_item = ModelSourcesConnectionMappingItemPath.from_dict(paths_item_data)
-
-                paths.append(paths_item)
-
         data_model_sources_connection_mapping_item = cls(
             src_dict["fromId"],  # from_id
             src_dict["toId"],  # to_id
             src_dict.get("swapTables", UNSET),  # swap_tables
-            paths,
+            UNSET
+            if (_value := src_dict.get("paths", UNSET)) is UNSET
+            else [ModelSourcesConnectionMappingItemPath.from_dict(item) for item in _value],  # paths
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             data_model_sources_connection_mapping_item.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -20,6 +20,7 @@ _FIELD_KEYS = frozenset(
         "taggedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -54,15 +55,15 @@ class DataModelTag:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        tagged_at = datetime.datetime.fromisoformat(src_dict["taggedAt"])
-
         data_model_tag = cls(
             src_dict["versionTagId"],  # version_tag_id
             src_dict["tagName"],  # tag_name
             src_dict["sourceVersion"],  # source_version
-            tagged_at,
+            _parse_datetime(src_dict["taggedAt"]),  # tagged_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             data_model_tag.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

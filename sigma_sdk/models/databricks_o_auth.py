@@ -115,42 +115,27 @@ class DatabricksOAuth:
         type_ = cast(Literal["databricks"], src_dict["type"])
         if type_ != "databricks":
             raise ValueError(f"type must match const 'databricks', got '{type_}'")
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: DatabricksBasicAuthenticationWriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = DatabricksBasicAuthenticationWriteAccess.from_dict(_write_access)
-
-        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
-        writeback_schemas: list[InputTableAuditLogSchema] | Unset = UNSET
-        if _writeback_schemas is not UNSET:
-            writeback_schemas = []
-            for writeback_schemas_item_data in _writeback_schemas:
-                writeback_schemas_item = InputTableAuditLogSchema.from_dict(writeback_schemas_item_data)
-
-                writeback_schemas.append(writeback_schemas_item)
-
-        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
-        input_table_audit_log_schema: InputTableAuditLogSchema | Unset
-        if isinstance(_input_table_audit_log_schema, Unset):
-            input_table_audit_log_schema = UNSET
-        else:
-            input_table_audit_log_schema = InputTableAuditLogSchema.from_dict(_input_table_audit_log_schema)
-
         databricks_o_auth = cls(
             src_dict["host"],  # host
             src_dict["endpoint"],  # endpoint
             src_dict["useOauth"],  # use_oauth
             type_,
-            write_access,
-            writeback_schemas,
-            input_table_audit_log_schema,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else DatabricksBasicAuthenticationWriteAccess.from_dict(_value),  # write_access
+            UNSET
+            if (_value := src_dict.get("writebackSchemas", UNSET)) is UNSET
+            else [InputTableAuditLogSchema.from_dict(item) for item in _value],  # writeback_schemas
+            UNSET
+            if (_value := src_dict.get("inputTableAuditLogSchema", UNSET)) is UNSET
+            else InputTableAuditLogSchema.from_dict(_value),  # input_table_audit_log_schema
             src_dict.get("workspaceUrl", UNSET),  # workspace_url
             src_dict.get("useSourceSwapPolicy", UNSET),  # use_source_swap_policy
             src_dict.get("sourceSwapPolicyId", UNSET),  # source_swap_policy_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             databricks_o_auth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

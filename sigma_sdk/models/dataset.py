@@ -27,6 +27,7 @@ _FIELD_KEYS = frozenset(
         "isArchived",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -81,22 +82,20 @@ class Dataset:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         dataset = cls(
             src_dict["datasetId"],  # dataset_id
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             src_dict["description"],  # description
             src_dict["url"],  # url
             src_dict.get("isArchived", UNSET),  # is_archived
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 8 and not src_dict.keys() <= _FIELD_KEYS:
             dataset.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return dataset
 

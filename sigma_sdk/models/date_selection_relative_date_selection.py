@@ -56,16 +56,14 @@ class DateSelectionRelativeDateSelection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        type_ = check_date_selection_relative_date_selection_type(src_dict["type"])
-
-        unit = check_date_selection_relative_date_selection_unit(src_dict["unit"])
-
         date_selection_relative_date_selection = cls(
-            type_,
-            unit,
+            check_date_selection_relative_date_selection_type(src_dict["type"]),  # type_
+            check_date_selection_relative_date_selection_unit(src_dict["unit"]),  # unit
             src_dict["x"],  # x
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             date_selection_relative_date_selection.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -53,7 +53,9 @@ class DefaultValue:
             src_dict["val"],  # val
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             default_value.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -52,16 +52,16 @@ class DetailsAuthenticationServiceAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        service_account = ServiceAccountBasicAuth.from_dict(src_dict["serviceAccount"])
-
         type_ = cast(Literal["service-account"], src_dict["type"])
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
         details_authentication_service_account = cls(
-            service_account,
+            ServiceAccountBasicAuth.from_dict(src_dict["serviceAccount"]),  # service_account
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             details_authentication_service_account.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

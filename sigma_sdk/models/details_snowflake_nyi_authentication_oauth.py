@@ -69,8 +69,6 @@ class DetailsSnowflakeNYIAuthenticationOauth:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        user_credential = NYIAuthenticationOauthUserCredential.from_dict(src_dict["userCredential"])
-
         type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
@@ -95,11 +93,13 @@ class DetailsSnowflakeNYIAuthenticationOauth:
         service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
 
         details_snowflake_nyi_authentication_oauth = cls(
-            user_credential,
+            NYIAuthenticationOauthUserCredential.from_dict(src_dict["userCredential"]),  # user_credential
             type_,
             service_account,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             details_snowflake_nyi_authentication_oauth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -57,15 +57,13 @@ class DownloadQueryResponseOption1:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        status = check_download_query_response_option_1_success(src_dict["status"])
-
-        download = DownloadQueryResponseOption1Download.from_dict(src_dict["download"])
-
         download_query_response_option_1 = cls(
-            status,
-            download,
+            check_download_query_response_option_1_success(src_dict["status"]),  # status
+            DownloadQueryResponseOption1Download.from_dict(src_dict["download"]),  # download
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             download_query_response_option_1.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -54,7 +54,9 @@ class DownloadQueryResponseOption1Download:
             src_dict["contentType"],  # content_type
             src_dict["filename"],  # filename
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             download_query_response_option_1_download.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -43,12 +43,12 @@ class DownloadQueryResponseOption3:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        status = check_download_query_response_option_3_running(src_dict["status"])
-
         download_query_response_option_3 = cls(
-            status,
+            check_download_query_response_option_3_running(src_dict["status"]),  # status
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             download_query_response_option_3.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -63,7 +63,9 @@ class ElementQuery:
             src_dict.get("sql", UNSET),  # sql
             src_dict.get("error", UNSET),  # error
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             element_query.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -49,15 +49,10 @@ class ExportFormattingOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        _pivot_header_style = src_dict.get("pivotHeaderStyle", UNSET)
-        pivot_header_style: PivotHeaderStyle | Unset
-        if isinstance(_pivot_header_style, Unset):
-            pivot_header_style = UNSET
-        else:
-            pivot_header_style = check_pivot_header_style(_pivot_header_style)
-
         export_formatting_options = cls(
-            pivot_header_style,
+            UNSET
+            if (_value := src_dict.get("pivotHeaderStyle", UNSET)) is UNSET
+            else check_pivot_header_style(_value),  # pivot_header_style
             src_dict.get("includeMetadata", UNSET),  # include_metadata
         )
         if not src_dict.keys() <= _FIELD_KEYS:

@@ -44,12 +44,12 @@ class ExportOptionsForCsvJsonJsonlXlsx:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        type_ = check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"])
-
         export_options_for_csv_json_jsonl_xlsx = cls(
-            type_,
+            check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"]),  # type_
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             export_options_for_csv_json_jsonl_xlsx.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -46,16 +46,16 @@ class ExportOptionsForPDF:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        layout = check_export_options_for_pdf_layout(src_dict["layout"])
-
         type_ = cast(Literal["pdf"], src_dict["type"])
         if type_ != "pdf":
             raise ValueError(f"type must match const 'pdf', got '{type_}'")
         export_options_for_pdf = cls(
-            layout,
+            check_export_options_for_pdf_layout(src_dict["layout"]),  # layout
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             export_options_for_pdf.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

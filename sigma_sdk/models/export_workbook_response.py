@@ -69,22 +69,17 @@ class ExportWorkbookResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _rows = src_dict.get("rows", UNSET)
-        rows: list[CreateConnectionDescription] | Unset = UNSET
-        if _rows is not UNSET:
-            rows = []
-            for rows_item_data in _rows:
-                rows_item = CreateConnectionDescription.from_dict(rows_item_data)
-
-                rows.append(rows_item)
-
         export_workbook_response = cls(
             src_dict["jobComplete"],  # job_complete
             src_dict["queryId"],  # query_id
-            rows,
+            UNSET
+            if (_value := src_dict.get("rows", UNSET)) is UNSET
+            else [CreateConnectionDescription.from_dict(item) for item in _value],  # rows
             src_dict.get("message", UNSET),  # message
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             export_workbook_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -64,8 +64,6 @@ class ForAWorkbookWorkbookCloudExportOption1:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        export_format = check_export_format(src_dict["exportFormat"])
-
         def _parse_timestamped_uri(data: object) -> None | str:
             if data is None:
                 return data
@@ -73,16 +71,16 @@ class ForAWorkbookWorkbookCloudExportOption1:
 
         timestamped_uri = _parse_timestamped_uri(src_dict["timestampedUri"])
 
-        connection_type = check_workbook_cloud_export_option_1_connection_type(src_dict["connectionType"])
-
         for_a_workbook_workbook_cloud_export_option_1 = cls(
             src_dict["uri"],  # uri
-            export_format,
+            check_export_format(src_dict["exportFormat"]),  # export_format
             timestamped_uri,
-            connection_type,
+            check_workbook_cloud_export_option_1_connection_type(src_dict["connectionType"]),  # connection_type
             src_dict["authorization"],  # authorization
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             for_a_workbook_workbook_cloud_export_option_1.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

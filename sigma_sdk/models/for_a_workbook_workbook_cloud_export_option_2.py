@@ -55,8 +55,6 @@ class ForAWorkbookWorkbookCloudExportOption2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        export_format = check_export_format(src_dict["exportFormat"])
-
         def _parse_timestamped_uri(data: object) -> None | str:
             if data is None:
                 return data
@@ -69,11 +67,13 @@ class ForAWorkbookWorkbookCloudExportOption2:
             raise ValueError(f"connectionType must match const 'bigQuery', got '{connection_type}'")
         for_a_workbook_workbook_cloud_export_option_2 = cls(
             src_dict["uri"],  # uri
-            export_format,
+            check_export_format(src_dict["exportFormat"]),  # export_format
             timestamped_uri,
             connection_type,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             for_a_workbook_workbook_cloud_export_option_2.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -79,23 +79,18 @@ class GoogleBigQuery:
         type_ = cast(Literal["bigQuery"], src_dict["type"])
         if type_ != "bigQuery":
             raise ValueError(f"type must match const 'bigQuery', got '{type_}'")
-        additional_project_ids = cast(list[str], src_dict.get("additionalProjectIds", UNSET))
-
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: GoogleBigQueryWriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = GoogleBigQueryWriteAccess.from_dict(_write_access)
-
         google_big_query = cls(
             src_dict["projectId"],  # project_id
             type_,
-            additional_project_ids,
+            src_dict.get("additionalProjectIds", UNSET),  # additional_project_ids
             src_dict.get("serviceAccount", UNSET),  # service_account
-            write_access,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else GoogleBigQueryWriteAccess.from_dict(_value),  # write_access
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             google_big_query.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -46,7 +46,9 @@ class GoogleBigQueryWriteAccess:
             src_dict["writeProject"],  # write_project
             src_dict["writeDataset"],  # write_dataset
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             google_big_query_write_access.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -32,6 +32,7 @@ _FIELD_KEYS = frozenset(
         "inodeType",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -150,12 +151,6 @@ class Grant:
 
         permission = _parse_permission(src_dict["permission"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
-        inode_type = check_grant_inode_type(src_dict["inodeType"])
-
         grant = cls(
             src_dict["grantId"],  # grant_id
             src_dict["inodeId"],  # inode_id
@@ -165,11 +160,13 @@ class Grant:
             permission,
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
-            inode_type,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
+            check_grant_inode_type(src_dict["inodeType"]),  # inode_type
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 11 and not src_dict.keys() <= _FIELD_KEYS:
             grant.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return grant
 

@@ -27,6 +27,7 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -85,23 +86,19 @@ class IpAllowlistEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        scope = check_ip_allowlist_entry_scope(src_dict["scope"])
-
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         ip_allowlist_entry = cls(
             src_dict["ipAllowlistEntryId"],  # ip_allowlist_entry_id
             src_dict["ip"],  # ip
-            scope,
+            check_ip_allowlist_entry_scope(src_dict["scope"]),  # scope
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict.get("description", UNSET),  # description
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 7 and not src_dict.keys() <= _FIELD_KEYS:
             ip_allowlist_entry.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

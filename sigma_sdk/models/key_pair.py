@@ -79,22 +79,20 @@ class KeyPair:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        role = RoleStaticRole.from_dict(src_dict["role"])
-
-        warehouse = WarehouseStaticWarehouse.from_dict(src_dict["warehouse"])
-
         type_ = cast(Literal["key-pair"], src_dict["type"])
         if type_ != "key-pair":
             raise ValueError(f"type must match const 'key-pair', got '{type_}'")
         key_pair = cls(
-            role,
-            warehouse,
+            RoleStaticRole.from_dict(src_dict["role"]),  # role
+            WarehouseStaticWarehouse.from_dict(src_dict["warehouse"]),  # warehouse
             src_dict["username"],  # username
             src_dict["privateKey"],  # private_key
             type_,
             src_dict.get("privateKeyPassphrase", UNSET),  # private_key_passphrase
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             key_pair.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return key_pair
 

@@ -60,18 +60,13 @@ class ListAccountTypesResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        entries = []
-        _entries = src_dict["entries"]
-        for entries_item_data in _entries:
-            entries_item = AccountType.from_dict(entries_item_data)
-
-            entries.append(entries_item)
-
         list_account_types_response = cls(
-            entries,
+            [AccountType.from_dict(item) for item in src_dict["entries"]],  # entries
             src_dict.get("nextPageToken", UNSET),  # next_page_token
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             list_account_types_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

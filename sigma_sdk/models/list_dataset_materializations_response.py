@@ -73,12 +73,6 @@ class ListDatasetMaterializationsResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        entries = []
-        _entries = src_dict["entries"]
-        for entries_item_data in _entries:
-            entries_item = MaterializationResult.from_dict(entries_item_data)
-
-            entries.append(entries_item)
 
         def _parse_next_page(data: object) -> None | str:
             if data is None:
@@ -88,12 +82,14 @@ class ListDatasetMaterializationsResponse:
         next_page = _parse_next_page(src_dict["nextPage"])
 
         list_dataset_materializations_response = cls(
-            entries,
+            [MaterializationResult.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
             src_dict.get("total", UNSET),  # total
             src_dict.get("hasMore", UNSET),  # has_more
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             list_dataset_materializations_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

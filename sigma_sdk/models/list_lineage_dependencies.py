@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ListLineageDependencies")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
-_FIELD_KEYS = frozenset({})
+_FIELD_KEYS: frozenset[str] = frozenset()
 
 
 @_attrs_define

@@ -49,14 +49,14 @@ class ListLineageEdge:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        type_ = check_list_lineage_edge_type(src_dict["type"])
-
         list_lineage_edge = cls(
             src_dict["source"],  # source
             src_dict["target"],  # target
-            type_,
+            check_list_lineage_edge_type(src_dict["type"]),  # type_
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             list_lineage_edge.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -54,20 +54,13 @@ class ListLineageResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        dependencies = ListLineageDependencies.from_dict(src_dict["dependencies"])
-
-        edges = []
-        _edges = src_dict["edges"]
-        for edges_item_data in _edges:
-            edges_item = ListLineageEdge.from_dict(edges_item_data)
-
-            edges.append(edges_item)
-
         list_lineage_response = cls(
-            dependencies,
-            edges,
+            ListLineageDependencies.from_dict(src_dict["dependencies"]),  # dependencies
+            [ListLineageEdge.from_dict(item) for item in src_dict["edges"]],  # edges
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             list_lineage_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -64,6 +64,7 @@ _FIELD_KEYS = frozenset(
         "lastInteractionAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -185,8 +186,6 @@ class ListRecentInodesEntryOption1:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        type_ = check_single_document_type(src_dict["type"])
-
         def _parse_permission(
             data: object,
         ) -> (
@@ -261,10 +260,6 @@ class ListRecentInodesEntryOption1:
 
         badge = _parse_badge(src_dict["badge"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         def _parse_owner_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -274,18 +269,11 @@ class ListRecentInodesEntryOption1:
 
         owner_id = _parse_owner_id(src_dict.get("ownerId", UNSET))
 
-        _last_interaction_at = src_dict.get("lastInteractionAt", UNSET)
-        last_interaction_at: datetime.datetime | Unset
-        if isinstance(_last_interaction_at, Unset):
-            last_interaction_at = UNSET
-        else:
-            last_interaction_at = datetime.datetime.fromisoformat(_last_interaction_at)
-
         list_recent_inodes_entry_option_1 = cls(
             src_dict["id"],  # id
             src_dict["urlId"],  # url_id
             src_dict["name"],  # name
-            type_,
+            check_single_document_type(src_dict["type"]),  # type_
             src_dict["parentId"],  # parent_id
             src_dict["parentUrlId"],  # parent_url_id
             permission,
@@ -294,13 +282,17 @@ class ListRecentInodesEntryOption1:
             src_dict["isArchived"],  # is_archived
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict.get("description", UNSET),  # description
             owner_id,
-            last_interaction_at,
+            UNSET
+            if (_value := src_dict.get("lastInteractionAt", UNSET)) is UNSET
+            else _parse_datetime(_value),  # last_interaction_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 14 and not src_dict.keys() <= _FIELD_KEYS:
             list_recent_inodes_entry_option_1.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

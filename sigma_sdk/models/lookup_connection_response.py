@@ -49,14 +49,14 @@ class LookupConnectionResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        kind = check_lookup_connection_kind(src_dict["kind"])
-
         lookup_connection_response = cls(
-            kind,
+            check_lookup_connection_kind(src_dict["kind"]),  # kind
             src_dict["inodeId"],  # inode_id
             src_dict["url"],  # url
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             lookup_connection_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

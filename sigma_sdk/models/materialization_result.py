@@ -28,6 +28,7 @@ _FIELD_KEYS = frozenset(
         "numBytes",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -80,9 +81,6 @@ class MaterializationResult:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        status = check_materialization_result_status(src_dict["status"])
-
-        finished_at = datetime.datetime.fromisoformat(src_dict["finishedAt"])
 
         def _parse_error(data: object) -> MaterializationResultErrorOption1 | None:
             if data is None:
@@ -121,14 +119,16 @@ class MaterializationResult:
         num_bytes = _parse_num_bytes(src_dict["numBytes"])
 
         materialization_result = cls(
-            status,
-            finished_at,
+            check_materialization_result_status(src_dict["status"]),  # status
+            _parse_datetime(src_dict["finishedAt"]),  # finished_at
             error,
             runtime_secs,
             num_rows,
             num_bytes,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             materialization_result.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

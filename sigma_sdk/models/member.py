@@ -33,6 +33,7 @@ _FIELD_KEYS = frozenset(
         "isInactive",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -120,10 +121,6 @@ class Member:
 
         profile_img_url = _parse_profile_img_url(src_dict["profileImgUrl"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         member = cls(
             src_dict["organizationId"],  # organization_id
             src_dict["memberId"],  # member_id
@@ -134,14 +131,16 @@ class Member:
             profile_img_url,
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["homeFolderId"],  # home_folder_id
             src_dict["userKind"],  # user_kind
             src_dict.get("isArchived", UNSET),  # is_archived
             src_dict.get("isInactive", UNSET),  # is_inactive
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 13 and not src_dict.keys() <= _FIELD_KEYS:
             member.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return member
 

@@ -28,6 +28,7 @@ _FIELD_KEYS = frozenset(
         "isArchived",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -83,10 +84,6 @@ class MemberTeam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         def _parse_description(data: object) -> None | str:
             if data is None:
                 return data
@@ -94,20 +91,20 @@ class MemberTeam:
 
         description = _parse_description(src_dict["description"])
 
-        visibility = check_member_team_visibility(src_dict["visibility"])
-
         member_team = cls(
             src_dict["teamId"],  # team_id
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             description,
-            visibility,
+            check_member_team_visibility(src_dict["visibility"]),  # visibility
             src_dict.get("isArchived", UNSET),  # is_archived
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 8 and not src_dict.keys() <= _FIELD_KEYS:
             member_team.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

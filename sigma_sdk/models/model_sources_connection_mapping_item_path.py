@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,15 +44,13 @@ class ModelSourcesConnectionMappingItemPath:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from_path = cast(list[str], src_dict["fromPath"])
-
-        to_path = cast(list[str], src_dict["toPath"])
-
         model_sources_connection_mapping_item_path = cls(
-            from_path,
-            to_path,
+            src_dict["fromPath"],  # from_path
+            src_dict["toPath"],  # to_path
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             model_sources_connection_mapping_item_path.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

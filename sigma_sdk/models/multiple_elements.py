@@ -44,16 +44,16 @@ class MultipleElements:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        node_ids = cast(list[str], src_dict["nodeIds"])
-
         type_ = cast(Literal["element"], src_dict["type"])
         if type_ != "element":
             raise ValueError(f"type must match const 'element', got '{type_}'")
         multiple_elements = cls(
-            node_ids,
+            src_dict["nodeIds"],  # node_ids
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             multiple_elements.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -44,16 +44,16 @@ class MultiplePages:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        node_ids = cast(list[str], src_dict["nodeIds"])
-
         type_ = cast(Literal["page"], src_dict["type"])
         if type_ != "page":
             raise ValueError(f"type must match const 'page', got '{type_}'")
         multiple_pages = cls(
-            node_ids,
+            src_dict["nodeIds"],  # node_ids
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             multiple_pages.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -99,22 +99,19 @@ class MySQL:
         type_ = cast(Literal["mysql"], src_dict["type"])
         if type_ != "mysql":
             raise ValueError(f"type must match const 'mysql', got '{type_}'")
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: PostgreSQLWriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = PostgreSQLWriteAccess.from_dict(_write_access)
-
         my_sql = cls(
             src_dict["user"],  # user
             password,
             src_dict["host"],  # host
             src_dict["port"],  # port
             type_,
-            write_access,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else PostgreSQLWriteAccess.from_dict(_value),  # write_access
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             my_sql.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return my_sql
 

@@ -63,7 +63,9 @@ class NumberRangeValue:
             src_dict.get("min", UNSET),  # min_
             src_dict.get("max", UNSET),  # max_
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             number_range_value.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -68,8 +68,6 @@ class OAuth:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        user_credential = UserCredential.from_dict(src_dict["userCredential"])
-
         type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
@@ -92,11 +90,13 @@ class OAuth:
         service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
 
         o_auth = cls(
-            user_credential,
+            UserCredential.from_dict(src_dict["userCredential"]),  # user_credential
             type_,
             service_account,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             o_auth.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return o_auth
 

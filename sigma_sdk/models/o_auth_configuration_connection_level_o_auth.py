@@ -67,20 +67,20 @@ class OAuthConfigurationConnectionLevelOAuth:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        scopes = cast(list[str], src_dict["scopes"])
-
         type_ = cast(Literal["connection"], src_dict["type"])
         if type_ != "connection":
             raise ValueError(f"type must match const 'connection', got '{type_}'")
         o_auth_configuration_connection_level_o_auth = cls(
-            scopes,
+            src_dict["scopes"],  # scopes
             src_dict["metadataUri"],  # metadata_uri
             src_dict["clientId"],  # client_id
             src_dict["usePkce"],  # use_pkce
             src_dict["useJwt"],  # use_jwt
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             o_auth_configuration_connection_level_o_auth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -70,21 +70,19 @@ class OauthServiceAccountBasicAuth:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        role = RoleStaticRole.from_dict(src_dict["role"])
-
-        warehouse = WarehouseStaticWarehouse.from_dict(src_dict["warehouse"])
-
         type_ = cast(Literal["basic-auth"], src_dict["type"])
         if type_ != "basic-auth":
             raise ValueError(f"type must match const 'basic-auth', got '{type_}'")
         oauth_service_account_basic_auth = cls(
-            role,
-            warehouse,
+            RoleStaticRole.from_dict(src_dict["role"]),  # role
+            WarehouseStaticWarehouse.from_dict(src_dict["warehouse"]),  # warehouse
             src_dict["username"],  # username
             src_dict["password"],  # password
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             oauth_service_account_basic_auth.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

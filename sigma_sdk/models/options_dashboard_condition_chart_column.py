@@ -144,8 +144,6 @@ class OptionsDashboardConditionChartColumn:
 
         mode = _parse_mode(src_dict["mode"])
 
-        op = check_options_workbook_condition_sheet_column_op(src_dict["op"])
-
         type_ = cast(Literal["chartColumn"], src_dict["type"])
         if type_ != "chartColumn":
             raise ValueError(f"type must match const 'chartColumn', got '{type_}'")
@@ -248,11 +246,13 @@ class OptionsDashboardConditionChartColumn:
             src_dict["tileId"],  # tile_id
             mode,
             src_dict["columnId"],  # column_id
-            op,
+            check_options_workbook_condition_sheet_column_op(src_dict["op"]),  # op
             type_,
             value,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             options_dashboard_condition_chart_column.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

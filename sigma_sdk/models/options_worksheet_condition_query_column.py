@@ -139,8 +139,6 @@ class OptionsWorksheetConditionQueryColumn:
 
         mode = _parse_mode(src_dict["mode"])
 
-        op = check_options_workbook_condition_sheet_column_op(src_dict["op"])
-
         type_ = cast(Literal["queryColumn"], src_dict["type"])
         if type_ != "queryColumn":
             raise ValueError(f"type must match const 'queryColumn', got '{type_}'")
@@ -242,11 +240,13 @@ class OptionsWorksheetConditionQueryColumn:
         options_worksheet_condition_query_column = cls(
             mode,
             src_dict["columnId"],  # column_id
-            op,
+            check_options_workbook_condition_sheet_column_op(src_dict["op"]),  # op
             type_,
             value,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             options_worksheet_condition_query_column.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -23,6 +23,7 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -84,20 +85,18 @@ class OrgLocale:
 
         lng_variant = _parse_lng_variant(src_dict["lng_variant"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         org_locale = cls(
             src_dict["lng"],  # lng
             src_dict["locale"],  # locale
             lng_variant,
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 7 and not src_dict.keys() <= _FIELD_KEYS:
             org_locale.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return org_locale
 

@@ -46,12 +46,12 @@ class OrgTranslations:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        translations = TranslationFile.from_dict(src_dict["translations"])
-
         org_translations = cls(
-            translations,
+            TranslationFile.from_dict(src_dict["translations"]),  # translations
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             org_translations.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

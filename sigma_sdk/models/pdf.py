@@ -53,18 +53,15 @@ class PDF:
         type_ = cast(Literal["PDF"], src_dict["type"])
         if type_ != "PDF":
             raise ValueError(f"type must match const 'PDF', got '{type_}'")
-        _layout = src_dict.get("layout", UNSET)
-        layout: ExportOptionsForPDFLayout | Unset
-        if isinstance(_layout, Unset):
-            layout = UNSET
-        else:
-            layout = check_export_options_for_pdf_layout(_layout)
-
         pdf = cls(
             type_,
-            layout,
+            UNSET
+            if (_value := src_dict.get("layout", UNSET)) is UNSET
+            else check_export_options_for_pdf_layout(_value),  # layout
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             pdf.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return pdf
 

@@ -60,7 +60,9 @@ class PostWorkbookBookmarksRequest:
             src_dict["isShared"],  # is_shared
             src_dict["exploreKey"],  # explore_key
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             post_workbook_bookmarks_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -178,13 +178,6 @@ class PostWorkbookScheduleConfig:
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 
-        _parameters = src_dict.get("parameters", UNSET)
-        parameters: TranslationFile | Unset
-        if isinstance(_parameters, Unset):
-            parameters = UNSET
-        else:
-            parameters = TranslationFile.from_dict(_parameters)
-
         post_workbook_schedule_config = cls(
             format_options,
             src_dict["title"],  # title
@@ -193,9 +186,13 @@ class PostWorkbookScheduleConfig:
             src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
             src_dict.get("rowLimit", UNSET),  # row_limit
             src_dict.get("chartId", UNSET),  # chart_id
-            parameters,
+            UNSET
+            if (_value := src_dict.get("parameters", UNSET)) is UNSET
+            else TranslationFile.from_dict(_value),  # parameters
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             post_workbook_schedule_config.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -141,26 +141,6 @@ class PostWorkbookScheduleConfigV2:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        export_attachments = []
-        _export_attachments = src_dict["exportAttachments"]
-        for export_attachments_item_data in _export_attachments:
-            export_attachments_item = ExportAttachment.from_dict(export_attachments_item_data)
-
-            export_attachments.append(export_attachments_item)
-
-        _attachment_settings = src_dict.get("attachmentSettings", UNSET)
-        attachment_settings: ExportAttachmentSettings | Unset
-        if isinstance(_attachment_settings, Unset):
-            attachment_settings = UNSET
-        else:
-            attachment_settings = ExportAttachmentSettings.from_dict(_attachment_settings)
-
-        _workbook_variant = src_dict.get("workbookVariant", UNSET)
-        workbook_variant: WorkbookVariant | Unset
-        if isinstance(_workbook_variant, Unset):
-            workbook_variant = UNSET
-        else:
-            workbook_variant = WorkbookVariant.from_dict(_workbook_variant)
 
         def _parse_condition_options(
             data: object,
@@ -183,34 +163,30 @@ class PostWorkbookScheduleConfigV2:
 
         condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 
-        _workbook_settings = src_dict.get("workbookSettings", UNSET)
-        workbook_settings: WorkbookSettings | Unset
-        if isinstance(_workbook_settings, Unset):
-            workbook_settings = UNSET
-        else:
-            workbook_settings = WorkbookSettings.from_dict(_workbook_settings)
-
-        _formatting = src_dict.get("formatting", UNSET)
-        formatting: ExportFormattingOptions | Unset
-        if isinstance(_formatting, Unset):
-            formatting = UNSET
-        else:
-            formatting = ExportFormattingOptions.from_dict(_formatting)
-
         post_workbook_schedule_config_v2 = cls(
             src_dict["title"],  # title
             src_dict["messageBody"],  # message_body
-            export_attachments,
+            [ExportAttachment.from_dict(item) for item in src_dict["exportAttachments"]],  # export_attachments
             src_dict.get("exportName", UNSET),  # export_name
             src_dict.get("includeLink", UNSET),  # include_link
             src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
-            attachment_settings,
-            workbook_variant,
+            UNSET
+            if (_value := src_dict.get("attachmentSettings", UNSET)) is UNSET
+            else ExportAttachmentSettings.from_dict(_value),  # attachment_settings
+            UNSET
+            if (_value := src_dict.get("workbookVariant", UNSET)) is UNSET
+            else WorkbookVariant.from_dict(_value),  # workbook_variant
             condition_options,
-            workbook_settings,
-            formatting,
+            UNSET
+            if (_value := src_dict.get("workbookSettings", UNSET)) is UNSET
+            else WorkbookSettings.from_dict(_value),  # workbook_settings
+            UNSET
+            if (_value := src_dict.get("formatting", UNSET)) is UNSET
+            else ExportFormattingOptions.from_dict(_value),  # formatting
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             post_workbook_schedule_config_v2.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -95,28 +95,6 @@ class PostWorkbookScheduleRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        target = []
-        _target = src_dict["target"]
-        for target_item_data in _target:
-            target_item = TargetItem.from_dict(target_item_data)
-
-            target.append(target_item)
-
-        schedule = PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"])
-
-        _config_v2 = src_dict.get("configV2", UNSET)
-        config_v2: PostWorkbookScheduleConfigV2 | Unset
-        if isinstance(_config_v2, Unset):
-            config_v2 = UNSET
-        else:
-            config_v2 = PostWorkbookScheduleConfigV2.from_dict(_config_v2)
-
-        _config = src_dict.get("config", UNSET)
-        config: PostWorkbookScheduleConfig | Unset
-        if isinstance(_config, Unset):
-            config = UNSET
-        else:
-            config = PostWorkbookScheduleConfig.from_dict(_config)
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -128,14 +106,20 @@ class PostWorkbookScheduleRequest:
         description = _parse_description(src_dict.get("description", UNSET))
 
         post_workbook_schedule_request = cls(
-            target,
-            schedule,
-            config_v2,
-            config,
+            [TargetItem.from_dict(item) for item in src_dict["target"]],  # target
+            PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"]),  # schedule
+            UNSET
+            if (_value := src_dict.get("configV2", UNSET)) is UNSET
+            else PostWorkbookScheduleConfigV2.from_dict(_value),  # config_v2
+            UNSET
+            if (_value := src_dict.get("config", UNSET)) is UNSET
+            else PostWorkbookScheduleConfig.from_dict(_value),  # config
             description,
             src_dict.get("ownerId", UNSET),  # owner_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             post_workbook_schedule_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -34,6 +34,7 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -117,9 +118,6 @@ class PostWorkbookScheduleResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        schedule = PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"])
-
-        config_v2 = WorkbookScheduleConfigV2.from_dict(src_dict["configV2"])
 
         def _parse_disabled_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -143,15 +141,11 @@ class PostWorkbookScheduleResponse:
 
         disabled_by = _parse_disabled_by(src_dict["disabledBy"])
 
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         post_workbook_schedule_response = cls(
             src_dict["scheduledNotificationId"],  # scheduled_notification_id
             src_dict["workbookId"],  # workbook_id
-            schedule,
-            config_v2,
+            PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"]),  # schedule
+            WorkbookScheduleConfigV2.from_dict(src_dict["configV2"]),  # config_v2
             src_dict["isSuspended"],  # is_suspended
             src_dict["ownerId"],  # owner_id
             src_dict["lastUpdatedByUser"],  # last_updated_by_user
@@ -159,10 +153,12 @@ class PostWorkbookScheduleResponse:
             disabled_by,
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 13 and not src_dict.keys() <= _FIELD_KEYS:
             post_workbook_schedule_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -99,7 +99,6 @@ class PostgreSQL:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        type_ = check_postgre_sql_type(src_dict["type"])
 
         def _parse_password(data: object) -> PasswordPlain | str | Unset:
             if isinstance(data, Unset):
@@ -116,24 +115,21 @@ class PostgreSQL:
 
         password = _parse_password(src_dict.get("password", UNSET))
 
-        _write_access = src_dict.get("writeAccess", UNSET)
-        write_access: PostgreSQLWriteAccess | Unset
-        if isinstance(_write_access, Unset):
-            write_access = UNSET
-        else:
-            write_access = PostgreSQLWriteAccess.from_dict(_write_access)
-
         postgre_sql = cls(
-            type_,
+            check_postgre_sql_type(src_dict["type"]),  # type_
             src_dict["host"],  # host
             src_dict["database"],  # database
             src_dict.get("user", UNSET),  # user
             password,
             src_dict.get("port", UNSET),  # port
             src_dict.get("useTls", UNSET),  # use_tls
-            write_access,
+            UNSET
+            if (_value := src_dict.get("writeAccess", UNSET)) is UNSET
+            else PostgreSQLWriteAccess.from_dict(_value),  # write_access
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             postgre_sql.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

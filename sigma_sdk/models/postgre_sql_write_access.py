@@ -40,7 +40,9 @@ class PostgreSQLWriteAccess:
         postgre_sql_write_access = cls(
             src_dict["writeSchema"],  # write_schema
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             postgre_sql_write_access.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

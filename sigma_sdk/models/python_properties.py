@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,10 +38,8 @@ class PythonProperties:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        service_names = cast(list[str], src_dict.get("serviceNames", UNSET))
-
         python_properties = cls(
-            service_names,
+            src_dict.get("serviceNames", UNSET),  # service_names
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             python_properties.additional_properties = {

@@ -54,23 +54,13 @@ class PythonSecrets:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _setup_user = src_dict.get("setupUser", UNSET)
-        setup_user: PythonSecretsSetupUser | Unset
-        if isinstance(_setup_user, Unset):
-            setup_user = UNSET
-        else:
-            setup_user = PythonSecretsSetupUser.from_dict(_setup_user)
-
-        _python_user = src_dict.get("pythonUser", UNSET)
-        python_user: PythonSecretsSetupUser | Unset
-        if isinstance(_python_user, Unset):
-            python_user = UNSET
-        else:
-            python_user = PythonSecretsSetupUser.from_dict(_python_user)
-
         python_secrets = cls(
-            setup_user,
-            python_user,
+            UNSET
+            if (_value := src_dict.get("setupUser", UNSET)) is UNSET
+            else PythonSecretsSetupUser.from_dict(_value),  # setup_user
+            UNSET
+            if (_value := src_dict.get("pythonUser", UNSET)) is UNSET
+            else PythonSecretsSetupUser.from_dict(_value),  # python_user
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             python_secrets.additional_properties = {

@@ -51,16 +51,16 @@ class Record:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        val = CreateConnectionDescription.from_dict(src_dict["val"])
-
         type_ = cast(Literal["record"], src_dict["type"])
         if type_ != "record":
             raise ValueError(f"type must match const 'record', got '{type_}'")
         record = cls(
-            val,
+            CreateConnectionDescription.from_dict(src_dict["val"]),  # val
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             record.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return record
 

@@ -58,25 +58,13 @@ class ScheduleConfigV2DashboardSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _filters = src_dict.get("filters", UNSET)
-        filters: list[ScheduleConfigV2DashboardSettingsFilter] | Unset = UNSET
-        if _filters is not UNSET:
-            filters = []
-            for filters_item_data in _filters:
-                filters_item = ScheduleConfigV2DashboardSettingsFilter.from_dict(filters_item_data)
-
-                filters.append(filters_item)
-
-        _variable_values = src_dict.get("variableValues", UNSET)
-        variable_values: ConfigV2DashboardSettingsVariableValues | Unset
-        if isinstance(_variable_values, Unset):
-            variable_values = UNSET
-        else:
-            variable_values = ConfigV2DashboardSettingsVariableValues.from_dict(_variable_values)
-
         schedule_config_v2_dashboard_settings = cls(
-            filters,
-            variable_values,
+            UNSET
+            if (_value := src_dict.get("filters", UNSET)) is UNSET
+            else [ScheduleConfigV2DashboardSettingsFilter.from_dict(item) for item in _value],  # filters
+            UNSET
+            if (_value := src_dict.get("variableValues", UNSET)) is UNSET
+            else ConfigV2DashboardSettingsVariableValues.from_dict(_value),  # variable_values
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             schedule_config_v2_dashboard_settings.additional_properties = {

@@ -46,15 +46,10 @@ class ScheduleConfigV2DynamicExportSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _variables = src_dict.get("variables", UNSET)
-        variables: ConfigV2DynamicExportSettingsVariables | Unset
-        if isinstance(_variables, Unset):
-            variables = UNSET
-        else:
-            variables = ConfigV2DynamicExportSettingsVariables.from_dict(_variables)
-
         schedule_config_v2_dynamic_export_settings = cls(
-            variables,
+            UNSET
+            if (_value := src_dict.get("variables", UNSET)) is UNSET
+            else ConfigV2DynamicExportSettingsVariables.from_dict(_value),  # variables
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             schedule_config_v2_dynamic_export_settings.additional_properties = {

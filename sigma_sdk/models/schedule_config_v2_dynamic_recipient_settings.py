@@ -46,7 +46,9 @@ class ScheduleConfigV2DynamicRecipientSettings:
             src_dict["sourceNodeId"],  # source_node_id
             src_dict["recipientColumnId"],  # recipient_column_id
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             schedule_config_v2_dynamic_recipient_settings.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -236,22 +236,6 @@ class SendWorkbookRequest:
 
             targets.append(targets_item)
 
-        config = SendWorkbookConfig.from_dict(src_dict["config"])
-
-        attachments = []
-        _attachments = src_dict["attachments"]
-        for attachments_item_data in _attachments:
-            attachments_item = SendWorkbookAttachment.from_dict(attachments_item_data)
-
-            attachments.append(attachments_item)
-
-        _parameters = src_dict.get("parameters", UNSET)
-        parameters: TranslationFile | Unset
-        if isinstance(_parameters, Unset):
-            parameters = UNSET
-        else:
-            parameters = TranslationFile.from_dict(_parameters)
-
         _conditions = src_dict.get("conditions", UNSET)
         conditions: list[IsEmpty | IsNotEmpty | SpecificColumnValueInAnElement] | Unset = UNSET
         if _conditions is not UNSET:
@@ -287,14 +271,18 @@ class SendWorkbookRequest:
 
         send_workbook_request = cls(
             targets,
-            config,
-            attachments,
-            parameters,
+            SendWorkbookConfig.from_dict(src_dict["config"]),  # config
+            [SendWorkbookAttachment.from_dict(item) for item in src_dict["attachments"]],  # attachments
+            UNSET
+            if (_value := src_dict.get("parameters", UNSET)) is UNSET
+            else TranslationFile.from_dict(_value),  # parameters
             src_dict.get("timeout", UNSET),  # timeout
             conditions,
             src_dict.get("sendAsUser", UNSET),  # send_as_user
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             send_workbook_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -48,17 +48,12 @@ class SetUserAttributeForTeamsRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        assignments = []
-        _assignments = src_dict["assignments"]
-        for assignments_item_data in _assignments:
-            assignments_item = SetUserAttributeForTeamsAssignment.from_dict(assignments_item_data)
-
-            assignments.append(assignments_item)
-
         set_user_attribute_for_teams_request = cls(
-            assignments,
+            [SetUserAttributeForTeamsAssignment.from_dict(item) for item in src_dict["assignments"]],  # assignments
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             set_user_attribute_for_teams_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -210,74 +210,40 @@ class SnowflakeKeyPairAuthentication:
 
         write_access = _parse_write_access(src_dict.get("writeAccess", UNSET))
 
-        _user_attributes = src_dict.get("userAttributes", UNSET)
-        user_attributes: UserAttributes | Unset
-        if isinstance(_user_attributes, Unset):
-            user_attributes = UNSET
-        else:
-            user_attributes = UserAttributes.from_dict(_user_attributes)
-
-        _writeback_schemas = src_dict.get("writebackSchemas", UNSET)
-        writeback_schemas: list[AuthenticationInputTableAuditLogSchema] | Unset = UNSET
-        if _writeback_schemas is not UNSET:
-            writeback_schemas = []
-            for writeback_schemas_item_data in _writeback_schemas:
-                writeback_schemas_item = AuthenticationInputTableAuditLogSchema.from_dict(writeback_schemas_item_data)
-
-                writeback_schemas.append(writeback_schemas_item)
-
-        _input_table_audit_log_schema = src_dict.get("inputTableAuditLogSchema", UNSET)
-        input_table_audit_log_schema: AuthenticationInputTableAuditLogSchema | Unset
-        if isinstance(_input_table_audit_log_schema, Unset):
-            input_table_audit_log_schema = UNSET
-        else:
-            input_table_audit_log_schema = AuthenticationInputTableAuditLogSchema.from_dict(
-                _input_table_audit_log_schema
-            )
-
-        _auth_type = src_dict.get("authType", UNSET)
-        auth_type: AuthType | Unset
-        if isinstance(_auth_type, Unset):
-            auth_type = UNSET
-        else:
-            auth_type = check_auth_type(_auth_type)
-
-        _python_secrets = src_dict.get("pythonSecrets", UNSET)
-        python_secrets: PythonSecrets | Unset
-        if isinstance(_python_secrets, Unset):
-            python_secrets = UNSET
-        else:
-            python_secrets = PythonSecrets.from_dict(_python_secrets)
-
-        _python_properties = src_dict.get("pythonProperties", UNSET)
-        python_properties: PythonProperties | Unset
-        if isinstance(_python_properties, Unset):
-            python_properties = UNSET
-        else:
-            python_properties = PythonProperties.from_dict(_python_properties)
-
         snowflake_key_pair_authentication = cls(
             src_dict["user"],  # user
             src_dict["privateKey"],  # private_key
             type_,
             write_access,
-            user_attributes,
-            writeback_schemas,
-            input_table_audit_log_schema,
+            UNSET
+            if (_value := src_dict.get("userAttributes", UNSET)) is UNSET
+            else UserAttributes.from_dict(_value),  # user_attributes
+            UNSET
+            if (_value := src_dict.get("writebackSchemas", UNSET)) is UNSET
+            else [AuthenticationInputTableAuditLogSchema.from_dict(item) for item in _value],  # writeback_schemas
+            UNSET
+            if (_value := src_dict.get("inputTableAuditLogSchema", UNSET)) is UNSET
+            else AuthenticationInputTableAuditLogSchema.from_dict(_value),  # input_table_audit_log_schema
             src_dict.get("server", UNSET),  # server
             src_dict.get("account", UNSET),  # account
             src_dict.get("host", UNSET),  # host
             src_dict.get("warehouse", UNSET),  # warehouse
             src_dict.get("role", UNSET),  # role
-            auth_type,
+            UNSET if (_value := src_dict.get("authType", UNSET)) is UNSET else check_auth_type(_value),  # auth_type
             src_dict.get("usePython", UNSET),  # use_python
-            python_secrets,
-            python_properties,
+            UNSET
+            if (_value := src_dict.get("pythonSecrets", UNSET)) is UNSET
+            else PythonSecrets.from_dict(_value),  # python_secrets
+            UNSET
+            if (_value := src_dict.get("pythonProperties", UNSET)) is UNSET
+            else PythonProperties.from_dict(_value),  # python_properties
             src_dict.get("useSourceSwapPolicy", UNSET),  # use_source_swap_policy
             src_dict.get("sourceSwapPolicyId", UNSET),  # source_swap_policy_id
             src_dict.get("privateKeyPassphrase", UNSET),  # private_key_passphrase
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             snowflake_key_pair_authentication.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -80,17 +80,17 @@ class SnowflakeNYIAuthenticationServiceAccount:
 
         service_account = _parse_service_account(src_dict["serviceAccount"])
 
-        user_credential = ServiceAccountUserCredential.from_dict(src_dict["userCredential"])
-
         type_ = cast(Literal["service-account"], src_dict["type"])
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
         snowflake_nyi_authentication_service_account = cls(
             service_account,
-            user_credential,
+            ServiceAccountUserCredential.from_dict(src_dict["userCredential"]),  # user_credential
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             snowflake_nyi_authentication_service_account.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

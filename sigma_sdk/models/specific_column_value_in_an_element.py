@@ -113,10 +113,6 @@ class SpecificColumnValueInAnElement:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        op = check_operator(src_dict["op"])
-
-        mode = check_condition_check(src_dict["mode"])
-
         type_ = cast(Literal["sheetColumn"], src_dict["type"])
         if type_ != "sheetColumn":
             raise ValueError(f"type must match const 'sheetColumn', got '{type_}'")
@@ -218,12 +214,14 @@ class SpecificColumnValueInAnElement:
         specific_column_value_in_an_element = cls(
             src_dict["elementId"],  # element_id
             src_dict["columnId"],  # column_id
-            op,
-            mode,
+            check_operator(src_dict["op"]),  # op
+            check_condition_check(src_dict["mode"]),  # mode
             type_,
             value,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             specific_column_value_in_an_element.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -61,27 +61,13 @@ class SwapDataModelSourcesRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _source_mapping = src_dict.get("sourceMapping", UNSET)
-        source_mapping: list[SwapDataModelSourcesSourceMappingItem] | Unset = UNSET
-        if _source_mapping is not UNSET:
-            source_mapping = []
-            for source_mapping_item_data in _source_mapping:
-                source_mapping_item = SwapDataModelSourcesSourceMappingItem.from_dict(source_mapping_item_data)
-
-                source_mapping.append(source_mapping_item)
-
-        _connection_mapping = src_dict.get("connectionMapping", UNSET)
-        connection_mapping: list[DataModelSourcesConnectionMappingItem] | Unset = UNSET
-        if _connection_mapping is not UNSET:
-            connection_mapping = []
-            for connection_mapping_item_data in _connection_mapping:
-                connection_mapping_item = DataModelSourcesConnectionMappingItem.from_dict(connection_mapping_item_data)
-
-                connection_mapping.append(connection_mapping_item)
-
         swap_data_model_sources_request = cls(
-            source_mapping,
-            connection_mapping,
+            UNSET
+            if (_value := src_dict.get("sourceMapping", UNSET)) is UNSET
+            else [SwapDataModelSourcesSourceMappingItem.from_dict(item) for item in _value],  # source_mapping
+            UNSET
+            if (_value := src_dict.get("connectionMapping", UNSET)) is UNSET
+            else [DataModelSourcesConnectionMappingItem.from_dict(item) for item in _value],  # connection_mapping
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             swap_data_model_sources_request.additional_properties = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,15 +44,13 @@ class SwapDataModelSourcesResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        unswapped_sources = cast(list[str], src_dict["unswappedSources"])
-
-        unswapped_connections = cast(list[str], src_dict["unswappedConnections"])
-
         swap_data_model_sources_response = cls(
-            unswapped_sources,
-            unswapped_connections,
+            src_dict["unswappedSources"],  # unswapped_sources
+            src_dict["unswappedConnections"],  # unswapped_connections
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             swap_data_model_sources_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -77,31 +77,19 @@ class SwapDataModelSourcesSourceMappingItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _metric_mapping = src_dict.get("metricMapping", UNSET)
-        metric_mapping: list[SourceMappingItemMetricMappingItem] | Unset = UNSET
-        if _metric_mapping is not UNSET:
-            metric_mapping = []
-            for metric_mapping_item_data in _metric_mapping:
-                metric_mapping_item = SourceMappingItemMetricMappingItem.from_dict(metric_mapping_item_data)
-
-                metric_mapping.append(metric_mapping_item)
-
-        _column_mapping = src_dict.get("columnMapping", UNSET)
-        column_mapping: list[SourceMappingItemColumnMappingItem] | Unset = UNSET
-        if _column_mapping is not UNSET:
-            column_mapping = []
-            for column_mapping_item_data in _column_mapping:
-                column_mapping_item = SourceMappingItemColumnMappingItem.from_dict(column_mapping_item_data)
-
-                column_mapping.append(column_mapping_item)
-
         swap_data_model_sources_source_mapping_item = cls(
             src_dict["fromId"],  # from_id
             src_dict["toId"],  # to_id
-            metric_mapping,
-            column_mapping,
+            UNSET
+            if (_value := src_dict.get("metricMapping", UNSET)) is UNSET
+            else [SourceMappingItemMetricMappingItem.from_dict(item) for item in _value],  # metric_mapping
+            UNSET
+            if (_value := src_dict.get("columnMapping", UNSET)) is UNSET
+            else [SourceMappingItemColumnMappingItem.from_dict(item) for item in _value],  # column_mapping
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             swap_data_model_sources_source_mapping_item.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

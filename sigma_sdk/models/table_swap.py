@@ -62,20 +62,18 @@ class TableSwap:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        columns = TranslationFile.from_dict(src_dict["columns"])
-
-        metrics = TranslationFile.from_dict(src_dict["metrics"])
-
         type_ = cast(Literal["table"], src_dict["type"])
         if type_ != "table":
             raise ValueError(f"type must match const 'table', got '{type_}'")
         table_swap = cls(
             src_dict["newInodeId"],  # new_inode_id
-            columns,
-            metrics,
+            TranslationFile.from_dict(src_dict["columns"]),  # columns
+            TranslationFile.from_dict(src_dict["metrics"]),  # metrics
             type_,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             table_swap.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return table_swap
 

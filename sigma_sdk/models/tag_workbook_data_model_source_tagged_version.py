@@ -68,7 +68,9 @@ class TagWorkbookDataModelSourceTaggedVersion:
             from_version_tag_id,
             to_version_tag_id,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             tag_workbook_data_model_source_tagged_version.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -111,46 +111,27 @@ class TagWorkbookRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _source_mapping_config = src_dict.get("sourceMappingConfig", UNSET)
-        source_mapping_config: list[TagWorkbookSourceMappingConfigItem] | Unset = UNSET
-        if _source_mapping_config is not UNSET:
-            source_mapping_config = []
-            for source_mapping_config_item_data in _source_mapping_config:
-                source_mapping_config_item = TagWorkbookSourceMappingConfigItem.from_dict(
-                    source_mapping_config_item_data
-                )
-
-                source_mapping_config.append(source_mapping_config_item)
-
-        _data_model_source_tagged_versions = src_dict.get("dataModelSourceTaggedVersions", UNSET)
-        data_model_source_tagged_versions: list[TagWorkbookDataModelSourceTaggedVersion] | Unset = UNSET
-        if _data_model_source_tagged_versions is not UNSET:
-            data_model_source_tagged_versions = []
-            for data_model_source_tagged_versions_item_data in _data_model_source_tagged_versions:
-                data_model_source_tagged_versions_item = TagWorkbookDataModelSourceTaggedVersion.from_dict(
-                    data_model_source_tagged_versions_item_data
-                )
-
-                data_model_source_tagged_versions.append(data_model_source_tagged_versions_item)
-
-        _source_versions = src_dict.get("sourceVersions", UNSET)
-        source_versions: TagWorkbookSourceVersions | Unset
-        if isinstance(_source_versions, Unset):
-            source_versions = UNSET
-        else:
-            source_versions = TagWorkbookSourceVersions.from_dict(_source_versions)
-
         tag_workbook_request = cls(
             src_dict["workbookId"],  # workbook_id
             src_dict["tag"],  # tag
             src_dict.get("workbookVersion", UNSET),  # workbook_version
-            source_mapping_config,
-            data_model_source_tagged_versions,
-            source_versions,
+            UNSET
+            if (_value := src_dict.get("sourceMappingConfig", UNSET)) is UNSET
+            else [TagWorkbookSourceMappingConfigItem.from_dict(item) for item in _value],  # source_mapping_config
+            UNSET
+            if (_value := src_dict.get("dataModelSourceTaggedVersions", UNSET)) is UNSET
+            else [
+                TagWorkbookDataModelSourceTaggedVersion.from_dict(item) for item in _value
+            ],  # data_model_source_tagged_versions
+            UNSET
+            if (_value := src_dict.get("sourceVersions", UNSET)) is UNSET
+            else TagWorkbookSourceVersions.from_dict(_value),  # source_versions
             src_dict.get("grantSourceAccess", UNSET),  # grant_source_access
             src_dict.get("isDefault", UNSET),  # is_default
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             tag_workbook_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -53,7 +53,9 @@ class TagWorkbookResponse:
             src_dict["taggedWorkbookId"],  # tagged_workbook_id
             src_dict["taggedWorkbookVersion"],  # tagged_workbook_version
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             tag_workbook_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -58,19 +58,14 @@ class TagWorkbookSourceMappingConfigItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        paths = []
-        _paths = src_dict["paths"]
-        for paths_item_data in _paths:
-            paths_item = ModelSourcesConnectionMappingItemPath.from_dict(paths_item_data)
-
-            paths.append(paths_item)
-
         tag_workbook_source_mapping_config_item = cls(
             src_dict["fromConnectionId"],  # from_connection_id
             src_dict["toConnectionId"],  # to_connection_id
-            paths,
+            [ModelSourcesConnectionMappingItemPath.from_dict(item) for item in src_dict["paths"]],  # paths
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             tag_workbook_source_mapping_config_item.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -34,6 +34,7 @@ _FIELD_KEYS = frozenset(
         "tags",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -114,19 +115,6 @@ class Template:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
-        _tags = src_dict.get("tags", UNSET)
-        tags: list[TemplateTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = TemplateTag.from_dict(tags_item_data)
-
-                tags.append(tags_item)
-
         template = cls(
             src_dict["templateId"],  # template_id
             src_dict["templateUrlId"],  # template_url_id
@@ -136,12 +124,16 @@ class Template:
             src_dict["latestVersion"],  # latest_version
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict.get("isArchived", UNSET),  # is_archived
-            tags,
+            UNSET
+            if (_value := src_dict.get("tags", UNSET)) is UNSET
+            else [TemplateTag.from_dict(item) for item in _value],  # tags
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 10 and not src_dict.keys() <= _FIELD_KEYS:
             template.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return template
 

@@ -24,6 +24,7 @@ _FIELD_KEYS = frozenset(
         "pending",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -68,17 +69,17 @@ class TemplatesSharedWithYou:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
         templates_shared_with_you = cls(
             src_dict["providerOrganizationId"],  # provider_organization_id
             src_dict["name"],  # name
             src_dict["shareId"],  # share_id
-            created_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
             src_dict.get("description", UNSET),  # description
             src_dict.get("pending", UNSET),  # pending
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             templates_shared_with_you.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -117,13 +117,6 @@ class UpdateMemberRequest:
 
         profile_img_url = _parse_profile_img_url(src_dict.get("profileImgUrl", UNSET))
 
-        _user_kind = src_dict.get("userKind", UNSET)
-        user_kind: UserKind | Unset
-        if isinstance(_user_kind, Unset):
-            user_kind = UNSET
-        else:
-            user_kind = check_user_kind(_user_kind)
-
         update_member_request = cls(
             src_dict.get("memberType", UNSET),  # member_type
             src_dict.get("firstName", UNSET),  # first_name
@@ -132,7 +125,7 @@ class UpdateMemberRequest:
             src_dict.get("email", UNSET),  # email
             src_dict.get("isArchived", UNSET),  # is_archived
             src_dict.get("isInactive", UNSET),  # is_inactive
-            user_kind,
+            UNSET if (_value := src_dict.get("userKind", UNSET)) is UNSET else check_user_kind(_value),  # user_kind
             src_dict.get("newOwnerId", UNSET),  # new_owner_id
             src_dict.get("archiveDocuments", UNSET),  # archive_documents
             src_dict.get("archiveScheduledExports", UNSET),  # archive_scheduled_exports

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -48,13 +48,9 @@ class UpdateTeamMembersRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        add = cast(list[str], src_dict.get("add", UNSET))
-
-        remove = cast(list[str], src_dict.get("remove", UNSET))
-
         update_team_members_request = cls(
-            add,
-            remove,
+            src_dict.get("add", UNSET),  # add
+            src_dict.get("remove", UNSET),  # remove
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_team_members_request.additional_properties = {

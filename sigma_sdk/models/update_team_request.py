@@ -51,17 +51,12 @@ class UpdateTeamRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        _visibility = src_dict.get("visibility", UNSET)
-        visibility: ListTeamsVisibility | Unset
-        if isinstance(_visibility, Unset):
-            visibility = UNSET
-        else:
-            visibility = check_list_teams_visibility(_visibility)
-
         update_team_request = cls(
             src_dict.get("name", UNSET),  # name
             src_dict.get("description", UNSET),  # description
-            visibility,
+            UNSET
+            if (_value := src_dict.get("visibility", UNSET)) is UNSET
+            else check_list_teams_visibility(_value),  # visibility
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_team_request.additional_properties = {

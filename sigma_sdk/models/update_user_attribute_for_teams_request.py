@@ -49,17 +49,12 @@ class UpdateUserAttributeForTeamsRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        delete = []
-        _delete = src_dict["delete"]
-        for delete_item_data in _delete:
-            delete_item = CreateGrantGranteeOption2.from_dict(delete_item_data)
-
-            delete.append(delete_item)
-
         update_user_attribute_for_teams_request = cls(
-            delete,
+            [CreateGrantGranteeOption2.from_dict(item) for item in src_dict["delete"]],  # delete
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             update_user_attribute_for_teams_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -93,28 +93,6 @@ class UpdateWorkbookScheduleRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _target = src_dict.get("target", UNSET)
-        target: list[TargetItem] | Unset = UNSET
-        if _target is not UNSET:
-            target = []
-            for target_item_data in _target:
-                target_item = TargetItem.from_dict(target_item_data)
-
-                target.append(target_item)
-
-        _schedule = src_dict.get("schedule", UNSET)
-        schedule: UpdateWorkbookScheduleSchedule | Unset
-        if isinstance(_schedule, Unset):
-            schedule = UNSET
-        else:
-            schedule = UpdateWorkbookScheduleSchedule.from_dict(_schedule)
-
-        _config_v2 = src_dict.get("configV2", UNSET)
-        config_v2: UpdateWorkbookScheduleConfigV2 | Unset
-        if isinstance(_config_v2, Unset):
-            config_v2 = UNSET
-        else:
-            config_v2 = UpdateWorkbookScheduleConfigV2.from_dict(_config_v2)
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -125,19 +103,20 @@ class UpdateWorkbookScheduleRequest:
 
         description = _parse_description(src_dict.get("description", UNSET))
 
-        _suspension_action = src_dict.get("suspensionAction", UNSET)
-        suspension_action: UpdateWorkbookScheduleSuspensionAction | Unset
-        if isinstance(_suspension_action, Unset):
-            suspension_action = UNSET
-        else:
-            suspension_action = check_update_workbook_schedule_suspension_action(_suspension_action)
-
         update_workbook_schedule_request = cls(
-            target,
-            schedule,
-            config_v2,
+            UNSET
+            if (_value := src_dict.get("target", UNSET)) is UNSET
+            else [TargetItem.from_dict(item) for item in _value],  # target
+            UNSET
+            if (_value := src_dict.get("schedule", UNSET)) is UNSET
+            else UpdateWorkbookScheduleSchedule.from_dict(_value),  # schedule
+            UNSET
+            if (_value := src_dict.get("configV2", UNSET)) is UNSET
+            else UpdateWorkbookScheduleConfigV2.from_dict(_value),  # config_v2
             description,
-            suspension_action,
+            UNSET
+            if (_value := src_dict.get("suspensionAction", UNSET)) is UNSET
+            else check_update_workbook_schedule_suspension_action(_value),  # suspension_action
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_workbook_schedule_request.additional_properties = {

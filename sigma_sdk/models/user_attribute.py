@@ -30,6 +30,7 @@ _FIELD_KEYS = frozenset(
         "defaultValue",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -102,9 +103,6 @@ class UserAttribute:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -137,12 +135,14 @@ class UserAttribute:
             src_dict["name"],  # name
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             description,
             default_value,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             user_attribute.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

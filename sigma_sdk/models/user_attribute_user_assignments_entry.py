@@ -26,6 +26,7 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -77,21 +78,17 @@ class UserAttributeUserAssignmentsEntry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        value = DefaultValue.from_dict(src_dict["value"])
-
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         user_attribute_user_assignments_entry = cls(
             src_dict["userId"],  # user_id
-            value,
+            DefaultValue.from_dict(src_dict["value"]),  # value
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             user_attribute_user_assignments_entry.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

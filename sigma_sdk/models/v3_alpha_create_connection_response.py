@@ -56,14 +56,14 @@ class V3AlphaCreateConnectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        details = ConnectionDetails.from_dict(src_dict["details"])
-
         v3_alpha_create_connection_response = cls(
             src_dict["connectionId"],  # connection_id
             src_dict["name"],  # name
-            details,
+            ConnectionDetails.from_dict(src_dict["details"]),  # details
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_create_connection_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -49,17 +49,12 @@ class V3AlphaCreateIpAllowlistEntriesResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        entries = []
-        _entries = src_dict["entries"]
-        for entries_item_data in _entries:
-            entries_item = IpAllowlistEntry.from_dict(entries_item_data)
-
-            entries.append(entries_item)
-
         v3_alpha_create_ip_allowlist_entries_response = cls(
-            entries,
+            [IpAllowlistEntry.from_dict(item) for item in src_dict["entries"]],  # entries
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_create_ip_allowlist_entries_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -27,6 +27,7 @@ _FIELD_KEYS = frozenset(
         "sharedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -92,29 +93,20 @@ class V3AlphaCreateTenantResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
-        _shared_at = src_dict.get("sharedAt", UNSET)
-        shared_at: datetime.datetime | Unset
-        if isinstance(_shared_at, Unset):
-            shared_at = UNSET
-        else:
-            shared_at = datetime.datetime.fromisoformat(_shared_at)
-
         v3_alpha_create_tenant_response = cls(
             src_dict["tenantOrganizationId"],  # tenant_organization_id
             src_dict["parentOrganizationId"],  # parent_organization_id
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["tenantOrganizationName"],  # tenant_organization_name
             src_dict["tenantOrganizationSlug"],  # tenant_organization_slug
-            shared_at,
+            UNSET if (_value := src_dict.get("sharedAt", UNSET)) is UNSET else _parse_datetime(_value),  # shared_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 8 and not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_create_tenant_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

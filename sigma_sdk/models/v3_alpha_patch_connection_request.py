@@ -52,16 +52,11 @@ class V3AlphaPatchConnectionRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _details = src_dict.get("details", UNSET)
-        details: V3AlphaPatchConnectionDetails | Unset
-        if isinstance(_details, Unset):
-            details = UNSET
-        else:
-            details = V3AlphaPatchConnectionDetails.from_dict(_details)
-
         v3_alpha_patch_connection_request = cls(
             src_dict.get("name", UNSET),  # name
-            details,
+            UNSET
+            if (_value := src_dict.get("details", UNSET)) is UNSET
+            else V3AlphaPatchConnectionDetails.from_dict(_value),  # details
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_patch_connection_request.additional_properties = {

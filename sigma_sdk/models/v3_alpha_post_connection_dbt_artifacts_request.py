@@ -51,12 +51,12 @@ class V3AlphaPostConnectionDbtArtifactsRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        artifacts = File(payload=BytesIO(src_dict["artifacts"]))
-
         v3_alpha_post_connection_dbt_artifacts_request = cls(
-            artifacts,
+            File(payload=BytesIO(src_dict["artifacts"])),  # artifacts
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_post_connection_dbt_artifacts_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

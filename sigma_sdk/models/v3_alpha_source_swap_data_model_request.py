@@ -48,17 +48,14 @@ class V3AlphaSourceSwapDataModelRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        source_mapping = []
-        _source_mapping = src_dict["sourceMapping"]
-        for source_mapping_item_data in _source_mapping:
-            source_mapping_item = SourceSwapDataModelSourceMappingItem.from_dict(source_mapping_item_data)
-
-            source_mapping.append(source_mapping_item)
-
         v3_alpha_source_swap_data_model_request = cls(
-            source_mapping,
+            [
+                SourceSwapDataModelSourceMappingItem.from_dict(item) for item in src_dict["sourceMapping"]
+            ],  # source_mapping
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             v3_alpha_source_swap_data_model_request.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -26,6 +26,7 @@ _FIELD_KEYS = frozenset(
         "tags",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -69,24 +70,17 @@ class VersionHistoryEntry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        published_at = datetime.datetime.fromisoformat(src_dict["publishedAt"])
-
-        _tags = src_dict.get("tags", UNSET)
-        tags: list[VersionHistoryEntryTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = VersionHistoryEntryTag.from_dict(tags_item_data)
-
-                tags.append(tags_item)
-
         version_history_entry = cls(
             src_dict["version"],  # version
-            published_at,
+            _parse_datetime(src_dict["publishedAt"]),  # published_at
             src_dict["publishedBy"],  # published_by
-            tags,
+            UNSET
+            if (_value := src_dict.get("tags", UNSET)) is UNSET
+            else [VersionHistoryEntryTag.from_dict(item) for item in _value],  # tags
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             version_history_entry.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -19,6 +19,7 @@ _FIELD_KEYS = frozenset(
         "taggedBy",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -48,14 +49,14 @@ class VersionHistoryEntryTag:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        tagged_at = datetime.datetime.fromisoformat(src_dict["taggedAt"])
-
         version_history_entry_tag = cls(
             src_dict["versionTagId"],  # version_tag_id
-            tagged_at,
+            _parse_datetime(src_dict["taggedAt"]),  # tagged_at
             src_dict["taggedBy"],  # tagged_by
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             version_history_entry_tag.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

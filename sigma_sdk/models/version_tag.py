@@ -27,6 +27,7 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -86,22 +87,20 @@ class VersionTag:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        created_at = datetime.datetime.fromisoformat(src_dict["createdAt"])
-
-        updated_at = datetime.datetime.fromisoformat(src_dict["updatedAt"])
-
         version_tag = cls(
             src_dict["versionTagId"],  # version_tag_id
             src_dict["name"],  # name
             src_dict["ownerId"],  # owner_id
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
-            created_at,
-            updated_at,
+            _parse_datetime(src_dict["createdAt"]),  # created_at
+            _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict.get("isArchived", UNSET),  # is_archived
             src_dict.get("description", UNSET),  # description
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 7 and not src_dict.keys() <= _FIELD_KEYS:
             version_tag.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

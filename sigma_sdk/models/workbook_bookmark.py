@@ -70,7 +70,9 @@ class WorkbookBookmark:
             src_dict["exploreKey"],  # explore_key
             src_dict.get("isDefault", UNSET),  # is_default
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 4 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_bookmark.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -83,22 +83,19 @@ class WorkbookDetails:
         type_ = cast(Literal["workbook"], src_dict["type"])
         if type_ != "workbook":
             raise ValueError(f"type must match const 'workbook', got '{type_}'")
-        _source = src_dict.get("source", UNSET)
-        source: WorkbookDetailsSource | Unset
-        if isinstance(_source, Unset):
-            source = UNSET
-        else:
-            source = WorkbookDetailsSource.from_dict(_source)
-
         workbook_details = cls(
             src_dict["name"],  # name
             type_,
             src_dict.get("description", UNSET),  # description
             src_dict.get("ownerId", UNSET),  # owner_id
             src_dict.get("parentId", UNSET),  # parent_id
-            source,
+            UNSET
+            if (_value := src_dict.get("source", UNSET)) is UNSET
+            else WorkbookDetailsSource.from_dict(_value),  # source
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_details.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -67,8 +67,6 @@ class WorkbookEmbed:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        source_type = check_source_type(src_dict["sourceType"])
-
         def _parse_source_id(data: object) -> None | str:
             if data is None:
                 return data
@@ -87,11 +85,13 @@ class WorkbookEmbed:
             src_dict["embedId"],  # embed_id
             src_dict["embedUrl"],  # embed_url
             src_dict["public"],  # public
-            source_type,
+            check_source_type(src_dict["sourceType"]),  # source_type
             source_id,
             source_name,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 6 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_embed.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

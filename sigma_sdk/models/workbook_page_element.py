@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -71,17 +71,17 @@ class WorkbookPageElement:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        columns = cast(list[str], src_dict.get("columns", UNSET))
-
         workbook_page_element = cls(
             src_dict["elementId"],  # element_id
             src_dict.get("name", UNSET),  # name
             src_dict.get("type", UNSET),  # type_
-            columns,
+            src_dict.get("columns", UNSET),  # columns
             src_dict.get("vizualizationType", UNSET),  # vizualization_type
             src_dict.get("error", UNSET),  # error
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_page_element.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

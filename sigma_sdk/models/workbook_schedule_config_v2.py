@@ -186,21 +186,6 @@ class WorkbookScheduleConfigV2:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        notification_attachments = []
-        _notification_attachments = src_dict["notificationAttachments"]
-        for notification_attachments_item_data in _notification_attachments:
-            notification_attachments_item = ScheduleConfigV2NotificationAttachment.from_dict(
-                notification_attachments_item_data
-            )
-
-            notification_attachments.append(notification_attachments_item)
-
-        _attachment_settings = src_dict.get("attachmentSettings", UNSET)
-        attachment_settings: ScheduleConfigV2AttachmentSettings | Unset
-        if isinstance(_attachment_settings, Unset):
-            attachment_settings = UNSET
-        else:
-            attachment_settings = ScheduleConfigV2AttachmentSettings.from_dict(_attachment_settings)
 
         def _parse_condition_options(
             data: object,
@@ -245,48 +230,6 @@ class WorkbookScheduleConfigV2:
 
         condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 
-        _alert_config = src_dict.get("alertConfig", UNSET)
-        alert_config: WorkbookScheduleConfigV2AlertConfig | Unset
-        if isinstance(_alert_config, Unset):
-            alert_config = UNSET
-        else:
-            alert_config = WorkbookScheduleConfigV2AlertConfig.from_dict(_alert_config)
-
-        _dashboard_settings = src_dict.get("dashboardSettings", UNSET)
-        dashboard_settings: ScheduleConfigV2DashboardSettings | Unset
-        if isinstance(_dashboard_settings, Unset):
-            dashboard_settings = UNSET
-        else:
-            dashboard_settings = ScheduleConfigV2DashboardSettings.from_dict(_dashboard_settings)
-
-        _dynamic_export_settings = src_dict.get("dynamicExportSettings", UNSET)
-        dynamic_export_settings: ScheduleConfigV2DynamicExportSettings | Unset
-        if isinstance(_dynamic_export_settings, Unset):
-            dynamic_export_settings = UNSET
-        else:
-            dynamic_export_settings = ScheduleConfigV2DynamicExportSettings.from_dict(_dynamic_export_settings)
-
-        _dynamic_recipient_settings = src_dict.get("dynamicRecipientSettings", UNSET)
-        dynamic_recipient_settings: ScheduleConfigV2DynamicRecipientSettings | Unset
-        if isinstance(_dynamic_recipient_settings, Unset):
-            dynamic_recipient_settings = UNSET
-        else:
-            dynamic_recipient_settings = ScheduleConfigV2DynamicRecipientSettings.from_dict(_dynamic_recipient_settings)
-
-        _workbook_variant = src_dict.get("workbookVariant", UNSET)
-        workbook_variant: WorkbookScheduleConfigV2WorkbookVariant | Unset
-        if isinstance(_workbook_variant, Unset):
-            workbook_variant = UNSET
-        else:
-            workbook_variant = WorkbookScheduleConfigV2WorkbookVariant.from_dict(_workbook_variant)
-
-        _embed_opts = src_dict.get("embedOpts", UNSET)
-        embed_opts: WorkbookScheduleConfigV2EmbedOpts | Unset
-        if isinstance(_embed_opts, Unset):
-            embed_opts = UNSET
-        else:
-            embed_opts = WorkbookScheduleConfigV2EmbedOpts.from_dict(_embed_opts)
-
         def _parse_formatting(data: object) -> None | Unset | WorkbookScheduleConfigV2Formatting:
             if data is None:
                 return data
@@ -307,22 +250,40 @@ class WorkbookScheduleConfigV2:
         workbook_schedule_config_v2 = cls(
             src_dict["title"],  # title
             src_dict["messageBody"],  # message_body
-            notification_attachments,
+            [
+                ScheduleConfigV2NotificationAttachment.from_dict(item) for item in src_dict["notificationAttachments"]
+            ],  # notification_attachments
             src_dict.get("includeLink", UNSET),  # include_link
             src_dict.get("runAsRecipient", UNSET),  # run_as_recipient
-            attachment_settings,
+            UNSET
+            if (_value := src_dict.get("attachmentSettings", UNSET)) is UNSET
+            else ScheduleConfigV2AttachmentSettings.from_dict(_value),  # attachment_settings
             condition_options,
-            alert_config,
+            UNSET
+            if (_value := src_dict.get("alertConfig", UNSET)) is UNSET
+            else WorkbookScheduleConfigV2AlertConfig.from_dict(_value),  # alert_config
             src_dict.get("notificationName", UNSET),  # notification_name
-            dashboard_settings,
-            dynamic_export_settings,
-            dynamic_recipient_settings,
+            UNSET
+            if (_value := src_dict.get("dashboardSettings", UNSET)) is UNSET
+            else ScheduleConfigV2DashboardSettings.from_dict(_value),  # dashboard_settings
+            UNSET
+            if (_value := src_dict.get("dynamicExportSettings", UNSET)) is UNSET
+            else ScheduleConfigV2DynamicExportSettings.from_dict(_value),  # dynamic_export_settings
+            UNSET
+            if (_value := src_dict.get("dynamicRecipientSettings", UNSET)) is UNSET
+            else ScheduleConfigV2DynamicRecipientSettings.from_dict(_value),  # dynamic_recipient_settings
             src_dict.get("rowLimit", UNSET),  # row_limit
-            workbook_variant,
-            embed_opts,
+            UNSET
+            if (_value := src_dict.get("workbookVariant", UNSET)) is UNSET
+            else WorkbookScheduleConfigV2WorkbookVariant.from_dict(_value),  # workbook_variant
+            UNSET
+            if (_value := src_dict.get("embedOpts", UNSET)) is UNSET
+            else WorkbookScheduleConfigV2EmbedOpts.from_dict(_value),  # embed_opts
             formatting,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_schedule_config_v2.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -53,8 +53,6 @@ class WorkbookScheduleConfigV2AlertConfig:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        window = check_schedule_config_v2_alert_config_window(src_dict["window"])
-
         def _parse_volume(data: object) -> float | None | Unset:
             if data is None:
                 return data
@@ -65,10 +63,12 @@ class WorkbookScheduleConfigV2AlertConfig:
         volume = _parse_volume(src_dict.get("volume", UNSET))
 
         workbook_schedule_config_v2_alert_config = cls(
-            window,
+            check_schedule_config_v2_alert_config_window(src_dict["window"]),  # window
             volume,
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_schedule_config_v2_alert_config.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

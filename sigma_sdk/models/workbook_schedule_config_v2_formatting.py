@@ -42,15 +42,10 @@ class WorkbookScheduleConfigV2Formatting:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        _pivot_header_style = src_dict.get("pivotHeaderStyle", UNSET)
-        pivot_header_style: WorkbookScheduleConfigV2FormattingPivotHeaderStyle | Unset
-        if isinstance(_pivot_header_style, Unset):
-            pivot_header_style = UNSET
-        else:
-            pivot_header_style = check_workbook_schedule_config_v2_formatting_pivot_header_style(_pivot_header_style)
-
         workbook_schedule_config_v2_formatting = cls(
-            pivot_header_style,
+            UNSET
+            if (_value := src_dict.get("pivotHeaderStyle", UNSET)) is UNSET
+            else check_workbook_schedule_config_v2_formatting_pivot_header_style(_value),  # pivot_header_style
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             workbook_schedule_config_v2_formatting.additional_properties = {

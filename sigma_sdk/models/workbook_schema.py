@@ -88,29 +88,19 @@ class WorkbookSchema:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        pages = CreateConnectionDescription.from_dict(src_dict["pages"])
-
-        sheets = CreateConnectionDescription.from_dict(src_dict["sheets"])
-
-        variables = CreateConnectionDescription.from_dict(src_dict["variables"])
-
-        elements = CreateConnectionDescription.from_dict(src_dict["elements"])
-
-        sql_queries = TranslationFile.from_dict(src_dict["sqlQueries"])
-
-        sql_query_errors = WorkbookSchemaSqlQueryErrors.from_dict(src_dict["sqlQueryErrors"])
-
         workbook_schema = cls(
             src_dict["workbookId"],  # workbook_id
             src_dict["workbookUrlId"],  # workbook_url_id
-            pages,
-            sheets,
-            variables,
-            elements,
-            sql_queries,
-            sql_query_errors,
+            CreateConnectionDescription.from_dict(src_dict["pages"]),  # pages
+            CreateConnectionDescription.from_dict(src_dict["sheets"]),  # sheets
+            CreateConnectionDescription.from_dict(src_dict["variables"]),  # variables
+            CreateConnectionDescription.from_dict(src_dict["elements"]),  # elements
+            TranslationFile.from_dict(src_dict["sqlQueries"]),  # sql_queries
+            WorkbookSchemaSqlQueryErrors.from_dict(src_dict["sqlQueryErrors"]),  # sql_query_errors
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 8 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_schema.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -40,7 +40,9 @@ class WorkbookSchemaSqlQueryErrorsValue:
         workbook_schema_sql_query_errors_value = cls(
             src_dict["message"],  # message
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_schema_sql_query_errors_value.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

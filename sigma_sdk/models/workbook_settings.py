@@ -49,15 +49,10 @@ class WorkbookSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        _control_values = src_dict.get("controlValues", UNSET)
-        control_values: ControlValues | Unset
-        if isinstance(_control_values, Unset):
-            control_values = UNSET
-        else:
-            control_values = ControlValues.from_dict(_control_values)
-
         workbook_settings = cls(
-            control_values,
+            UNSET
+            if (_value := src_dict.get("controlValues", UNSET)) is UNSET
+            else ControlValues.from_dict(_value),  # control_values
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             workbook_settings.additional_properties = {

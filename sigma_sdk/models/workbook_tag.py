@@ -21,6 +21,7 @@ _FIELD_KEYS = frozenset(
         "workbookTaggedAt",
     }
 )
+_parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
@@ -60,16 +61,16 @@ class WorkbookTag:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        workbook_tagged_at = datetime.datetime.fromisoformat(src_dict["workbookTaggedAt"])
-
         workbook_tag = cls(
             src_dict["versionTagId"],  # version_tag_id
             src_dict["name"],  # name
             src_dict["sourceWorkbookVersion"],  # source_workbook_version
             src_dict["taggedWorkbookId"],  # tagged_workbook_id
-            workbook_tagged_at,
+            _parse_datetime(src_dict["workbookTaggedAt"]),  # workbook_tagged_at
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 5 and not src_dict.keys() <= _FIELD_KEYS:
             workbook_tag.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

@@ -65,25 +65,15 @@ class WriteAccess:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        write_destinations = []
-        _write_destinations = src_dict["writeDestinations"]
-        for write_destinations_item_data in _write_destinations:
-            write_destinations_item = WriteDestination.from_dict(write_destinations_item_data)
-
-            write_destinations.append(write_destinations_item)
-
-        _input_table_audit_log_destination = src_dict.get("inputTableAuditLogDestination", UNSET)
-        input_table_audit_log_destination: Destination | Unset
-        if isinstance(_input_table_audit_log_destination, Unset):
-            input_table_audit_log_destination = UNSET
-        else:
-            input_table_audit_log_destination = Destination.from_dict(_input_table_audit_log_destination)
-
         write_access = cls(
-            write_destinations,
-            input_table_audit_log_destination,
+            [WriteDestination.from_dict(item) for item in src_dict["writeDestinations"]],  # write_destinations
+            UNSET
+            if (_value := src_dict.get("inputTableAuditLogDestination", UNSET)) is UNSET
+            else Destination.from_dict(_value),  # input_table_audit_log_destination
         )
-        if not src_dict.keys() <= _FIELD_KEYS:
+        # Every required key was read above (a missing one raised KeyError), so a payload with no more
+        # keys than that has no additional properties: one len() instead of a lookup per key.
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             write_access.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

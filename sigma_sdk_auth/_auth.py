@@ -26,7 +26,6 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
 
-import attrs
 import httpx
 
 if TYPE_CHECKING:  # asyncio loads only when an async flow runs (sync programs skip ~60 ms of import)
@@ -98,21 +97,28 @@ def token_url_for(base_url: httpx.URL | str) -> httpx.URL:
     return url.copy_with(path=url.path.rstrip("/") + TOKEN_PATH, query=None, fragment=None)
 
 
-@attrs.define(eq=False)
+# The records below are plain slotted classes rather than attrs classes: each attrs class costs about
+# 0.5 ms at import (it compiles its methods), and these need no generated repr or equality.
 class _Token:
     """One access token and what is known about it.
 
-    ``eq=False`` on purpose: tokens are compared by identity, so "the token this request used" is
-    never confused with a newer token that happens to look the same.
+    No ``__eq__`` on purpose: tokens are compared by identity, so "the token this request used" is
+    never confused with a newer token that happens to look the same.  No ``__repr__`` either: the
+    default one shows no token.
     """
 
-    access_token: str = attrs.field(repr=False)
-    refresh_token: str | None = attrs.field(repr=False)
-    token_type: str
-    expires_in: float
-    issued_at: float  # the auth's clock (monotonic by default) when the token request was sent
-    # Set when the API answered 401 to a request that carried this token.
-    rejected: bool = False
+    __slots__ = ("access_token", "expires_in", "issued_at", "refresh_token", "rejected", "token_type")
+
+    def __init__(
+        self, *, access_token: str, refresh_token: str | None, token_type: str, expires_in: float, issued_at: float
+    ) -> None:
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.token_type = token_type
+        self.expires_in = expires_in
+        self.issued_at = issued_at  # the auth's clock (monotonic by default) when the token request was sent
+        # Set when the API answered 401 to a request that carried this token.
+        self.rejected = False
 
     def refresh_at(self, margin: float | None) -> float:
         if margin is None:
@@ -120,19 +126,22 @@ class _Token:
         return self.issued_at + self.expires_in - margin
 
 
-@attrs.frozen
 class _Impersonation:
-    admin: SigmaAuth
-    email: str | None
-    tenant: str | None
+    """Whom an impersonating auth acts as, and the admin auth whose token it exchanges."""
+
+    __slots__ = ("admin", "email", "tenant")
+
+    def __init__(self, *, admin: SigmaAuth, email: str | None, tenant: str | None) -> None:
+        self.admin = admin
+        self.email = email
+        self.tenant = tenant
 
     def describe(self) -> str:
         parts = [f"user {self.email!r}" if self.email else "", f"tenant {self.tenant!r}" if self.tenant else ""]
         return " in ".join(part for part in parts if part)
 
 
-# The steps a flow yields to its driver.  Plain slotted classes, not attrs: they are created on every
-# request and need neither repr nor equality, and each attrs class costs ~0.5 ms of import time.
+# The steps a flow yields to its driver (created on every request).
 class _Send:
     """Send ``request`` and resume the flow with the response."""
 

@@ -112,18 +112,24 @@ class RetryPolicy:
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
 
 
-@attrs.frozen
 class Decision:
     """The outcome of :func:`decide`: retry after ``delay`` seconds, or stop.
 
     ``reason`` is for logs and messages.  ``gave_up`` marks a stop on a failure that *was*
     retryable (budget exhausted, or ``Retry-After`` beyond the cap; then ``delay`` is the advice).
+    A plain slotted class, not attrs: an attrs class costs about 0.5 ms at import.
     """
 
-    retry: bool
-    delay: float
-    reason: str
-    gave_up: bool = False
+    __slots__ = ("delay", "gave_up", "reason", "retry")
+
+    def __init__(self, retry: bool, delay: float, reason: str, *, gave_up: bool = False) -> None:
+        self.retry = retry
+        self.delay = delay
+        self.reason = reason
+        self.gave_up = gave_up
+
+    def __repr__(self) -> str:
+        return f"Decision(retry={self.retry}, delay={self.delay!r}, reason={self.reason!r}, gave_up={self.gave_up})"
 
 
 def _backoff(policy: RetryPolicy, retries_done: int) -> float:

@@ -142,3 +142,10 @@ def test_nested_lists_are_parsed_per_item() -> None:
     )
     assert [entry.connection_id for entry in page.entries] == ["c-0", "c-1", "c-2"]
     assert all(isinstance(entry, Connection) for entry in page.entries)
+
+
+@pytest.mark.parametrize("payload", [["connectionId", "c-1"], "c-1", 42, None])
+def test_a_payload_that_is_not_an_object_is_a_type_error_naming_the_model(payload: object) -> None:
+    """A list, string, number or null where a JSON object belongs is rejected with the model's name."""
+    with pytest.raises(TypeError, match=r"Connection\.from_dict\(\) takes a JSON object .*not "):
+        Connection.from_dict(payload)  # type: ignore[arg-type]

@@ -55,6 +55,10 @@ class AccessRefreshToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         token_type = cast(Literal["bearer"], src_dict["token_type"])
         if token_type != "bearer":
             raise ValueError(f"token_type must match const 'bearer', got '{token_type}'")

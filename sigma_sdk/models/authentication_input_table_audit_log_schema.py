@@ -53,6 +53,10 @@ class AuthenticationInputTableAuditLogSchema:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         authentication_input_table_audit_log_schema = cls(
             src_dict["writeDatabase"],  # write_database
             src_dict["writeSchema"],  # write_schema

@@ -74,6 +74,10 @@ class BETAImpersonation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         grant_type = cast(Literal["urn:ietf:params:oauth:grant-type:token-exchange"], src_dict["grant_type"])
         if grant_type != "urn:ietf:params:oauth:grant-type:token-exchange":
             raise ValueError(

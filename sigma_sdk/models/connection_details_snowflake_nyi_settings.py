@@ -62,6 +62,10 @@ class ConnectionDetailsSnowflakeNYISettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         connection_details_snowflake_nyi_settings = cls(
             src_dict.get("connectionTimeoutSecs", UNSET),  # connection_timeout_secs
             src_dict.get("connectionQueueSize", UNSET),  # connection_queue_size

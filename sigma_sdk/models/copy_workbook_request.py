@@ -55,6 +55,10 @@ class CopyWorkbookRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         copy_workbook_request = cls(
             src_dict["destinationFolderId"],  # destination_folder_id
             src_dict["name"],  # name

@@ -42,6 +42,10 @@ class CreateCredentialsResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         create_credentials_response = cls(
             src_dict["clientId"],  # client_id
             src_dict["clientSecret"],  # client_secret

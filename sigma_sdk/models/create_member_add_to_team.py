@@ -47,6 +47,10 @@ class CreateMemberAddToTeam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         create_member_add_to_team = cls(
             src_dict["teamId"],  # team_id
             src_dict.get("isTeamAdmin", UNSET),  # is_team_admin

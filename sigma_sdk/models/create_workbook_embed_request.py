@@ -55,6 +55,10 @@ class CreateWorkbookEmbedRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         create_workbook_embed_request = cls(
             check_embed_type(src_dict["embedType"]),  # embed_type
             check_source_type(src_dict["sourceType"]),  # source_type

@@ -56,6 +56,10 @@ class DateSelectionRelativeDateSelection:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         date_selection_relative_date_selection = cls(
             check_date_selection_relative_date_selection_type(src_dict["type"]),  # type_
             check_date_selection_relative_date_selection_unit(src_dict["unit"]),  # unit

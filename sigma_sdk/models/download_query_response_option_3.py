@@ -43,6 +43,10 @@ class DownloadQueryResponseOption3:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         download_query_response_option_3 = cls(
             check_download_query_response_option_3_running(src_dict["status"]),  # status
         )

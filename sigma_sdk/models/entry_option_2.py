@@ -47,6 +47,10 @@ class EntryOption2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         entry_option_2 = cls(
             src_dict["code"],  # code
             src_dict["message"],  # message

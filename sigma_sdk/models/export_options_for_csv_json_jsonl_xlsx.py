@@ -44,6 +44,10 @@ class ExportOptionsForCsvJsonJsonlXlsx:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         export_options_for_csv_json_jsonl_xlsx = cls(
             check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"]),  # type_
         )

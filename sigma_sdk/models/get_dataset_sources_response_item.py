@@ -47,6 +47,10 @@ class GetDatasetSourcesResponseItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         get_dataset_sources_response_item = cls(
             check_get_dataset_sources_response_item_type(src_dict["type"]),  # type_
             src_dict["inodeId"],  # inode_id

@@ -56,6 +56,10 @@ class PostTokenResponseOption2:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         issued_token_type = cast(
             Literal["urn:ietf:params:oauth:token-type:access_token"], src_dict["issued_token_type"]
         )

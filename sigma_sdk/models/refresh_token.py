@@ -43,6 +43,10 @@ class RefreshToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         grant_type = cast(Literal["refresh_token"], src_dict["grant_type"])
         if grant_type != "refresh_token":
             raise ValueError(f"grant_type must match const 'refresh_token', got '{grant_type}'")

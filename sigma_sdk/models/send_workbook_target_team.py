@@ -42,6 +42,10 @@ class SendWorkbookTargetTeam:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         type_ = cast(Literal["team"], src_dict["type"])
         if type_ != "team":
             raise ValueError(f"type must match const 'team', got '{type_}'")

@@ -61,6 +61,10 @@ class ShareWorkbookCrossOrgRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         share_workbook_cross_org_request = cls(
             src_dict["orgSlugs"],  # org_slugs
             src_dict.get("shareDatasets", UNSET),  # share_datasets

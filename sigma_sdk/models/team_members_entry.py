@@ -49,6 +49,10 @@ class TeamMembersEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         team_members_entry = cls(
             src_dict["userId"],  # user_id
             src_dict["isTeamAdmin"],  # is_team_admin

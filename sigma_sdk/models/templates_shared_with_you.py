@@ -69,6 +69,10 @@ class TemplatesSharedWithYou:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         templates_shared_with_you = cls(
             src_dict["providerOrganizationId"],  # provider_organization_id
             src_dict["name"],  # name

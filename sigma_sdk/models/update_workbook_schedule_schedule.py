@@ -44,6 +44,10 @@ class UpdateWorkbookScheduleSchedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         update_workbook_schedule_schedule = cls(
             src_dict.get("cronSpec", UNSET),  # cron_spec
             src_dict.get("timezone", UNSET),  # timezone

@@ -43,6 +43,10 @@ class UseClientSecret:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         use_client_secret = cls(
             src_dict["useJwt"],  # use_jwt
             src_dict["clientSecret"],  # client_secret

@@ -54,6 +54,10 @@ class V3AlphaCreateIpAllowlistEntriesEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         v3_alpha_create_ip_allowlist_entries_entry = cls(
             src_dict["ip"],  # ip
             check_ip_allowlist_entry_scope(src_dict["scope"]),  # scope

@@ -46,6 +46,10 @@ class V3AlphaCreateTenantRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         v3_alpha_create_tenant_request = cls(
             src_dict["tenantOrganizationName"],  # tenant_organization_name
             src_dict["tenantOrganizationSlug"],  # tenant_organization_slug

@@ -93,6 +93,10 @@ class V3AlphaCreateTenantResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         v3_alpha_create_tenant_response = cls(
             src_dict["tenantOrganizationId"],  # tenant_organization_id
             src_dict["parentOrganizationId"],  # parent_organization_id

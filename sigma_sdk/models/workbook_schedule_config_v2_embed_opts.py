@@ -42,6 +42,10 @@ class WorkbookScheduleConfigV2EmbedOpts:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, (dict, Mapping)):  # dict first: an ABC check alone costs ~0.2 µs
+            raise TypeError(
+                f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
+            )
         workbook_schedule_config_v2_embed_opts = cls(
             src_dict.get("embedId", UNSET),  # embed_id
             src_dict.get("evalConnectionId", UNSET),  # eval_connection_id

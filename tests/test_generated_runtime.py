@@ -14,15 +14,10 @@ from sigma_sdk.api.account_types import list_account_types
 from sigma_sdk.api.connections import get_connection, list_connections
 from sigma_sdk.errors import NotFoundError
 
+from ._payloads import connection_payload
+
 BASE = "https://api.us-a.aws.sigmacomputing.com"
 TOTAL = 2_500
-
-
-def _connection(index: int) -> dict[str, Any]:
-    return {"connectionId": f"c-{index}", "organizationId": "o", "name": f"conn {index}", "type": "snowflake",
-            "isSample": False, "isAuditLog": False, "lastActiveAt": "2024-01-02T03:04:05+00:00", "useOauth": False,
-            "createdBy": "u", "updatedBy": "u", "createdAt": "2024-01-02T03:04:05+00:00",
-            "updatedAt": "2024-01-02T03:04:05+00:00"}  # fmt: skip
 
 
 def _token_route(router: respx.Router) -> respx.Route:
@@ -37,7 +32,7 @@ def _paged_connections(request: httpx.Request) -> httpx.Response:
     start = int(request.url.params.get("page", "p0")[1:])
     end = min(start + limit, TOTAL)
     next_page = f"p{end}" if end < TOTAL else None
-    body = {"entries": [_connection(i) for i in range(start, end)], "nextPage": next_page, "total": TOTAL,
+    body = {"entries": [connection_payload(i) for i in range(start, end)], "nextPage": next_page, "total": TOTAL,
             "hasMore": "true" if next_page else "false"}  # fmt: skip
     return httpx.Response(200, json=body)
 

@@ -6,7 +6,6 @@ import ast
 import datetime
 import importlib
 import types
-from typing import Any
 
 import attrs
 import pytest
@@ -14,18 +13,10 @@ import pytest
 from sigma_sdk.models import Connection, ListConnectionsResponse
 from sigma_sdk.types import UNSET
 
+from ._payloads import connection_payload
 from ._spec import ROOT
 
 MODELS = ROOT / "sigma_sdk" / "models"
-
-
-def _connection(**extra: Any) -> dict[str, Any]:
-    stamp = "2024-01-02T03:04:05+00:00"
-    return {
-        "connectionId": "c-1", "organizationId": "org", "name": "Warehouse", "type": "snowflake",
-        "isSample": False, "isAuditLog": False, "lastActiveAt": stamp, "useOauth": False,
-        "createdBy": "u-1", "updatedBy": "u-2", "createdAt": stamp, "updatedAt": stamp, **extra,
-    }  # fmt: skip
 
 
 def _json_key_of_each_field(module: ast.Module) -> dict[str, str]:
@@ -95,7 +86,7 @@ def test_every_positional_argument_lands_in_its_own_field() -> None:
 
 def test_a_payload_of_required_keys_parses_into_typed_fields() -> None:
     """Required keys land in their fields, datetimes are parsed, absent optional fields stay UNSET."""
-    connection = Connection.from_dict(_connection())
+    connection = Connection.from_dict(connection_payload(name="Warehouse"))
     assert (connection.connection_id, connection.name, connection.type_) == ("c-1", "Warehouse", "snowflake")
     assert connection.created_at == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     assert connection.warehouse is UNSET
@@ -104,7 +95,7 @@ def test_a_payload_of_required_keys_parses_into_typed_fields() -> None:
 
 def test_unknown_keys_are_kept_as_additional_properties_and_written_back() -> None:
     """A key the spec does not know is kept, next to present optional fields, and round-trips."""
-    payload = _connection(warehouse="WH", newSigmaField={"nested": [1, 2]})
+    payload = connection_payload(warehouse="WH", newSigmaField={"nested": [1, 2]})
     connection = Connection.from_dict(payload)
     assert connection.warehouse == "WH"
     assert connection.additional_properties == {"newSigmaField": {"nested": [1, 2]}}
@@ -113,14 +104,14 @@ def test_unknown_keys_are_kept_as_additional_properties_and_written_back() -> No
 
 def test_parsed_models_do_not_share_their_additional_properties() -> None:
     """Two models parsed without unknown keys get separate dicts: writing to one leaves the other alone."""
-    first, second = (Connection.from_dict(_connection()) for _ in range(2))
+    first, second = (Connection.from_dict(connection_payload()) for _ in range(2))
     first["note"] = "mine"
     assert "note" not in second
 
 
 def test_a_missing_required_key_raises_key_error_naming_it() -> None:
     """Bad input is not silently filled in: the missing key is named."""
-    payload = _connection()
+    payload = connection_payload()
     del payload["connectionId"]
     with pytest.raises(KeyError, match="connectionId"):
         Connection.from_dict(payload)
@@ -128,7 +119,7 @@ def test_a_missing_required_key_raises_key_error_naming_it() -> None:
 
 def test_any_mapping_is_accepted_and_left_unchanged() -> None:
     """`from_dict` reads a read-only Mapping and never mutates the caller's payload."""
-    payload = _connection(extra=1)
+    payload = connection_payload(extra=1)
     snapshot = dict(payload)
     connection = Connection.from_dict(types.MappingProxyType(payload))
     assert connection.additional_properties == {"extra": 1}
@@ -137,9 +128,7 @@ def test_any_mapping_is_accepted_and_left_unchanged() -> None:
 
 def test_nested_lists_are_parsed_per_item() -> None:
     """A page's `entries` become one typed model per item, in order."""
-    page = ListConnectionsResponse.from_dict(
-        {"entries": [_connection(connectionId=f"c-{i}") for i in range(3)], "nextPage": None}
-    )
+    page = ListConnectionsResponse.from_dict({"entries": [connection_payload(i) for i in range(3)], "nextPage": None})
     assert [entry.connection_id for entry in page.entries] == ["c-0", "c-1", "c-2"]
     assert all(isinstance(entry, Connection) for entry in page.entries)
 

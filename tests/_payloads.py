@@ -1,0 +1,16 @@
+"""JSON payloads shaped like Sigma's answers, shared by the tests that parse them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STAMP = "2024-01-02T03:04:05+00:00"
+
+
+def connection_payload(index: int = 1, **extra: Any) -> dict[str, Any]:
+    """A `Connection` with its 12 required keys (as `GET /v2/connections` lists it), plus ``extra``."""
+    return {
+        "connectionId": f"c-{index}", "organizationId": "org", "name": f"conn {index}", "type": "snowflake",
+        "isSample": False, "isAuditLog": False, "lastActiveAt": STAMP, "useOauth": False,
+        "createdBy": "u-1", "updatedBy": "u-2", "createdAt": STAMP, "updatedAt": STAMP, **extra,
+    }  # fmt: skip

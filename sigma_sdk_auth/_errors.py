@@ -27,6 +27,7 @@ __all__ = [
     "ConflictError",
     "InsecureTransportError",
     "InternalServerError",
+    "InvalidArgumentError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -48,6 +49,10 @@ class SigmaError(Exception):
 
 class ConfigurationError(SigmaError, ValueError):
     """Settings or credentials are missing or malformed (raised before any request is sent)."""
+
+
+class InvalidArgumentError(SigmaError, ValueError):
+    """An argument cannot be sent as given, e.g. an ID of ``".."`` (raised before any request is sent)."""
 
 
 class InsecureTransportError(ConfigurationError):

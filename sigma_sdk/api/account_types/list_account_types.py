@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.account_type import AccountType
@@ -88,11 +94,12 @@ def sync_detailed(
         Response[ListAccountTypesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -133,11 +140,12 @@ def sync(
         ListAccountTypesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -179,11 +187,12 @@ async def asyncio_detailed(
         Response[ListAccountTypesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -224,11 +233,12 @@ async def asyncio(
         ListAccountTypesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.ip_allowlist_entry import IpAllowlistEntry
@@ -84,11 +90,12 @@ def sync_detailed(
         Response[V3AlphaListIpAllowlistEntriesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -125,11 +132,12 @@ def sync(
         V3AlphaListIpAllowlistEntriesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -167,11 +175,12 @@ async def asyncio_detailed(
         Response[V3AlphaListIpAllowlistEntriesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -208,11 +217,12 @@ async def asyncio(
         V3AlphaListIpAllowlistEntriesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.v3_alpha_create_ip_allowlist_entries_request import V3AlphaCreateIpAllowlistEntriesRequest
@@ -80,10 +80,11 @@ def sync_detailed(
         Response[V3AlphaCreateIpAllowlistEntriesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -122,10 +123,11 @@ def sync(
         V3AlphaCreateIpAllowlistEntriesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -165,10 +167,11 @@ async def asyncio_detailed(
         Response[V3AlphaCreateIpAllowlistEntriesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -207,10 +210,11 @@ async def asyncio(
         V3AlphaCreateIpAllowlistEntriesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.v3_alpha_delete_ip_allowlist_entries_request import V3AlphaDeleteIpAllowlistEntriesRequest
@@ -77,10 +77,11 @@ def sync_detailed(
         Response[None]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -119,10 +120,11 @@ def sync(
         None
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -162,10 +164,11 @@ async def asyncio_detailed(
         Response[None]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -204,10 +207,11 @@ async def asyncio(
         None
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

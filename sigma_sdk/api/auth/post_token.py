@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.access_refresh_token import AccessRefreshToken
@@ -105,10 +105,11 @@ def sync_detailed(
         Response[AccessRefreshToken | PostTokenResponseOption2]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -155,10 +156,11 @@ def sync(
         AccessRefreshToken | PostTokenResponseOption2
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -206,10 +208,11 @@ async def asyncio_detailed(
         Response[AccessRefreshToken | PostTokenResponseOption2]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -256,10 +259,11 @@ async def asyncio(
         AccessRefreshToken | PostTokenResponseOption2
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.connection_grant_response import ConnectionGrantResponse
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/connections/paths/{connection_path_id}/grants".format(
-            connection_path_id=quote(str(connection_path_id), safe=""),
+            connection_path_id=path_segment(connection_path_id, "connection_path_id"),
         ),
         "params": params,
     }
@@ -89,12 +95,13 @@ def sync_detailed(
         Response[ListConnectionPathGrantsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             connection_path_id=connection_path_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -132,12 +139,13 @@ def sync(
         ListConnectionPathGrantsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             connection_path_id=connection_path_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -176,12 +184,13 @@ async def asyncio_detailed(
         Response[ListConnectionPathGrantsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             connection_path_id=connection_path_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -219,12 +228,13 @@ async def asyncio(
         ListConnectionPathGrantsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             connection_path_id=connection_path_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

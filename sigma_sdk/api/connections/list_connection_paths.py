@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.connection_path import ConnectionPath
@@ -81,11 +87,12 @@ def sync_detailed(
         Response[ListConnectionPathsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -119,11 +126,12 @@ def sync(
         ListConnectionPathsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -158,11 +166,12 @@ async def asyncio_detailed(
         Response[ListConnectionPathsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -196,11 +205,12 @@ async def asyncio(
         ListConnectionPathsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

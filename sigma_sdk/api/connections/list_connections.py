@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.connection import Connection
@@ -86,13 +92,14 @@ def sync_detailed(
         Response[ListConnectionsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             include_archived=include_archived,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -125,13 +132,14 @@ def sync(
         ListConnectionsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             include_archived=include_archived,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -165,13 +173,14 @@ async def asyncio_detailed(
         Response[ListConnectionsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             include_archived=include_archived,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -204,13 +213,14 @@ async def asyncio(
         ListConnectionsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             include_archived=include_archived,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
@@ -74,10 +74,11 @@ def sync_detailed(
         Response[V3AlphaCreateConnectionResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -110,10 +111,11 @@ def sync(
         V3AlphaCreateConnectionResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -147,10 +149,11 @@ async def asyncio_detailed(
         Response[V3AlphaCreateConnectionResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -183,10 +186,11 @@ async def asyncio(
         V3AlphaCreateConnectionResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/dataModels/{data_model_id}/materializationSchedules".format(
-            data_model_id=quote(str(data_model_id), safe=""),
+            data_model_id=path_segment(data_model_id, "data_model_id"),
         ),
         "params": params,
     }
@@ -100,12 +106,13 @@ def sync_detailed(
         Response[ListDataModelMaterializationSchedulesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             data_model_id=data_model_id,
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -154,12 +161,13 @@ def sync(
         ListDataModelMaterializationSchedulesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             data_model_id=data_model_id,
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -209,12 +217,13 @@ async def asyncio_detailed(
         Response[ListDataModelMaterializationSchedulesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             data_model_id=data_model_id,
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -263,12 +272,13 @@ async def asyncio(
         ListDataModelMaterializationSchedulesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             data_model_id=data_model_id,
             page_token=page_token,
             page_size=page_size,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.data_model import DataModel
@@ -111,12 +117,13 @@ def sync_detailed(
         Response[ListDataModelsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             exclude_tags=exclude_tags,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -177,12 +184,13 @@ def sync(
         ListDataModelsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             exclude_tags=exclude_tags,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -244,12 +252,13 @@ async def asyncio_detailed(
         Response[ListDataModelsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             exclude_tags=exclude_tags,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -310,12 +319,13 @@ async def asyncio(
         ListDataModelsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             exclude_tags=exclude_tags,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_dataset_materializations_response import ListDatasetMaterializationsResponse
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/datasets/{dataset_id}/materialization".format(
-            dataset_id=quote(str(dataset_id), safe=""),
+            dataset_id=path_segment(dataset_id, "dataset_id"),
         ),
         "params": params,
     }
@@ -86,12 +92,13 @@ def sync_detailed(
         Response[ListDatasetMaterializationsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             dataset_id=dataset_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -126,12 +133,13 @@ def sync(
         ListDatasetMaterializationsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             dataset_id=dataset_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -167,12 +175,13 @@ async def asyncio_detailed(
         Response[ListDatasetMaterializationsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             dataset_id=dataset_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -207,12 +216,13 @@ async def asyncio(
         ListDatasetMaterializationsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             dataset_id=dataset_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.dataset import Dataset
@@ -77,11 +83,12 @@ def sync_detailed(
         Response[ListDatasetsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -111,11 +118,12 @@ def sync(
         ListDatasetsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -146,11 +154,12 @@ async def asyncio_detailed(
         Response[ListDatasetsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -180,11 +189,12 @@ async def asyncio(
         ListDatasetsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.entry_option_2 import EntryOption2
@@ -34,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/favorites/member/{member_id}".format(
-            member_id=quote(str(member_id), safe=""),
+            member_id=path_segment(member_id, "member_id"),
         ),
         "params": params,
     }
@@ -89,12 +95,13 @@ def sync_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -131,12 +138,13 @@ def sync(
         ListFavoritesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -174,12 +182,13 @@ async def asyncio_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -216,12 +225,13 @@ async def asyncio(
         ListFavoritesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

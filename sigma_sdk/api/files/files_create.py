@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.files_create_response import FilesCreateResponse
@@ -85,10 +85,11 @@ def sync_detailed(
         Response[FilesCreateResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -125,10 +126,11 @@ def sync(
         FilesCreateResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -166,10 +168,11 @@ async def asyncio_detailed(
         Response[FilesCreateResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -206,10 +209,11 @@ async def asyncio(
         FilesCreateResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

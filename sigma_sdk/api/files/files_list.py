@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.entry_option_2 import EntryOption2
@@ -154,7 +160,8 @@ def sync_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             name=name,
             permission_filter=permission_filter,
@@ -163,7 +170,7 @@ def sync_detailed(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -231,7 +238,8 @@ def sync(
         ListFavoritesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             name=name,
             permission_filter=permission_filter,
@@ -240,7 +248,7 @@ def sync(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -309,7 +317,8 @@ async def asyncio_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             name=name,
             permission_filter=permission_filter,
@@ -318,7 +327,7 @@ async def asyncio_detailed(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -386,7 +395,8 @@ async def asyncio(
         ListFavoritesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             name=name,
             permission_filter=permission_filter,
@@ -395,7 +405,7 @@ async def asyncio(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

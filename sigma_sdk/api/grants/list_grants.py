@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.grant import Grant
@@ -116,7 +122,8 @@ def sync_detailed(
         Response[ListGrantsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -124,7 +131,7 @@ def sync_detailed(
             team_id=team_id,
             user_id=user_id,
             direct_grants_only=direct_grants_only,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -181,7 +188,8 @@ def sync(
         ListGrantsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -189,7 +197,7 @@ def sync(
             team_id=team_id,
             user_id=user_id,
             direct_grants_only=direct_grants_only,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -247,7 +255,8 @@ async def asyncio_detailed(
         Response[ListGrantsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -255,7 +264,7 @@ async def asyncio_detailed(
             team_id=team_id,
             user_id=user_id,
             direct_grants_only=direct_grants_only,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -312,7 +321,8 @@ async def asyncio(
         ListGrantsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -320,7 +330,7 @@ async def asyncio(
             team_id=team_id,
             user_id=user_id,
             direct_grants_only=direct_grants_only,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.create_member_request import CreateMemberRequest
@@ -85,11 +85,12 @@ def sync_detailed(
         Response[Member]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
             send_invite=send_invite,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -125,11 +126,12 @@ def sync(
         Member
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
             send_invite=send_invite,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -166,11 +168,12 @@ async def asyncio_detailed(
         Response[Member]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
             send_invite=send_invite,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -206,11 +209,12 @@ async def asyncio(
         Member
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
             send_invite=send_invite,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

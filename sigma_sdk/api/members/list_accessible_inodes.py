@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.entry_option_2 import EntryOption2
@@ -72,7 +78,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/members/{member_id}/files".format(
-            member_id=quote(str(member_id), safe=""),
+            member_id=path_segment(member_id, "member_id"),
         ),
         "params": params,
     }
@@ -135,7 +141,8 @@ def sync_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             name=name,
@@ -145,7 +152,7 @@ def sync_detailed(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -190,7 +197,8 @@ def sync(
         ListFavoritesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             name=name,
@@ -200,7 +208,7 @@ def sync(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -246,7 +254,8 @@ async def asyncio_detailed(
         Response[ListFavoritesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             name=name,
@@ -256,7 +265,7 @@ async def asyncio_detailed(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -301,7 +310,8 @@ async def asyncio(
         ListFavoritesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             name=name,
@@ -311,7 +321,7 @@ async def asyncio(
             limit=limit,
             parent_id=parent_id,
             direct_child_filter=direct_child_filter,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

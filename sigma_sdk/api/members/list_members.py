@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_members_response_option_2 import ListMembersResponseOption2
@@ -121,14 +127,15 @@ def sync_detailed(
         Response[list[Member] | ListMembersResponseOption2]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -173,14 +180,15 @@ def sync(
         list[Member] | ListMembersResponseOption2
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -226,14 +234,15 @@ async def asyncio_detailed(
         Response[list[Member] | ListMembersResponseOption2]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -278,14 +287,15 @@ async def asyncio(
         list[Member] | ListMembersResponseOption2
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.entry_option_2 import EntryOption2
@@ -44,7 +50,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/members/{member_id}/files/recents".format(
-            member_id=quote(str(member_id), safe=""),
+            member_id=path_segment(member_id, "member_id"),
         ),
         "params": params,
     }
@@ -101,13 +107,14 @@ def sync_detailed(
         Response[ListRecentInodesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
             include_explorations=include_explorations,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -146,13 +153,14 @@ def sync(
         ListRecentInodesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
             include_explorations=include_explorations,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -192,13 +200,14 @@ async def asyncio_detailed(
         Response[ListRecentInodesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
             include_explorations=include_explorations,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -237,13 +246,14 @@ async def asyncio(
         ListRecentInodesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             member_id=member_id,
             page=page,
             limit=limit,
             include_explorations=include_explorations,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.member import Member
@@ -98,14 +104,15 @@ def sync_detailed(
         Response[V21ListMembersResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -147,14 +154,15 @@ def sync(
         V21ListMembersResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -197,14 +205,15 @@ async def asyncio_detailed(
         Response[V21ListMembersResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -246,14 +255,15 @@ async def asyncio(
         V21ListMembersResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             search=search,
             include_archived=include_archived,
             include_inactive=include_inactive,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

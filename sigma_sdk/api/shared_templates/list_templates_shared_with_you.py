@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_templates_shared_with_you_response import ListTemplatesSharedWithYouResponse
@@ -83,12 +89,13 @@ def sync_detailed(
         Response[ListTemplatesSharedWithYouResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             pending=pending,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -121,12 +128,13 @@ def sync(
         ListTemplatesSharedWithYouResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             pending=pending,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -160,12 +168,13 @@ async def asyncio_detailed(
         Response[ListTemplatesSharedWithYouResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             pending=pending,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -198,12 +207,13 @@ async def asyncio(
         ListTemplatesSharedWithYouResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             pending=pending,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

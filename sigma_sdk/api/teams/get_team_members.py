@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.team_members import TeamMembers
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/teams/{team_id}/members".format(
-            team_id=quote(str(team_id), safe=""),
+            team_id=path_segment(team_id, "team_id"),
         ),
         "params": params,
     }
@@ -90,12 +96,13 @@ def sync_detailed(
         Response[TeamMembers]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             team_id=team_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -134,12 +141,13 @@ def sync(
         TeamMembers
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             team_id=team_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -179,12 +187,13 @@ async def asyncio_detailed(
         Response[TeamMembers]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             team_id=team_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -223,12 +232,13 @@ async def asyncio(
         TeamMembers
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             team_id=team_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_teams_visibility import ListTeamsVisibility
@@ -122,14 +128,15 @@ def sync_detailed(
         Response[list[MemberTeam] | PaginatedResults]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -170,14 +177,15 @@ def sync(
         list[MemberTeam] | PaginatedResults
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -219,14 +227,15 @@ async def asyncio_detailed(
         Response[list[MemberTeam] | PaginatedResults]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -267,14 +276,15 @@ async def asyncio(
         list[MemberTeam] | PaginatedResults
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

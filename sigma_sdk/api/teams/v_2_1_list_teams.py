@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_member_teams_response import ListMemberTeamsResponse
@@ -100,14 +106,15 @@ def sync_detailed(
         Response[ListMemberTeamsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -146,14 +153,15 @@ def sync(
         ListMemberTeamsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -193,14 +201,15 @@ async def asyncio_detailed(
         Response[ListMemberTeamsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -239,14 +248,15 @@ async def asyncio(
         ListMemberTeamsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
             description=description,
             visibility=visibility,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_templates_response import ListTemplatesResponse
@@ -98,13 +104,14 @@ def sync_detailed(
         Response[ListTemplatesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             source=source,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -144,13 +151,14 @@ def sync(
         ListTemplatesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             source=source,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -191,13 +199,14 @@ async def asyncio_detailed(
         Response[ListTemplatesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             source=source,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -237,13 +246,14 @@ async def asyncio(
         ListTemplatesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             source=source,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
@@ -112,14 +118,15 @@ def sync_detailed(
         Response[V3AlphaListTenantsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
             key=key,
             order=order,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -165,14 +172,15 @@ def sync(
         V3AlphaListTenantsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
             key=key,
             order=order,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -219,14 +227,15 @@ async def asyncio_detailed(
         Response[V3AlphaListTenantsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
             key=key,
             order=order,
             search=search,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -272,14 +281,15 @@ async def asyncio(
         V3AlphaListTenantsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page_token=page_token,
             page_size=page_size,
             key=key,
             order=order,
             search=search,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_org_locales_response import ListOrgLocalesResponse
@@ -103,11 +109,12 @@ def sync_detailed(
         Response[ListOrgLocalesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -163,11 +170,12 @@ def sync(
         ListOrgLocalesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -224,11 +232,12 @@ async def asyncio_detailed(
         Response[ListOrgLocalesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -284,11 +293,12 @@ async def asyncio(
         ListOrgLocalesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.user_attribute_user_assignments import UserAttributeUserAssignments
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/user-attributes/{user_attribute_id}/users".format(
-            user_attribute_id=quote(str(user_attribute_id), safe=""),
+            user_attribute_id=path_segment(user_attribute_id, "user_attribute_id"),
         ),
         "params": params,
     }
@@ -88,12 +94,13 @@ def sync_detailed(
         Response[UserAttributeUserAssignments]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             user_attribute_id=user_attribute_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -130,12 +137,13 @@ def sync(
         UserAttributeUserAssignments
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             user_attribute_id=user_attribute_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -173,12 +181,13 @@ async def asyncio_detailed(
         Response[UserAttributeUserAssignments]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             user_attribute_id=user_attribute_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -215,12 +224,13 @@ async def asyncio(
         UserAttributeUserAssignments
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             user_attribute_id=user_attribute_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_user_attributes_response import ListUserAttributesResponse
@@ -81,12 +87,13 @@ def sync_detailed(
         Response[ListUserAttributesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -117,12 +124,13 @@ def sync(
         ListUserAttributesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -154,12 +162,13 @@ async def asyncio_detailed(
         Response[ListUserAttributesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -190,12 +199,13 @@ async def asyncio(
         ListUserAttributesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

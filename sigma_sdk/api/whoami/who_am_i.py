@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.who_am_i_response import WhoAmIResponse
@@ -69,7 +69,7 @@ def sync_detailed(
         Response[WhoAmIResponse]
     """
 
-    response = client._send(_get_kwargs())
+    response = send(client, _get_kwargs())
     return _build_response(response)
 
 
@@ -106,7 +106,7 @@ def sync(
         WhoAmIResponse
     """
 
-    response = client._send(_get_kwargs())
+    response = send(client, _get_kwargs())
     raise_for_status(response)
     return _parse_response(response)
 
@@ -144,7 +144,7 @@ async def asyncio_detailed(
         Response[WhoAmIResponse]
     """
 
-    response = await client._asend(_get_kwargs())
+    response = await asend(client, _get_kwargs())
     return _build_response(response)
 
 
@@ -181,6 +181,6 @@ async def asyncio(
         WhoAmIResponse
     """
 
-    response = await client._asend(_get_kwargs())
+    response = await asend(client, _get_kwargs())
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.element_columns import ElementColumns
@@ -34,8 +40,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/workbooks/{workbook_id}/elements/{element_id}/columns".format(
-            workbook_id=quote(str(workbook_id), safe=""),
-            element_id=quote(str(element_id), safe=""),
+            workbook_id=path_segment(workbook_id, "workbook_id"),
+            element_id=path_segment(element_id, "element_id"),
         ),
         "params": params,
     }
@@ -106,13 +112,14 @@ def sync_detailed(
         Response[ElementColumns]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             element_id=element_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -165,13 +172,14 @@ def sync(
         ElementColumns
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             element_id=element_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -225,13 +233,14 @@ async def asyncio_detailed(
         Response[ElementColumns]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             element_id=element_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -284,13 +293,14 @@ async def asyncio(
         ElementColumns
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             element_id=element_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

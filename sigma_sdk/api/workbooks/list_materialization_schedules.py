@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
@@ -34,7 +40,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/workbooks/{workbook_id}/materialization-schedules".format(
-            workbook_id=quote(str(workbook_id), safe=""),
+            workbook_id=path_segment(workbook_id, "workbook_id"),
         ),
         "params": params,
     }
@@ -120,12 +126,13 @@ def sync_detailed(
         Response[PaginatedResponse | SinglePage]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -178,12 +185,13 @@ def sync(
         PaginatedResponse | SinglePage
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -237,12 +245,13 @@ async def asyncio_detailed(
         Response[PaginatedResponse | SinglePage]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -295,12 +304,13 @@ async def asyncio(
         PaginatedResponse | SinglePage
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

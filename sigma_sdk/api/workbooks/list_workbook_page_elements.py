@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_workbook_page_elements_response import ListWorkbookPageElementsResponse
@@ -40,8 +46,8 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/workbooks/{workbook_id}/pages/{page_id}/elements".format(
-            workbook_id=quote(str(workbook_id), safe=""),
-            page_id=quote(str(page_id), safe=""),
+            workbook_id=path_segment(workbook_id, "workbook_id"),
+            page_id=path_segment(page_id, "page_id"),
         ),
         "params": params,
     }
@@ -121,7 +127,8 @@ def sync_detailed(
         Response[ListWorkbookPageElementsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page_id=page_id,
@@ -129,7 +136,7 @@ def sync_detailed(
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -191,7 +198,8 @@ def sync(
         ListWorkbookPageElementsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page_id=page_id,
@@ -199,7 +207,7 @@ def sync(
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -262,7 +270,8 @@ async def asyncio_detailed(
         Response[ListWorkbookPageElementsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page_id=page_id,
@@ -270,7 +279,7 @@ async def asyncio_detailed(
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -332,7 +341,8 @@ async def asyncio(
         ListWorkbookPageElementsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page_id=page_id,
@@ -340,7 +350,7 @@ async def asyncio(
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_workbook_pages_response import ListWorkbookPagesResponse
@@ -39,7 +45,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/workbooks/{workbook_id}/pages".format(
-            workbook_id=quote(str(workbook_id), safe=""),
+            workbook_id=path_segment(workbook_id, "workbook_id"),
         ),
         "params": params,
     }
@@ -114,14 +120,15 @@ def sync_detailed(
         Response[ListWorkbookPagesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -178,14 +185,15 @@ def sync(
         ListWorkbookPagesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -243,14 +251,15 @@ async def asyncio_detailed(
         Response[ListWorkbookPagesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -307,14 +316,15 @@ async def asyncio(
         ListWorkbookPagesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
             tag=tag,
             bookmark_id=bookmark_id,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_workbooks_for_tag_response import ListWorkbooksForTagResponse
@@ -137,7 +143,8 @@ def sync_detailed(
         Response[ListWorkbooksForTagResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -145,7 +152,7 @@ def sync_detailed(
             skip_permission_check=skip_permission_check,
             is_archived=is_archived,
             exclude_explorations=exclude_explorations,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -223,7 +230,8 @@ def sync(
         ListWorkbooksForTagResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -231,7 +239,7 @@ def sync(
             skip_permission_check=skip_permission_check,
             is_archived=is_archived,
             exclude_explorations=exclude_explorations,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -310,7 +318,8 @@ async def asyncio_detailed(
         Response[ListWorkbooksForTagResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -318,7 +327,7 @@ async def asyncio_detailed(
             skip_permission_check=skip_permission_check,
             is_archived=is_archived,
             exclude_explorations=exclude_explorations,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -396,7 +405,8 @@ async def asyncio(
         ListWorkbooksForTagResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
@@ -404,7 +414,7 @@ async def asyncio(
             skip_permission_check=skip_permission_check,
             is_archived=is_archived,
             exclude_explorations=exclude_explorations,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.tag_workbook_request import TagWorkbookRequest
@@ -100,10 +100,11 @@ def sync_detailed(
         Response[TagWorkbookResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -162,10 +163,11 @@ def sync(
         TagWorkbookResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -225,10 +227,11 @@ async def asyncio_detailed(
         Response[TagWorkbookResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -287,10 +290,11 @@ async def asyncio(
         TagWorkbookResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

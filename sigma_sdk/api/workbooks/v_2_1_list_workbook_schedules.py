@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2.1/workbooks/{workbook_id}/schedules".format(
-            workbook_id=quote(str(workbook_id), safe=""),
+            workbook_id=path_segment(workbook_id, "workbook_id"),
         ),
         "params": params,
     }
@@ -102,12 +108,13 @@ def sync_detailed(
         Response[V21ListWorkbookSchedulesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -158,12 +165,13 @@ def sync(
         V21ListWorkbookSchedulesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -215,12 +223,13 @@ async def asyncio_detailed(
         Response[V21ListWorkbookSchedulesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -271,12 +280,13 @@ async def asyncio(
         V21ListWorkbookSchedulesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workbook_id=workbook_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
@@ -96,10 +96,11 @@ def sync_detailed(
         Response[CreateWorkspaceResponseOption2 | Workspace]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -138,10 +139,11 @@ def sync(
         CreateWorkspaceResponseOption2 | Workspace
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -181,10 +183,11 @@ async def asyncio_detailed(
         Response[CreateWorkspaceResponseOption2 | Workspace]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -223,10 +226,11 @@ async def asyncio(
         CreateWorkspaceResponseOption2 | Workspace
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             body=body,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

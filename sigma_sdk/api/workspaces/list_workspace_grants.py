@@ -2,12 +2,18 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any, cast
-from urllib.parse import quote
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.connection_grant_response import ConnectionGrantResponse
@@ -33,7 +39,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v2/workspaces/{workspace_id}/grants".format(
-            workspace_id=quote(str(workspace_id), safe=""),
+            workspace_id=path_segment(workspace_id, "workspace_id"),
         ),
         "params": params,
     }
@@ -100,12 +106,13 @@ def sync_detailed(
         Response[ListConnectionGrantsResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workspace_id=workspace_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -154,12 +161,13 @@ def sync(
         ListConnectionGrantsResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             workspace_id=workspace_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -209,12 +217,13 @@ async def asyncio_detailed(
         Response[ListConnectionGrantsResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workspace_id=workspace_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -263,12 +272,13 @@ async def asyncio(
         ListConnectionGrantsResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             workspace_id=workspace_id,
             page=page,
             limit=limit,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.list_workspaces_response_option_2 import ListWorkspacesResponseOption2
@@ -123,12 +129,13 @@ def sync_detailed(
         Response[list[Workspace] | ListWorkspacesResponseOption2]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -181,12 +188,13 @@ def sync(
         list[Workspace] | ListWorkspacesResponseOption2
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -240,12 +248,13 @@ async def asyncio_detailed(
         Response[list[Workspace] | ListWorkspacesResponseOption2]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -298,12 +307,13 @@ async def asyncio(
         list[Workspace] | ListWorkspacesResponseOption2
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -5,8 +5,14 @@ from typing import Any, cast
 
 import httpx
 
-from sigma_sdk_auth._errors import raise_for_status
-from sigma_sdk_auth._pagination import aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth.runtime import (
+    aiterate_pages,
+    asend,
+    iterate_pages,
+    next_cursor,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.v21_list_workspaces_response import V21ListWorkspacesResponse
@@ -101,12 +107,13 @@ def sync_detailed(
         Response[V21ListWorkspacesResponse]
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -157,12 +164,13 @@ def sync(
         V21ListWorkspacesResponse
     """
 
-    response = client._send(
+    response = send(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)
@@ -214,12 +222,13 @@ async def asyncio_detailed(
         Response[V21ListWorkspacesResponse]
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     return _build_response(response)
 
@@ -270,12 +279,13 @@ async def asyncio(
         V21ListWorkspacesResponse
     """
 
-    response = await client._asend(
+    response = await asend(
+        client,
         _get_kwargs(
             page=page,
             limit=limit,
             name=name,
-        )
+        ),
     )
     raise_for_status(response)
     return _parse_response(response)

@@ -39,6 +39,7 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+TEMPLATES = ROOT / "templates"
 SPEC_URLS = (
     "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
     "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
@@ -90,7 +91,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
             "--config",
             str(ROOT / "generator-config.yml"),
             "--custom-template-path",
-            str(ROOT / "templates"),
+            str(TEMPLATES),
             "--overwrite",
         ],
         capture_output=True,
@@ -102,6 +103,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
+    shutil.copyfile(TEMPLATES / "testing.py", package / "testing.py")  # hand-written: sigma_sdk.testing
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     format_tree(package)

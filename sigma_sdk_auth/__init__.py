@@ -24,6 +24,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._retry import RetryPolicy
+from ._version import __version__
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -46,4 +47,5 @@ __all__ = [
     "SigmaClient",
     "SigmaError",
     "UnprocessableEntityError",
+    "__version__",
 ]

@@ -24,7 +24,8 @@ from sigma_sdk.testing import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, Standin
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py") if not path.name.startswith("_"))
+# examples/test_*.py are example test files (run by tests/test_testing.py), not scripts.
+SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py") if not path.name.startswith(("_", "test_")))
 EXPECTED_SCRIPTS = [
     "01_authenticate.py",
     "02_whoami.py",

@@ -12,7 +12,6 @@ import binascii
 import datetime
 import hashlib
 import hmac
-import itertools
 import json
 import math
 import re
@@ -215,7 +214,7 @@ class SigmaStandin:
         self._exports: dict[str, ExportJob] = {}
         self._export_starts: deque[float] = deque()
         self._materializations: dict[str, Materialization] = {}
-        self._numbers = itertools.count(1)
+        self._received = 0
         self.exchanges: list[dict[str, Any]] = []  # verified impersonation requests: {"header", "claims"}
         self.on_request: Callable[[RequestRecord], None] | None = None
 
@@ -282,7 +281,9 @@ class SigmaStandin:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request as Sigma would (after any injected fault); record it."""
-        number = next(self._numbers)
+        with self.lock:
+            self._received += 1
+            number = self._received
         path = unquote(request.url.path).rstrip("/") or "/"
         target = request.url.raw_path.decode("ascii", "replace")
         fault, retry_after = self._pick_fault(number, request, path)
@@ -438,6 +439,12 @@ class SigmaStandin:
         """``(method, path with query, status)`` of every request answered so far, in order."""
         with self.lock:
             return list(self._requests)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests arrived so far, those still being answered included."""
+        with self.lock:
+            return self._received
 
     def requests_to(self, path: str, method: str | None = None) -> list[RequestRecord]:
         """The recorded requests whose path (without the query) is ``path``."""

@@ -160,6 +160,45 @@ def derived_clients(client: Client) -> int:
     return status
 
 
+def http_settings() -> list[Client]:
+    """README "Your own HTTP settings": httpx_args, timeout, retries and a transport."""
+    import httpx
+
+    proxied = Client.from_env(
+        timeout=httpx.Timeout(120.0, connect=5.0),
+        max_retries=4,
+        httpx_args={"proxy": "http://proxy.internal:3128", "limits": httpx.Limits(max_connections=20)},
+    )
+    bound = Client.from_env(transport=httpx.HTTPTransport(retries=0, local_address="10.0.0.5"))
+    return [proxied, bound]
+
+
+def member_flags(client: Client) -> list[bool | Unset]:
+    """README "Unset vs None": optional fields are X | Unset, nullable ones X | None."""
+    from sigma_sdk.api.members import list_members
+    from sigma_sdk.models import Member
+
+    flags: list[bool | Unset] = []
+    for member in list_members.iterate(client=client):
+        assert_type(member, Member)
+        assert_type(member.profile_img_url, None | str)
+        flags.append(member.is_archived)
+    return flags
+
+
+def with_the_standin() -> list[str]:
+    """README "Testing your code": the fake Sigma, injected faults and inspection."""
+    from sigma_sdk.testing import RequestRecord, run_standin
+
+    with run_standin(client_id="ci", client_secret="ci-secret") as sigma:
+        with Client(sigma.base_url, "ci", "ci-secret") as client:
+            sigma.standin.inject("503", path="/v2/connections", times=2)
+            who_am_i.sync(client=client)
+        records = sigma.standin.requests_to("/v2/connections")
+        assert_type(records, list[RequestRecord])
+        return sigma.grants()
+
+
 def main() -> None:
     with Client.from_env() as client:
         connections = who_am_i_and_list(client)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 import respx
+from _codegen.spec_source import HOW_TO_PROVIDE
 
 from sigma_sdk_auth import _retry
 from sigma_sdk_auth.testing import TOKEN_EXCHANGE as TOKEN_EXCHANGE  # tests import it from here
@@ -109,6 +110,15 @@ class FakeSigma(SigmaStandin):
 
     def route(self, request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"path": request.url.path})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Every skip for a missing spec reports from one place, so ``-ra`` prints it as ONE line."""
+    report: pytest.TestReport = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_PROVIDE in str(report.longrepr[2]):
+        report.longrepr = ("tests/_spec.py", 0, report.longrepr[2])
+    return report
 
 
 @pytest.fixture

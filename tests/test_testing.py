@@ -27,19 +27,10 @@ from sigma_sdk.testing import SigmaStandin, StandinServer, run_standin
 
 from ._samples import iter_operation_schemas, lenient_spec, validate
 from ._spec import load_spec
+from .conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "testing-aid-secret-Qm4"
-
-
-class _Now:
-    """A clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -151,16 +142,16 @@ def test_export_formats_have_their_content_type_and_signature(
 
 def test_export_rate_limit_answers_429_with_retry_after() -> None:
     """Past export_rate_limit exports a minute, POST export answers 429 with Retry-After until the window moves."""
-    clock = _Now()
+    clock = FakeClock()  # starts at 1000.0
     standin = SigmaStandin(client_secret=SECRET, export_rate_limit=3, clock=clock)
     http = httpx.Client(base_url="http://127.0.0.1", transport=standin.transport())
     http.headers["Authorization"] = f"Bearer {standin.issue()['access_token']}"
     workbook_id = standin.workbooks()[0]["workbookId"]
     assert [_export(http, workbook_id).status_code for _ in range(3)] == [200, 200, 200]
-    clock.now = 20.0
+    clock.now = 1020.0
     limited = _export(http, workbook_id)
     assert (limited.status_code, limited.json()["code"], limited.headers["retry-after"]) == (429, "rate_limited", "40")
-    clock.now = 60.0
+    clock.now = 1060.0
     assert _export(http, workbook_id).status_code == 200
 
 
@@ -205,12 +196,12 @@ def test_materialization_failure_carries_an_error() -> None:
 
 def test_access_tokens_expire_by_the_clock_and_the_sdk_refreshes() -> None:
     """A token older than expires_in answers 401; the SDK refreshes with the rotating refresh token."""
-    clock = _Now()
+    clock = FakeClock()  # starts at 1000.0
     standin = SigmaStandin(client_secret=SECRET, expires_in=600, clock=clock)
     transport = standin.transport()
     with Client("http://127.0.0.1", standin.client_id, SECRET, transport=transport) as client:
         who_am_i.sync(client=client)
-        clock.now = 601.0
+        clock.now = 1601.0
         who_am_i.sync(client=client)
     assert standin.grants() == ["client_credentials", "refresh_token"]
     assert [status for _, path, status in standin.requests if path == "/v2/whoami"] == [200, 401, 200]

@@ -232,10 +232,9 @@ async def test_async_read_timeout_raises_api_timeout_error() -> None:
 
 
 def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    """A port nothing listens on: bound by the OS, then released."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return int(sock.getsockname()[1])
 
 
 def test_refused_connection_retries_post_then_raises(recorded_sleeps: RecordedSleeps) -> None:

@@ -6,7 +6,8 @@
     python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
-openapi-python-client with generator-config.yml and templates/, add the regions module and banners,
+openapi-python-client with generator-config.yml and templates/, add the regions module, the extra
+modules (templates/jobs.py.jinja) and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -30,7 +31,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
+from _codegen._postprocess import (
+    add_banners,
+    format_tree,
+    resolve_model_references_once,
+    write_extra_modules,
+    write_regions,
+)
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 
@@ -102,6 +109,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
+    write_extra_modules(package, ROOT / "templates")
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     format_tree(package)

@@ -12,11 +12,12 @@ and does not open new connections.  Only the root client owns (and closes) the p
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
@@ -25,13 +26,13 @@ import attrs
 import httpx
 
 from ._auth import AuthMethod, SigmaAuth, require_secure_url
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidArgumentError, raise_for_status
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
     from ._config import Settings
 
-__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "SigmaClient"]
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "RequestOptions", "SigmaClient"]
 
 # Connect fails fast (10 s) when a host is unreachable or a region name is wrong; reads get 60 s
 # because some Sigma calls (large list pages with limit=1000, materializations, export setup) take
@@ -105,6 +106,16 @@ def resolve_base_url(value: str | enum.Enum, regions: type[enum.StrEnum] | None)
     raise ConfigurationError(f"unknown Sigma region {text!r}; use an https:// URL or one of: {valid}")
 
 
+def _policy_with(policy: RetryPolicy, max_retries: int) -> RetryPolicy:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0 (0 disables retrying), got {max_retries!r}")
+    return attrs.evolve(policy, max_retries=max_retries)
+
+
+def _default_port(url: httpx.URL) -> int | None:
+    return url.port or {"https": 443, "http": 80}.get(url.scheme)
+
+
 class _BorrowedPool(httpx.BaseTransport):
     """Sends through the root client's ``httpx.Client`` (pool, proxies, TLS settings) without its auth.
 
@@ -140,12 +151,23 @@ class ClientOptions(TypedDict, total=False):
 
     timeout: httpx.Timeout | float | None
     max_retries: int
+    retry_policy: RetryPolicy | None
     auth_method: AuthMethod
     refresh_margin: float | None
     token_url: str | None
     httpx_args: Mapping[str, Any] | None
     transport: httpx.BaseTransport | None
     async_transport: httpx.AsyncBaseTransport | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of :meth:`SigmaClient.request` and its streaming and async twins."""
+
+    params: httpx.QueryParams | Mapping[str, Any] | None
+    json: Any
+    content: bytes | str | None
+    headers: httpx.Headers | Mapping[str, str] | None
+    timeout: httpx.Timeout | float | None
 
 
 class SigmaClient:
@@ -155,7 +177,8 @@ class SigmaClient:
     (case-insensitive; ``-``, ``_`` and spaces are equivalent) or a region member.
 
     ``timeout`` defaults to 60 s per read and 10 s to connect (see ``DEFAULT_TIMEOUT``);
-    ``max_retries`` is how often a failed request is retried (0 disables; see ``RetryPolicy``);
+    ``max_retries`` is how often a failed request is retried (0 disables); ``retry_policy`` sets
+    every retry knob at once (a :class:`RetryPolicy`, instead of ``max_retries``);
     ``auth_method`` sends the client credentials in the form body (``"form"``) or as HTTP Basic;
     ``refresh_margin`` refreshes tokens this many seconds early (default ``min(60, expires_in/2)``);
     ``httpx_args`` go to both httpx clients (e.g. ``verify``, ``proxy``, ``limits``, ``headers``);
@@ -185,6 +208,7 @@ class SigmaClient:
         *,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
         token_url: str | None = None,
@@ -207,7 +231,11 @@ class SigmaClient:
             refresh_margin=refresh_margin,
         )
         self._timeout = httpx.Timeout(timeout)
-        self._retry_policy = RetryPolicy(max_retries=max_retries)
+        if retry_policy is None:
+            retry_policy = _policy_with(RetryPolicy(), max_retries)
+        elif max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
+            raise ConfigurationError("give max_retries or retry_policy, not both")
+        self._retry_policy = retry_policy
         self._httpx_args = args
         self._transport = transport
         self._async_transport = async_transport
@@ -290,9 +318,7 @@ class SigmaClient:
         """
         return self._derive(
             timeout=None if isinstance(timeout, _Unset) else httpx.Timeout(timeout),
-            retry_policy=None
-            if isinstance(max_retries, _Unset)
-            else attrs.evolve(self._retry_policy, max_retries=max_retries),
+            retry_policy=None if isinstance(max_retries, _Unset) else _policy_with(self._retry_policy, max_retries),
         )
 
     def impersonate(self: _Self, email: str | None = None, *, tenant: str | None = None) -> _Self:
@@ -389,13 +415,110 @@ class SigmaClient:
                 )
             return self._async_client
 
-    def _send(self, request_kwargs: Mapping[str, Any]) -> httpx.Response:
-        """Send one request (``httpx.Client.request`` kwargs, URL relative to base_url) with retries."""
-        return send_with_retries(self.get_httpx_client(), request_kwargs, self._retry_policy)
+    def _send(self, request_kwargs: Mapping[str, Any], *, stream: bool = False) -> httpx.Response:
+        """Send one request (``httpx.Client.build_request`` kwargs, URL relative to base_url) with retries.
 
-    async def _asend(self, request_kwargs: Mapping[str, Any]) -> httpx.Response:
+        Returns the final response whatever its status; with ``stream=True`` its body is unread.
+        """
+        return send_with_retries(self.get_httpx_client(), request_kwargs, self._retry_policy, stream=stream)
+
+    async def _asend(self, request_kwargs: Mapping[str, Any], *, stream: bool = False) -> httpx.Response:
         """Async twin of :meth:`_send`."""
-        return await asend_with_retries(self.get_async_httpx_client(), request_kwargs, self._retry_policy)
+        client = self.get_async_httpx_client()
+        return await asend_with_retries(client, request_kwargs, self._retry_policy, stream=stream)
+
+    # -- raw requests: endpoints the spec lacks ---------------------------------------------------
+
+    def _raw_url(self, path: str) -> str:
+        """``path`` if it stays on this client's API; see :meth:`request` for the rules."""
+        if not isinstance(path, str):
+            raise InvalidArgumentError(f"path must be a string, not {type(path).__name__}")
+        try:
+            url = httpx.URL(path)
+        except httpx.InvalidURL as exc:
+            raise InvalidArgumentError(f"path is not a valid URL path: {exc}") from None
+        if url.scheme or url.host or url.userinfo:
+            base = httpx.URL(self._base_url)
+            if (url.scheme, url.host, _default_port(url)) != (base.scheme, base.host, _default_port(base)):
+                raise InvalidArgumentError(
+                    f"refusing to send a request to {url.host or 'another origin'!r}: path must be relative to "
+                    "the base URL (the bearer token goes only to the configured API)"
+                )
+            if url.userinfo:
+                raise InvalidArgumentError("path may not carry credentials (user:password@)")
+        if any(segment in (".", "..") for segment in url.path.split("/")):
+            raise InvalidArgumentError(
+                "path may not contain '.' or '..' segments (encoded or not): they would reach another endpoint"
+            )
+        return path
+
+    def _raw_request(self, method: str, path: str, options: RequestOptions) -> dict[str, Any]:
+        unknown = set(options) - set(RequestOptions.__annotations__)
+        if unknown:
+            raise InvalidArgumentError(f"unexpected request option(s): {', '.join(sorted(unknown))}")
+        if options.get("json") is not None and options.get("content") is not None:
+            raise InvalidArgumentError("give json or content, not both")
+        return {"method": method, "url": self._raw_url(path), **options}
+
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
+        """Call any endpoint, including ones the spec lacks, as a generated operation would.
+
+        Same bearer token, refresh, retries (by method, as for a generated call) and typed errors:
+        the body is read, and a non-2xx status raises the :class:`SigmaAPIError` subclass for it
+        (``NotFoundError`` with its ``request_id``, ...) once retries are spent.
+
+        ``path`` is relative to the base URL (``"/v2/dataModels/dm1/lineage"``).  An absolute URL is
+        accepted only on the base URL's origin (scheme, host and port); any other host, a
+        ``user:password@`` part, or a ``.``/``..`` segment (``%2e`` included) raises
+        :class:`InvalidArgumentError`, so the bearer token never goes elsewhere.  Segments are not
+        escaped for you: quote IDs that come from users (``urllib.parse.quote(value, safe="")``).
+        ``options``: ``params``, ``json`` or ``content`` (bytes or str, so a retry can resend it),
+        ``headers``, and ``timeout`` (default: the client's).
+
+        >>> lineage = client.request("GET", f"/v2/workbooks/{workbook_id}/lineage").json()
+        """
+        response = self._send(self._raw_request(method, path, options))
+        raise_for_status(response)
+        return response
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Iterator[httpx.Response]:
+        """Like :meth:`request`, but yields the response with its body unread, for streaming downloads.
+
+        Retries happen before the response is yielded; a non-2xx status raises the typed error
+        (after reading its body, which error responses keep small).  The response is closed when
+        the ``with`` block ends.
+
+        >>> with client.stream("GET", f"/v2/query/{query_id}/download") as response:
+        ...     for chunk in response.iter_bytes():
+        ...         out.write(chunk)
+        """
+        response = self._send(self._raw_request(method, path, options), stream=True)
+        try:
+            if not response.is_success:
+                response.read()
+                raise_for_status(response)
+            yield response
+        finally:
+            response.close()
+
+    async def arequest(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
+        """Async twin of :meth:`request`."""
+        response = await self._asend(self._raw_request(method, path, options))
+        raise_for_status(response)
+        return response
+
+    @contextlib.asynccontextmanager
+    async def astream(self, method: str, path: str, **options: Unpack[RequestOptions]) -> AsyncIterator[httpx.Response]:
+        """Async twin of :meth:`stream`."""
+        response = await self._asend(self._raw_request(method, path, options), stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise_for_status(response)
+            yield response
+        finally:
+            await response.aclose()
 
     # -- lifecycle ------------------------------------------------------------------------------
 

@@ -17,10 +17,9 @@ from sigma_sdk_auth import (
     ConfigurationError,
     InternalServerError,
     SigmaClient,
-    _retry,
 )
 from sigma_sdk_auth._errors import raise_for_status
-from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma, RecordedSleeps
 
 
 class Region(enum.StrEnum):
@@ -41,11 +40,6 @@ def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         router.route().mock(side_effect=fake_sigma.handle)
         yield router
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_retry, "sleep", lambda seconds: None)
 
 
 def get(client: SigmaClient, path: str = "/v2/connections") -> httpx.Response:
@@ -214,17 +208,20 @@ def test_with_options_shares_token_and_pool(router: respx.MockRouter, fake_sigma
     assert fake_sigma.grants() == ["client_credentials"]
 
 
-def test_with_options_retry_budget_is_used(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+def test_with_options_retry_budget_is_used(
+    router: respx.MockRouter, fake_sigma: FakeSigma, recorded_sleeps: RecordedSleeps
+) -> None:
     """_send retries with the client's policy: 0 retries -> 1 attempt, default -> 3 attempts."""
     router.routes.clear()
     flaky = router.get("/v2/flaky").respond(503, json={"message": "busy"})
     router.route().mock(side_effect=fake_sigma.handle)
-    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=recorded_sleeps.policy()) as client:
         with pytest.raises(InternalServerError, match="busy"):
             raise_for_status(get(client.with_options(max_retries=0), "/v2/flaky"))
         assert flaky.call_count == 1
         assert get(client, "/v2/flaky").status_code == 503  # returned after the retry budget
     assert flaky.call_count == 1 + 3
+    assert len(recorded_sleeps) == 2  # the derived client kept the root's sleep hooks
 
 
 def test_impersonated_client_shares_the_pool(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:

@@ -324,7 +324,7 @@ class _TerminalProgress:
         self._stream = stream
         self._started = clock()
         self._drawn_at = -1.0
-        self._last = (0, None)
+        self._last: tuple[int, int | None] = (0, None)
 
     def __call__(self, done: int, total: int | None) -> None:
         self._last = (done, total)
@@ -512,6 +512,7 @@ def _export_body(
         raise TypeError(f"export_workbook() got unexpected keyword argument(s): {', '.join(unknown)}")
     layout, row_limit, offset = options.get("layout"), options.get("row_limit"), options.get("offset")
     pixel_width, pixel_height = options.get("pixel_width"), options.get("pixel_height")
+    extra_body: Mapping[str, Any] = options.get("extra_body") or {}
     if element_id is not None and page_id is not None:
         raise InvalidArgumentError("give element_id or page_id, not both (neither exports the whole workbook)")
     target = "element" if element_id is not None else "page" if page_id is not None else "workbook"
@@ -522,9 +523,9 @@ def _export_body(
             f" export; use one of {', '.join(allowed)}"
             + (" (csv, json and jsonl need element_id)" if format in ("csv", "json", "jsonl") else "")
         )
-    options: dict[str, Any] = {"type": format}
+    format_options: dict[str, Any] = {"type": format}
     if format == "pdf":
-        options["layout"] = layout or "portrait"
+        format_options["layout"] = layout or "portrait"
     elif layout is not None:
         raise InvalidArgumentError(f"layout applies to pdf exports only, not {format}")
     for name, key, value in (("pixel_width", "pixelWidth", pixel_width), ("pixel_height", "pixelHeight", pixel_height)):
@@ -532,8 +533,8 @@ def _export_body(
             continue
         if format != "png":
             raise InvalidArgumentError(f"{name} applies to png exports only, not {format}")
-        options[key] = value
-    body: dict[str, Any] = {"format": options}
+        format_options[key] = value
+    body: dict[str, Any] = {"format": format_options}
     if element_id is not None:
         body["elementId"] = element_id
     if page_id is not None:
@@ -554,7 +555,7 @@ def _export_body(
                 f"not text: {', '.join(wrong)}"
             )
         body["parameters"] = dict(parameters)
-    for key, value in (options.get("extra_body") or {}).items():
+    for key, value in extra_body.items():
         if key in body:
             raise InvalidArgumentError(f"extra_body sets {key!r}, which export_workbook's own arguments set")
         body[key] = value

@@ -79,10 +79,9 @@ class FakeSigma:
     can break it half-way.  Every request is recorded as (method, raw path).
     """
 
-    def __init__(self, *, size: int = 1000, not_ready: int = 3, asynchronous: bool = False) -> None:
+    def __init__(self, *, size: int = 1000, not_ready: int = 3) -> None:
         self.size = size
         self.not_ready = not_ready
-        self.asynchronous = asynchronous
         self.body: Callable[[], Iterator[bytes]] = lambda: chunks(self.size)
         self.download_headers: dict[str, str] = {
             "content-type": "text/csv",
@@ -97,8 +96,8 @@ class FakeSigma:
     def downloads(self) -> int:
         return sum(path == f"/v2/query/{QUERY_ID}/download" for _, path in self.requests)
 
-    def _stream(self) -> Any:
-        if not self.asynchronous:
+    def _stream(self, asynchronous: bool) -> Any:
+        if not asynchronous:
             return self.body()
 
         async def agen() -> AsyncIterator[bytes]:
@@ -107,7 +106,11 @@ class FakeSigma:
 
         return agen()
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def transports(self) -> tuple[httpx.MockTransport, httpx.MockTransport]:
+        """A sync and an async transport (an async client needs the body as an async iterator)."""
+        return httpx.MockTransport(lambda r: self.handle(r, False)), httpx.MockTransport(lambda r: self.handle(r, True))
+
+    def handle(self, request: httpx.Request, asynchronous: bool) -> httpx.Response:
         path = request.url.raw_path.decode()
         if path == "/v2/auth/token":
             return httpx.Response(200, json={"access_token": "tok", "token_type": "bearer", "expires_in": 3600})
@@ -122,7 +125,7 @@ class FakeSigma:
             if self.downloads() <= self.not_ready:
                 return httpx.Response(204, headers=self.not_ready_headers)
             headers = {**self.download_headers, "content-length": str(self.size)}
-            return httpx.Response(200, headers=headers, content=self._stream())
+            return httpx.Response(200, headers=headers, content=self._stream(asynchronous))
         if "/materializations/" in path and self.materializations:
             body = self.materializations.pop(0) if len(self.materializations) > 1 else self.materializations[0]
             return httpx.Response(200, json=body)
@@ -136,14 +139,14 @@ def mode(request: pytest.FixtureRequest) -> Mode:
 
 
 @pytest.fixture
-def fake(mode: Mode) -> FakeSigma:
-    return FakeSigma(asynchronous=mode == "async")
+def fake() -> FakeSigma:
+    return FakeSigma()
 
 
 @pytest.fixture
 def client(fake: FakeSigma) -> Iterator[Client]:
-    transport = httpx.MockTransport(fake)
-    with Client(BASE_URL, "id", "secret", max_retries=0, transport=transport, async_transport=transport) as c:
+    sync, asynchronous = fake.transports()
+    with Client(BASE_URL, "id", "secret", max_retries=0, transport=sync, async_transport=asynchronous) as c:
         yield c
 
 
@@ -479,12 +482,12 @@ def test_bad_targets_are_refused_before_any_request(fake: FakeSigma, client: Cli
 
 def test_ids_are_single_path_segments(fake: FakeSigma, client: Client) -> None:
     """Workbook and query IDs are escaped into one path segment; '..' is refused."""
-    fake.answers["/v2/workbooks/a%2F..%2Fb/export"] = [httpx.Response(404, json={"message": "no such workbook"})]
+    fake.answers["/v2/workbooks/a%2Fb%20c/export"] = [httpx.Response(404, json={"message": "no such workbook"})]
     with pytest.raises(NotFoundError):
-        export_workbook(client, "a/../b", element_id="e", to=io.BytesIO())
+        export_workbook(client, "a/b c", element_id="e", to=io.BytesIO())
     with pytest.raises(InvalidArgumentError, match="query_id"):
         download_export(client, "..", to=io.BytesIO())
-    assert fake.requests == [("POST", "/v2/workbooks/a%2F..%2Fb/export")]
+    assert fake.requests == [("POST", "/v2/workbooks/a%2Fb%20c/export")]
 
 
 @pytest.mark.parametrize(
@@ -609,11 +612,8 @@ async def test_materialization_timeout(mode: Mode, fake: FakeSigma, client: Clie
     fake.materializations = [BUILDING]
     with pytest.raises(JobTimeoutError) as caught:
         await wait(mode, client, timeout=120, poll_interval=10)
-    assert (caught.value.kind, caught.value.job_id, caught.value.status) == (
-        "workbook materialization",
-        "m-1",
-        "building",
-    )
+    error = caught.value
+    assert (error.kind, error.job_id, error.status) == ("workbook materialization", "m-1", "building")
     assert "(last status: building; 120.0s elapsed)" in str(error)
 
 

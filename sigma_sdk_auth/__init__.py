@@ -31,6 +31,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._retry import RetryPolicy
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._jobs import (
@@ -102,6 +103,7 @@ __all__ = [
     "SigmaClient",
     "SigmaError",
     "UnprocessableEntityError",
+    "__version__",
     "adownload_export",
     "aexport_workbook",
     "await_data_model_materialization",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma_sdk_auth._standin import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, StandinServer
+from sigma_sdk.testing import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, StandinServer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -8,7 +8,8 @@
 Each function polls with capped backoff, honours ``Retry-After`` and Sigma's export rate limit, and
 raises ``sigma_sdk.errors.JobTimeoutError`` / ``JobFailedError`` naming the job, its last status and
 the elapsed time.  A path given as ``to`` is written atomically, in constant memory.  Defined in the
-hand-written ``sigma_sdk_auth`` (``_jobs.py``); this module is its public face.
+hand-written ``sigma_sdk_auth`` (``_jobs.py``); ``scripts/regenerate.py`` copies this file into the
+package unchanged.
 """
 
 from sigma_sdk_auth import (

@@ -52,26 +52,6 @@ if TYPE_CHECKING:
         wait_for_materialization,
     )
 
-_JOB_NAMES = frozenset(
-    {
-        "ExportFormat",
-        "ExportOptions",
-        "ExportResult",
-        "ExportTarget",
-        "MaterializationStatus",
-        "PdfLayout",
-        "ProgressCallback",
-        "adownload_export",
-        "aexport_workbook",
-        "await_data_model_materialization",
-        "await_materialization",
-        "download_export",
-        "export_workbook",
-        "wait_for_data_model_materialization",
-        "wait_for_materialization",
-    }
-)
-
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -118,7 +98,8 @@ __all__ = [
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
 
     def __getattr__(name: str) -> Any:
-        if name not in _JOB_NAMES:
+        # Only missing names get here: the job helpers, or a mistake.
+        if name not in __all__:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         from . import _jobs
 

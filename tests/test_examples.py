@@ -99,6 +99,16 @@ def clean_env(**variables: str) -> dict[str, str]:
     return env
 
 
+def offline_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment whose interpreters load OFFLINE_GUARD: only loopback connections work."""
+    guard_dir = tmp_path / "offline"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(OFFLINE_GUARD)
+    env = clean_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env["PYTHONPATH"]])
+    return env
+
+
 def run_example(script: str, *args: str, env: dict[str, str]) -> Run:
     result = subprocess.run(  # noqa: S603 - our interpreter, our scripts, fixed arguments
         [sys.executable, str(EXAMPLES / script), *args],
@@ -333,12 +343,7 @@ def test_06_unknown_workbook_exits_1_with_the_404(run: Callable[..., Run]) -> No
 
 def test_06_demo_exports_and_materializes_offline(tmp_path: Path) -> None:
     """06 --demo needs no credentials or network: a CSV and a PDF export, a materialization, a raw request."""
-    guard_dir = tmp_path / "offline"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(OFFLINE_GUARD)
-    env = clean_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env["PYTHONPATH"]])
-    result = run_example("06_export_workbook.py", "--demo", env=env)
+    result = run_example("06_export_workbook.py", "--demo", env=offline_env(tmp_path))
     assert result.returncode == 0, result.output
     assert result.stdout.count("/download -> HTTP 204") == 6
     assert re.search(r"[\d,]+ bytes of text/csv.*sales\.csv", result.stdout)
@@ -375,11 +380,7 @@ def test_quickstart_skips_creating_without_snowflake_options(run: Callable[..., 
 
 def test_quickstart_demo_runs_the_whole_flow_offline(tmp_path: Path) -> None:
     """quickstart.py --demo needs no credentials and no network beyond loopback, and prints every step."""
-    guard_dir = tmp_path / "offline"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(OFFLINE_GUARD)
-    env = clean_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env["PYTHONPATH"]])
+    env = offline_env(tmp_path)
     # The guard must be active, or this test proves nothing.
     probe = subprocess.run(
         [sys.executable, "-c", "import socket; socket.create_connection(('192.0.2.1', 443), timeout=1)"],

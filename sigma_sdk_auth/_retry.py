@@ -32,12 +32,14 @@ every attempt is logged as well (see :func:`_log_attempt`).
 
 Shape: like the auth flow in ``_auth.py``, one generator (:func:`_retry_flow`) makes every decision
 and two thin drivers (:func:`send_with_retries`, :func:`asend_with_retries`) do the I/O, the
-closing of discarded responses and the sleeping.  How to sleep and how to jitter are fields of the
+closing of discarded responses and the sleeping.  Streamed responses work: a response that will be
+retried is closed, the final one is handed back unread.  How to sleep and how to jitter are fields of the
 :class:`RetryPolicy` (tests pass a policy that records instead of sleeping), not module globals.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -67,6 +69,9 @@ _NON_TRANSIENT_5XX: Final = frozenset({501, 505})
 _NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Transport errors that are deterministic mistakes in the request itself.
 _NEVER_RETRY_ERRORS: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+_Kwargs: TypeAlias = Mapping[str, Any]  # httpx.Client.build_request keyword arguments
+_Auth: TypeAlias = httpx.Auth | None
+
 # 2 ** 62 * any sane initial_delay is far beyond max_delay; stops float overflow on huge budgets.
 _MAX_EXPONENT: Final = 62
 
@@ -250,55 +255,62 @@ def _transport_failure(
 _Outcome: TypeAlias = httpx.Response | httpx.TransportError
 
 
-class _Wait:
-    """A step of the flow: close ``discard`` (a response that will be retried), sleep ``delay``, send again."""
+class _Attempt:
+    """A step of the flow: close ``discard``, sleep ``delay`` (None on the first attempt), send ``request``."""
 
-    __slots__ = ("delay", "discard")
+    __slots__ = ("delay", "discard", "request")
 
-    def __init__(self, delay: float, discard: httpx.Response | None) -> None:
+    def __init__(
+        self, request: httpx.Request, delay: float | None = None, discard: httpx.Response | None = None
+    ) -> None:
+        self.request = request
         self.delay = delay
         self.discard = discard
 
 
-# What the flow yields first: "send the first attempt" (nothing to close, no wait).
-_FIRST_ATTEMPT: Final = _Wait(0.0, None)
-
-_RetryFlow: TypeAlias = Generator[_Wait, _Outcome, httpx.Response]
+_RetryFlow: TypeAlias = Generator[_Attempt | httpx.Response, httpx.Response, None]
 
 
-def _retry_flow(method: str, path: str, policy: RetryPolicy) -> _RetryFlow:
-    """Decide over the outcomes of one request's attempts; return the final response or raise.
+def _retry_flow(build: Callable[[], httpx.Request], policy: RetryPolicy) -> _RetryFlow:
+    """Decide over the attempts of one request; yield each :class:`_Attempt`, then the final response.
 
-    The driver primes the flow (it yields :data:`_FIRST_ATTEMPT`), sends in each
-    attempt's outcome (an ``httpx.Response`` or the ``httpx.TransportError`` raised) and, for each
-    :class:`_Wait` yielded, closes the discarded response, sleeps and sends again.  The flow
-    returns the response to hand back (any status: the caller raises for non-2xx) or raises
-    ``APIConnectionError`` / ``APITimeoutError`` for a transport failure it will not retry.
+    ``build`` makes the request afresh for each attempt (a file body is re-read).  The driver sends
+    each attempt's response in, or throws in the ``httpx.TransportError`` it raised.  The last thing
+    yielded is the response to hand back (any status: the caller raises for non-2xx); a transport
+    failure that will not be retried raises ``APIConnectionError`` / ``APITimeoutError`` instead.
     """
-    retries_done = 0
+    request = build()
+    method, path = request.method, request.url.path
     debug = logger.isEnabledFor(logging.DEBUG)
-    started = time.monotonic()
-    outcome = yield _FIRST_ATTEMPT
+    step = _Attempt(request)
+    retries_done = 0
     while True:
+        started = time.monotonic()
+        outcome: _Outcome
+        try:
+            outcome = yield step
+        except httpx.TransportError as exc:
+            outcome = exc
         if debug:
             _log_attempt(method, path, outcome, started)
         discard: httpx.Response | None = None
         if isinstance(outcome, httpx.Response):
             if outcome.status_code < 400:  # the common case: nothing to decide
-                return outcome
+                yield outcome
+                return
             decision = decide(method=method, retries_done=retries_done, policy=policy, response=outcome)
             if not decision.retry:
                 if decision.gave_up:
                     _log_give_up(method, path, decision)
-                return outcome
+                yield outcome
+                return
             discard = outcome
         else:
             decision = decide(method=method, retries_done=retries_done, policy=policy, error=outcome)
             if not decision.retry:
                 raise _transport_failure(outcome, method, path, retries_done + 1, decision) from outcome
         _log_retry(method, path, retries_done, policy, decision)
-        outcome = yield _Wait(decision.delay, discard)
-        started = time.monotonic()
+        step = _Attempt(build(), decision.delay, discard)
         retries_done += 1
 
 
@@ -306,63 +318,42 @@ def _retry_flow(method: str, path: str, policy: RetryPolicy) -> _RetryFlow:
 
 
 def send_with_retries(
-    client: httpx.Client,
-    request_kwargs: Mapping[str, Any],
-    policy: RetryPolicy,
-    *,
-    stream: bool = False,
-    auth: httpx.Auth | None = None,
+    client: httpx.Client, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
 ) -> httpx.Response:
     """Send ``client.build_request(**request_kwargs)``, retrying per ``policy``; see the module docstring.
 
-    The request is rebuilt for every attempt (a file body is re-read).  Returns the final response,
-    whatever its status: read, or with ``stream=True`` unread for the caller to stream and close
-    (responses that are retried are closed here).  ``auth``, when given, replaces the client's auth
-    for this request.  Raises ``APITimeoutError`` / ``APIConnectionError`` for a transport failure that is
-    not retried or outlasts the budget.
+    Returns the final response, whatever its status: read, or with ``stream=True`` unread for the
+    caller to stream and close (responses that are retried are closed here).  ``auth``, when
+    given, replaces the client's auth for this request.  Raises ``APITimeoutError`` /
+    ``APIConnectionError`` for a transport failure that is not retried or outlasts the budget.
     """
-    request = client.build_request(**request_kwargs)
-    flow = _retry_flow(request.method, request.url.path, policy)
-    next(flow)
-    while True:
+    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
+    step = next(flow)
+    while isinstance(step, _Attempt):
+        if step.discard is not None:
+            step.discard.close()
+        if step.delay is not None:
+            policy.sleep(step.delay)
         try:
-            outcome: _Outcome = client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+            step = flow.send(client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
         except httpx.TransportError as exc:
-            outcome = exc
-        try:
-            wait = flow.send(outcome)
-        except StopIteration as done:
-            response: httpx.Response = done.value
-            return response
-        if wait.discard is not None:
-            wait.discard.close()
-        policy.sleep(wait.delay)
-        request = client.build_request(**request_kwargs)
+            step = flow.throw(exc)
+    return step
 
 
 async def asend_with_retries(
-    client: httpx.AsyncClient,
-    request_kwargs: Mapping[str, Any],
-    policy: RetryPolicy,
-    *,
-    stream: bool = False,
-    auth: httpx.Auth | None = None,
+    client: httpx.AsyncClient, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
 ) -> httpx.Response:
     """Async twin of :func:`send_with_retries`, awaiting ``policy.async_sleep`` between attempts."""
-    request = client.build_request(**request_kwargs)
-    flow = _retry_flow(request.method, request.url.path, policy)
-    next(flow)
-    while True:
+    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
+    step = next(flow)
+    while isinstance(step, _Attempt):
+        if step.discard is not None:
+            await step.discard.aclose()
+        if step.delay is not None:
+            await policy.async_sleep(step.delay)
         try:
-            outcome: _Outcome = await client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+            step = flow.send(await client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
         except httpx.TransportError as exc:
-            outcome = exc
-        try:
-            wait = flow.send(outcome)
-        except StopIteration as done:
-            response: httpx.Response = done.value
-            return response
-        if wait.discard is not None:
-            await wait.discard.aclose()
-        await policy.async_sleep(wait.delay)
-        request = client.build_request(**request_kwargs)
+            step = flow.throw(exc)
+    return step

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
@@ -502,3 +503,24 @@ async def test_giving_up_on_capped_retry_after_is_logged(
     assert len(messages) == 1
     assert "Giving up on GET /x" in messages[0]
     assert "600" in messages[0]
+
+
+async def test_every_attempt_is_logged_at_debug(
+    mode: Mode, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture, sleeps: RecordedSleeps
+) -> None:
+    """At DEBUG each attempt is one line: method, path without query, status or error, elapsed ms, request id."""
+    mock.get("/v2/members").mock(
+        side_effect=[
+            httpx.ReadError("reset"),
+            httpx.Response(503),
+            httpx.Response(200, headers={"x-request-id": "req-42"}),
+        ]
+    )
+    caplog.set_level(logging.DEBUG, logger="sigma_sdk")
+    kwargs = {"method": "GET", "url": "/v2/members?pageToken=tok123", "headers": {"Authorization": "Bearer hdr"}}
+    await send(mode, kwargs, sleeps.policy())
+    lines = [r.getMessage() for r in caplog.records if r.name == "sigma_sdk" and r.levelno == logging.DEBUG]
+    assert len(lines) == 3
+    assert re.fullmatch(r"GET /v2/members -> ReadError after \d+ ms", lines[0])
+    assert re.fullmatch(r"GET /v2/members -> HTTP 503 Service Unavailable in \d+ ms \(request id -\)", lines[1])
+    assert re.fullmatch(r"GET /v2/members -> HTTP 200 OK in \d+ ms \(request id req-42\)", lines[2])

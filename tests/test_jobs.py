@@ -152,7 +152,7 @@ def client(fake: FakeSigma) -> Iterator[Client]:
 
 
 @pytest.fixture(autouse=True)
-def fake_time(monkeypatch: pytest.MonkeyPatch, recorded_sleeps: list[float]) -> list[float]:
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """No test waits: the job clock is fake and every poll sleep advances it (and is recorded)."""
     now = [1000.0]
     sleeps: list[float] = []

@@ -30,6 +30,7 @@ from ._auth import AuthMethod, SigmaAuth, require_secure_url
 from ._errors import ConfigurationError, InvalidArgumentError, raise_for_status
 from ._pools import Pools, check_hop, origin
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._version import __version__
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
     from ._config import Settings
@@ -61,13 +62,7 @@ _UNSET: Final = _Unset.UNSET
 
 
 def _user_agent() -> str:
-    from importlib import metadata  # costly to import, needed once per client
-
-    try:
-        version = metadata.version("sigma-sdk")
-    except metadata.PackageNotFoundError:
-        version = "0"
-    return f"sigma-sdk-python/{version}"
+    return f"sigma-sdk-python/{__version__}"
 
 
 def _region_key(name: str) -> str:

@@ -198,6 +198,7 @@ class SigmaClient:
         for key, instead in _RESERVED_HTTPX_ARGS.items():
             if key in args:
                 raise ConfigurationError(f"httpx_args may not set {key!r}; use SigmaClient's {instead} instead")
+        self._retry_policy = RetryPolicy(max_retries=max_retries)
         self._auth = SigmaAuth(
             client_id,
             client_secret,
@@ -205,9 +206,12 @@ class SigmaClient:
             token_url=token_url,
             auth_method=auth_method,
             refresh_margin=refresh_margin,
+            # Token requests: the same retry budget, through these pools, never following redirects.
+            retry_policy=self._retry_policy,
+            token_client=self.get_httpx_client,
+            async_token_client=self.get_async_httpx_client,
         )
         self._timeout = httpx.Timeout(timeout)
-        self._retry_policy = RetryPolicy(max_retries=max_retries)
         self._httpx_args = args
         self._transport = transport
         self._async_transport = async_transport

@@ -115,8 +115,8 @@ def test_32_threads_after_server_side_expiry(sigma_server: tuple[str, FakeSigma]
     assert statuses == [200] * THREADS
 
 
-def test_failed_token_request_releases_the_thread_lock(fake_sigma: FakeSigma) -> None:
-    """A transport error during the token request leaves the lock free, so the next call can authenticate."""
+def test_failed_token_request_leaves_no_fetch_in_flight(fake_sigma: FakeSigma) -> None:
+    """A transport error during the token request settles the fetch, so the next call can authenticate."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         attempts: list[httpx.Request] = []
 
@@ -130,7 +130,8 @@ def test_failed_token_request_releases_the_thread_lock(fake_sigma: FakeSigma) ->
         with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=0) as client:
             with pytest.raises(APIConnectionError):
                 client._send({"method": "get", "url": "/v2/connections"})
-            assert not client.auth._thread_lock.locked()
+            assert client.auth._fetch is None
+            assert not client.auth._state_lock.locked()
             assert client._send({"method": "get", "url": "/v2/connections"}).status_code == 200
 
 

@@ -198,7 +198,8 @@ class _OnceBody(httpx.ByteStream):
 
     httpx hands the *same* stream object to the request it builds to follow a redirect, so when a
     client with ``follow_redirects=True`` tries to re-send the client secret to wherever a 3xx
-    points, the second read raises instead, before any byte of the body leaves.
+    points, the second read raises instead: the redirect's headers may leave (httpx drops
+    ``Authorization`` across origins), its body never does.  Every attempt builds a new body.
     """
 
     def __init__(self, content: bytes) -> None:
@@ -297,8 +298,8 @@ def _send_api(request: httpx.Request) -> _Flow[httpx.Response]:
 
 
 def _must_read(step: _Send, response: httpx.Response) -> bool:
-    # Token responses are parsed, so they are read.  A 401 is read before the flow waits for the token
-    # lock, so its connection goes back to the pool instead of being held by a waiting caller.  Other
+    # Token responses are parsed, so they are read.  A 401 is read before the flow waits for a token
+    # fetch, so its connection goes back to the pool instead of being held by a waiting caller.  Other
     # API responses are left alone: a streamed download stays streamed.
     return step.token_request or response.status_code == 401
 

@@ -29,9 +29,10 @@ with the client's :class:`RetryPolicy`): 429 honouring ``Retry-After``, 5xx othe
 dropped connections and other transport errors; a refused grant (400/401/403) is an answer, not
 a hiccup.  The leader retries while the fetch is in flight, so waiters share the final outcome.
 
-Credentials never follow a redirect: a 3xx from the token endpoint raises
-:class:`InsecureTransportError`, and the form body can be sent once only, so an httpx client with
-``follow_redirects=True`` cannot re-send the client secret to the redirect target either.
+Credentials never follow a redirect: token requests go through ``token_client`` with redirects off,
+whatever the client's ``follow_redirects``, and a 3xx from the token endpoint raises
+:class:`InsecureTransportError`.  (A bare ``SigmaAuth`` on your own httpx client follows that
+client's setting; keep ``follow_redirects`` off there, or pass ``token_client``.)
 Errors built from Sigma's answers have the secret and every token this auth holds scrubbed out
 (see ``SCRUB_EXTENSION`` in ``_errors``); log lines show URL paths only.
 """
@@ -42,9 +43,8 @@ import base64
 import ipaddress
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 
@@ -193,46 +193,15 @@ class _Fetch:
         self.error: Exception | None = None
 
 
-class _OnceBody(httpx.ByteStream):
-    """A token request's form body that can be sent once.
-
-    httpx hands the *same* stream object to the request it builds to follow a redirect, so when a
-    client with ``follow_redirects=True`` tries to re-send the client secret to wherever a 3xx
-    points, the second read raises instead: the redirect's headers may leave (httpx drops
-    ``Authorization`` across origins), its body never does.  Every attempt builds a new body.
-    """
-
-    def __init__(self, content: bytes) -> None:
-        super().__init__(content)
-        self._sent = False
-
-    def _claim(self) -> None:
-        if self._sent:
-            raise _redirect_refused(None)
-        self._sent = True
-
-    def __iter__(self) -> Iterator[bytes]:
-        self._claim()
-        return super().__iter__()
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        self._claim()
-        async for chunk in super().__aiter__():
-            yield chunk
-
-
-def _redirect_refused(response: httpx.Response | None) -> InsecureTransportError:
-    where = ""
-    if response is not None:
-        where = f" (HTTP {response.status_code}"
-        location = response.headers.get("location")
-        if location:
-            try:
-                target = response.request.url.join(location)
-            except (httpx.InvalidURL, RuntimeError):
-                target = None
-            where += f" to {target.host!r}" if target is not None and target.host else ""
-        where += ")"
+def _redirect_refused(response: httpx.Response) -> InsecureTransportError:
+    where = f" (HTTP {response.status_code}"
+    if location := response.headers.get("location"):
+        try:
+            target: httpx.URL | None = response.request.url.join(location)
+        except (httpx.InvalidURL, RuntimeError):
+            target = None
+        where += f" to {target.host!r}" if target is not None and target.host else ""
+    where += ")"
     return InsecureTransportError(
         f"Sigma's token endpoint answered with a redirect{where}; credentials are never sent to a redirect "
         "target. Check token_url / base_url: it must be the API URL itself, e.g. https://aws-api.sigmacomputing.com."
@@ -654,7 +623,8 @@ class SigmaAuth(httpx.Auth):
             issued_at = self._clock()
             reply = yield from _send(request, token_request=True)
             if isinstance(reply, httpx.Response):
-                # (``reply.request`` is another request only if a redirect was followed after all.)
+                # ``reply.request`` is another request if the client the auth is attached to followed a
+                # redirect (only without a token_client): too late to unsend, but never accepted.
                 if reply.is_redirect or reply.request is not request:
                     raise _redirect_refused(reply)
                 if reply.status_code < 400:
@@ -684,7 +654,7 @@ class SigmaAuth(httpx.Auth):
             retries_done += 1
 
     def _build_token_request(self, form: Mapping[str, str], origin: httpx.Request, bearer: str | None) -> httpx.Request:
-        headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"Accept": "application/json"}
         if user_agent := origin.headers.get("user-agent"):
             headers["User-Agent"] = user_agent
         data = dict(form)
@@ -696,12 +666,11 @@ class SigmaAuth(httpx.Auth):
         else:
             data["client_id"] = self._client_id
             data["client_secret"] = self._client_secret
-        body = urlencode(data).encode("ascii")
-        # A request built with stream= gets no automatic headers (see _OnceBody for why it is one).
-        headers["Host"] = self._token_url.netloc.decode("ascii")
-        headers["Content-Length"] = str(len(body))
-        extensions: dict[str, object] = {**_timeout_extension(origin), SCRUB_EXTENSION: self._scrub}
-        return httpx.Request("POST", self._token_url, headers=headers, stream=_OnceBody(body), extensions=extensions)
+        request = httpx.Request(
+            "POST", self._token_url, data=data, headers=headers, extensions=_timeout_extension(origin)
+        )
+        request.extensions[SCRUB_EXTENSION] = self._scrub
+        return request
 
     def _parse_token(
         self,

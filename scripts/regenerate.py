@@ -6,7 +6,8 @@
     python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
-openapi-python-client with generator-config.yml and templates/, add the regions module and banners,
+openapi-python-client with generator-config.yml and templates/, add the regions module, the
+hand-written public faces (templates/jobs.py, templates/testing.py) and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -39,6 +40,9 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+TEMPLATES = ROOT / "templates"
+# templates/<name> copied into the package unchanged: public faces of hand-written sigma_sdk_auth features.
+PUBLIC_FACES = ("jobs.py", "testing.py")
 SPEC_URLS = (
     "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
     "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
@@ -90,7 +94,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
             "--config",
             str(ROOT / "generator-config.yml"),
             "--custom-template-path",
-            str(ROOT / "templates"),
+            str(TEMPLATES),
             "--overwrite",
         ],
         capture_output=True,
@@ -102,6 +106,8 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
+    for name in PUBLIC_FACES:  # hand-written modules the generator knows nothing about, copied as they are
+        shutil.copyfile(TEMPLATES / name, package / name)
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     format_tree(package)

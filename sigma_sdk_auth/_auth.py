@@ -8,7 +8,7 @@ The flow yields four kinds of step, and the drivers differ only in how they perf
   token request goes through the ``token_client`` SigmaClient hands the auth (its own pools, with
   redirects off), so a transport error comes back into the flow as a value instead of escaping
   to the caller; without one (a bare ``SigmaAuth`` on your httpx client) it goes to httpx too.
-* ``_Sleep(delay)``: the pause between two token attempts (``time.sleep`` / ``asyncio.sleep``).
+* ``_Sleep(delay)``: the pause between two token attempts (the policy's ``sleep`` / ``async_sleep``).
 * ``_Wait(fetch)``: wait until a token fetch another caller leads has finished.
 
 One token state per auth, whoever asks.  The token, and the fetch in flight if any, sit behind one
@@ -428,7 +428,7 @@ class SigmaAuth(httpx.Auth):
                         raise _blocking_wait_error()
                     step.fetch.done.result()
                 elif isinstance(step, _Sleep):
-                    time.sleep(step.delay)
+                    self._retry_policy.sleep(step.delay)
                 elif step.token_request and self._token_client is not None:
                     try:
                         reply = self._token_client().send(step.request, auth=None, follow_redirects=False)
@@ -455,7 +455,7 @@ class SigmaAuth(httpx.Auth):
                 if isinstance(step, _Wait):
                     await asyncio.wrap_future(step.fetch.done)
                 elif isinstance(step, _Sleep):
-                    await asyncio.sleep(step.delay)
+                    await self._retry_policy.async_sleep(step.delay)
                 elif step.token_request and self._async_token_client is not None:
                     try:
                         client = self._async_token_client()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import attrs
 import httpx
 import pytest
 import respx
@@ -20,7 +19,7 @@ from sigma_sdk_auth import (
     SigmaClient,
 )
 from sigma_sdk_auth._errors import raise_for_status
-from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma, RecordedSleeps
 
 TOKEN_PATH = "/v2/auth/token"
 EVIL = "https://evil.test"
@@ -72,12 +71,6 @@ def serve(mock: respx.MockRouter, fake: FakeSigma, faults: list[Fault]) -> Token
     return handler
 
 
-def quick(client: SigmaClient) -> SigmaClient:
-    """The client's own retry budget, with millisecond backoff so transport-error tests don't wait."""
-    client.auth._retry_policy = attrs.evolve(client.retry_policy, initial_delay=0.001, max_delay=0.001)
-    return client
-
-
 FAULTS = {
     "503": answer(503),
     "503 Retry-After": answer(503, **{"Retry-After": "0"}),
@@ -94,31 +87,40 @@ FAULTS = {
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("fault", FAULTS)
-def test_one_token_fault_is_retried(mock: respx.MockRouter, fake_sigma: FakeSigma, fault: str, method: str) -> None:
+def test_one_token_fault_is_retried(
+    mock: respx.MockRouter, fake_sigma: FakeSigma, recorded_sleeps: RecordedSleeps, fault: str, method: str
+) -> None:
     """One 429/5xx/transport fault on POST /v2/auth/token is retried; the API call (even a POST) succeeds."""
     served = serve(mock, fake_sigma, [FAULTS[fault]])
-    with quick(SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=2)) as client:
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=recorded_sleeps.policy(max_retries=2)) as client:
         response = client._send({"method": method, "url": "/v2/things"})
     assert response.status_code == 200
     assert served.token_attempts == 2
+    assert len(recorded_sleeps) == 1  # one pause, through the client's policy
     assert fake_sigma.grants() == ["client_credentials"]
     assert [path for path, _ in fake_sigma.api_requests] == ["/v2/things"]  # the API request went once
 
 
-async def test_one_token_fault_is_retried_async(mock: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+async def test_one_token_fault_is_retried_async(
+    mock: respx.MockRouter, fake_sigma: FakeSigma, recorded_sleeps: RecordedSleeps
+) -> None:
     """The async driver retries the token request the same way (here a dropped connection, then a 503)."""
     served = serve(mock, fake_sigma, [FAULTS["dropped connection"], FAULTS["503"]])
-    async with quick(SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=2)) as client:
+    policy = recorded_sleeps.policy(max_retries=2)
+    async with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=policy) as client:
         response = await client._asend({"method": "post", "url": "/v2/things"})
     assert response.status_code == 200
     assert served.token_attempts == 3
+    assert len(recorded_sleeps) == 2
 
 
-def test_token_retries_use_the_clients_policy() -> None:
-    """SigmaClient's auth retries token requests with the client's own RetryPolicy (max_retries)."""
+def test_token_retries_use_the_clients_policy(recorded_sleeps: RecordedSleeps) -> None:
+    """SigmaClient's auth retries token requests with the client's own RetryPolicy (max_retries, sleep hooks)."""
     client = SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=4)
     assert client.auth.retry_policy is client.retry_policy
     assert client.impersonate("ada@example.com").auth.retry_policy is client.retry_policy
+    policy = recorded_sleeps.policy(max_retries=1)
+    assert SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=policy).auth.retry_policy is policy
 
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
@@ -137,12 +139,12 @@ def test_token_retries_are_bounded_by_max_retries(
 
 
 def test_token_transport_errors_outlasting_the_budget_raise_api_connection_error(
-    mock: respx.MockRouter, fake_sigma: FakeSigma
+    mock: respx.MockRouter, fake_sigma: FakeSigma, recorded_sleeps: RecordedSleeps
 ) -> None:
     """Dropped connections on every attempt raise APIConnectionError naming the token endpoint, no secret."""
     served = serve(mock, fake_sigma, [FAULTS["dropped connection"]] * 10)
     with (
-        quick(SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=2)) as client,
+        SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=recorded_sleeps.policy(max_retries=2)) as client,
         pytest.raises(APIConnectionError) as info,
     ):
         client._send({"method": "post", "url": "/v2/things"})

@@ -234,6 +234,20 @@ def test_token_redirect_is_never_followed_by_sigma_client(
     assert CLIENT_SECRET not in str(info.value)
 
 
+def test_token_redirect_within_the_api_host_is_not_followed_either(
+    mock: respx.MockRouter, fake_sigma: FakeSigma
+) -> None:
+    """A 307 from the token endpoint to another path on the same host is not followed: the form is never re-sent."""
+    served = serve(mock, fake_sigma, [answer(307, Location="/v2/auth/elsewhere")])
+    with (
+        SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, httpx_args={"follow_redirects": True}) as client,
+        pytest.raises(InsecureTransportError, match="redirect"),
+    ):
+        client._send({"method": "get", "url": "/v2/things"})
+    assert served.token_attempts == 1
+    assert [call.request.url.path for call in mock.calls] == [TOKEN_PATH]
+
+
 @pytest.mark.parametrize("status", [301, 307, 308])
 def test_bare_auth_refuses_a_token_redirect(mock: respx.MockRouter, fake_sigma: FakeSigma, status: int) -> None:
     """A bare SigmaAuth on a plain httpx client never takes a 3xx as the token answer: InsecureTransportError."""

@@ -2,46 +2,72 @@
 
 Shape (the same as httpx's own auth classes): one generator, :meth:`SigmaAuth._flow`, holds all the
 logic and is driven by both :meth:`~SigmaAuth.sync_auth_flow` and :meth:`~SigmaAuth.async_auth_flow`.
-The flow yields three kinds of step:
+The flow yields four kinds of step, and the drivers differ only in how they perform them:
 
-* ``_Send(request)``: the driver yields the request to httpx and sends the response back in;
-* ``_Acquire(auth)`` / ``_Release(auth)``: the driver takes or drops that auth's token lock.
+* ``_Send(request)``: an API request goes to httpx and its response comes back into the flow.  A
+  token request goes through the ``token_client`` SigmaClient hands the auth (its own pools, with
+  redirects off), so a transport error comes back into the flow as a value instead of escaping
+  to the caller; without one (a bare ``SigmaAuth`` on your httpx client) it goes to httpx too.
+* ``_Sleep(delay)``: the pause between two token attempts (the policy's ``sleep`` / ``async_sleep``).
+* ``_Wait(fetch)``: wait until a token fetch another caller leads has finished.
 
-Only the lock differs between the two drivers (a ``threading.Lock`` for sync callers, an
-``asyncio.Lock`` per event loop for async ones), so the token logic exists once.
+One token state per auth, whoever asks.  The token, and the fetch in flight if any, sit behind one
+``threading.Lock`` that is held only to read or swap them, never across I/O, so threads, asyncio
+tasks and several event loops share them.  Whoever finds the token missing, expiring or rejected
+either starts the fetch (it becomes the *leader*) or joins the fetch already in flight.  The leader
+sends the token request, with its retries, from its own thread or loop; each fetch carries a
+``concurrent.futures.Future`` that the leader resolves when it is done, which a thread waits on and
+an asyncio task awaits (``asyncio.wrap_future``, on its own loop, without blocking it).  Every
+waiter then takes the fetch's outcome: the new token, or the *same failure* (a wrong secret costs
+one token request however many callers were waiting on it; a call after the fetch finished starts
+a new one).  A leader that is abandoned (task cancelled, or its request escaped as an exception)
+resolves the fetch with no outcome and a waiter takes over.  Callers that find a fresh token
+never touch the lock.
 
-Single flight: whoever finds the token missing, expiring or rejected takes the lock, looks again
-(another caller may have fetched a token while it waited), and only then asks Sigma for a new one.
-Callers that find a fresh token never touch the lock.
+Token requests get the retry policy of an idempotent call (:func:`~sigma_sdk_auth._retry.decide`
+with the client's :class:`RetryPolicy`): 429 honouring ``Retry-After``, 5xx other than 501/505,
+dropped connections and other transport errors; a refused grant (400/401/403) is an answer, not
+a hiccup.  The leader retries while the fetch is in flight, so waiters share the final outcome.
+
+Credentials never follow a redirect: token requests go through ``token_client`` with redirects off,
+whatever the client's ``follow_redirects``, and a 3xx from the token endpoint raises
+:class:`InsecureTransportError`.  (A bare ``SigmaAuth`` on your own httpx client follows that
+client's setting; keep ``follow_redirects`` off there, or pass ``token_client``.)
+Errors built from Sigma's answers have the secret and every token this auth holds scrubbed out
+(see ``SCRUB_EXTENSION`` in ``_errors``); log lines show URL paths only.
 """
 
 from __future__ import annotations
 
 import base64
 import ipaddress
-import logging
 import threading
 import time
-import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:  # asyncio loads only when an async flow runs (sync programs skip ~60 ms of import)
-    import asyncio
+if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
+    import concurrent.futures
 
 from ._errors import (
+    SCRUB_EXTENSION,
+    APIConnectionError,
+    APITimeoutError,
     AuthenticationError,
     ConfigurationError,
     InsecureTransportError,
     SigmaAPIError,
+    SigmaError,
     error_from_response,
 )
+from ._logging import get_logger, redact
+from ._retry import Decision, RetryPolicy, decide
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]
 
-_log = logging.getLogger("sigma_sdk.auth")
+_log = get_logger("sigma_sdk.auth")
 
 TOKEN_PATH: Final = "/v2/auth/token"
 
@@ -58,6 +84,10 @@ _DEFAULT_EXPIRES_IN: Final = 3600.0
 _REFUSED: Final = frozenset({400, 401, 403})
 # The subject token only has to survive the exchange request itself.
 _SUBJECT_TOKEN_LIFETIME: Final = 300
+# decide() judges a token request as an idempotent call: repeating a grant is harmless (client
+# credentials and exchanges mint a new token; a refresh token already spent is refused, and the
+# flow falls back to client credentials).
+_TOKEN_REQUEST_RETRIES_AS: Final = "PUT"
 
 AuthMethod: TypeAlias = Literal["form", "basic"]
 
@@ -141,9 +171,56 @@ class _Impersonation:
         return " in ".join(part for part in parts if part)
 
 
-# The steps a flow yields to its driver (created on every request).
+class _Fetch:
+    """One token fetch in flight (its retries included) and its outcome, shared by all who waited on it.
+
+    ``token`` or ``error`` is set before ``done`` resolves; neither set means the leader was
+    abandoned and a waiter should try again.  ``thread`` is the leader's thread: a *synchronous*
+    caller on that thread would wait for an event loop it is itself blocking.
+    """
+
+    __slots__ = ("done", "error", "thread", "token")
+
+    def __init__(self) -> None:
+        import concurrent.futures  # only a fetch needs it
+
+        self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        # RUNNING from the start: an async waiter that is cancelled (asyncio.wrap_future passes the
+        # cancellation on) then cannot cancel the fetch under the other waiters.
+        self.done.set_running_or_notify_cancel()
+        self.thread = threading.get_ident()
+        self.token: _Token | None = None
+        self.error: Exception | None = None
+
+
+def _redirect_refused(response: httpx.Response) -> InsecureTransportError:
+    where = f" (HTTP {response.status_code}"
+    if location := response.headers.get("location"):
+        try:
+            target: httpx.URL | None = response.request.url.join(location)
+        except (httpx.InvalidURL, RuntimeError):
+            target = None
+        where += f" to {target.host!r}" if target is not None and target.host else ""
+    where += ")"
+    return InsecureTransportError(
+        f"Sigma's token endpoint answered with a redirect{where}; credentials are never sent to a redirect "
+        "target. Check token_url / base_url: it must be the API URL itself, e.g. https://aws-api.sigmacomputing.com."
+    )
+
+
+def _loggable(url: httpx.URL) -> str:
+    """The URL's path: no host, userinfo or query string reaches a log line."""
+    return url.path or "/"
+
+
+def _display(url: httpx.URL) -> str:
+    """Scheme, host, port and path, for error messages: never userinfo or a query string."""
+    return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+
+
+# The steps a flow yields to its driver.
 class _Send:
-    """Send ``request`` and resume the flow with the response."""
+    """Send ``request``; resume the flow with its response (or, for token requests, its transport error)."""
 
     __slots__ = ("request", "token_request")
 
@@ -152,38 +229,46 @@ class _Send:
         self.token_request = token_request
 
 
-class _Acquire:
-    """Take ``auth``'s lock (a threading or an asyncio lock, depending on the driver)."""
+class _Sleep:
+    """Pause ``delay`` seconds between two token attempts."""
 
-    __slots__ = ("auth",)
+    __slots__ = ("delay",)
 
-    def __init__(self, auth: SigmaAuth) -> None:
-        self.auth = auth
-
-
-class _Release:
-    """Give back the lock taken by the matching :class:`_Acquire`."""
-
-    __slots__ = ("auth",)
-
-    def __init__(self, auth: SigmaAuth) -> None:
-        self.auth = auth
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
 
 
-_Step: TypeAlias = _Send | _Acquire | _Release
-_Flow: TypeAlias = Generator[_Step, httpx.Response | None, _T]
+class _Wait:
+    """Wait until ``fetch`` (led by another caller) has finished."""
+
+    __slots__ = ("fetch",)
+
+    def __init__(self, fetch: _Fetch) -> None:
+        self.fetch = fetch
 
 
-def _send(request: httpx.Request, *, token_request: bool) -> _Flow[httpx.Response]:
-    response = yield _Send(request, token_request)
-    if response is None:  # pragma: no cover - a driver bug, not a runtime condition
+_Step: TypeAlias = _Send | _Sleep | _Wait
+_Reply: TypeAlias = httpx.Response | httpx.TransportError | None
+_Flow: TypeAlias = Generator[_Step, _Reply, _T]
+
+
+def _send(request: httpx.Request, *, token_request: bool) -> _Flow[httpx.Response | httpx.TransportError]:
+    reply = yield _Send(request, token_request)
+    if reply is None:  # pragma: no cover - a driver bug, not a runtime condition
         raise RuntimeError("auth flow driver resumed a send step without a response")
-    return response
+    return reply
+
+
+def _send_api(request: httpx.Request) -> _Flow[httpx.Response]:
+    reply = yield from _send(request, token_request=False)
+    if not isinstance(reply, httpx.Response):  # pragma: no cover - drivers only send errors back for token requests
+        raise reply
+    return reply
 
 
 def _must_read(step: _Send, response: httpx.Response) -> bool:
-    # Token responses are parsed, so they are read.  A 401 is read before the flow waits for the token
-    # lock, so its connection goes back to the pool instead of being held by a waiting caller.  Other
+    # Token responses are parsed, so they are read.  A 401 is read before the flow waits for a token
+    # fetch, so its connection goes back to the pool instead of being held by a waiting caller.  Other
     # API responses are left alone: a streamed download stays streamed.
     return step.token_request or response.status_code == 401
 
@@ -215,16 +300,16 @@ class SigmaAuth(httpx.Auth):
     >>> client = httpx.Client(base_url="https://aws-api.sigmacomputing.com", auth=auth)
 
     One instance may be shared by any number of ``httpx.Client`` and ``httpx.AsyncClient`` objects,
-    threads and tasks; they all reuse one token.
+    threads, tasks and event loops; they all reuse one token, and one expiry costs one token request.
 
     ``refresh_margin``: refresh this many seconds before expiry (default ``min(60, expires_in / 2)``).
+    ``retry_policy``: how token requests are retried (default ``RetryPolicy()``: 2 retries).
+    ``token_client`` / ``async_token_client``: return the httpx client to send token requests with
+    (``SigmaClient`` passes its own pools); they are sent without redirects, and a transport error
+    is retried like a 5xx.  Without them, token requests go through the client the auth is attached
+    to, and a transport error on one reaches the caller un-retried.
     ``clock``: a monotonic clock, injectable for tests.
     """
-
-    # The flow parses token-endpoint responses.  The drivers read exactly the bodies the flow needs
-    # (token responses, and 401s before a replay) and leave other API responses unread so that
-    # ``client.stream(...)`` downloads are not buffered.
-    requires_response_body = True
 
     def __init__(
         self,
@@ -235,6 +320,9 @@ class SigmaAuth(httpx.Auth):
         token_url: httpx.URL | str | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
+        retry_policy: RetryPolicy | None = None,
+        token_client: Callable[[], httpx.Client] | None = None,
+        async_token_client: Callable[[], httpx.AsyncClient] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -258,18 +346,17 @@ class SigmaAuth(httpx.Auth):
         self._client_secret = client_secret
         self._auth_method: AuthMethod = auth_method
         self._refresh_margin = refresh_margin
+        self._retry_policy = retry_policy if retry_policy is not None else RetryPolicy()
+        self._token_client = token_client
+        self._async_token_client = async_token_client
         self._clock = clock
         self._wall_clock = wall_clock
         self._impersonation: _Impersonation | None = None
 
+        # The token state: read without the lock on the fast path, swapped only under it.
+        self._state_lock = threading.Lock()
         self._token: _Token | None = None
-        self._thread_lock = threading.Lock()
-        # asyncio.Lock binds to the loop it is first used on, so keep one per loop.  Creating one is
-        # guarded by a separate, never-held-across-I/O lock so an event loop never blocks on it long.
-        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._async_locks_guard = threading.Lock()
+        self._fetch: _Fetch | None = None
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -280,6 +367,10 @@ class SigmaAuth(httpx.Auth):
     @property
     def token_url(self) -> httpx.URL:
         return self._token_url
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry_policy
 
     @property
     def impersonating(self) -> tuple[str | None, str | None] | None:
@@ -302,6 +393,9 @@ class SigmaAuth(httpx.Auth):
             token_url=admin._token_url,
             auth_method=admin._auth_method,
             refresh_margin=admin._refresh_margin,
+            retry_policy=admin._retry_policy,
+            token_client=admin._token_client,
+            async_token_client=admin._async_token_client,
             clock=admin._clock,
             wall_clock=admin._wall_clock,
         )
@@ -324,103 +418,129 @@ class SigmaAuth(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         flow = self._flow(request)
-        held: list[threading.Lock] = []
+        reply: _Reply = None
         try:
-            step = next(flow)
             while True:
-                reply: httpx.Response | None = None
-                if isinstance(step, _Acquire):
-                    lock = step.auth._thread_lock
-                    lock.acquire()
-                    held.append(lock)
-                elif isinstance(step, _Release):
-                    lock = step.auth._thread_lock
-                    held.remove(lock)
-                    lock.release()
+                step = flow.send(reply)
+                reply = None
+                if isinstance(step, _Wait):
+                    if step.fetch.thread == threading.get_ident():
+                        raise _blocking_wait_error()
+                    step.fetch.done.result()
+                elif isinstance(step, _Sleep):
+                    self._retry_policy.sleep(step.delay)
+                elif step.token_request and self._token_client is not None:
+                    try:
+                        reply = self._token_client().send(step.request, auth=None, follow_redirects=False)
+                    except httpx.TransportError as exc:
+                        reply = exc
                 else:
                     reply = yield step.request
                     if _must_read(step, reply):
                         reply.read()
-                step = flow.send(reply)
         except StopIteration:
             return
         finally:
             flow.close()
-            for lock in reversed(held):
-                lock.release()
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        import asyncio  # see the TYPE_CHECKING import
+
         flow = self._flow(request)
-        held: list[asyncio.Lock] = []
+        reply: _Reply = None
         try:
-            step = next(flow)
             while True:
-                reply: httpx.Response | None = None
-                if isinstance(step, _Acquire):
-                    lock = step.auth._async_lock()
-                    await lock.acquire()
-                    held.append(lock)
-                elif isinstance(step, _Release):
-                    lock = step.auth._async_lock()
-                    held.remove(lock)
-                    lock.release()
+                step = flow.send(reply)
+                reply = None
+                if isinstance(step, _Wait):
+                    await asyncio.wrap_future(step.fetch.done)
+                elif isinstance(step, _Sleep):
+                    await self._retry_policy.async_sleep(step.delay)
+                elif step.token_request and self._async_token_client is not None:
+                    try:
+                        client = self._async_token_client()
+                        reply = await client.send(step.request, auth=None, follow_redirects=False)
+                    except httpx.TransportError as exc:
+                        reply = exc
                 else:
                     reply = yield step.request
                     if _must_read(step, reply):
                         await reply.aread()
-                step = flow.send(reply)
         except StopIteration:
             return
         finally:
             flow.close()
-            for lock in reversed(held):
-                lock.release()
-
-    def _async_lock(self) -> asyncio.Lock:
-        import asyncio  # see the TYPE_CHECKING import
-
-        loop = asyncio.get_running_loop()
-        with self._async_locks_guard:
-            lock = self._async_locks.get(loop)
-            if lock is None:
-                lock = self._async_locks[loop] = asyncio.Lock()
-            return lock
 
     # -- the flow -------------------------------------------------------------------------------
 
     def _flow(self, request: httpx.Request) -> _Flow[None]:
         require_secure_url(request.url, purpose="a Sigma access token")
+        # An error built from the answer to this request scrubs the secrets this auth holds.
+        request.extensions = {**request.extensions, SCRUB_EXTENSION: self._scrub}
         token = yield from self._valid_token(request)
         request.headers["Authorization"] = f"Bearer {token.access_token}"
-        response = yield from _send(request, token_request=False)
+        response = yield from _send_api(request)
         if response.status_code != 401:
             return
         # Sigma rejected exactly the token this request carried (expired early, revoked...).  Marking
         # that object, not "the current token", leaves alone a newer token another caller already got.
         token.rejected = True
-        _log.info("Sigma answered 401 to %s %s; re-authenticating and replaying once", request.method, request.url)
+        _log.info(
+            "Sigma answered 401 to %s %s; re-authenticating and replaying once", request.method, _loggable(request.url)
+        )
         token = yield from self._valid_token(request)
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         # Whatever comes back now, including a second 401, goes to the caller.
-        yield from _send(request, token_request=False)
+        yield from _send_api(request)
 
     def _is_fresh(self, token: _Token | None) -> bool:
         return token is not None and not token.rejected and self._clock() < token.refresh_at(self._refresh_margin)
 
     def _valid_token(self, origin: httpx.Request) -> _Flow[_Token]:
-        token = self._token
-        if token is not None and self._is_fresh(token):
-            return token  # fast path: no lock
-        yield _Acquire(self)
-        # Double-check: whoever held the lock before us may have fetched a token already.
-        token = self._token
-        if token is None or not self._is_fresh(token):
-            token = yield from self._fetch(token, origin)
-            self._token = token
-        yield _Release(self)
+        while True:
+            token = self._token
+            if token is not None and self._is_fresh(token):
+                return token  # fast path: no lock
+            with self._state_lock:
+                # Look again: a fetch may have finished while we were getting here.
+                token = self._token
+                if token is not None and self._is_fresh(token):
+                    return token
+                fetch = self._fetch
+                leader = fetch is None
+                if fetch is None:
+                    fetch = self._fetch = _Fetch()
+            if leader:
+                return (yield from self._lead(fetch, token, origin))
+            yield _Wait(fetch)
+            if fetch.token is not None:
+                return fetch.token
+            if fetch.error is not None:
+                raise fetch.error  # the failure is shared, like concurrent.futures shares one exception
+            # The leader was abandoned before it finished: look again, and perhaps lead.
+
+    def _lead(self, fetch: _Fetch, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
+        try:
+            token = yield from self._fetch_token(current, origin)
+        except Exception as exc:
+            self._settle(fetch, error=exc)
+            raise
+        except BaseException:  # GeneratorExit, CancelledError: this caller is gone, another may lead
+            self._settle(fetch)
+            raise
+        self._settle(fetch, token=token)
         return token
 
-    def _fetch(self, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
+    def _settle(self, fetch: _Fetch, *, token: _Token | None = None, error: Exception | None = None) -> None:
+        with self._state_lock:
+            if token is not None:
+                self._token = token
+            if self._fetch is fetch:
+                self._fetch = None
+            fetch.token, fetch.error = token, error
+        fetch.done.set_result(None)
+
+    def _fetch_token(self, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
         if self._impersonation is not None:
             return (yield from self._exchange(self._impersonation, origin))
         if current is not None and current.refresh_token:
@@ -438,7 +558,8 @@ class SigmaAuth(httpx.Auth):
         if response.status_code in _REFUSED:
             raise self._refused_error(
                 response,
-                f"Sigma rejected the client credentials for client_id {self._client_id!r} at {self._token_url}",
+                f"Sigma rejected the client credentials for client_id {self._client_id!r} "
+                f"at {_display(self._token_url)}",
                 "check the client ID and secret (an API credential is created in Sigma under "
                 "Administration > Developer Access)",
             )
@@ -446,7 +567,7 @@ class SigmaAuth(httpx.Auth):
 
     def _exchange(self, imp: _Impersonation, origin: httpx.Request) -> _Flow[_Token]:
         for attempt in (1, 2):
-            # Lock order is always impersonating auth -> admin auth, never the reverse.
+            # An impersonating fetch may wait for the admin's, never the reverse: no cycle.
             admin_token = yield from imp.admin._valid_token(origin)
             from ._jwt import impersonation_subject_token  # only impersonating clients sign JWTs
 
@@ -486,7 +607,53 @@ class SigmaAuth(httpx.Auth):
     def _token_request(
         self, form: Mapping[str, str], origin: httpx.Request, *, bearer: str | None = None
     ) -> _Flow[tuple[httpx.Response, float]]:
+        """Send one grant, retried per the policy; return the final response and when it was sent.
+
+        Any HTTP answer but a redirect is returned (the caller decides what a non-2xx means); a
+        transport error that outlasts the retries raises ``APIConnectionError``/``APITimeoutError``.
+        """
         require_secure_url(self._token_url, purpose="client credentials")
+        retries_done = 0
+        while True:
+            request = self._build_token_request(form, origin, bearer)
+            _log.debug(
+                "Requesting a Sigma access token (grant_type=%s) from %s", form["grant_type"], _loggable(request.url)
+            )
+            # Measured before sending, so the computed expiry errs on the early side.
+            issued_at = self._clock()
+            reply = yield from _send(request, token_request=True)
+            if isinstance(reply, httpx.Response):
+                # ``reply.request`` is another request if the client the auth is attached to followed a
+                # redirect (only without a token_client): too late to unsend, but never accepted.
+                if reply.is_redirect or reply.request is not request:
+                    raise _redirect_refused(reply)
+                if reply.status_code < 400:
+                    return reply, issued_at
+                decision = decide(
+                    method=_TOKEN_REQUEST_RETRIES_AS,
+                    retries_done=retries_done,
+                    policy=self._retry_policy,
+                    response=reply,
+                )
+                if not decision.retry:
+                    return reply, issued_at
+            else:
+                decision = decide(
+                    method=_TOKEN_REQUEST_RETRIES_AS, retries_done=retries_done, policy=self._retry_policy, error=reply
+                )
+                if not decision.retry:
+                    raise self._transport_error(reply, origin, retries_done + 1, decision) from reply
+            _log.info(
+                "Retrying the Sigma token request (retry %d of %d) after %s; sleeping %.2fs",
+                retries_done + 1,
+                self._retry_policy.max_retries,
+                decision.reason,
+                decision.delay,
+            )
+            yield _Sleep(decision.delay)
+            retries_done += 1
+
+    def _build_token_request(self, form: Mapping[str, str], origin: httpx.Request, bearer: str | None) -> httpx.Request:
         headers = {"Accept": "application/json"}
         if user_agent := origin.headers.get("user-agent"):
             headers["User-Agent"] = user_agent
@@ -502,11 +669,8 @@ class SigmaAuth(httpx.Auth):
         request = httpx.Request(
             "POST", self._token_url, data=data, headers=headers, extensions=_timeout_extension(origin)
         )
-        _log.debug("Requesting a Sigma access token (grant_type=%s) from %s", form["grant_type"], self._token_url)
-        # Measured before sending, so the computed expiry errs on the early side.
-        issued_at = self._clock()
-        response = yield from _send(request, token_request=True)
-        return response, issued_at
+        request.extensions[SCRUB_EXTENSION] = self._scrub
+        return request
 
     def _parse_token(
         self,
@@ -553,22 +717,22 @@ class SigmaAuth(httpx.Auth):
     # -- errors ---------------------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
+        """``text`` without the client secret or any token this auth (or its admin) holds."""
         # Belt and braces: a server that echoes what it was sent must not put secrets in our messages.
         secrets = [self._client_secret]
         for auth in (self, self._impersonation.admin if self._impersonation else None):
-            if auth is not None and auth._token is not None:
-                secrets.append(auth._token.access_token)
-                if auth._token.refresh_token:
-                    secrets.append(auth._token.refresh_token)
+            token = auth._token if auth is not None else None
+            if token is not None:
+                secrets += [token.access_token, token.refresh_token or ""]
         for secret in secrets:
             if secret:
                 text = text.replace(secret, "***")
         return text
 
     def _refused_error(self, response: httpx.Response, what: str, hint: str) -> AuthenticationError:
-        server = error_from_response(response)
+        server = error_from_response(response)  # its message is scrubbed already
         return AuthenticationError(
-            self._scrub(f"{what}: {server.message}; {hint}"),
+            f"{what}: {server.message}; {hint}",
             status_code=server.status_code,
             code=server.code,
             request_id=server.request_id,
@@ -577,6 +741,29 @@ class SigmaAuth(httpx.Auth):
 
     def _token_endpoint_error(self, response: httpx.Response, what: str) -> SigmaAPIError:
         error = error_from_response(response)
-        error.message = self._scrub(f"{what}: {error.message}")
+        error.message = f"{what}: {error.message}"
         error.args = (error.message,)
         return error
+
+    def _transport_error(
+        self, error: httpx.TransportError, origin: httpx.Request, attempts: int, decision: Decision
+    ) -> APIConnectionError:
+        detail = redact(self._scrub(str(error))).strip().rstrip(".")
+        what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+        plural = "attempt" if attempts == 1 else "attempts"
+        note = "" if decision.gave_up else f" (not retried: {decision.reason})"
+        kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+        # ``request`` is the API request that needed the token: the token request holds the secret.
+        return kind(
+            f"Requesting a Sigma access token from {_display(self._token_url)} failed after {attempts} {plural}: "
+            f"{what}{note}.",
+            request=origin,
+        )
+
+
+def _blocking_wait_error() -> SigmaError:
+    return SigmaError(
+        "A synchronous Sigma call was made on the thread whose event loop is fetching the access token; "
+        "waiting would block that loop for ever. Use the async API inside async code (or run the "
+        "synchronous call in a worker thread, e.g. with asyncio.to_thread)."
+    )

@@ -186,6 +186,11 @@ class SigmaClient:
         for key, instead in _RESERVED_HTTPX_ARGS.items():
             if key in args:
                 raise ConfigurationError(f"httpx_args may not set {key!r}; use SigmaClient's {instead} instead")
+        if retry_policy is None:
+            retry_policy = _policy_with(RetryPolicy(), max_retries)
+        elif max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
+            raise ConfigurationError("give max_retries or retry_policy, not both")
+        self._retry_policy = retry_policy
         self._auth = SigmaAuth(
             client_id,
             client_secret,
@@ -193,13 +198,12 @@ class SigmaClient:
             token_url=token_url,
             auth_method=auth_method,
             refresh_margin=refresh_margin,
+            # Token requests: the same retry policy, through these pools (made below), never redirected.
+            retry_policy=retry_policy,
+            token_client=lambda: self._pools.sync(),
+            async_token_client=lambda: self._pools.for_running_loop(),
         )
         self._timeout = httpx.Timeout(timeout)
-        if retry_policy is None:
-            retry_policy = _policy_with(RetryPolicy(), max_retries)
-        elif max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
-            raise ConfigurationError("give max_retries or retry_policy, not both")
-        self._retry_policy = retry_policy
         self._root = None
         self._closed = False
         common = self._httpx_client_args(args)

@@ -6,19 +6,28 @@ status class to an exception type and fills the fields from Sigma's ``{message, 
 body when there is one.
 
 Messages are built from the *response* only (status, reason, body excerpt) and never from the
-request, so an Authorization header or a form-encoded secret cannot leak into a traceback.
+request, so an Authorization header or a form-encoded secret cannot leak into a traceback.  A
+server that echoes what it was sent (some gateways put the bearer token in their error body) is
+scrubbed: the credential in the request's ``Authorization`` header, and whatever the callable an
+auth stores in the request's ``SCRUB_EXTENSION`` removes (``SigmaAuth`` removes its client secret
+and every token it holds), become ``***`` in the message and code.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import json
 import math
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import httpx
 
 __all__ = [
+    "SCRUB_EXTENSION",
     "APIConnectionError",
     "APITimeoutError",
     "AuthenticationError",
@@ -41,6 +50,10 @@ __all__ = [
     "parse_retry_after",
     "raise_for_status",
 ]
+
+#: The request extension under which an auth stores a ``Callable[[str], str]`` that removes the
+#: secrets it holds from a text; :func:`error_from_response` applies it to the error it builds.
+SCRUB_EXTENSION: Final = "sigma_sdk.scrub"
 
 # Long HTML error pages from load balancers are useless past the first line or two.
 _EXCERPT_LIMIT: Final = 200
@@ -303,8 +316,36 @@ def _as_text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def _header_credentials(authorization: str) -> list[str]:
+    """The secret parts of an ``Authorization`` value: the token, and for Basic the decoded password."""
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    secrets = [credential]
+    if scheme.lower() == "basic":
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            secrets.append(base64.b64decode(credential, validate=True).decode().partition(":")[2])
+    return [secret for secret in secrets if len(secret) >= 4]  # never blank out every "a" in a message
+
+
+def _scrubber(response: httpx.Response) -> Callable[[str], str]:
+    """What removes the credentials of the request that produced ``response`` from a text."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand, without a request
+        return lambda text: text
+    secrets = _header_credentials(request.headers.get("authorization", ""))
+    hook = request.extensions.get(SCRUB_EXTENSION)
+
+    def scrub(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return hook(text) if callable(hook) else text
+
+    return scrub
+
+
 def error_from_response(response: httpx.Response) -> SigmaAPIError:
-    """Build (don't raise) the typed exception for a non-2xx ``response``."""
+    """Build (don't raise) the typed exception for a non-2xx ``response``, credentials scrubbed."""
     status = response.status_code
     body = _json_body(response)
     message: str | None = None
@@ -322,6 +363,10 @@ def error_from_response(response: httpx.Response) -> SigmaAPIError:
     if message is None:
         excerpt = _body_excerpt(response)
         message = excerpt or "(empty response body)"
+    scrub = _scrubber(response)
+    message = scrub(message)
+    if isinstance(code, str):
+        code = scrub(code)
 
     kwargs: dict[str, Any] = {
         "status_code": status,

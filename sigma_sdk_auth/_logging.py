@@ -6,10 +6,16 @@ Nothing is printed unless the application configures logging or sets ``SIGMA_LOG
   stderr handler to the ``sigma_sdk`` logger at that level.  Any other non-empty value is ignored
   with a :class:`RuntimeWarning` that names the variable; it never stops the import.
 * :class:`RedactingFilter` rewrites a record's message (and formatted traceback) through
-  :func:`redact` before it is emitted.  It sits on the ``sigma_sdk`` logger itself, so records
-  logged there are redacted for *every* handler (including ones the application adds to the root
-  logger), and on the ``SIGMA_LOG`` handler, which also covers child loggers such as
-  ``sigma_sdk.something``.
+  :func:`redact` before it is emitted, for every ``sigma_sdk.*`` logger:
+
+  - it sits on the ``sigma_sdk`` logger and on each logger the SDK creates with
+    :func:`get_logger` (``sigma_sdk.auth``...), so a record logged there is redacted before *any*
+    handler sees it, including handlers the application attaches to that very logger;
+  - a logger's filters do not run for records from its children, so ``sigma_sdk`` also carries a
+    handler that emits nothing and redacts, in place, every record that propagates through it: a
+    record from any ``sigma_sdk.x.y`` logger is redacted before the handlers further up (the root
+    logger's, pytest's caplog) see it.  (Having a handler also keeps Python's "last resort"
+    stderr printing away from library records, as the logging HOWTO advises for libraries.)
 
 The SDK's own code never logs headers or bodies; redaction is the second line of defence.
 """
@@ -31,6 +37,7 @@ __all__ = [
     "REDACTED",
     "RedactingFilter",
     "configure_from_env",
+    "get_logger",
     "logger",
     "redact",
 ]
@@ -146,6 +153,29 @@ class RedactingFilter(logging.Filter):
 
 _FILTER: Final = RedactingFilter()
 logger.addFilter(_FILTER)
+
+
+class _RedactingPassThrough(logging.Handler):
+    """Emits nothing; redacts in place each record that propagates through ``sigma_sdk``."""
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        return _FILTER.filter(record)
+
+    def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - handle() never emits
+        pass
+
+
+logger.addHandler(_RedactingPassThrough())
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The ``sigma_sdk.*`` logger ``name``, with the redacting filter on the logger itself."""
+    if name != LOGGER_NAME and not name.startswith(LOGGER_NAME + "."):
+        raise ValueError(f"SDK loggers live under {LOGGER_NAME!r}, not {name!r}")
+    child = logging.getLogger(name)
+    if _FILTER not in child.filters:
+        child.addFilter(_FILTER)
+    return child
 
 
 class _SigmaLogHandler(logging.StreamHandler[TextIO]):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 import respx
 
-from sigma_sdk_auth import APIConnectionError, SigmaAuth, SigmaClient
+from sigma_sdk_auth import APIConnectionError, AuthenticationError, SigmaAuth, SigmaClient, SigmaError
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
 
 TASKS = 64
@@ -115,8 +116,8 @@ def test_32_threads_after_server_side_expiry(sigma_server: tuple[str, FakeSigma]
     assert statuses == [200] * THREADS
 
 
-def test_failed_token_request_releases_the_thread_lock(fake_sigma: FakeSigma) -> None:
-    """A transport error during the token request leaves the lock free, so the next call can authenticate."""
+def test_failed_token_request_leaves_no_fetch_in_flight(fake_sigma: FakeSigma) -> None:
+    """A transport error during the token request settles the fetch, so the next call can authenticate."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         attempts: list[httpx.Request] = []
 
@@ -130,7 +131,8 @@ def test_failed_token_request_releases_the_thread_lock(fake_sigma: FakeSigma) ->
         with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=0) as client:
             with pytest.raises(APIConnectionError):
                 client._send({"method": "get", "url": "/v2/connections"})
-            assert not client.auth._thread_lock.locked()
+            assert client.auth._fetch is None
+            assert not client.auth._state_lock.locked()
             assert client._send({"method": "get", "url": "/v2/connections"}).status_code == 200
 
 
@@ -148,3 +150,178 @@ async def test_cancelled_task_releases_the_async_lock(slow_router: respx.MockRou
             await first
         response = await asyncio.wait_for(second, timeout=5)
     assert response.status_code == 200
+
+
+# --- one token state across threads, tasks and event loops ---------------------------------------
+
+
+def _run_together(jobs: list[Callable[[], None]]) -> list[BaseException]:
+    """Run each job on its own thread, released together; return what they raised."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def run(job: Callable[[], None]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            job()
+        except BaseException as exc:  # collected for the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
+def test_32_threads_with_a_wrong_secret_share_one_failure(sigma_server: tuple[str, FakeSigma]) -> None:
+    """32 threads starting with a wrong secret cause ONE token request and 32 AuthenticationErrors."""
+    base_url, fake = sigma_server
+    fake.token_delay = 0.2  # the refused request stays in flight while the other threads arrive
+    client = SigmaClient(
+        base_url, CLIENT_ID, "wrong-secret-value", httpx_args={"limits": httpx.Limits(max_connections=64)}
+    )
+    finished: list[float] = []
+
+    def call() -> None:
+        try:
+            client._send({"method": "get", "url": "/v2/connections"})
+        finally:
+            finished.append(time.monotonic())
+
+    with client:
+        errors = _run_together([call] * THREADS)
+    assert len(fake.token_requests) == 1
+    assert len(errors) == THREADS
+    assert all(isinstance(e, AuthenticationError) and "rejected the client credentials" in str(e) for e in errors)
+    assert max(finished) - min(finished) < 0.5  # all within one short window: nobody queued for its own attempt
+    assert fake.api_requests == []
+
+
+def test_a_call_after_a_shared_failure_tries_again(sigma_server: tuple[str, FakeSigma]) -> None:
+    """The failure is shared with the callers that waited on that fetch only; a later call asks Sigma again."""
+    base_url, fake = sigma_server
+    with SigmaClient(base_url, CLIENT_ID, "wrong-secret-value") as client:
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                client._send({"method": "get", "url": "/v2/connections"})
+    assert len(fake.token_requests) == 2
+
+
+def test_waiters_share_the_outcome_of_a_retried_fetch(sigma_server: tuple[str, FakeSigma]) -> None:
+    """While the leader retries a 503, the other 16 threads wait for it: 3 token attempts in all, 16 successes."""
+    base_url, fake = sigma_server
+    fake.token_delay = 0.05
+    real_token = fake._token
+    attempts: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            return httpx.Response(503, headers={"Retry-After": "0"}, json={"message": "busy"})
+        return real_token(request)
+
+    fake._token = flaky  # type: ignore[method-assign]
+    statuses: list[int] = []
+    client = SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET, httpx_args={"limits": httpx.Limits(max_connections=64)})
+    with client:
+        errors = _run_together(
+            [lambda: statuses.append(client._send({"method": "get", "url": "/v2/x"}).status_code)] * 16
+        )
+    assert errors == []
+    assert statuses == [200] * 16
+    assert len(attempts) == 3
+    assert fake.grants() == ["client_credentials"]
+
+
+def test_50_threads_and_50_tasks_one_token_request_per_expiry(
+    sigma_server: tuple[str, FakeSigma], clock: FakeClock
+) -> None:
+    """50 threads and 50 asyncio tasks hitting one expired token cause exactly one refresh, and all succeed."""
+    base_url, fake = sigma_server
+    fake.token_delay = 0.2
+    limits = httpx.Limits(max_connections=128)
+    client = SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET, httpx_args={"limits": limits})
+    client._auth._clock = clock
+    statuses: list[int] = []
+
+    def thread_call() -> None:
+        statuses.append(client._send({"method": "get", "url": "/v2/threads"}).status_code)
+
+    def loop_of_tasks() -> None:
+        async def main() -> None:
+            responses = await asyncio.gather(*(client._asend({"method": "get", "url": "/v2/tasks"}) for _ in range(50)))
+            statuses.extend(r.status_code for r in responses)
+            await client.get_async_httpx_client().aclose()
+
+        asyncio.run(main())
+
+    with client:
+        client._send({"method": "get", "url": "/v2/connections"})
+        clock.advance(3600)
+        errors = _run_together([thread_call] * 50 + [loop_of_tasks])
+    assert errors == []
+    assert fake.grants() == ["client_credentials", "refresh_token"]
+    assert statuses == [200] * 100
+    assert len({bearer for path, bearer in fake.api_requests if path != "/v2/connections"}) == 1
+
+
+def test_tasks_on_two_event_loops_one_token_request(sigma_server: tuple[str, FakeSigma], clock: FakeClock) -> None:
+    """Tasks on two event loops (each on its own thread) sharing one auth cause one token request per expiry."""
+    base_url, fake = sigma_server
+    fake.token_delay = 0.2
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=base_url, clock=clock)
+    statuses: list[int] = []
+
+    def loop_of_tasks() -> None:
+        async def main() -> None:
+            async with httpx.AsyncClient(base_url=base_url, auth=auth) as http:
+                responses = await asyncio.gather(*(http.get(f"/v2/items/{i}") for i in range(25)))
+            statuses.extend(r.status_code for r in responses)
+
+        asyncio.run(main())
+
+    for state in ("cold", "expired"):
+        before = len(fake.token_requests)
+        errors = _run_together([loop_of_tasks, loop_of_tasks])
+        assert errors == []
+        assert len(fake.token_requests) - before == 1, state
+        clock.advance(3600)
+    assert fake.grants() == ["client_credentials", "refresh_token"]
+    assert statuses == [200] * 100
+
+
+def test_asyncio_run_after_a_run_that_left_a_fetch_in_flight(
+    slow_router: respx.MockRouter, fake_sigma: FakeSigma
+) -> None:
+    """A loop that shuts down while its task leads the token fetch leaves no stale fetch for the next asyncio.run."""
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL)
+
+    async def start_fetch_then_leave() -> None:
+        http = httpx.AsyncClient(base_url=BASE_URL, auth=auth)
+        asyncio.get_running_loop().create_task(http.get("/v2/a"))  # still fetching when the loop closes
+        await asyncio.sleep(0.01)
+
+    async def call() -> int:
+        async with httpx.AsyncClient(base_url=BASE_URL, auth=auth) as http:
+            return (await http.get("/v2/b")).status_code
+
+    asyncio.run(start_fetch_then_leave())
+    assert auth._fetch is None
+    assert asyncio.run(asyncio.wait_for(call(), timeout=5)) == 200
+
+
+async def test_sync_call_on_the_fetching_loops_thread_raises_instead_of_hanging(
+    slow_router: respx.MockRouter, fake_sigma: FakeSigma
+) -> None:
+    """A blocking call made inside the loop whose task is fetching the token raises SigmaError, not a deadlock."""
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL)
+    async with httpx.AsyncClient(base_url=BASE_URL, auth=auth) as ahttp:
+        leader = asyncio.create_task(ahttp.get("/v2/a"))
+        await asyncio.sleep(0.01)  # the leader is now inside its token request
+        with httpx.Client(base_url=BASE_URL, auth=auth) as http, pytest.raises(SigmaError, match="event loop"):
+            http.get("/v2/b")
+        assert (await leader).status_code == 200
+    assert fake_sigma.grants() == ["client_credentials"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+import respx
 
 from sigma_sdk_auth import AuthenticationError, SigmaAPIError, SigmaClient
 from sigma_sdk_auth._errors import raise_for_status
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
 
 
 def assert_no_secrets(text: str, fake: FakeSigma) -> None:
@@ -84,3 +85,17 @@ def test_credentials_cannot_be_pickled() -> None:
         pickle.dumps(client)
     with pytest.raises(TypeError, match="pickled"):
         pickle.dumps(client.auth)
+
+
+def test_auth_log_lines_show_paths_only(
+    router: respx.MockRouter, fake_sigma: FakeSigma, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The auth's log lines name the request's path: never its query string, host or userinfo."""
+    caplog.set_level(logging.DEBUG, logger="sigma_sdk")
+    fake_sigma.always_401.add("/v2/members")
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        client._send({"method": "get", "url": "/v2/members", "params": {"ticket": "Q-SECRET-1"}})
+    lines = [r.getMessage() for r in caplog.records if r.name == "sigma_sdk.auth"]
+    assert "Sigma answered 401 to GET /v2/members; re-authenticating and replaying once" in lines
+    assert any("from /v2/auth/token" in line for line in lines)
+    assert not any("Q-SECRET-1" in line or "api.sigma.test" in line for line in lines)

@@ -154,6 +154,40 @@ def test_filter_on_handler_covers_child_loggers() -> None:
     assert "grant_type=refresh_token&refresh_token=[REDACTED]" in output
 
 
+@pytest.mark.parametrize("name", ["sigma_sdk.auth", "sigma_sdk.some.new.child"])
+def test_records_from_every_sigma_sdk_logger_are_redacted_for_outside_handlers(
+    caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    """A record created on any sigma_sdk.* logger reaches root handlers (here caplog's) already redacted."""
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger(name).info("form: grant_type=refresh_token&refresh_token=RT-9 with Authorization: Bearer AT-9")
+    record = caplog.records[-1]
+    assert record.name == name
+    assert "RT-9" not in record.getMessage()
+    assert "AT-9" not in caplog.text
+    assert "grant_type=refresh_token&refresh_token=[REDACTED]" in record.getMessage()
+
+
+def test_handler_on_an_sdk_logger_itself_sees_redacted_records() -> None:
+    """A handler the application puts on sigma_sdk.auth itself (runs before any parent) gets redacted text."""
+    stream = io.StringIO()
+    auth_logger = _logging.get_logger("sigma_sdk.auth")
+    handler = logging.StreamHandler(stream)
+    auth_logger.addHandler(handler)
+    try:
+        auth_logger.warning("client_secret=CS-9")
+    finally:
+        auth_logger.removeHandler(handler)
+    assert "CS-9" not in stream.getvalue()
+    assert "client_secret=[REDACTED]" in stream.getvalue()
+
+
+def test_get_logger_only_names_sdk_loggers() -> None:
+    """get_logger refuses a name outside sigma_sdk, where the redaction would not follow."""
+    with pytest.raises(ValueError, match="sigma_sdk"):
+        _logging.get_logger("sigma_sdk_other")
+
+
 def test_filter_redacts_tracebacks() -> None:
     """Exception text attached with logger.exception is redacted as well."""
     stream = io.StringIO()

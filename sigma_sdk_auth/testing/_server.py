@@ -87,6 +87,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 makes a burst of concurrent connects (dozens of callers
+    # released together once a token arrives) wait for 1 s SYN retransmits.
+    request_queue_size = 128
     standin: SigmaStandin
 
     def handle_error(self, request: Any, client_address: Any) -> None:

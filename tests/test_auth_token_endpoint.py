@@ -317,17 +317,12 @@ class _Recorder(FakeSigma):
 
 def test_token_redirect_over_real_sockets_never_carries_the_secret(sigma_server: tuple[str, FakeSigma]) -> None:
     """Over real sockets, SigmaClient with follow_redirects=True sends nothing to a token 307's target."""
-    import threading
-
-    from tests.conftest import _Handler, _Server
+    from sigma_sdk_auth.testing import StandinServer
 
     base_url, fake = sigma_server
-    target = _Server(("127.0.0.1", 0), _Handler)
-    target.fake = recorder = _Recorder()
-    thread = threading.Thread(target=target.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        location = f"http://127.0.0.1:{target.server_address[1]}/steal"
+    recorder = _Recorder()
+    with StandinServer(recorder, max_lifetime=30) as target:
+        location = f"{target.base_url}/steal"
         fake._token = lambda request: httpx.Response(307, headers={"Location": location})  # type: ignore[method-assign]
         args = {"follow_redirects": True}
         with (
@@ -335,9 +330,5 @@ def test_token_redirect_over_real_sockets_never_carries_the_secret(sigma_server:
             pytest.raises(InsecureTransportError, match="redirect"),
         ):
             client._send({"method": "get", "url": "/v2/things"})
-    finally:
-        target.shutdown()
-        target.server_close()
-        thread.join(timeout=5)
     assert recorder.received == []
     assert fake.api_requests == []

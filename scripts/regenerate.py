@@ -30,7 +30,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
+from _codegen._postprocess import (
+    add_banners,
+    format_tree,
+    resolve_model_references_once,
+    stamp_operation_ids,
+    write_regions,
+)
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 
@@ -104,6 +110,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
+    stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package, version)
     return package

@@ -19,10 +19,12 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseValidationError,
     SigmaAPIError,
     SigmaError,
     UnprocessableEntityError,
 )
+from ._forward import UnknownValue
 from ._retry import RetryPolicy
 
 __all__ = [
@@ -40,10 +42,12 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseValidationError",
     "RetryPolicy",
     "SigmaAPIError",
     "SigmaAuth",
     "SigmaClient",
     "SigmaError",
+    "UnknownValue",
     "UnprocessableEntityError",
 ]

@@ -142,11 +142,17 @@ class Array:
                 return val_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            val_type_6 = ArrayValVariantArr.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                val_type_6 = ArrayValVariantArr.from_dict(data)
 
-            return val_type_6
+                return val_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field val: {type(data).__name__} fits none of ArrayValBigintArr | ArrayValBoolArr | ArrayValBytesArr | ArrayValDatetimeArr | ArrayValNumberArr | ArrayValStringArr | ArrayValVariantArr"
+            )
 
         val = _parse_val(src_dict["val"])
 

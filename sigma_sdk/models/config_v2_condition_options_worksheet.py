@@ -95,11 +95,17 @@ class ConfigV2ConditionOptionsWorksheet:
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                conditions_item_type_2 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_2 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
 
-                return conditions_item_type_2
+                    return conditions_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field conditions_item: {type(data).__name__} fits none of OptionsWorksheetConditionIsEmpty | OptionsWorksheetConditionIsNotEmpty | OptionsWorksheetConditionQueryColumn"
+                )
 
             conditions_item = _parse_conditions_item(conditions_item_data)
 

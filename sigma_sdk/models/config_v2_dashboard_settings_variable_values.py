@@ -266,13 +266,19 @@ class ConfigV2DashboardSettingsVariableValues:
                         return componentsschemas_v2_dashboard_settings_variable_values_value_type_12
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
-                        NullValueNullBooleanValue.from_dict(data)
-                    )
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
+                            NullValueNullBooleanValue.from_dict(data)
+                        )
 
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of BooleanListValue | DashboardSettingsVariableValuesValueDate | DashboardSettingsVariableValuesValueText | NullValueNullBooleanValue | NullValueNullDateValue | NullValueNullNumberValue | NullValueNullTextValue | SettingsVariableValuesValueBoolean | SettingsVariableValuesValueDateList | SettingsVariableValuesValueDateRange | SettingsVariableValuesValueNumber | SettingsVariableValuesValueNumberList | SettingsVariableValuesValueNumberRange | SettingsVariableValuesValueTextList"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 

@@ -125,11 +125,17 @@ class ConnectionDetails:
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            authentication_type_1 = AuthenticationServiceAccount.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                authentication_type_1 = AuthenticationServiceAccount.from_dict(data)
 
-            return authentication_type_1
+                return authentication_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field authentication: {type(data).__name__} fits none of AuthenticationOAuth | AuthenticationServiceAccount"
+            )
 
         authentication = _parse_authentication(src_dict["authentication"])
 

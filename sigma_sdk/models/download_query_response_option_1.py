@@ -62,7 +62,7 @@ class DownloadQueryResponseOption1:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
         download_query_response_option_1 = cls(
-            check_download_query_response_option_1_success(src_dict["status"]),  # status
+            check_download_query_response_option_1_success(src_dict["status"], "status"),  # status
             DownloadQueryResponseOption1Download.from_dict(src_dict["download"]),  # download
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

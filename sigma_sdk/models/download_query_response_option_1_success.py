@@ -4,12 +4,19 @@ from typing import Literal
 
 DownloadQueryResponseOption1Success = Literal[200]
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES: set[DownloadQueryResponseOption1Success] = {
-    200,
-}
+DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES: frozenset[DownloadQueryResponseOption1Success] = frozenset(
+    {
+        200,
+    }
+)
 
 
-def check_download_query_response_option_1_success(value: int) -> DownloadQueryResponseOption1Success:
+def check_download_query_response_option_1_success(
+    value: int, field: str | None = None
+) -> DownloadQueryResponseOption1Success:
+    """`value` as a DownloadQueryResponseOption1Success."""
     if value in DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES!r}")
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES)!r}"
+    )

@@ -54,7 +54,7 @@ class DownloadQueryResponseOption2:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         download_query_response_option_2 = cls(
-            check_download_query_response_option_2_error(src_dict["status"]),  # status
+            check_download_query_response_option_2_error(src_dict["status"], "status"),  # status
             src_dict["message"],  # message
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

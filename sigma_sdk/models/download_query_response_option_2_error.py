@@ -4,12 +4,19 @@ from typing import Literal
 
 DownloadQueryResponseOption2Error = Literal[500]
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES: set[DownloadQueryResponseOption2Error] = {
-    500,
-}
+DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES: frozenset[DownloadQueryResponseOption2Error] = frozenset(
+    {
+        500,
+    }
+)
 
 
-def check_download_query_response_option_2_error(value: int) -> DownloadQueryResponseOption2Error:
+def check_download_query_response_option_2_error(
+    value: int, field: str | None = None
+) -> DownloadQueryResponseOption2Error:
+    """`value` as a DownloadQueryResponseOption2Error."""
     if value in DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES!r}")
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES)!r}"
+    )

@@ -48,7 +48,7 @@ class DownloadQueryResponseOption3:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         download_query_response_option_3 = cls(
-            check_download_query_response_option_3_running(src_dict["status"]),  # status
+            check_download_query_response_option_3_running(src_dict["status"], "status"),  # status
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

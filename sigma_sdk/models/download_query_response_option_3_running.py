@@ -4,12 +4,19 @@ from typing import Literal
 
 DownloadQueryResponseOption3Running = Literal[204]
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES: set[DownloadQueryResponseOption3Running] = {
-    204,
-}
+DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES: frozenset[DownloadQueryResponseOption3Running] = frozenset(
+    {
+        204,
+    }
+)
 
 
-def check_download_query_response_option_3_running(value: int) -> DownloadQueryResponseOption3Running:
+def check_download_query_response_option_3_running(
+    value: int, field: str | None = None
+) -> DownloadQueryResponseOption3Running:
+    """`value` as a DownloadQueryResponseOption3Running."""
     if value in DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES!r}")
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES)!r}"
+    )

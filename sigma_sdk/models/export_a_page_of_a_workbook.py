@@ -130,11 +130,17 @@ class ExportAPageOfAWorkbook:
                 return format_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_type_2 = ExportOptionsForEXCELDocuments.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_type_2 = ExportOptionsForEXCELDocuments.from_dict(data)
 
-            return format_type_2
+                return format_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field format: {type(data).__name__} fits none of ExportOptionsForEXCELDocuments | ExportOptionsForPDF | ExportOptionsForPNG"
+            )
 
         format_ = _parse_format_(src_dict["format"])
 

@@ -113,11 +113,17 @@ class ExportAnEntireWorkbook:
                 return format_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_type_1 = ExportOptionsForEXCELDocuments.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_type_1 = ExportOptionsForEXCELDocuments.from_dict(data)
 
-            return format_type_1
+                return format_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field format: {type(data).__name__} fits none of ExportOptionsForEXCELDocuments | ExportOptionsForPDF"
+            )
 
         format_ = _parse_format_(src_dict["format"])
 

@@ -2,52 +2,62 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-GrantInodeType = Literal[
-    "apiConnector",
-    "apiConnectorAuth",
-    "block",
-    "customFunction",
-    "dashboard",
-    "datafile",
-    "dataset",
-    "folder",
-    "report",
-    "scope",
-    "semanticView",
-    "sql",
-    "storedProcedure",
-    "symlink",
-    "table",
-    "template",
-    "versionTag",
-    "workbook",
-    "worksheet",
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-GRANT_INODE_TYPE_VALUES: set[GrantInodeType] = {
-    "apiConnector",
-    "apiConnectorAuth",
-    "block",
-    "customFunction",
-    "dashboard",
-    "datafile",
-    "dataset",
-    "folder",
-    "report",
-    "scope",
-    "semanticView",
-    "sql",
-    "storedProcedure",
-    "symlink",
-    "table",
-    "template",
-    "versionTag",
-    "workbook",
-    "worksheet",
-}
+GrantInodeType = (
+    Literal[
+        "apiConnector",
+        "apiConnectorAuth",
+        "block",
+        "customFunction",
+        "dashboard",
+        "datafile",
+        "dataset",
+        "folder",
+        "report",
+        "scope",
+        "semanticView",
+        "sql",
+        "storedProcedure",
+        "symlink",
+        "table",
+        "template",
+        "versionTag",
+        "workbook",
+        "worksheet",
+    ]
+    | UnknownValue
+)
+
+GRANT_INODE_TYPE_VALUES: frozenset[GrantInodeType] = frozenset(
+    {
+        "apiConnector",
+        "apiConnectorAuth",
+        "block",
+        "customFunction",
+        "dashboard",
+        "datafile",
+        "dataset",
+        "folder",
+        "report",
+        "scope",
+        "semanticView",
+        "sql",
+        "storedProcedure",
+        "symlink",
+        "table",
+        "template",
+        "versionTag",
+        "workbook",
+        "worksheet",
+    }
+)
 
 
-def check_grant_inode_type(value: str) -> GrantInodeType:
+def check_grant_inode_type(value: str, field: str | None = None) -> GrantInodeType:
+    """`value` as a GrantInodeType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in GRANT_INODE_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {GRANT_INODE_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "GrantInodeType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(GRANT_INODE_TYPE_VALUES)!r}")

@@ -96,11 +96,17 @@ class ListDataModelSourcesResponse:
                     return entries_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                entries_item_type_2 = FromDataSourceTableSource.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_2 = FromDataSourceTableSource.from_dict(data)
 
-                return entries_item_type_2
+                    return entries_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field entries_item: {type(data).__name__} fits none of DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource"
+                )
 
             entries_item = _parse_entries_item(entries_item_data)
 

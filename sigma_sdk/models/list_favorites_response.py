@@ -96,11 +96,17 @@ class ListFavoritesResponse:
                     return entries_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                entries_item_type_1 = EntryOption2.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_1 = EntryOption2.from_dict(data)
 
-                return entries_item_type_1
+                    return entries_item_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field entries_item: {type(data).__name__} fits none of EntryOption2 | FilesCreateResponse"
+                )
 
             entries_item = _parse_entries_item(entries_item_data)
 

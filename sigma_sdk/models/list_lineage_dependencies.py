@@ -72,11 +72,17 @@ class ListLineageDependencies:
                         return componentsschemas_list_lineage_dependencies_value_type_1
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
 
-                    return componentsschemas_list_lineage_dependencies_value_type_2
+                        return componentsschemas_list_lineage_dependencies_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of DataSourceDetails | ElementDetails | SheetDetails"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 

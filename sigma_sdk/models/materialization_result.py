@@ -123,7 +123,7 @@ class MaterializationResult:
         num_bytes = _parse_num_bytes(src_dict["numBytes"])
 
         materialization_result = cls(
-            check_materialization_result_status(src_dict["status"]),  # status
+            check_materialization_result_status(src_dict["status"], "status"),  # status
             _parse_datetime(src_dict["finishedAt"]),  # finished_at
             error,
             runtime_secs,

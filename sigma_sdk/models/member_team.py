@@ -104,7 +104,7 @@ class MemberTeam:
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             description,
-            check_member_team_visibility(src_dict["visibility"]),  # visibility
+            check_member_team_visibility(src_dict["visibility"], "visibility"),  # visibility
             src_dict.get("isArchived", UNSET),  # is_archived
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

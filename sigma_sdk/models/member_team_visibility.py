@@ -2,15 +2,22 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-MemberTeamVisibility = Literal["private", "public"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-MEMBER_TEAM_VISIBILITY_VALUES: set[MemberTeamVisibility] = {
-    "private",
-    "public",
-}
+MemberTeamVisibility = Literal["private", "public"] | UnknownValue
+
+MEMBER_TEAM_VISIBILITY_VALUES: frozenset[MemberTeamVisibility] = frozenset(
+    {
+        "private",
+        "public",
+    }
+)
 
 
-def check_member_team_visibility(value: str) -> MemberTeamVisibility:
+def check_member_team_visibility(value: str, field: str | None = None) -> MemberTeamVisibility:
+    """`value` as a MemberTeamVisibility; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in MEMBER_TEAM_VISIBILITY_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {MEMBER_TEAM_VISIBILITY_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "MemberTeamVisibility", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(MEMBER_TEAM_VISIBILITY_VALUES)!r}")

@@ -2,36 +2,46 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-Operator = Literal[
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPERATOR_VALUES: set[Operator] = {
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-}
+Operator = (
+    Literal[
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    ]
+    | UnknownValue
+)
+
+OPERATOR_VALUES: frozenset[Operator] = frozenset(
+    {
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    }
+)
 
 
-def check_operator(value: str) -> Operator:
+def check_operator(value: str, field: str | None = None) -> Operator:
+    """`value` as a Operator; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPERATOR_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {OPERATOR_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "Operator", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(OPERATOR_VALUES)!r}")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.options_workbook_condition_sheet_column_mode_type_0 import (
     OptionsWorkbookConditionSheetColumnModeType0,
     check_options_workbook_condition_sheet_column_mode_type_0,
@@ -132,19 +134,25 @@ class OptionsWorkbookConditionSheetColumn:
         def _parse_mode(
             data: object,
         ) -> OptionsWorkbookConditionSheetColumnModeType0 | OptionsWorkbookConditionSheetColumnModeType1:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mode_type_0 = check_options_workbook_condition_sheet_column_mode_type_0(data)
-
-                return mode_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            mode_type_1 = check_options_workbook_condition_sheet_column_mode_type_1(data)
-
-            return mode_type_1
+            if isinstance(data, str):
+                try:
+                    return check_options_workbook_condition_sheet_column_mode_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_options_workbook_condition_sheet_column_mode_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data,
+                    "OptionsWorkbookConditionSheetColumnModeType0 | OptionsWorkbookConditionSheetColumnModeType1",
+                    "mode",
+                )
+            raise TypeError(
+                f"field mode: {type(data).__name__} fits none of OptionsWorkbookConditionSheetColumnModeType0 | OptionsWorkbookConditionSheetColumnModeType1"
+            )
 
         mode = _parse_mode(src_dict["mode"])
 
@@ -250,7 +258,7 @@ class OptionsWorkbookConditionSheetColumn:
             src_dict["sheetId"],  # sheet_id
             mode,
             src_dict["columnId"],  # column_id
-            check_options_workbook_condition_sheet_column_op(src_dict["op"]),  # op
+            check_options_workbook_condition_sheet_column_op(src_dict["op"], "op"),  # op
             type_,
             value,
         )

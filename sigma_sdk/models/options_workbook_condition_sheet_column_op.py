@@ -2,38 +2,50 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorkbookConditionSheetColumnOp = Literal[
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: set[OptionsWorkbookConditionSheetColumnOp] = {
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-}
+OptionsWorkbookConditionSheetColumnOp = (
+    Literal[
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    ]
+    | UnknownValue
+)
+
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: frozenset[OptionsWorkbookConditionSheetColumnOp] = frozenset(
+    {
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    }
+)
 
 
-def check_options_workbook_condition_sheet_column_op(value: str) -> OptionsWorkbookConditionSheetColumnOp:
+def check_options_workbook_condition_sheet_column_op(
+    value: str, field: str | None = None
+) -> OptionsWorkbookConditionSheetColumnOp:
+    """`value` as a OptionsWorkbookConditionSheetColumnOp; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorkbookConditionSheetColumnOp", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES)!r}"
     )

@@ -2,16 +2,23 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-PostgreSQLType = Literal["alloydb", "postgres", "redshift"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-POSTGRE_SQL_TYPE_VALUES: set[PostgreSQLType] = {
-    "alloydb",
-    "postgres",
-    "redshift",
-}
+PostgreSQLType = Literal["alloydb", "postgres", "redshift"] | UnknownValue
+
+POSTGRE_SQL_TYPE_VALUES: frozenset[PostgreSQLType] = frozenset(
+    {
+        "alloydb",
+        "postgres",
+        "redshift",
+    }
+)
 
 
-def check_postgre_sql_type(value: str) -> PostgreSQLType:
+def check_postgre_sql_type(value: str, field: str | None = None) -> PostgreSQLType:
+    """`value` as a PostgreSQLType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in POSTGRE_SQL_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {POSTGRE_SQL_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "PostgreSQLType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(POSTGRE_SQL_TYPE_VALUES)!r}")

@@ -152,11 +152,17 @@ class ScheduleConfigV2NotificationAttachment:
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_options_type_6 = GoogleSheets.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_6 = GoogleSheets.from_dict(data)
 
-            return format_options_type_6
+                return format_options_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field formatOptions: {type(data).__name__} fits none of CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL"
+            )
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 
@@ -197,11 +203,17 @@ class ScheduleConfigV2NotificationAttachment:
                 return workbook_export_source_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            workbook_export_source_type_4 = EntireWorkbook.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                workbook_export_source_type_4 = EntireWorkbook.from_dict(data)
 
-            return workbook_export_source_type_4
+                return workbook_export_source_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field workbookExportSource: {type(data).__name__} fits none of EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | Unset"
+            )
 
         workbook_export_source = _parse_workbook_export_source(src_dict.get("workbookExportSource", UNSET))
 

@@ -2,25 +2,35 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-SingleDocumentType = Literal[
-    "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SINGLE_DOCUMENT_TYPE_VALUES: set[SingleDocumentType] = {
-    "dashboard",
-    "dataset",
-    "folder",
-    "sql",
-    "symlink",
-    "table",
-    "template",
-    "workbook",
-    "worksheet",
-    "workspace",
-}
+SingleDocumentType = (
+    Literal[
+        "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
+    ]
+    | UnknownValue
+)
+
+SINGLE_DOCUMENT_TYPE_VALUES: frozenset[SingleDocumentType] = frozenset(
+    {
+        "dashboard",
+        "dataset",
+        "folder",
+        "sql",
+        "symlink",
+        "table",
+        "template",
+        "workbook",
+        "worksheet",
+        "workspace",
+    }
+)
 
 
-def check_single_document_type(value: str) -> SingleDocumentType:
+def check_single_document_type(value: str, field: str | None = None) -> SingleDocumentType:
+    """`value` as a SingleDocumentType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in SINGLE_DOCUMENT_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {SINGLE_DOCUMENT_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "SingleDocumentType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(SINGLE_DOCUMENT_TYPE_VALUES)!r}")

@@ -2,17 +2,26 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-UpdateWorkbookScheduleSuspensionAction = Literal["pause", "resume"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: set[UpdateWorkbookScheduleSuspensionAction] = {
-    "pause",
-    "resume",
-}
+UpdateWorkbookScheduleSuspensionAction = Literal["pause", "resume"] | UnknownValue
+
+UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: frozenset[UpdateWorkbookScheduleSuspensionAction] = frozenset(
+    {
+        "pause",
+        "resume",
+    }
+)
 
 
-def check_update_workbook_schedule_suspension_action(value: str) -> UpdateWorkbookScheduleSuspensionAction:
+def check_update_workbook_schedule_suspension_action(
+    value: str, field: str | None = None
+) -> UpdateWorkbookScheduleSuspensionAction:
+    """`value` as a UpdateWorkbookScheduleSuspensionAction; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "UpdateWorkbookScheduleSuspensionAction", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES)!r}"
     )

@@ -226,11 +226,17 @@ class WorkbookScheduleConfigV2:
                 return condition_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            condition_options_type_3 = ExportConditionOptionsAlways.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                condition_options_type_3 = ExportConditionOptionsAlways.from_dict(data)
 
-            return condition_options_type_3
+                return condition_options_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field conditionOptions: {type(data).__name__} fits none of ConfigV2ConditionOptionsDashboard | ConfigV2ConditionOptionsWorksheet | ExportConditionOptionsAlways | ScheduleConfigV2ConditionOptionsWorkbook | Unset"
+            )
 
         condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 

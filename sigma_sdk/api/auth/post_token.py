@@ -4,7 +4,14 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.access_refresh_token import AccessRefreshToken
@@ -33,6 +40,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("postToken", "POST", "/v2/auth/token")
+
+
 def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2:
     def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2:
         try:
@@ -43,11 +53,17 @@ def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenR
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = PostTokenResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = PostTokenResponseOption2.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of AccessRefreshToken | PostTokenResponseOption2"
+        )
 
     response_200 = _parse_response_200(response.json())
 
@@ -55,11 +71,13 @@ def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenR
 
 
 def _build_response(response: httpx.Response) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -98,7 +116,7 @@ def sync_detailed(
         body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -150,6 +168,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -163,7 +182,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -201,7 +220,7 @@ async def asyncio_detailed(
         body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -253,6 +272,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -266,4 +286,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -86,6 +89,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listAccessibleInodes", "GET", "/v2/members/{memberId}/files")
+
+
 def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
     response_200 = ListFavoritesResponse.from_dict(response.json())
 
@@ -93,11 +99,13 @@ def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListFavoritesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -134,7 +142,7 @@ def sync_detailed(
         direct_child_filter (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -191,6 +199,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -211,7 +220,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -247,7 +256,7 @@ async def asyncio_detailed(
         direct_child_filter (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -304,6 +313,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -324,7 +334,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:

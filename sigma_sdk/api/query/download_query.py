@@ -4,7 +4,15 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.download_query_response_option_1 import DownloadQueryResponseOption1
@@ -25,6 +33,9 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+_OPERATION = Operation("downloadQuery", "GET", "/v2/query/{queryId}/download")
 
 
 def _parse_response(
@@ -49,11 +60,17 @@ def _parse_response(
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_2 = DownloadQueryResponseOption3.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = DownloadQueryResponseOption3.from_dict(data)
 
-        return response_200_type_2
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of DownloadQueryResponseOption1 | DownloadQueryResponseOption2 | DownloadQueryResponseOption3"
+        )
 
     response_200 = _parse_response_200(response.json())
 
@@ -63,11 +80,13 @@ def _parse_response(
 def _build_response(
     response: httpx.Response,
 ) -> Response[DownloadQueryResponseOption1 | DownloadQueryResponseOption2 | DownloadQueryResponseOption3]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -110,7 +129,7 @@ def sync_detailed(
         query_id (str):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -166,6 +185,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -179,7 +199,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -221,7 +241,7 @@ async def asyncio_detailed(
         query_id (str):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -277,6 +297,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -290,4 +311,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

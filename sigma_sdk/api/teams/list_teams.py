@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
@@ -57,6 +60,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listTeams", "GET", "/v2/teams")
+
+
 def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedResults:
     def _parse_response_200(data: object) -> list[MemberTeam] | PaginatedResults:
         try:
@@ -72,11 +78,15 @@ def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedRes
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = PaginatedResults.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = PaginatedResults.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(f"field response_200: {type(data).__name__} fits none of list[MemberTeam] | PaginatedResults")
 
     response_200 = _parse_response_200(response.json())
 
@@ -84,11 +94,13 @@ def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedRes
 
 
 def _build_response(response: httpx.Response) -> Response[list[MemberTeam] | PaginatedResults]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -121,7 +133,7 @@ def sync_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -171,6 +183,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -188,7 +201,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -220,7 +233,7 @@ async def asyncio_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -270,6 +283,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -287,7 +301,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: list[MemberTeam] | PaginatedResults) -> tuple[Sequence[MemberTeam], str | None]:

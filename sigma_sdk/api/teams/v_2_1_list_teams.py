@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
@@ -57,6 +60,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("v2_1_listTeams", "GET", "/v2.1/teams")
+
+
 def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
     response_200 = ListMemberTeamsResponse.from_dict(response.json())
 
@@ -64,11 +70,13 @@ def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -99,7 +107,7 @@ def sync_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -147,6 +155,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -164,7 +173,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -194,7 +203,7 @@ async def asyncio_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -242,6 +251,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -259,7 +269,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:

@@ -4,7 +4,15 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.data_model_source import DataModelSource
@@ -25,6 +33,9 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+_OPERATION = Operation("getWorkbookSources", "GET", "/v2/workbooks/{workbookId}/sources")
 
 
 def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource]:
@@ -49,11 +60,17 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
                 return response_200_item_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_item_type_2 = TableSource.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_item_type_2 = TableSource.from_dict(data)
 
-            return response_200_item_type_2
+                return response_200_item_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field response_200_item: {type(data).__name__} fits none of DataModelSource | DatasetSource | TableSource"
+            )
 
         response_200_item = _parse_response_200_item(response_200_item_data)
 
@@ -63,11 +80,13 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
 
 
 def _build_response(response: httpx.Response) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -88,7 +107,7 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -122,6 +141,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -135,7 +155,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -155,7 +175,7 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -189,6 +209,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -202,4 +223,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -48,6 +51,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listMaterializationSchedules", "GET", "/v2/workbooks/{workbookId}/materialization-schedules")
+
+
 def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
     def _parse_response_200(data: object) -> PaginatedResponse | SinglePage:
         try:
@@ -58,11 +64,15 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = SinglePage.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = SinglePage.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(f"field response_200: {type(data).__name__} fits none of PaginatedResponse | SinglePage")
 
     response_200 = _parse_response_200(response.json())
 
@@ -70,11 +80,13 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
 
 
 def _build_response(response: httpx.Response) -> Response[PaginatedResponse | SinglePage]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -119,7 +131,7 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -179,6 +191,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -194,7 +207,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -238,7 +251,7 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -298,6 +311,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -313,7 +327,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:

@@ -4,7 +4,14 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
@@ -32,6 +39,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("createWorkspace", "POST", "/v2/workspaces")
+
+
 def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | Workspace:
     def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | Workspace:
         try:
@@ -42,11 +52,17 @@ def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = CreateWorkspaceResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = CreateWorkspaceResponseOption2.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of CreateWorkspaceResponseOption2 | Workspace"
+        )
 
     response_200 = _parse_response_200(response.json())
 
@@ -54,11 +70,13 @@ def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 
 
 
 def _build_response(response: httpx.Response) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -89,7 +107,7 @@ def sync_detailed(
         body (CreateWorkspaceRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -133,6 +151,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -146,7 +165,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -176,7 +195,7 @@ async def asyncio_detailed(
         body (CreateWorkspaceRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -220,6 +239,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -233,4 +253,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

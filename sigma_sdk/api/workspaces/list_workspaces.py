@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
@@ -46,6 +49,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listWorkspaces", "GET", "/v2/workspaces")
+
+
 def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspacesResponseOption2:
     def _parse_response_200(data: object) -> list[Workspace] | ListWorkspacesResponseOption2:
         try:
@@ -61,11 +67,17 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspace
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = ListWorkspacesResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = ListWorkspacesResponseOption2.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[Workspace] | ListWorkspacesResponseOption2"
+        )
 
     response_200 = _parse_response_200(response.json())
 
@@ -73,11 +85,13 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspace
 
 
 def _build_response(response: httpx.Response) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -122,7 +136,7 @@ def sync_detailed(
         name (str | Unset): Filter workspaces by name.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -182,6 +196,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -197,7 +212,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -241,7 +256,7 @@ async def asyncio_detailed(
         name (str | Unset): Filter workspaces by name.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -301,6 +316,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -316,7 +332,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: list[Workspace] | ListWorkspacesResponseOption2) -> tuple[Sequence[Workspace], str | None]:

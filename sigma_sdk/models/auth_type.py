@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-AuthType = Literal["basic-auth", "key-pair", "oauth"] | UnknownValue
+# The values the spec lists; `value in AUTH_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["basic-auth", "key-pair", "oauth"]
+AuthType = _Known | UnknownValue
 
-AUTH_TYPE_VALUES: frozenset[AuthType] = frozenset(
+AUTH_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "basic-auth",
         "key-pair",

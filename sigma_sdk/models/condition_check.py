@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ConditionCheck = Literal["all", "any"] | UnknownValue
+# The values the spec lists; `value in CONDITION_CHECK_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all", "any"]
+ConditionCheck = _Known | UnknownValue
 
-CONDITION_CHECK_VALUES: frozenset[ConditionCheck] = frozenset(
+CONDITION_CHECK_VALUES: frozenset[_Known] = frozenset(
     {
         "all",
         "any",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ConnectionPermission = Literal["admin", "annotate", "update", "usage", "writeback"] | UnknownValue
+# The values the spec lists; `value in CONNECTION_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["admin", "annotate", "update", "usage", "writeback"]
+ConnectionPermission = _Known | UnknownValue
 
-CONNECTION_PERMISSION_VALUES: frozenset[ConnectionPermission] = frozenset(
+CONNECTION_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "admin",
         "annotate",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ConnectionPermissions = Literal["annotate", "usage"] | UnknownValue
+# The values the spec lists; `value in CONNECTION_PERMISSIONS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate", "usage"]
+ConnectionPermissions = _Known | UnknownValue
 
-CONNECTION_PERMISSIONS_VALUES: frozenset[ConnectionPermissions] = frozenset(
+CONNECTION_PERMISSIONS_VALUES: frozenset[_Known] = frozenset(
     {
         "annotate",
         "usage",

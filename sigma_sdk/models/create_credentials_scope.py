@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CreateCredentialsScope = Literal["api", "embed"] | UnknownValue
+# The values the spec lists; `value in CREATE_CREDENTIALS_SCOPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["api", "embed"]
+CreateCredentialsScope = _Known | UnknownValue
 
-CREATE_CREDENTIALS_SCOPE_VALUES: frozenset[CreateCredentialsScope] = frozenset(
+CREATE_CREDENTIALS_SCOPE_VALUES: frozenset[_Known] = frozenset(
     {
         "api",
         "embed",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CreateDatasetGrantGrantPermission = Literal["edit", "view"] | UnknownValue
+# The values the spec lists; `value in CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "view"]
+CreateDatasetGrantGrantPermission = _Known | UnknownValue
 
-CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES: frozenset[CreateDatasetGrantGrantPermission] = frozenset(
+CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "edit",
         "view",

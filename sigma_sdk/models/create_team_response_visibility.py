@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CreateTeamResponseVisibility = Literal["private", "public"] | UnknownValue
+# The values the spec lists; `value in CREATE_TEAM_RESPONSE_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+CreateTeamResponseVisibility = _Known | UnknownValue
 
-CREATE_TEAM_RESPONSE_VISIBILITY_VALUES: frozenset[CreateTeamResponseVisibility] = frozenset(
+CREATE_TEAM_RESPONSE_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
     {
         "private",
         "public",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CreateVersionTagColor = Literal["amber", "bronze", "cyan", "grass", "plum", "violet"] | UnknownValue
+# The values the spec lists; `value in CREATE_VERSION_TAG_COLOR_VALUES` narrows a str to these for the type checker.
+_Known = Literal["amber", "bronze", "cyan", "grass", "plum", "violet"]
+CreateVersionTagColor = _Known | UnknownValue
 
-CREATE_VERSION_TAG_COLOR_VALUES: frozenset[CreateVersionTagColor] = frozenset(
+CREATE_VERSION_TAG_COLOR_VALUES: frozenset[_Known] = frozenset(
     {
         "amber",
         "bronze",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-DateSelectionRelativeDateSelectionType = Literal["next", "prior"] | UnknownValue
+# The values the spec lists; `value in DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["next", "prior"]
+DateSelectionRelativeDateSelectionType = _Known | UnknownValue
 
-DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES: frozenset[DateSelectionRelativeDateSelectionType] = frozenset(
+DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "next",
         "prior",

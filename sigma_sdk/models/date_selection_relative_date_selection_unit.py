@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-DateSelectionRelativeDateSelectionUnit = (
-    Literal["day", "hour", "isoWeek", "minute", "month", "quarter", "second", "week", "year"] | UnknownValue
-)
+# The values the spec lists; `value in DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["day", "hour", "isoWeek", "minute", "month", "quarter", "second", "week", "year"]
+DateSelectionRelativeDateSelectionUnit = _Known | UnknownValue
 
-DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES: frozenset[DateSelectionRelativeDateSelectionUnit] = frozenset(
+DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES: frozenset[_Known] = frozenset(
     {
         "day",
         "hour",

@@ -2,9 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-DownloadQueryResponseOption1Success = Literal[200]
+_Known = Literal[200]
+DownloadQueryResponseOption1Success = _Known
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES: frozenset[DownloadQueryResponseOption1Success] = frozenset(
+DOWNLOAD_QUERY_RESPONSE_OPTION_1_SUCCESS_VALUES: frozenset[_Known] = frozenset(
     {
         200,
     }

@@ -2,9 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-DownloadQueryResponseOption2Error = Literal[500]
+_Known = Literal[500]
+DownloadQueryResponseOption2Error = _Known
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES: frozenset[DownloadQueryResponseOption2Error] = frozenset(
+DOWNLOAD_QUERY_RESPONSE_OPTION_2_ERROR_VALUES: frozenset[_Known] = frozenset(
     {
         500,
     }

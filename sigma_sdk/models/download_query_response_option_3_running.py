@@ -2,9 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-DownloadQueryResponseOption3Running = Literal[204]
+_Known = Literal[204]
+DownloadQueryResponseOption3Running = _Known
 
-DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES: frozenset[DownloadQueryResponseOption3Running] = frozenset(
+DOWNLOAD_QUERY_RESPONSE_OPTION_3_RUNNING_VALUES: frozenset[_Known] = frozenset(
     {
         204,
     }

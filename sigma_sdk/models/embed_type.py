@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-EmbedType = Literal["application", "public", "secure"] | UnknownValue
+# The values the spec lists; `value in EMBED_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["application", "public", "secure"]
+EmbedType = _Known | UnknownValue
 
-EMBED_TYPE_VALUES: frozenset[EmbedType] = frozenset(
+EMBED_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "application",
         "public",

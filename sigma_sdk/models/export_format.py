@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ExportFormat = Literal["csv", "csv.gzip"] | UnknownValue
+# The values the spec lists; `value in EXPORT_FORMAT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["csv", "csv.gzip"]
+ExportFormat = _Known | UnknownValue
 
-EXPORT_FORMAT_VALUES: frozenset[ExportFormat] = frozenset(
+EXPORT_FORMAT_VALUES: frozenset[_Known] = frozenset(
     {
         "csv",
         "csv.gzip",

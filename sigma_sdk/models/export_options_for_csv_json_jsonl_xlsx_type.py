@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ExportOptionsForCsvJsonJsonlXlsxType = Literal["csv", "json", "jsonl", "xlsx"] | UnknownValue
+# The values the spec lists; `value in EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["csv", "json", "jsonl", "xlsx"]
+ExportOptionsForCsvJsonJsonlXlsxType = _Known | UnknownValue
 
-EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES: frozenset[ExportOptionsForCsvJsonJsonlXlsxType] = frozenset(
+EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "csv",
         "json",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ExportOptionsForPDFLayout = Literal["landscape", "portrait"] | UnknownValue
+# The values the spec lists; `value in EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["landscape", "portrait"]
+ExportOptionsForPDFLayout = _Known | UnknownValue
 
-EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES: frozenset[ExportOptionsForPDFLayout] = frozenset(
+EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES: frozenset[_Known] = frozenset(
     {
         "landscape",
         "portrait",

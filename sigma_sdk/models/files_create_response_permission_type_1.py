@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FilesCreateResponsePermissionType1 = Literal["annotate"] | UnknownValue
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate"]
+FilesCreateResponsePermissionType1 = _Known | UnknownValue
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES: frozenset[FilesCreateResponsePermissionType1] = frozenset(
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "annotate",
     }

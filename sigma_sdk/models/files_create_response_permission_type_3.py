@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FilesCreateResponsePermissionType3 = Literal["explore"] | UnknownValue
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES` narrows a str to these for the type checker.
+_Known = Literal["explore"]
+FilesCreateResponsePermissionType3 = _Known | UnknownValue
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES: frozenset[FilesCreateResponsePermissionType3] = frozenset(
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES: frozenset[_Known] = frozenset(
     {
         "explore",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FilesCreateResponsePermissionType4Type0 = Literal["view"] | UnknownValue
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["view"]
+FilesCreateResponsePermissionType4Type0 = _Known | UnknownValue
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES: frozenset[FilesCreateResponsePermissionType4Type0] = frozenset(
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES: frozenset[_Known] = frozenset(
     {
         "view",
     }

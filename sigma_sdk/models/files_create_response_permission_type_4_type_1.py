@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FilesCreateResponsePermissionType4Type1 = Literal["edit"] | UnknownValue
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit"]
+FilesCreateResponsePermissionType4Type1 = _Known | UnknownValue
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES: frozenset[FilesCreateResponsePermissionType4Type1] = frozenset(
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "edit",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FilesCreateResponsePermissionType4Type2 = Literal["apply"] | UnknownValue
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["apply"]
+FilesCreateResponsePermissionType4Type2 = _Known | UnknownValue
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES: frozenset[FilesCreateResponsePermissionType4Type2] = frozenset(
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES: frozenset[_Known] = frozenset(
     {
         "apply",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FolderPermission = Literal["edit", "explore", "organize", "view"] | UnknownValue
+# The values the spec lists; `value in FOLDER_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "explore", "organize", "view"]
+FolderPermission = _Known | UnknownValue
 
-FOLDER_PERMISSION_VALUES: frozenset[FolderPermission] = frozenset(
+FOLDER_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "edit",
         "explore",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-GetDatasetSourcesResponseItemType = Literal["dataset", "table"] | UnknownValue
+# The values the spec lists; `value in GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["dataset", "table"]
+GetDatasetSourcesResponseItemType = _Known | UnknownValue
 
-GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES: frozenset[GetDatasetSourcesResponseItemType] = frozenset(
+GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "dataset",
         "table",

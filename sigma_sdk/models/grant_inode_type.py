@@ -4,32 +4,31 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-GrantInodeType = (
-    Literal[
-        "apiConnector",
-        "apiConnectorAuth",
-        "block",
-        "customFunction",
-        "dashboard",
-        "datafile",
-        "dataset",
-        "folder",
-        "report",
-        "scope",
-        "semanticView",
-        "sql",
-        "storedProcedure",
-        "symlink",
-        "table",
-        "template",
-        "versionTag",
-        "workbook",
-        "worksheet",
-    ]
-    | UnknownValue
-)
+# The values the spec lists; `value in GRANT_INODE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
+    "apiConnector",
+    "apiConnectorAuth",
+    "block",
+    "customFunction",
+    "dashboard",
+    "datafile",
+    "dataset",
+    "folder",
+    "report",
+    "scope",
+    "semanticView",
+    "sql",
+    "storedProcedure",
+    "symlink",
+    "table",
+    "template",
+    "versionTag",
+    "workbook",
+    "worksheet",
+]
+GrantInodeType = _Known | UnknownValue
 
-GRANT_INODE_TYPE_VALUES: frozenset[GrantInodeType] = frozenset(
+GRANT_INODE_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "apiConnector",
         "apiConnectorAuth",

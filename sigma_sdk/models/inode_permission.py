@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-InodePermission = Literal["annotate", "apply", "create", "edit", "explore", "organize", "view"] | UnknownValue
+# The values the spec lists; `value in INODE_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate", "apply", "create", "edit", "explore", "organize", "view"]
+InodePermission = _Known | UnknownValue
 
-INODE_PERMISSION_VALUES: frozenset[InodePermission] = frozenset(
+INODE_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "annotate",
         "apply",

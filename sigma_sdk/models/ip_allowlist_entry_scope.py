@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-IpAllowlistEntryScope = Literal["both", "public-api", "ui"] | UnknownValue
+# The values the spec lists; `value in IP_ALLOWLIST_ENTRY_SCOPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["both", "public-api", "ui"]
+IpAllowlistEntryScope = _Known | UnknownValue
 
-IP_ALLOWLIST_ENTRY_SCOPE_VALUES: frozenset[IpAllowlistEntryScope] = frozenset(
+IP_ALLOWLIST_ENTRY_SCOPE_VALUES: frozenset[_Known] = frozenset(
     {
         "both",
         "public-api",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListLineageEdgeType = Literal["dependency", "lookup", "source"] | UnknownValue
+# The values the spec lists; `value in LIST_LINEAGE_EDGE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["dependency", "lookup", "source"]
+ListLineageEdgeType = _Known | UnknownValue
 
-LIST_LINEAGE_EDGE_TYPE_VALUES: frozenset[ListLineageEdgeType] = frozenset(
+LIST_LINEAGE_EDGE_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "dependency",
         "lookup",

@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType0 = Literal["create"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["create"]
+ListRecentInodesEntryOption1PermissionType0 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES: frozenset[ListRecentInodesEntryOption1PermissionType0] = (
-    frozenset(
-        {
-            "create",
-        }
-    )
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "create",
+    }
 )
 
 

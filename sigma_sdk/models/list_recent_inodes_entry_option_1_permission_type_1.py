@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType1 = Literal["annotate"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate"]
+ListRecentInodesEntryOption1PermissionType1 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_1_VALUES: frozenset[ListRecentInodesEntryOption1PermissionType1] = (
-    frozenset(
-        {
-            "annotate",
-        }
-    )
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "annotate",
+    }
 )
 
 

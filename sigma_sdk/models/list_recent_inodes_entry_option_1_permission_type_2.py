@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType2 = Literal["organize"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["organize"]
+ListRecentInodesEntryOption1PermissionType2 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_2_VALUES: frozenset[ListRecentInodesEntryOption1PermissionType2] = (
-    frozenset(
-        {
-            "organize",
-        }
-    )
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_2_VALUES: frozenset[_Known] = frozenset(
+    {
+        "organize",
+    }
 )
 
 

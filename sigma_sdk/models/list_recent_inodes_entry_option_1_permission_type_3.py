@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType3 = Literal["explore"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_3_VALUES` narrows a str to these for the type checker.
+_Known = Literal["explore"]
+ListRecentInodesEntryOption1PermissionType3 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_3_VALUES: frozenset[ListRecentInodesEntryOption1PermissionType3] = (
-    frozenset(
-        {
-            "explore",
-        }
-    )
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_3_VALUES: frozenset[_Known] = frozenset(
+    {
+        "explore",
+    }
 )
 
 

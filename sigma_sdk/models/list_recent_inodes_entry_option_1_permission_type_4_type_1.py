@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType4Type1 = Literal["edit"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit"]
+ListRecentInodesEntryOption1PermissionType4Type1 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_1_VALUES: frozenset[
-    ListRecentInodesEntryOption1PermissionType4Type1
-] = frozenset(
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "edit",
     }

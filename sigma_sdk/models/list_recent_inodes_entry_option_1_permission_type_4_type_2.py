@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesEntryOption1PermissionType4Type2 = Literal["apply"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["apply"]
+ListRecentInodesEntryOption1PermissionType4Type2 = _Known | UnknownValue
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_2_VALUES: frozenset[
-    ListRecentInodesEntryOption1PermissionType4Type2
-] = frozenset(
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_4_TYPE_2_VALUES: frozenset[_Known] = frozenset(
     {
         "apply",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListRecentInodesIncludeExplorations = Literal["false", "true"] | UnknownValue
+# The values the spec lists; `value in LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["false", "true"]
+ListRecentInodesIncludeExplorations = _Known | UnknownValue
 
-LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES: frozenset[ListRecentInodesIncludeExplorations] = frozenset(
+LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES: frozenset[_Known] = frozenset(
     {
         "false",
         "true",

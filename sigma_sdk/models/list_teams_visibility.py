@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListTeamsVisibility = Literal["private", "public"] | UnknownValue
+# The values the spec lists; `value in LIST_TEAMS_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+ListTeamsVisibility = _Known | UnknownValue
 
-LIST_TEAMS_VISIBILITY_VALUES: frozenset[ListTeamsVisibility] = frozenset(
+LIST_TEAMS_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
     {
         "private",
         "public",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ListTemplatesSource = Literal["external", "internal"] | UnknownValue
+# The values the spec lists; `value in LIST_TEMPLATES_SOURCE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["external", "internal"]
+ListTemplatesSource = _Known | UnknownValue
 
-LIST_TEMPLATES_SOURCE_VALUES: frozenset[ListTemplatesSource] = frozenset(
+LIST_TEMPLATES_SOURCE_VALUES: frozenset[_Known] = frozenset(
     {
         "external",
         "internal",

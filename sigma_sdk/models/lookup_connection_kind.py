@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LookupConnectionKind = Literal["scope", "semanticView", "table"] | UnknownValue
+# The values the spec lists; `value in LOOKUP_CONNECTION_KIND_VALUES` narrows a str to these for the type checker.
+_Known = Literal["scope", "semanticView", "table"]
+LookupConnectionKind = _Known | UnknownValue
 
-LOOKUP_CONNECTION_KIND_VALUES: frozenset[LookupConnectionKind] = frozenset(
+LOOKUP_CONNECTION_KIND_VALUES: frozenset[_Known] = frozenset(
     {
         "scope",
         "semanticView",

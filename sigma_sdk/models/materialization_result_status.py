@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-MaterializationResultStatus = Literal["failed", "marked", "success", "swept"] | UnknownValue
+# The values the spec lists; `value in MATERIALIZATION_RESULT_STATUS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["failed", "marked", "success", "swept"]
+MaterializationResultStatus = _Known | UnknownValue
 
-MATERIALIZATION_RESULT_STATUS_VALUES: frozenset[MaterializationResultStatus] = frozenset(
+MATERIALIZATION_RESULT_STATUS_VALUES: frozenset[_Known] = frozenset(
     {
         "failed",
         "marked",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-MemberTeamVisibility = Literal["private", "public"] | UnknownValue
+# The values the spec lists; `value in MEMBER_TEAM_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+MemberTeamVisibility = _Known | UnknownValue
 
-MEMBER_TEAM_VISIBILITY_VALUES: frozenset[MemberTeamVisibility] = frozenset(
+MEMBER_TEAM_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
     {
         "private",
         "public",

@@ -4,24 +4,23 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-Operator = (
-    Literal[
-        "Contains",
-        "EndsWith",
-        "Equals",
-        "GreaterThan",
-        "GreaterThanEq",
-        "IsNotNull",
-        "IsNull",
-        "LessThan",
-        "LessThanEq",
-        "NotEquals",
-        "StartsWith",
-    ]
-    | UnknownValue
-)
+# The values the spec lists; `value in OPERATOR_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
+    "Contains",
+    "EndsWith",
+    "Equals",
+    "GreaterThan",
+    "GreaterThanEq",
+    "IsNotNull",
+    "IsNull",
+    "LessThan",
+    "LessThanEq",
+    "NotEquals",
+    "StartsWith",
+]
+Operator = _Known | UnknownValue
 
-OPERATOR_VALUES: frozenset[Operator] = frozenset(
+OPERATOR_VALUES: frozenset[_Known] = frozenset(
     {
         "Contains",
         "EndsWith",

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsDashboardConditionChartColumnModeType0 = Literal["any"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsDashboardConditionChartColumnModeType0 = _Known | UnknownValue
 
-OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES: frozenset[
-    OptionsDashboardConditionChartColumnModeType0
-] = frozenset(
+OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
     {
         "any",
     }

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsDashboardConditionChartColumnModeType1 = Literal["all"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all"]
+OptionsDashboardConditionChartColumnModeType1 = _Known | UnknownValue
 
-OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_1_VALUES: frozenset[
-    OptionsDashboardConditionChartColumnModeType1
-] = frozenset(
+OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "all",
     }

@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsWorkbookConditionSheetColumnModeType0 = Literal["any"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsWorkbookConditionSheetColumnModeType0 = _Known | UnknownValue
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES: frozenset[OptionsWorkbookConditionSheetColumnModeType0] = (
-    frozenset(
-        {
-            "any",
-        }
-    )
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "any",
+    }
 )
 
 

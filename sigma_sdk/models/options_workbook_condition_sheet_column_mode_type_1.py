@@ -4,14 +4,14 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsWorkbookConditionSheetColumnModeType1 = Literal["all"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all"]
+OptionsWorkbookConditionSheetColumnModeType1 = _Known | UnknownValue
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES: frozenset[OptionsWorkbookConditionSheetColumnModeType1] = (
-    frozenset(
-        {
-            "all",
-        }
-    )
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "all",
+    }
 )
 
 

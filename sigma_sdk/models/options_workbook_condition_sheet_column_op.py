@@ -4,24 +4,23 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsWorkbookConditionSheetColumnOp = (
-    Literal[
-        "Contains",
-        "EndsWith",
-        "Equals",
-        "GreaterThan",
-        "GreaterThanEq",
-        "IsNotNull",
-        "IsNull",
-        "LessThan",
-        "LessThanEq",
-        "NotEquals",
-        "StartsWith",
-    ]
-    | UnknownValue
-)
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
+    "Contains",
+    "EndsWith",
+    "Equals",
+    "GreaterThan",
+    "GreaterThanEq",
+    "IsNotNull",
+    "IsNull",
+    "LessThan",
+    "LessThanEq",
+    "NotEquals",
+    "StartsWith",
+]
+OptionsWorkbookConditionSheetColumnOp = _Known | UnknownValue
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: frozenset[OptionsWorkbookConditionSheetColumnOp] = frozenset(
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: frozenset[_Known] = frozenset(
     {
         "Contains",
         "EndsWith",

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsWorksheetConditionQueryColumnModeType0 = Literal["any"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsWorksheetConditionQueryColumnModeType0 = _Known | UnknownValue
 
-OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES: frozenset[
-    OptionsWorksheetConditionQueryColumnModeType0
-] = frozenset(
+OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
     {
         "any",
     }

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OptionsWorksheetConditionQueryColumnModeType1 = Literal["all"] | UnknownValue
+# The values the spec lists; `value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all"]
+OptionsWorksheetConditionQueryColumnModeType1 = _Known | UnknownValue
 
-OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES: frozenset[
-    OptionsWorksheetConditionQueryColumnModeType1
-] = frozenset(
+OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "all",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-PivotHeaderStyle = Literal["merged", "repeated"] | UnknownValue
+# The values the spec lists; `value in PIVOT_HEADER_STYLE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["merged", "repeated"]
+PivotHeaderStyle = _Known | UnknownValue
 
-PIVOT_HEADER_STYLE_VALUES: frozenset[PivotHeaderStyle] = frozenset(
+PIVOT_HEADER_STYLE_VALUES: frozenset[_Known] = frozenset(
     {
         "merged",
         "repeated",

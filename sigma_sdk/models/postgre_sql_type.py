@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-PostgreSQLType = Literal["alloydb", "postgres", "redshift"] | UnknownValue
+# The values the spec lists; `value in POSTGRE_SQL_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["alloydb", "postgres", "redshift"]
+PostgreSQLType = _Known | UnknownValue
 
-POSTGRE_SQL_TYPE_VALUES: frozenset[PostgreSQLType] = frozenset(
+POSTGRE_SQL_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "alloydb",
         "postgres",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-ScheduleConfigV2AlertConfigWindow = Literal["alltime", "always", "daily", "weekly"] | UnknownValue
+# The values the spec lists; `value in SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES` narrows a str to these for the type checker.
+_Known = Literal["alltime", "always", "daily", "weekly"]
+ScheduleConfigV2AlertConfigWindow = _Known | UnknownValue
 
-SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES: frozenset[ScheduleConfigV2AlertConfigWindow] = frozenset(
+SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES: frozenset[_Known] = frozenset(
     {
         "alltime",
         "always",

@@ -4,14 +4,13 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SingleDocumentType = (
-    Literal[
-        "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
-    ]
-    | UnknownValue
-)
+# The values the spec lists; `value in SINGLE_DOCUMENT_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
+    "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
+]
+SingleDocumentType = _Known | UnknownValue
 
-SINGLE_DOCUMENT_TYPE_VALUES: frozenset[SingleDocumentType] = frozenset(
+SINGLE_DOCUMENT_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "dashboard",
         "dataset",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SourceType = Literal["element", "page", "workbook"] | UnknownValue
+# The values the spec lists; `value in SOURCE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["element", "page", "workbook"]
+SourceType = _Known | UnknownValue
 
-SOURCE_TYPE_VALUES: frozenset[SourceType] = frozenset(
+SOURCE_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "element",
         "page",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TeamVisibility = Literal["private", "public"] | UnknownValue
+# The values the spec lists; `value in TEAM_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+TeamVisibility = _Known | UnknownValue
 
-TEAM_VISIBILITY_VALUES: frozenset[TeamVisibility] = frozenset(
+TEAM_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
     {
         "private",
         "public",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TestConnectionResponseReadType1 = Literal["FAILED"] | UnknownValue
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["FAILED"]
+TestConnectionResponseReadType1 = _Known | UnknownValue
 
-TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES: frozenset[TestConnectionResponseReadType1] = frozenset(
+TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "FAILED",
     }

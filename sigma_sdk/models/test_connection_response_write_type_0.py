@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TestConnectionResponseWriteType0 = Literal["DISABLED"] | UnknownValue
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["DISABLED"]
+TestConnectionResponseWriteType0 = _Known | UnknownValue
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES: frozenset[TestConnectionResponseWriteType0] = frozenset(
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
     {
         "DISABLED",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TestConnectionResponseWriteType1 = Literal["SUCCESS"] | UnknownValue
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["SUCCESS"]
+TestConnectionResponseWriteType1 = _Known | UnknownValue
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES: frozenset[TestConnectionResponseWriteType1] = frozenset(
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "SUCCESS",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TestConnectionResponseWriteType2 = Literal["FAILED"] | UnknownValue
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["FAILED"]
+TestConnectionResponseWriteType2 = _Known | UnknownValue
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES: frozenset[TestConnectionResponseWriteType2] = frozenset(
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES: frozenset[_Known] = frozenset(
     {
         "FAILED",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-UpdateWorkbookScheduleSuspensionAction = Literal["pause", "resume"] | UnknownValue
+# The values the spec lists; `value in UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["pause", "resume"]
+UpdateWorkbookScheduleSuspensionAction = _Known | UnknownValue
 
-UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: frozenset[UpdateWorkbookScheduleSuspensionAction] = frozenset(
+UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: frozenset[_Known] = frozenset(
     {
         "pause",
         "resume",

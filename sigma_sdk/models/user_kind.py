@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-UserKind = Literal["embed", "guest", "internal"] | UnknownValue
+# The values the spec lists; `value in USER_KIND_VALUES` narrows a str to these for the type checker.
+_Known = Literal["embed", "guest", "internal"]
+UserKind = _Known | UnknownValue
 
-USER_KIND_VALUES: frozenset[UserKind] = frozenset(
+USER_KIND_VALUES: frozenset[_Known] = frozenset(
     {
         "embed",
         "guest",

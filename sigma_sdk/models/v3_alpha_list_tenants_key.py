@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-V3AlphaListTenantsKey = Literal["createdAt", "createdBy", "name", "url"] | UnknownValue
+# The values the spec lists; `value in V3_ALPHA_LIST_TENANTS_KEY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["createdAt", "createdBy", "name", "url"]
+V3AlphaListTenantsKey = _Known | UnknownValue
 
-V3_ALPHA_LIST_TENANTS_KEY_VALUES: frozenset[V3AlphaListTenantsKey] = frozenset(
+V3_ALPHA_LIST_TENANTS_KEY_VALUES: frozenset[_Known] = frozenset(
     {
         "createdAt",
         "createdBy",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-V3AlphaListTenantsOrder = Literal["asc", "desc"] | UnknownValue
+# The values the spec lists; `value in V3_ALPHA_LIST_TENANTS_ORDER_VALUES` narrows a str to these for the type checker.
+_Known = Literal["asc", "desc"]
+V3AlphaListTenantsOrder = _Known | UnknownValue
 
-V3_ALPHA_LIST_TENANTS_ORDER_VALUES: frozenset[V3AlphaListTenantsOrder] = frozenset(
+V3_ALPHA_LIST_TENANTS_ORDER_VALUES: frozenset[_Known] = frozenset(
     {
         "asc",
         "desc",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-VersionTagPermission = Literal["apply", "edit", "view"] | UnknownValue
+# The values the spec lists; `value in VERSION_TAG_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["apply", "edit", "view"]
+VersionTagPermission = _Known | UnknownValue
 
-VERSION_TAG_PERMISSION_VALUES: frozenset[VersionTagPermission] = frozenset(
+VERSION_TAG_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "apply",
         "edit",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookCloudExportOption1ConnectionType = Literal["redshift", "snowflake"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["redshift", "snowflake"]
+WorkbookCloudExportOption1ConnectionType = _Known | UnknownValue
 
-WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES: frozenset[WorkbookCloudExportOption1ConnectionType] = frozenset(
+WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "redshift",
         "snowflake",

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType0 = Literal["boolean"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean"]
+WorkbookControlsEntryValueTypeType0 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES: frozenset[WorkbookControlsEntryValueTypeType0] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
     {
         "boolean",
     }

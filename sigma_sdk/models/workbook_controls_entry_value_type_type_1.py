@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType1 = Literal["number"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number"]
+WorkbookControlsEntryValueTypeType1 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES: frozenset[WorkbookControlsEntryValueTypeType1] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
     {
         "number",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType10 = Literal["date-null"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-null"]
+WorkbookControlsEntryValueTypeType10 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES: frozenset[WorkbookControlsEntryValueTypeType10] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES: frozenset[_Known] = frozenset(
     {
         "date-null",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType11 = Literal["number-null"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-null"]
+WorkbookControlsEntryValueTypeType11 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES: frozenset[WorkbookControlsEntryValueTypeType11] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES: frozenset[_Known] = frozenset(
     {
         "number-null",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType12 = Literal["text-null"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text-null"]
+WorkbookControlsEntryValueTypeType12 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES: frozenset[WorkbookControlsEntryValueTypeType12] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES: frozenset[_Known] = frozenset(
     {
         "text-null",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType13 = Literal["boolean-null"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean-null"]
+WorkbookControlsEntryValueTypeType13 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES: frozenset[WorkbookControlsEntryValueTypeType13] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES: frozenset[_Known] = frozenset(
     {
         "boolean-null",
     }

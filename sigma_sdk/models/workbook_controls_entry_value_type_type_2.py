@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType2 = Literal["text"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text"]
+WorkbookControlsEntryValueTypeType2 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES: frozenset[WorkbookControlsEntryValueTypeType2] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES: frozenset[_Known] = frozenset(
     {
         "text",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType3 = Literal["date"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date"]
+WorkbookControlsEntryValueTypeType3 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES: frozenset[WorkbookControlsEntryValueTypeType3] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES: frozenset[_Known] = frozenset(
     {
         "date",
     }

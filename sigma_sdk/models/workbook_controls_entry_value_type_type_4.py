@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType4 = Literal["number-list"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-list"]
+WorkbookControlsEntryValueTypeType4 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES: frozenset[WorkbookControlsEntryValueTypeType4] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES: frozenset[_Known] = frozenset(
     {
         "number-list",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType5 = Literal["text-list"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text-list"]
+WorkbookControlsEntryValueTypeType5 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES: frozenset[WorkbookControlsEntryValueTypeType5] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES: frozenset[_Known] = frozenset(
     {
         "text-list",
     }

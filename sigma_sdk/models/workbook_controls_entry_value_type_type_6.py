@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType6 = Literal["date-list"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-list"]
+WorkbookControlsEntryValueTypeType6 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES: frozenset[WorkbookControlsEntryValueTypeType6] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES: frozenset[_Known] = frozenset(
     {
         "date-list",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType7 = Literal["boolean-list"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean-list"]
+WorkbookControlsEntryValueTypeType7 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES: frozenset[WorkbookControlsEntryValueTypeType7] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES: frozenset[_Known] = frozenset(
     {
         "boolean-list",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType8 = Literal["date-range"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-range"]
+WorkbookControlsEntryValueTypeType8 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES: frozenset[WorkbookControlsEntryValueTypeType8] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES: frozenset[_Known] = frozenset(
     {
         "date-range",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookControlsEntryValueTypeType9 = Literal["number-range"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-range"]
+WorkbookControlsEntryValueTypeType9 = _Known | UnknownValue
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES: frozenset[WorkbookControlsEntryValueTypeType9] = frozenset(
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES: frozenset[_Known] = frozenset(
     {
         "number-range",
     }

@@ -4,9 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookPermission = Literal["edit", "explore", "view"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "explore", "view"]
+WorkbookPermission = _Known | UnknownValue
 
-WORKBOOK_PERMISSION_VALUES: frozenset[WorkbookPermission] = frozenset(
+WORKBOOK_PERMISSION_VALUES: frozenset[_Known] = frozenset(
     {
         "edit",
         "explore",

@@ -4,11 +4,11 @@ from typing import Literal
 
 from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WorkbookScheduleConfigV2FormattingPivotHeaderStyle = Literal["merged", "repeated"] | UnknownValue
+# The values the spec lists; `value in WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["merged", "repeated"]
+WorkbookScheduleConfigV2FormattingPivotHeaderStyle = _Known | UnknownValue
 
-WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES: frozenset[
-    WorkbookScheduleConfigV2FormattingPivotHeaderStyle
-] = frozenset(
+WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES: frozenset[_Known] = frozenset(
     {
         "merged",
         "repeated",

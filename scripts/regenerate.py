@@ -153,6 +153,14 @@ def record_spec_release(changelog: Path, lock: dict[str, Any], previous_lock: di
     return True
 
 
+def corrections_summary(new_surface: dict[str, Any]) -> str:
+    """One line on the spec corrections in force, so every regeneration shows them."""
+    applied = new_surface.get("corrections", {})
+    agreeing = sorted(name for name, places in applied.items() if not places)
+    line = f"Spec corrections (openapi/corrections.toml): {len(applied) - len(agreeing)} applied"
+    return line + (f"; the spec now agrees with {', '.join(agreeing)} (remove those entries)" if agreeing else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", help="path to a local copy of sigma-computing-public-rest-api.json")
@@ -198,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         report = change_report(old_surface, new_surface)
         print(report)
+        print(corrections_summary(new_surface))
         if record_spec_release(CHANGELOG, lock, previous_lock, report):
             print(f"Recorded the new spec release in {CHANGELOG.name}.")
         return 0

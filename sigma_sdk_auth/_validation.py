@@ -80,7 +80,9 @@ def invalid_response(
             body = response.text
             kind = response.headers.get("content-type") or "no content type"
             excerpt = " ".join(body.split())[:_EXCERPT]
-            problem = _Problem("", f"a JSON body ({_name(declared)})", f"{kind} that is not JSON ({decode_error}): {excerpt!r}")
+            problem = _Problem(
+                "", f"a JSON body ({_name(declared)})", f"{kind} that is not JSON ({decode_error}): {excerpt!r}"
+            )
         else:
             located = _locate(declared, body, "", 0)
             problem = located or _Problem("", _name(declared), f"{_describe(body)} ({type(exc).__name__}: {exc})")

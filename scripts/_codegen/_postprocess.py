@@ -108,7 +108,9 @@ def resolve_model_references_once(package: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-_OPERATION_LINE = re.compile(r'^_OPERATION = Operation\("(?P<name>[^"]*)", "(?P<method>[A-Z]+)", "(?P<path>[^"]*)"\)$', re.M)
+_OPERATION_LINE = re.compile(
+    r'^_OPERATION = Operation\("(?P<name>[^"]*)", "(?P<method>[A-Z]+)", "(?P<path>[^"]*)"\)$', re.M
+)
 
 
 _PARAMETER = re.compile(r"\{[^}]*\}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import note_unknown_variant, unknown_value
 
 from ..models.options_workbook_condition_sheet_column_op import (
     OptionsWorkbookConditionSheetColumnOp,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..models.number import Number
     from ..models.record import Record
     from ..models.string import String
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variant import Variant
 
 
@@ -57,9 +58,21 @@ class OptionsWorksheetConditionQueryColumn:
     column_id: str
     op: OptionsWorkbookConditionSheetColumnOp
     type_: Literal["queryColumn"] = "queryColumn"
-    value: Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant = (
-        UNSET
-    )
+    value: (
+        Array
+        | Boolean
+        | DateTime
+        | Error
+        | Integer
+        | None
+        | Null
+        | Number
+        | Record
+        | String
+        | UnknownVariant
+        | Unset
+        | Variant
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +112,8 @@ class OptionsWorksheetConditionQueryColumn:
         elif isinstance(self.value, Array):
             value = self.value.to_dict()
         elif isinstance(self.value, Variant):
+            value = self.value.to_dict()
+        elif isinstance(self.value, UnknownVariant):
             value = self.value.to_dict()
         else:
             value = self.value
@@ -157,7 +172,21 @@ class OptionsWorksheetConditionQueryColumn:
 
         def _parse_value(
             data: object,
-        ) -> Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant:
+        ) -> (
+            Array
+            | Boolean
+            | DateTime
+            | Error
+            | Integer
+            | None
+            | Null
+            | Number
+            | Record
+            | String
+            | UnknownVariant
+            | Unset
+            | Variant
+        ):
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -242,8 +271,29 @@ class OptionsWorksheetConditionQueryColumn:
                 return value_type_9
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_11 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("value", data)
+                return value_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             return cast(
-                Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant,
+                Array
+                | Boolean
+                | DateTime
+                | Error
+                | Integer
+                | None
+                | Null
+                | Number
+                | Record
+                | String
+                | UnknownVariant
+                | Unset
+                | Variant,
                 data,
             )
 
@@ -296,6 +346,7 @@ def _resolve_references() -> None:
     from ..models.number import Number
     from ..models.record import Record
     from ..models.string import String
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variant import Variant
 
     globals().update(
@@ -308,6 +359,7 @@ def _resolve_references() -> None:
         Number=Number,
         Record=Record,
         String=String,
+        UnknownVariant=UnknownVariant,
         Variant=Variant,
     )
     _REFERENCES_RESOLVED = True

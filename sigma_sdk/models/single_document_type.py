@@ -6,13 +6,24 @@ from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
 # The values the spec lists; `value in SINGLE_DOCUMENT_TYPE_VALUES` narrows a str to these for the type checker.
 _Known = Literal[
-    "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
+    "dashboard",
+    "data-model",
+    "dataset",
+    "folder",
+    "sql",
+    "symlink",
+    "table",
+    "template",
+    "workbook",
+    "worksheet",
+    "workspace",
 ]
 SingleDocumentType = _Known | UnknownValue
 
 SINGLE_DOCUMENT_TYPE_VALUES: frozenset[_Known] = frozenset(
     {
         "dashboard",
+        "data-model",
         "dataset",
         "folder",
         "sql",

@@ -7,6 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import (
     Operation,
     asend,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -19,6 +20,7 @@ from ...models.access_token import AccessToken
 from ...models.beta_impersonation import BETAImpersonation
 from ...models.post_token_response_option_2 import PostTokenResponseOption2
 from ...models.refresh_token import RefreshToken
+from ...models.unknown_variant import UnknownVariant
 from ...types import Response
 
 
@@ -43,8 +45,8 @@ def _get_kwargs(
 _OPERATION = Operation("postToken", "POST", "/v2/auth/token")
 
 
-def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2:
-    def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2:
+def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
+    def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -61,8 +63,17 @@ def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenR
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of AccessRefreshToken | PostTokenResponseOption2"
+            f"field response_200: {type(data).__name__} fits none of AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -70,7 +81,9 @@ def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenR
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+def _build_response(
+    response: httpx.Response,
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -85,7 +98,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -120,7 +133,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[AccessRefreshToken | PostTokenResponseOption2]
+        Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]
     """
 
     response = send(
@@ -136,7 +149,7 @@ def sync(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> AccessRefreshToken | PostTokenResponseOption2:
+) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -172,7 +185,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        AccessRefreshToken | PostTokenResponseOption2
+        AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant
     """
 
     response = send(
@@ -189,7 +202,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -224,7 +237,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[AccessRefreshToken | PostTokenResponseOption2]
+        Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]
     """
 
     response = await asend(
@@ -240,7 +253,7 @@ async def asyncio(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> AccessRefreshToken | PostTokenResponseOption2:
+) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -276,7 +289,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        AccessRefreshToken | PostTokenResponseOption2
+        AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant
     """
 
     response = await asend(

@@ -20,7 +20,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.connection_grant_response import ConnectionGrantResponse
-from ...models.list_connection_path_grants_response import ListConnectionPathGrantsResponse
+from ...models.list_connection_grants_response import ListConnectionGrantsResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -53,13 +53,13 @@ def _get_kwargs(
 _OPERATION = Operation("listConnectionPathGrants", "GET", "/v2/connections/paths/{connectionPathId}/grants")
 
 
-def _parse_response(response: httpx.Response) -> ListConnectionPathGrantsResponse:
-    response_200 = ListConnectionPathGrantsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> ListConnectionGrantsResponse:
+    response_200 = ListConnectionGrantsResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListConnectionPathGrantsResponse]:
+def _build_response(response: httpx.Response) -> Response[ListConnectionGrantsResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -76,7 +76,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionPathGrantsResponse]:
+) -> Response[ListConnectionGrantsResponse]:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -100,7 +100,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionPathGrantsResponse]
+        Response[ListConnectionGrantsResponse]
     """
 
     response = send(
@@ -120,7 +120,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionPathGrantsResponse:
+) -> ListConnectionGrantsResponse:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -145,7 +145,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionPathGrantsResponse
+        ListConnectionGrantsResponse
     """
 
     response = send(
@@ -166,7 +166,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionPathGrantsResponse]:
+) -> Response[ListConnectionGrantsResponse]:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -190,7 +190,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionPathGrantsResponse]
+        Response[ListConnectionGrantsResponse]
     """
 
     response = await asend(
@@ -210,7 +210,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionPathGrantsResponse:
+) -> ListConnectionGrantsResponse:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -235,7 +235,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionPathGrantsResponse
+        ListConnectionGrantsResponse
     """
 
     response = await asend(
@@ -250,9 +250,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListConnectionPathGrantsResponse) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
+def _entries(page: ListConnectionGrantsResponse) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListConnectionPathGrantsResponse):
+    if isinstance(page, ListConnectionGrantsResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

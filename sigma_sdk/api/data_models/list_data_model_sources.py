@@ -23,6 +23,7 @@ from ...models.data_model_source import DataModelSource
 from ...models.from_data_source_dataset_source import FromDataSourceDatasetSource
 from ...models.from_data_source_table_source import FromDataSourceTableSource
 from ...models.list_data_model_sources_response import ListDataModelSourcesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -242,13 +243,17 @@ async def asyncio(
 
 def _entries(
     page: ListDataModelSourcesResponse,
-) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+) -> tuple[
+    Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListDataModelSourcesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page_token)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], page), None
+    return cast(
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], page
+    ), None
 
 
 def iterate(
@@ -256,7 +261,7 @@ def iterate(
     *,
     client: Client,
     page_size: int = 1000,
-) -> Iterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource]:
+) -> Iterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching page_size entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
@@ -264,7 +269,9 @@ def iterate(
 
     def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+    ) -> tuple[
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+    ]:
         return _entries(
             sync(
                 data_model_id=data_model_id,
@@ -282,12 +289,14 @@ def aiterate(
     *,
     client: Client,
     page_size: int = 1000,
-) -> AsyncIterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource]:
+) -> AsyncIterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
     async def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+    ) -> tuple[
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+    ]:
         return _entries(
             await asyncio(
                 data_model_id=data_model_id,

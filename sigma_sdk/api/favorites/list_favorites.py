@@ -22,6 +22,7 @@ from ...client import Client
 from ...models.entry_option_2 import EntryOption2
 from ...models.files_create_response import FilesCreateResponse
 from ...models.list_favorites_response import ListFavoritesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -247,13 +248,15 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(
+    page: ListFavoritesResponse,
+) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListFavoritesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], page), None
 
 
 def iterate(
@@ -261,13 +264,15 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -285,10 +290,12 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -23,6 +23,7 @@ from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_permission import FolderPermission
 from ...models.list_favorites_response import ListFavoritesResponse
 from ...models.single_document_type import SingleDocumentType
+from ...models.unknown_variant import UnknownVariant
 from ...models.workbook_permission import WorkbookPermission
 from ...types import UNSET, Response, Unset
 
@@ -421,13 +422,15 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(
+    page: ListFavoritesResponse,
+) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListFavoritesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], page), None
 
 
 def iterate(
@@ -439,13 +442,15 @@ def iterate(
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -471,10 +476,12 @@ def aiterate(
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 client=client,

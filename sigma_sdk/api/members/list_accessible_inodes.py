@@ -22,8 +22,11 @@ from ...client import Client
 from ...models.entry_option_2 import EntryOption2
 from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_permission import FolderPermission
+from ...models.list_accessible_inodes_type_filters_option_2 import (
+    ListAccessibleInodesTypeFiltersOption2,
+)
 from ...models.list_favorites_response import ListFavoritesResponse
-from ...models.single_document_type import SingleDocumentType
+from ...models.unknown_variant import UnknownVariant
 from ...models.workbook_permission import WorkbookPermission
 from ...types import UNSET, Response, Unset
 
@@ -33,7 +36,7 @@ def _get_kwargs(
     *,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -115,7 +118,7 @@ def sync_detailed(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -135,7 +138,8 @@ def sync_detailed(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -171,7 +175,7 @@ def sync(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -191,7 +195,8 @@ def sync(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -229,7 +234,7 @@ async def asyncio_detailed(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -249,7 +254,8 @@ async def asyncio_detailed(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -285,7 +291,7 @@ async def asyncio(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -305,7 +311,8 @@ async def asyncio(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -337,13 +344,15 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(
+    page: ListFavoritesResponse,
+) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListFavoritesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], page), None
 
 
 def iterate(
@@ -352,17 +361,19 @@ def iterate(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -386,14 +397,16 @@ def aiterate(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

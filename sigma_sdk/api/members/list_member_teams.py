@@ -19,8 +19,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_member_teams_response import ListMemberTeamsResponse
-from ...models.member_team import MemberTeam
+from ...models.paginated_results import PaginatedResults
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -53,13 +53,13 @@ def _get_kwargs(
 _OPERATION = Operation("listMemberTeams", "GET", "/v2/members/{memberId}/teams")
 
 
-def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
-    response_200 = ListMemberTeamsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> PaginatedResults:
+    response_200 = PaginatedResults.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResults]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -76,7 +76,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -97,7 +97,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = send(
@@ -117,7 +117,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -139,7 +139,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = send(
@@ -160,7 +160,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -181,7 +181,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = await asend(
@@ -201,7 +201,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -223,7 +223,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = await asend(
@@ -238,13 +238,13 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: PaginatedResults) -> tuple[Sequence[UpdateTeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMemberTeamsResponse):
+    if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[UpdateTeamResponse], page), None
 
 
 def iterate(
@@ -252,13 +252,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[UpdateTeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -276,10 +276,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[UpdateTeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

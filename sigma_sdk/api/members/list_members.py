@@ -11,6 +11,7 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -18,8 +19,9 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_members_response_option_2 import ListMembersResponseOption2
 from ...models.member import Member
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_members_response import V21ListMembersResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -58,8 +60,8 @@ def _get_kwargs(
 _OPERATION = Operation("listMembers", "GET", "/v2/members")
 
 
-def _parse_response(response: httpx.Response) -> list[Member] | ListMembersResponseOption2:
-    def _parse_response_200(data: object) -> list[Member] | ListMembersResponseOption2:
+def _parse_response(response: httpx.Response) -> list[Member] | UnknownVariant | V21ListMembersResponse:
+    def _parse_response_200(data: object) -> list[Member] | UnknownVariant | V21ListMembersResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -76,13 +78,22 @@ def _parse_response(response: httpx.Response) -> list[Member] | ListMembersRespo
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = ListMembersResponseOption2.from_dict(data)
+            response_200_type_1 = V21ListMembersResponse.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[Member] | ListMembersResponseOption2"
+            f"field response_200: {type(data).__name__} fits none of list[Member] | UnknownVariant | V21ListMembersResponse"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -90,7 +101,7 @@ def _parse_response(response: httpx.Response) -> list[Member] | ListMembersRespo
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Member] | ListMembersResponseOption2]:
+def _build_response(response: httpx.Response) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -109,7 +120,7 @@ def sync_detailed(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | ListMembersResponseOption2]:
+) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
     """List members
 
 
@@ -138,7 +149,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | ListMembersResponseOption2]
+        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
     """
 
     response = send(
@@ -162,7 +173,7 @@ def sync(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | ListMembersResponseOption2:
+) -> list[Member] | UnknownVariant | V21ListMembersResponse:
     """List members
 
 
@@ -192,7 +203,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | ListMembersResponseOption2
+        list[Member] | UnknownVariant | V21ListMembersResponse
     """
 
     response = send(
@@ -217,7 +228,7 @@ async def asyncio_detailed(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | ListMembersResponseOption2]:
+) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
     """List members
 
 
@@ -246,7 +257,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | ListMembersResponseOption2]
+        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
     """
 
     response = await asend(
@@ -270,7 +281,7 @@ async def asyncio(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | ListMembersResponseOption2:
+) -> list[Member] | UnknownVariant | V21ListMembersResponse:
     """List members
 
 
@@ -300,7 +311,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | ListMembersResponseOption2
+        list[Member] | UnknownVariant | V21ListMembersResponse
     """
 
     response = await asend(
@@ -317,9 +328,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[Member] | ListMembersResponseOption2) -> tuple[Sequence[Member], str | None]:
+def _entries(page: list[Member] | UnknownVariant | V21ListMembersResponse) -> tuple[Sequence[Member], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMembersResponseOption2):
+    if isinstance(page, V21ListMembersResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

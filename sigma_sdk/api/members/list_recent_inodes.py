@@ -25,6 +25,7 @@ from ...models.list_recent_inodes_include_explorations import (
     ListRecentInodesIncludeExplorations,
 )
 from ...models.list_recent_inodes_response import ListRecentInodesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -271,13 +272,13 @@ async def asyncio(
 
 def _entries(
     page: ListRecentInodesResponse,
-) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListRecentInodesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1], page), None
+    return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], page), None
 
 
 def iterate(
@@ -286,13 +287,15 @@ def iterate(
     client: Client,
     include_explorations: ListRecentInodesIncludeExplorations | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | ListRecentInodesEntryOption1]:
+) -> Iterator[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -312,12 +315,12 @@ def aiterate(
     client: Client,
     include_explorations: ListRecentInodesIncludeExplorations | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | ListRecentInodesEntryOption1]:
+) -> AsyncIterator[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
     async def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -11,6 +11,7 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -19,8 +20,9 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.list_teams_visibility import ListTeamsVisibility
-from ...models.member_team import MemberTeam
 from ...models.paginated_results import PaginatedResults
+from ...models.unknown_variant import UnknownVariant
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -63,15 +65,15 @@ def _get_kwargs(
 _OPERATION = Operation("listTeams", "GET", "/v2/teams")
 
 
-def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedResults:
-    def _parse_response_200(data: object) -> list[MemberTeam] | PaginatedResults:
+def _parse_response(response: httpx.Response) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
+    def _parse_response_200(data: object) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = MemberTeam.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = UpdateTeamResponse.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
@@ -86,14 +88,25 @@ def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedRes
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        raise TypeError(f"field response_200: {type(data).__name__} fits none of list[MemberTeam] | PaginatedResults")
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[UpdateTeamResponse] | PaginatedResults | UnknownVariant"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[MemberTeam] | PaginatedResults]:
+def _build_response(response: httpx.Response) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -112,7 +125,7 @@ def sync_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
     """List teams
 
 
@@ -137,7 +150,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
     """
 
     response = send(
@@ -161,7 +174,7 @@ def sync(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
     """List teams
 
 
@@ -187,7 +200,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
     """
 
     response = send(
@@ -212,7 +225,7 @@ async def asyncio_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
     """List teams
 
 
@@ -237,7 +250,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
     """
 
     response = await asend(
@@ -261,7 +274,7 @@ async def asyncio(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
     """List teams
 
 
@@ -287,7 +300,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
     """
 
     response = await asend(
@@ -304,13 +317,15 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[MemberTeam] | PaginatedResults) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(
+    page: list[UpdateTeamResponse] | PaginatedResults | UnknownVariant,
+) -> tuple[Sequence[UpdateTeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[UpdateTeamResponse], page), None
 
 
 def iterate(
@@ -320,13 +335,13 @@ def iterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[UpdateTeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -348,10 +363,10 @@ def aiterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[UpdateTeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

@@ -18,9 +18,9 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_member_teams_response import ListMemberTeamsResponse
 from ...models.list_teams_visibility import ListTeamsVisibility
-from ...models.member_team import MemberTeam
+from ...models.paginated_results import PaginatedResults
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -63,13 +63,13 @@ def _get_kwargs(
 _OPERATION = Operation("v2_1_listTeams", "GET", "/v2.1/teams")
 
 
-def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
-    response_200 = ListMemberTeamsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> PaginatedResults:
+    response_200 = PaginatedResults.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResults]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -88,7 +88,7 @@ def sync_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams (Paginated)
 
 
@@ -111,7 +111,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = send(
@@ -135,7 +135,7 @@ def sync(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams (Paginated)
 
 
@@ -159,7 +159,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = send(
@@ -184,7 +184,7 @@ async def asyncio_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams (Paginated)
 
 
@@ -207,7 +207,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = await asend(
@@ -231,7 +231,7 @@ async def asyncio(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams (Paginated)
 
 
@@ -255,7 +255,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = await asend(
@@ -272,13 +272,13 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: PaginatedResults) -> tuple[Sequence[UpdateTeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMemberTeamsResponse):
+    if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[UpdateTeamResponse], page), None
 
 
 def iterate(
@@ -288,13 +288,13 @@ def iterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[UpdateTeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -316,10 +316,10 @@ def aiterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[UpdateTeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

@@ -7,6 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import (
     Operation,
     asend,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     path_segment,
@@ -18,6 +19,7 @@ from ...client import Client
 from ...models.data_model_source import DataModelSource
 from ...models.dataset_source import DatasetSource
 from ...models.table_source import TableSource
+from ...models.unknown_variant import UnknownVariant
 from ...types import Response
 
 
@@ -38,12 +40,12 @@ def _get_kwargs(
 _OPERATION = Operation("getWorkbookSources", "GET", "/v2/workbooks/{workbookId}/sources")
 
 
-def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource]:
+def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     response_200 = []
     _response_200 = response.json()
     for response_200_item_data in _response_200:
 
-        def _parse_response_200_item(data: object) -> DataModelSource | DatasetSource | TableSource:
+        def _parse_response_200_item(data: object) -> DataModelSource | DatasetSource | TableSource | UnknownVariant:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -68,8 +70,17 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
                 return response_200_item_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_item_type_3 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("response_200_item", data)
+                return response_200_item_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             raise TypeError(
-                f"field response_200_item: {type(data).__name__} fits none of DataModelSource | DatasetSource | TableSource"
+                f"field response_200_item: {type(data).__name__} fits none of DataModelSource | DatasetSource | TableSource | UnknownVariant"
             )
 
         response_200_item = _parse_response_200_item(response_200_item_data)
@@ -79,7 +90,9 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+def _build_response(
+    response: httpx.Response,
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -94,7 +107,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -111,7 +124,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[DataModelSource | DatasetSource | TableSource]]
+        Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]
     """
 
     response = send(
@@ -127,7 +140,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-) -> list[DataModelSource | DatasetSource | TableSource]:
+) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -145,7 +158,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[DataModelSource | DatasetSource | TableSource]
+        list[DataModelSource | DatasetSource | TableSource | UnknownVariant]
     """
 
     response = send(
@@ -162,7 +175,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -179,7 +192,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[DataModelSource | DatasetSource | TableSource]]
+        Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]
     """
 
     response = await asend(
@@ -195,7 +208,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-) -> list[DataModelSource | DatasetSource | TableSource]:
+) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -213,7 +226,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[DataModelSource | DatasetSource | TableSource]
+        list[DataModelSource | DatasetSource | TableSource | UnknownVariant]
     """
 
     response = await asend(

@@ -11,6 +11,7 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     path_segment,
@@ -22,6 +23,7 @@ from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
 from ...models.paginated_response import PaginatedResponse
 from ...models.single_page import SinglePage
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -54,8 +56,8 @@ def _get_kwargs(
 _OPERATION = Operation("listMaterializationSchedules", "GET", "/v2/workbooks/{workbookId}/materialization-schedules")
 
 
-def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
-    def _parse_response_200(data: object) -> PaginatedResponse | SinglePage:
+def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage | UnknownVariant:
+    def _parse_response_200(data: object) -> PaginatedResponse | SinglePage | UnknownVariant:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -72,14 +74,25 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        raise TypeError(f"field response_200: {type(data).__name__} fits none of PaginatedResponse | SinglePage")
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of PaginatedResponse | SinglePage | UnknownVariant"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PaginatedResponse | SinglePage]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -96,7 +109,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[PaginatedResponse | SinglePage]:
+) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
     """List materialization schedules for a workbook
 
 
@@ -135,7 +148,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PaginatedResponse | SinglePage]
+        Response[PaginatedResponse | SinglePage | UnknownVariant]
     """
 
     response = send(
@@ -155,7 +168,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> PaginatedResponse | SinglePage:
+) -> PaginatedResponse | SinglePage | UnknownVariant:
     """List materialization schedules for a workbook
 
 
@@ -195,7 +208,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PaginatedResponse | SinglePage
+        PaginatedResponse | SinglePage | UnknownVariant
     """
 
     response = send(
@@ -216,7 +229,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[PaginatedResponse | SinglePage]:
+) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
     """List materialization schedules for a workbook
 
 
@@ -255,7 +268,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PaginatedResponse | SinglePage]
+        Response[PaginatedResponse | SinglePage | UnknownVariant]
     """
 
     response = await asend(
@@ -275,7 +288,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> PaginatedResponse | SinglePage:
+) -> PaginatedResponse | SinglePage | UnknownVariant:
     """List materialization schedules for a workbook
 
 
@@ -315,7 +328,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PaginatedResponse | SinglePage
+        PaginatedResponse | SinglePage | UnknownVariant
     """
 
     response = await asend(
@@ -330,7 +343,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
+def _entries(
+    page: PaginatedResponse | SinglePage | UnknownVariant,
+) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries

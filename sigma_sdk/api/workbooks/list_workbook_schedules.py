@@ -11,6 +11,7 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     path_segment,
@@ -19,8 +20,9 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_workbook_schedules_response_option_2 import ListWorkbookSchedulesResponseOption2
 from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -55,8 +57,10 @@ _OPERATION = Operation("listWorkbookSchedules", "GET", "/v2/workbooks/{workbookI
 
 def _parse_response(
     response: httpx.Response,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
-    def _parse_response_200(data: object) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
+    def _parse_response_200(
+        data: object,
+    ) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -73,13 +77,22 @@ def _parse_response(
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = ListWorkbookSchedulesResponseOption2.from_dict(data)
+            response_200_type_1 = V21ListWorkbookSchedulesResponse.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2"
+            f"field response_200: {type(data).__name__} fits none of list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -89,7 +102,7 @@ def _parse_response(
 
 def _build_response(
     response: httpx.Response,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -106,7 +119,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
     """List scheduled workbook exports
 
 
@@ -145,7 +158,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
     """
 
     response = send(
@@ -165,7 +178,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
     """List scheduled workbook exports
 
 
@@ -205,7 +218,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
     """
 
     response = send(
@@ -226,7 +239,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
     """List scheduled workbook exports
 
 
@@ -265,7 +278,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
     """
 
     response = await asend(
@@ -285,7 +298,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
     """List scheduled workbook exports
 
 
@@ -325,7 +338,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
     """
 
     response = await asend(
@@ -341,10 +354,10 @@ async def asyncio(
 
 
 def _entries(
-    page: list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2,
+    page: list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse,
 ) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkbookSchedulesResponseOption2):
+    if isinstance(page, V21ListWorkbookSchedulesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -20,7 +20,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
-from ...models.v21_list_materialization_schedules_response import V21ListMaterializationSchedulesResponse
+from ...models.paginated_response import PaginatedResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -55,13 +55,13 @@ _OPERATION = Operation(
 )
 
 
-def _parse_response(response: httpx.Response) -> V21ListMaterializationSchedulesResponse:
-    response_200 = V21ListMaterializationSchedulesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> PaginatedResponse:
+    response_200 = PaginatedResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V21ListMaterializationSchedulesResponse]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -78,7 +78,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[V21ListMaterializationSchedulesResponse]:
+) -> Response[PaginatedResponse]:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -115,7 +115,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V21ListMaterializationSchedulesResponse]
+        Response[PaginatedResponse]
     """
 
     response = send(
@@ -135,7 +135,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> V21ListMaterializationSchedulesResponse:
+) -> PaginatedResponse:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -173,7 +173,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V21ListMaterializationSchedulesResponse
+        PaginatedResponse
     """
 
     response = send(
@@ -194,7 +194,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[V21ListMaterializationSchedulesResponse]:
+) -> Response[PaginatedResponse]:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -231,7 +231,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V21ListMaterializationSchedulesResponse]
+        Response[PaginatedResponse]
     """
 
     response = await asend(
@@ -251,7 +251,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> V21ListMaterializationSchedulesResponse:
+) -> PaginatedResponse:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -289,7 +289,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V21ListMaterializationSchedulesResponse
+        PaginatedResponse
     """
 
     response = await asend(
@@ -304,11 +304,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(
-    page: V21ListMaterializationSchedulesResponse,
-) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
+def _entries(page: PaginatedResponse) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, V21ListMaterializationSchedulesResponse):
+    if isinstance(page, PaginatedResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -7,6 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import (
     Operation,
     asend,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -16,6 +17,7 @@ from sigma_sdk_auth.runtime import (
 from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.create_workspace_response_option_2 import CreateWorkspaceResponseOption2
+from ...models.unknown_variant import UnknownVariant
 from ...models.workspace import Workspace
 from ...types import Response
 
@@ -42,8 +44,8 @@ def _get_kwargs(
 _OPERATION = Operation("createWorkspace", "POST", "/v2/workspaces")
 
 
-def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | Workspace:
-    def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | Workspace:
+def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
+    def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -60,8 +62,17 @@ def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of CreateWorkspaceResponseOption2 | Workspace"
+            f"field response_200: {type(data).__name__} fits none of CreateWorkspaceResponseOption2 | UnknownVariant | Workspace"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -69,7 +80,7 @@ def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+def _build_response(response: httpx.Response) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -84,7 +95,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -111,7 +122,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[CreateWorkspaceResponseOption2 | Workspace]
+        Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]
     """
 
     response = send(
@@ -127,7 +138,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> CreateWorkspaceResponseOption2 | Workspace:
+) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -155,7 +166,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        CreateWorkspaceResponseOption2 | Workspace
+        CreateWorkspaceResponseOption2 | UnknownVariant | Workspace
     """
 
     response = send(
@@ -172,7 +183,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -199,7 +210,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[CreateWorkspaceResponseOption2 | Workspace]
+        Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]
     """
 
     response = await asend(
@@ -215,7 +226,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> CreateWorkspaceResponseOption2 | Workspace:
+) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -243,7 +254,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        CreateWorkspaceResponseOption2 | Workspace
+        CreateWorkspaceResponseOption2 | UnknownVariant | Workspace
     """
 
     response = await asend(

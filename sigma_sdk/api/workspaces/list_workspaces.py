@@ -11,6 +11,7 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -18,7 +19,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_workspaces_response_option_2 import ListWorkspacesResponseOption2
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_workspaces_response import V21ListWorkspacesResponse
 from ...models.workspace import Workspace
 from ...types import UNSET, Response, Unset
 
@@ -52,8 +54,8 @@ def _get_kwargs(
 _OPERATION = Operation("listWorkspaces", "GET", "/v2/workspaces")
 
 
-def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspacesResponseOption2:
-    def _parse_response_200(data: object) -> list[Workspace] | ListWorkspacesResponseOption2:
+def _parse_response(response: httpx.Response) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
+    def _parse_response_200(data: object) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -70,13 +72,22 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspace
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = ListWorkspacesResponseOption2.from_dict(data)
+            response_200_type_1 = V21ListWorkspacesResponse.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[Workspace] | ListWorkspacesResponseOption2"
+            f"field response_200: {type(data).__name__} fits none of list[Workspace] | UnknownVariant | V21ListWorkspacesResponse"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -84,7 +95,7 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspace
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+def _build_response(response: httpx.Response) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -101,7 +112,7 @@ def sync_detailed(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
     """List workspaces
 
 
@@ -140,7 +151,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | ListWorkspacesResponseOption2]
+        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
     """
 
     response = send(
@@ -160,7 +171,7 @@ def sync(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | ListWorkspacesResponseOption2:
+) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
     """List workspaces
 
 
@@ -200,7 +211,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | ListWorkspacesResponseOption2
+        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
     """
 
     response = send(
@@ -221,7 +232,7 @@ async def asyncio_detailed(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
     """List workspaces
 
 
@@ -260,7 +271,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | ListWorkspacesResponseOption2]
+        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
     """
 
     response = await asend(
@@ -280,7 +291,7 @@ async def asyncio(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | ListWorkspacesResponseOption2:
+) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
     """List workspaces
 
 
@@ -320,7 +331,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | ListWorkspacesResponseOption2
+        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
     """
 
     response = await asend(
@@ -335,9 +346,11 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[Workspace] | ListWorkspacesResponseOption2) -> tuple[Sequence[Workspace], str | None]:
+def _entries(
+    page: list[Workspace] | UnknownVariant | V21ListWorkspacesResponse,
+) -> tuple[Sequence[Workspace], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkspacesResponseOption2):
+    if isinstance(page, V21ListWorkspacesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -8,43 +8,25 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DownloadQueryResponseOption1Download")
+T = TypeVar("T", bound="UnknownVariant")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
-_FIELD_KEYS = frozenset(
-    {
-        "stream",
-        "contentType",
-        "filename",
-    }
-)
+_FIELD_KEYS: frozenset[str] = frozenset()
 
 
 @_attrs_define
-class DownloadQueryResponseOption1Download:
-    """Download results"""
+class UnknownVariant:
+    """An object that matches none of the shapes this SDK knows for the field (a variant newer than the spec it was
+    generated from). Every key is kept in additional_properties, and to_dict() returns the object exactly as Sigma sent
+    it.
 
-    stream: Any
-    content_type: str
-    filename: str
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        stream = self.stream
-
-        content_type = self.content_type
-
-        filename = self.filename
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "stream": stream,
-                "contentType": content_type,
-                "filename": filename,
-            }
-        )
         return field_dict
 
     @classmethod
@@ -53,18 +35,12 @@ class DownloadQueryResponseOption1Download:
             raise TypeError(
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
-        download_query_response_option_1_download = cls(
-            src_dict["stream"],  # stream
-            src_dict["contentType"],  # content_type
-            src_dict["filename"],  # filename
-        )
-        # Every required key was read above (a missing one raised KeyError), so a payload with no more
-        # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
-            download_query_response_option_1_download.additional_properties = {
+        unknown_variant = cls()
+        if not src_dict.keys() <= _FIELD_KEYS:
+            unknown_variant.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }
-        return download_query_response_option_1_download
+        return unknown_variant
 
     @property
     def additional_keys(self) -> list[str]:

@@ -30,7 +30,7 @@ _EXCERPT: Final = 80
 
 
 class Operation(NamedTuple):
-    """Which operation a response answers, for error messages: ``Operation("listWorkbooks", "GET", "/v2/workbooks")``."""
+    """Which operation a response answers, for messages: ``Operation("listWorkbooks", "GET", "/v2/workbooks")``."""
 
     operation_id: str
     method: str
@@ -48,7 +48,7 @@ def parse_body(response: httpx.Response, parse: Callable[[httpx.Response], T], o
 def parse_detailed(
     response: httpx.Response, parse: Callable[[httpx.Response], T], operation: Operation
 ) -> tuple[T | None, ResponseValidationError | None]:
-    """``(parsed, None)`` for a readable 2xx body, ``(None, error)`` for an unreadable one, ``(None, None)`` otherwise."""
+    """``(parsed, None)`` for a readable 2xx body, ``(None, error)`` for an unreadable one, else ``(None, None)``."""
     if not response.is_success:
         return None, None
     try:

@@ -86,7 +86,8 @@ def measured() -> dict[str, Any]:
             # A binary answer (the export download) is its bytes, handed over undecoded.
             body = payload.encode() if isinstance(payload, str) else bytes(payload)
             parsed = _module_of(operation_id)._parse_response(httpx.Response(int(where.split(":")[1]), content=body))
-            assert isinstance(parsed, File) and parsed.payload.read() == body, operation_id
+            assert isinstance(parsed, File), operation_id
+            assert parsed.payload.read() == body, operation_id
             continue
         try:
             if where == "request":

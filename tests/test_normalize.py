@@ -382,7 +382,7 @@ def test_a_correction_the_spec_already_agrees_with_is_recorded_as_zero() -> None
 
 def test_a_correction_that_matches_nothing_fails_with_its_id() -> None:
     """A stale correction (the spec moved) stops regeneration and names the entry to review."""
-    with pytest.raises(ValueError, match="'c'.*matches nothing"):
+    with pytest.raises(ValueError, match=r"'c'.*matches nothing"):
         apply_corrections_list(_page_spec(), [_correction(object_with=["workbookId"], unrequire=["x"])])
 
 

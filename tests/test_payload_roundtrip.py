@@ -15,15 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from _codegen._corrections import apply, load_corrections
-from _codegen._rules import Rules
-from _codegen.normalize import flatten_all_of
 from openapi_python_client.strings import snake_case
 
 from sigma_sdk.types import File, Unset
 
 from ._samples import iter_operation_payloads, leaf_paths, typed_leaf_paths
-from ._spec import ROOT, load_spec
+from ._spec import ROOT, load_corrected_spec
 
 API = ROOT / "sigma_sdk" / "api"
 
@@ -68,9 +65,7 @@ def _parse_response(operation_id: str, status: int, payload: Any) -> Any:
 @pytest.fixture(scope="module")
 def measured() -> dict[str, Any]:
     """Parse every sample payload once and gather the figures the tests assert on."""
-    # The spec as the SDK reads it: with the reviewed corrections (openapi/corrections.toml) applied,
-    # which see whole objects once allOf parts are merged (a merge that changes no instance).
-    spec = apply(flatten_all_of(load_spec(), Rules.load()), load_corrections())
+    spec = load_corrected_spec()
     figures: dict[str, Any] = {"payloads": 0, "parse_errors": [], "round_trip_failures": [], "leaves": 0,
                                "no_content": 0,
                                "typed_leaves": 0, "untyped": []}  # fmt: skip

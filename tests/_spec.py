@@ -38,8 +38,8 @@ def load_spec() -> dict[str, Any]:
 def load_corrected_spec() -> dict[str, Any]:
     """The spec as the SDK reads it: allOf parts merged (no instance changes) and the reviewed
     corrections of ``openapi/corrections.toml`` applied, so samples look like what Sigma sends."""
-    from _codegen._corrections import apply, load_corrections  # noqa: PLC0415 - scripts/ is on the test path only
-    from _codegen._rules import Rules  # noqa: PLC0415
-    from _codegen.normalize import flatten_all_of  # noqa: PLC0415
+    from _codegen._corrections import apply, load_corrections
+    from _codegen._rules import Rules
+    from _codegen.normalize import flatten_all_of
 
     return apply(flatten_all_of(load_spec(), Rules.load()), load_corrections())

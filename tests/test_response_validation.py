@@ -56,9 +56,9 @@ def test_a_missing_required_field_names_the_operation_the_json_path_and_keeps_th
     broken = connection_payload(name="b")
     del broken["connectionId"]
     content = _page(connection_payload(name="a"), broken)
-    with _answering(200, content, **{"x-request-id": "req-42"}) as client:
-        with pytest.raises(ResponseValidationError) as caught:
-            list_connections.sync(client=client)
+    client = _answering(200, content, **{"x-request-id": "req-42"})
+    with client, pytest.raises(ResponseValidationError) as caught:
+        list_connections.sync(client=client)
     error = caught.value
     assert (error.operation_id, error.method, error.path) == ("listConnections", "GET", "/v2/connections")
     assert (error.status_code, error.request_id, error.json_path) == (200, "req-42", "entries[1].connectionId")
@@ -164,7 +164,8 @@ def test_download_204_while_the_export_runs_is_none() -> None:
 def _file_entry(name: str, **changes: Any) -> dict[str, Any]:
     entry = {"id": f"id-{name}", "urlId": f"u-{name}", "name": name, "type": "workbook", "parentId": "p",
              "parentUrlId": "pu", "permission": "view", "path": "Team", "badge": None, "isArchived": False,
-             "createdBy": "m", "updatedBy": "m", "createdAt": SAMPLE_DATETIME, "updatedAt": SAMPLE_DATETIME}  # fmt: skip
+             "createdBy": "m", "updatedBy": "m",
+             "createdAt": SAMPLE_DATETIME, "updatedAt": SAMPLE_DATETIME}  # fmt: skip
     return {**entry, **changes}
 
 
@@ -208,7 +209,7 @@ def test_an_entry_matching_no_branch_is_an_unknown_variant_not_the_error_model()
 
 def test_an_object_matching_no_union_branch_is_kept_whole() -> None:
     """A workbook schedule target of a kind Sigma adds later parses as UnknownVariant with every key."""
-    from sigma_sdk.models import ScheduleConfigV2NotificationAttachment  # noqa: PLC0415
+    from sigma_sdk.models import ScheduleConfigV2NotificationAttachment
 
     novel = {"kind": "hologram", "resolution": 8}
     attachment = ScheduleConfigV2NotificationAttachment.from_dict({"formatOptions": novel})

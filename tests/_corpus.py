@@ -42,7 +42,8 @@ _WORKBOOK = {"workbookId": "wb-1", "workbookUrlId": "WbUrl1", "name": "Revenue",
 _DATASET = {"datasetId": "ds-1", "createdBy": "own-1", "updatedBy": "own-1", "createdAt": T, "updatedAt": T,
             "name": "Orders", "description": "", "url": "https://app.example/b/ds1"}  # fmt: skip
 _FILE = {"id": "f-1", "urlId": "FUrl1", "name": "Orders", "type": "dataset", "parentId": "ws-1",
-         "parentUrlId": "WsUrl1", "permission": "edit", "path": "Finance", "badge": None, "createdBy": "own-1", "updatedBy": "own-1",
+         "parentUrlId": "WsUrl1", "permission": "edit", "path": "Finance", "badge": None,
+         "createdBy": "own-1", "updatedBy": "own-1",
          "createdAt": T, "updatedAt": T, "isArchived": False}  # fmt: skip
 _SHEET = {"nodeId": "n-sheet", "type": "sheet", "name": "Orders table", "elementId": "el-1"}
 _DATASET_NODE = {"nodeId": "inode-ds1", "type": "dataset", "name": "Orders"}
@@ -84,7 +85,8 @@ CORPUS: tuple[Recorded, ...] = (
                                            "updatedBy": "own-1", "createdAt": T, "updatedAt": T}, has_more=None),
              f"{DATAHUB}: workspaces page with total and without hasMore"),
     Recorded("listMembers", 200, _page({"memberId": "m-1", "firstName": "Ada", "lastName": "L",
-                                        "email": "a@example.com", "organizationId": "org-1", "memberType": "admin", "createdBy": "m-1",
+                                        "email": "a@example.com", "organizationId": "org-1", "memberType": "admin",
+                                        "createdBy": "m-1",
                                         "updatedBy": "m-1", "createdAt": T, "updatedAt": T, "isArchived": False}),
              f"{DATAHUB}: members page read for memberId, firstName, lastName, email"),
     Recorded("listDataModels", 200, _page({"dataModelId": "dm-1", "dataModelUrlId": "DmUrl1", "name": "Model",

@@ -329,3 +329,14 @@ def test_every_operation_parses_or_raises_response_validation_error(outcomes: di
     assert sum(outcomes["HTML page"].values()) == 172
     # Operations with a JSON body refuse HTML, emptiness and truncation; the others (204s, the download) parse.
     assert outcomes["HTML page"]["sync: ResponseValidationError | detailed: error"] >= 150
+
+
+async def test_asyncio_raises_and_asyncio_detailed_returns_the_error() -> None:
+    """The async twins behave like sync(): asyncio() raises, asyncio_detailed() carries `error`."""
+    async with _answering(200, b"<html>proxy</html>", "text/html") as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await list_connections.asyncio(client=client)
+        detailed = await list_connections.asyncio_detailed(client=client)
+    assert caught.value.operation_id == "listConnections"
+    assert detailed.parsed is None
+    assert isinstance(detailed.error, ResponseValidationError)

@@ -40,7 +40,8 @@ def _client(answer: Callable[[httpx.Request], httpx.Response]) -> Client:
             return httpx.Response(200, json={"access_token": "tok", "token_type": "bearer", "expires_in": 3600})
         return answer(request)
 
-    return Client("https://api.sigma.test", "id", "secret", max_retries=0, transport=httpx.MockTransport(handler))
+    mock = httpx.MockTransport(handler)  # serves the sync and the async pool alike
+    return Client("https://api.sigma.test", "id", "secret", max_retries=0, transport=mock, async_transport=mock)
 
 
 def _answering(status: int, content: bytes, content_type: str = "application/json", **headers: str) -> Client:

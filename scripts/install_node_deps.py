@@ -26,7 +26,8 @@ PRISM_BIN = NODE_MODULES / ".bin" / "prism"
 STAMP = NODE_MODULES / ".sigma-sdk-lock.sha256"  # npm ci deletes node_modules, and this with it
 
 NODE_HELP = (
-    "Node.js 20+ and npm are needed for the Prism contract tests. Install them, e.g.\n"
+    "Node.js 20 or newer and npm are needed for the Prism contract tests (tested on Node 20.20.2; Prism 5.16.0\n"
+    "declares node >=24.18 but runs there). Install them, e.g.\n"
     "  Debian/Ubuntu: apt-get install nodejs npm   (check `node --version` is 20 or newer)\n"
     "  macOS:         brew install node\n"
     "then rerun: python scripts/install_node_deps.py   (or: npm ci --prefix tests/contract)"

@@ -6,7 +6,8 @@
     python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
-openapi-python-client with generator-config.yml and templates/, add the regions module and banners,
+openapi-python-client with generator-config.yml and templates/, add the regions module, the
+hand-written public faces (templates/jobs.py, templates/testing.py) and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -39,25 +40,38 @@ from _codegen._postprocess import (
 )
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
+from _codegen.spec_source import SPEC_URLS, SpecNotFound, find_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
-SPEC_URLS = (
-    "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
-    "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
-)
+TEMPLATES = ROOT / "templates"
+# templates/<name> copied into the package unchanged: public faces of hand-written sigma_sdk_auth features.
+PUBLIC_FACES = ("jobs.py", "testing.py")
 
 
 class RegenerationError(Exception):
     """A failure the user can act on; printed without a traceback."""
 
 
-def read_spec(spec_arg: str | None) -> tuple[bytes, str]:
-    """The spec's bytes and where they came from: ``--spec``, then ``SIGMA_OPENAPI_SPEC``, then Sigma's URLs."""
+class SpecUnavailable(RegenerationError):
+    """``--check`` found no spec offline (outside CI this skips the check)."""
+
+
+def read_spec(spec_arg: str | None, *, check: bool = False) -> tuple[bytes, str]:
+    """The spec's bytes and where they came from: ``--spec``, then ``SIGMA_OPENAPI_SPEC``, then Sigma's URLs.
+
+    ``check``: compare against the locked release found offline (``../shared/openapi/``, the cache)
+    instead of downloading whatever Sigma publishes today.
+    """
     local = spec_arg or os.environ.get("SIGMA_OPENAPI_SPEC")
+    if not local and check:
+        try:
+            local = str(find_spec())
+        except SpecNotFound as exc:
+            raise SpecUnavailable(str(exc)) from None
     if local:
         path = Path(local)
         if not path.is_file():
@@ -96,7 +110,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
             "--config",
             str(ROOT / "generator-config.yml"),
             "--custom-template-path",
-            str(ROOT / "templates"),
+            str(TEMPLATES),
             "--overwrite",
         ],
         capture_output=True,
@@ -108,6 +122,8 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
+    for name in PUBLIC_FACES:  # hand-written modules the generator knows nothing about, copied as they are
+        shutil.copyfile(TEMPLATES / name, package / name)
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     stamp_operation_ids(package, normalized)
@@ -167,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if sigma_sdk/ differs from a fresh regeneration")
     args = parser.parse_args(argv)
     try:
-        raw, source = read_spec(args.spec)
+        try:
+            raw, source = read_spec(args.spec, check=args.check)
+        except SpecUnavailable as exc:
+            if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+                raise
+            print(f"regenerate --check skipped: {exc}")
+            return 0
         try:
             spec = json.loads(raw)
         except json.JSONDecodeError as exc:

@@ -1,33 +1,32 @@
-"""A small fault-injecting HTTP/1.1 server on 127.0.0.1 for retry tests.
+"""A fault-injecting HTTP/1.1 server on 127.0.0.1 for retry tests: the public stand-in with test routes.
 
-Every request the server reads gets a 1-based sequence number ``n`` and ``schedule(n)`` decides
-what happens to it: ``None`` (answer normally), ``"429"`` (``Retry-After: 0``), ``"503"``,
-``"drop"`` (close the connection without a response, which httpx reports as
-``RemoteProtocolError``) or ``"stall"`` (wait ``stall_seconds`` before answering, for timeouts).
+Every request gets a 1-based sequence number ``n`` and ``schedule(n)`` decides what happens to it:
+``None`` (answer normally), ``"429"`` (``Retry-After: 0``), ``"503"``, ``"drop"`` (close the
+connection without a response, which httpx reports as ``RemoteProtocolError``) or ``"stall"``
+(wait ``stall_seconds`` before answering, for timeouts).  The stand-in's fault rules apply: a 429
+comes before the request is acted on (a rate limiter), a 503 or a drop after it (the worst case).
 
-Routes:
+Routes (no authentication):
 
 * ``GET <any path>`` -> 200 ``{"n": n, "path": ...}``.
-* ``POST /things`` -> 201 ``{"id": n}``.  A POST is a create: the server records one create for
-  the request's ``X-Call-Id`` header *before* it answers 503 or drops the connection (the worst
-  case: the server acted, then failed), but not for a 429 (a rate limiter rejects before acting).
+* ``POST /things`` -> 201 ``{"id": n}``, recording one create for the request's ``X-Call-Id``
+  header, so a create answered with 503 or dropped has still happened.
 
-The server runs in a daemon thread and stops itself after ``max_lifetime`` seconds even if a test
-forgets to (or hangs), so a failing test can never leave it running.  Use it as a context manager.
+The server stops itself after ``max_lifetime`` seconds even if a test forgets to (or hangs).
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
 
-Fault = Literal["429", "503", "drop", "stall"]
+import httpx
+
+from sigma_sdk_auth.testing import ApiError, Fault, SigmaStandin, StandinServer
+
+__all__ = ["Fault", "FaultServer", "Schedule", "sigma_issue_schedule"]
+
 Schedule = Callable[[int], Fault | None]
 
 
@@ -46,141 +45,45 @@ def sigma_issue_schedule(n: int) -> Fault | None:
     return None
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _Things(SigmaStandin):
+    """The stand-in's request cycle and faults, with the two test routes instead of Sigma's API."""
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out (stall) or gave up closes its socket before the late answer is
-        # written; that BrokenPipe/ConnectionReset is expected here, not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+    def __init__(self, schedule: Schedule, stall_seconds: float) -> None:
+        super().__init__(connections=0, archived=0, members=1, workbooks=0, stall_seconds=stall_seconds)
+        self.fault_schedule = lambda n, request: schedule(n)
+        self.creates: Counter[str] = Counter()
+        self._creates_lock = threading.Lock()
+
+    def respond(self, request: httpx.Request, number: int) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"n": number, "path": request.url.raw_path.decode()})
+        if request.method != "POST" or request.url.path != "/things":
+            raise ApiError(404, "not_found", "Not found")
+        with self._creates_lock:
+            self.creates[request.headers.get("X-Call-Id", "")] += 1
+        return httpx.Response(201, json={"id": number})
 
 
-class FaultServer:
-    """A threaded local HTTP server whose answers follow ``schedule``; see the module docstring."""
+class FaultServer(StandinServer):
+    """A :class:`StandinServer` whose answers follow ``schedule``; see the module docstring."""
 
     def __init__(self, schedule: Schedule, *, stall_seconds: float = 1.0, max_lifetime: float = 30.0) -> None:
-        self.schedule = schedule
-        self.stall_seconds = stall_seconds
-        self.max_lifetime = max_lifetime
-        self.request_count = 0
-        self.faults: list[tuple[int, str, Fault]] = []
-        self.creates: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._stop_lock = threading.Lock()
-        self._httpd = _QuietServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fault-server", daemon=True
-        )
-        self._watchdog = threading.Timer(max_lifetime, self.stop)
-        self._watchdog.daemon = True
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self.things = _Things(schedule, stall_seconds)
+        super().__init__(self.things, max_lifetime=max_lifetime)
 
     def __enter__(self) -> FaultServer:
-        self._thread.start()
-        self._watchdog.start()
+        super().__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop serving and close the listening socket; idempotent and safe from any thread."""
-        with self._stop_lock:
-            if self._stopped.is_set():
-                return
-            self._watchdog.cancel()
-            if self._thread.is_alive():
-                self._httpd.shutdown()
-            self._httpd.server_close()
-            self._stopped.set()  # only once the socket is really closed
+    @property
+    def request_count(self) -> int:
+        return self.things.request_count
 
     @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
+    def faults(self) -> list[tuple[int, str, Fault]]:
+        """``(n, method, fault)`` of every fault served."""
+        return [(n, method, fault) for n, method, _, fault in self.things.faults()]
 
-    def _next(self, method: str) -> tuple[int, Fault | None]:
-        with self._lock:
-            self.request_count += 1
-            n = self.request_count
-            fault = self.schedule(n)
-            if fault is not None:
-                self.faults.append((n, method, fault))
-            return n, fault
-
-    def _record_create(self, call_id: str) -> None:
-        with self._lock:
-            self.creates[call_id] += 1
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, so a drop really kills a reused connection
-            disable_nagle_algorithm = True  # headers and body go out as separate writes: avoid 40 ms stalls
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def _send_503(self, n: int) -> None:
-                self._send_json(503, {"message": "Service unavailable", "code": "unavailable", "requestId": f"r{n}"})
-
-            def _drop(self) -> None:
-                self.close_connection = True  # no response at all; the server closes the socket
-
-            def _read_body(self) -> bytes:
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
-
-            def _common_fault(self, fault: Fault | None) -> bool:
-                """Answer 429 or stall; return True when the request has been fully answered."""
-                if fault == "429":
-                    self._send_json(429, {"message": "Too many requests", "code": "rate_limited"}, {"Retry-After": "0"})
-                    return True
-                if fault == "stall":
-                    time.sleep(server.stall_seconds)
-                return False
-
-            def do_GET(self) -> None:
-                n, fault = server._next("GET")
-                if self._common_fault(fault):
-                    return
-                if fault == "503":
-                    self._send_503(n)
-                elif fault == "drop":
-                    self._drop()
-                else:
-                    self._send_json(200, {"n": n, "path": self.path})
-
-            def do_POST(self) -> None:
-                self._read_body()
-                n, fault = server._next("POST")
-                if self._common_fault(fault):
-                    return
-                if self.path.split("?")[0] != "/things":
-                    self._send_json(404, {"message": "Not found", "code": "not_found"})
-                    return
-                server._record_create(self.headers.get("X-Call-Id", ""))
-                if fault == "503":
-                    self._send_503(n)
-                elif fault == "drop":
-                    self._drop()
-                else:
-                    self._send_json(201, {"id": n})
-
-        return Handler
+    @property
+    def creates(self) -> Counter[str]:
+        return self.things.creates

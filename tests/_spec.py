@@ -1,4 +1,8 @@
-"""Where the tests find Sigma's spec: ``SIGMA_OPENAPI_SPEC``, else ``../shared/openapi/`` beside the repo."""
+"""Where the tests find Sigma's spec: ``SIGMA_OPENAPI_SPEC``, ``../shared/openapi/`` or the cache.
+
+The search order lives in ``scripts/_codegen/spec_source.py`` (shared with regenerate.py).  Tests
+never download: ``./scripts/test`` fills the cache first when it can.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _codegen.spec_source import SpecNotFound, find_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SPEC = ROOT.parent / "shared" / "openapi" / "sigma-computing-public-rest-api.json"
 
 
 def spec_path() -> Path:
-    """The spec file; a test that needs it skips (or fails under CI) with a message saying how to provide it."""
-    path = Path(os.environ.get("SIGMA_OPENAPI_SPEC", DEFAULT_SPEC))
-    if not path.is_file():
-        message = f"Sigma's spec not found at {path}: set SIGMA_OPENAPI_SPEC to a copy of it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """The spec file; a test that needs it skips (or fails under CI) with one line saying how to provide it."""
+    try:
+        return find_spec()
+    except SpecNotFound as exc:
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
 
 
 @functools.cache

@@ -1,31 +1,30 @@
 """Shared fixtures: a fake Sigma (token endpoint + API), a fake clock, and a local HTTP server.
 
-``FakeSigma.handle`` turns an ``httpx.Request`` into an ``httpx.Response``, so the same fake serves
-respx routes and the real threaded server on 127.0.0.1.
+``FakeSigma`` is the public testing aid (``sigma_sdk.testing``) with the unit tests' counters: its
+``handle`` turns an ``httpx.Request`` into an ``httpx.Response``, so the same fake serves respx
+routes and, through ``StandinServer``, the real threaded server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import base64
-import http.server
 import itertools
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import jwt
 import pytest
 import respx
+from _codegen.spec_source import HOW_TO_PROVIDE
 
-from sigma_sdk_auth import _retry
+from sigma_sdk_auth import RetryPolicy
+from sigma_sdk_auth.testing import TOKEN_EXCHANGE as TOKEN_EXCHANGE  # tests import it from here
+from sigma_sdk_auth.testing import ApiError, SigmaStandin, StandinServer
 
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "s3cr3t-0f-the-cl1ent-Xq9-long-enough"
 BASE_URL = "https://api.sigma.test"
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
 
 class FakeClock:
@@ -41,92 +40,86 @@ class FakeClock:
         self.now += seconds
 
 
-class FakeSigma:
-    """Sigma's token endpoint and a token-checking API, with counters.
+class FakeSigma(SigmaStandin):
+    """The public testing aid (``sigma_sdk.testing.SigmaStandin``) with the unit tests' counters and knobs.
 
-    Tokens are unique per issue (``access-1``, ``refresh-1``, ...).  Refresh tokens rotate: a used one
-    stops working.  ``token_delay`` keeps a token request in flight so concurrent callers pile up.
+    Tokens are numbered per issue (``access-1-tok``, ``refresh-1-tok``, ``imp-2-tok``) and never expire
+    by time, only by :meth:`expire_all_access_tokens`.  Refresh tokens rotate: a used one stops
+    working.  Every authorized path other than the token endpoint answers 200 ``{"path": ...}``.
+    Counters: ``token_requests`` (each form plus its Authorization header), ``api_requests``
+    (path, bearer), ``issued``, ``exchanges`` and ``grants()``.  Knobs: ``expires_in``,
+    ``token_delay`` (keeps a token request in flight so concurrent callers pile up),
+    ``refuse_refresh`` and ``always_401`` (API paths that answer 401 whatever the token).
     """
 
     def __init__(self, *, expires_in: float = 3600, token_delay: float = 0.0) -> None:
-        self.expires_in = expires_in
+        # An empty organization (the catch-all route serves no data) and a clock that never moves.
+        super().__init__(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            expires_in=expires_in,
+            connections=0,
+            archived=0,
+            members=1,
+            workbooks=0,
+            clock=lambda: 0.0,
+        )
         self.token_delay = token_delay
         self.refuse_refresh = False
-        self.always_401: set[str] = set()  # API paths that answer 401 whatever the token
-        self.lock = threading.Lock()
+        self.always_401: set[str] = set()
         self.token_requests: list[dict[str, str]] = []
         self.api_requests: list[tuple[str, str | None]] = []  # (path, bearer)
-        self.valid_access: set[str] = set()
-        self.valid_refresh: set[str] = set()
-        self.issued: list[str] = []  # every access and refresh token handed out
-        self.exchanges: list[dict[str, Any]] = []  # verified subject-token claims
         self._ids = itertools.count(1)
+        self._n = 0
 
-    def grants(self) -> list[str]:
-        return [form["grant_type"] for form in self.token_requests]
+    @property
+    def issued(self) -> list[str]:
+        """Every access and refresh token handed out."""
+        return self.issued_tokens()
 
     def expire_all_access_tokens(self) -> None:
-        with self.lock:
-            self.valid_access.clear()
+        self.expire_access_tokens()
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/v2/auth/token":
-            if self.token_delay:
-                time.sleep(self.token_delay)
-            return self._token(request)
+    def new_token(self, kind: str) -> str:
+        if kind != "refresh":  # a refresh token shares the number of the access token issued with it
+            self._n = next(self._ids)
+        prefix = {"access": "access", "refresh": "refresh", "impersonated": "imp"}[kind]
+        return f"{prefix}-{self._n}-tok"
+
+    def token_endpoint(self, request: httpx.Request) -> httpx.Response:
+        if self.token_delay:
+            time.sleep(self.token_delay)
+        return self._token(request)
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        """Record the token request, then answer as the stand-in does (tests monkeypatch this)."""
+        form = dict(parse_qsl(request.content.decode()))
+        with self.lock:
+            self.token_requests.append({**form, "authorization": request.headers.get("authorization", "")})
+            if self.refuse_refresh and form.get("grant_type") == "refresh_token":
+                self.revoke_refresh_tokens()
+        return super().token_endpoint(request)
+
+    def authorize(self, request: httpx.Request) -> None:
         authorization = request.headers.get("authorization", "")
         bearer = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else None
         with self.lock:
             self.api_requests.append((request.url.path, bearer))
-            ok = bearer in self.valid_access and request.url.path not in self.always_401
-        if not ok:
-            return httpx.Response(401, json={"message": "Unauthorized", "code": "unauthorized", "requestId": "r-401"})
+        if request.url.path in self.always_401:
+            raise ApiError(401, "unauthorized", "Unauthorized")
+        super().authorize(request)
+
+    def route(self, request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"path": request.url.path})
 
-    def _issue(self, *, refresh: bool, prefix: str = "access") -> dict[str, Any]:
-        n = next(self._ids)
-        body: dict[str, Any] = {
-            "access_token": f"{prefix}-{n}-tok",
-            "token_type": "bearer",
-            "expires_in": self.expires_in,
-        }
-        self.valid_access.add(body["access_token"])
-        self.issued.append(body["access_token"])
-        if refresh:
-            body["refresh_token"] = f"refresh-{n}-tok"
-            self.valid_refresh.add(body["refresh_token"])
-            self.issued.append(body["refresh_token"])
-        return body
 
-    def _client_ok(self, request: httpx.Request, form: dict[str, str]) -> bool:
-        authorization = request.headers.get("authorization", "")
-        if authorization.startswith("Basic "):
-            user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
-            return (user, password) == (CLIENT_ID, CLIENT_SECRET)
-        return (form.get("client_id"), form.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET)
-
-    def _token(self, request: httpx.Request) -> httpx.Response:
-        form = dict(parse_qsl(request.content.decode()))
-        with self.lock:
-            self.token_requests.append({**form, "authorization": request.headers.get("authorization", "")})
-            grant = form.get("grant_type")
-            if grant == TOKEN_EXCHANGE:
-                bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
-                if bearer != form.get("actor_token") or bearer not in self.valid_access:
-                    return httpx.Response(401, json={"message": "bad actor token", "code": "unauthorized"})
-                claims = jwt.decode(form["subject_token"], CLIENT_SECRET, algorithms=["HS256"])
-                self.exchanges.append({"claims": claims, "header": jwt.get_unverified_header(form["subject_token"])})
-                return httpx.Response(200, json=self._issue(refresh=False, prefix="imp"))
-            if not self._client_ok(request, form):
-                return httpx.Response(401, json={"message": "Invalid client credentials", "code": "unauthorized"})
-            if grant == "client_credentials":
-                return httpx.Response(200, json=self._issue(refresh=True))
-            if grant == "refresh_token":
-                if self.refuse_refresh or form.get("refresh_token") not in self.valid_refresh:
-                    return httpx.Response(400, json={"message": "refresh token is invalid", "code": "invalid_grant"})
-                self.valid_refresh.discard(form["refresh_token"])  # rotation: a used refresh token is spent
-                return httpx.Response(200, json=self._issue(refresh=True))
-            return httpx.Response(400, json={"message": "unsupported grant", "code": "bad_request"})
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Every skip for a missing spec reports from one place, so ``-ra`` prints it as ONE line."""
+    report: pytest.TestReport = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_PROVIDE in str(report.longrepr[2]):
+        report.longrepr = ("tests/_spec.py", 0, report.longrepr[2])
+    return report
 
 
 @pytest.fixture
@@ -139,47 +132,11 @@ def fake_sigma() -> FakeSigma:
     return FakeSigma()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"  # keep-alive, like Sigma
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        url = f"http://{self.headers.get('host', '127.0.0.1')}{self.path}"
-        request = httpx.Request(self.command, url, headers=list(self.headers.items()), content=body)
-        response = self.server.fake.handle(request)
-        payload = response.content
-        self.send_response(response.status_code)
-        self.send_header("Content-Type", response.headers.get("content-type", "application/json"))
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSigma
-
-
 @pytest.fixture
 def sigma_server(fake_sigma: FakeSigma) -> Iterator[tuple[str, FakeSigma]]:
     """A real HTTP server on 127.0.0.1 serving ``fake_sigma``; yields (base_url, fake)."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = fake_sigma
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-sigma", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", fake_sigma
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with StandinServer(fake_sigma, max_lifetime=120) as server:
+        yield server.base_url, fake_sigma
 
 
 @pytest.fixture
@@ -190,14 +147,27 @@ def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
         yield router
 
 
+class RecordedSleeps(list[float]):
+    """The delays retries asked for, recorded instead of slept; :meth:`policy` builds policies that use it.
+
+    ``jitter``, when set, replaces the policy's jitter (e.g. ``lambda cap: cap`` for exact delays).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jitter: Callable[[float], float] | None = None
+
+    def policy(self, **fields: Any) -> RetryPolicy:
+        hooks: dict[str, Any] = {"sleep": self.append, "async_sleep": self._async_sleep}
+        if self.jitter is not None:
+            hooks["jitter"] = self.jitter
+        return RetryPolicy(**fields, **hooks)
+
+    async def _async_sleep(self, delay: float) -> None:
+        self.append(delay)
+
+
 @pytest.fixture
-def recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Replace both retry sleep hooks with a recorder (for tests that must not really wait)."""
-    recorded: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_retry, "sleep", recorded.append)
-    monkeypatch.setattr(_retry, "async_sleep", fake_async_sleep)
-    return recorded
+def recorded_sleeps() -> RecordedSleeps:
+    """A sleep recorder for tests that must not really wait between retries."""
+    return RecordedSleeps()

@@ -6,10 +6,15 @@ import ast
 from pathlib import Path
 
 import sigma_sdk_auth
+import sigma_sdk_auth.testing
 from sigma_sdk_auth import runtime
 
 GENERATED = Path(__file__).resolve().parents[1] / "sigma_sdk"
-PUBLIC_MODULES = {"sigma_sdk_auth": set(sigma_sdk_auth.__all__), "sigma_sdk_auth.runtime": set(runtime.__all__)}
+PUBLIC_MODULES = {
+    "sigma_sdk_auth": set(sigma_sdk_auth.__all__),
+    "sigma_sdk_auth.runtime": set(runtime.__all__),
+    "sigma_sdk_auth.testing": set(sigma_sdk_auth.testing.__all__),  # sigma_sdk.testing re-exports it
+}
 
 
 def _trees() -> list[tuple[Path, ast.Module]]:

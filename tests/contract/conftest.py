@@ -17,11 +17,10 @@ from typing import Any, NoReturn
 
 import pytest
 
+from .._spec import spec_path
 from ._prism import PrismStartError, prism_available, run_prism
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_ENV = "SIGMA_OPENAPI_SPEC"
-DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "openapi" / "sigma-computing-public-rest-api.json"
 NORMALIZE_MODULE = "scripts._codegen.normalize"
 
 
@@ -46,14 +45,8 @@ def prism_ready() -> None:
 
 @pytest.fixture(scope="session")
 def raw_spec_path() -> Path:
-    """Sigma's spec as published: $SIGMA_OPENAPI_SPEC, else ../shared/openapi/... beside the repo."""
-    configured = os.environ.get(SPEC_ENV)
-    path = Path(configured).expanduser() if configured else DEFAULT_SPEC
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    if not path.is_file():
-        unavailable(f"Sigma's OpenAPI spec not found at {path}: set {SPEC_ENV} to its path")
-    return path.resolve()
+    """Sigma's spec as published: $SIGMA_OPENAPI_SPEC, ../shared/openapi/ or the cache (tests/_spec.py)."""
+    return spec_path().resolve()
 
 
 def _load_normalize() -> Callable[[dict[str, Any]], dict[str, Any]] | None:

@@ -31,7 +31,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
+from _codegen._postprocess import (
+    add_banners,
+    format_tree,
+    resolve_model_references_once,
+    stamp_operation_ids,
+    write_regions,
+)
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 from _codegen.spec_source import SPEC_URLS, SpecNotFound, find_spec
@@ -120,6 +126,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         shutil.copyfile(TEMPLATES / name, package / name)
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
+    stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package, version)
     return package
@@ -160,6 +167,14 @@ def record_spec_release(changelog: Path, lock: dict[str, Any], previous_lock: di
     )
     changelog.write_text(text.replace(marker, marker + entry, 1), encoding="utf-8")
     return True
+
+
+def corrections_summary(new_surface: dict[str, Any]) -> str:
+    """One line on the spec corrections in force, so every regeneration shows them."""
+    applied = new_surface.get("corrections", {})
+    agreeing = sorted(name for name, places in applied.items() if not places)
+    line = f"Spec corrections (openapi/corrections.toml): {len(applied) - len(agreeing)} applied"
+    return line + (f"; the spec now agrees with {', '.join(agreeing)} (remove those entries)" if agreeing else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         report = change_report(old_surface, new_surface)
         print(report)
+        print(corrections_summary(new_surface))
         if record_spec_release(CHANGELOG, lock, previous_lock, report):
             print(f"Recorded the new spec release in {CHANGELOG.name}.")
         return 0

@@ -26,10 +26,12 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseValidationError,
     SigmaAPIError,
     SigmaError,
     UnprocessableEntityError,
 )
+from ._forward import UnknownValue
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -77,11 +79,13 @@ __all__ = [
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
+    "ResponseValidationError",
     "RetryPolicy",
     "SigmaAPIError",
     "SigmaAuth",
     "SigmaClient",
     "SigmaError",
+    "UnknownValue",
     "UnprocessableEntityError",
     "__version__",
     "adownload_export",

@@ -43,6 +43,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseValidationError",
     "SigmaAPIError",
     "SigmaError",
     "UnprocessableEntityError",
@@ -186,6 +187,64 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class ResponseValidationError(SigmaError):
+    """Sigma answered 2xx, but the body cannot become the type the operation declares.
+
+    Raised by ``sync()``/``asyncio()`` (``sync_detailed()`` returns it as ``Response.error``). It
+    names the operation, the status, Sigma's request id and, when one value is to blame, the JSON
+    path to it (``entries[17].formula``) with what was expected and what was found. Nothing is
+    lost: ``response`` is the HTTP response and ``body`` the decoded JSON, or the text when the
+    body is not JSON.
+    """
+
+    operation_id: str
+    method: str
+    path: str
+    status_code: int
+    request_id: str | None
+    json_path: str
+    expected: str
+    found: str
+    response: httpx.Response
+    body: Any
+
+    def __init__(
+        self,
+        *,
+        operation_id: str,
+        method: str,
+        path: str,
+        response: httpx.Response,
+        body: Any,
+        json_path: str,
+        expected: str,
+        found: str,
+        request_id: str | None = None,
+    ) -> None:
+        self.operation_id = operation_id
+        self.method = method
+        self.path = path
+        self.status_code = response.status_code
+        self.request_id = request_id
+        self.json_path = json_path
+        self.expected = expected
+        self.found = found
+        self.response = response
+        self.body = body
+        where = f"at {json_path}" if json_path else "the body"
+        request = f" (request_id={request_id!r})" if request_id else ""
+        super().__init__(
+            f"{operation_id} ({method} {path}) answered HTTP {self.status_code} with a body the SDK cannot read: "
+            f"{where}: expected {expected}, found {found}{request}"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(operation_id={self.operation_id!r}, status_code={self.status_code!r}, "
+            f"json_path={self.json_path!r}, request_id={self.request_id!r})"
+        )
 
 
 class JobError(SigmaError):

@@ -16,16 +16,24 @@ import httpx
 
 from ._client import SigmaClient
 from ._errors import InvalidArgumentError, raise_for_status
+from ._forward import UnknownValue, note_unknown_variant, unknown_value
 from ._pagination import aiterate_pages, iterate_pages, next_cursor
+from ._validation import Operation, parse_body, parse_detailed
 
 __all__ = [
+    "Operation",
+    "UnknownValue",
     "aiterate_pages",
     "asend",
     "iterate_pages",
     "next_cursor",
+    "note_unknown_variant",
+    "parse_body",
+    "parse_detailed",
     "path_segment",
     "raise_for_status",
     "send",
+    "unknown_value",
 ]
 
 # Segments that URL normalization (httpx, proxies, servers) collapses into another route.

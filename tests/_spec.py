@@ -36,3 +36,13 @@ def _load(path: Path) -> str:
 def load_spec() -> dict[str, Any]:
     """A fresh (mutable) copy of the spec for each caller."""
     return json.loads(_load(spec_path()))  # type: ignore[no-any-return]
+
+
+def load_corrected_spec() -> dict[str, Any]:
+    """The spec as the SDK reads it: allOf parts merged (no instance changes) and the reviewed
+    corrections of ``openapi/corrections.toml`` applied, so samples look like what Sigma sends."""
+    from _codegen._corrections import apply, load_corrections
+    from _codegen._rules import Rules
+    from _codegen.normalize import flatten_all_of
+
+    return apply(flatten_all_of(load_spec(), Rules.load()), load_corrections())

@@ -8,6 +8,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from _codegen._corrections import Correction, load_corrections
+from _codegen._corrections import apply as apply_corrections_list
 from _codegen._rules import Rules
 from _codegen.normalize import (
     break_recursive_unions,
@@ -21,6 +23,7 @@ from _codegen.normalize import (
     inline_response_refs,
     normalize,
     nullable_unions,
+    open_response_unions,
     require_bodies_that_have_required_fields,
     specific_branches_first,
     strip_server_urls,
@@ -342,3 +345,112 @@ def test_model_names_never_equal_a_typed_property() -> None:
     spec = _spec({"/s": {"post": _op("makeS", body={"type": "object", "properties": {"auth": shape}})}})
     names = set(hoist_and_name_schemas(spec, RULES)["components"]["schemas"])
     assert "ServiceAccount" not in names
+
+
+def _correction(**entry: Any) -> Correction:
+    about = {"id": "c", "spec_says": "the spec's claim", "sigma_sends": "what Sigma sends",
+             "evidence": ["https://example.com/fixture"]}  # fmt: skip
+    return Correction.from_toml({**about, **entry})
+
+
+def _page_spec() -> dict[str, Any]:
+    page = {"type": "object", "required": ["entries", "nextPage"],
+            "properties": {"entries": {"type": "array", "items": {"type": "string"}},
+                           "nextPage": {"type": ["string", "null"]}}}  # fmt: skip
+    return _spec({"/p": {"get": _op("listThings", response=page)}})
+
+
+def test_a_correction_changes_the_objects_it_names_and_is_recorded() -> None:
+    """`object_with` + `unrequire`/`properties` edit every matching object; the outcome is recorded per id."""
+    fix = _correction(
+        object_with=["entries", "nextPage"], unrequire=["nextPage"], properties={"total": {"type": "number"}}
+    )
+    spec = apply_corrections_list(_page_spec(), [fix])
+    page = spec["paths"]["/p"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page["required"] == ["entries"]
+    assert page["properties"]["total"] == {"type": "number"}
+    assert spec["x-sigma-sdk-corrections"] == {"c": 1}
+    assert _valid(spec, page, {"entries": []})  # a last page without nextPage is now valid
+
+
+def test_a_correction_the_spec_already_agrees_with_is_recorded_as_zero() -> None:
+    """Applying a correction twice changes nothing the second time: the report can say the spec agrees."""
+    fix = _correction(object_with=["entries"], unrequire=["nextPage"])
+    once = apply_corrections_list(_page_spec(), [fix])
+    assert apply_corrections_list(once, [fix])["x-sigma-sdk-corrections"] == {"c": 0}
+
+
+def test_a_correction_that_matches_nothing_fails_with_its_id() -> None:
+    """A stale correction (the spec moved) stops regeneration and names the entry to review."""
+    with pytest.raises(ValueError, match=r"'c'.*matches nothing"):
+        apply_corrections_list(_page_spec(), [_correction(object_with=["workbookId"], unrequire=["x"])])
+
+
+def test_a_correction_replaces_responses_and_adds_enum_values() -> None:
+    """`responses` swaps an operation's answers; `enum_add` grows a field's enum, or makes one for a string."""
+    spec = _spec(
+        {"/d": {"get": _op("download", response={"type": "object", "properties": {"status": {"type": "string"}}})}}
+    )
+    binary = {
+        "description": "file",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    spec = apply_corrections_list(spec, [
+        _correction(id="bin", operation="download", responses={"200": binary, "204": {"description": "running"}}),
+    ])  # fmt: skip
+    assert spec["paths"]["/d"]["get"]["responses"] == {"200": binary, "204": {"description": "running"}}
+    status_spec = _spec(
+        {"/m": {"get": _op("m", response={"type": "object", "properties": {"status": {"type": "string"}}})}}
+    )
+    out = apply_corrections_list(
+        status_spec, [_correction(object_with=["status"], enum_add={"field": "status", "values": ["ready"]})]
+    )
+    assert out["paths"]["/m"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"][
+        "status"
+    ]["enum"] == ["ready"]
+
+
+def test_a_correction_without_evidence_or_a_change_is_refused() -> None:
+    """Every entry needs an https evidence URL, a place and a change; the error names the entry and the key."""
+    with pytest.raises(ValueError, match="evidence"):
+        _correction(evidence=[], object_with=["a"], unrequire=["a"])
+    with pytest.raises(ValueError, match="nothing to change"):
+        _correction(object_with=["a"])
+    with pytest.raises(ValueError, match="unknown keys"):
+        _correction(object_with=["a"], unrequire=["a"], unrequired=["b"])
+
+
+def test_the_reviewed_corrections_file_loads_and_every_entry_cites_evidence() -> None:
+    """openapi/corrections.toml parses; each entry has public https evidence and distinct ids."""
+    corrections = load_corrections()
+    assert len(corrections) >= 10
+    assert all(c.evidence and all(url.startswith("https://") for url in c.evidence) for c in corrections)
+    assert "download-query-binary" in {c.id for c in corrections}
+
+
+def test_every_correction_applies_to_sigmas_spec(sigma_spec: dict[str, Any]) -> None:
+    """Each reviewed correction changes at least one place of spec 2.0.0 (none is stale)."""
+    applied = normalize(sigma_spec)["x-sigma-sdk-corrections"]
+    assert applied == {name: places for name, places in applied.items() if places > 0}
+    assert len(applied) == len(load_corrections())
+
+
+def test_open_response_unions_appends_unknown_variant_to_response_unions_only() -> None:
+    """Unions of objects in responses get the catch-all branch; request-only and enum-only unions do not."""
+    objects = {
+        "anyOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "properties": {"b": {"type": "string"}}}]
+    }
+    enums = {"anyOf": [{"type": "string", "enum": ["x"]}, {"type": "string", "enum": ["y"]}]}
+    spec = _spec(
+        {"/r": {"post": _op("op", body={"type": "object", "properties": {"u": copy.deepcopy(objects)}},
+                            response={"type": "object", "properties": {"u": copy.deepcopy(objects), "e": enums}})}},
+        {"A": {"type": "object", "properties": {"a": {"type": "string"}}}},
+    )  # fmt: skip
+    out = open_response_unions(spec, RULES)
+    operation = out["paths"]["/r"]["post"]
+    response = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert response["u"]["anyOf"][-1] == {"$ref": "#/components/schemas/UnknownVariant"}
+    assert len(response["e"]["anyOf"]) == 2
+    assert len(operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["u"]["anyOf"]) == 2
+    assert out["components"]["schemas"]["UnknownVariant"]["additionalProperties"] is True
+    assert _valid(out, response["u"], {"somethingNew": 1})  # an unknown object is a valid answer now

@@ -17,13 +17,10 @@ from sigma_sdk_auth.runtime import path_segment
 from ._spec import load_spec
 from .contract._arguments import (
     Operation,
-    missing_required,
+    call_arguments,
     operations,
-    path_arguments,
-    query_arguments,
     request_body_samples,
     richest,
-    typed_body,
 )
 
 # value the caller passes -> the segment that must reach the wire (None: refused before sending)
@@ -73,14 +70,6 @@ def wire() -> Iterator[tuple[Client, _Wire]]:
         yield c, recorder
 
 
-def _base_kwargs(spec: dict[str, Any], operation: Operation, bodies: dict[str, Any]) -> dict[str, Any]:
-    kwargs = {**path_arguments(spec, operation), **query_arguments(spec, operation)}
-    if "body" in missing_required(operation, kwargs):
-        content_type, payload = bodies[operation.operation_id]
-        kwargs["body"] = typed_body(operation.module, content_type, payload)
-    return kwargs
-
-
 def test_every_path_parameter_of_every_operation_is_one_segment(
     spec_operations: list[Operation], bodies: dict[str, Any], wire: tuple[Client, _Wire]
 ) -> None:
@@ -92,7 +81,7 @@ def test_every_path_parameter_of_every_operation_is_one_segment(
         names = _PLACEHOLDER.findall(operation.path)
         if not names:
             continue
-        base = _base_kwargs(spec, operation, bodies)
+        base = call_arguments(spec, operation, bodies)
         by_placeholder = {name: re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() for name in names}
         for placeholder, python_name in by_placeholder.items():
             assert python_name in base, f"{operation}: no argument for {{{placeholder}}}"

@@ -93,6 +93,8 @@ def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
         schemas[name] = entry
     return {
         "version": (spec.get("info") or {}).get("version"),
+        # {id: places changed} from the apply_corrections pass (0: the spec now agrees).
+        "corrections": dict(sorted((spec.get("x-sigma-sdk-corrections") or {}).items())),
         "servers": [server.get("url") for server in spec.get("servers") or ()],
         "operations": dict(sorted(operations.items())),
         "schemas": schemas,
@@ -148,6 +150,16 @@ def change_report(old: dict[str, JSON] | None, new: dict[str, JSON]) -> str:
             lines.append(f"  - {name}: enum value {value!r} removed  [may break callers]")
         if before.get("type") != after.get("type"):
             lines.append(f"  ~ {name}: type {before.get('type')} -> {after.get('type')}")
+    old_fixes, new_fixes = old.get("corrections", {}), new.get("corrections", {})
+    for name in sorted(new_fixes.keys() - old_fixes.keys()):
+        lines.append(f"  + spec correction {name} applied ({new_fixes[name]} place(s); openapi/corrections.toml)")
+    for name in sorted(old_fixes.keys() - new_fixes.keys()):
+        lines.append(f"  - spec correction {name} no longer applied  [may break callers]")
+    for name in sorted(old_fixes.keys() & new_fixes.keys()):
+        if old_fixes[name] and not new_fixes[name]:
+            lines.append(f"  ~ spec correction {name}: the spec now agrees; the entry can be removed")
+        elif old_fixes[name] != new_fixes[name]:
+            lines.append(f"  ~ spec correction {name}: {old_fixes[name]} -> {new_fixes[name]} place(s)")
     if old.get("servers") != new.get("servers"):
         lines.append(f"  ~ servers: {old.get('servers')} -> {new.get('servers')}")
     if not lines:

@@ -3,6 +3,9 @@
 Every pass is a small function ``spec -> spec`` with a docstring naming the spec defect or generator
 limit it addresses. Passes never change what goes on the wire: a payload valid against the input
 schema is valid against the output schema and vice versa (names, titles and ``$ref`` layout may change).
+Two passes are the deliberate exceptions, both about answers Sigma really sends: ``apply_corrections``
+(reviewed, evidence-backed entries in ``openapi/corrections.toml``) and ``open_response_unions`` (an
+object from a newer Sigma that matches no known union branch is kept, not refused).
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._corrections import apply as apply_correction_list
+from ._corrections import load_corrections
 from ._naming import hoist_and_name_schemas
 from ._rules import Rules
 
 __all__ = [
     "PASSES",
+    "UNKNOWN_VARIANT",
+    "apply_corrections",
     "break_recursive_unions",
     "check_operation_ids",
     "drop_no_content_bodies",
@@ -29,6 +36,7 @@ __all__ = [
     "inline_response_refs",
     "normalize",
     "nullable_unions",
+    "open_response_unions",
     "require_bodies_that_have_required_fields",
     "specific_branches_first",
     "strip_server_urls",
@@ -446,6 +454,99 @@ def drop_truncated_examples(spec: dict[str, JSON], rules: Rules) -> dict[str, JS
     return spec
 
 
+def apply_corrections(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Apply ``openapi/corrections.toml``: where the live API differs from the spec, with public evidence.
+
+    The spec declares JSON for the export download (Sigma sends the file's bytes, or a bodiless 204),
+    requires fields real answers omit (``nextPage`` on a last page, element columns' ``formula``) and
+    lacks fields and values they carry (``total``/``hasMore``, ``workspaceId``, ``data-model``). Runs
+    after ``flatten_all_of`` so each correction sees whole objects. Outcomes are recorded under
+    ``x-sigma-sdk-corrections`` for the change report.
+    """
+    return apply_correction_list(spec, load_corrections())
+
+
+UNKNOWN_VARIANT = "UnknownVariant"
+_UNKNOWN_VARIANT_SCHEMA: dict[str, JSON] = {
+    "type": "object",
+    "title": UNKNOWN_VARIANT,
+    "description": (
+        "An object that matches none of the shapes this SDK knows for the field (a variant newer than "
+        "the spec it was generated from). Every key is kept in additional_properties, and to_dict() "
+        "returns the object exactly as Sigma sent it."
+    ),
+    "additionalProperties": True,
+}
+
+
+def _response_reachable(spec: dict[str, JSON]) -> tuple[list[JSON], set[str]]:
+    """The 2xx response schemas, and the component schemas they reach through ``$ref``s."""
+    roots = [
+        media.get("schema")
+        for operation in iter_operations(spec)
+        for status, response in (operation.get("responses") or {}).items()
+        if str(status).startswith("2") and isinstance(response, dict)
+        for media in (response.get("content") or {}).values()
+        if isinstance(media, dict) and isinstance(media.get("schema"), dict)
+    ]
+    components = spec.get("components", {}).get("schemas", {})
+    reached: set[str] = set()
+    pending = list(roots)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in reached and name in components:
+                    reached.add(name)
+                    pending.append(components[name])
+            pending.extend(node.values())
+    return roots, reached
+
+
+def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Append an ``UnknownVariant`` branch to every union of objects that a response can hold.
+
+    Sigma adds union variants (a new connection type, grantee kind, schedule target) between spec
+    releases; an object matching no known branch used to fall through to the last branch and fail
+    the whole call with a ``KeyError``. The catch-all branch (an object with any keys) keeps it, with
+    all its data, as a typed ``UnknownVariant``. Request-only unions are left closed.
+    """
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    if UNKNOWN_VARIANT in components:
+        raise ValueError(f"the spec already has a schema named {UNKNOWN_VARIANT!r}")
+    roots, reached = _response_reachable(spec)
+    branch = {"$ref": f"#/components/schemas/{UNKNOWN_VARIANT}"}
+
+    def is_object(node: JSON) -> bool:
+        if not isinstance(node, dict):
+            return False
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            return is_object(components.get(ref.rsplit("/", 1)[1]))
+        return node.get("type") == "object" or "properties" in node
+
+    opened = 0
+
+    def visit(node: dict[str, JSON]) -> None:
+        nonlocal opened
+        branches = node.get("anyOf")
+        if isinstance(branches, list) and any(is_object(b) for b in branches) and branch not in branches:
+            node["anyOf"] = [*branches, dict(branch)]
+            opened += 1
+
+    for root in roots:
+        _walk(root, visit)
+    for name in sorted(reached):
+        _walk(components[name], visit)
+    if opened:
+        components[UNKNOWN_VARIANT] = copy.deepcopy(_UNKNOWN_VARIANT_SCHEMA)
+    return spec
+
+
 PASSES: tuple[Pass, ...] = (
     check_operation_ids,
     fix_malformed_refs,
@@ -454,6 +555,7 @@ PASSES: tuple[Pass, ...] = (
     drop_no_content_bodies,
     nullable_unions,
     flatten_all_of,
+    apply_corrections,
     specific_branches_first,
     require_bodies_that_have_required_fields,
     break_recursive_unions,
@@ -462,6 +564,7 @@ PASSES: tuple[Pass, ...] = (
     drop_unused_titles,
     drop_truncated_examples,
     unions_as_any_of,
+    open_response_unions,
 )
 
 

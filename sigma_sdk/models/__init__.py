@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     from .data_model import DataModel
     from .data_model_materialization import DataModelMaterialization
     from .data_model_materialization_schedule import DataModelMaterializationSchedule
+    from .data_model_materialization_status import DataModelMaterializationStatus
     from .data_model_source import DataModelSource
     from .data_model_sources_connection_mapping_item import DataModelSourcesConnectionMappingItem
     from .data_model_tag import DataModelTag
@@ -130,13 +131,6 @@ if TYPE_CHECKING:
     from .details_authentication_service_account import DetailsAuthenticationServiceAccount
     from .details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from .details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth
-    from .download_query_response_option_1 import DownloadQueryResponseOption1
-    from .download_query_response_option_1_download import DownloadQueryResponseOption1Download
-    from .download_query_response_option_1_success import DownloadQueryResponseOption1Success
-    from .download_query_response_option_2 import DownloadQueryResponseOption2
-    from .download_query_response_option_2_error import DownloadQueryResponseOption2Error
-    from .download_query_response_option_3 import DownloadQueryResponseOption3
-    from .download_query_response_option_3_running import DownloadQueryResponseOption3Running
     from .dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate
     from .dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText
     from .element_columns import ElementColumns
@@ -212,10 +206,10 @@ if TYPE_CHECKING:
     from .json import JSON
     from .jsonl import JSONL
     from .key_pair import KeyPair
+    from .list_accessible_inodes_type_filters_option_2 import ListAccessibleInodesTypeFiltersOption2
     from .list_account_type_permissions_response_item import ListAccountTypePermissionsResponseItem
     from .list_account_types_response import ListAccountTypesResponse
     from .list_connection_grants_response import ListConnectionGrantsResponse
-    from .list_connection_path_grants_response import ListConnectionPathGrantsResponse
     from .list_connection_paths_response import ListConnectionPathsResponse
     from .list_connections_response import ListConnectionsResponse
     from .list_data_model_materialization_schedules_response import ListDataModelMaterializationSchedulesResponse
@@ -229,8 +223,6 @@ if TYPE_CHECKING:
     from .list_lineage_edge import ListLineageEdge
     from .list_lineage_edge_type import ListLineageEdgeType
     from .list_lineage_response import ListLineageResponse
-    from .list_member_teams_response import ListMemberTeamsResponse
-    from .list_members_response_option_2 import ListMembersResponseOption2
     from .list_org_locales_response import ListOrgLocalesResponse
     from .list_recent_inodes_entry_option_1 import ListRecentInodesEntryOption1
     from .list_recent_inodes_entry_option_1_permission_type_0 import ListRecentInodesEntryOption1PermissionType0
@@ -261,9 +253,7 @@ if TYPE_CHECKING:
     from .list_workbook_page_elements_response import ListWorkbookPageElementsResponse
     from .list_workbook_pages_response import ListWorkbookPagesResponse
     from .list_workbook_queries_response import ListWorkbookQueriesResponse
-    from .list_workbook_schedules_response_option_2 import ListWorkbookSchedulesResponseOption2
     from .list_workbooks_for_tag_response import ListWorkbooksForTagResponse
-    from .list_workspaces_response_option_2 import ListWorkspacesResponseOption2
     from .lookup_connection_kind import LookupConnectionKind
     from .lookup_connection_request import LookupConnectionRequest
     from .lookup_connection_response import LookupConnectionResponse
@@ -274,8 +264,6 @@ if TYPE_CHECKING:
     from .materialize_data_model_element_response import MaterializeDataModelElementResponse
     from .materialize_dataset_response import MaterializeDatasetResponse
     from .member import Member
-    from .member_team import MemberTeam
-    from .member_team_visibility import MemberTeamVisibility
     from .model_source_mapping_item_column_mapping_item import ModelSourceMappingItemColumnMappingItem
     from .model_source_mapping_item_metric_mapping_item import ModelSourceMappingItemMetricMappingItem
     from .model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
@@ -422,11 +410,14 @@ if TYPE_CHECKING:
     from .test_connection_response_write_type_1 import TestConnectionResponseWriteType1
     from .test_connection_response_write_type_2 import TestConnectionResponseWriteType2
     from .translation_file import TranslationFile
+    from .unknown_variant import UnknownVariant
     from .update_connection_deprecated_request import UpdateConnectionDeprecatedRequest
     from .update_connection_request import UpdateConnectionRequest
     from .update_member_request import UpdateMemberRequest
     from .update_team_members_request import UpdateTeamMembersRequest
     from .update_team_request import UpdateTeamRequest
+    from .update_team_response import UpdateTeamResponse
+    from .update_team_response_visibility import UpdateTeamResponseVisibility
     from .update_user_attribute_for_teams_request import UpdateUserAttributeForTeamsRequest
     from .update_user_attribute_for_users_delete_item import UpdateUserAttributeForUsersDeleteItem
     from .update_user_attribute_for_users_request import UpdateUserAttributeForUsersRequest
@@ -464,7 +455,6 @@ if TYPE_CHECKING:
     from .v3_alpha_patch_tenant_request import V3AlphaPatchTenantRequest
     from .v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
     from .v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
-    from .v21_list_materialization_schedules_response import V21ListMaterializationSchedulesResponse
     from .v21_list_members_response import V21ListMembersResponse
     from .v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
     from .v21_list_workspaces_response import V21ListWorkspacesResponse
@@ -628,6 +618,7 @@ _MODULE_OF: dict[str, str] = {
     "DataModel": ".data_model",
     "DataModelMaterialization": ".data_model_materialization",
     "DataModelMaterializationSchedule": ".data_model_materialization_schedule",
+    "DataModelMaterializationStatus": ".data_model_materialization_status",
     "DataModelSource": ".data_model_source",
     "DataModelSourcesConnectionMappingItem": ".data_model_sources_connection_mapping_item",
     "DataModelTag": ".data_model_tag",
@@ -648,13 +639,6 @@ _MODULE_OF: dict[str, str] = {
     "DetailsAuthenticationServiceAccount": ".details_authentication_service_account",
     "DetailsDatabricksAuthenticationOauth": ".details_databricks_authentication_oauth",
     "DetailsSnowflakeNYIAuthenticationOauth": ".details_snowflake_nyi_authentication_oauth",
-    "DownloadQueryResponseOption1": ".download_query_response_option_1",
-    "DownloadQueryResponseOption1Download": ".download_query_response_option_1_download",
-    "DownloadQueryResponseOption1Success": ".download_query_response_option_1_success",
-    "DownloadQueryResponseOption2": ".download_query_response_option_2",
-    "DownloadQueryResponseOption2Error": ".download_query_response_option_2_error",
-    "DownloadQueryResponseOption3": ".download_query_response_option_3",
-    "DownloadQueryResponseOption3Running": ".download_query_response_option_3_running",
     "DynamicExportSettingsVariablesValueDate": ".dynamic_export_settings_variables_value_date",
     "DynamicExportSettingsVariablesValueText": ".dynamic_export_settings_variables_value_text",
     "ElementColumns": ".element_columns",
@@ -730,10 +714,10 @@ _MODULE_OF: dict[str, str] = {
     "JSON": ".json",
     "JSONL": ".jsonl",
     "KeyPair": ".key_pair",
+    "ListAccessibleInodesTypeFiltersOption2": ".list_accessible_inodes_type_filters_option_2",
     "ListAccountTypePermissionsResponseItem": ".list_account_type_permissions_response_item",
     "ListAccountTypesResponse": ".list_account_types_response",
     "ListConnectionGrantsResponse": ".list_connection_grants_response",
-    "ListConnectionPathGrantsResponse": ".list_connection_path_grants_response",
     "ListConnectionPathsResponse": ".list_connection_paths_response",
     "ListConnectionsResponse": ".list_connections_response",
     "ListDataModelMaterializationSchedulesResponse": ".list_data_model_materialization_schedules_response",
@@ -747,8 +731,6 @@ _MODULE_OF: dict[str, str] = {
     "ListLineageEdge": ".list_lineage_edge",
     "ListLineageEdgeType": ".list_lineage_edge_type",
     "ListLineageResponse": ".list_lineage_response",
-    "ListMemberTeamsResponse": ".list_member_teams_response",
-    "ListMembersResponseOption2": ".list_members_response_option_2",
     "ListOrgLocalesResponse": ".list_org_locales_response",
     "ListRecentInodesEntryOption1": ".list_recent_inodes_entry_option_1",
     "ListRecentInodesEntryOption1PermissionType0": ".list_recent_inodes_entry_option_1_permission_type_0",
@@ -773,9 +755,7 @@ _MODULE_OF: dict[str, str] = {
     "ListWorkbookPageElementsResponse": ".list_workbook_page_elements_response",
     "ListWorkbookPagesResponse": ".list_workbook_pages_response",
     "ListWorkbookQueriesResponse": ".list_workbook_queries_response",
-    "ListWorkbookSchedulesResponseOption2": ".list_workbook_schedules_response_option_2",
     "ListWorkbooksForTagResponse": ".list_workbooks_for_tag_response",
-    "ListWorkspacesResponseOption2": ".list_workspaces_response_option_2",
     "LookupConnectionKind": ".lookup_connection_kind",
     "LookupConnectionRequest": ".lookup_connection_request",
     "LookupConnectionResponse": ".lookup_connection_response",
@@ -786,8 +766,6 @@ _MODULE_OF: dict[str, str] = {
     "MaterializeDataModelElementResponse": ".materialize_data_model_element_response",
     "MaterializeDatasetResponse": ".materialize_dataset_response",
     "Member": ".member",
-    "MemberTeam": ".member_team",
-    "MemberTeamVisibility": ".member_team_visibility",
     "ModelSourceMappingItemColumnMappingItem": ".model_source_mapping_item_column_mapping_item",
     "ModelSourceMappingItemMetricMappingItem": ".model_source_mapping_item_metric_mapping_item",
     "ModelSourcesConnectionMappingItemPath": ".model_sources_connection_mapping_item_path",
@@ -934,11 +912,14 @@ _MODULE_OF: dict[str, str] = {
     "TestConnectionResponseWriteType1": ".test_connection_response_write_type_1",
     "TestConnectionResponseWriteType2": ".test_connection_response_write_type_2",
     "TranslationFile": ".translation_file",
+    "UnknownVariant": ".unknown_variant",
     "UpdateConnectionDeprecatedRequest": ".update_connection_deprecated_request",
     "UpdateConnectionRequest": ".update_connection_request",
     "UpdateMemberRequest": ".update_member_request",
     "UpdateTeamMembersRequest": ".update_team_members_request",
     "UpdateTeamRequest": ".update_team_request",
+    "UpdateTeamResponse": ".update_team_response",
+    "UpdateTeamResponseVisibility": ".update_team_response_visibility",
     "UpdateUserAttributeForTeamsRequest": ".update_user_attribute_for_teams_request",
     "UpdateUserAttributeForUsersDeleteItem": ".update_user_attribute_for_users_delete_item",
     "UpdateUserAttributeForUsersRequest": ".update_user_attribute_for_users_request",
@@ -959,7 +940,6 @@ _MODULE_OF: dict[str, str] = {
     "UserAttributes": ".user_attributes",
     "UserCredential": ".user_credential",
     "UserKind": ".user_kind",
-    "V21ListMaterializationSchedulesResponse": ".v21_list_materialization_schedules_response",
     "V21ListMembersResponse": ".v21_list_members_response",
     "V21ListWorkbookSchedulesResponse": ".v21_list_workbook_schedules_response",
     "V21ListWorkspacesResponse": ".v21_list_workspaces_response",
@@ -1142,6 +1122,7 @@ __all__ = (
     "DataModel",
     "DataModelMaterialization",
     "DataModelMaterializationSchedule",
+    "DataModelMaterializationStatus",
     "DataModelSource",
     "DataModelSourcesConnectionMappingItem",
     "DataModelTag",
@@ -1159,13 +1140,6 @@ __all__ = (
     "DetailsAuthenticationServiceAccount",
     "DetailsDatabricksAuthenticationOauth",
     "DetailsSnowflakeNYIAuthenticationOauth",
-    "DownloadQueryResponseOption1",
-    "DownloadQueryResponseOption1Download",
-    "DownloadQueryResponseOption1Success",
-    "DownloadQueryResponseOption2",
-    "DownloadQueryResponseOption2Error",
-    "DownloadQueryResponseOption3",
-    "DownloadQueryResponseOption3Running",
     "DynamicExportSettingsVariablesValueDate",
     "DynamicExportSettingsVariablesValueText",
     "ElementColumns",
@@ -1241,10 +1215,10 @@ __all__ = (
     "JSON",
     "JSONL",
     "KeyPair",
+    "ListAccessibleInodesTypeFiltersOption2",
     "ListAccountTypePermissionsResponseItem",
     "ListAccountTypesResponse",
     "ListConnectionGrantsResponse",
-    "ListConnectionPathGrantsResponse",
     "ListConnectionPathsResponse",
     "ListConnectionsResponse",
     "ListDataModelMaterializationSchedulesResponse",
@@ -1258,8 +1232,6 @@ __all__ = (
     "ListLineageEdge",
     "ListLineageEdgeType",
     "ListLineageResponse",
-    "ListMembersResponseOption2",
-    "ListMemberTeamsResponse",
     "ListOrgLocalesResponse",
     "ListRecentInodesEntryOption1",
     "ListRecentInodesEntryOption1PermissionType0",
@@ -1284,9 +1256,7 @@ __all__ = (
     "ListWorkbookPageElementsResponse",
     "ListWorkbookPagesResponse",
     "ListWorkbookQueriesResponse",
-    "ListWorkbookSchedulesResponseOption2",
     "ListWorkbooksForTagResponse",
-    "ListWorkspacesResponseOption2",
     "LookupConnectionKind",
     "LookupConnectionRequest",
     "LookupConnectionResponse",
@@ -1297,8 +1267,6 @@ __all__ = (
     "MaterializeDataModelElementResponse",
     "MaterializeDatasetResponse",
     "Member",
-    "MemberTeam",
-    "MemberTeamVisibility",
     "ModelSourceMappingItemColumnMappingItem",
     "ModelSourceMappingItemMetricMappingItem",
     "ModelSourcesConnectionMappingItemPath",
@@ -1445,11 +1413,14 @@ __all__ = (
     "TestConnectionResponseWriteType1",
     "TestConnectionResponseWriteType2",
     "TranslationFile",
+    "UnknownVariant",
     "UpdateConnectionDeprecatedRequest",
     "UpdateConnectionRequest",
     "UpdateMemberRequest",
     "UpdateTeamMembersRequest",
     "UpdateTeamRequest",
+    "UpdateTeamResponse",
+    "UpdateTeamResponseVisibility",
     "UpdateUserAttributeForTeamsRequest",
     "UpdateUserAttributeForUsersDeleteItem",
     "UpdateUserAttributeForUsersRequest",
@@ -1470,7 +1441,6 @@ __all__ = (
     "UserAttributeUserAssignmentsEntry",
     "UserCredential",
     "UserKind",
-    "V21ListMaterializationSchedulesResponse",
     "V21ListMembersResponse",
     "V21ListWorkbookSchedulesResponse",
     "V21ListWorkspacesResponse",

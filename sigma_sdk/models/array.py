@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.array_val_bigint_arr import ArrayValBigintArr
     from ..models.array_val_bool_arr import ArrayValBoolArr
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from ..models.array_val_number_arr import ArrayValNumberArr
     from ..models.array_val_string_arr import ArrayValStringArr
     from ..models.array_val_variant_arr import ArrayValVariantArr
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="Array")
@@ -39,6 +42,7 @@ class Array:
         | ArrayValNumberArr
         | ArrayValStringArr
         | ArrayValVariantArr
+        | UnknownVariant
     )
     type_: Literal["array"] = "array"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -58,6 +62,8 @@ class Array:
         elif isinstance(self.val, ArrayValDatetimeArr):
             val = self.val.to_dict()
         elif isinstance(self.val, ArrayValBytesArr):
+            val = self.val.to_dict()
+        elif isinstance(self.val, ArrayValVariantArr):
             val = self.val.to_dict()
         else:
             val = self.val.to_dict()
@@ -93,6 +99,7 @@ class Array:
             | ArrayValNumberArr
             | ArrayValStringArr
             | ArrayValVariantArr
+            | UnknownVariant
         ):
             try:
                 if not isinstance(data, dict):
@@ -142,11 +149,26 @@ class Array:
                 return val_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            val_type_6 = ArrayValVariantArr.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                val_type_6 = ArrayValVariantArr.from_dict(data)
 
-            return val_type_6
+                return val_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                val_type_7 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("val", data)
+                return val_type_7
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field val: {type(data).__name__} fits none of ArrayValBigintArr | ArrayValBoolArr | ArrayValBytesArr | ArrayValDatetimeArr | ArrayValNumberArr | ArrayValStringArr | ArrayValVariantArr | UnknownVariant"
+            )
 
         val = _parse_val(src_dict["val"])
 
@@ -193,6 +215,7 @@ def _resolve_references() -> None:
     from ..models.array_val_number_arr import ArrayValNumberArr
     from ..models.array_val_string_arr import ArrayValStringArr
     from ..models.array_val_variant_arr import ArrayValVariantArr
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         ArrayValBigintArr=ArrayValBigintArr,
@@ -202,5 +225,6 @@ def _resolve_references() -> None:
         ArrayValNumberArr=ArrayValNumberArr,
         ArrayValStringArr=ArrayValStringArr,
         ArrayValVariantArr=ArrayValVariantArr,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

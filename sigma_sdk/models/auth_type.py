@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-AuthType = Literal["basic-auth", "key-pair", "oauth"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-AUTH_TYPE_VALUES: set[AuthType] = {
-    "basic-auth",
-    "key-pair",
-    "oauth",
-}
+# The values the spec lists; `value in AUTH_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["basic-auth", "key-pair", "oauth"]
+AuthType = _Known | UnknownValue
+
+AUTH_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "basic-auth",
+        "key-pair",
+        "oauth",
+    }
+)
 
 
-def check_auth_type(value: str) -> AuthType:
+def check_auth_type(value: str, field: str | None = None) -> AuthType:
+    """`value` as a AuthType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in AUTH_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {AUTH_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "AuthType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(AUTH_TYPE_VALUES)!r}")

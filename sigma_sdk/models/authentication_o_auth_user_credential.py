@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.o_auth_configuration_connection_level_o_auth import OAuthConfigurationConnectionLevelOAuth
     from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="AuthenticationOAuthUserCredential")
@@ -25,7 +28,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class AuthenticationOAuthUserCredential:
-    oauth_config: OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth
+    oauth_config: OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth | UnknownVariant
     """ Choose whether to use the same OAuth configuration as the rest of your
           Sigma organization or configure OAuth specifically for this connection. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -35,6 +38,8 @@ class AuthenticationOAuthUserCredential:
             _resolve_references()
         oauth_config: dict[str, Any]
         if isinstance(self.oauth_config, OAuthConfigurationConnectionLevelOAuth):
+            oauth_config = self.oauth_config.to_dict()
+        elif isinstance(self.oauth_config, OAuthConfigurationOrganizationLevelOAuth):
             oauth_config = self.oauth_config.to_dict()
         else:
             oauth_config = self.oauth_config.to_dict()
@@ -59,7 +64,7 @@ class AuthenticationOAuthUserCredential:
 
         def _parse_oauth_config(
             data: object,
-        ) -> OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth:
+        ) -> OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth | UnknownVariant:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -68,11 +73,26 @@ class AuthenticationOAuthUserCredential:
                 return oauth_config_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
 
-            return oauth_config_type_1
+                return oauth_config_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                oauth_config_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("oauthConfig", data)
+                return oauth_config_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field oauthConfig: {type(data).__name__} fits none of OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth | UnknownVariant"
+            )
 
         oauth_config = _parse_oauth_config(src_dict["oauthConfig"])
 
@@ -112,9 +132,11 @@ def _resolve_references() -> None:
     global _REFERENCES_RESOLVED
     from ..models.o_auth_configuration_connection_level_o_auth import OAuthConfigurationConnectionLevelOAuth
     from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         OAuthConfigurationConnectionLevelOAuth=OAuthConfigurationConnectionLevelOAuth,
         OAuthConfigurationOrganizationLevelOAuth=OAuthConfigurationOrganizationLevelOAuth,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

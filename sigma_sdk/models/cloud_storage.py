@@ -82,11 +82,17 @@ class CloudStorage:
                 return cloud_export_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            cloud_export_type_2 = CloudStorageCloudExportOption3.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                cloud_export_type_2 = CloudStorageCloudExportOption3.from_dict(data)
 
-            return cloud_export_type_2
+                return cloud_export_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field cloudExport: {type(data).__name__} fits none of CloudStorageCloudExportOption1 | CloudStorageCloudExportOption2 | CloudStorageCloudExportOption3"
+            )
 
         cloud_export = _parse_cloud_export(src_dict["cloudExport"])
 

@@ -71,11 +71,17 @@ class CloudStorageForAWorkbook:
                 return workbook_cloud_export_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            workbook_cloud_export_type_1 = ForAWorkbookWorkbookCloudExportOption2.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                workbook_cloud_export_type_1 = ForAWorkbookWorkbookCloudExportOption2.from_dict(data)
 
-            return workbook_cloud_export_type_1
+                return workbook_cloud_export_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field workbookCloudExport: {type(data).__name__} fits none of ForAWorkbookWorkbookCloudExportOption1 | ForAWorkbookWorkbookCloudExportOption2"
+            )
 
         workbook_cloud_export = _parse_workbook_cloud_export(src_dict["workbookCloudExport"])
 

@@ -141,19 +141,25 @@ class ColumnMeetsCondition:
                 return value_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            value_type_3 = ColumnValueFixedDateSelection.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_3 = ColumnValueFixedDateSelection.from_dict(data)
 
-            return value_type_3
+                return value_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field value: {type(data).__name__} fits none of ColumnValueFixedDateSelection | ColumnValueIntegerValue | ScalarValueBooleanValue | ScalarValueTextValue | Unset"
+            )
 
         value = _parse_value(src_dict.get("value", UNSET))
 
         column_meets_condition = cls(
             src_dict["elementId"],  # element_id
             src_dict["columnId"],  # column_id
-            check_operator(src_dict["op"]),  # op
-            check_condition_check(src_dict["mode"]),  # mode
+            check_operator(src_dict["op"], "op"),  # op
+            check_condition_check(src_dict["mode"], "mode"),  # mode
             type_,
             value,
         )

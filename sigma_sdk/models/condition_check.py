@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ConditionCheck = Literal["all", "any"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CONDITION_CHECK_VALUES: set[ConditionCheck] = {
-    "all",
-    "any",
-}
+# The values the spec lists; `value in CONDITION_CHECK_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all", "any"]
+ConditionCheck = _Known | UnknownValue
+
+CONDITION_CHECK_VALUES: frozenset[_Known] = frozenset(
+    {
+        "all",
+        "any",
+    }
+)
 
 
-def check_condition_check(value: str) -> ConditionCheck:
+def check_condition_check(value: str, field: str | None = None) -> ConditionCheck:
+    """`value` as a ConditionCheck; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CONDITION_CHECK_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CONDITION_CHECK_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ConditionCheck", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CONDITION_CHECK_VALUES)!r}")

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn
     from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty
     from ..models.options_dashboard_condition_is_not_empty import OptionsDashboardConditionIsNotEmpty
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ConfigV2ConditionOptionsDashboard")
@@ -28,7 +31,10 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class ConfigV2ConditionOptionsDashboard:
     conditions: list[
-        OptionsDashboardConditionChartColumn | OptionsDashboardConditionIsEmpty | OptionsDashboardConditionIsNotEmpty
+        OptionsDashboardConditionChartColumn
+        | OptionsDashboardConditionIsEmpty
+        | OptionsDashboardConditionIsNotEmpty
+        | UnknownVariant
     ]
     type_: Literal["dashboard"] = "dashboard"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -42,6 +48,8 @@ class ConfigV2ConditionOptionsDashboard:
             if isinstance(conditions_item_data, OptionsDashboardConditionChartColumn):
                 conditions_item = conditions_item_data.to_dict()
             elif isinstance(conditions_item_data, OptionsDashboardConditionIsEmpty):
+                conditions_item = conditions_item_data.to_dict()
+            elif isinstance(conditions_item_data, OptionsDashboardConditionIsNotEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -78,6 +86,7 @@ class ConfigV2ConditionOptionsDashboard:
                 OptionsDashboardConditionChartColumn
                 | OptionsDashboardConditionIsEmpty
                 | OptionsDashboardConditionIsNotEmpty
+                | UnknownVariant
             ):
                 try:
                     if not isinstance(data, dict):
@@ -95,11 +104,26 @@ class ConfigV2ConditionOptionsDashboard:
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                conditions_item_type_2 = OptionsDashboardConditionIsNotEmpty.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_2 = OptionsDashboardConditionIsNotEmpty.from_dict(data)
 
-                return conditions_item_type_2
+                    return conditions_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_3 = UnknownVariant.from_dict(data)
+
+                    note_unknown_variant("conditions_item", data)
+                    return conditions_item_type_3
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field conditions_item: {type(data).__name__} fits none of OptionsDashboardConditionChartColumn | OptionsDashboardConditionIsEmpty | OptionsDashboardConditionIsNotEmpty | UnknownVariant"
+                )
 
             conditions_item = _parse_conditions_item(conditions_item_data)
 
@@ -146,10 +170,12 @@ def _resolve_references() -> None:
     from ..models.options_dashboard_condition_chart_column import OptionsDashboardConditionChartColumn
     from ..models.options_dashboard_condition_is_empty import OptionsDashboardConditionIsEmpty
     from ..models.options_dashboard_condition_is_not_empty import OptionsDashboardConditionIsNotEmpty
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         OptionsDashboardConditionChartColumn=OptionsDashboardConditionChartColumn,
         OptionsDashboardConditionIsEmpty=OptionsDashboardConditionIsEmpty,
         OptionsDashboardConditionIsNotEmpty=OptionsDashboardConditionIsNotEmpty,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty
     from ..models.options_worksheet_condition_is_not_empty import OptionsWorksheetConditionIsNotEmpty
     from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ConfigV2ConditionOptionsWorksheet")
@@ -28,7 +31,10 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class ConfigV2ConditionOptionsWorksheet:
     conditions: list[
-        OptionsWorksheetConditionIsEmpty | OptionsWorksheetConditionIsNotEmpty | OptionsWorksheetConditionQueryColumn
+        OptionsWorksheetConditionIsEmpty
+        | OptionsWorksheetConditionIsNotEmpty
+        | OptionsWorksheetConditionQueryColumn
+        | UnknownVariant
     ]
     type_: Literal["worksheet"] = "worksheet"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -42,6 +48,8 @@ class ConfigV2ConditionOptionsWorksheet:
             if isinstance(conditions_item_data, OptionsWorksheetConditionQueryColumn):
                 conditions_item = conditions_item_data.to_dict()
             elif isinstance(conditions_item_data, OptionsWorksheetConditionIsEmpty):
+                conditions_item = conditions_item_data.to_dict()
+            elif isinstance(conditions_item_data, OptionsWorksheetConditionIsNotEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -78,6 +86,7 @@ class ConfigV2ConditionOptionsWorksheet:
                 OptionsWorksheetConditionIsEmpty
                 | OptionsWorksheetConditionIsNotEmpty
                 | OptionsWorksheetConditionQueryColumn
+                | UnknownVariant
             ):
                 try:
                     if not isinstance(data, dict):
@@ -95,11 +104,26 @@ class ConfigV2ConditionOptionsWorksheet:
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                conditions_item_type_2 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_2 = OptionsWorksheetConditionIsNotEmpty.from_dict(data)
 
-                return conditions_item_type_2
+                    return conditions_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_3 = UnknownVariant.from_dict(data)
+
+                    note_unknown_variant("conditions_item", data)
+                    return conditions_item_type_3
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field conditions_item: {type(data).__name__} fits none of OptionsWorksheetConditionIsEmpty | OptionsWorksheetConditionIsNotEmpty | OptionsWorksheetConditionQueryColumn | UnknownVariant"
+                )
 
             conditions_item = _parse_conditions_item(conditions_item_data)
 
@@ -146,10 +170,12 @@ def _resolve_references() -> None:
     from ..models.options_worksheet_condition_is_empty import OptionsWorksheetConditionIsEmpty
     from ..models.options_worksheet_condition_is_not_empty import OptionsWorksheetConditionIsNotEmpty
     from ..models.options_worksheet_condition_query_column import OptionsWorksheetConditionQueryColumn
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         OptionsWorksheetConditionIsEmpty=OptionsWorksheetConditionIsEmpty,
         OptionsWorksheetConditionIsNotEmpty=OptionsWorksheetConditionIsNotEmpty,
         OptionsWorksheetConditionQueryColumn=OptionsWorksheetConditionQueryColumn,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.boolean_list_value import BooleanListValue
     from ..models.dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from ..models.settings_variable_values_value_number_list import SettingsVariableValuesValueNumberList
     from ..models.settings_variable_values_value_number_range import SettingsVariableValuesValueNumberRange
     from ..models.settings_variable_values_value_text_list import SettingsVariableValuesValueTextList
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ConfigV2DashboardSettingsVariableValues")
@@ -48,7 +51,8 @@ class ConfigV2DashboardSettingsVariableValues:
         | SettingsVariableValuesValueNumber
         | SettingsVariableValuesValueNumberList
         | SettingsVariableValuesValueNumberRange
-        | SettingsVariableValuesValueTextList,
+        | SettingsVariableValuesValueTextList
+        | UnknownVariant,
     ] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +86,8 @@ class ConfigV2DashboardSettingsVariableValues:
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, NullValueNullTextValue):
                 field_dict[prop_name] = prop.to_dict()
+            elif isinstance(prop, NullValueNullBooleanValue):
+                field_dict[prop_name] = prop.to_dict()
             else:
                 field_dict[prop_name] = prop.to_dict()
 
@@ -112,7 +118,8 @@ class ConfigV2DashboardSettingsVariableValues:
                 | SettingsVariableValuesValueNumber
                 | SettingsVariableValuesValueNumberList
                 | SettingsVariableValuesValueNumberRange
-                | SettingsVariableValuesValueTextList,
+                | SettingsVariableValuesValueTextList
+                | UnknownVariant,
             ] = {}
             for prop_name, prop_dict in src_dict.items():
                 if prop_name in _FIELD_KEYS:
@@ -135,6 +142,7 @@ class ConfigV2DashboardSettingsVariableValues:
                     | SettingsVariableValuesValueNumberList
                     | SettingsVariableValuesValueNumberRange
                     | SettingsVariableValuesValueTextList
+                    | UnknownVariant
                 ):
                     try:
                         if not isinstance(data, dict):
@@ -266,13 +274,30 @@ class ConfigV2DashboardSettingsVariableValues:
                         return componentsschemas_v2_dashboard_settings_variable_values_value_type_12
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
-                        NullValueNullBooleanValue.from_dict(data)
-                    )
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_13 = (
+                            NullValueNullBooleanValue.from_dict(data)
+                        )
 
-                    return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_13
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dashboard_settings_variable_values_value_type_14 = (
+                            UnknownVariant.from_dict(data)
+                        )
+
+                        note_unknown_variant("AdditionalProperty", data)
+                        return componentsschemas_v2_dashboard_settings_variable_values_value_type_14
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of BooleanListValue | DashboardSettingsVariableValuesValueDate | DashboardSettingsVariableValuesValueText | NullValueNullBooleanValue | NullValueNullDateValue | NullValueNullNumberValue | NullValueNullTextValue | SettingsVariableValuesValueBoolean | SettingsVariableValuesValueDateList | SettingsVariableValuesValueDateRange | SettingsVariableValuesValueNumber | SettingsVariableValuesValueNumberList | SettingsVariableValuesValueNumberRange | SettingsVariableValuesValueTextList | UnknownVariant"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 
@@ -301,6 +326,7 @@ class ConfigV2DashboardSettingsVariableValues:
         | SettingsVariableValuesValueNumberList
         | SettingsVariableValuesValueNumberRange
         | SettingsVariableValuesValueTextList
+        | UnknownVariant
     ):
         return self.additional_properties[key]
 
@@ -320,7 +346,8 @@ class ConfigV2DashboardSettingsVariableValues:
         | SettingsVariableValuesValueNumber
         | SettingsVariableValuesValueNumberList
         | SettingsVariableValuesValueNumberRange
-        | SettingsVariableValuesValueTextList,
+        | SettingsVariableValuesValueTextList
+        | UnknownVariant,
     ) -> None:
         self.additional_properties[key] = value
 
@@ -351,6 +378,7 @@ def _resolve_references() -> None:
     from ..models.settings_variable_values_value_number_list import SettingsVariableValuesValueNumberList
     from ..models.settings_variable_values_value_number_range import SettingsVariableValuesValueNumberRange
     from ..models.settings_variable_values_value_text_list import SettingsVariableValuesValueTextList
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         BooleanListValue=BooleanListValue,
@@ -367,5 +395,6 @@ def _resolve_references() -> None:
         SettingsVariableValuesValueNumberList=SettingsVariableValuesValueNumberList,
         SettingsVariableValuesValueNumberRange=SettingsVariableValuesValueNumberRange,
         SettingsVariableValuesValueTextList=SettingsVariableValuesValueTextList,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate
     from ..models.dynamic_export_settings_variables_value_text import DynamicExportSettingsVariablesValueText
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from ..models.null_value_null_date_value import NullValueNullDateValue
     from ..models.null_value_null_number_value import NullValueNullNumberValue
     from ..models.null_value_null_text_value import NullValueNullTextValue
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ConfigV2DynamicExportSettingsVariables")
@@ -48,7 +51,8 @@ class ConfigV2DynamicExportSettingsVariables:
         | NullValueNullBooleanValue
         | NullValueNullDateValue
         | NullValueNullNumberValue
-        | NullValueNullTextValue,
+        | NullValueNullTextValue
+        | UnknownVariant,
     ] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +86,8 @@ class ConfigV2DynamicExportSettingsVariables:
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, NullValueNullTextValue):
                 field_dict[prop_name] = prop.to_dict()
+            elif isinstance(prop, NullValueNullBooleanValue):
+                field_dict[prop_name] = prop.to_dict()
             else:
                 field_dict[prop_name] = prop.to_dict()
 
@@ -112,7 +118,8 @@ class ConfigV2DynamicExportSettingsVariables:
                 | NullValueNullBooleanValue
                 | NullValueNullDateValue
                 | NullValueNullNumberValue
-                | NullValueNullTextValue,
+                | NullValueNullTextValue
+                | UnknownVariant,
             ] = {}
             for prop_name, prop_dict in src_dict.items():
                 if prop_name in _FIELD_KEYS:
@@ -135,6 +142,7 @@ class ConfigV2DynamicExportSettingsVariables:
                     | NullValueNullDateValue
                     | NullValueNullNumberValue
                     | NullValueNullTextValue
+                    | UnknownVariant
                 ):
                     try:
                         if not isinstance(data, dict):
@@ -266,13 +274,30 @@ class ConfigV2DynamicExportSettingsVariables:
                         return componentsschemas_v2_dynamic_export_settings_variables_value_type_12
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_v2_dynamic_export_settings_variables_value_type_13 = (
-                        NullValueNullBooleanValue.from_dict(data)
-                    )
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_13 = (
+                            NullValueNullBooleanValue.from_dict(data)
+                        )
 
-                    return componentsschemas_v2_dynamic_export_settings_variables_value_type_13
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_13
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_v2_dynamic_export_settings_variables_value_type_14 = UnknownVariant.from_dict(
+                            data
+                        )
+
+                        note_unknown_variant("AdditionalProperty", data)
+                        return componentsschemas_v2_dynamic_export_settings_variables_value_type_14
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of DynamicExportSettingsVariablesValueDate | DynamicExportSettingsVariablesValueText | ExportSettingsVariablesValueBoolean | ExportSettingsVariablesValueBooleanList | ExportSettingsVariablesValueDateList | ExportSettingsVariablesValueDateRange | ExportSettingsVariablesValueNumber | ExportSettingsVariablesValueNumberList | ExportSettingsVariablesValueNumberRange | ExportSettingsVariablesValueTextList | NullValueNullBooleanValue | NullValueNullDateValue | NullValueNullNumberValue | NullValueNullTextValue | UnknownVariant"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 
@@ -301,6 +326,7 @@ class ConfigV2DynamicExportSettingsVariables:
         | NullValueNullDateValue
         | NullValueNullNumberValue
         | NullValueNullTextValue
+        | UnknownVariant
     ):
         return self.additional_properties[key]
 
@@ -320,7 +346,8 @@ class ConfigV2DynamicExportSettingsVariables:
         | NullValueNullBooleanValue
         | NullValueNullDateValue
         | NullValueNullNumberValue
-        | NullValueNullTextValue,
+        | NullValueNullTextValue
+        | UnknownVariant,
     ) -> None:
         self.additional_properties[key] = value
 
@@ -351,6 +378,7 @@ def _resolve_references() -> None:
     from ..models.null_value_null_date_value import NullValueNullDateValue
     from ..models.null_value_null_number_value import NullValueNullNumberValue
     from ..models.null_value_null_text_value import NullValueNullTextValue
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         DynamicExportSettingsVariablesValueDate=DynamicExportSettingsVariablesValueDate,
@@ -367,5 +395,6 @@ def _resolve_references() -> None:
         NullValueNullDateValue=NullValueNullDateValue,
         NullValueNullNumberValue=NullValueNullNumberValue,
         NullValueNullTextValue=NullValueNullTextValue,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

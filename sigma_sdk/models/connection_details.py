@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
+    from ..models.unknown_variant import UnknownVariant
     from ..models.write_access import WriteAccess
 
 
@@ -42,7 +45,7 @@ class ConnectionDetails:
     """ Hostname of the Databricks compute resource """
     http_path: str
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
-    authentication: AuthenticationOAuth | AuthenticationServiceAccount
+    authentication: AuthenticationOAuth | AuthenticationServiceAccount | UnknownVariant
     type_: Literal["databricks"] = "databricks"
     """ Type of connection """
     write_access: WriteAccess | Unset = UNSET
@@ -65,6 +68,8 @@ class ConnectionDetails:
 
         authentication: dict[str, Any]
         if isinstance(self.authentication, AuthenticationOAuth):
+            authentication = self.authentication.to_dict()
+        elif isinstance(self.authentication, AuthenticationServiceAccount):
             authentication = self.authentication.to_dict()
         else:
             authentication = self.authentication.to_dict()
@@ -116,7 +121,7 @@ class ConnectionDetails:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_authentication(data: object) -> AuthenticationOAuth | AuthenticationServiceAccount:
+        def _parse_authentication(data: object) -> AuthenticationOAuth | AuthenticationServiceAccount | UnknownVariant:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -125,11 +130,26 @@ class ConnectionDetails:
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            authentication_type_1 = AuthenticationServiceAccount.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                authentication_type_1 = AuthenticationServiceAccount.from_dict(data)
 
-            return authentication_type_1
+                return authentication_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                authentication_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("authentication", data)
+                return authentication_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field authentication: {type(data).__name__} fits none of AuthenticationOAuth | AuthenticationServiceAccount | UnknownVariant"
+            )
 
         authentication = _parse_authentication(src_dict["authentication"])
 
@@ -188,6 +208,7 @@ def _resolve_references() -> None:
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
     from ..models.source_swap_policy import SourceSwapPolicy
+    from ..models.unknown_variant import UnknownVariant
     from ..models.write_access import WriteAccess
 
     globals().update(
@@ -196,6 +217,7 @@ def _resolve_references() -> None:
         PythonConfiguration=PythonConfiguration,
         Settings=Settings,
         SourceSwapPolicy=SourceSwapPolicy,
+        UnknownVariant=UnknownVariant,
         WriteAccess=WriteAccess,
     )
     _REFERENCES_RESOLVED = True

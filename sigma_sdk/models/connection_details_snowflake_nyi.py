@@ -118,11 +118,17 @@ class ConnectionDetailsSnowflakeNYI:
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            authentication_type_1 = DetailsSnowflakeNYIAuthenticationOauth.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                authentication_type_1 = DetailsSnowflakeNYIAuthenticationOauth.from_dict(data)
 
-            return authentication_type_1
+                return authentication_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field authentication: {type(data).__name__} fits none of DetailsSnowflakeNYIAuthenticationOauth | SnowflakeNYIAuthenticationServiceAccount"
+            )
 
         authentication = _parse_authentication(src_dict["authentication"])
 

@@ -94,11 +94,17 @@ class ConnectionLevelOAuth:
                 return assertion_method_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            assertion_method_type_1 = UseJWTBearerTokens.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                assertion_method_type_1 = UseJWTBearerTokens.from_dict(data)
 
-            return assertion_method_type_1
+                return assertion_method_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field assertionMethod: {type(data).__name__} fits none of UseClientSecret | UseJWTBearerTokens"
+            )
 
         assertion_method = _parse_assertion_method(src_dict["assertionMethod"])
 

@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ConnectionPermission = Literal["admin", "annotate", "update", "usage", "writeback"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CONNECTION_PERMISSION_VALUES: set[ConnectionPermission] = {
-    "admin",
-    "annotate",
-    "update",
-    "usage",
-    "writeback",
-}
+# The values the spec lists; `value in CONNECTION_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["admin", "annotate", "update", "usage", "writeback"]
+ConnectionPermission = _Known | UnknownValue
+
+CONNECTION_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "admin",
+        "annotate",
+        "update",
+        "usage",
+        "writeback",
+    }
+)
 
 
-def check_connection_permission(value: str) -> ConnectionPermission:
+def check_connection_permission(value: str, field: str | None = None) -> ConnectionPermission:
+    """`value` as a ConnectionPermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CONNECTION_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CONNECTION_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ConnectionPermission", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CONNECTION_PERMISSION_VALUES)!r}")

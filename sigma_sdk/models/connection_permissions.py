@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ConnectionPermissions = Literal["annotate", "usage"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CONNECTION_PERMISSIONS_VALUES: set[ConnectionPermissions] = {
-    "annotate",
-    "usage",
-}
+# The values the spec lists; `value in CONNECTION_PERMISSIONS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate", "usage"]
+ConnectionPermissions = _Known | UnknownValue
+
+CONNECTION_PERMISSIONS_VALUES: frozenset[_Known] = frozenset(
+    {
+        "annotate",
+        "usage",
+    }
+)
 
 
-def check_connection_permissions(value: str) -> ConnectionPermissions:
+def check_connection_permissions(value: str, field: str | None = None) -> ConnectionPermissions:
+    """`value` as a ConnectionPermissions; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CONNECTION_PERMISSIONS_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CONNECTION_PERMISSIONS_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ConnectionPermissions", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CONNECTION_PERMISSIONS_VALUES)!r}")

@@ -242,11 +242,17 @@ class ControlValues:
                         return componentsschemas_variable_value_null_value_type_2
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_variable_value_null_value_type_3 = NullValueNullBooleanValue.from_dict(data)
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_variable_value_null_value_type_3 = NullValueNullBooleanValue.from_dict(data)
 
-                    return componentsschemas_variable_value_null_value_type_3
+                        return componentsschemas_variable_value_null_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of BooleanListValue | DateRangeValue | ListValueDateListValue | ListValueNumberListValue | ListValueTextListValue | NullValueNullBooleanValue | NullValueNullDateValue | NullValueNullNumberValue | NullValueNullTextValue | NumberRangeValue | ScalarValueBooleanValue | ScalarValueDateValue | ScalarValueNumberValue | ScalarValueTextValue"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 

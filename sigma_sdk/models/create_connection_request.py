@@ -179,11 +179,17 @@ class CreateConnectionRequest:
                 return details_databricks_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            details_type_4 = MySQL.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                details_type_4 = MySQL.from_dict(data)
 
-            return details_type_4
+                return details_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field details: {type(data).__name__} fits none of DatabricksBasicAuthentication | DatabricksOAuth | GoogleBigQuery | MySQL | PostgreSQL | SnowflakeBasicAuthentication | SnowflakeKeyPairAuthentication | SnowflakeOAuth"
+            )
 
         details = _parse_details(src_dict["details"])
 

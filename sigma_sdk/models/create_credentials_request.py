@@ -76,7 +76,7 @@ class CreateCredentialsRequest:
             src_dict.get("description", UNSET),  # description
             UNSET
             if (_value := src_dict.get("scopes", UNSET)) is UNSET
-            else [check_create_credentials_scope(item) for item in _value],  # scopes
+            else [check_create_credentials_scope(item, "scopes_item") for item in _value],  # scopes
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

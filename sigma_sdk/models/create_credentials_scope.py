@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-CreateCredentialsScope = Literal["api", "embed"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CREATE_CREDENTIALS_SCOPE_VALUES: set[CreateCredentialsScope] = {
-    "api",
-    "embed",
-}
+# The values the spec lists; `value in CREATE_CREDENTIALS_SCOPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["api", "embed"]
+CreateCredentialsScope = _Known | UnknownValue
+
+CREATE_CREDENTIALS_SCOPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "api",
+        "embed",
+    }
+)
 
 
-def check_create_credentials_scope(value: str) -> CreateCredentialsScope:
+def check_create_credentials_scope(value: str, field: str | None = None) -> CreateCredentialsScope:
+    """`value` as a CreateCredentialsScope; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CREATE_CREDENTIALS_SCOPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_CREDENTIALS_SCOPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "CreateCredentialsScope", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CREATE_CREDENTIALS_SCOPE_VALUES)!r}")

@@ -2,15 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-CreateDatasetGrantGrantPermission = Literal["edit", "view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES: set[CreateDatasetGrantGrantPermission] = {
-    "edit",
-    "view",
-}
+# The values the spec lists; `value in CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "view"]
+CreateDatasetGrantGrantPermission = _Known | UnknownValue
+
+CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "edit",
+        "view",
+    }
+)
 
 
-def check_create_dataset_grant_grant_permission(value: str) -> CreateDatasetGrantGrantPermission:
+def check_create_dataset_grant_grant_permission(
+    value: str, field: str | None = None
+) -> CreateDatasetGrantGrantPermission:
+    """`value` as a CreateDatasetGrantGrantPermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "CreateDatasetGrantGrantPermission", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(CREATE_DATASET_GRANT_GRANT_PERMISSION_VALUES)!r}"
+    )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.connection_permission import ConnectionPermission, check_connection_permission
 from ..models.inode_permission import InodePermission, check_inode_permission
 from ..models.version_tag_permission import VersionTagPermission, check_version_tag_permission
@@ -91,36 +93,43 @@ class CreateGrantRequest:
                 return grantee_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            grantee_type_1 = CreateGrantGranteeOption2.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                grantee_type_1 = CreateGrantGranteeOption2.from_dict(data)
 
-            return grantee_type_1
+                return grantee_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field grantee: {type(data).__name__} fits none of CreateGrantGranteeOption2 | GranteeOption1"
+            )
 
         grantee = _parse_grantee(src_dict["grantee"])
 
         def _parse_permission(data: object) -> ConnectionPermission | InodePermission | VersionTagPermission:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_0 = check_connection_permission(data)
-
-                return permission_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_1 = check_inode_permission(data)
-
-                return permission_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            permission_type_2 = check_version_tag_permission(data)
-
-            return permission_type_2
+            if isinstance(data, str):
+                try:
+                    return check_connection_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_inode_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_version_tag_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data, "ConnectionPermission | InodePermission | VersionTagPermission", "permission"
+                )
+            raise TypeError(
+                f"field permission: {type(data).__name__} fits none of ConnectionPermission | InodePermission | VersionTagPermission"
+            )
 
         permission = _parse_permission(src_dict["permission"])
 

@@ -100,7 +100,9 @@ class CreateMemberRequest:
             src_dict["lastName"],  # last_name
             src_dict["memberType"],  # member_type
             src_dict.get("isGuest", UNSET),  # is_guest
-            UNSET if (_value := src_dict.get("userKind", UNSET)) is UNSET else check_user_kind(_value),  # user_kind
+            UNSET
+            if (_value := src_dict.get("userKind", UNSET)) is UNSET
+            else check_user_kind(_value, "userKind"),  # user_kind
             UNSET
             if (_value := src_dict.get("addToTeams", UNSET)) is UNSET
             else [CreateMemberAddToTeam.from_dict(item) for item in _value],  # add_to_teams

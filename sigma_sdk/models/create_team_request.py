@@ -80,7 +80,7 @@ class CreateTeamRequest:
             src_dict.get("createTeamFolder", UNSET),  # create_team_folder
             UNSET
             if (_value := src_dict.get("visibility", UNSET)) is UNSET
-            else check_list_teams_visibility(_value),  # visibility
+            else check_list_teams_visibility(_value, "visibility"),  # visibility
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -122,7 +122,7 @@ class CreateTeamResponse:
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             description,
-            check_create_team_response_visibility(src_dict["visibility"]),  # visibility
+            check_create_team_response_visibility(src_dict["visibility"], "visibility"),  # visibility
             src_dict["members"],  # members
             workspace_id,
             src_dict.get("isArchived", UNSET),  # is_archived

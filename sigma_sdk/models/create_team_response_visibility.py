@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-CreateTeamResponseVisibility = Literal["private", "public"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CREATE_TEAM_RESPONSE_VISIBILITY_VALUES: set[CreateTeamResponseVisibility] = {
-    "private",
-    "public",
-}
+# The values the spec lists; `value in CREATE_TEAM_RESPONSE_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+CreateTeamResponseVisibility = _Known | UnknownValue
+
+CREATE_TEAM_RESPONSE_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
+    {
+        "private",
+        "public",
+    }
+)
 
 
-def check_create_team_response_visibility(value: str) -> CreateTeamResponseVisibility:
+def check_create_team_response_visibility(value: str, field: str | None = None) -> CreateTeamResponseVisibility:
+    """`value` as a CreateTeamResponseVisibility; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CREATE_TEAM_RESPONSE_VISIBILITY_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_TEAM_RESPONSE_VISIBILITY_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "CreateTeamResponseVisibility", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CREATE_TEAM_RESPONSE_VISIBILITY_VALUES)!r}")

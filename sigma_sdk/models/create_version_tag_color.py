@@ -2,19 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-CreateVersionTagColor = Literal["amber", "bronze", "cyan", "grass", "plum", "violet"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-CREATE_VERSION_TAG_COLOR_VALUES: set[CreateVersionTagColor] = {
-    "amber",
-    "bronze",
-    "cyan",
-    "grass",
-    "plum",
-    "violet",
-}
+# The values the spec lists; `value in CREATE_VERSION_TAG_COLOR_VALUES` narrows a str to these for the type checker.
+_Known = Literal["amber", "bronze", "cyan", "grass", "plum", "violet"]
+CreateVersionTagColor = _Known | UnknownValue
+
+CREATE_VERSION_TAG_COLOR_VALUES: frozenset[_Known] = frozenset(
+    {
+        "amber",
+        "bronze",
+        "cyan",
+        "grass",
+        "plum",
+        "violet",
+    }
+)
 
 
-def check_create_version_tag_color(value: str) -> CreateVersionTagColor:
+def check_create_version_tag_color(value: str, field: str | None = None) -> CreateVersionTagColor:
+    """`value` as a CreateVersionTagColor; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in CREATE_VERSION_TAG_COLOR_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_VERSION_TAG_COLOR_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "CreateVersionTagColor", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(CREATE_VERSION_TAG_COLOR_VALUES)!r}")

@@ -60,7 +60,7 @@ class CreateVersionTagRequest:
             )
         create_version_tag_request = cls(
             src_dict["name"],  # name
-            check_create_version_tag_color(src_dict["color"]),  # color
+            check_create_version_tag_color(src_dict["color"], "color"),  # color
             src_dict.get("description", UNSET),  # description
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -60,8 +60,8 @@ class CreateWorkbookEmbedRequest:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         create_workbook_embed_request = cls(
-            check_embed_type(src_dict["embedType"]),  # embed_type
-            check_source_type(src_dict["sourceType"]),  # source_type
+            check_embed_type(src_dict["embedType"], "embedType"),  # embed_type
+            check_source_type(src_dict["sourceType"], "sourceType"),  # source_type
             src_dict.get("sourceId", UNSET),  # source_id
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -78,17 +78,23 @@ class CreateWorkbookGrantGrant:
                 return grantee_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            grantee_type_1 = CreateGrantGranteeOption2.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                grantee_type_1 = CreateGrantGranteeOption2.from_dict(data)
 
-            return grantee_type_1
+                return grantee_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field grantee: {type(data).__name__} fits none of CreateGrantGranteeOption2 | GranteeOption1"
+            )
 
         grantee = _parse_grantee(src_dict["grantee"])
 
         create_workbook_grant_grant = cls(
             grantee,
-            check_workbook_permission(src_dict["permission"]),  # permission
+            check_workbook_permission(src_dict["permission"], "permission"),  # permission
             src_dict.get("tagId", UNSET),  # tag_id
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

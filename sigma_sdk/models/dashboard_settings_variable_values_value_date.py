@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
 
@@ -26,7 +29,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class DashboardSettingsVariableValuesValueDate:
-    value: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
+    value: DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed
     type_: Literal["date"] = "date"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -37,6 +40,8 @@ class DashboardSettingsVariableValuesValueDate:
         if isinstance(self.value, VariableValuesValueDateRangeMinFixed):
             value = self.value.to_dict()
         elif isinstance(self.value, DateSelectionRelativeDateSelection):
+            value = self.value.to_dict()
+        elif isinstance(self.value, UnknownVariant):
             value = self.value.to_dict()
         else:
             value = self.value
@@ -64,7 +69,7 @@ class DashboardSettingsVariableValuesValueDate:
 
         def _parse_value(
             data: object,
-        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
+        ) -> DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
@@ -83,7 +88,18 @@ class DashboardSettingsVariableValuesValueDate:
                 return value_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_3 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("value", data)
+                return value_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed, data
+            )
 
         value = _parse_value(src_dict["value"])
 
@@ -126,10 +142,12 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
     globals().update(
         DateSelectionRelativeDateSelection=DateSelectionRelativeDateSelection,
+        UnknownVariant=UnknownVariant,
         VariableValuesValueDateRangeMinFixed=VariableValuesValueDateRangeMinFixed,
     )
     _REFERENCES_RESOLVED = True

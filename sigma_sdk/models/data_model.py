@@ -33,6 +33,7 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
         "isArchived",
         "tags",
+        "workspaceId",
     }
 )
 _parse_datetime = datetime.datetime.fromisoformat
@@ -58,6 +59,8 @@ class DataModel:
     """ When the object was last updated. """
     is_archived: bool | Unset = UNSET
     tags: list[DataModelTag] | Unset = UNSET
+    workspace_id: str | Unset = UNSET
+    """ The workspace the data model is in (sent by Sigma, missing from the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +97,8 @@ class DataModel:
                 tags_item = tags_item_data.to_dict()
                 tags.append(tags_item)
 
+        workspace_id = self.workspace_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -115,6 +120,8 @@ class DataModel:
             field_dict["isArchived"] = is_archived
         if tags is not UNSET:
             field_dict["tags"] = tags
+        if workspace_id is not UNSET:
+            field_dict["workspaceId"] = workspace_id
         return field_dict
 
     @classmethod
@@ -141,6 +148,7 @@ class DataModel:
             UNSET
             if (_value := src_dict.get("tags", UNSET)) is UNSET
             else [DataModelTag.from_dict(item) for item in _value],  # tags
+            src_dict.get("workspaceId", UNSET),  # workspace_id
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

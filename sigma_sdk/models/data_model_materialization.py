@@ -9,6 +9,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.data_model_materialization_status import (
+    DataModelMaterializationStatus,
+    check_data_model_materialization_status,
+)
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataModelMaterialization")
@@ -30,7 +34,7 @@ _parse_datetime = datetime.datetime.fromisoformat
 @_attrs_define
 class DataModelMaterialization:
     materialization_id: str
-    status: str
+    status: DataModelMaterializationStatus
     started_at: datetime.datetime | Unset = UNSET
     ready_at: datetime.datetime | Unset = UNSET
     expired_at: datetime.datetime | Unset = UNSET
@@ -40,7 +44,7 @@ class DataModelMaterialization:
     def to_dict(self) -> dict[str, Any]:
         materialization_id = self.materialization_id
 
-        status = self.status
+        status: str = self.status
 
         started_at: str | Unset = UNSET
         if not isinstance(self.started_at, Unset):
@@ -82,7 +86,7 @@ class DataModelMaterialization:
             )
         data_model_materialization = cls(
             src_dict["materializationId"],  # materialization_id
-            src_dict["status"],  # status
+            check_data_model_materialization_status(src_dict["status"], "status"),  # status
             UNSET if (_value := src_dict.get("startedAt", UNSET)) is UNSET else _parse_datetime(_value),  # started_at
             UNSET if (_value := src_dict.get("readyAt", UNSET)) is UNSET else _parse_datetime(_value),  # ready_at
             UNSET if (_value := src_dict.get("expiredAt", UNSET)) is UNSET else _parse_datetime(_value),  # expired_at

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
+    from ..models.unknown_variant import UnknownVariant
     from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
 
@@ -33,7 +36,7 @@ class DataModelMaterializationSchedule:
     sheet_id: str
     """ Identifier of the materialization schedule for the element """
     element_name: str
-    schedule: None | UpdateWorkbookScheduleSchedule
+    schedule: None | UnknownVariant | UpdateWorkbookScheduleSchedule
     configured_at: datetime.datetime
     paused: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -47,6 +50,8 @@ class DataModelMaterializationSchedule:
 
         schedule: dict[str, Any] | None
         if isinstance(self.schedule, UpdateWorkbookScheduleSchedule):
+            schedule = self.schedule.to_dict()
+        elif isinstance(self.schedule, UnknownVariant):
             schedule = self.schedule.to_dict()
         else:
             schedule = self.schedule
@@ -77,7 +82,7 @@ class DataModelMaterializationSchedule:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_schedule(data: object) -> None | UpdateWorkbookScheduleSchedule:
+        def _parse_schedule(data: object) -> None | UnknownVariant | UpdateWorkbookScheduleSchedule:
             if data is None:
                 return data
             try:
@@ -88,7 +93,16 @@ class DataModelMaterializationSchedule:
                 return schedule_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | UpdateWorkbookScheduleSchedule, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                schedule_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("schedule", data)
+                return schedule_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UnknownVariant | UpdateWorkbookScheduleSchedule, data)
 
         schedule = _parse_schedule(src_dict["schedule"])
 
@@ -130,7 +144,8 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.unknown_variant import UnknownVariant
     from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
-    globals().update(UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule)
+    globals().update(UnknownVariant=UnknownVariant, UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule)
     _REFERENCES_RESOLVED = True

@@ -25,6 +25,8 @@ _FIELD_KEYS = frozenset(
         "description",
         "url",
         "isArchived",
+        "workspaceId",
+        "path",
     }
 )
 _parse_datetime = datetime.datetime.fromisoformat
@@ -41,6 +43,10 @@ class Dataset:
     description: str
     url: str
     is_archived: bool | Unset = UNSET
+    workspace_id: str | Unset = UNSET
+    """ The workspace the dataset is in (sent by Sigma, missing from the spec). """
+    path: str | Unset = UNSET
+    """ The folder path of the dataset (sent by Sigma, missing from the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +68,10 @@ class Dataset:
 
         is_archived = self.is_archived
 
+        workspace_id = self.workspace_id
+
+        path = self.path
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -78,6 +88,10 @@ class Dataset:
         )
         if is_archived is not UNSET:
             field_dict["isArchived"] = is_archived
+        if workspace_id is not UNSET:
+            field_dict["workspaceId"] = workspace_id
+        if path is not UNSET:
+            field_dict["path"] = path
         return field_dict
 
     @classmethod
@@ -96,6 +110,8 @@ class Dataset:
             src_dict["description"],  # description
             src_dict["url"],  # url
             src_dict.get("isArchived", UNSET),  # is_archived
+            src_dict.get("workspaceId", UNSET),  # workspace_id
+            src_dict.get("path", UNSET),  # path
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -97,11 +97,17 @@ class DateRangeValue:
                 return min_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            min_type_2 = NullValueNullDateValue.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                min_type_2 = NullValueNullDateValue.from_dict(data)
 
-            return min_type_2
+                return min_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field min: {type(data).__name__} fits none of ColumnValueFixedDateSelection | DateSelectionRelativeDateSelection | NullValueNullDateValue"
+            )
 
         min_ = _parse_min_(src_dict["min"])
 
@@ -124,11 +130,17 @@ class DateRangeValue:
                 return max_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            max_type_2 = NullValueNullDateValue.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                max_type_2 = NullValueNullDateValue.from_dict(data)
 
-            return max_type_2
+                return max_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field max: {type(data).__name__} fits none of ColumnValueFixedDateSelection | DateSelectionRelativeDateSelection | NullValueNullDateValue"
+            )
 
         max_ = _parse_max_(src_dict["max"])
 

@@ -61,8 +61,8 @@ class DateSelectionRelativeDateSelection:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         date_selection_relative_date_selection = cls(
-            check_date_selection_relative_date_selection_type(src_dict["type"]),  # type_
-            check_date_selection_relative_date_selection_unit(src_dict["unit"]),  # unit
+            check_date_selection_relative_date_selection_type(src_dict["type"], "type"),  # type_
+            check_date_selection_relative_date_selection_unit(src_dict["unit"], "unit"),  # unit
             src_dict["x"],  # x
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -2,17 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-DateSelectionRelativeDateSelectionType = Literal["next", "prior"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES: set[DateSelectionRelativeDateSelectionType] = {
-    "next",
-    "prior",
-}
+# The values the spec lists; `value in DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["next", "prior"]
+DateSelectionRelativeDateSelectionType = _Known | UnknownValue
+
+DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "next",
+        "prior",
+    }
+)
 
 
-def check_date_selection_relative_date_selection_type(value: str) -> DateSelectionRelativeDateSelectionType:
+def check_date_selection_relative_date_selection_type(
+    value: str, field: str | None = None
+) -> DateSelectionRelativeDateSelectionType:
+    """`value` as a DateSelectionRelativeDateSelectionType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "DateSelectionRelativeDateSelectionType", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(DATE_SELECTION_RELATIVE_DATE_SELECTION_TYPE_VALUES)!r}"
     )

@@ -2,26 +2,35 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-DateSelectionRelativeDateSelectionUnit = Literal[
-    "day", "hour", "isoWeek", "minute", "month", "quarter", "second", "week", "year"
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES: set[DateSelectionRelativeDateSelectionUnit] = {
-    "day",
-    "hour",
-    "isoWeek",
-    "minute",
-    "month",
-    "quarter",
-    "second",
-    "week",
-    "year",
-}
+# The values the spec lists; `value in DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["day", "hour", "isoWeek", "minute", "month", "quarter", "second", "week", "year"]
+DateSelectionRelativeDateSelectionUnit = _Known | UnknownValue
+
+DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES: frozenset[_Known] = frozenset(
+    {
+        "day",
+        "hour",
+        "isoWeek",
+        "minute",
+        "month",
+        "quarter",
+        "second",
+        "week",
+        "year",
+    }
+)
 
 
-def check_date_selection_relative_date_selection_unit(value: str) -> DateSelectionRelativeDateSelectionUnit:
+def check_date_selection_relative_date_selection_unit(
+    value: str, field: str | None = None
+) -> DateSelectionRelativeDateSelectionUnit:
+    """`value` as a DateSelectionRelativeDateSelectionUnit; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "DateSelectionRelativeDateSelectionUnit", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(DATE_SELECTION_RELATIVE_DATE_SELECTION_UNIT_VALUES)!r}"
     )

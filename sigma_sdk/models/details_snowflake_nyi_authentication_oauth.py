@@ -88,11 +88,17 @@ class DetailsSnowflakeNYIAuthenticationOauth:
                 return service_account_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            service_account_type_1 = OauthServiceAccountBasicAuth.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_1 = OauthServiceAccountBasicAuth.from_dict(data)
 
-            return service_account_type_1
+                return service_account_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field serviceAccount: {type(data).__name__} fits none of KeyPair | OauthServiceAccountBasicAuth | Unset"
+            )
 
         service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
 

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ElementColumnsEntry")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -26,7 +28,7 @@ class ElementColumnsEntry:
     """ Column ID """
     label: str
     """ Column name """
-    formula: str
+    formula: str | Unset = UNSET
     """ Column formula """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -43,9 +45,10 @@ class ElementColumnsEntry:
             {
                 "columnId": column_id,
                 "label": label,
-                "formula": formula,
             }
         )
+        if formula is not UNSET:
+            field_dict["formula"] = formula
         return field_dict
 
     @classmethod
@@ -57,11 +60,11 @@ class ElementColumnsEntry:
         element_columns_entry = cls(
             src_dict["columnId"],  # column_id
             src_dict["label"],  # label
-            src_dict["formula"],  # formula
+            src_dict.get("formula", UNSET),  # formula
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 3 and not src_dict.keys() <= _FIELD_KEYS:
+        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
             element_columns_entry.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

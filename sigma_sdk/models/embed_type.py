@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-EmbedType = Literal["application", "public", "secure"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-EMBED_TYPE_VALUES: set[EmbedType] = {
-    "application",
-    "public",
-    "secure",
-}
+# The values the spec lists; `value in EMBED_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["application", "public", "secure"]
+EmbedType = _Known | UnknownValue
+
+EMBED_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "application",
+        "public",
+        "secure",
+    }
+)
 
 
-def check_embed_type(value: str) -> EmbedType:
+def check_embed_type(value: str, field: str | None = None) -> EmbedType:
+    """`value` as a EmbedType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in EMBED_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {EMBED_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "EmbedType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(EMBED_TYPE_VALUES)!r}")

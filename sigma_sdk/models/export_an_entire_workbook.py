@@ -28,6 +28,7 @@ _FIELD_KEYS = frozenset(
         "exportAs",
         "rowLimit",
         "offset",
+        "runAsynchronously",
     }
 )
 
@@ -49,6 +50,8 @@ class ExportAnEntireWorkbook:
     """ Total number of rows to limit a CSV/XLSX/JSON-formatted export to.  """
     offset: float | Unset = UNSET
     """ The offset number of rows for a CSV/XLSX/JSON-formatted export to start from.  """
+    run_asynchronously: bool | Unset = UNSET
+    """ Run the export in the background; poll GET /v2/query/{queryId}/download (sigma_sdk.jobs does). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,6 +77,8 @@ class ExportAnEntireWorkbook:
 
         offset = self.offset
 
+        run_asynchronously = self.run_asynchronously
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -93,6 +98,8 @@ class ExportAnEntireWorkbook:
             field_dict["rowLimit"] = row_limit
         if offset is not UNSET:
             field_dict["offset"] = offset
+        if run_asynchronously is not UNSET:
+            field_dict["runAsynchronously"] = run_asynchronously
         return field_dict
 
     @classmethod
@@ -113,11 +120,17 @@ class ExportAnEntireWorkbook:
                 return format_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_type_1 = ExportOptionsForEXCELDocuments.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_type_1 = ExportOptionsForEXCELDocuments.from_dict(data)
 
-            return format_type_1
+                return format_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field format: {type(data).__name__} fits none of ExportOptionsForEXCELDocuments | ExportOptionsForPDF"
+            )
 
         format_ = _parse_format_(src_dict["format"])
 
@@ -131,6 +144,7 @@ class ExportAnEntireWorkbook:
             src_dict.get("exportAs", UNSET),  # export_as
             src_dict.get("rowLimit", UNSET),  # row_limit
             src_dict.get("offset", UNSET),  # offset
+            src_dict.get("runAsynchronously", UNSET),  # run_asynchronously
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -139,11 +139,17 @@ class ExportAttachment:
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_options_type_6 = GoogleSheets.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_6 = GoogleSheets.from_dict(data)
 
-            return format_options_type_6
+                return format_options_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field formatOptions: {type(data).__name__} fits none of CSV | GoogleSheets | JSON | JSONL | PDF | PNG | XLSX"
+            )
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 
@@ -166,11 +172,17 @@ class ExportAttachment:
                 return workbook_export_source_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            workbook_export_source_type_2 = EntireWorkbook.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                workbook_export_source_type_2 = EntireWorkbook.from_dict(data)
 
-            return workbook_export_source_type_2
+                return workbook_export_source_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field workbookExportSource: {type(data).__name__} fits none of EntireWorkbook | WorkbookExportSourceMultipleElementsExport | WorkbookExportSourceMultiplePagesExport"
+            )
 
         workbook_export_source = _parse_workbook_export_source(src_dict["workbookExportSource"])
 

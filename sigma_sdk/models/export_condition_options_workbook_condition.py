@@ -82,11 +82,17 @@ class ExportConditionOptionsWorkbookCondition:
                 return condition_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            condition_type_2 = IsNotEmpty.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                condition_type_2 = IsNotEmpty.from_dict(data)
 
-            return condition_type_2
+                return condition_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field condition: {type(data).__name__} fits none of ColumnMeetsCondition | IsEmpty | IsNotEmpty"
+            )
 
         condition = _parse_condition(src_dict["condition"])
 

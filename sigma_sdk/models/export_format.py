@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ExportFormat = Literal["csv", "csv.gzip"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-EXPORT_FORMAT_VALUES: set[ExportFormat] = {
-    "csv",
-    "csv.gzip",
-}
+# The values the spec lists; `value in EXPORT_FORMAT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["csv", "csv.gzip"]
+ExportFormat = _Known | UnknownValue
+
+EXPORT_FORMAT_VALUES: frozenset[_Known] = frozenset(
+    {
+        "csv",
+        "csv.gzip",
+    }
+)
 
 
-def check_export_format(value: str) -> ExportFormat:
+def check_export_format(value: str, field: str | None = None) -> ExportFormat:
+    """`value` as a ExportFormat; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in EXPORT_FORMAT_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {EXPORT_FORMAT_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ExportFormat", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(EXPORT_FORMAT_VALUES)!r}")

@@ -56,7 +56,7 @@ class ExportFormattingOptions:
         export_formatting_options = cls(
             UNSET
             if (_value := src_dict.get("pivotHeaderStyle", UNSET)) is UNSET
-            else check_pivot_header_style(_value),  # pivot_header_style
+            else check_pivot_header_style(_value, "pivotHeaderStyle"),  # pivot_header_style
             src_dict.get("includeMetadata", UNSET),  # include_metadata
         )
         if not src_dict.keys() <= _FIELD_KEYS:

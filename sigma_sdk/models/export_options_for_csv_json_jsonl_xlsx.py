@@ -49,7 +49,7 @@ class ExportOptionsForCsvJsonJsonlXlsx:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         export_options_for_csv_json_jsonl_xlsx = cls(
-            check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"]),  # type_
+            check_export_options_for_csv_json_jsonl_xlsx_type(src_dict["type"], "type"),  # type_
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -2,19 +2,30 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ExportOptionsForCsvJsonJsonlXlsxType = Literal["csv", "json", "jsonl", "xlsx"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES: set[ExportOptionsForCsvJsonJsonlXlsxType] = {
-    "csv",
-    "json",
-    "jsonl",
-    "xlsx",
-}
+# The values the spec lists; `value in EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["csv", "json", "jsonl", "xlsx"]
+ExportOptionsForCsvJsonJsonlXlsxType = _Known | UnknownValue
+
+EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "csv",
+        "json",
+        "jsonl",
+        "xlsx",
+    }
+)
 
 
-def check_export_options_for_csv_json_jsonl_xlsx_type(value: str) -> ExportOptionsForCsvJsonJsonlXlsxType:
+def check_export_options_for_csv_json_jsonl_xlsx_type(
+    value: str, field: str | None = None
+) -> ExportOptionsForCsvJsonJsonlXlsxType:
+    """`value` as a ExportOptionsForCsvJsonJsonlXlsxType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "ExportOptionsForCsvJsonJsonlXlsxType", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(EXPORT_OPTIONS_FOR_CSV_JSON_JSONL_XLSX_TYPE_VALUES)!r}"
     )

@@ -54,7 +54,7 @@ class ExportOptionsForPDF:
         if type_ != "pdf":
             raise ValueError(f"type must match const 'pdf', got '{type_}'")
         export_options_for_pdf = cls(
-            check_export_options_for_pdf_layout(src_dict["layout"]),  # layout
+            check_export_options_for_pdf_layout(src_dict["layout"], "layout"),  # layout
             type_,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

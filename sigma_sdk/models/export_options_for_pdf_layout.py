@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ExportOptionsForPDFLayout = Literal["landscape", "portrait"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES: set[ExportOptionsForPDFLayout] = {
-    "landscape",
-    "portrait",
-}
+# The values the spec lists; `value in EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES` narrows a str to these for the type checker.
+_Known = Literal["landscape", "portrait"]
+ExportOptionsForPDFLayout = _Known | UnknownValue
+
+EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES: frozenset[_Known] = frozenset(
+    {
+        "landscape",
+        "portrait",
+    }
+)
 
 
-def check_export_options_for_pdf_layout(value: str) -> ExportOptionsForPDFLayout:
+def check_export_options_for_pdf_layout(value: str, field: str | None = None) -> ExportOptionsForPDFLayout:
+    """`value` as a ExportOptionsForPDFLayout; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ExportOptionsForPDFLayout", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(EXPORT_OPTIONS_FOR_PDF_LAYOUT_VALUES)!r}")

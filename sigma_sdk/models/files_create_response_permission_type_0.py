@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType0 = Literal["create"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES: set[FilesCreateResponsePermissionType0] = {
-    "create",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["create"]
+FilesCreateResponsePermissionType0 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "create",
+    }
+)
 
 
-def check_files_create_response_permission_type_0(value: str) -> FilesCreateResponsePermissionType0:
+def check_files_create_response_permission_type_0(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType0:
+    """`value` as a FilesCreateResponsePermissionType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType0", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_0_VALUES)!r}"
+    )

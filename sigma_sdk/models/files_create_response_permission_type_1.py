@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType1 = Literal["annotate"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES: set[FilesCreateResponsePermissionType1] = {
-    "annotate",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate"]
+FilesCreateResponsePermissionType1 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "annotate",
+    }
+)
 
 
-def check_files_create_response_permission_type_1(value: str) -> FilesCreateResponsePermissionType1:
+def check_files_create_response_permission_type_1(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType1:
+    """`value` as a FilesCreateResponsePermissionType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType1", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_1_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType2 = Literal["organize"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES: set[FilesCreateResponsePermissionType2] = {
-    "organize",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["organize"]
+FilesCreateResponsePermissionType2 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES: frozenset[_Known] = frozenset(
+    {
+        "organize",
+    }
+)
 
 
-def check_files_create_response_permission_type_2(value: str) -> FilesCreateResponsePermissionType2:
+def check_files_create_response_permission_type_2(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType2:
+    """`value` as a FilesCreateResponsePermissionType2; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType2", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_2_VALUES)!r}"
+    )

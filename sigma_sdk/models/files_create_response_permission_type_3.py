@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType3 = Literal["explore"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES: set[FilesCreateResponsePermissionType3] = {
-    "explore",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES` narrows a str to these for the type checker.
+_Known = Literal["explore"]
+FilesCreateResponsePermissionType3 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES: frozenset[_Known] = frozenset(
+    {
+        "explore",
+    }
+)
 
 
-def check_files_create_response_permission_type_3(value: str) -> FilesCreateResponsePermissionType3:
+def check_files_create_response_permission_type_3(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType3:
+    """`value` as a FilesCreateResponsePermissionType3; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType3", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_3_VALUES)!r}"
+    )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType4Type0 = Literal["view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES: set[FilesCreateResponsePermissionType4Type0] = {
-    "view",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["view"]
+FilesCreateResponsePermissionType4Type0 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "view",
+    }
+)
 
 
-def check_files_create_response_permission_type_4_type_0(value: str) -> FilesCreateResponsePermissionType4Type0:
+def check_files_create_response_permission_type_4_type_0(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType4Type0:
+    """`value` as a FilesCreateResponsePermissionType4Type0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType4Type0", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_0_VALUES)!r}"
     )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType4Type1 = Literal["edit"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES: set[FilesCreateResponsePermissionType4Type1] = {
-    "edit",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit"]
+FilesCreateResponsePermissionType4Type1 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "edit",
+    }
+)
 
 
-def check_files_create_response_permission_type_4_type_1(value: str) -> FilesCreateResponsePermissionType4Type1:
+def check_files_create_response_permission_type_4_type_1(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType4Type1:
+    """`value` as a FilesCreateResponsePermissionType4Type1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType4Type1", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_1_VALUES)!r}"
     )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FilesCreateResponsePermissionType4Type2 = Literal["apply"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES: set[FilesCreateResponsePermissionType4Type2] = {
-    "apply",
-}
+# The values the spec lists; `value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["apply"]
+FilesCreateResponsePermissionType4Type2 = _Known | UnknownValue
+
+FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES: frozenset[_Known] = frozenset(
+    {
+        "apply",
+    }
+)
 
 
-def check_files_create_response_permission_type_4_type_2(value: str) -> FilesCreateResponsePermissionType4Type2:
+def check_files_create_response_permission_type_4_type_2(
+    value: str, field: str | None = None
+) -> FilesCreateResponsePermissionType4Type2:
+    """`value` as a FilesCreateResponsePermissionType4Type2; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "FilesCreateResponsePermissionType4Type2", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(FILES_CREATE_RESPONSE_PERMISSION_TYPE_4_TYPE_2_VALUES)!r}"
     )

@@ -2,17 +2,26 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-FolderPermission = Literal["edit", "explore", "organize", "view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-FOLDER_PERMISSION_VALUES: set[FolderPermission] = {
-    "edit",
-    "explore",
-    "organize",
-    "view",
-}
+# The values the spec lists; `value in FOLDER_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "explore", "organize", "view"]
+FolderPermission = _Known | UnknownValue
+
+FOLDER_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "edit",
+        "explore",
+        "organize",
+        "view",
+    }
+)
 
 
-def check_folder_permission(value: str) -> FolderPermission:
+def check_folder_permission(value: str, field: str | None = None) -> FolderPermission:
+    """`value` as a FolderPermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in FOLDER_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {FOLDER_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "FolderPermission", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(FOLDER_PERMISSION_VALUES)!r}")

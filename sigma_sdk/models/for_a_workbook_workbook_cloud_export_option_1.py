@@ -78,9 +78,11 @@ class ForAWorkbookWorkbookCloudExportOption1:
 
         for_a_workbook_workbook_cloud_export_option_1 = cls(
             src_dict["uri"],  # uri
-            check_export_format(src_dict["exportFormat"]),  # export_format
+            check_export_format(src_dict["exportFormat"], "exportFormat"),  # export_format
             timestamped_uri,
-            check_workbook_cloud_export_option_1_connection_type(src_dict["connectionType"]),  # connection_type
+            check_workbook_cloud_export_option_1_connection_type(
+                src_dict["connectionType"], "connectionType"
+            ),  # connection_type
             src_dict["authorization"],  # authorization
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -72,7 +72,7 @@ class ForAWorkbookWorkbookCloudExportOption2:
             raise ValueError(f"connectionType must match const 'bigQuery', got '{connection_type}'")
         for_a_workbook_workbook_cloud_export_option_2 = cls(
             src_dict["uri"],  # uri
-            check_export_format(src_dict["exportFormat"]),  # export_format
+            check_export_format(src_dict["exportFormat"], "exportFormat"),  # export_format
             timestamped_uri,
             connection_type,
         )

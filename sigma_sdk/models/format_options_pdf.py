@@ -65,7 +65,7 @@ class FormatOptionsPDF:
             type_,
             UNSET
             if (_value := src_dict.get("layout", UNSET)) is UNSET
-            else check_export_options_for_pdf_layout(_value),  # layout
+            else check_export_options_for_pdf_layout(_value, "layout"),  # layout
             src_dict.get("scaleFactor", UNSET),  # scale_factor
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -52,7 +52,7 @@ class GetDatasetSourcesResponseItem:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         get_dataset_sources_response_item = cls(
-            check_get_dataset_sources_response_item_type(src_dict["type"]),  # type_
+            check_get_dataset_sources_response_item_type(src_dict["type"], "type"),  # type_
             src_dict["inodeId"],  # inode_id
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -2,15 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-GetDatasetSourcesResponseItemType = Literal["dataset", "table"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES: set[GetDatasetSourcesResponseItemType] = {
-    "dataset",
-    "table",
-}
+# The values the spec lists; `value in GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["dataset", "table"]
+GetDatasetSourcesResponseItemType = _Known | UnknownValue
+
+GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "dataset",
+        "table",
+    }
+)
 
 
-def check_get_dataset_sources_response_item_type(value: str) -> GetDatasetSourcesResponseItemType:
+def check_get_dataset_sources_response_item_type(
+    value: str, field: str | None = None
+) -> GetDatasetSourcesResponseItemType:
+    """`value` as a GetDatasetSourcesResponseItemType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "GetDatasetSourcesResponseItemType", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(GET_DATASET_SOURCES_RESPONSE_ITEM_TYPE_VALUES)!r}"
+    )

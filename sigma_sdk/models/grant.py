@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.connection_permission import ConnectionPermission, check_connection_permission
 from ..models.grant_inode_type import GrantInodeType, check_grant_inode_type
 from ..models.inode_permission import InodePermission, check_inode_permission
@@ -132,27 +134,28 @@ class Grant:
         team_id = _parse_team_id(src_dict["teamId"])
 
         def _parse_permission(data: object) -> ConnectionPermission | InodePermission | VersionTagPermission:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_0 = check_connection_permission(data)
-
-                return permission_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_1 = check_inode_permission(data)
-
-                return permission_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            permission_type_2 = check_version_tag_permission(data)
-
-            return permission_type_2
+            if isinstance(data, str):
+                try:
+                    return check_connection_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_inode_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_version_tag_permission(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data, "ConnectionPermission | InodePermission | VersionTagPermission", "permission"
+                )
+            raise TypeError(
+                f"field permission: {type(data).__name__} fits none of ConnectionPermission | InodePermission | VersionTagPermission"
+            )
 
         permission = _parse_permission(src_dict["permission"])
 
@@ -167,7 +170,7 @@ class Grant:
             src_dict["updatedBy"],  # updated_by
             _parse_datetime(src_dict["createdAt"]),  # created_at
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
-            check_grant_inode_type(src_dict["inodeType"]),  # inode_type
+            check_grant_inode_type(src_dict["inodeType"], "inodeType"),  # inode_type
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -2,7 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-GrantInodeType = Literal[
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
+
+# The values the spec lists; `value in GRANT_INODE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
     "apiConnector",
     "apiConnectorAuth",
     "block",
@@ -23,31 +26,37 @@ GrantInodeType = Literal[
     "workbook",
     "worksheet",
 ]
+GrantInodeType = _Known | UnknownValue
 
-GRANT_INODE_TYPE_VALUES: set[GrantInodeType] = {
-    "apiConnector",
-    "apiConnectorAuth",
-    "block",
-    "customFunction",
-    "dashboard",
-    "datafile",
-    "dataset",
-    "folder",
-    "report",
-    "scope",
-    "semanticView",
-    "sql",
-    "storedProcedure",
-    "symlink",
-    "table",
-    "template",
-    "versionTag",
-    "workbook",
-    "worksheet",
-}
+GRANT_INODE_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "apiConnector",
+        "apiConnectorAuth",
+        "block",
+        "customFunction",
+        "dashboard",
+        "datafile",
+        "dataset",
+        "folder",
+        "report",
+        "scope",
+        "semanticView",
+        "sql",
+        "storedProcedure",
+        "symlink",
+        "table",
+        "template",
+        "versionTag",
+        "workbook",
+        "worksheet",
+    }
+)
 
 
-def check_grant_inode_type(value: str) -> GrantInodeType:
+def check_grant_inode_type(value: str, field: str | None = None) -> GrantInodeType:
+    """`value` as a GrantInodeType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in GRANT_INODE_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {GRANT_INODE_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "GrantInodeType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(GRANT_INODE_TYPE_VALUES)!r}")

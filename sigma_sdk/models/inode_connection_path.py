@@ -50,11 +50,15 @@ class InodeConnectionPath:
             )
 
         def _parse_path(data: object) -> list[str]:
-            if not isinstance(data, list):
-                raise TypeError()
-            path_table_path = cast(list[str], data)
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                path_table_path = cast(list[str], data)
 
-            return path_table_path
+                return path_table_path
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(f"field path: {type(data).__name__} fits none of list[str]")
 
         path = _parse_path(src_dict["path"])
 

@@ -2,20 +2,29 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-InodePermission = Literal["annotate", "apply", "create", "edit", "explore", "organize", "view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-INODE_PERMISSION_VALUES: set[InodePermission] = {
-    "annotate",
-    "apply",
-    "create",
-    "edit",
-    "explore",
-    "organize",
-    "view",
-}
+# The values the spec lists; `value in INODE_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["annotate", "apply", "create", "edit", "explore", "organize", "view"]
+InodePermission = _Known | UnknownValue
+
+INODE_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "annotate",
+        "apply",
+        "create",
+        "edit",
+        "explore",
+        "organize",
+        "view",
+    }
+)
 
 
-def check_inode_permission(value: str) -> InodePermission:
+def check_inode_permission(value: str, field: str | None = None) -> InodePermission:
+    """`value` as a InodePermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in INODE_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {INODE_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "InodePermission", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(INODE_PERMISSION_VALUES)!r}")

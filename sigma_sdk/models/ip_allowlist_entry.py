@@ -93,7 +93,7 @@ class IpAllowlistEntry:
         ip_allowlist_entry = cls(
             src_dict["ipAllowlistEntryId"],  # ip_allowlist_entry_id
             src_dict["ip"],  # ip
-            check_ip_allowlist_entry_scope(src_dict["scope"]),  # scope
+            check_ip_allowlist_entry_scope(src_dict["scope"], "scope"),  # scope
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
             _parse_datetime(src_dict["createdAt"]),  # created_at

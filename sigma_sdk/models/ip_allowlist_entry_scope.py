@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-IpAllowlistEntryScope = Literal["both", "public-api", "ui"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-IP_ALLOWLIST_ENTRY_SCOPE_VALUES: set[IpAllowlistEntryScope] = {
-    "both",
-    "public-api",
-    "ui",
-}
+# The values the spec lists; `value in IP_ALLOWLIST_ENTRY_SCOPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["both", "public-api", "ui"]
+IpAllowlistEntryScope = _Known | UnknownValue
+
+IP_ALLOWLIST_ENTRY_SCOPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "both",
+        "public-api",
+        "ui",
+    }
+)
 
 
-def check_ip_allowlist_entry_scope(value: str) -> IpAllowlistEntryScope:
+def check_ip_allowlist_entry_scope(value: str, field: str | None = None) -> IpAllowlistEntryScope:
+    """`value` as a IpAllowlistEntryScope; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in IP_ALLOWLIST_ENTRY_SCOPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {IP_ALLOWLIST_ENTRY_SCOPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "IpAllowlistEntryScope", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(IP_ALLOWLIST_ENTRY_SCOPE_VALUES)!r}")

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.data_model_source import DataModelSource
     from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource
     from ..models.from_data_source_table_source import FromDataSourceTableSource
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ListDataModelSourcesResponse")
@@ -29,7 +32,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class ListDataModelSourcesResponse:
-    entries: list[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource]
+    entries: list[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant]
     """ Array of results returned by the endpoint """
     next_page_token: str | Unset = UNSET
     """ A string that can be passed to the `pageToken` parameter in the next request to fetch the next page of
@@ -46,6 +49,8 @@ class ListDataModelSourcesResponse:
             if isinstance(entries_item_data, DataModelSource):
                 entries_item = entries_item_data.to_dict()
             elif isinstance(entries_item_data, FromDataSourceDatasetSource):
+                entries_item = entries_item_data.to_dict()
+            elif isinstance(entries_item_data, FromDataSourceTableSource):
                 entries_item = entries_item_data.to_dict()
             else:
                 entries_item = entries_item_data.to_dict()
@@ -79,7 +84,7 @@ class ListDataModelSourcesResponse:
 
             def _parse_entries_item(
                 data: object,
-            ) -> DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource:
+            ) -> DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
@@ -96,11 +101,26 @@ class ListDataModelSourcesResponse:
                     return entries_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                entries_item_type_2 = FromDataSourceTableSource.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_2 = FromDataSourceTableSource.from_dict(data)
 
-                return entries_item_type_2
+                    return entries_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_3 = UnknownVariant.from_dict(data)
+
+                    note_unknown_variant("entries_item", data)
+                    return entries_item_type_3
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field entries_item: {type(data).__name__} fits none of DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant"
+                )
 
             entries_item = _parse_entries_item(entries_item_data)
 
@@ -144,10 +164,12 @@ def _resolve_references() -> None:
     from ..models.data_model_source import DataModelSource
     from ..models.from_data_source_dataset_source import FromDataSourceDatasetSource
     from ..models.from_data_source_table_source import FromDataSourceTableSource
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         DataModelSource=DataModelSource,
         FromDataSourceDatasetSource=FromDataSourceDatasetSource,
         FromDataSourceTableSource=FromDataSourceTableSource,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.entry_option_2 import EntryOption2
     from ..models.files_create_response import FilesCreateResponse
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ListFavoritesResponse")
@@ -30,15 +33,16 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class ListFavoritesResponse:
-    entries: list[EntryOption2 | FilesCreateResponse]
+    entries: list[EntryOption2 | FilesCreateResponse | UnknownVariant]
     """ Array of results returned by the endpoint """
-    next_page: None | str
+    next_page: None | str | Unset = UNSET
     """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
     results. The last page of results returns `null`. """
     total: float | Unset = UNSET
-    """ Total number of results. Useful to determine if there is a need to paginate. """
-    has_more: bool | Unset = UNSET
-    """ **[Deprecated]** Indicates whether more results are available. """
+    """ Total number of results (sent by Sigma, missing from most of the spec). """
+    has_more: bool | str | Unset = UNSET
+    """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.
+    """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,26 +53,36 @@ class ListFavoritesResponse:
             entries_item: dict[str, Any]
             if isinstance(entries_item_data, FilesCreateResponse):
                 entries_item = entries_item_data.to_dict()
+            elif isinstance(entries_item_data, EntryOption2):
+                entries_item = entries_item_data.to_dict()
             else:
                 entries_item = entries_item_data.to_dict()
 
             entries.append(entries_item)
 
-        next_page: None | str
-        next_page = self.next_page
+        next_page: None | str | Unset
+        if isinstance(self.next_page, Unset):
+            next_page = UNSET
+        else:
+            next_page = self.next_page
 
         total = self.total
 
-        has_more = self.has_more
+        has_more: bool | str | Unset
+        if isinstance(self.has_more, Unset):
+            has_more = UNSET
+        else:
+            has_more = self.has_more
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "entries": entries,
-                "nextPage": next_page,
             }
         )
+        if next_page is not UNSET:
+            field_dict["nextPage"] = next_page
         if total is not UNSET:
             field_dict["total"] = total
         if has_more is not UNSET:
@@ -87,7 +101,7 @@ class ListFavoritesResponse:
         _entries = src_dict["entries"]
         for entries_item_data in _entries:
 
-            def _parse_entries_item(data: object) -> EntryOption2 | FilesCreateResponse:
+            def _parse_entries_item(data: object) -> EntryOption2 | FilesCreateResponse | UnknownVariant:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
@@ -96,32 +110,56 @@ class ListFavoritesResponse:
                     return entries_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                entries_item_type_1 = EntryOption2.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_1 = EntryOption2.from_dict(data)
 
-                return entries_item_type_1
+                    return entries_item_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    entries_item_type_2 = UnknownVariant.from_dict(data)
+
+                    note_unknown_variant("entries_item", data)
+                    return entries_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field entries_item: {type(data).__name__} fits none of EntryOption2 | FilesCreateResponse | UnknownVariant"
+                )
 
             entries_item = _parse_entries_item(entries_item_data)
 
             entries.append(entries_item)
 
-        def _parse_next_page(data: object) -> None | str:
+        def _parse_next_page(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        next_page = _parse_next_page(src_dict["nextPage"])
+        next_page = _parse_next_page(src_dict.get("nextPage", UNSET))
+
+        def _parse_has_more(data: object) -> bool | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | str | Unset, data)
+
+        has_more = _parse_has_more(src_dict.get("hasMore", UNSET))
 
         list_favorites_response = cls(
             entries,
             next_page,
             src_dict.get("total", UNSET),  # total
-            src_dict.get("hasMore", UNSET),  # has_more
+            has_more,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             list_favorites_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }
@@ -152,6 +190,7 @@ def _resolve_references() -> None:
     global _REFERENCES_RESOLVED
     from ..models.entry_option_2 import EntryOption2
     from ..models.files_create_response import FilesCreateResponse
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(EntryOption2=EntryOption2, FilesCreateResponse=FilesCreateResponse)
+    globals().update(EntryOption2=EntryOption2, FilesCreateResponse=FilesCreateResponse, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

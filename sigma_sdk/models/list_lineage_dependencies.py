@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.data_source_details import DataSourceDetails
     from ..models.element_details import ElementDetails
     from ..models.sheet_details import SheetDetails
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ListLineageDependencies")
@@ -22,7 +25,7 @@ _FIELD_KEYS: frozenset[str] = frozenset()
 
 @_attrs_define
 class ListLineageDependencies:
-    additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails] = _attrs_field(
+    additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant] = _attrs_field(
         init=False, factory=dict
     )
 
@@ -34,6 +37,8 @@ class ListLineageDependencies:
             if isinstance(prop, SheetDetails):
                 field_dict[prop_name] = prop.to_dict()
             elif isinstance(prop, DataSourceDetails):
+                field_dict[prop_name] = prop.to_dict()
+            elif isinstance(prop, ElementDetails):
                 field_dict[prop_name] = prop.to_dict()
             else:
                 field_dict[prop_name] = prop.to_dict()
@@ -50,12 +55,14 @@ class ListLineageDependencies:
             _resolve_references()
         list_lineage_dependencies = cls()
         if not src_dict.keys() <= _FIELD_KEYS:
-            additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails] = {}
+            additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant] = {}
             for prop_name, prop_dict in src_dict.items():
                 if prop_name in _FIELD_KEYS:
                     continue
 
-                def _parse_additional_property(data: object) -> DataSourceDetails | ElementDetails | SheetDetails:
+                def _parse_additional_property(
+                    data: object,
+                ) -> DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant:
                     try:
                         if not isinstance(data, dict):
                             raise TypeError()
@@ -72,11 +79,26 @@ class ListLineageDependencies:
                         return componentsschemas_list_lineage_dependencies_value_type_1
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_list_lineage_dependencies_value_type_2 = ElementDetails.from_dict(data)
 
-                    return componentsschemas_list_lineage_dependencies_value_type_2
+                        return componentsschemas_list_lineage_dependencies_value_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_list_lineage_dependencies_value_type_3 = UnknownVariant.from_dict(data)
+
+                        note_unknown_variant("AdditionalProperty", data)
+                        return componentsschemas_list_lineage_dependencies_value_type_3
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 
@@ -88,10 +110,10 @@ class ListLineageDependencies:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> DataSourceDetails | ElementDetails | SheetDetails:
+    def __getitem__(self, key: str) -> DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: DataSourceDetails | ElementDetails | SheetDetails) -> None:
+    def __setitem__(self, key: str, value: DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
@@ -110,6 +132,12 @@ def _resolve_references() -> None:
     from ..models.data_source_details import DataSourceDetails
     from ..models.element_details import ElementDetails
     from ..models.sheet_details import SheetDetails
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(DataSourceDetails=DataSourceDetails, ElementDetails=ElementDetails, SheetDetails=SheetDetails)
+    globals().update(
+        DataSourceDetails=DataSourceDetails,
+        ElementDetails=ElementDetails,
+        SheetDetails=SheetDetails,
+        UnknownVariant=UnknownVariant,
+    )
     _REFERENCES_RESOLVED = True

@@ -56,7 +56,7 @@ class ListLineageEdge:
         list_lineage_edge = cls(
             src_dict["source"],  # source
             src_dict["target"],  # target
-            check_list_lineage_edge_type(src_dict["type"]),  # type_
+            check_list_lineage_edge_type(src_dict["type"], "type"),  # type_
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

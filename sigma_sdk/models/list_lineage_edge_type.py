@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ListLineageEdgeType = Literal["dependency", "lookup", "source"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LIST_LINEAGE_EDGE_TYPE_VALUES: set[ListLineageEdgeType] = {
-    "dependency",
-    "lookup",
-    "source",
-}
+# The values the spec lists; `value in LIST_LINEAGE_EDGE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["dependency", "lookup", "source"]
+ListLineageEdgeType = _Known | UnknownValue
+
+LIST_LINEAGE_EDGE_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "dependency",
+        "lookup",
+        "source",
+    }
+)
 
 
-def check_list_lineage_edge_type(value: str) -> ListLineageEdgeType:
+def check_list_lineage_edge_type(value: str, field: str | None = None) -> ListLineageEdgeType:
+    """`value` as a ListLineageEdgeType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LIST_LINEAGE_EDGE_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_LINEAGE_EDGE_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ListLineageEdgeType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(LIST_LINEAGE_EDGE_TYPE_VALUES)!r}")

@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.list_recent_inodes_entry_option_1_permission_type_0 import (
     ListRecentInodesEntryOption1PermissionType0,
     check_list_recent_inodes_entry_option_1_permission_type_0,
@@ -202,59 +204,50 @@ class ListRecentInodesEntryOption1:
             | ListRecentInodesEntryOption1PermissionType4Type1
             | ListRecentInodesEntryOption1PermissionType4Type2
         ):
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_0 = check_list_recent_inodes_entry_option_1_permission_type_0(data)
-
-                return permission_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_1 = check_list_recent_inodes_entry_option_1_permission_type_1(data)
-
-                return permission_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_2 = check_list_recent_inodes_entry_option_1_permission_type_2(data)
-
-                return permission_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_3 = check_list_recent_inodes_entry_option_1_permission_type_3(data)
-
-                return permission_type_3
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_4_type_0 = check_list_recent_inodes_entry_option_1_permission_type_4_type_0(data)
-
-                return permission_type_4_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                permission_type_4_type_1 = check_list_recent_inodes_entry_option_1_permission_type_4_type_1(data)
-
-                return permission_type_4_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            permission_type_4_type_2 = check_list_recent_inodes_entry_option_1_permission_type_4_type_2(data)
-
-            return permission_type_4_type_2
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_2(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_3(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_4_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_4_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_list_recent_inodes_entry_option_1_permission_type_4_type_2(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data,
+                    "ListRecentInodesEntryOption1PermissionType0 | ListRecentInodesEntryOption1PermissionType1 | ListRecentInodesEntryOption1PermissionType2 | ListRecentInodesEntryOption1PermissionType3 | ListRecentInodesEntryOption1PermissionType4Type0 | ListRecentInodesEntryOption1PermissionType4Type1 | ListRecentInodesEntryOption1PermissionType4Type2",
+                    "permission",
+                )
+            raise TypeError(
+                f"field permission: {type(data).__name__} fits none of ListRecentInodesEntryOption1PermissionType0 | ListRecentInodesEntryOption1PermissionType1 | ListRecentInodesEntryOption1PermissionType2 | ListRecentInodesEntryOption1PermissionType3 | ListRecentInodesEntryOption1PermissionType4Type0 | ListRecentInodesEntryOption1PermissionType4Type1 | ListRecentInodesEntryOption1PermissionType4Type2"
+            )
 
         permission = _parse_permission(src_dict["permission"])
 
@@ -278,7 +271,7 @@ class ListRecentInodesEntryOption1:
             src_dict["id"],  # id
             src_dict["urlId"],  # url_id
             src_dict["name"],  # name
-            check_single_document_type(src_dict["type"]),  # type_
+            check_single_document_type(src_dict["type"], "type"),  # type_
             src_dict["parentId"],  # parent_id
             src_dict["parentUrlId"],  # parent_url_id
             permission,

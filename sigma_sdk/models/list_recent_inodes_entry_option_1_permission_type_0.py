@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ListRecentInodesEntryOption1PermissionType0 = Literal["create"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES: set[ListRecentInodesEntryOption1PermissionType0] = {
-    "create",
-}
+# The values the spec lists; `value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["create"]
+ListRecentInodesEntryOption1PermissionType0 = _Known | UnknownValue
+
+LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "create",
+    }
+)
 
 
 def check_list_recent_inodes_entry_option_1_permission_type_0(
-    value: str,
+    value: str, field: str | None = None
 ) -> ListRecentInodesEntryOption1PermissionType0:
+    """`value` as a ListRecentInodesEntryOption1PermissionType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "ListRecentInodesEntryOption1PermissionType0", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(LIST_RECENT_INODES_ENTRY_OPTION_1_PERMISSION_TYPE_0_VALUES)!r}"
     )

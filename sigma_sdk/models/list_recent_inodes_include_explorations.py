@@ -2,15 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ListRecentInodesIncludeExplorations = Literal["false", "true"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES: set[ListRecentInodesIncludeExplorations] = {
-    "false",
-    "true",
-}
+# The values the spec lists; `value in LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["false", "true"]
+ListRecentInodesIncludeExplorations = _Known | UnknownValue
+
+LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES: frozenset[_Known] = frozenset(
+    {
+        "false",
+        "true",
+    }
+)
 
 
-def check_list_recent_inodes_include_explorations(value: str) -> ListRecentInodesIncludeExplorations:
+def check_list_recent_inodes_include_explorations(
+    value: str, field: str | None = None
+) -> ListRecentInodesIncludeExplorations:
+    """`value` as a ListRecentInodesIncludeExplorations; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ListRecentInodesIncludeExplorations", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(LIST_RECENT_INODES_INCLUDE_EXPLORATIONS_VALUES)!r}"
+    )

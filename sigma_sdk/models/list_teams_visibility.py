@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ListTeamsVisibility = Literal["private", "public"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LIST_TEAMS_VISIBILITY_VALUES: set[ListTeamsVisibility] = {
-    "private",
-    "public",
-}
+# The values the spec lists; `value in LIST_TEAMS_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+ListTeamsVisibility = _Known | UnknownValue
+
+LIST_TEAMS_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
+    {
+        "private",
+        "public",
+    }
+)
 
 
-def check_list_teams_visibility(value: str) -> ListTeamsVisibility:
+def check_list_teams_visibility(value: str, field: str | None = None) -> ListTeamsVisibility:
+    """`value` as a ListTeamsVisibility; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LIST_TEAMS_VISIBILITY_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_TEAMS_VISIBILITY_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ListTeamsVisibility", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(LIST_TEAMS_VISIBILITY_VALUES)!r}")

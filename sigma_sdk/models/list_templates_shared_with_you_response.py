@@ -30,10 +30,12 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class ListTemplatesSharedWithYouResponse:
     entries: list[TemplatesSharedWithYou]
-    next_page: None | str
+    next_page: None | str | Unset = UNSET
     total: float | Unset = UNSET
-    has_more: bool | Unset = UNSET
-    """ **[Deprecated]** Indicates whether more results are available. """
+    """ Total number of results (sent by Sigma, missing from most of the spec). """
+    has_more: bool | str | Unset = UNSET
+    """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.
+    """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,21 +46,29 @@ class ListTemplatesSharedWithYouResponse:
             entries_item = entries_item_data.to_dict()
             entries.append(entries_item)
 
-        next_page: None | str
-        next_page = self.next_page
+        next_page: None | str | Unset
+        if isinstance(self.next_page, Unset):
+            next_page = UNSET
+        else:
+            next_page = self.next_page
 
         total = self.total
 
-        has_more = self.has_more
+        has_more: bool | str | Unset
+        if isinstance(self.has_more, Unset):
+            has_more = UNSET
+        else:
+            has_more = self.has_more
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "entries": entries,
-                "nextPage": next_page,
             }
         )
+        if next_page is not UNSET:
+            field_dict["nextPage"] = next_page
         if total is not UNSET:
             field_dict["total"] = total
         if has_more is not UNSET:
@@ -74,22 +84,31 @@ class ListTemplatesSharedWithYouResponse:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_next_page(data: object) -> None | str:
+        def _parse_next_page(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        next_page = _parse_next_page(src_dict["nextPage"])
+        next_page = _parse_next_page(src_dict.get("nextPage", UNSET))
+
+        def _parse_has_more(data: object) -> bool | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | str | Unset, data)
+
+        has_more = _parse_has_more(src_dict.get("hasMore", UNSET))
 
         list_templates_shared_with_you_response = cls(
             [TemplatesSharedWithYou.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
             src_dict.get("total", UNSET),  # total
-            src_dict.get("hasMore", UNSET),  # has_more
+            has_more,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
+        if len(src_dict) > 1 and not src_dict.keys() <= _FIELD_KEYS:
             list_templates_shared_with_you_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }

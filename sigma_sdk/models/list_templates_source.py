@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ListTemplatesSource = Literal["external", "internal"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LIST_TEMPLATES_SOURCE_VALUES: set[ListTemplatesSource] = {
-    "external",
-    "internal",
-}
+# The values the spec lists; `value in LIST_TEMPLATES_SOURCE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["external", "internal"]
+ListTemplatesSource = _Known | UnknownValue
+
+LIST_TEMPLATES_SOURCE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "external",
+        "internal",
+    }
+)
 
 
-def check_list_templates_source(value: str) -> ListTemplatesSource:
+def check_list_templates_source(value: str, field: str | None = None) -> ListTemplatesSource:
+    """`value` as a ListTemplatesSource; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LIST_TEMPLATES_SOURCE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_TEMPLATES_SOURCE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ListTemplatesSource", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(LIST_TEMPLATES_SOURCE_VALUES)!r}")

@@ -78,11 +78,17 @@ class ListValueNumberListValue:
                     return value_item_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                value_item_type_1 = NullValueNullNumberValue.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    value_item_type_1 = NullValueNullNumberValue.from_dict(data)
 
-                return value_item_type_1
+                    return value_item_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field value_item: {type(data).__name__} fits none of NullValueNullNumberValue | ScalarValueNumberValue"
+                )
 
             value_item = _parse_value_item(value_item_data)
 

@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-LookupConnectionKind = Literal["scope", "semanticView", "table"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-LOOKUP_CONNECTION_KIND_VALUES: set[LookupConnectionKind] = {
-    "scope",
-    "semanticView",
-    "table",
-}
+# The values the spec lists; `value in LOOKUP_CONNECTION_KIND_VALUES` narrows a str to these for the type checker.
+_Known = Literal["scope", "semanticView", "table"]
+LookupConnectionKind = _Known | UnknownValue
+
+LOOKUP_CONNECTION_KIND_VALUES: frozenset[_Known] = frozenset(
+    {
+        "scope",
+        "semanticView",
+        "table",
+    }
+)
 
 
-def check_lookup_connection_kind(value: str) -> LookupConnectionKind:
+def check_lookup_connection_kind(value: str, field: str | None = None) -> LookupConnectionKind:
+    """`value` as a LookupConnectionKind; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in LOOKUP_CONNECTION_KIND_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {LOOKUP_CONNECTION_KIND_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "LookupConnectionKind", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(LOOKUP_CONNECTION_KIND_VALUES)!r}")

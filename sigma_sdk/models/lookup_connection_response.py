@@ -54,7 +54,7 @@ class LookupConnectionResponse:
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
         lookup_connection_response = cls(
-            check_lookup_connection_kind(src_dict["kind"]),  # kind
+            check_lookup_connection_kind(src_dict["kind"], "kind"),  # kind
             src_dict["inodeId"],  # inode_id
             src_dict["url"],  # url
         )

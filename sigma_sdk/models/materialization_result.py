@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..models.materialization_result_status import MaterializationResultStatus, check_materialization_result_status
 
 if TYPE_CHECKING:
     from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="MaterializationResult")
@@ -35,7 +38,7 @@ _parse_datetime = datetime.datetime.fromisoformat
 class MaterializationResult:
     status: MaterializationResultStatus
     finished_at: datetime.datetime
-    error: MaterializationResultErrorOption1 | None
+    error: MaterializationResultErrorOption1 | None | UnknownVariant
     runtime_secs: float | None
     num_rows: float | None
     num_bytes: float | None
@@ -50,6 +53,8 @@ class MaterializationResult:
 
         error: dict[str, Any] | None
         if isinstance(self.error, MaterializationResultErrorOption1):
+            error = self.error.to_dict()
+        elif isinstance(self.error, UnknownVariant):
             error = self.error.to_dict()
         else:
             error = self.error
@@ -86,7 +91,7 @@ class MaterializationResult:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_error(data: object) -> MaterializationResultErrorOption1 | None:
+        def _parse_error(data: object) -> MaterializationResultErrorOption1 | None | UnknownVariant:
             if data is None:
                 return data
             try:
@@ -97,7 +102,16 @@ class MaterializationResult:
                 return error_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(MaterializationResultErrorOption1 | None, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                error_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("error", data)
+                return error_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MaterializationResultErrorOption1 | None | UnknownVariant, data)
 
         error = _parse_error(src_dict["error"])
 
@@ -123,7 +137,7 @@ class MaterializationResult:
         num_bytes = _parse_num_bytes(src_dict["numBytes"])
 
         materialization_result = cls(
-            check_materialization_result_status(src_dict["status"]),  # status
+            check_materialization_result_status(src_dict["status"], "status"),  # status
             _parse_datetime(src_dict["finishedAt"]),  # finished_at
             error,
             runtime_secs,
@@ -162,6 +176,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.materialization_result_error_option_1 import MaterializationResultErrorOption1
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(MaterializationResultErrorOption1=MaterializationResultErrorOption1)
+    globals().update(MaterializationResultErrorOption1=MaterializationResultErrorOption1, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

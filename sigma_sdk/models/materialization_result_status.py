@@ -2,17 +2,26 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-MaterializationResultStatus = Literal["failed", "marked", "success", "swept"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-MATERIALIZATION_RESULT_STATUS_VALUES: set[MaterializationResultStatus] = {
-    "failed",
-    "marked",
-    "success",
-    "swept",
-}
+# The values the spec lists; `value in MATERIALIZATION_RESULT_STATUS_VALUES` narrows a str to these for the type checker.
+_Known = Literal["failed", "marked", "success", "swept"]
+MaterializationResultStatus = _Known | UnknownValue
+
+MATERIALIZATION_RESULT_STATUS_VALUES: frozenset[_Known] = frozenset(
+    {
+        "failed",
+        "marked",
+        "success",
+        "swept",
+    }
+)
 
 
-def check_materialization_result_status(value: str) -> MaterializationResultStatus:
+def check_materialization_result_status(value: str, field: str | None = None) -> MaterializationResultStatus:
+    """`value` as a MaterializationResultStatus; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in MATERIALIZATION_RESULT_STATUS_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {MATERIALIZATION_RESULT_STATUS_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "MaterializationResultStatus", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(MATERIALIZATION_RESULT_STATUS_VALUES)!r}")

@@ -2,7 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-Operator = Literal[
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
+
+# The values the spec lists; `value in OPERATOR_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
     "Contains",
     "EndsWith",
     "Equals",
@@ -15,23 +18,29 @@ Operator = Literal[
     "NotEquals",
     "StartsWith",
 ]
+Operator = _Known | UnknownValue
 
-OPERATOR_VALUES: set[Operator] = {
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-}
+OPERATOR_VALUES: frozenset[_Known] = frozenset(
+    {
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    }
+)
 
 
-def check_operator(value: str) -> Operator:
+def check_operator(value: str, field: str | None = None) -> Operator:
+    """`value` as a Operator; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPERATOR_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {OPERATOR_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "Operator", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(OPERATOR_VALUES)!r}")

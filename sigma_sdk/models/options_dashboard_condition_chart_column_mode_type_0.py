@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsDashboardConditionChartColumnModeType0 = Literal["any"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES: set[OptionsDashboardConditionChartColumnModeType0] = {
-    "any",
-}
+# The values the spec lists; `value in OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsDashboardConditionChartColumnModeType0 = _Known | UnknownValue
+
+OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "any",
+    }
+)
 
 
 def check_options_dashboard_condition_chart_column_mode_type_0(
-    value: str,
+    value: str, field: str | None = None
 ) -> OptionsDashboardConditionChartColumnModeType0:
+    """`value` as a OptionsDashboardConditionChartColumnModeType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsDashboardConditionChartColumnModeType0", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_DASHBOARD_CONDITION_CHART_COLUMN_MODE_TYPE_0_VALUES)!r}"
     )

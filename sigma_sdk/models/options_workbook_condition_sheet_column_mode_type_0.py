@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorkbookConditionSheetColumnModeType0 = Literal["any"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES: set[OptionsWorkbookConditionSheetColumnModeType0] = {
-    "any",
-}
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsWorkbookConditionSheetColumnModeType0 = _Known | UnknownValue
+
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "any",
+    }
+)
 
 
 def check_options_workbook_condition_sheet_column_mode_type_0(
-    value: str,
+    value: str, field: str | None = None
 ) -> OptionsWorkbookConditionSheetColumnModeType0:
+    """`value` as a OptionsWorkbookConditionSheetColumnModeType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorkbookConditionSheetColumnModeType0", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_0_VALUES)!r}"
     )

@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorkbookConditionSheetColumnModeType1 = Literal["all"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES: set[OptionsWorkbookConditionSheetColumnModeType1] = {
-    "all",
-}
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all"]
+OptionsWorkbookConditionSheetColumnModeType1 = _Known | UnknownValue
+
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "all",
+    }
+)
 
 
 def check_options_workbook_condition_sheet_column_mode_type_1(
-    value: str,
+    value: str, field: str | None = None
 ) -> OptionsWorkbookConditionSheetColumnModeType1:
+    """`value` as a OptionsWorkbookConditionSheetColumnModeType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorkbookConditionSheetColumnModeType1", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_MODE_TYPE_1_VALUES)!r}"
     )

@@ -2,7 +2,10 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorkbookConditionSheetColumnOp = Literal[
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
+
+# The values the spec lists; `value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
     "Contains",
     "EndsWith",
     "Equals",
@@ -15,25 +18,33 @@ OptionsWorkbookConditionSheetColumnOp = Literal[
     "NotEquals",
     "StartsWith",
 ]
+OptionsWorkbookConditionSheetColumnOp = _Known | UnknownValue
 
-OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: set[OptionsWorkbookConditionSheetColumnOp] = {
-    "Contains",
-    "EndsWith",
-    "Equals",
-    "GreaterThan",
-    "GreaterThanEq",
-    "IsNotNull",
-    "IsNull",
-    "LessThan",
-    "LessThanEq",
-    "NotEquals",
-    "StartsWith",
-}
+OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES: frozenset[_Known] = frozenset(
+    {
+        "Contains",
+        "EndsWith",
+        "Equals",
+        "GreaterThan",
+        "GreaterThanEq",
+        "IsNotNull",
+        "IsNull",
+        "LessThan",
+        "LessThanEq",
+        "NotEquals",
+        "StartsWith",
+    }
+)
 
 
-def check_options_workbook_condition_sheet_column_op(value: str) -> OptionsWorkbookConditionSheetColumnOp:
+def check_options_workbook_condition_sheet_column_op(
+    value: str, field: str | None = None
+) -> OptionsWorkbookConditionSheetColumnOp:
+    """`value` as a OptionsWorkbookConditionSheetColumnOp; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorkbookConditionSheetColumnOp", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKBOOK_CONDITION_SHEET_COLUMN_OP_VALUES)!r}"
     )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant, unknown_value
+
 from ..models.options_workbook_condition_sheet_column_op import (
     OptionsWorkbookConditionSheetColumnOp,
     check_options_workbook_condition_sheet_column_op,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from ..models.number import Number
     from ..models.record import Record
     from ..models.string import String
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variant import Variant
 
 
@@ -55,9 +58,21 @@ class OptionsWorksheetConditionQueryColumn:
     column_id: str
     op: OptionsWorkbookConditionSheetColumnOp
     type_: Literal["queryColumn"] = "queryColumn"
-    value: Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant = (
-        UNSET
-    )
+    value: (
+        Array
+        | Boolean
+        | DateTime
+        | Error
+        | Integer
+        | None
+        | Null
+        | Number
+        | Record
+        | String
+        | UnknownVariant
+        | Unset
+        | Variant
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +113,8 @@ class OptionsWorksheetConditionQueryColumn:
             value = self.value.to_dict()
         elif isinstance(self.value, Variant):
             value = self.value.to_dict()
+        elif isinstance(self.value, UnknownVariant):
+            value = self.value.to_dict()
         else:
             value = self.value
 
@@ -127,19 +144,25 @@ class OptionsWorksheetConditionQueryColumn:
         def _parse_mode(
             data: object,
         ) -> OptionsWorksheetConditionQueryColumnModeType0 | OptionsWorksheetConditionQueryColumnModeType1:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mode_type_0 = check_options_worksheet_condition_query_column_mode_type_0(data)
-
-                return mode_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            mode_type_1 = check_options_worksheet_condition_query_column_mode_type_1(data)
-
-            return mode_type_1
+            if isinstance(data, str):
+                try:
+                    return check_options_worksheet_condition_query_column_mode_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_options_worksheet_condition_query_column_mode_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data,
+                    "OptionsWorksheetConditionQueryColumnModeType0 | OptionsWorksheetConditionQueryColumnModeType1",
+                    "mode",
+                )
+            raise TypeError(
+                f"field mode: {type(data).__name__} fits none of OptionsWorksheetConditionQueryColumnModeType0 | OptionsWorksheetConditionQueryColumnModeType1"
+            )
 
         mode = _parse_mode(src_dict["mode"])
 
@@ -149,7 +172,21 @@ class OptionsWorksheetConditionQueryColumn:
 
         def _parse_value(
             data: object,
-        ) -> Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant:
+        ) -> (
+            Array
+            | Boolean
+            | DateTime
+            | Error
+            | Integer
+            | None
+            | Null
+            | Number
+            | Record
+            | String
+            | UnknownVariant
+            | Unset
+            | Variant
+        ):
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -234,8 +271,29 @@ class OptionsWorksheetConditionQueryColumn:
                 return value_type_9
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_11 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("value", data)
+                return value_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             return cast(
-                Array | Boolean | DateTime | Error | Integer | None | Null | Number | Record | String | Unset | Variant,
+                Array
+                | Boolean
+                | DateTime
+                | Error
+                | Integer
+                | None
+                | Null
+                | Number
+                | Record
+                | String
+                | UnknownVariant
+                | Unset
+                | Variant,
                 data,
             )
 
@@ -244,7 +302,7 @@ class OptionsWorksheetConditionQueryColumn:
         options_worksheet_condition_query_column = cls(
             mode,
             src_dict["columnId"],  # column_id
-            check_options_workbook_condition_sheet_column_op(src_dict["op"]),  # op
+            check_options_workbook_condition_sheet_column_op(src_dict["op"], "op"),  # op
             type_,
             value,
         )
@@ -288,6 +346,7 @@ def _resolve_references() -> None:
     from ..models.number import Number
     from ..models.record import Record
     from ..models.string import String
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variant import Variant
 
     globals().update(
@@ -300,6 +359,7 @@ def _resolve_references() -> None:
         Number=Number,
         Record=Record,
         String=String,
+        UnknownVariant=UnknownVariant,
         Variant=Variant,
     )
     _REFERENCES_RESOLVED = True

@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorksheetConditionQueryColumnModeType0 = Literal["any"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES: set[OptionsWorksheetConditionQueryColumnModeType0] = {
-    "any",
-}
+# The values the spec lists; `value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["any"]
+OptionsWorksheetConditionQueryColumnModeType0 = _Known | UnknownValue
+
+OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "any",
+    }
+)
 
 
 def check_options_worksheet_condition_query_column_mode_type_0(
-    value: str,
+    value: str, field: str | None = None
 ) -> OptionsWorksheetConditionQueryColumnModeType0:
+    """`value` as a OptionsWorksheetConditionQueryColumnModeType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorksheetConditionQueryColumnModeType0", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_0_VALUES)!r}"
     )

@@ -2,18 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-OptionsWorksheetConditionQueryColumnModeType1 = Literal["all"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES: set[OptionsWorksheetConditionQueryColumnModeType1] = {
-    "all",
-}
+# The values the spec lists; `value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["all"]
+OptionsWorksheetConditionQueryColumnModeType1 = _Known | UnknownValue
+
+OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "all",
+    }
+)
 
 
 def check_options_worksheet_condition_query_column_mode_type_1(
-    value: str,
+    value: str, field: str | None = None
 ) -> OptionsWorksheetConditionQueryColumnModeType1:
+    """`value` as a OptionsWorksheetConditionQueryColumnModeType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "OptionsWorksheetConditionQueryColumnModeType1", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(OPTIONS_WORKSHEET_CONDITION_QUERY_COLUMN_MODE_TYPE_1_VALUES)!r}"
     )

@@ -61,7 +61,7 @@ class PDF:
             type_,
             UNSET
             if (_value := src_dict.get("layout", UNSET)) is UNSET
-            else check_export_options_for_pdf_layout(_value),  # layout
+            else check_export_options_for_pdf_layout(_value, "layout"),  # layout
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

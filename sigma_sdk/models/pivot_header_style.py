@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-PivotHeaderStyle = Literal["merged", "repeated"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-PIVOT_HEADER_STYLE_VALUES: set[PivotHeaderStyle] = {
-    "merged",
-    "repeated",
-}
+# The values the spec lists; `value in PIVOT_HEADER_STYLE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["merged", "repeated"]
+PivotHeaderStyle = _Known | UnknownValue
+
+PIVOT_HEADER_STYLE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "merged",
+        "repeated",
+    }
+)
 
 
-def check_pivot_header_style(value: str) -> PivotHeaderStyle:
+def check_pivot_header_style(value: str, field: str | None = None) -> PivotHeaderStyle:
+    """`value` as a PivotHeaderStyle; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in PIVOT_HEADER_STYLE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {PIVOT_HEADER_STYLE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "PivotHeaderStyle", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(PIVOT_HEADER_STYLE_VALUES)!r}")

@@ -174,11 +174,17 @@ class PostWorkbookScheduleConfig:
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_options_type_6 = GoogleSheets.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_6 = GoogleSheets.from_dict(data)
 
-            return format_options_type_6
+                return format_options_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field formatOptions: {type(data).__name__} fits none of CSV | GoogleSheets | JSON | JSONL | PDF | PNG | XLSX"
+            )
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 

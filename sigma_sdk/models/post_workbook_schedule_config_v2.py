@@ -159,11 +159,17 @@ class PostWorkbookScheduleConfigV2:
                 return condition_options_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            condition_options_type_1 = ExportConditionOptionsAlways.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                condition_options_type_1 = ExportConditionOptionsAlways.from_dict(data)
 
-            return condition_options_type_1
+                return condition_options_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field conditionOptions: {type(data).__name__} fits none of ExportConditionOptionsAlways | ExportConditionOptionsWorkbookCondition | Unset"
+            )
 
         condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 

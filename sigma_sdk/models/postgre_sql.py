@@ -120,7 +120,7 @@ class PostgreSQL:
         password = _parse_password(src_dict.get("password", UNSET))
 
         postgre_sql = cls(
-            check_postgre_sql_type(src_dict["type"]),  # type_
+            check_postgre_sql_type(src_dict["type"], "type"),  # type_
             src_dict["host"],  # host
             src_dict["database"],  # database
             src_dict.get("user", UNSET),  # user

@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-PostgreSQLType = Literal["alloydb", "postgres", "redshift"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-POSTGRE_SQL_TYPE_VALUES: set[PostgreSQLType] = {
-    "alloydb",
-    "postgres",
-    "redshift",
-}
+# The values the spec lists; `value in POSTGRE_SQL_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["alloydb", "postgres", "redshift"]
+PostgreSQLType = _Known | UnknownValue
+
+POSTGRE_SQL_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "alloydb",
+        "postgres",
+        "redshift",
+    }
+)
 
 
-def check_postgre_sql_type(value: str) -> PostgreSQLType:
+def check_postgre_sql_type(value: str, field: str | None = None) -> PostgreSQLType:
+    """`value` as a PostgreSQLType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in POSTGRE_SQL_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {POSTGRE_SQL_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "PostgreSQLType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(POSTGRE_SQL_TYPE_VALUES)!r}")

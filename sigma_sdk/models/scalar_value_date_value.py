@@ -85,11 +85,17 @@ class ScalarValueDateValue:
                 return value_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            value_type_2 = NullValueNullDateValue.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_2 = NullValueNullDateValue.from_dict(data)
 
-            return value_type_2
+                return value_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field value: {type(data).__name__} fits none of ColumnValueFixedDateSelection | DateSelectionRelativeDateSelection | NullValueNullDateValue"
+            )
 
         value = _parse_value(src_dict["value"])
 

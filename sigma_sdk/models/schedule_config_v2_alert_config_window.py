@@ -2,17 +2,30 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-ScheduleConfigV2AlertConfigWindow = Literal["alltime", "always", "daily", "weekly"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES: set[ScheduleConfigV2AlertConfigWindow] = {
-    "alltime",
-    "always",
-    "daily",
-    "weekly",
-}
+# The values the spec lists; `value in SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES` narrows a str to these for the type checker.
+_Known = Literal["alltime", "always", "daily", "weekly"]
+ScheduleConfigV2AlertConfigWindow = _Known | UnknownValue
+
+SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES: frozenset[_Known] = frozenset(
+    {
+        "alltime",
+        "always",
+        "daily",
+        "weekly",
+    }
+)
 
 
-def check_schedule_config_v2_alert_config_window(value: str) -> ScheduleConfigV2AlertConfigWindow:
+def check_schedule_config_v2_alert_config_window(
+    value: str, field: str | None = None
+) -> ScheduleConfigV2AlertConfigWindow:
+    """`value` as a ScheduleConfigV2AlertConfigWindow; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "ScheduleConfigV2AlertConfigWindow", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(SCHEDULE_CONFIG_V2_ALERT_CONFIG_WINDOW_VALUES)!r}"
+    )

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty
     from ..models.options_workbook_condition_is_not_empty import OptionsWorkbookConditionIsNotEmpty
     from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ScheduleConfigV2ConditionOptionsWorkbook")
@@ -31,6 +34,7 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
         ConditionOptionsWorkbookConditionIsEmpty
         | OptionsWorkbookConditionIsNotEmpty
         | OptionsWorkbookConditionSheetColumn
+        | UnknownVariant
     ]
     type_: Literal["workbook"] = "workbook"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -44,6 +48,8 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
             if isinstance(conditions_item_data, OptionsWorkbookConditionSheetColumn):
                 conditions_item = conditions_item_data.to_dict()
             elif isinstance(conditions_item_data, ConditionOptionsWorkbookConditionIsEmpty):
+                conditions_item = conditions_item_data.to_dict()
+            elif isinstance(conditions_item_data, OptionsWorkbookConditionIsNotEmpty):
                 conditions_item = conditions_item_data.to_dict()
             else:
                 conditions_item = conditions_item_data.to_dict()
@@ -80,6 +86,7 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
                 ConditionOptionsWorkbookConditionIsEmpty
                 | OptionsWorkbookConditionIsNotEmpty
                 | OptionsWorkbookConditionSheetColumn
+                | UnknownVariant
             ):
                 try:
                     if not isinstance(data, dict):
@@ -97,11 +104,26 @@ class ScheduleConfigV2ConditionOptionsWorkbook:
                     return conditions_item_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                conditions_item_type_2 = OptionsWorkbookConditionIsNotEmpty.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_2 = OptionsWorkbookConditionIsNotEmpty.from_dict(data)
 
-                return conditions_item_type_2
+                    return conditions_item_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    conditions_item_type_3 = UnknownVariant.from_dict(data)
+
+                    note_unknown_variant("conditions_item", data)
+                    return conditions_item_type_3
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field conditions_item: {type(data).__name__} fits none of ConditionOptionsWorkbookConditionIsEmpty | OptionsWorkbookConditionIsNotEmpty | OptionsWorkbookConditionSheetColumn | UnknownVariant"
+                )
 
             conditions_item = _parse_conditions_item(conditions_item_data)
 
@@ -148,10 +170,12 @@ def _resolve_references() -> None:
     from ..models.condition_options_workbook_condition_is_empty import ConditionOptionsWorkbookConditionIsEmpty
     from ..models.options_workbook_condition_is_not_empty import OptionsWorkbookConditionIsNotEmpty
     from ..models.options_workbook_condition_sheet_column import OptionsWorkbookConditionSheetColumn
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         ConditionOptionsWorkbookConditionIsEmpty=ConditionOptionsWorkbookConditionIsEmpty,
         OptionsWorkbookConditionIsNotEmpty=OptionsWorkbookConditionIsNotEmpty,
         OptionsWorkbookConditionSheetColumn=OptionsWorkbookConditionSheetColumn,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from ..models.multiple_pages import MultiplePages
     from ..models.one_element import OneElement
     from ..models.one_page import OnePage
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="ScheduleConfigV2NotificationAttachment")
@@ -39,9 +42,13 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class ScheduleConfigV2NotificationAttachment:
-    format_options: CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL
+    format_options: (
+        CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL | UnknownVariant
+    )
     chart_id: str | Unset = UNSET
-    workbook_export_source: EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | Unset = UNSET
+    workbook_export_source: (
+        EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | UnknownVariant | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +67,8 @@ class ScheduleConfigV2NotificationAttachment:
             format_options = self.format_options.to_dict()
         elif isinstance(self.format_options, FormatOptionsEXCEL):
             format_options = self.format_options.to_dict()
+        elif isinstance(self.format_options, GoogleSheets):
+            format_options = self.format_options.to_dict()
         else:
             format_options = self.format_options.to_dict()
 
@@ -75,6 +84,8 @@ class ScheduleConfigV2NotificationAttachment:
         elif isinstance(self.workbook_export_source, MultipleElements):
             workbook_export_source = self.workbook_export_source.to_dict()
         elif isinstance(self.workbook_export_source, MultiplePages):
+            workbook_export_source = self.workbook_export_source.to_dict()
+        elif isinstance(self.workbook_export_source, EntireWorkbook):
             workbook_export_source = self.workbook_export_source.to_dict()
         else:
             workbook_export_source = self.workbook_export_source.to_dict()
@@ -103,7 +114,16 @@ class ScheduleConfigV2NotificationAttachment:
 
         def _parse_format_options(
             data: object,
-        ) -> CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL:
+        ) -> (
+            CSV
+            | FormatOptionsEXCEL
+            | FormatOptionsPDF
+            | FormatOptionsPNG
+            | GoogleSheets
+            | JSON
+            | JSONL
+            | UnknownVariant
+        ):
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -152,17 +172,32 @@ class ScheduleConfigV2NotificationAttachment:
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_options_type_6 = GoogleSheets.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_6 = GoogleSheets.from_dict(data)
 
-            return format_options_type_6
+                return format_options_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_7 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("formatOptions", data)
+                return format_options_type_7
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field formatOptions: {type(data).__name__} fits none of CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL | UnknownVariant"
+            )
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 
         def _parse_workbook_export_source(
             data: object,
-        ) -> EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | Unset:
+        ) -> EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | UnknownVariant | Unset:
             if isinstance(data, Unset):
                 return data
             try:
@@ -197,11 +232,26 @@ class ScheduleConfigV2NotificationAttachment:
                 return workbook_export_source_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            workbook_export_source_type_4 = EntireWorkbook.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                workbook_export_source_type_4 = EntireWorkbook.from_dict(data)
 
-            return workbook_export_source_type_4
+                return workbook_export_source_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                workbook_export_source_type_5 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("workbookExportSource", data)
+                return workbook_export_source_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field workbookExportSource: {type(data).__name__} fits none of EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage | UnknownVariant | Unset"
+            )
 
         workbook_export_source = _parse_workbook_export_source(src_dict.get("workbookExportSource", UNSET))
 
@@ -253,6 +303,7 @@ def _resolve_references() -> None:
     from ..models.multiple_pages import MultiplePages
     from ..models.one_element import OneElement
     from ..models.one_page import OnePage
+    from ..models.unknown_variant import UnknownVariant
 
     globals().update(
         CSV=CSV,
@@ -267,5 +318,6 @@ def _resolve_references() -> None:
         MultiplePages=MultiplePages,
         OneElement=OneElement,
         OnePage=OnePage,
+        UnknownVariant=UnknownVariant,
     )
     _REFERENCES_RESOLVED = True

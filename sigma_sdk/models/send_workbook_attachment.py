@@ -141,11 +141,17 @@ class SendWorkbookAttachment:
                 return format_options_type_5
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            format_options_type_6 = GoogleSheets.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                format_options_type_6 = GoogleSheets.from_dict(data)
 
-            return format_options_type_6
+                return format_options_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field formatOptions: {type(data).__name__} fits none of CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL"
+            )
 
         format_options = _parse_format_options(src_dict["formatOptions"])
 
@@ -182,11 +188,17 @@ class SendWorkbookAttachment:
                 return source_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            source_type_4 = EntireWorkbook.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                source_type_4 = EntireWorkbook.from_dict(data)
 
-            return source_type_4
+                return source_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field source: {type(data).__name__} fits none of EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage"
+            )
 
         source = _parse_source(src_dict["source"])
 

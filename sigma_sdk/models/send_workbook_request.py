@@ -230,11 +230,17 @@ class SendWorkbookRequest:
                     return targets_item_type_7
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                targets_item_type_8 = CloudStorageForAWorkbook.from_dict(data)
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    targets_item_type_8 = CloudStorageForAWorkbook.from_dict(data)
 
-                return targets_item_type_8
+                    return targets_item_type_8
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                raise TypeError(
+                    f"field targets_item: {type(data).__name__} fits none of CloudStorage | CloudStorageForAWorkbook | Email | GoogleDrive | SendWorkbookTargetGsheet | SendWorkbookTargetTeam | SlackChannel | User | Webhook"
+                )
 
             targets_item = _parse_targets_item(targets_item_data)
 
@@ -263,11 +269,17 @@ class SendWorkbookRequest:
                         return conditions_item_type_1
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    conditions_item_type_2 = IsNotEmpty.from_dict(data)
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        conditions_item_type_2 = IsNotEmpty.from_dict(data)
 
-                    return conditions_item_type_2
+                        return conditions_item_type_2
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field conditions_item: {type(data).__name__} fits none of IsEmpty | IsNotEmpty | SpecificColumnValueInAnElement"
+                    )
 
                 conditions_item = _parse_conditions_item(conditions_item_data)
 

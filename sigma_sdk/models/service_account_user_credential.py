@@ -79,11 +79,17 @@ class ServiceAccountUserCredential:
                 return warehouse_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            warehouse_type_1 = WarehouseUserAttributeWarehouse.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                warehouse_type_1 = WarehouseUserAttributeWarehouse.from_dict(data)
 
-            return warehouse_type_1
+                return warehouse_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field warehouse: {type(data).__name__} fits none of WarehouseStaticWarehouse | WarehouseUserAttributeWarehouse"
+            )
 
         warehouse = _parse_warehouse(src_dict["warehouse"])
 
@@ -98,11 +104,17 @@ class ServiceAccountUserCredential:
                 return role_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            role_type_1 = WarehouseUserAttributeWarehouse.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                role_type_1 = WarehouseUserAttributeWarehouse.from_dict(data)
 
-            return role_type_1
+                return role_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field role: {type(data).__name__} fits none of RoleStaticRole | Unset | WarehouseUserAttributeWarehouse"
+            )
 
         role = _parse_role(src_dict.get("role", UNSET))
 

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 if TYPE_CHECKING:
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
 
@@ -27,8 +30,8 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class SettingsVariableValuesValueDateRange:
-    min_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
-    max_: DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed
+    min_: DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed
+    max_: DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed
     type_: Literal["date-range"] = "date-range"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,6 +43,8 @@ class SettingsVariableValuesValueDateRange:
             min_ = self.min_.to_dict()
         elif isinstance(self.min_, DateSelectionRelativeDateSelection):
             min_ = self.min_.to_dict()
+        elif isinstance(self.min_, UnknownVariant):
+            min_ = self.min_.to_dict()
         else:
             min_ = self.min_
 
@@ -47,6 +52,8 @@ class SettingsVariableValuesValueDateRange:
         if isinstance(self.max_, VariableValuesValueDateRangeMinFixed):
             max_ = self.max_.to_dict()
         elif isinstance(self.max_, DateSelectionRelativeDateSelection):
+            max_ = self.max_.to_dict()
+        elif isinstance(self.max_, UnknownVariant):
             max_ = self.max_.to_dict()
         else:
             max_ = self.max_
@@ -75,7 +82,7 @@ class SettingsVariableValuesValueDateRange:
 
         def _parse_min_(
             data: object,
-        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
+        ) -> DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
@@ -94,13 +101,24 @@ class SettingsVariableValuesValueDateRange:
                 return min_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                min_type_3 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("min", data)
+                return min_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed, data
+            )
 
         min_ = _parse_min_(src_dict["min"])
 
         def _parse_max_(
             data: object,
-        ) -> DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed:
+        ) -> DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed:
             if data is None:
                 return data
             try:
@@ -119,7 +137,18 @@ class SettingsVariableValuesValueDateRange:
                 return max_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DateSelectionRelativeDateSelection | None | VariableValuesValueDateRangeMinFixed, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                max_type_3 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("max", data)
+                return max_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed, data
+            )
 
         max_ = _parse_max_(src_dict["max"])
 
@@ -163,10 +192,12 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
+    from ..models.unknown_variant import UnknownVariant
     from ..models.variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
 
     globals().update(
         DateSelectionRelativeDateSelection=DateSelectionRelativeDateSelection,
+        UnknownVariant=UnknownVariant,
         VariableValuesValueDateRangeMinFixed=VariableValuesValueDateRangeMinFixed,
     )
     _REFERENCES_RESOLVED = True

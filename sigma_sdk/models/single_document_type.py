@@ -2,12 +2,12 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-SingleDocumentType = Literal[
-    "dashboard", "dataset", "folder", "sql", "symlink", "table", "template", "workbook", "worksheet", "workspace"
-]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SINGLE_DOCUMENT_TYPE_VALUES: set[SingleDocumentType] = {
+# The values the spec lists; `value in SINGLE_DOCUMENT_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal[
     "dashboard",
+    "data-model",
     "dataset",
     "folder",
     "sql",
@@ -17,10 +17,30 @@ SINGLE_DOCUMENT_TYPE_VALUES: set[SingleDocumentType] = {
     "workbook",
     "worksheet",
     "workspace",
-}
+]
+SingleDocumentType = _Known | UnknownValue
+
+SINGLE_DOCUMENT_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "dashboard",
+        "data-model",
+        "dataset",
+        "folder",
+        "sql",
+        "symlink",
+        "table",
+        "template",
+        "workbook",
+        "worksheet",
+        "workspace",
+    }
+)
 
 
-def check_single_document_type(value: str) -> SingleDocumentType:
+def check_single_document_type(value: str, field: str | None = None) -> SingleDocumentType:
+    """`value` as a SingleDocumentType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in SINGLE_DOCUMENT_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {SINGLE_DOCUMENT_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "SingleDocumentType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(SINGLE_DOCUMENT_TYPE_VALUES)!r}")

@@ -195,11 +195,17 @@ class SnowflakeOAuth:
                 return write_access_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            write_access_type_1 = SetMaterializationWarehouse.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                write_access_type_1 = SetMaterializationWarehouse.from_dict(data)
 
-            return write_access_type_1
+                return write_access_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field writeAccess: {type(data).__name__} fits none of SetMaterializationWarehouse | SetWriteLocationAndMaterializationWarehouse | Unset"
+            )
 
         write_access = _parse_write_access(src_dict.get("writeAccess", UNSET))
 
@@ -221,7 +227,9 @@ class SnowflakeOAuth:
             src_dict.get("host", UNSET),  # host
             src_dict.get("warehouse", UNSET),  # warehouse
             src_dict.get("role", UNSET),  # role
-            UNSET if (_value := src_dict.get("authType", UNSET)) is UNSET else check_auth_type(_value),  # auth_type
+            UNSET
+            if (_value := src_dict.get("authType", UNSET)) is UNSET
+            else check_auth_type(_value, "authType"),  # auth_type
             src_dict.get("usePython", UNSET),  # use_python
             UNSET
             if (_value := src_dict.get("pythonSecrets", UNSET)) is UNSET

@@ -116,11 +116,17 @@ class SourceSwapDataModelSourceMappingItem:
                 return from_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            from_type_2 = FromDataSourceDatasetSource.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                from_type_2 = FromDataSourceDatasetSource.from_dict(data)
 
-            return from_type_2
+                return from_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field from: {type(data).__name__} fits none of FromDataSourceDataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource"
+            )
 
         from_ = _parse_from_(src_dict["from"])
 
@@ -143,11 +149,17 @@ class SourceSwapDataModelSourceMappingItem:
                 return to_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            to_type_2 = FromDataSourceDatasetSource.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                to_type_2 = FromDataSourceDatasetSource.from_dict(data)
 
-            return to_type_2
+                return to_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field to: {type(data).__name__} fits none of FromDataSourceDataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource"
+            )
 
         to = _parse_to(src_dict["to"])
 

@@ -59,11 +59,17 @@ class SourceSwaps:
                         return componentsschemas_old_source_id_type_0
                     except (TypeError, ValueError, AttributeError, KeyError):
                         pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_old_source_id_type_1 = ConnectionSwap.from_dict(data)
+                    try:
+                        if not isinstance(data, dict):
+                            raise TypeError()
+                        componentsschemas_old_source_id_type_1 = ConnectionSwap.from_dict(data)
 
-                    return componentsschemas_old_source_id_type_1
+                        return componentsschemas_old_source_id_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    raise TypeError(
+                        f"field AdditionalProperty: {type(data).__name__} fits none of ConnectionSwap | TableSwap"
+                    )
 
                 additional_property = _parse_additional_property(prop_dict)
 

@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-SourceType = Literal["element", "page", "workbook"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-SOURCE_TYPE_VALUES: set[SourceType] = {
-    "element",
-    "page",
-    "workbook",
-}
+# The values the spec lists; `value in SOURCE_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["element", "page", "workbook"]
+SourceType = _Known | UnknownValue
+
+SOURCE_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "element",
+        "page",
+        "workbook",
+    }
+)
 
 
-def check_source_type(value: str) -> SourceType:
+def check_source_type(value: str, field: str | None = None) -> SourceType:
+    """`value` as a SourceType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in SOURCE_TYPE_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {SOURCE_TYPE_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "SourceType", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(SOURCE_TYPE_VALUES)!r}")

@@ -218,8 +218,8 @@ class SpecificColumnValueInAnElement:
         specific_column_value_in_an_element = cls(
             src_dict["elementId"],  # element_id
             src_dict["columnId"],  # column_id
-            check_operator(src_dict["op"]),  # op
-            check_condition_check(src_dict["mode"]),  # mode
+            check_operator(src_dict["op"], "op"),  # op
+            check_condition_check(src_dict["mode"], "mode"),  # mode
             type_,
             value,
         )

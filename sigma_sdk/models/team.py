@@ -109,7 +109,7 @@ class Team:
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             description,
-            check_team_visibility(src_dict["visibility"]),  # visibility
+            check_team_visibility(src_dict["visibility"], "visibility"),  # visibility
             src_dict["members"],  # members
             src_dict.get("isArchived", UNSET),  # is_archived
         )

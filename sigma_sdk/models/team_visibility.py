@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TeamVisibility = Literal["private", "public"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEAM_VISIBILITY_VALUES: set[TeamVisibility] = {
-    "private",
-    "public",
-}
+# The values the spec lists; `value in TEAM_VISIBILITY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["private", "public"]
+TeamVisibility = _Known | UnknownValue
+
+TEAM_VISIBILITY_VALUES: frozenset[_Known] = frozenset(
+    {
+        "private",
+        "public",
+    }
+)
 
 
-def check_team_visibility(value: str) -> TeamVisibility:
+def check_team_visibility(value: str, field: str | None = None) -> TeamVisibility:
+    """`value` as a TeamVisibility; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEAM_VISIBILITY_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEAM_VISIBILITY_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TeamVisibility", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(TEAM_VISIBILITY_VALUES)!r}")

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.test_connection_response_read_type_0 import (
     TestConnectionResponseReadType0,
     check_test_connection_response_read_type_0,
@@ -79,46 +81,51 @@ class TestConnectionResponse:
             )
 
         def _parse_read(data: object) -> TestConnectionResponseReadType0 | TestConnectionResponseReadType1:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                read_type_0 = check_test_connection_response_read_type_0(data)
-
-                return read_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            read_type_1 = check_test_connection_response_read_type_1(data)
-
-            return read_type_1
+            if isinstance(data, str):
+                try:
+                    return check_test_connection_response_read_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_test_connection_response_read_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(data, "TestConnectionResponseReadType0 | TestConnectionResponseReadType1", "read")
+            raise TypeError(
+                f"field read: {type(data).__name__} fits none of TestConnectionResponseReadType0 | TestConnectionResponseReadType1"
+            )
 
         read = _parse_read(src_dict["read"])
 
         def _parse_write(
             data: object,
         ) -> TestConnectionResponseWriteType0 | TestConnectionResponseWriteType1 | TestConnectionResponseWriteType2:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                write_type_0 = check_test_connection_response_write_type_0(data)
-
-                return write_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                write_type_1 = check_test_connection_response_write_type_1(data)
-
-                return write_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            write_type_2 = check_test_connection_response_write_type_2(data)
-
-            return write_type_2
+            if isinstance(data, str):
+                try:
+                    return check_test_connection_response_write_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_test_connection_response_write_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_test_connection_response_write_type_2(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data,
+                    "TestConnectionResponseWriteType0 | TestConnectionResponseWriteType1 | TestConnectionResponseWriteType2",
+                    "write",
+                )
+            raise TypeError(
+                f"field write: {type(data).__name__} fits none of TestConnectionResponseWriteType0 | TestConnectionResponseWriteType1 | TestConnectionResponseWriteType2"
+            )
 
         write = _parse_write(src_dict["write"])
 

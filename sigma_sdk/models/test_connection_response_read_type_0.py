@@ -2,14 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TestConnectionResponseReadType0 = Literal["SUCCESS"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES: set[TestConnectionResponseReadType0] = {
-    "SUCCESS",
-}
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["SUCCESS"]
+TestConnectionResponseReadType0 = _Known | UnknownValue
+
+TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "SUCCESS",
+    }
+)
 
 
-def check_test_connection_response_read_type_0(value: str) -> TestConnectionResponseReadType0:
+def check_test_connection_response_read_type_0(value: str, field: str | None = None) -> TestConnectionResponseReadType0:
+    """`value` as a TestConnectionResponseReadType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TestConnectionResponseReadType0", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(TEST_CONNECTION_RESPONSE_READ_TYPE_0_VALUES)!r}"
+    )

@@ -2,14 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TestConnectionResponseReadType1 = Literal["FAILED"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES: set[TestConnectionResponseReadType1] = {
-    "FAILED",
-}
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["FAILED"]
+TestConnectionResponseReadType1 = _Known | UnknownValue
+
+TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "FAILED",
+    }
+)
 
 
-def check_test_connection_response_read_type_1(value: str) -> TestConnectionResponseReadType1:
+def check_test_connection_response_read_type_1(value: str, field: str | None = None) -> TestConnectionResponseReadType1:
+    """`value` as a TestConnectionResponseReadType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TestConnectionResponseReadType1", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(TEST_CONNECTION_RESPONSE_READ_TYPE_1_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TestConnectionResponseWriteType0 = Literal["DISABLED"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES: set[TestConnectionResponseWriteType0] = {
-    "DISABLED",
-}
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["DISABLED"]
+TestConnectionResponseWriteType0 = _Known | UnknownValue
+
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "DISABLED",
+    }
+)
 
 
-def check_test_connection_response_write_type_0(value: str) -> TestConnectionResponseWriteType0:
+def check_test_connection_response_write_type_0(
+    value: str, field: str | None = None
+) -> TestConnectionResponseWriteType0:
+    """`value` as a TestConnectionResponseWriteType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TestConnectionResponseWriteType0", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(TEST_CONNECTION_RESPONSE_WRITE_TYPE_0_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TestConnectionResponseWriteType1 = Literal["SUCCESS"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES: set[TestConnectionResponseWriteType1] = {
-    "SUCCESS",
-}
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["SUCCESS"]
+TestConnectionResponseWriteType1 = _Known | UnknownValue
+
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "SUCCESS",
+    }
+)
 
 
-def check_test_connection_response_write_type_1(value: str) -> TestConnectionResponseWriteType1:
+def check_test_connection_response_write_type_1(
+    value: str, field: str | None = None
+) -> TestConnectionResponseWriteType1:
+    """`value` as a TestConnectionResponseWriteType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TestConnectionResponseWriteType1", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(TEST_CONNECTION_RESPONSE_WRITE_TYPE_1_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-TestConnectionResponseWriteType2 = Literal["FAILED"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES: set[TestConnectionResponseWriteType2] = {
-    "FAILED",
-}
+# The values the spec lists; `value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["FAILED"]
+TestConnectionResponseWriteType2 = _Known | UnknownValue
+
+TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES: frozenset[_Known] = frozenset(
+    {
+        "FAILED",
+    }
+)
 
 
-def check_test_connection_response_write_type_2(value: str) -> TestConnectionResponseWriteType2:
+def check_test_connection_response_write_type_2(
+    value: str, field: str | None = None
+) -> TestConnectionResponseWriteType2:
+    """`value` as a TestConnectionResponseWriteType2; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "TestConnectionResponseWriteType2", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(TEST_CONNECTION_RESPONSE_WRITE_TYPE_2_VALUES)!r}"
+    )

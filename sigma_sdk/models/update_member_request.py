@@ -130,7 +130,9 @@ class UpdateMemberRequest:
             src_dict.get("email", UNSET),  # email
             src_dict.get("isArchived", UNSET),  # is_archived
             src_dict.get("isInactive", UNSET),  # is_inactive
-            UNSET if (_value := src_dict.get("userKind", UNSET)) is UNSET else check_user_kind(_value),  # user_kind
+            UNSET
+            if (_value := src_dict.get("userKind", UNSET)) is UNSET
+            else check_user_kind(_value, "userKind"),  # user_kind
             src_dict.get("newOwnerId", UNSET),  # new_owner_id
             src_dict.get("archiveDocuments", UNSET),  # archive_documents
             src_dict.get("archiveScheduledExports", UNSET),  # archive_scheduled_exports

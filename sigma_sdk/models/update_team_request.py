@@ -60,7 +60,7 @@ class UpdateTeamRequest:
             src_dict.get("description", UNSET),  # description
             UNSET
             if (_value := src_dict.get("visibility", UNSET)) is UNSET
-            else check_list_teams_visibility(_value),  # visibility
+            else check_list_teams_visibility(_value, "visibility"),  # visibility
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_team_request.additional_properties = {

@@ -120,7 +120,7 @@ class UpdateWorkbookScheduleRequest:
             description,
             UNSET
             if (_value := src_dict.get("suspensionAction", UNSET)) is UNSET
-            else check_update_workbook_schedule_suspension_action(_value),  # suspension_action
+            else check_update_workbook_schedule_suspension_action(_value, "suspensionAction"),  # suspension_action
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_workbook_schedule_request.additional_properties = {

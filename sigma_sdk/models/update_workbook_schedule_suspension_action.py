@@ -2,17 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-UpdateWorkbookScheduleSuspensionAction = Literal["pause", "resume"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: set[UpdateWorkbookScheduleSuspensionAction] = {
-    "pause",
-    "resume",
-}
+# The values the spec lists; `value in UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["pause", "resume"]
+UpdateWorkbookScheduleSuspensionAction = _Known | UnknownValue
+
+UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "pause",
+        "resume",
+    }
+)
 
 
-def check_update_workbook_schedule_suspension_action(value: str) -> UpdateWorkbookScheduleSuspensionAction:
+def check_update_workbook_schedule_suspension_action(
+    value: str, field: str | None = None
+) -> UpdateWorkbookScheduleSuspensionAction:
+    """`value` as a UpdateWorkbookScheduleSuspensionAction; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "UpdateWorkbookScheduleSuspensionAction", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(UPDATE_WORKBOOK_SCHEDULE_SUSPENSION_ACTION_VALUES)!r}"
     )

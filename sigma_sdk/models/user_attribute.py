@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="UserAttribute")
@@ -49,7 +52,7 @@ class UserAttribute:
     """ When the object was last updated. """
     description: None | str | Unset = UNSET
     """ Description of the user attribute. """
-    default_value: DefaultValue | None | Unset = UNSET
+    default_value: DefaultValue | None | UnknownVariant | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +80,8 @@ class UserAttribute:
         if isinstance(self.default_value, Unset):
             default_value = UNSET
         elif isinstance(self.default_value, DefaultValue):
+            default_value = self.default_value.to_dict()
+        elif isinstance(self.default_value, UnknownVariant):
             default_value = self.default_value.to_dict()
         else:
             default_value = self.default_value
@@ -117,7 +122,7 @@ class UserAttribute:
 
         description = _parse_description(src_dict.get("description", UNSET))
 
-        def _parse_default_value(data: object) -> DefaultValue | None | Unset:
+        def _parse_default_value(data: object) -> DefaultValue | None | UnknownVariant | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -130,7 +135,16 @@ class UserAttribute:
                 return default_value_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(DefaultValue | None | Unset, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                default_value_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("defaultValue", data)
+                return default_value_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DefaultValue | None | UnknownVariant | Unset, data)
 
         default_value = _parse_default_value(src_dict.get("defaultValue", UNSET))
 
@@ -176,6 +190,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(DefaultValue=DefaultValue)
+    globals().update(DefaultValue=DefaultValue, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

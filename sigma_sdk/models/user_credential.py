@@ -68,11 +68,17 @@ class UserCredential:
                 return oauth_config_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                oauth_config_type_1 = OAuthConfigurationOrganizationLevelOAuth.from_dict(data)
 
-            return oauth_config_type_1
+                return oauth_config_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field oauthConfig: {type(data).__name__} fits none of ConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth"
+            )
 
         oauth_config = _parse_oauth_config(src_dict["oauthConfig"])
 

@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-UserKind = Literal["embed", "guest", "internal"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-USER_KIND_VALUES: set[UserKind] = {
-    "embed",
-    "guest",
-    "internal",
-}
+# The values the spec lists; `value in USER_KIND_VALUES` narrows a str to these for the type checker.
+_Known = Literal["embed", "guest", "internal"]
+UserKind = _Known | UnknownValue
+
+USER_KIND_VALUES: frozenset[_Known] = frozenset(
+    {
+        "embed",
+        "guest",
+        "internal",
+    }
+)
 
 
-def check_user_kind(value: str) -> UserKind:
+def check_user_kind(value: str, field: str | None = None) -> UserKind:
+    """`value` as a UserKind; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in USER_KIND_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {USER_KIND_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "UserKind", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(USER_KIND_VALUES)!r}")

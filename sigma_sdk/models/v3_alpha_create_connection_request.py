@@ -69,11 +69,17 @@ class V3AlphaCreateConnectionRequest:
                 return details_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            details_type_1 = ConnectionDetailsSnowflakeNYI.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                details_type_1 = ConnectionDetailsSnowflakeNYI.from_dict(data)
 
-            return details_type_1
+                return details_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field details: {type(data).__name__} fits none of ConnectionDetailsDatabricks | ConnectionDetailsSnowflakeNYI"
+            )
 
         details = _parse_details(src_dict["details"])
 

@@ -60,7 +60,7 @@ class V3AlphaCreateIpAllowlistEntriesEntry:
             )
         v3_alpha_create_ip_allowlist_entries_entry = cls(
             src_dict["ip"],  # ip
-            check_ip_allowlist_entry_scope(src_dict["scope"]),  # scope
+            check_ip_allowlist_entry_scope(src_dict["scope"], "scope"),  # scope
             src_dict.get("description", UNSET),  # description
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

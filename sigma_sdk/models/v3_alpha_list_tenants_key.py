@@ -2,17 +2,26 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-V3AlphaListTenantsKey = Literal["createdAt", "createdBy", "name", "url"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-V3_ALPHA_LIST_TENANTS_KEY_VALUES: set[V3AlphaListTenantsKey] = {
-    "createdAt",
-    "createdBy",
-    "name",
-    "url",
-}
+# The values the spec lists; `value in V3_ALPHA_LIST_TENANTS_KEY_VALUES` narrows a str to these for the type checker.
+_Known = Literal["createdAt", "createdBy", "name", "url"]
+V3AlphaListTenantsKey = _Known | UnknownValue
+
+V3_ALPHA_LIST_TENANTS_KEY_VALUES: frozenset[_Known] = frozenset(
+    {
+        "createdAt",
+        "createdBy",
+        "name",
+        "url",
+    }
+)
 
 
-def check_v3_alpha_list_tenants_key(value: str) -> V3AlphaListTenantsKey:
+def check_v3_alpha_list_tenants_key(value: str, field: str | None = None) -> V3AlphaListTenantsKey:
+    """`value` as a V3AlphaListTenantsKey; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in V3_ALPHA_LIST_TENANTS_KEY_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {V3_ALPHA_LIST_TENANTS_KEY_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "V3AlphaListTenantsKey", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(V3_ALPHA_LIST_TENANTS_KEY_VALUES)!r}")

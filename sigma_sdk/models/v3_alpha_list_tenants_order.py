@@ -2,15 +2,24 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-V3AlphaListTenantsOrder = Literal["asc", "desc"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-V3_ALPHA_LIST_TENANTS_ORDER_VALUES: set[V3AlphaListTenantsOrder] = {
-    "asc",
-    "desc",
-}
+# The values the spec lists; `value in V3_ALPHA_LIST_TENANTS_ORDER_VALUES` narrows a str to these for the type checker.
+_Known = Literal["asc", "desc"]
+V3AlphaListTenantsOrder = _Known | UnknownValue
+
+V3_ALPHA_LIST_TENANTS_ORDER_VALUES: frozenset[_Known] = frozenset(
+    {
+        "asc",
+        "desc",
+    }
+)
 
 
-def check_v3_alpha_list_tenants_order(value: str) -> V3AlphaListTenantsOrder:
+def check_v3_alpha_list_tenants_order(value: str, field: str | None = None) -> V3AlphaListTenantsOrder:
+    """`value` as a V3AlphaListTenantsOrder; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in V3_ALPHA_LIST_TENANTS_ORDER_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {V3_ALPHA_LIST_TENANTS_ORDER_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "V3AlphaListTenantsOrder", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(V3_ALPHA_LIST_TENANTS_ORDER_VALUES)!r}")

@@ -150,11 +150,17 @@ class V3AlphaPatchConnectionDetails:
                 return authentication_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
 
-            return authentication_type_1
+                return authentication_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field authentication: {type(data).__name__} fits none of DetailsAuthenticationServiceAccount | OAuth | Unset"
+            )
 
         authentication = _parse_authentication(src_dict.get("authentication", UNSET))
 

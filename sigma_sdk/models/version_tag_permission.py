@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-VersionTagPermission = Literal["apply", "edit", "view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-VERSION_TAG_PERMISSION_VALUES: set[VersionTagPermission] = {
-    "apply",
-    "edit",
-    "view",
-}
+# The values the spec lists; `value in VERSION_TAG_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["apply", "edit", "view"]
+VersionTagPermission = _Known | UnknownValue
+
+VERSION_TAG_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "apply",
+        "edit",
+        "view",
+    }
+)
 
 
-def check_version_tag_permission(value: str) -> VersionTagPermission:
+def check_version_tag_permission(value: str, field: str | None = None) -> VersionTagPermission:
+    """`value` as a VersionTagPermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in VERSION_TAG_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {VERSION_TAG_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "VersionTagPermission", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(VERSION_TAG_PERMISSION_VALUES)!r}")

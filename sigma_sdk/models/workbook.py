@@ -34,6 +34,7 @@ _FIELD_KEYS = frozenset(
         "isArchived",
         "tags",
         "description",
+        "workspaceId",
     }
 )
 _parse_datetime = datetime.datetime.fromisoformat
@@ -60,6 +61,8 @@ class Workbook:
     is_archived: bool | Unset = UNSET
     tags: list[WorkbookTag] | Unset = UNSET
     description: str | Unset = UNSET
+    workspace_id: str | Unset = UNSET
+    """ The workspace the workbook is in (sent by Sigma, missing from the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +101,8 @@ class Workbook:
 
         description = self.description
 
+        workspace_id = self.workspace_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -121,6 +126,8 @@ class Workbook:
             field_dict["tags"] = tags
         if description is not UNSET:
             field_dict["description"] = description
+        if workspace_id is not UNSET:
+            field_dict["workspaceId"] = workspace_id
         return field_dict
 
     @classmethod
@@ -148,6 +155,7 @@ class Workbook:
             if (_value := src_dict.get("tags", UNSET)) is UNSET
             else [WorkbookTag.from_dict(item) for item in _value],  # tags
             src_dict.get("description", UNSET),  # description
+            src_dict.get("workspaceId", UNSET),  # workspace_id
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -2,17 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookCloudExportOption1ConnectionType = Literal["redshift", "snowflake"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES: set[WorkbookCloudExportOption1ConnectionType] = {
-    "redshift",
-    "snowflake",
-}
+# The values the spec lists; `value in WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["redshift", "snowflake"]
+WorkbookCloudExportOption1ConnectionType = _Known | UnknownValue
+
+WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "redshift",
+        "snowflake",
+    }
+)
 
 
-def check_workbook_cloud_export_option_1_connection_type(value: str) -> WorkbookCloudExportOption1ConnectionType:
+def check_workbook_cloud_export_option_1_connection_type(
+    value: str, field: str | None = None
+) -> WorkbookCloudExportOption1ConnectionType:
+    """`value` as a WorkbookCloudExportOption1ConnectionType; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookCloudExportOption1ConnectionType", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CLOUD_EXPORT_OPTION_1_CONNECTION_TYPE_VALUES)!r}"
     )

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import unknown_value
+
 from ..models.workbook_controls_entry_value_type_type_0 import (
     WorkbookControlsEntryValueTypeType0,
     check_workbook_controls_entry_value_type_type_0,
@@ -166,115 +168,85 @@ class WorkbookControlsEntry:
             | WorkbookControlsEntryValueTypeType8
             | WorkbookControlsEntryValueTypeType9
         ):
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_0 = check_workbook_controls_entry_value_type_type_0(data)
-
-                return value_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_1 = check_workbook_controls_entry_value_type_type_1(data)
-
-                return value_type_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_2 = check_workbook_controls_entry_value_type_type_2(data)
-
-                return value_type_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_3 = check_workbook_controls_entry_value_type_type_3(data)
-
-                return value_type_type_3
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_4 = check_workbook_controls_entry_value_type_type_4(data)
-
-                return value_type_type_4
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_5 = check_workbook_controls_entry_value_type_type_5(data)
-
-                return value_type_type_5
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_6 = check_workbook_controls_entry_value_type_type_6(data)
-
-                return value_type_type_6
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_7 = check_workbook_controls_entry_value_type_type_7(data)
-
-                return value_type_type_7
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_8 = check_workbook_controls_entry_value_type_type_8(data)
-
-                return value_type_type_8
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_9 = check_workbook_controls_entry_value_type_type_9(data)
-
-                return value_type_type_9
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_10 = check_workbook_controls_entry_value_type_type_10(data)
-
-                return value_type_type_10
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_11 = check_workbook_controls_entry_value_type_type_11(data)
-
-                return value_type_type_11
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                value_type_type_12 = check_workbook_controls_entry_value_type_type_12(data)
-
-                return value_type_type_12
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, str):
-                raise TypeError()
-            value_type_type_13 = check_workbook_controls_entry_value_type_type_13(data)
-
-            return value_type_type_13
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_0(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_1(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_2(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_3(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_4(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_5(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_6(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_7(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_8(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_9(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_10(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_11(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_12(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                try:
+                    return check_workbook_controls_entry_value_type_type_13(data)
+                except TypeError:
+                    pass
+            if isinstance(data, str):
+                return unknown_value(
+                    data,
+                    "WorkbookControlsEntryValueTypeType0 | WorkbookControlsEntryValueTypeType1 | WorkbookControlsEntryValueTypeType2 | WorkbookControlsEntryValueTypeType3 | WorkbookControlsEntryValueTypeType4 | WorkbookControlsEntryValueTypeType5 | WorkbookControlsEntryValueTypeType6 | WorkbookControlsEntryValueTypeType7 | WorkbookControlsEntryValueTypeType8 | WorkbookControlsEntryValueTypeType9 | WorkbookControlsEntryValueTypeType10 | WorkbookControlsEntryValueTypeType11 | WorkbookControlsEntryValueTypeType12 | WorkbookControlsEntryValueTypeType13",
+                    "valueType",
+                )
+            raise TypeError(
+                f"field valueType: {type(data).__name__} fits none of WorkbookControlsEntryValueTypeType0 | WorkbookControlsEntryValueTypeType1 | WorkbookControlsEntryValueTypeType10 | WorkbookControlsEntryValueTypeType11 | WorkbookControlsEntryValueTypeType12 | WorkbookControlsEntryValueTypeType13 | WorkbookControlsEntryValueTypeType2 | WorkbookControlsEntryValueTypeType3 | WorkbookControlsEntryValueTypeType4 | WorkbookControlsEntryValueTypeType5 | WorkbookControlsEntryValueTypeType6 | WorkbookControlsEntryValueTypeType7 | WorkbookControlsEntryValueTypeType8 | WorkbookControlsEntryValueTypeType9"
+            )
 
         value_type = _parse_value_type(src_dict["valueType"])
 

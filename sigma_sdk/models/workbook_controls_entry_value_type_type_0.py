@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType0 = Literal["boolean"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES: set[WorkbookControlsEntryValueTypeType0] = {
-    "boolean",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean"]
+WorkbookControlsEntryValueTypeType0 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES: frozenset[_Known] = frozenset(
+    {
+        "boolean",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_0(value: str) -> WorkbookControlsEntryValueTypeType0:
+def check_workbook_controls_entry_value_type_type_0(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType0:
+    """`value` as a WorkbookControlsEntryValueTypeType0; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType0", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_0_VALUES)!r}"
+    )

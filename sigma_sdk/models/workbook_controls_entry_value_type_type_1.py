@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType1 = Literal["number"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES: set[WorkbookControlsEntryValueTypeType1] = {
-    "number",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number"]
+WorkbookControlsEntryValueTypeType1 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES: frozenset[_Known] = frozenset(
+    {
+        "number",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_1(value: str) -> WorkbookControlsEntryValueTypeType1:
+def check_workbook_controls_entry_value_type_type_1(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType1:
+    """`value` as a WorkbookControlsEntryValueTypeType1; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType1", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_1_VALUES)!r}"
+    )

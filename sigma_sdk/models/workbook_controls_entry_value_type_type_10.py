@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType10 = Literal["date-null"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES: set[WorkbookControlsEntryValueTypeType10] = {
-    "date-null",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-null"]
+WorkbookControlsEntryValueTypeType10 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES: frozenset[_Known] = frozenset(
+    {
+        "date-null",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_10(value: str) -> WorkbookControlsEntryValueTypeType10:
+def check_workbook_controls_entry_value_type_type_10(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType10:
+    """`value` as a WorkbookControlsEntryValueTypeType10; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType10", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_10_VALUES)!r}"
     )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType11 = Literal["number-null"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES: set[WorkbookControlsEntryValueTypeType11] = {
-    "number-null",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-null"]
+WorkbookControlsEntryValueTypeType11 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES: frozenset[_Known] = frozenset(
+    {
+        "number-null",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_11(value: str) -> WorkbookControlsEntryValueTypeType11:
+def check_workbook_controls_entry_value_type_type_11(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType11:
+    """`value` as a WorkbookControlsEntryValueTypeType11; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType11", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_11_VALUES)!r}"
     )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType12 = Literal["text-null"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES: set[WorkbookControlsEntryValueTypeType12] = {
-    "text-null",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text-null"]
+WorkbookControlsEntryValueTypeType12 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES: frozenset[_Known] = frozenset(
+    {
+        "text-null",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_12(value: str) -> WorkbookControlsEntryValueTypeType12:
+def check_workbook_controls_entry_value_type_type_12(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType12:
+    """`value` as a WorkbookControlsEntryValueTypeType12; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType12", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_12_VALUES)!r}"
     )

@@ -2,16 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType13 = Literal["boolean-null"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES: set[WorkbookControlsEntryValueTypeType13] = {
-    "boolean-null",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean-null"]
+WorkbookControlsEntryValueTypeType13 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES: frozenset[_Known] = frozenset(
+    {
+        "boolean-null",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_13(value: str) -> WorkbookControlsEntryValueTypeType13:
+def check_workbook_controls_entry_value_type_type_13(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType13:
+    """`value` as a WorkbookControlsEntryValueTypeType13; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType13", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_13_VALUES)!r}"
     )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType2 = Literal["text"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES: set[WorkbookControlsEntryValueTypeType2] = {
-    "text",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text"]
+WorkbookControlsEntryValueTypeType2 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES: frozenset[_Known] = frozenset(
+    {
+        "text",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_2(value: str) -> WorkbookControlsEntryValueTypeType2:
+def check_workbook_controls_entry_value_type_type_2(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType2:
+    """`value` as a WorkbookControlsEntryValueTypeType2; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType2", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_2_VALUES)!r}"
+    )

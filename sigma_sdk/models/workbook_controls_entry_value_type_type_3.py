@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType3 = Literal["date"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES: set[WorkbookControlsEntryValueTypeType3] = {
-    "date",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date"]
+WorkbookControlsEntryValueTypeType3 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES: frozenset[_Known] = frozenset(
+    {
+        "date",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_3(value: str) -> WorkbookControlsEntryValueTypeType3:
+def check_workbook_controls_entry_value_type_type_3(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType3:
+    """`value` as a WorkbookControlsEntryValueTypeType3; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType3", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_3_VALUES)!r}"
+    )

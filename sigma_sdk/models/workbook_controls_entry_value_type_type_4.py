@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType4 = Literal["number-list"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES: set[WorkbookControlsEntryValueTypeType4] = {
-    "number-list",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-list"]
+WorkbookControlsEntryValueTypeType4 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES: frozenset[_Known] = frozenset(
+    {
+        "number-list",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_4(value: str) -> WorkbookControlsEntryValueTypeType4:
+def check_workbook_controls_entry_value_type_type_4(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType4:
+    """`value` as a WorkbookControlsEntryValueTypeType4; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType4", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_4_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType5 = Literal["text-list"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES: set[WorkbookControlsEntryValueTypeType5] = {
-    "text-list",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES` narrows a str to these for the type checker.
+_Known = Literal["text-list"]
+WorkbookControlsEntryValueTypeType5 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES: frozenset[_Known] = frozenset(
+    {
+        "text-list",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_5(value: str) -> WorkbookControlsEntryValueTypeType5:
+def check_workbook_controls_entry_value_type_type_5(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType5:
+    """`value` as a WorkbookControlsEntryValueTypeType5; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType5", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_5_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType6 = Literal["date-list"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES: set[WorkbookControlsEntryValueTypeType6] = {
-    "date-list",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-list"]
+WorkbookControlsEntryValueTypeType6 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES: frozenset[_Known] = frozenset(
+    {
+        "date-list",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_6(value: str) -> WorkbookControlsEntryValueTypeType6:
+def check_workbook_controls_entry_value_type_type_6(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType6:
+    """`value` as a WorkbookControlsEntryValueTypeType6; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType6", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_6_VALUES)!r}"
+    )

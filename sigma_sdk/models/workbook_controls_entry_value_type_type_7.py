@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType7 = Literal["boolean-list"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES: set[WorkbookControlsEntryValueTypeType7] = {
-    "boolean-list",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES` narrows a str to these for the type checker.
+_Known = Literal["boolean-list"]
+WorkbookControlsEntryValueTypeType7 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES: frozenset[_Known] = frozenset(
+    {
+        "boolean-list",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_7(value: str) -> WorkbookControlsEntryValueTypeType7:
+def check_workbook_controls_entry_value_type_type_7(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType7:
+    """`value` as a WorkbookControlsEntryValueTypeType7; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType7", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_7_VALUES)!r}"
+    )

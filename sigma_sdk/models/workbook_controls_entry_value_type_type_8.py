@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType8 = Literal["date-range"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES: set[WorkbookControlsEntryValueTypeType8] = {
-    "date-range",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES` narrows a str to these for the type checker.
+_Known = Literal["date-range"]
+WorkbookControlsEntryValueTypeType8 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES: frozenset[_Known] = frozenset(
+    {
+        "date-range",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_8(value: str) -> WorkbookControlsEntryValueTypeType8:
+def check_workbook_controls_entry_value_type_type_8(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType8:
+    """`value` as a WorkbookControlsEntryValueTypeType8; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType8", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_8_VALUES)!r}"
+    )

@@ -2,14 +2,27 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookControlsEntryValueTypeType9 = Literal["number-range"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES: set[WorkbookControlsEntryValueTypeType9] = {
-    "number-range",
-}
+# The values the spec lists; `value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES` narrows a str to these for the type checker.
+_Known = Literal["number-range"]
+WorkbookControlsEntryValueTypeType9 = _Known | UnknownValue
+
+WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES: frozenset[_Known] = frozenset(
+    {
+        "number-range",
+    }
+)
 
 
-def check_workbook_controls_entry_value_type_type_9(value: str) -> WorkbookControlsEntryValueTypeType9:
+def check_workbook_controls_entry_value_type_type_9(
+    value: str, field: str | None = None
+) -> WorkbookControlsEntryValueTypeType9:
+    """`value` as a WorkbookControlsEntryValueTypeType9; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookControlsEntryValueTypeType9", field)
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_CONTROLS_ENTRY_VALUE_TYPE_TYPE_9_VALUES)!r}"
+    )

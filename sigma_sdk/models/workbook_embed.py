@@ -90,7 +90,7 @@ class WorkbookEmbed:
             src_dict["embedId"],  # embed_id
             src_dict["embedUrl"],  # embed_url
             src_dict["public"],  # public
-            check_source_type(src_dict["sourceType"]),  # source_type
+            check_source_type(src_dict["sourceType"], "sourceType"),  # source_type
             source_id,
             source_name,
         )

@@ -2,16 +2,25 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookPermission = Literal["edit", "explore", "view"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_PERMISSION_VALUES: set[WorkbookPermission] = {
-    "edit",
-    "explore",
-    "view",
-}
+# The values the spec lists; `value in WORKBOOK_PERMISSION_VALUES` narrows a str to these for the type checker.
+_Known = Literal["edit", "explore", "view"]
+WorkbookPermission = _Known | UnknownValue
+
+WORKBOOK_PERMISSION_VALUES: frozenset[_Known] = frozenset(
+    {
+        "edit",
+        "explore",
+        "view",
+    }
+)
 
 
-def check_workbook_permission(value: str) -> WorkbookPermission:
+def check_workbook_permission(value: str, field: str | None = None) -> WorkbookPermission:
+    """`value` as a WorkbookPermission; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_PERMISSION_VALUES:
         return value
-    raise TypeError(f"Unexpected value {value!r}. Expected one of {WORKBOOK_PERMISSION_VALUES!r}")
+    if field is not None:
+        return unknown_value(value, "WorkbookPermission", field)
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_PERMISSION_VALUES)!r}")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import note_unknown_variant
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from ..models.schedule_config_v2_dynamic_export_settings import ScheduleConfigV2DynamicExportSettings
     from ..models.schedule_config_v2_dynamic_recipient_settings import ScheduleConfigV2DynamicRecipientSettings
     from ..models.schedule_config_v2_notification_attachment import ScheduleConfigV2NotificationAttachment
+    from ..models.unknown_variant import UnknownVariant
     from ..models.workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig
     from ..models.workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts
     from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting
@@ -64,6 +67,7 @@ class WorkbookScheduleConfigV2:
         | ConfigV2ConditionOptionsWorksheet
         | ExportConditionOptionsAlways
         | ScheduleConfigV2ConditionOptionsWorkbook
+        | UnknownVariant
         | Unset
     ) = UNSET
     alert_config: WorkbookScheduleConfigV2AlertConfig | Unset = UNSET
@@ -74,7 +78,7 @@ class WorkbookScheduleConfigV2:
     row_limit: int | Unset = UNSET
     workbook_variant: WorkbookScheduleConfigV2WorkbookVariant | Unset = UNSET
     embed_opts: WorkbookScheduleConfigV2EmbedOpts | Unset = UNSET
-    formatting: None | Unset | WorkbookScheduleConfigV2Formatting = UNSET
+    formatting: None | UnknownVariant | Unset | WorkbookScheduleConfigV2Formatting = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +109,8 @@ class WorkbookScheduleConfigV2:
         elif isinstance(self.condition_options, ConfigV2ConditionOptionsWorksheet):
             condition_options = self.condition_options.to_dict()
         elif isinstance(self.condition_options, ConfigV2ConditionOptionsDashboard):
+            condition_options = self.condition_options.to_dict()
+        elif isinstance(self.condition_options, ExportConditionOptionsAlways):
             condition_options = self.condition_options.to_dict()
         else:
             condition_options = self.condition_options.to_dict()
@@ -141,6 +147,8 @@ class WorkbookScheduleConfigV2:
         if isinstance(self.formatting, Unset):
             formatting = UNSET
         elif isinstance(self.formatting, WorkbookScheduleConfigV2Formatting):
+            formatting = self.formatting.to_dict()
+        elif isinstance(self.formatting, UnknownVariant):
             formatting = self.formatting.to_dict()
         else:
             formatting = self.formatting
@@ -198,6 +206,7 @@ class WorkbookScheduleConfigV2:
             | ConfigV2ConditionOptionsWorksheet
             | ExportConditionOptionsAlways
             | ScheduleConfigV2ConditionOptionsWorkbook
+            | UnknownVariant
             | Unset
         ):
             if isinstance(data, Unset):
@@ -226,15 +235,30 @@ class WorkbookScheduleConfigV2:
                 return condition_options_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            condition_options_type_3 = ExportConditionOptionsAlways.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                condition_options_type_3 = ExportConditionOptionsAlways.from_dict(data)
 
-            return condition_options_type_3
+                return condition_options_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                condition_options_type_4 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("conditionOptions", data)
+                return condition_options_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field conditionOptions: {type(data).__name__} fits none of ConfigV2ConditionOptionsDashboard | ConfigV2ConditionOptionsWorksheet | ExportConditionOptionsAlways | ScheduleConfigV2ConditionOptionsWorkbook | UnknownVariant | Unset"
+            )
 
         condition_options = _parse_condition_options(src_dict.get("conditionOptions", UNSET))
 
-        def _parse_formatting(data: object) -> None | Unset | WorkbookScheduleConfigV2Formatting:
+        def _parse_formatting(data: object) -> None | UnknownVariant | Unset | WorkbookScheduleConfigV2Formatting:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -247,7 +271,16 @@ class WorkbookScheduleConfigV2:
                 return formatting_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | WorkbookScheduleConfigV2Formatting, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                formatting_type_2 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("formatting", data)
+                return formatting_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UnknownVariant | Unset | WorkbookScheduleConfigV2Formatting, data)
 
         formatting = _parse_formatting(src_dict.get("formatting", UNSET))
 
@@ -325,6 +358,7 @@ def _resolve_references() -> None:
     from ..models.schedule_config_v2_dynamic_export_settings import ScheduleConfigV2DynamicExportSettings
     from ..models.schedule_config_v2_dynamic_recipient_settings import ScheduleConfigV2DynamicRecipientSettings
     from ..models.schedule_config_v2_notification_attachment import ScheduleConfigV2NotificationAttachment
+    from ..models.unknown_variant import UnknownVariant
     from ..models.workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig
     from ..models.workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts
     from ..models.workbook_schedule_config_v2_formatting import WorkbookScheduleConfigV2Formatting
@@ -340,6 +374,7 @@ def _resolve_references() -> None:
         ScheduleConfigV2DynamicExportSettings=ScheduleConfigV2DynamicExportSettings,
         ScheduleConfigV2DynamicRecipientSettings=ScheduleConfigV2DynamicRecipientSettings,
         ScheduleConfigV2NotificationAttachment=ScheduleConfigV2NotificationAttachment,
+        UnknownVariant=UnknownVariant,
         WorkbookScheduleConfigV2AlertConfig=WorkbookScheduleConfigV2AlertConfig,
         WorkbookScheduleConfigV2EmbedOpts=WorkbookScheduleConfigV2EmbedOpts,
         WorkbookScheduleConfigV2Formatting=WorkbookScheduleConfigV2Formatting,

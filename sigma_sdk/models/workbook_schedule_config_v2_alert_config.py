@@ -68,7 +68,7 @@ class WorkbookScheduleConfigV2AlertConfig:
         volume = _parse_volume(src_dict.get("volume", UNSET))
 
         workbook_schedule_config_v2_alert_config = cls(
-            check_schedule_config_v2_alert_config_window(src_dict["window"]),  # window
+            check_schedule_config_v2_alert_config_window(src_dict["window"], "window"),  # window
             volume,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more

@@ -49,7 +49,9 @@ class WorkbookScheduleConfigV2Formatting:
         workbook_schedule_config_v2_formatting = cls(
             UNSET
             if (_value := src_dict.get("pivotHeaderStyle", UNSET)) is UNSET
-            else check_workbook_schedule_config_v2_formatting_pivot_header_style(_value),  # pivot_header_style
+            else check_workbook_schedule_config_v2_formatting_pivot_header_style(
+                _value, "pivotHeaderStyle"
+            ),  # pivot_header_style
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             workbook_schedule_config_v2_formatting.additional_properties = {

@@ -2,21 +2,28 @@
 # Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.
 from typing import Literal
 
-WorkbookScheduleConfigV2FormattingPivotHeaderStyle = Literal["merged", "repeated"]
+from sigma_sdk_auth.runtime import UnknownValue, unknown_value
 
-WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES: set[
-    WorkbookScheduleConfigV2FormattingPivotHeaderStyle
-] = {
-    "merged",
-    "repeated",
-}
+# The values the spec lists; `value in WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES` narrows a str to these for the type checker.
+_Known = Literal["merged", "repeated"]
+WorkbookScheduleConfigV2FormattingPivotHeaderStyle = _Known | UnknownValue
+
+WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES: frozenset[_Known] = frozenset(
+    {
+        "merged",
+        "repeated",
+    }
+)
 
 
 def check_workbook_schedule_config_v2_formatting_pivot_header_style(
-    value: str,
+    value: str, field: str | None = None
 ) -> WorkbookScheduleConfigV2FormattingPivotHeaderStyle:
+    """`value` as a WorkbookScheduleConfigV2FormattingPivotHeaderStyle; unknown: an UnknownValue when parsing `field`, TypeError without one."""
     if value in WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES:
         return value
+    if field is not None:
+        return unknown_value(value, "WorkbookScheduleConfigV2FormattingPivotHeaderStyle", field)
     raise TypeError(
-        f"Unexpected value {value!r}. Expected one of {WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES!r}"
+        f"Unexpected value {value!r}. Expected one of {sorted(WORKBOOK_SCHEDULE_CONFIG_V2_FORMATTING_PIVOT_HEADER_STYLE_VALUES)!r}"
     )

@@ -212,3 +212,12 @@ def conforms(value: Any, annotation: Any) -> bool:
             return isinstance(value, int | float) and not isinstance(value, bool)
         return isinstance(value, annotation)
     raise TypeError(f"conforms() does not handle the annotation {annotation!r}")
+
+
+def call_arguments(spec: Mapping[str, Any], operation: Operation, bodies: Mapping[str, BodySample]) -> dict[str, Any]:
+    """Keyword arguments for one call of ``operation``: its path and query values and, if required, a typed body."""
+    kwargs = {**path_arguments(spec, operation), **query_arguments(spec, operation)}
+    if "body" in missing_required(operation, kwargs):
+        content_type, payload = bodies[operation.operation_id]
+        kwargs["body"] = typed_body(operation.module, content_type, payload)
+    return kwargs

@@ -61,8 +61,8 @@ def who_am_i_and_list(client: Client) -> list[Connection]:
     page = list_connections.sync(client=client, limit=50)
     assert_type(page, ListConnectionsResponse)
     entries: list[Connection] = page.entries
-    next_page: str | None = page.next_page
-    if next_page is not None:
+    next_page: str | Unset | None = page.next_page  # a last page may leave nextPage out
+    if isinstance(next_page, str):
         following = list_connections.sync(client=client, limit=50, page=next_page, include_archived=True)
         entries = entries + following.entries
 

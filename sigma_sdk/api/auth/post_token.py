@@ -4,7 +4,15 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.access_refresh_token import AccessRefreshToken
@@ -12,6 +20,7 @@ from ...models.access_token import AccessToken
 from ...models.beta_impersonation import BETAImpersonation
 from ...models.post_token_response_option_2 import PostTokenResponseOption2
 from ...models.refresh_token import RefreshToken
+from ...models.unknown_variant import UnknownVariant
 from ...types import Response
 
 
@@ -33,8 +42,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2:
-    def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2:
+_OPERATION = Operation("postToken", "POST", "/v2/auth/token")
+
+
+def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
+    def _parse_response_200(data: object) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -43,23 +55,42 @@ def _parse_response(response: httpx.Response) -> AccessRefreshToken | PostTokenR
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = PostTokenResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = PostTokenResponseOption2.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+def _build_response(
+    response: httpx.Response,
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -67,7 +98,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -98,11 +129,11 @@ def sync_detailed(
         body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[AccessRefreshToken | PostTokenResponseOption2]
+        Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]
     """
 
     response = send(
@@ -118,7 +149,7 @@ def sync(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> AccessRefreshToken | PostTokenResponseOption2:
+) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -150,10 +181,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        AccessRefreshToken | PostTokenResponseOption2
+        AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant
     """
 
     response = send(
@@ -163,14 +195,14 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> Response[AccessRefreshToken | PostTokenResponseOption2]:
+) -> Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -201,11 +233,11 @@ async def asyncio_detailed(
         body (AccessToken | BETAImpersonation | RefreshToken):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[AccessRefreshToken | PostTokenResponseOption2]
+        Response[AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant]
     """
 
     response = await asend(
@@ -221,7 +253,7 @@ async def asyncio(
     *,
     client: Client,
     body: AccessToken | BETAImpersonation | RefreshToken,
-) -> AccessRefreshToken | PostTokenResponseOption2:
+) -> AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant:
     """Get access token
 
      Use your Sigma client ID and secret with this endpoint to generate an access token valid for one
@@ -253,10 +285,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        AccessRefreshToken | PostTokenResponseOption2
+        AccessRefreshToken | PostTokenResponseOption2 | UnknownVariant
     """
 
     response = await asend(
@@ -266,4 +299,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -17,7 +20,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.connection_grant_response import ConnectionGrantResponse
-from ...models.list_connection_path_grants_response import ListConnectionPathGrantsResponse
+from ...models.list_connection_grants_response import ListConnectionGrantsResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -47,18 +50,23 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListConnectionPathGrantsResponse:
-    response_200 = ListConnectionPathGrantsResponse.from_dict(response.json())
+_OPERATION = Operation("listConnectionPathGrants", "GET", "/v2/connections/paths/{connectionPathId}/grants")
+
+
+def _parse_response(response: httpx.Response) -> ListConnectionGrantsResponse:
+    response_200 = ListConnectionGrantsResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListConnectionPathGrantsResponse]:
+def _build_response(response: httpx.Response) -> Response[ListConnectionGrantsResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -68,7 +76,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionPathGrantsResponse]:
+) -> Response[ListConnectionGrantsResponse]:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -88,11 +96,11 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionPathGrantsResponse]
+        Response[ListConnectionGrantsResponse]
     """
 
     response = send(
@@ -112,7 +120,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionPathGrantsResponse:
+) -> ListConnectionGrantsResponse:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -133,10 +141,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionPathGrantsResponse
+        ListConnectionGrantsResponse
     """
 
     response = send(
@@ -148,7 +157,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -157,7 +166,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionPathGrantsResponse]:
+) -> Response[ListConnectionGrantsResponse]:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -177,11 +186,11 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionPathGrantsResponse]
+        Response[ListConnectionGrantsResponse]
     """
 
     response = await asend(
@@ -201,7 +210,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionPathGrantsResponse:
+) -> ListConnectionGrantsResponse:
     """List grants for a connection path
 
      Get a list of permissions granted to a specific connection path.
@@ -222,10 +231,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionPathGrantsResponse
+        ListConnectionGrantsResponse
     """
 
     response = await asend(
@@ -237,12 +247,12 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListConnectionPathGrantsResponse) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
+def _entries(page: ListConnectionGrantsResponse) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListConnectionPathGrantsResponse):
+    if isinstance(page, ListConnectionGrantsResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -20,6 +23,7 @@ from ...models.data_model_source import DataModelSource
 from ...models.from_data_source_dataset_source import FromDataSourceDatasetSource
 from ...models.from_data_source_table_source import FromDataSourceTableSource
 from ...models.list_data_model_sources_response import ListDataModelSourcesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -49,6 +53,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listDataModelSources", "GET", "/v2/dataModels/{dataModelId}/sources")
+
+
 def _parse_response(response: httpx.Response) -> ListDataModelSourcesResponse:
     response_200 = ListDataModelSourcesResponse.from_dict(response.json())
 
@@ -56,11 +63,13 @@ def _parse_response(response: httpx.Response) -> ListDataModelSourcesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListDataModelSourcesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -87,7 +96,7 @@ def sync_detailed(
             Defaults to 50.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -129,6 +138,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -144,7 +154,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -170,7 +180,7 @@ async def asyncio_detailed(
             Defaults to 50.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -212,6 +222,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -227,18 +238,22 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(
     page: ListDataModelSourcesResponse,
-) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+) -> tuple[
+    Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListDataModelSourcesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page_token)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], page), None
+    return cast(
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], page
+    ), None
 
 
 def iterate(
@@ -246,7 +261,7 @@ def iterate(
     *,
     client: Client,
     page_size: int = 1000,
-) -> Iterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource]:
+) -> Iterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching page_size entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
@@ -254,7 +269,9 @@ def iterate(
 
     def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+    ) -> tuple[
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+    ]:
         return _entries(
             sync(
                 data_model_id=data_model_id,
@@ -272,12 +289,14 @@ def aiterate(
     *,
     client: Client,
     page_size: int = 1000,
-) -> AsyncIterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource]:
+) -> AsyncIterator[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
     async def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource], str | None]:
+    ) -> tuple[
+        Sequence[DataModelSource | FromDataSourceDatasetSource | FromDataSourceTableSource | UnknownVariant], str | None
+    ]:
         return _entries(
             await asyncio(
                 data_model_id=data_model_id,

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -19,8 +22,11 @@ from ...client import Client
 from ...models.entry_option_2 import EntryOption2
 from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_permission import FolderPermission
+from ...models.list_accessible_inodes_type_filters_option_2 import (
+    ListAccessibleInodesTypeFiltersOption2,
+)
 from ...models.list_favorites_response import ListFavoritesResponse
-from ...models.single_document_type import SingleDocumentType
+from ...models.unknown_variant import UnknownVariant
 from ...models.workbook_permission import WorkbookPermission
 from ...types import UNSET, Response, Unset
 
@@ -30,7 +36,7 @@ def _get_kwargs(
     *,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -86,6 +92,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listAccessibleInodes", "GET", "/v2/members/{memberId}/files")
+
+
 def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
     response_200 = ListFavoritesResponse.from_dict(response.json())
 
@@ -93,11 +102,13 @@ def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListFavoritesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -107,7 +118,7 @@ def sync_detailed(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -127,14 +138,15 @@ def sync_detailed(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
         direct_child_filter (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -163,7 +175,7 @@ def sync(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -183,7 +195,8 @@ def sync(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -191,6 +204,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -211,7 +225,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -220,7 +234,7 @@ async def asyncio_detailed(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -240,14 +254,15 @@ async def asyncio_detailed(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
         direct_child_filter (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -276,7 +291,7 @@ async def asyncio(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     parent_id: str | Unset = UNSET,
@@ -296,7 +311,8 @@ async def asyncio(
         member_id (str):
         name (str | Unset):
         permission_filter (FolderPermission | Unset | WorkbookPermission):
-        type_filters (list[SingleDocumentType] | SingleDocumentType | Unset):
+        type_filters (list[ListAccessibleInodesTypeFiltersOption2] |
+            ListAccessibleInodesTypeFiltersOption2 | Unset):
         page (str | Unset):
         limit (float | Unset):
         parent_id (str | Unset): Parent folder
@@ -304,6 +320,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -324,16 +341,18 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(
+    page: ListFavoritesResponse,
+) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListFavoritesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], page), None
 
 
 def iterate(
@@ -342,17 +361,19 @@ def iterate(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -376,14 +397,16 @@ def aiterate(
     client: Client,
     name: str | Unset = UNSET,
     permission_filter: FolderPermission | Unset | WorkbookPermission = UNSET,
-    type_filters: list[SingleDocumentType] | SingleDocumentType | Unset = UNSET,
+    type_filters: list[ListAccessibleInodesTypeFiltersOption2] | ListAccessibleInodesTypeFiltersOption2 | Unset = UNSET,
     parent_id: str | Unset = UNSET,
     direct_child_filter: bool | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

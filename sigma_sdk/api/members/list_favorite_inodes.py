@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -19,6 +22,7 @@ from ...client import Client
 from ...models.entry_option_2 import EntryOption2
 from ...models.files_create_response import FilesCreateResponse
 from ...models.list_favorites_response import ListFavoritesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -48,6 +52,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listFavoriteInodes", "GET", "/v2/members/{memberId}/files/favorites")
+
+
 def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
     response_200 = ListFavoritesResponse.from_dict(response.json())
 
@@ -55,11 +62,13 @@ def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListFavoritesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -86,7 +95,7 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -128,6 +137,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -143,7 +153,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -169,7 +179,7 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -211,6 +221,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -226,16 +237,18 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(
+    page: ListFavoritesResponse,
+) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListFavoritesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], page), None
 
 
 def iterate(
@@ -243,13 +256,15 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -267,10 +282,12 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | FilesCreateResponse | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | FilesCreateResponse | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -6,18 +6,21 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
 )
 
 from ...client import Client
-from ...models.list_member_teams_response import ListMemberTeamsResponse
-from ...models.member_team import MemberTeam
+from ...models.paginated_results import PaginatedResults
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -47,18 +50,23 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
-    response_200 = ListMemberTeamsResponse.from_dict(response.json())
+_OPERATION = Operation("listMemberTeams", "GET", "/v2/members/{memberId}/teams")
+
+
+def _parse_response(response: httpx.Response) -> PaginatedResults:
+    response_200 = PaginatedResults.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResults]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -68,7 +76,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -85,11 +93,11 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = send(
@@ -109,7 +117,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -127,10 +135,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = send(
@@ -142,7 +151,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -151,7 +160,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[PaginatedResults]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -168,11 +177,11 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[PaginatedResults]
     """
 
     response = await asend(
@@ -192,7 +201,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> PaginatedResults:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -210,10 +219,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        PaginatedResults
     """
 
     response = await asend(
@@ -225,16 +235,16 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: PaginatedResults) -> tuple[Sequence[UpdateTeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMemberTeamsResponse):
+    if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[UpdateTeamResponse], page), None
 
 
 def iterate(
@@ -242,13 +252,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[UpdateTeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -266,10 +276,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[UpdateTeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -6,17 +6,22 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
 
 from ...client import Client
-from ...models.list_members_response_option_2 import ListMembersResponseOption2
 from ...models.member import Member
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_members_response import V21ListMembersResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -52,8 +57,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> list[Member] | ListMembersResponseOption2:
-    def _parse_response_200(data: object) -> list[Member] | ListMembersResponseOption2:
+_OPERATION = Operation("listMembers", "GET", "/v2/members")
+
+
+def _parse_response(response: httpx.Response) -> list[Member] | UnknownVariant | V21ListMembersResponse:
+    def _parse_response_200(data: object) -> list[Member] | UnknownVariant | V21ListMembersResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -67,23 +75,40 @@ def _parse_response(response: httpx.Response) -> list[Member] | ListMembersRespo
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = ListMembersResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = V21ListMembersResponse.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[Member] | UnknownVariant | V21ListMembersResponse"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Member] | ListMembersResponseOption2]:
+def _build_response(response: httpx.Response) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -95,7 +120,7 @@ def sync_detailed(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | ListMembersResponseOption2]:
+) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
     """List members
 
 
@@ -120,11 +145,11 @@ def sync_detailed(
         include_inactive (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | ListMembersResponseOption2]
+        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
     """
 
     response = send(
@@ -148,7 +173,7 @@ def sync(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | ListMembersResponseOption2:
+) -> list[Member] | UnknownVariant | V21ListMembersResponse:
     """List members
 
 
@@ -174,10 +199,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | ListMembersResponseOption2
+        list[Member] | UnknownVariant | V21ListMembersResponse
     """
 
     response = send(
@@ -191,7 +217,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -202,7 +228,7 @@ async def asyncio_detailed(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | ListMembersResponseOption2]:
+) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
     """List members
 
 
@@ -227,11 +253,11 @@ async def asyncio_detailed(
         include_inactive (bool | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | ListMembersResponseOption2]
+        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
     """
 
     response = await asend(
@@ -255,7 +281,7 @@ async def asyncio(
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | ListMembersResponseOption2:
+) -> list[Member] | UnknownVariant | V21ListMembersResponse:
     """List members
 
 
@@ -281,10 +307,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | ListMembersResponseOption2
+        list[Member] | UnknownVariant | V21ListMembersResponse
     """
 
     response = await asend(
@@ -298,12 +325,12 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[Member] | ListMembersResponseOption2) -> tuple[Sequence[Member], str | None]:
+def _entries(page: list[Member] | UnknownVariant | V21ListMembersResponse) -> tuple[Sequence[Member], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMembersResponseOption2):
+    if isinstance(page, V21ListMembersResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -22,6 +25,7 @@ from ...models.list_recent_inodes_include_explorations import (
     ListRecentInodesIncludeExplorations,
 )
 from ...models.list_recent_inodes_response import ListRecentInodesResponse
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -58,6 +62,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listRecentInodes", "GET", "/v2/members/{memberId}/files/recents")
+
+
 def _parse_response(response: httpx.Response) -> ListRecentInodesResponse:
     response_200 = ListRecentInodesResponse.from_dict(response.json())
 
@@ -65,11 +72,13 @@ def _parse_response(response: httpx.Response) -> ListRecentInodesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListRecentInodesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -100,7 +109,7 @@ def sync_detailed(
             in the response.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -147,6 +156,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -163,7 +173,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -193,7 +203,7 @@ async def asyncio_detailed(
             in the response.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -240,6 +250,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -256,18 +267,18 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(
     page: ListRecentInodesResponse,
-) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListRecentInodesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1], page), None
+    return cast(Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], page), None
 
 
 def iterate(
@@ -276,13 +287,15 @@ def iterate(
     client: Client,
     include_explorations: ListRecentInodesIncludeExplorations | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | ListRecentInodesEntryOption1]:
+) -> Iterator[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+    def fetch_page(
+        cursor: str | None,
+    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -302,12 +315,12 @@ def aiterate(
     client: Client,
     include_explorations: ListRecentInodesIncludeExplorations | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | ListRecentInodesEntryOption1]:
+) -> AsyncIterator[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
     async def fetch_page(
         cursor: str | None,
-    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1], str | None]:
+    ) -> tuple[Sequence[EntryOption2 | ListRecentInodesEntryOption1 | UnknownVariant], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

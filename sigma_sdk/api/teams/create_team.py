@@ -4,7 +4,14 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.create_team_request import CreateTeamRequest
@@ -31,6 +38,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("createTeam", "POST", "/v2/teams")
+
+
 def _parse_response(response: httpx.Response) -> CreateTeamResponse:
     response_200 = CreateTeamResponse.from_dict(response.json())
 
@@ -38,11 +48,13 @@ def _parse_response(response: httpx.Response) -> CreateTeamResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[CreateTeamResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -64,7 +76,7 @@ def sync_detailed(
         body (CreateTeamRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -99,6 +111,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -112,7 +125,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -133,7 +146,7 @@ async def asyncio_detailed(
         body (CreateTeamRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -168,6 +181,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -181,4 +195,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

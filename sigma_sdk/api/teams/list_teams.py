@@ -6,18 +6,23 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
 
 from ...client import Client
 from ...models.list_teams_visibility import ListTeamsVisibility
-from ...models.member_team import MemberTeam
 from ...models.paginated_results import PaginatedResults
+from ...models.unknown_variant import UnknownVariant
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -57,38 +62,58 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedResults:
-    def _parse_response_200(data: object) -> list[MemberTeam] | PaginatedResults:
+_OPERATION = Operation("listTeams", "GET", "/v2/teams")
+
+
+def _parse_response(response: httpx.Response) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
+    def _parse_response_200(data: object) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = MemberTeam.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = UpdateTeamResponse.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = PaginatedResults.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = PaginatedResults.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[UpdateTeamResponse] | PaginatedResults | UnknownVariant"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[MemberTeam] | PaginatedResults]:
+def _build_response(response: httpx.Response) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -100,7 +125,7 @@ def sync_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
     """List teams
 
 
@@ -121,11 +146,11 @@ def sync_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
     """
 
     response = send(
@@ -149,7 +174,7 @@ def sync(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
     """List teams
 
 
@@ -171,10 +196,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
     """
 
     response = send(
@@ -188,7 +214,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -199,7 +225,7 @@ async def asyncio_detailed(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
     """List teams
 
 
@@ -220,11 +246,11 @@ async def asyncio_detailed(
         visibility (ListTeamsVisibility | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
     """
 
     response = await asend(
@@ -248,7 +274,7 @@ async def asyncio(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
     """List teams
 
 
@@ -270,10 +296,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
     """
 
     response = await asend(
@@ -287,16 +314,18 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[MemberTeam] | PaginatedResults) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(
+    page: list[UpdateTeamResponse] | PaginatedResults | UnknownVariant,
+) -> tuple[Sequence[UpdateTeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[UpdateTeamResponse], page), None
 
 
 def iterate(
@@ -306,13 +335,13 @@ def iterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[UpdateTeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -334,10 +363,10 @@ def aiterate(
     description: str | Unset = UNSET,
     visibility: ListTeamsVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[UpdateTeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

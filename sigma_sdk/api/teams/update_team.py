@@ -4,11 +4,19 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
-from ...models.member_team import MemberTeam
 from ...models.update_team_request import UpdateTeamRequest
+from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -35,18 +43,23 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> MemberTeam:
-    response_200 = MemberTeam.from_dict(response.json())
+_OPERATION = Operation("updateTeam", "PATCH", "/v2/teams/{teamId}")
+
+
+def _parse_response(response: httpx.Response) -> UpdateTeamResponse:
+    response_200 = UpdateTeamResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[MemberTeam]:
+def _build_response(response: httpx.Response) -> Response[UpdateTeamResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -55,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[MemberTeam]:
+) -> Response[UpdateTeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -69,11 +82,11 @@ def sync_detailed(
         body (UpdateTeamRequest | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MemberTeam]
+        Response[UpdateTeamResponse]
     """
 
     response = send(
@@ -91,7 +104,7 @@ def sync(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> MemberTeam:
+) -> UpdateTeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -106,10 +119,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MemberTeam
+        UpdateTeamResponse
     """
 
     response = send(
@@ -120,7 +134,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -128,7 +142,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[MemberTeam]:
+) -> Response[UpdateTeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -142,11 +156,11 @@ async def asyncio_detailed(
         body (UpdateTeamRequest | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MemberTeam]
+        Response[UpdateTeamResponse]
     """
 
     response = await asend(
@@ -164,7 +178,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> MemberTeam:
+) -> UpdateTeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -179,10 +193,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MemberTeam
+        UpdateTeamResponse
     """
 
     response = await asend(
@@ -193,4 +208,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -4,7 +4,15 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.delete_connection_response import DeleteConnectionResponse
@@ -27,6 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("deleteOrgTranslationWithVariant", "DELETE", "/v2/translations/organization/{lng}/{lng_variant}")
+
+
 def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
     response_200 = DeleteConnectionResponse.from_dict(response.json())
 
@@ -34,11 +45,13 @@ def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -63,7 +76,7 @@ def sync_detailed(
         lng_variant (str): The name of the custom translation variant
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -102,6 +115,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -116,7 +130,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -140,7 +154,7 @@ async def asyncio_detailed(
         lng_variant (str): The name of the custom translation variant
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -179,6 +193,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -193,4 +208,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -4,7 +4,14 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.who_am_i_response import WhoAmIResponse
@@ -21,6 +28,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
+_OPERATION = Operation("whoAmI", "GET", "/v2/whoami")
+
+
 def _parse_response(response: httpx.Response) -> WhoAmIResponse:
     response_200 = WhoAmIResponse.from_dict(response.json())
 
@@ -28,11 +38,13 @@ def _parse_response(response: httpx.Response) -> WhoAmIResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[WhoAmIResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -62,7 +74,7 @@ def sync_detailed(
     accessible to the user, enhancing security and user experience.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -100,6 +112,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -108,7 +121,7 @@ def sync(
 
     response = send(client, _get_kwargs())
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -137,7 +150,7 @@ async def asyncio_detailed(
     accessible to the user, enhancing security and user experience.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -175,6 +188,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -183,4 +197,4 @@ async def asyncio(
 
     response = await asend(client, _get_kwargs())
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -4,12 +4,22 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.data_model_source import DataModelSource
 from ...models.dataset_source import DatasetSource
 from ...models.table_source import TableSource
+from ...models.unknown_variant import UnknownVariant
 from ...types import Response
 
 
@@ -27,12 +37,15 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource]:
+_OPERATION = Operation("getWorkbookSources", "GET", "/v2/workbooks/{workbookId}/sources")
+
+
+def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     response_200 = []
     _response_200 = response.json()
     for response_200_item_data in _response_200:
 
-        def _parse_response_200_item(data: object) -> DataModelSource | DatasetSource | TableSource:
+        def _parse_response_200_item(data: object) -> DataModelSource | DatasetSource | TableSource | UnknownVariant:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -49,11 +62,26 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
                 return response_200_item_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_item_type_2 = TableSource.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_item_type_2 = TableSource.from_dict(data)
 
-            return response_200_item_type_2
+                return response_200_item_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_item_type_3 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("response_200_item", data)
+                return response_200_item_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field response_200_item: {type(data).__name__} fits none of DataModelSource | DatasetSource | TableSource | UnknownVariant"
+            )
 
         response_200_item = _parse_response_200_item(response_200_item_data)
 
@@ -62,12 +90,16 @@ def _parse_response(response: httpx.Response) -> list[DataModelSource | DatasetS
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+def _build_response(
+    response: httpx.Response,
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -75,7 +107,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -88,11 +120,11 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[DataModelSource | DatasetSource | TableSource]]
+        Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]
     """
 
     response = send(
@@ -108,7 +140,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-) -> list[DataModelSource | DatasetSource | TableSource]:
+) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -122,10 +154,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[DataModelSource | DatasetSource | TableSource]
+        list[DataModelSource | DatasetSource | TableSource | UnknownVariant]
     """
 
     response = send(
@@ -135,14 +168,14 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-) -> Response[list[DataModelSource | DatasetSource | TableSource]]:
+) -> Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -155,11 +188,11 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[DataModelSource | DatasetSource | TableSource]]
+        Response[list[DataModelSource | DatasetSource | TableSource | UnknownVariant]]
     """
 
     response = await asend(
@@ -175,7 +208,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-) -> list[DataModelSource | DatasetSource | TableSource]:
+) -> list[DataModelSource | DatasetSource | TableSource | UnknownVariant]:
     """List workbook sources
 
      Get the data sources of a workbook given the workbookId. The response can be a dataset, table, or
@@ -189,10 +222,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[DataModelSource | DatasetSource | TableSource]
+        list[DataModelSource | DatasetSource | TableSource | UnknownVariant]
     """
 
     response = await asend(
@@ -202,4 +236,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -6,10 +6,14 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -19,6 +23,7 @@ from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
 from ...models.paginated_response import PaginatedResponse
 from ...models.single_page import SinglePage
+from ...models.unknown_variant import UnknownVariant
 from ...types import UNSET, Response, Unset
 
 
@@ -48,8 +53,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
-    def _parse_response_200(data: object) -> PaginatedResponse | SinglePage:
+_OPERATION = Operation("listMaterializationSchedules", "GET", "/v2/workbooks/{workbookId}/materialization-schedules")
+
+
+def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage | UnknownVariant:
+    def _parse_response_200(data: object) -> PaginatedResponse | SinglePage | UnknownVariant:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -58,23 +66,40 @@ def _parse_response(response: httpx.Response) -> PaginatedResponse | SinglePage:
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = SinglePage.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = SinglePage.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of PaginatedResponse | SinglePage | UnknownVariant"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PaginatedResponse | SinglePage]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -84,7 +109,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[PaginatedResponse | SinglePage]:
+) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
     """List materialization schedules for a workbook
 
 
@@ -119,11 +144,11 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PaginatedResponse | SinglePage]
+        Response[PaginatedResponse | SinglePage | UnknownVariant]
     """
 
     response = send(
@@ -143,7 +168,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> PaginatedResponse | SinglePage:
+) -> PaginatedResponse | SinglePage | UnknownVariant:
     """List materialization schedules for a workbook
 
 
@@ -179,10 +204,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PaginatedResponse | SinglePage
+        PaginatedResponse | SinglePage | UnknownVariant
     """
 
     response = send(
@@ -194,7 +220,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -203,7 +229,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[PaginatedResponse | SinglePage]:
+) -> Response[PaginatedResponse | SinglePage | UnknownVariant]:
     """List materialization schedules for a workbook
 
 
@@ -238,11 +264,11 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PaginatedResponse | SinglePage]
+        Response[PaginatedResponse | SinglePage | UnknownVariant]
     """
 
     response = await asend(
@@ -262,7 +288,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> PaginatedResponse | SinglePage:
+) -> PaginatedResponse | SinglePage | UnknownVariant:
     """List materialization schedules for a workbook
 
 
@@ -298,10 +324,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PaginatedResponse | SinglePage
+        PaginatedResponse | SinglePage | UnknownVariant
     """
 
     response = await asend(
@@ -313,10 +340,12 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
+def _entries(
+    page: PaginatedResponse | SinglePage | UnknownVariant,
+) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -53,6 +56,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listWorkbookPages", "GET", "/v2/workbooks/{workbookId}/pages")
+
+
 def _parse_response(response: httpx.Response) -> ListWorkbookPagesResponse:
     response_200 = ListWorkbookPagesResponse.from_dict(response.json())
 
@@ -60,11 +66,13 @@ def _parse_response(response: httpx.Response) -> ListWorkbookPagesResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[ListWorkbookPagesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -113,7 +121,7 @@ def sync_detailed(
         bookmark_id (str | Unset): Unique identifier of the bookmark.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -179,6 +187,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -196,7 +205,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -244,7 +253,7 @@ async def asyncio_detailed(
         bookmark_id (str | Unset): Unique identifier of the bookmark.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -310,6 +319,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -327,7 +337,7 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(page: ListWorkbookPagesResponse) -> tuple[Sequence[WorkbookPage], str | None]:

@@ -6,18 +6,23 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
 )
 
 from ...client import Client
-from ...models.list_workbook_schedules_response_option_2 import ListWorkbookSchedulesResponseOption2
 from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -47,10 +52,15 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("listWorkbookSchedules", "GET", "/v2/workbooks/{workbookId}/schedules")
+
+
 def _parse_response(
     response: httpx.Response,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
-    def _parse_response_200(data: object) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
+    def _parse_response_200(
+        data: object,
+    ) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -64,11 +74,26 @@ def _parse_response(
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = ListWorkbookSchedulesResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = V21ListWorkbookSchedulesResponse.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse"
+        )
 
     response_200 = _parse_response_200(response.json())
 
@@ -77,12 +102,14 @@ def _parse_response(
 
 def _build_response(
     response: httpx.Response,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -92,7 +119,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
     """List scheduled workbook exports
 
 
@@ -127,11 +154,11 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
     """
 
     response = send(
@@ -151,7 +178,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
     """List scheduled workbook exports
 
 
@@ -187,10 +214,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
     """
 
     response = send(
@@ -202,7 +230,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -211,7 +239,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
     """List scheduled workbook exports
 
 
@@ -246,11 +274,11 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
     """
 
     response = await asend(
@@ -270,7 +298,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
     """List scheduled workbook exports
 
 
@@ -306,10 +334,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
     """
 
     response = await asend(
@@ -321,14 +350,14 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 def _entries(
-    page: list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2,
+    page: list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse,
 ) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkbookSchedulesResponseOption2):
+    if isinstance(page, V21ListWorkbookSchedulesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

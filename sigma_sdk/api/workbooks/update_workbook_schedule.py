@@ -4,7 +4,15 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    parse_body,
+    parse_detailed,
+    path_segment,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
@@ -37,6 +45,9 @@ def _get_kwargs(
     return _kwargs
 
 
+_OPERATION = Operation("updateWorkbookSchedule", "PATCH", "/v2/workbooks/{workbookId}/schedules/{scheduleId}")
+
+
 def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
     response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
 
@@ -44,11 +55,13 @@ def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
 
 
 def _build_response(response: httpx.Response) -> Response[PostWorkbookScheduleResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -75,7 +88,7 @@ def sync_detailed(
         body (UpdateWorkbookScheduleRequest | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -117,6 +130,7 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -132,7 +146,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -158,7 +172,7 @@ async def asyncio_detailed(
         body (UpdateWorkbookScheduleRequest | Unset):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -200,6 +214,7 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
@@ -215,4 +230,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

@@ -6,10 +6,13 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    parse_body,
+    parse_detailed,
     path_segment,
     raise_for_status,
     send,
@@ -17,7 +20,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.data_model_materialization_schedule import DataModelMaterializationSchedule
-from ...models.v21_list_materialization_schedules_response import V21ListMaterializationSchedulesResponse
+from ...models.paginated_response import PaginatedResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -47,18 +50,25 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V21ListMaterializationSchedulesResponse:
-    response_200 = V21ListMaterializationSchedulesResponse.from_dict(response.json())
+_OPERATION = Operation(
+    "v2_1_listMaterializationSchedules", "GET", "/v2.1/workbooks/{workbookId}/materialization-schedules"
+)
+
+
+def _parse_response(response: httpx.Response) -> PaginatedResponse:
+    response_200 = PaginatedResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V21ListMaterializationSchedulesResponse]:
+def _build_response(response: httpx.Response) -> Response[PaginatedResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -68,7 +78,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[V21ListMaterializationSchedulesResponse]:
+) -> Response[PaginatedResponse]:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -101,11 +111,11 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V21ListMaterializationSchedulesResponse]
+        Response[PaginatedResponse]
     """
 
     response = send(
@@ -125,7 +135,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> V21ListMaterializationSchedulesResponse:
+) -> PaginatedResponse:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -159,10 +169,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V21ListMaterializationSchedulesResponse
+        PaginatedResponse
     """
 
     response = send(
@@ -174,7 +185,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -183,7 +194,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[V21ListMaterializationSchedulesResponse]:
+) -> Response[PaginatedResponse]:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -216,11 +227,11 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V21ListMaterializationSchedulesResponse]
+        Response[PaginatedResponse]
     """
 
     response = await asend(
@@ -240,7 +251,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> V21ListMaterializationSchedulesResponse:
+) -> PaginatedResponse:
     """List materialization schedules for a workbook (Paginated)
 
 
@@ -274,10 +285,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V21ListMaterializationSchedulesResponse
+        PaginatedResponse
     """
 
     response = await asend(
@@ -289,14 +301,12 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(
-    page: V21ListMaterializationSchedulesResponse,
-) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
+def _entries(page: PaginatedResponse) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, V21ListMaterializationSchedulesResponse):
+    if isinstance(page, PaginatedResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

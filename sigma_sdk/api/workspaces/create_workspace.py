@@ -4,11 +4,20 @@ from typing import Any
 
 import httpx
 
-from sigma_sdk_auth.runtime import asend, raise_for_status, send
+from sigma_sdk_auth.runtime import (
+    Operation,
+    asend,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
+    raise_for_status,
+    send,
+)
 
 from ...client import Client
 from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.create_workspace_response_option_2 import CreateWorkspaceResponseOption2
+from ...models.unknown_variant import UnknownVariant
 from ...models.workspace import Workspace
 from ...types import Response
 
@@ -32,8 +41,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | Workspace:
-    def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | Workspace:
+_OPERATION = Operation("createWorkspace", "POST", "/v2/workspaces")
+
+
+def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
+    def _parse_response_200(data: object) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
         try:
             if not isinstance(data, dict):
                 raise TypeError()
@@ -42,23 +54,40 @@ def _parse_response(response: httpx.Response) -> CreateWorkspaceResponseOption2 
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = CreateWorkspaceResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = CreateWorkspaceResponseOption2.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of CreateWorkspaceResponseOption2 | UnknownVariant | Workspace"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+def _build_response(response: httpx.Response) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -66,7 +95,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -89,11 +118,11 @@ def sync_detailed(
         body (CreateWorkspaceRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[CreateWorkspaceResponseOption2 | Workspace]
+        Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]
     """
 
     response = send(
@@ -109,7 +138,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> CreateWorkspaceResponseOption2 | Workspace:
+) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -133,10 +162,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        CreateWorkspaceResponseOption2 | Workspace
+        CreateWorkspaceResponseOption2 | UnknownVariant | Workspace
     """
 
     response = send(
@@ -146,14 +176,14 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
+) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -176,11 +206,11 @@ async def asyncio_detailed(
         body (CreateWorkspaceRequest):
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[CreateWorkspaceResponseOption2 | Workspace]
+        Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]
     """
 
     response = await asend(
@@ -196,7 +226,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkspaceRequest,
-) -> CreateWorkspaceResponseOption2 | Workspace:
+) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
      This endpoint allows clients to create a workspace with specific characteristics.
@@ -220,10 +250,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        CreateWorkspaceResponseOption2 | Workspace
+        CreateWorkspaceResponseOption2 | UnknownVariant | Workspace
     """
 
     response = await asend(
@@ -233,4 +264,4 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)

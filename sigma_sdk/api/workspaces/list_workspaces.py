@@ -6,16 +6,21 @@ from typing import Any, cast
 import httpx
 
 from sigma_sdk_auth.runtime import (
+    Operation,
     aiterate_pages,
     asend,
     iterate_pages,
     next_cursor,
+    note_unknown_variant,
+    parse_body,
+    parse_detailed,
     raise_for_status,
     send,
 )
 
 from ...client import Client
-from ...models.list_workspaces_response_option_2 import ListWorkspacesResponseOption2
+from ...models.unknown_variant import UnknownVariant
+from ...models.v21_list_workspaces_response import V21ListWorkspacesResponse
 from ...models.workspace import Workspace
 from ...types import UNSET, Response, Unset
 
@@ -46,8 +51,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspacesResponseOption2:
-    def _parse_response_200(data: object) -> list[Workspace] | ListWorkspacesResponseOption2:
+_OPERATION = Operation("listWorkspaces", "GET", "/v2/workspaces")
+
+
+def _parse_response(response: httpx.Response) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
+    def _parse_response_200(data: object) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -61,23 +69,40 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | ListWorkspace
             return response_200_type_0
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        if not isinstance(data, dict):
-            raise TypeError()
-        response_200_type_1 = ListWorkspacesResponseOption2.from_dict(data)
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = V21ListWorkspacesResponse.from_dict(data)
 
-        return response_200_type_1
+            return response_200_type_1
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        try:
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_2 = UnknownVariant.from_dict(data)
+
+            note_unknown_variant("response_200", data)
+            return response_200_type_2
+        except (TypeError, ValueError, AttributeError, KeyError):
+            pass
+        raise TypeError(
+            f"field response_200: {type(data).__name__} fits none of list[Workspace] | UnknownVariant | V21ListWorkspacesResponse"
+        )
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+def _build_response(response: httpx.Response) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
+    parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(response) if response.is_success else None,
+        parsed=parsed,
+        error=error,
     )
 
 
@@ -87,7 +112,7 @@ def sync_detailed(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
     """List workspaces
 
 
@@ -122,11 +147,11 @@ def sync_detailed(
         name (str | Unset): Filter workspaces by name.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | ListWorkspacesResponseOption2]
+        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
     """
 
     response = send(
@@ -146,7 +171,7 @@ def sync(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | ListWorkspacesResponseOption2:
+) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
     """List workspaces
 
 
@@ -182,10 +207,11 @@ def sync(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | ListWorkspacesResponseOption2
+        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
     """
 
     response = send(
@@ -197,7 +223,7 @@ def sync(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
 async def asyncio_detailed(
@@ -206,7 +232,7 @@ async def asyncio_detailed(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
+) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
     """List workspaces
 
 
@@ -241,11 +267,11 @@ async def asyncio_detailed(
         name (str | Unset): Filter workspaces by name.
 
     Raises:
-        Nothing for an HTTP status: check `status_code`.
+        Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | ListWorkspacesResponseOption2]
+        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
     """
 
     response = await asend(
@@ -265,7 +291,7 @@ async def asyncio(
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | ListWorkspacesResponseOption2:
+) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
     """List workspaces
 
 
@@ -301,10 +327,11 @@ async def asyncio(
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
+        sigma_sdk.errors.ResponseValidationError: a 2xx body that cannot become the declared type.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | ListWorkspacesResponseOption2
+        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
     """
 
     response = await asend(
@@ -316,12 +343,14 @@ async def asyncio(
         ),
     )
     raise_for_status(response)
-    return _parse_response(response)
+    return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[Workspace] | ListWorkspacesResponseOption2) -> tuple[Sequence[Workspace], str | None]:
+def _entries(
+    page: list[Workspace] | UnknownVariant | V21ListWorkspacesResponse,
+) -> tuple[Sequence[Workspace], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkspacesResponseOption2):
+    if isinstance(page, V21ListWorkspacesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

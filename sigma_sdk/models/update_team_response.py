@@ -9,10 +9,10 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.member_team_visibility import MemberTeamVisibility, check_member_team_visibility
+from ..models.update_team_response_visibility import UpdateTeamResponseVisibility, check_update_team_response_visibility
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="MemberTeam")
+T = TypeVar("T", bound="UpdateTeamResponse")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
 _FIELD_KEYS = frozenset(
@@ -32,7 +32,7 @@ _parse_datetime = datetime.datetime.fromisoformat
 
 
 @_attrs_define
-class MemberTeam:
+class UpdateTeamResponse:
     team_id: str
     created_by: str
     updated_by: str
@@ -40,7 +40,7 @@ class MemberTeam:
     updated_at: datetime.datetime
     name: str
     description: None | str
-    visibility: MemberTeamVisibility
+    visibility: UpdateTeamResponseVisibility
     is_archived: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -96,7 +96,7 @@ class MemberTeam:
 
         description = _parse_description(src_dict["description"])
 
-        member_team = cls(
+        update_team_response = cls(
             src_dict["teamId"],  # team_id
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
@@ -104,16 +104,16 @@ class MemberTeam:
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
             src_dict["name"],  # name
             description,
-            check_member_team_visibility(src_dict["visibility"]),  # visibility
+            check_update_team_response_visibility(src_dict["visibility"], "visibility"),  # visibility
             src_dict.get("isArchived", UNSET),  # is_archived
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
         if len(src_dict) > 8 and not src_dict.keys() <= _FIELD_KEYS:
-            member_team.additional_properties = {
+            update_team_response.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }
-        return member_team
+        return update_team_response
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,43 +8,25 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.download_query_response_option_2_error import (
-    DownloadQueryResponseOption2Error,
-    check_download_query_response_option_2_error,
-)
-
-T = TypeVar("T", bound="DownloadQueryResponseOption2")
+T = TypeVar("T", bound="UnknownVariant")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
-_FIELD_KEYS = frozenset(
-    {
-        "status",
-        "message",
-    }
-)
+_FIELD_KEYS: frozenset[str] = frozenset()
 
 
 @_attrs_define
-class DownloadQueryResponseOption2:
-    status: DownloadQueryResponseOption2Error
-    """ Internal server error """
-    message: str
-    """ Error message """
+class UnknownVariant:
+    """An object that matches none of the shapes this SDK knows for the field (a variant newer than the spec it was
+    generated from). Every key is kept in additional_properties, and to_dict() returns the object exactly as Sigma sent
+    it.
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        status: int = self.status
-
-        message = self.message
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "status": status,
-                "message": message,
-            }
-        )
         return field_dict
 
     @classmethod
@@ -53,17 +35,12 @@ class DownloadQueryResponseOption2:
             raise TypeError(
                 f"{cls.__name__}.from_dict() takes a JSON object (a Mapping), not {type(src_dict).__name__}"
             )
-        download_query_response_option_2 = cls(
-            check_download_query_response_option_2_error(src_dict["status"]),  # status
-            src_dict["message"],  # message
-        )
-        # Every required key was read above (a missing one raised KeyError), so a payload with no more
-        # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 2 and not src_dict.keys() <= _FIELD_KEYS:
-            download_query_response_option_2.additional_properties = {
+        unknown_variant = cls()
+        if not src_dict.keys() <= _FIELD_KEYS:
+            unknown_variant.additional_properties = {
                 key: value for key, value in src_dict.items() if key not in _FIELD_KEYS
             }
-        return download_query_response_option_2
+        return unknown_variant
 
     @property
     def additional_keys(self) -> list[str]:

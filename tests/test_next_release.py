@@ -1,0 +1,248 @@
+"""Sigma's next release, simulated: every response sample mutated the way a newer API answers.
+
+For every 2xx response of every operation, the spec-driven samples (tests/_samples.py, which use
+every union branch, enum value and optional field) are mutated twice and must still parse and
+round-trip through ``to_dict()`` exactly:
+
+* "new values": every enum value replaced by one the SDK does not know, and a new field added to
+  every object;
+* "new variants": the value of every union replaced by an object of a shape no branch knows (the
+  outermost unions in one payload, the innermost in another, so nested unions are reached too).
+
+The test walks the generated types from each operation's declared return type, so it also knows
+which enums, union fields and models responses can hold, and checks that the mutations reached
+every one of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import attrs
+import httpx
+import pytest
+from openapi_python_client.strings import snake_case
+
+from sigma_sdk.models import UnknownVariant
+from sigma_sdk.types import UnknownValue, Unset
+from sigma_sdk_auth._validation import _locate
+
+from ._samples import iter_operation_payloads
+from ._spec import ROOT, load_corrected_spec
+
+NEW_VALUE = "sigma-next-value"
+NEW_FIELD = "sigmaNextField"
+NEW_VARIANT = {"sigmaNextKind": "hologram", "sigmaNextDetail": {"level": 1, "tags": ["a"]}}
+MODELS = ROOT / "sigma_sdk" / "models"
+
+
+@cache
+def enum_names() -> dict[frozenset[str], frozenset[str]]:
+    """The open enum types of sigma_sdk.models by their value sets: {values: {alias names}}."""
+    names: dict[frozenset[str], set[str]] = {}
+    for path in sorted(MODELS.glob("*.py")):
+        if "UnknownValue" not in path.read_text(encoding="utf-8") or "= _Known | UnknownValue" not in path.read_text(
+            encoding="utf-8"
+        ):
+            continue
+        module = importlib.import_module(f"sigma_sdk.models.{path.stem}")
+        (values,) = [v for k, v in vars(module).items() if k.endswith("_VALUES")]
+        alias = next(k for k, v in vars(module).items() if typing.get_origin(v) is Union and k != "_Known")
+        names.setdefault(frozenset(values), set()).add(alias)
+    return {values: frozenset(aliases) for values, aliases in names.items()}
+
+
+def _enum_of(member: Any) -> frozenset[str] | None:
+    if typing.get_origin(member) is Literal:
+        return enum_names().get(frozenset(typing.get_args(member)))
+    return None
+
+
+def _members(tp: Any) -> list[Any] | None:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return [m for m in typing.get_args(tp) if m is not Unset and m is not type(None)]
+    return None
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and attrs.has(tp) and hasattr(tp, "from_dict")
+
+
+@cache
+def _hints(model: type) -> dict[str, Any]:
+    # Models bind the models they refer to on first use (postprocess: resolve_model_references_once).
+    resolve = getattr(importlib.import_module(model.__module__), "_resolve_references", None)
+    if resolve is not None:
+        resolve()
+    return typing.get_type_hints(model)
+
+
+def _json_keys(model: type, payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """(python field, JSON key) for the fields present in ``payload``."""
+    by_norm = {key.replace("_", "").lower(): key for key in payload}
+    pairs = []
+    for attribute in attrs.fields(model):
+        if attribute.name == "additional_properties":
+            continue
+        key = by_norm.get(attribute.name.replace("_", "").lower())
+        if key is not None:
+            pairs.append((attribute.name, key))
+    return pairs
+
+
+@dataclass
+class Reach:
+    """What responses can hold (from the types) or what the mutations touched (from the payloads)."""
+
+    models: set[str] = field(default_factory=set)
+    enums: set[str] = field(default_factory=set)
+    enum_fields: set[str] = field(default_factory=set)
+    unions: set[str] = field(default_factory=set)
+
+
+def reach(tp: Any, where: str, found: Reach, visited: set[type]) -> None:
+    """Record every model, open enum and open union field reachable from ``tp``."""
+    members = _members(tp)
+    if members is not None:
+        if UnknownVariant in members:
+            found.unions.add(where)
+        for member in members:
+            enum = _enum_of(member)
+            if enum:
+                found.enums |= enum
+                found.enum_fields.add(where)
+            else:
+                reach(member, where, found, visited)
+        return
+    origin = typing.get_origin(tp)
+    if origin in (list, dict):
+        reach(typing.get_args(tp)[-1], where, found, visited)
+    elif _is_model(tp) and tp is not UnknownVariant and tp not in visited:
+        visited.add(tp)
+        found.models.add(tp.__name__)
+        for name, hint in _hints(tp).items():
+            if name != "additional_properties":
+                reach(hint, f"{tp.__name__}.{name}", found, visited)
+
+
+def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
+    """``value`` (valid for ``tp``) as a newer Sigma would send it, recording what was mutated."""
+    members = _members(tp)
+    if members is not None:
+        if mode == "outer variants" and UnknownVariant in members:
+            touched.unions.add(where)
+            return dict(NEW_VARIANT)
+        if value is None:
+            return None
+        enums = [enum for enum in map(_enum_of, members) if enum]
+        if enums and isinstance(value, str) and mode == "values":
+            for enum in enums:
+                touched.enums |= enum
+            touched.enum_fields.add(where)
+            return NEW_VALUE
+        fitting = [
+            member
+            for member in members
+            if _enum_of(member) is None and member is not UnknownValue and _locate(member, value, "", 0) is None
+        ]
+        if not fitting:
+            return value
+        # The branch the payload was built from: the fitting one that types most of its keys.
+        best = max(fitting, key=lambda m: len(_json_keys(m, value)) if _is_model(m) and isinstance(value, dict) else 0)
+        before = len(touched.unions)
+        inner = mutate(best, value, where, mode, touched)
+        if mode == "inner variants" and UnknownVariant in members and len(touched.unions) == before:
+            touched.unions.add(where)  # nothing inside was replaced: replace this one
+            return dict(NEW_VARIANT)
+        return inner
+    origin = typing.get_origin(tp)
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(tp)
+        return [mutate(item, v, where, mode, touched) for v in value]
+    if origin is dict and isinstance(value, dict):
+        item = typing.get_args(tp)[-1]
+        return {k: mutate(item, v, where, mode, touched) for k, v in value.items()}
+    if _is_model(tp) and tp is not UnknownVariant and isinstance(value, dict):
+        touched.models.add(tp.__name__)
+        hints = _hints(tp)
+        out = dict(value)
+        for name, key in _json_keys(tp, value):
+            out[key] = mutate(hints[name], value[key], f"{tp.__name__}.{name}", mode, touched)
+        free_form = typing.get_args(hints.get("additional_properties", dict[str, Any]))[-1] is Any
+        if mode == "values" and free_form:
+            out[NEW_FIELD] = {"addedIn": "a later release", "values": [1, 2]}
+        return out
+    return value
+
+
+def _dump(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return value
+
+
+@cache
+def _module(operation_id: str) -> types.ModuleType:
+    stem = snake_case(operation_id)
+    (path,) = Path(ROOT / "sigma_sdk" / "api").glob(f"*/{stem}.py")
+    return importlib.import_module(f"sigma_sdk.api.{path.parent.name}.{stem}")
+
+
+@pytest.fixture(scope="module")
+def release() -> dict[str, Any]:
+    """Mutate every response sample both ways, parse and round-trip it; gather what was reached."""
+    possible, touched = Reach(), Reach()
+    visited: set[type] = set()
+    failures: list[str] = []
+    payloads = 0
+    for operation_id, where, content_type, payload in iter_operation_payloads(load_corrected_spec(), free_form=False):
+        if not where.startswith("response:2") or where == "response:204" or content_type != "application/json":
+            continue
+        parse: Callable[[httpx.Response], Any] = _module(operation_id)._parse_response
+        declared = parse.__annotations__["return"]
+        reach(declared, f"{operation_id}.<body>", possible, visited)
+        for mode in ("values", "outer variants", "inner variants"):
+            mutated = mutate(declared, payload, f"{operation_id}.<body>", mode, touched)
+            payloads += 1
+            try:
+                parsed = parse(httpx.Response(int(where.split(":")[1]), json=mutated))
+            except Exception as exc:  # what this test exists to catch
+                failures.append(f"{operation_id} {mode}: {exc!r}"[:300])
+                continue
+            if _dump(parsed) != mutated:
+                failures.append(f"{operation_id} {mode}: to_dict() differs from the mutated payload")
+    print(
+        f"\nnext release: {payloads} mutated payloads; enum types {len(touched.enums)}/{len(possible.enums)}, "
+        f"enum fields {len(touched.enum_fields)}/{len(possible.enum_fields)}, "
+        f"union fields {len(touched.unions)}/{len(possible.unions)}, "
+        f"models {len(touched.models)}/{len(possible.models)}"
+    )
+    return {"possible": possible, "touched": touched, "failures": failures, "payloads": payloads}
+
+
+def test_every_mutated_response_parses_and_round_trips(release: dict[str, Any]) -> None:
+    """New enum values, new fields and new union variants in every response: parsed, and to_dict() gives them back."""
+    assert release["payloads"] > 600
+    assert release["failures"] == []
+
+
+def test_the_mutations_reach_every_enum_union_and_model_a_response_can_hold(release: dict[str, Any]) -> None:
+    """Every open enum type, enum field and open union field reachable from a response was mutated."""
+    possible, touched = release["possible"], release["touched"]
+    assert possible.enums - touched.enums == set()
+    assert possible.enum_fields - touched.enum_fields == set()
+    assert possible.unions - touched.unions == set()
+    # Models: all but branches whose samples also fit an earlier branch of their union (the parser,
+    # like this walk, takes the first fitting branch): SinglePage and MaterializationResultErrorOption1.
+    assert len(possible.models - touched.models) <= 2, possible.models - touched.models
+    assert len(possible.enums) > 50
+    assert len(possible.unions) > 20

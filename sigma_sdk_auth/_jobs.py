@@ -21,7 +21,16 @@ so each HTTP request gets the client's token, retries and typed errors; this mod
 * **Progress**: a callable ``(bytes_done, bytes_total_or_None)``, or ``True`` for one line on stderr
   when stderr is a terminal.
 
-Test hooks: :data:`clock`, :data:`sleep` and :data:`async_sleep` are looked up at call time.
+Shape: like the auth flow (``_auth.py``) and the retries (``_retry.py``), each job is one generator
+(:func:`_export_flow`, :func:`_download_flow`, :func:`_materialization_flow`) that makes every
+decision and yields steps: send a request (:class:`_Request`), stream a download into the target
+(:class:`_Fetch`), sleep (:class:`_Sleep`).  Two thin drivers, :func:`_run` and :func:`_arun`, do
+the I/O and the sleeping; a response goes back into the flow with ``send``, an SDK error with
+``throw``.  A flow checks its arguments before its first step, so a bad argument costs no request.
+
+Time comes from the client's :class:`~sigma_sdk_auth.RetryPolicy`: its ``sleep`` / ``async_sleep``
+wait between polls (as between retries), and deadlines are measured on its ``clock``.  A test steers
+both through the policy it gives the client; nothing here is a module-level hook.
 """
 
 from __future__ import annotations
@@ -34,10 +43,9 @@ import os
 import secrets
 import sys
 import threading
-import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeAlias, TypedDict, Unpack
+from typing import IO, Any, Final, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
 
 import attrs
 import httpx
@@ -81,6 +89,8 @@ ExportTarget: TypeAlias = str | os.PathLike[str] | IO[bytes]
 """Where an export goes: a path (written atomically) or a writable binary file object."""
 ProgressCallback: TypeAlias = Callable[[int, int | None], object]
 """Called as ``progress(bytes_done, bytes_total)``; ``bytes_total`` is None when Sigma does not say."""
+_Clock: TypeAlias = Callable[[], float]
+_T = TypeVar("_T")
 
 DEFAULT_EXPORT_TIMEOUT: Final = 900.0
 DEFAULT_MATERIALIZATION_TIMEOUT: Final = 3600.0
@@ -101,22 +111,11 @@ _NOT_READY: Final = frozenset({202, 204})
 # Materialization statuses (as Dagster's Sigma integration reads them): these mean "still running".
 _RUNNING: Final = frozenset({"pending", "building"})
 _SUCCEEDED: Final = "ready"
-
-clock: Callable[[], float] = time.monotonic
-"""The clock deadlines are measured on (replace in tests)."""
-
-sleep: Callable[[float], None] = time.sleep
-"""Blocking sleep between polls (replace in tests)."""
-
-
-async def _asyncio_sleep(delay: float) -> None:
-    import asyncio  # sync-only programs never pay for it
-
-    await asyncio.sleep(delay)
-
-
-async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
-"""Sleep awaited between async polls (replace in tests)."""
+# Whose materialization: the collection in the URL -> (the argument naming its ID, the job's kind).
+_MATERIALIZATION_OWNERS: Final[Mapping[str, tuple[str, str]]] = {
+    "workbooks": ("workbook_id", "workbook materialization"),
+    "dataModels": ("data_model_id", "data model materialization"),
+}
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -160,23 +159,30 @@ class MaterializationStatus:
 
 
 class _RateWindow:
-    """At most ``limit`` events in any ``period`` seconds, shared by every thread and event loop."""
+    """At most ``limit`` events in any ``period`` seconds, shared by every thread and event loop.
+
+    Times are kept per clock (a ``RetryPolicy.clock``; a program that does not replace it has one,
+    ``time.monotonic``): readings of two clocks cannot be compared, and so a test's fake clock starts
+    with an empty window of its own.
+    """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit = limit
         self.period = period
-        self._times: collections.deque[float] = collections.deque()
+        self._times: dict[_Clock, collections.deque[float]] = {}
         self._lock = threading.Lock()  # held only for bookkeeping, never while waiting
 
-    def reserve(self, now: float) -> float:
+    def reserve(self, clock: _Clock) -> float:
         """Take a slot and return 0.0, or return the seconds until one frees up (nothing taken)."""
+        now = clock()
         with self._lock:
-            while self._times and now - self._times[0] >= self.period:
-                self._times.popleft()
-            if len(self._times) < self.limit:
-                self._times.append(now)
+            times = self._times.setdefault(clock, collections.deque())
+            while times and now - times[0] >= self.period:
+                times.popleft()
+            if len(times) < self.limit:
+                times.append(now)
                 return 0.0
-            return self._times[0] + self.period - now
+            return times[0] + self.period - now
 
 
 EXPORT_STARTS: Final = _RateWindow(100, 60.0)
@@ -185,11 +191,15 @@ EXPORT_STARTS: Final = _RateWindow(100, 60.0)
 
 # -- polling -----------------------------------------------------------------------------------------
 
+_E = TypeVar("_E", bound=JobError)
+
 
 class _Poll:
     """The timing of one job: when it started, its deadline, how long to wait before the next poll."""
 
-    def __init__(self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None) -> None:
+    def __init__(
+        self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None, clock: _Clock
+    ) -> None:
         if timeout is not None and not timeout >= 0:
             raise InvalidArgumentError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
         if poll_interval is not None and not poll_interval > 0:
@@ -197,6 +207,7 @@ class _Poll:
         self.kind = kind
         self.job_id = job_id
         self.timeout = timeout
+        self.clock = clock
         self.started = clock()
         self.status = "not started"
         self._interval = poll_interval or FIRST_POLL_INTERVAL
@@ -204,19 +215,22 @@ class _Poll:
 
     @property
     def elapsed(self) -> float:
-        return clock() - self.started
+        return self.clock() - self.started
 
     def _describe(self) -> str:
         return f"{self.kind} {self.job_id}" if self.job_id else self.kind
 
+    def error(self, cls: type[_E], message: str, **fields: Any) -> _E:
+        """A ``cls`` naming this job, its last status and the elapsed time (``fields`` override them)."""
+        details: dict[str, Any] = {"kind": self.kind, "job_id": self.job_id, "status": self.status}
+        return cls(message, **(details | {"elapsed": self.elapsed} | fields))
+
     def timed_out(self) -> JobTimeoutError:
         elapsed = self.elapsed
-        return JobTimeoutError(
+        return self.error(
+            JobTimeoutError,
             f"{self._describe()} did not finish within the timeout of {self.timeout:g}s "
             f"(last status: {self.status}; {elapsed:.1f}s elapsed)",
-            kind=self.kind,
-            job_id=self.job_id,
-            status=self.status,
             elapsed=elapsed,
         )
 
@@ -238,9 +252,6 @@ class _Poll:
         if remaining <= 0:
             raise self.timed_out()
         return min(wait, remaining)
-
-    def after_rate_limit(self, error: RateLimitError) -> float:
-        return self.next_wait("rate limited (HTTP 429)", error.retry_after)
 
     @contextlib.contextmanager
     def annotating(self) -> Iterator[None]:
@@ -320,15 +331,16 @@ class _TerminalProgress:
 
     _EVERY: Final = 0.2  # seconds between redraws: a line per chunk would cost more than the download
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], clock: _Clock) -> None:
         self._stream = stream
+        self._clock = clock
         self._started = clock()
         self._drawn_at = -1.0
         self._last: tuple[int, int | None] = (0, None)
 
     def __call__(self, done: int, total: int | None) -> None:
         self._last = (done, total)
-        now = clock()
+        now = self._clock()
         if now - self._drawn_at >= self._EVERY:
             self._drawn_at = now
             self._draw(done, total, now)
@@ -341,7 +353,7 @@ class _TerminalProgress:
         self._stream.flush()
 
     def finish(self) -> None:
-        self._draw(*self._last, clock())
+        self._draw(*self._last, self._clock())
         self._stream.write("\n")
         self._stream.flush()
 
@@ -349,12 +361,12 @@ class _TerminalProgress:
 class _Progress:
     """Reports bytes to the caller's callback (or a terminal line); does nothing when not asked to."""
 
-    def __init__(self, progress: ProgressCallback | bool | None) -> None:
+    def __init__(self, progress: ProgressCallback | bool | None, clock: _Clock) -> None:
         self._callback: ProgressCallback | None = None
         self._terminal: _TerminalProgress | None = None
         if progress is True:
             if sys.stderr is not None and sys.stderr.isatty():
-                self._terminal = self._callback = _TerminalProgress(sys.stderr)
+                self._terminal = self._callback = _TerminalProgress(sys.stderr, clock)
         elif callable(progress):
             self._callback = progress
         elif progress not in (None, False):
@@ -406,13 +418,10 @@ def _json_object(response: httpx.Response, what: str, poll: _Poll) -> Mapping[st
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise JobError(
+        raise poll.error(
+            JobError,
             f"{what} answered HTTP {response.status_code} with a body that is not a JSON object: "
             f"{response.text[:200]!r}",
-            kind=poll.kind,
-            job_id=poll.job_id,
-            status=poll.status,
-            elapsed=poll.elapsed,
         )
     return body
 
@@ -421,12 +430,11 @@ def _query_id(response: httpx.Response, poll: _Poll) -> str:
     body = _json_object(response, "POST export", poll)
     query_id = body.get("queryId")
     if not isinstance(query_id, str) or not query_id:
-        raise JobError(
+        raise poll.error(
+            JobError,
             f"Sigma accepted the export but sent no queryId (keys: {sorted(body)})",
-            kind=poll.kind,
             job_id=None,
             status="started",
-            elapsed=poll.elapsed,
         )
     return query_id
 
@@ -445,13 +453,7 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
     body = _json_object(response, f"GET {poll.kind} {poll.job_id}", poll)
     status = body.get("status")
     if not isinstance(status, str):
-        raise JobError(
-            f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {sorted(body)})",
-            kind=poll.kind,
-            job_id=poll.job_id,
-            status=poll.status,
-            elapsed=poll.elapsed,
-        )
+        raise poll.error(JobError, f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {sorted(body)})")
     error = body.get("error") if isinstance(body.get("error"), str) else None
     if status.lower() in _RUNNING:
         poll.status = status
@@ -459,10 +461,9 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
     if status.lower() != _SUCCEEDED:
         elapsed = poll.elapsed
         because = f": {error}" if error else ""
-        raise JobFailedError(
+        raise poll.error(
+            JobFailedError,
             f"{poll.kind} {poll.job_id} failed with status {status!r} after {elapsed:.1f}s{because}",
-            kind=poll.kind,
-            job_id=poll.job_id,
             status=status,
             elapsed=elapsed,
             error=error,
@@ -562,137 +563,243 @@ def _export_body(
     return body
 
 
-def _download_path(query_id: str) -> str:
-    return f"/v2/query/{path_segment(query_id, 'query_id')}/download"
-
-
-def _export_rate_wait(poll: _Poll) -> float:
-    """0.0 once an export slot is taken, else how long to wait for one (within the deadline)."""
-    wait = EXPORT_STARTS.reserve(clock())
-    return poll.next_wait("waiting for Sigma's export rate limit (100/min)", wait) if wait > 0 else 0.0
-
-
-class _Export:
-    """One export before it starts: the request, where it goes, how progress and time are kept."""
-
-    def __init__(
-        self,
-        workbook_id: str,
-        to: ExportTarget,
-        format: str,
-        element_id: str | None,
-        page_id: str | None,
-        parameters: Mapping[str, str] | None,
-        options: Mapping[str, Any],
-        timeout: float | None,
-        poll_interval: float | None,
-        progress: ProgressCallback | bool | None,
-    ) -> None:
-        # Everything is checked here, before the first request: a bad argument costs no export.
-        self.path = f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/export"
-        self.body = _export_body(format, element_id, page_id, parameters, options)
-        self.target = _Target(to)
-        self.progress = _Progress(progress)
-        self.poll = _Poll(f"export of workbook {workbook_id}", None, timeout, poll_interval)
-
-    def started(self, response: httpx.Response) -> None:
-        """From now on the job is the export ``queryId`` Sigma answered with."""
-        self.poll.kind, self.poll.job_id = "export", _query_id(response, self.poll)
-
-
 # -- saving a download -------------------------------------------------------------------------------
 
 
-class _Download:
-    """The bookkeeping of one streamed body: size checks, progress, deadline, the result."""
+class _Export:
+    """One export's file: where it goes, its progress and timing, and the bytes of the body so far."""
 
-    def __init__(self, response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> None:
-        self.response = response
-        self.target = target
+    def __init__(self, to: ExportTarget, progress: ProgressCallback | bool | None, poll: _Poll) -> None:
+        self.target = _Target(to)
+        self.progress = _Progress(progress, poll.clock)
         self.poll = poll
-        self.progress = progress
-        self.total = _expected_size(response)
+        self.total: int | None = None
         self.done = 0
-        progress(0, self.total)
 
-    def wrote(self, size: int) -> None:
-        self.done += size
-        self.progress(self.done, self.total)
-        self.poll.check(f"downloading ({self.done} bytes received)")
+    @contextlib.contextmanager
+    def receiving(self, response: httpx.Response) -> Iterator[Callable[[bytes], None]]:
+        """Save ``response``'s body: the block passes each chunk to the function it gets.
 
-    def broken(self, error: httpx.TransportError) -> APIConnectionError:
-        """The SDK error for a connection that failed mid-body (the partial file is discarded)."""
-        of_total = f" of {self.total}" if self.total is not None else ""
-        message = (
-            f"the download of export {self.poll.job_id} broke after {self.done}{of_total} bytes: "
-            f"{type(error).__name__}: {error}".rstrip(": ")
-        )
+        A path is renamed into place only if the block ends and the body is complete; a transport
+        error in the block becomes :class:`APIConnectionError` (the partial file is discarded).
+        """
+        self.total, self.done = _expected_size(response), 0
+        self.progress(0, self.total)
+        with self.target.open() as file:
+
+            def write(chunk: bytes) -> None:
+                file.write(chunk)
+                self.done += len(chunk)
+                self.progress(self.done, self.total)
+                self.poll.check(f"downloading ({self.done} bytes received)")
+
+            try:
+                yield write
+            except httpx.TransportError as exc:
+                raise self._broken(response, f"broke after {self.done}{self._of_total()} bytes", exc) from exc
+            if self.total is not None and self.done != self.total:
+                raise self._broken(response, f"ended after {self.done}{self._of_total()} bytes")
+            self.progress.finish()
+
+    def _of_total(self) -> str:
+        return f" of {self.total}" if self.total is not None else ""
+
+    def _broken(
+        self, response: httpx.Response, what: str, error: httpx.TransportError | None = None
+    ) -> APIConnectionError:
+        message = f"the download of export {self.poll.job_id} {what}"
+        if error is not None:
+            message = f"{message}: {type(error).__name__}: {error}".rstrip(": ")
         if isinstance(error, httpx.TimeoutException):
-            return APITimeoutError(message, request=self.response.request)
-        return APIConnectionError(message, request=self.response.request)
+            return APITimeoutError(message, request=response.request)
+        return APIConnectionError(message, request=response.request)
 
-    def finished(self) -> ExportResult:
-        if self.total is not None and self.done != self.total:
-            raise APIConnectionError(
-                f"the download of export {self.poll.job_id} ended after {self.done} of {self.total} bytes",
-                request=self.response.request,
-            )
-        self.progress.finish()
+    def result(self, response: httpx.Response) -> ExportResult:
         return ExportResult(
             query_id=str(self.poll.job_id),
             path=self.target.path,
             bytes_written=self.done,
-            content_type=self.response.headers.get("content-type"),
-            filename=_suggested_filename(self.response.headers.get("content-disposition")),
+            content_type=response.headers.get("content-type"),
+            filename=_suggested_filename(response.headers.get("content-disposition")),
             elapsed=self.poll.elapsed,
         )
 
 
-def _save(response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
-    download = _Download(response, target, poll, progress)
-    with target.open() as file:
+# -- the flows: every decision, no I/O ---------------------------------------------------------------
+
+
+@attrs.frozen
+class _Sleep:
+    """Step: wait ``delay`` seconds (the client's ``retry_policy.sleep`` / ``async_sleep``)."""
+
+    delay: float
+
+
+@attrs.frozen
+class _Request:
+    """Step: ``client.request(method, path, json=body)`` (or ``arequest``); the response goes back."""
+
+    method: str
+    path: str
+    body: Any = None
+
+
+@attrs.frozen
+class _Fetch:
+    """Step: stream GET ``path``; a ready answer's body goes through ``export.receiving``, then the
+    (closed) response goes back."""
+
+    path: str
+    export: _Export
+
+
+_Step: TypeAlias = _Sleep | _Request | _Fetch
+_Flow: TypeAlias = Generator[_Step, httpx.Response | None, _T]
+
+
+def _ready(response: httpx.Response) -> bool:
+    return response.status_code not in _NOT_READY
+
+
+def _answer(step: _Request | _Fetch, poll: _Poll, window: _RateWindow | None = None) -> _Flow[httpx.Response]:
+    """Yield ``step`` until it is answered: a 429 that outlasted the client's retries is waited out
+    (its Retry-After, or the backoff), and with ``window`` every attempt first takes a slot in it."""
+    while True:
+        wait = 0.0 if window is None else window.reserve(poll.clock)
+        if wait:
+            yield _Sleep(poll.next_wait("waiting for Sigma's export rate limit (100/min)", wait))
+            continue
         try:
-            for chunk in response.iter_bytes():
-                file.write(chunk)
-                download.wrote(len(chunk))
-        except httpx.TransportError as exc:
-            raise download.broken(exc) from exc
-        return download.finished()
+            response = yield step
+        except RateLimitError as exc:
+            yield _Sleep(poll.next_wait("rate limited (HTTP 429)", exc.retry_after))
+        else:
+            assert response is not None  # the drivers answer a request with its response
+            return response
 
 
-async def _asave(response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
-    # File writes block the event loop for as long as a local write of one chunk takes (microseconds).
-    download = _Download(response, target, poll, progress)
-    with target.open() as file:
-        try:
-            async for chunk in response.aiter_bytes():
-                file.write(chunk)
-                download.wrote(len(chunk))
-        except httpx.TransportError as exc:
-            raise download.broken(exc) from exc
-        return download.finished()
-
-
-def _not_ready_wait(response: httpx.Response, poll: _Poll) -> float:
-    advised = parse_retry_after(response.headers.get("retry-after"))
-    return poll.next_wait(f"not ready (HTTP {response.status_code})", advised)
-
-
-# -- sync --------------------------------------------------------------------------------------------
-
-
-def _download(client: SigmaClient, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
-    path = _download_path(str(poll.job_id))
+def _polled_download(export: _Export, query_id: str) -> _Flow[ExportResult]:
+    """Poll the download of export ``query_id`` until Sigma has the file, which the driver saves."""
+    poll = export.poll
+    poll.kind, poll.job_id = "export", query_id
+    fetch = _Fetch(f"/v2/query/{path_segment(query_id, 'query_id')}/download", export)
     with poll.annotating():
+        while not _ready(response := (yield from _answer(fetch, poll))):
+            advised = parse_retry_after(response.headers.get("retry-after"))
+            yield _Sleep(poll.next_wait(f"not ready (HTTP {response.status_code})", advised))
+    return export.result(response)
+
+
+def _download_flow(
+    client: SigmaClient,
+    query_id: str,
+    to: ExportTarget,
+    timeout: float | None,
+    poll_interval: float | None,
+    progress: ProgressCallback | bool | None,
+) -> _Flow[ExportResult]:
+    """:func:`download_export`: the download of an export started elsewhere."""
+    export = _Export(to, progress, _Poll("export", query_id, timeout, poll_interval, client.retry_policy.clock))
+    return (yield from _polled_download(export, query_id))
+
+
+def _export_flow(
+    client: SigmaClient,
+    workbook_id: str,
+    to: ExportTarget,
+    format: str,
+    element_id: str | None,
+    page_id: str | None,
+    parameters: Mapping[str, str] | None,
+    options: Mapping[str, Any],
+    timeout: float | None,
+    poll_interval: float | None,
+    progress: ProgressCallback | bool | None,
+) -> _Flow[ExportResult]:
+    """:func:`export_workbook`: start the export within Sigma's rate limit, then download its query."""
+    path = f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/export"
+    start = _Request("POST", path, _export_body(format, element_id, page_id, parameters, options))
+    poll = _Poll(f"export of workbook {workbook_id}", None, timeout, poll_interval, client.retry_policy.clock)
+    export = _Export(to, progress, poll)
+    with poll.annotating():
+        response = yield from _answer(start, poll, EXPORT_STARTS)
+    return (yield from _polled_download(export, _query_id(response, poll)))
+
+
+def _materialization_flow(
+    client: SigmaClient,
+    owners: str,
+    owner_id: str,
+    materialization_id: str,
+    timeout: float | None,
+    poll_interval: float | None,
+) -> _Flow[MaterializationStatus]:
+    """Poll ``/v2/{owners}/{owner_id}/materializations/{materialization_id}`` until it is over."""
+    id_name, kind = _MATERIALIZATION_OWNERS[owners]
+    owner, segment = path_segment(owner_id, id_name), path_segment(materialization_id, "materialization_id")
+    get = _Request("GET", f"/v2/{owners}/{owner}/materializations/{segment}")
+    poll = _Poll(kind, materialization_id, timeout, poll_interval, client.retry_policy.clock)
+    with poll.annotating():
+        while (final := _materialization((yield from _answer(get, poll)), poll)) is None:
+            yield _Sleep(poll.next_wait(poll.status))
+    return final
+
+
+# -- the drivers: the only code that differs between sync and async ----------------------------------
+
+
+def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
+    """Perform ``flow``'s steps with blocking I/O until it returns; SDK errors are thrown back into it."""
+    reply: httpx.Response | SigmaError | None = None
+    with contextlib.closing(flow):
         while True:
             try:
-                with client.stream("GET", path) as response:
-                    if response.status_code not in _NOT_READY:
-                        return _save(response, target, poll, progress)
-                    wait = _not_ready_wait(response, poll)
-            except RateLimitError as exc:
-                wait = poll.after_rate_limit(exc)
-            sleep(wait)
+                step = flow.throw(reply) if isinstance(reply, SigmaError) else flow.send(reply)
+            except StopIteration as finished:
+                return cast(_T, finished.value)
+            reply = None
+            try:
+                if isinstance(step, _Sleep):
+                    client.retry_policy.sleep(step.delay)
+                elif isinstance(step, _Request):
+                    reply = client.request(step.method, step.path, json=step.body)
+                else:
+                    with client.stream("GET", step.path) as reply:
+                        if _ready(reply):
+                            with step.export.receiving(reply) as write:
+                                for chunk in reply.iter_bytes():
+                                    write(chunk)
+            except SigmaError as exc:
+                reply = exc
+
+
+async def _arun(client: SigmaClient, flow: _Flow[_T]) -> _T:
+    """Async twin of :func:`_run`: awaits the requests and ``retry_policy.async_sleep``."""
+    reply: httpx.Response | SigmaError | None = None
+    with contextlib.closing(flow):
+        while True:
+            try:
+                step = flow.throw(reply) if isinstance(reply, SigmaError) else flow.send(reply)
+            except StopIteration as finished:
+                return cast(_T, finished.value)
+            reply = None
+            try:
+                if isinstance(step, _Sleep):
+                    await client.retry_policy.async_sleep(step.delay)
+                elif isinstance(step, _Request):
+                    reply = await client.arequest(step.method, step.path, json=step.body)
+                else:
+                    async with client.astream("GET", step.path) as reply:
+                        if _ready(reply):
+                            # A file write blocks the loop for as long as a local write of one chunk takes.
+                            with step.export.receiving(reply) as write:
+                                async for chunk in reply.aiter_bytes():
+                                    write(chunk)
+            except SigmaError as exc:
+                reply = exc
+
+
+# -- the public functions ----------------------------------------------------------------------------
 
 
 def download_export(
@@ -712,10 +819,7 @@ def download_export(
     Raises :class:`JobTimeoutError` on timeout, :class:`APIConnectionError` if the connection
     breaks mid-file, and the client's typed errors for refused requests.
     """
-    target = _Target(to)
-    progress_ = _Progress(progress)
-    poll = _Poll("export", query_id, timeout, poll_interval)
-    return _download(client, target, poll, progress_)
+    return _run(client, _download_flow(client, query_id, to, timeout, poll_interval, progress))
 
 
 def export_workbook(
@@ -743,48 +847,10 @@ def export_workbook(
     from the first request to the last byte.  Export starts are limited to 100 a minute per
     process, as Sigma limits them.
     """
-    job = _Export(workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress)
-    with job.poll.annotating():
-        while True:
-            wait = _export_rate_wait(job.poll)
-            if not wait:
-                try:
-                    response = client.request("POST", job.path, json=job.body)
-                    break
-                except RateLimitError as exc:
-                    wait = job.poll.after_rate_limit(exc)
-            sleep(wait)
-    job.started(response)
-    return _download(client, job.target, job.poll, job.progress)
-
-
-def _wait(client: SigmaClient, path: str, poll: _Poll) -> MaterializationStatus:
-    with poll.annotating():
-        while True:
-            try:
-                response = client.request("GET", path)
-            except RateLimitError as exc:
-                wait = poll.after_rate_limit(exc)
-            else:
-                final = _materialization(response, poll)
-                if final is not None:
-                    return final
-                wait = poll.next_wait(poll.status)
-            sleep(wait)
-
-
-def _workbook_materialization(workbook_id: str, materialization_id: str) -> tuple[str, str]:
-    segment = path_segment(materialization_id, "materialization_id")
-    return f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/materializations/{segment}", (
-        "workbook materialization"
+    flow = _export_flow(
+        client, workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress
     )
-
-
-def _data_model_materialization(data_model_id: str, materialization_id: str) -> tuple[str, str]:
-    segment = path_segment(materialization_id, "materialization_id")
-    return f"/v2/dataModels/{path_segment(data_model_id, 'data_model_id')}/materializations/{segment}", (
-        "data model materialization"
-    )
+    return _run(client, flow)
 
 
 def wait_for_materialization(
@@ -800,8 +866,8 @@ def wait_for_materialization(
     ``pending`` and ``building`` mean it still runs; any other status raises :class:`JobFailedError`
     (with Sigma's ``error``), and a run past ``timeout`` seconds raises :class:`JobTimeoutError`.
     """
-    path, kind = _workbook_materialization(workbook_id, materialization_id)
-    return _wait(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
+    return _run(client, flow)
 
 
 def wait_for_data_model_materialization(
@@ -813,25 +879,8 @@ def wait_for_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """:func:`wait_for_materialization` for a data model's materialization."""
-    path, kind = _data_model_materialization(data_model_id, materialization_id)
-    return _wait(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
-
-
-# -- async -------------------------------------------------------------------------------------------
-
-
-async def _adownload(client: SigmaClient, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
-    path = _download_path(str(poll.job_id))
-    with poll.annotating():
-        while True:
-            try:
-                async with client.astream("GET", path) as response:
-                    if response.status_code not in _NOT_READY:
-                        return await _asave(response, target, poll, progress)
-                    wait = _not_ready_wait(response, poll)
-            except RateLimitError as exc:
-                wait = poll.after_rate_limit(exc)
-            await async_sleep(wait)
+    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
+    return _run(client, flow)
 
 
 async def adownload_export(
@@ -844,10 +893,7 @@ async def adownload_export(
     progress: ProgressCallback | bool | None = None,
 ) -> ExportResult:
     """Async twin of :func:`download_export`."""
-    target = _Target(to)
-    progress_ = _Progress(progress)
-    poll = _Poll("export", query_id, timeout, poll_interval)
-    return await _adownload(client, target, poll, progress_)
+    return await _arun(client, _download_flow(client, query_id, to, timeout, poll_interval, progress))
 
 
 async def aexport_workbook(
@@ -865,34 +911,10 @@ async def aexport_workbook(
     **options: Unpack[ExportOptions],
 ) -> ExportResult:
     """Async twin of :func:`export_workbook`."""
-    job = _Export(workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress)
-    with job.poll.annotating():
-        while True:
-            wait = _export_rate_wait(job.poll)
-            if not wait:
-                try:
-                    response = await client.arequest("POST", job.path, json=job.body)
-                    break
-                except RateLimitError as exc:
-                    wait = job.poll.after_rate_limit(exc)
-            await async_sleep(wait)
-    job.started(response)
-    return await _adownload(client, job.target, job.poll, job.progress)
-
-
-async def _await(client: SigmaClient, path: str, poll: _Poll) -> MaterializationStatus:
-    with poll.annotating():
-        while True:
-            try:
-                response = await client.arequest("GET", path)
-            except RateLimitError as exc:
-                wait = poll.after_rate_limit(exc)
-            else:
-                final = _materialization(response, poll)
-                if final is not None:
-                    return final
-                wait = poll.next_wait(poll.status)
-            await async_sleep(wait)
+    flow = _export_flow(
+        client, workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress
+    )
+    return await _arun(client, flow)
 
 
 async def await_materialization(
@@ -904,8 +926,8 @@ async def await_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_materialization`."""
-    path, kind = _workbook_materialization(workbook_id, materialization_id)
-    return await _await(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
+    return await _arun(client, flow)
 
 
 async def await_data_model_materialization(
@@ -917,5 +939,5 @@ async def await_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_data_model_materialization`."""
-    path, kind = _data_model_materialization(data_model_id, materialization_id)
-    return await _await(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
+    return await _arun(client, flow)

@@ -102,8 +102,11 @@ class RetryPolicy:
 
     ``sleep`` (sync callers), ``async_sleep`` (async callers) and ``jitter`` (maps a backoff cap to
     the actual delay, ``uniform(0, cap)`` by default; results are clamped to ``[0, cap]``) are how
-    the waiting is done.  Keyword-only, and left out of equality and repr: two policies with the
-    same numbers are the same policy.  Tests pass recording functions here instead of sleeping.
+    the waiting is done.  ``clock`` (seconds, monotonic) is not used by retries: the job helpers
+    (``sigma_sdk.jobs``) measure their deadlines on it, and sleep between polls with ``sleep`` /
+    ``async_sleep``.  Keyword-only, and left out of equality and repr: two policies with the same
+    numbers are the same policy.  Tests pass recording functions (and a fake clock) here instead of
+    sleeping.
     """
 
     max_retries: int = attrs.field(default=2, validator=[attrs.validators.instance_of(int), _non_negative])
@@ -115,6 +118,7 @@ class RetryPolicy:
         default=_asyncio_sleep, kw_only=True, eq=False, repr=False
     )
     jitter: Callable[[float], float] = attrs.field(default=_full_jitter, kw_only=True, eq=False, repr=False)
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True, eq=False, repr=False)
 
 
 class Decision:

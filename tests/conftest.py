@@ -148,23 +148,31 @@ def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
 
 
 class RecordedSleeps(list[float]):
-    """The delays retries asked for, recorded instead of slept; :meth:`policy` builds policies that use it.
+    """The delays retries and job polls asked for, recorded instead of slept; :meth:`policy` builds
+    policies that use it.
 
+    Each recorded sleep advances ``clock``, the policy's fake clock (job deadlines are measured on
+    it); a test may advance it itself to make other work take (fake) time.
     ``jitter``, when set, replaces the policy's jitter (e.g. ``lambda cap: cap`` for exact delays).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.jitter: Callable[[float], float] | None = None
+        self.clock = FakeClock()
 
     def policy(self, **fields: Any) -> RetryPolicy:
-        hooks: dict[str, Any] = {"sleep": self.append, "async_sleep": self._async_sleep}
+        hooks: dict[str, Any] = {"sleep": self.sleep, "async_sleep": self._async_sleep, "clock": self.clock}
         if self.jitter is not None:
             hooks["jitter"] = self.jitter
         return RetryPolicy(**fields, **hooks)
 
-    async def _async_sleep(self, delay: float) -> None:
+    def sleep(self, delay: float) -> None:
         self.append(delay)
+        self.clock.advance(delay)
+
+    async def _async_sleep(self, delay: float) -> None:
+        self.sleep(delay)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from sigma_sdk.jobs import (
     wait_for_materialization,
 )
 from sigma_sdk_auth import _jobs
+from tests.conftest import RecordedSleeps
 
 BASE_URL = "https://api.sigma.test"
 QUERY_ID = "88889999-aaaa-bbbb-cccc-ddddeeeeffff"
@@ -145,30 +146,17 @@ def fake() -> FakeSigma:
 
 
 @pytest.fixture
-def client(fake: FakeSigma) -> Iterator[Client]:
+def fake_time(recorded_sleeps: RecordedSleeps) -> RecordedSleeps:
+    """No test waits: the client's retry policy records every poll sleep and advances its fake clock by it."""
+    return recorded_sleeps
+
+
+@pytest.fixture
+def client(fake: FakeSigma, fake_time: RecordedSleeps) -> Iterator[Client]:
     sync, asynchronous = fake.transports()
-    with Client(BASE_URL, "id", "secret", max_retries=0, transport=sync, async_transport=asynchronous) as c:
+    policy = fake_time.policy(max_retries=0)
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as c:
         yield c
-
-
-@pytest.fixture(autouse=True)
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """No test waits: the job clock is fake and every poll sleep advances it (and is recorded)."""
-    now = [1000.0]
-    sleeps: list[float] = []
-
-    def fake_sleep(delay: float) -> None:
-        sleeps.append(delay)
-        now[0] += delay
-
-    async def fake_async_sleep(delay: float) -> None:
-        fake_sleep(delay)
-
-    monkeypatch.setattr(_jobs, "clock", lambda: now[0])
-    monkeypatch.setattr(_jobs, "sleep", fake_sleep)
-    monkeypatch.setattr(_jobs, "async_sleep", fake_async_sleep)
-    monkeypatch.setattr(_jobs, "EXPORT_STARTS", _jobs._RateWindow(100, 60.0))
-    return sleeps
 
 
 async def export(mode: Mode, client: Client, **kwargs: Any) -> ExportResult:
@@ -192,7 +180,7 @@ def leftovers(directory: Path) -> list[str]:
 
 
 async def test_64_mib_export_streams_in_constant_memory(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """64 MiB via export_workbook: byte-identical, after three 204s, peak memory +<24 MiB, progress to the end."""
     fake.size = 64 * MiB
@@ -262,7 +250,7 @@ async def test_body_shorter_than_its_content_length_leaves_no_file(
 
 
 async def test_timeout_while_polling_names_the_query_and_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """An export still answering 204 at the deadline raises JobTimeoutError(query id, last status, elapsed)."""
     fake.not_ready = 10_000
@@ -278,16 +266,14 @@ async def test_timeout_while_polling_names_the_query_and_leaves_no_file(
 
 
 async def test_timeout_during_the_download_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """The deadline also covers the body: a download that runs past it stops and leaves no file."""
     fake.size = 2 * MiB
-    now = [0.0]
-    monkeypatch.setattr(_jobs, "clock", lambda: now[0])
 
     def slow() -> Iterator[bytes]:
         for piece in chunks(fake.size):
-            now[0] += 1.0  # each chunk takes a (fake) second
+            fake_time.clock.advance(1.0)  # each chunk takes a (fake) second
             yield piece
 
     fake.body = slow
@@ -331,7 +317,7 @@ async def test_existing_file_is_replaced_only_when_complete(
 
 
 async def test_retry_after_on_a_204_is_honoured(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A Retry-After header on a not-ready answer replaces the backoff."""
     fake.not_ready_headers = {"retry-after": "7"}
@@ -340,7 +326,7 @@ async def test_retry_after_on_a_204_is_honoured(
 
 
 async def test_poll_interval_sets_the_first_wait_and_backoff_is_capped(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """poll_interval is the first wait; waits grow 1.5x and stop growing at 15 s."""
     fake.not_ready = 10
@@ -350,7 +336,7 @@ async def test_poll_interval_sets_the_first_wait_and_backoff_is_capped(
 
 
 async def test_429_beyond_the_clients_retries_is_waited_out(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A 429 on the export start or on a poll (client retries exhausted) waits Retry-After, then goes on."""
     limited = {"message": "Too many requests", "code": "rate_limited"}
@@ -365,10 +351,11 @@ async def test_429_beyond_the_clients_retries_is_waited_out(
 
 
 async def test_export_starts_respect_the_rate_window(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float], monkeypatch: pytest.MonkeyPatch
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """Past the export rate limit, the next start waits for the window to free a slot (no 429 needed)."""
-    monkeypatch.setattr(_jobs, "EXPORT_STARTS", _jobs._RateWindow(2, 60.0))
+    for _ in range(_jobs.EXPORT_STARTS.limit - 2):  # exports started elsewhere in this process, just now
+        assert _jobs.EXPORT_STARTS.reserve(client.retry_policy.clock) == 0.0
     fake.not_ready = 0
     for name in ("a", "b", "c"):
         fake.requests.clear()
@@ -580,7 +567,7 @@ async def wait(mode: Mode, client: Client, *, data_model: bool = False, **kwargs
 
 @pytest.mark.parametrize("data_model", [False, True])
 async def test_materialization_is_polled_until_ready(
-    mode: Mode, fake: FakeSigma, client: Client, fake_time: list[float], data_model: bool
+    mode: Mode, fake: FakeSigma, client: Client, fake_time: RecordedSleeps, data_model: bool
 ) -> None:
     """pending and building keep polling; ready returns the final status with its dates parsed."""
     fake.materializations = [RUNNING, BUILDING, READY]

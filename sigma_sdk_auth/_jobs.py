@@ -26,7 +26,7 @@ Shape: like the auth flow (``_auth.py``) and the retries (``_retry.py``), each j
 decision and yields steps: send a request (:class:`_Request`), stream a download into the target
 (:class:`_Fetch`), sleep (:class:`_Sleep`).  Two thin drivers, :func:`_run` and :func:`_arun`, do
 the I/O and the sleeping; a response goes back into the flow with ``send``, an SDK error with
-``throw``.  A flow checks its arguments before its first step, so a bad argument costs no request.
+``throw``.  Every argument is checked before the first request: a bad one costs no export.
 
 Time comes from the client's :class:`~sigma_sdk_auth.RetryPolicy`: its ``sleep`` / ``async_sleep``
 wait between polls (as between retries), and deadlines are measured on its ``clock``.  A test steers
@@ -45,7 +45,7 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
+from typing import IO, Any, Final, Generic, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
 
 import attrs
 import httpx
@@ -569,10 +569,17 @@ def _export_body(
 class _Export:
     """One export's file: where it goes, its progress and timing, and the bytes of the body so far."""
 
-    def __init__(self, to: ExportTarget, progress: ProgressCallback | bool | None, poll: _Poll) -> None:
+    def __init__(
+        self,
+        client: SigmaClient,
+        to: ExportTarget,
+        timeout: float | None,
+        poll_interval: float | None,
+        progress: ProgressCallback | bool | None,
+    ) -> None:
+        self.poll = _Poll("export", None, timeout, poll_interval, client.retry_policy.clock)
         self.target = _Target(to)
-        self.progress = _Progress(progress, poll.clock)
-        self.poll = poll
+        self.progress = _Progress(progress, self.poll.clock)
         self.total: int | None = None
         self.done = 0
 
@@ -596,23 +603,19 @@ class _Export:
             try:
                 yield write
             except httpx.TransportError as exc:
-                raise self._broken(response, f"broke after {self.done}{self._of_total()} bytes", exc) from exc
+                raise self._broken(response, "broke", exc) from exc
             if self.total is not None and self.done != self.total:
-                raise self._broken(response, f"ended after {self.done}{self._of_total()} bytes")
+                raise self._broken(response, "ended")
             self.progress.finish()
 
-    def _of_total(self) -> str:
-        return f" of {self.total}" if self.total is not None else ""
-
-    def _broken(
-        self, response: httpx.Response, what: str, error: httpx.TransportError | None = None
-    ) -> APIConnectionError:
-        message = f"the download of export {self.poll.job_id} {what}"
+    def _broken(self, response: httpx.Response, how: str, error: Exception | None = None) -> APIConnectionError:
+        """The SDK error for a body that broke off or ended short (the partial file is discarded)."""
+        of_total = f" of {self.total}" if self.total is not None else ""
+        message = f"the download of export {self.poll.job_id} {how} after {self.done}{of_total} bytes"
         if error is not None:
             message = f"{message}: {type(error).__name__}: {error}".rstrip(": ")
-        if isinstance(error, httpx.TimeoutException):
-            return APITimeoutError(message, request=response.request)
-        return APIConnectionError(message, request=response.request)
+        kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+        return kind(message, request=response.request)
 
     def result(self, response: httpx.Response) -> ExportResult:
         return ExportResult(
@@ -654,7 +657,24 @@ class _Fetch:
 
 
 _Step: TypeAlias = _Sleep | _Request | _Fetch
+# A flow yields steps, is sent each request's response (None after a sleep), and returns its result.
 _Flow: TypeAlias = Generator[_Step, httpx.Response | None, _T]
+_Reply: TypeAlias = httpx.Response | SigmaError | None  # what a step came to: sent, or thrown, into the flow
+
+
+@attrs.frozen
+class _Done(Generic[_T]):
+    """What a finished flow returned."""
+
+    value: _T
+
+
+def _advance(flow: _Flow[_T], reply: _Reply) -> _Step | _Done[_T]:
+    """The flow's next step, given the last step's reply (an SDK error is thrown into the flow)."""
+    try:
+        return flow.throw(reply) if isinstance(reply, SigmaError) else flow.send(reply)
+    except StopIteration as finished:
+        return _Done(cast(_T, finished.value))
 
 
 def _ready(response: httpx.Response) -> bool:
@@ -678,7 +698,7 @@ def _answer(step: _Request | _Fetch, poll: _Poll, window: _RateWindow | None = N
             return response
 
 
-def _polled_download(export: _Export, query_id: str) -> _Flow[ExportResult]:
+def _download_flow(export: _Export, query_id: str) -> _Flow[ExportResult]:
     """Poll the download of export ``query_id`` until Sigma has the file, which the driver saves."""
     poll = export.poll
     poll.kind, poll.job_id = "export", query_id
@@ -690,40 +710,14 @@ def _polled_download(export: _Export, query_id: str) -> _Flow[ExportResult]:
     return export.result(response)
 
 
-def _download_flow(
-    client: SigmaClient,
-    query_id: str,
-    to: ExportTarget,
-    timeout: float | None,
-    poll_interval: float | None,
-    progress: ProgressCallback | bool | None,
-) -> _Flow[ExportResult]:
-    """:func:`download_export`: the download of an export started elsewhere."""
-    export = _Export(to, progress, _Poll("export", query_id, timeout, poll_interval, client.retry_policy.clock))
-    return (yield from _polled_download(export, query_id))
-
-
-def _export_flow(
-    client: SigmaClient,
-    workbook_id: str,
-    to: ExportTarget,
-    format: str,
-    element_id: str | None,
-    page_id: str | None,
-    parameters: Mapping[str, str] | None,
-    options: Mapping[str, Any],
-    timeout: float | None,
-    poll_interval: float | None,
-    progress: ProgressCallback | bool | None,
-) -> _Flow[ExportResult]:
+def _export_flow(export: _Export, workbook_id: str, body: Mapping[str, Any]) -> _Flow[ExportResult]:
     """:func:`export_workbook`: start the export within Sigma's rate limit, then download its query."""
-    path = f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/export"
-    start = _Request("POST", path, _export_body(format, element_id, page_id, parameters, options))
-    poll = _Poll(f"export of workbook {workbook_id}", None, timeout, poll_interval, client.retry_policy.clock)
-    export = _Export(to, progress, poll)
+    poll = export.poll
+    poll.kind = f"export of workbook {workbook_id}"
+    start = _Request("POST", f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/export", body)
     with poll.annotating():
         response = yield from _answer(start, poll, EXPORT_STARTS)
-    return (yield from _polled_download(export, _query_id(response, poll)))
+    return (yield from _download_flow(export, _query_id(response, poll)))
 
 
 def _materialization_flow(
@@ -750,17 +744,13 @@ def _materialization_flow(
 
 def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
     """Perform ``flow``'s steps with blocking I/O until it returns; SDK errors are thrown back into it."""
-    reply: httpx.Response | SigmaError | None = None
+    reply: _Reply = None
     with contextlib.closing(flow):
-        while True:
-            try:
-                step = flow.throw(reply) if isinstance(reply, SigmaError) else flow.send(reply)
-            except StopIteration as finished:
-                return cast(_T, finished.value)
-            reply = None
+        while not isinstance(step := _advance(flow, reply), _Done):
             try:
                 if isinstance(step, _Sleep):
                     client.retry_policy.sleep(step.delay)
+                    reply = None
                 elif isinstance(step, _Request):
                     reply = client.request(step.method, step.path, json=step.body)
                 else:
@@ -771,21 +761,18 @@ def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
                                     write(chunk)
             except SigmaError as exc:
                 reply = exc
+    return step.value
 
 
 async def _arun(client: SigmaClient, flow: _Flow[_T]) -> _T:
     """Async twin of :func:`_run`: awaits the requests and ``retry_policy.async_sleep``."""
-    reply: httpx.Response | SigmaError | None = None
+    reply: _Reply = None
     with contextlib.closing(flow):
-        while True:
-            try:
-                step = flow.throw(reply) if isinstance(reply, SigmaError) else flow.send(reply)
-            except StopIteration as finished:
-                return cast(_T, finished.value)
-            reply = None
+        while not isinstance(step := _advance(flow, reply), _Done):
             try:
                 if isinstance(step, _Sleep):
                     await client.retry_policy.async_sleep(step.delay)
+                    reply = None
                 elif isinstance(step, _Request):
                     reply = await client.arequest(step.method, step.path, json=step.body)
                 else:
@@ -797,6 +784,7 @@ async def _arun(client: SigmaClient, flow: _Flow[_T]) -> _T:
                                     write(chunk)
             except SigmaError as exc:
                 reply = exc
+    return step.value
 
 
 # -- the public functions ----------------------------------------------------------------------------
@@ -819,7 +807,7 @@ def download_export(
     Raises :class:`JobTimeoutError` on timeout, :class:`APIConnectionError` if the connection
     breaks mid-file, and the client's typed errors for refused requests.
     """
-    return _run(client, _download_flow(client, query_id, to, timeout, poll_interval, progress))
+    return _run(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
 
 
 def export_workbook(
@@ -847,9 +835,8 @@ def export_workbook(
     from the first request to the last byte.  Export starts are limited to 100 a minute per
     process, as Sigma limits them.
     """
-    flow = _export_flow(
-        client, workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress
-    )
+    export = _Export(client, to, timeout, poll_interval, progress)
+    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
     return _run(client, flow)
 
 
@@ -893,7 +880,7 @@ async def adownload_export(
     progress: ProgressCallback | bool | None = None,
 ) -> ExportResult:
     """Async twin of :func:`download_export`."""
-    return await _arun(client, _download_flow(client, query_id, to, timeout, poll_interval, progress))
+    return await _arun(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
 
 
 async def aexport_workbook(
@@ -911,9 +898,8 @@ async def aexport_workbook(
     **options: Unpack[ExportOptions],
 ) -> ExportResult:
     """Async twin of :func:`export_workbook`."""
-    flow = _export_flow(
-        client, workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress
-    )
+    export = _Export(client, to, timeout, poll_interval, progress)
+    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
     return await _arun(client, flow)
 
 

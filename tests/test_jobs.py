@@ -40,7 +40,7 @@ from sigma_sdk.jobs import (
     wait_for_materialization,
 )
 from sigma_sdk_auth import _jobs
-from tests.conftest import RecordedSleeps
+from tests.conftest import FakeClock, RecordedSleeps
 
 BASE_URL = "https://api.sigma.test"
 QUERY_ID = "88889999-aaaa-bbbb-cccc-ddddeeeeffff"
@@ -362,6 +362,31 @@ async def test_export_starts_respect_the_rate_window(
         await export(mode, client, to=tmp_path / f"{name}.csv")
     assert fake_time == [60.0]
     assert leftovers(tmp_path) == ["a.csv", "b.csv", "c.csv"]
+
+
+async def test_the_rate_window_is_kept_per_clock(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+) -> None:
+    """Starts timed on another clock (another policy's) never hold up, or count against, this client's."""
+    other = FakeClock()
+    while _jobs.EXPORT_STARTS.reserve(other) == 0.0:
+        pass  # fill the other clock's window
+    await export(mode, client, to=tmp_path / "out.csv")
+    assert fake_time == [1.0, 1.5, 2.25]  # the download's polls only: no wait for a slot
+    assert _jobs.EXPORT_STARTS.reserve(other) > 0.0
+
+
+async def test_polls_use_the_retry_policy_of_the_client_they_are_given(
+    mode: Mode, fake: FakeSigma, tmp_path: Path
+) -> None:
+    """A job sleeps and measures time with its client's RetryPolicy (sleep/async_sleep, clock)."""
+    recorder = RecordedSleeps()
+    sync, asynchronous = fake.transports()
+    policy = recorder.policy(max_retries=0)
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as client:
+        result = await export(mode, client, to=tmp_path / "out.csv")
+    assert recorder == [1.0, 1.5, 2.25]  # recorded, not slept
+    assert result.elapsed == pytest.approx(4.75)  # on the policy's clock, which only the recorded sleeps moved
 
 
 async def test_an_error_while_polling_names_the_export(mode: Mode, fake: FakeSigma, client: Client) -> None:

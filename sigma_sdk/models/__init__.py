@@ -57,25 +57,26 @@ if TYPE_CHECKING:
     from .config_v2_dynamic_export_settings_variables import ConfigV2DynamicExportSettingsVariables
     from .connection import Connection
     from .connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret
+    from .connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from .connection_details import ConnectionDetails
     from .connection_details_databricks import ConnectionDetailsDatabricks
     from .connection_details_snowflake_nyi import ConnectionDetailsSnowflakeNYI
     from .connection_details_snowflake_nyi_settings import ConnectionDetailsSnowflakeNYISettings
     from .connection_details_snowflake_nyi_write_access import ConnectionDetailsSnowflakeNYIWriteAccess
+    from .connection_grant_create_request import ConnectionGrantCreateRequest
     from .connection_grant_response import ConnectionGrantResponse
     from .connection_input_table_audit_log_schema import ConnectionInputTableAuditLogSchema
     from .connection_level_o_auth import ConnectionLevelOAuth
+    from .connection_mapping import ConnectionMapping
+    from .connection_mapping_path import ConnectionMappingPath
     from .connection_path import ConnectionPath
+    from .connection_path_request import ConnectionPathRequest
     from .connection_permission import ConnectionPermission
     from .connection_permissions import ConnectionPermissions
     from .connection_pool_sizes import ConnectionPoolSizes
     from .connection_swap import ConnectionSwap
     from .connection_timeout import ConnectionTimeout
     from .control_values import ControlValues
-    from .copy_workbook_request import CopyWorkbookRequest
-    from .create_connection_description import CreateConnectionDescription
-    from .create_connection_grant_grant import CreateConnectionGrantGrant
-    from .create_connection_grant_request import CreateConnectionGrantRequest
     from .create_connection_request import CreateConnectionRequest
     from .create_credentials_request import CreateCredentialsRequest
     from .create_credentials_response import CreateCredentialsResponse
@@ -83,7 +84,6 @@ if TYPE_CHECKING:
     from .create_dataset_grant_grant import CreateDatasetGrantGrant
     from .create_dataset_grant_grant_permission import CreateDatasetGrantGrantPermission
     from .create_dataset_grant_request import CreateDatasetGrantRequest
-    from .create_grant_grantee_option_2 import CreateGrantGranteeOption2
     from .create_grant_request import CreateGrantRequest
     from .create_member_add_to_team import CreateMemberAddToTeam
     from .create_member_request import CreateMemberRequest
@@ -102,8 +102,8 @@ if TYPE_CHECKING:
     from .create_workbook_request import CreateWorkbookRequest
     from .create_workspace_grant_grant import CreateWorkspaceGrantGrant
     from .create_workspace_grant_request import CreateWorkspaceGrantRequest
-    from .create_workspace_request import CreateWorkspaceRequest
     from .create_workspace_response_option_2 import CreateWorkspaceResponseOption2
+    from .cron_schedule import CronSchedule
     from .csv import CSV
     from .dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate
     from .dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText
@@ -111,7 +111,6 @@ if TYPE_CHECKING:
     from .data_model_materialization import DataModelMaterialization
     from .data_model_materialization_schedule import DataModelMaterializationSchedule
     from .data_model_source import DataModelSource
-    from .data_model_sources_connection_mapping_item import DataModelSourcesConnectionMappingItem
     from .data_model_tag import DataModelTag
     from .data_source_details import DataSourceDetails
     from .databricks_basic_authentication import DatabricksBasicAuthentication
@@ -125,9 +124,7 @@ if TYPE_CHECKING:
     from .date_selection_relative_date_selection_unit import DateSelectionRelativeDateSelectionUnit
     from .date_time import DateTime
     from .default_value import DefaultValue
-    from .delete_connection_response import DeleteConnectionResponse
     from .destination import Destination
-    from .details_authentication_service_account import DetailsAuthenticationServiceAccount
     from .details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from .details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth
     from .download_query_response_option_1 import DownloadQueryResponseOption1
@@ -145,6 +142,7 @@ if TYPE_CHECKING:
     from .element_query import ElementQuery
     from .email import Email
     from .embed_type import EmbedType
+    from .empty_response import EmptyResponse
     from .entire_workbook import EntireWorkbook
     from .entry_option_2 import EntryOption2
     from .error import Error
@@ -172,14 +170,6 @@ if TYPE_CHECKING:
     from .export_settings_variables_value_number_range import ExportSettingsVariablesValueNumberRange
     from .export_settings_variables_value_text_list import ExportSettingsVariablesValueTextList
     from .export_workbook_response import ExportWorkbookResponse
-    from .files_create_response import FilesCreateResponse
-    from .files_create_response_permission_type_0 import FilesCreateResponsePermissionType0
-    from .files_create_response_permission_type_1 import FilesCreateResponsePermissionType1
-    from .files_create_response_permission_type_2 import FilesCreateResponsePermissionType2
-    from .files_create_response_permission_type_3 import FilesCreateResponsePermissionType3
-    from .files_create_response_permission_type_4_type_0 import FilesCreateResponsePermissionType4Type0
-    from .files_create_response_permission_type_4_type_1 import FilesCreateResponsePermissionType4Type1
-    from .files_create_response_permission_type_4_type_2 import FilesCreateResponsePermissionType4Type2
     from .files_update_request import FilesUpdateRequest
     from .folder_details import FolderDetails
     from .folder_permission import FolderPermission
@@ -200,8 +190,19 @@ if TYPE_CHECKING:
     from .grant import Grant
     from .grant_inode_type import GrantInodeType
     from .grantee_option_1 import GranteeOption1
+    from .grantee_option_2 import GranteeOption2
+    from .grants_page import GrantsPage
+    from .inode import Inode
     from .inode_connection_path import InodeConnectionPath
     from .inode_permission import InodePermission
+    from .inode_permission_type_0 import InodePermissionType0
+    from .inode_permission_type_1 import InodePermissionType1
+    from .inode_permission_type_2 import InodePermissionType2
+    from .inode_permission_type_3 import InodePermissionType3
+    from .inode_permission_type_4_type_0 import InodePermissionType4Type0
+    from .inode_permission_type_4_type_1 import InodePermissionType4Type1
+    from .inode_permission_type_4_type_2 import InodePermissionType4Type2
+    from .inodes_page import InodesPage
     from .input_table_audit_log_destination import InputTableAuditLogDestination
     from .input_table_audit_log_schema import InputTableAuditLogSchema
     from .integer import Integer
@@ -210,11 +211,11 @@ if TYPE_CHECKING:
     from .is_empty import IsEmpty
     from .is_not_empty import IsNotEmpty
     from .json import JSON
+    from .json_object import JsonObject
     from .jsonl import JSONL
     from .key_pair import KeyPair
     from .list_account_type_permissions_response_item import ListAccountTypePermissionsResponseItem
     from .list_account_types_response import ListAccountTypesResponse
-    from .list_connection_grants_response import ListConnectionGrantsResponse
     from .list_connection_path_grants_response import ListConnectionPathGrantsResponse
     from .list_connection_paths_response import ListConnectionPathsResponse
     from .list_connections_response import ListConnectionsResponse
@@ -223,13 +224,11 @@ if TYPE_CHECKING:
     from .list_data_models_response import ListDataModelsResponse
     from .list_dataset_materializations_response import ListDatasetMaterializationsResponse
     from .list_datasets_response import ListDatasetsResponse
-    from .list_favorites_response import ListFavoritesResponse
     from .list_grants_response import ListGrantsResponse
     from .list_lineage_dependencies import ListLineageDependencies
     from .list_lineage_edge import ListLineageEdge
     from .list_lineage_edge_type import ListLineageEdgeType
     from .list_lineage_response import ListLineageResponse
-    from .list_member_teams_response import ListMemberTeamsResponse
     from .list_members_response_option_2 import ListMembersResponseOption2
     from .list_org_locales_response import ListOrgLocalesResponse
     from .list_recent_inodes_entry_option_1 import ListRecentInodesEntryOption1
@@ -248,7 +247,6 @@ if TYPE_CHECKING:
     )
     from .list_recent_inodes_include_explorations import ListRecentInodesIncludeExplorations
     from .list_recent_inodes_response import ListRecentInodesResponse
-    from .list_teams_visibility import ListTeamsVisibility
     from .list_templates_response import ListTemplatesResponse
     from .list_templates_shared_with_you_response import ListTemplatesSharedWithYouResponse
     from .list_templates_source import ListTemplatesSource
@@ -262,26 +260,20 @@ if TYPE_CHECKING:
     from .list_workbook_pages_response import ListWorkbookPagesResponse
     from .list_workbook_queries_response import ListWorkbookQueriesResponse
     from .list_workbook_schedules_response_option_2 import ListWorkbookSchedulesResponseOption2
-    from .list_workbooks_for_tag_response import ListWorkbooksForTagResponse
     from .list_workspaces_response_option_2 import ListWorkspacesResponseOption2
     from .lookup_connection_kind import LookupConnectionKind
-    from .lookup_connection_request import LookupConnectionRequest
     from .lookup_connection_response import LookupConnectionResponse
     from .materialization_result import MaterializationResult
     from .materialization_result_error_option_1 import MaterializationResultErrorOption1
     from .materialization_result_status import MaterializationResultStatus
-    from .materialize_data_model_element_request import MaterializeDataModelElementRequest
-    from .materialize_data_model_element_response import MaterializeDataModelElementResponse
     from .materialize_dataset_response import MaterializeDatasetResponse
+    from .materialize_element_request import MaterializeElementRequest
+    from .materialize_element_response import MaterializeElementResponse
     from .member import Member
-    from .member_team import MemberTeam
-    from .member_team_visibility import MemberTeamVisibility
-    from .model_source_mapping_item_column_mapping_item import ModelSourceMappingItemColumnMappingItem
-    from .model_source_mapping_item_metric_mapping_item import ModelSourceMappingItemMetricMappingItem
-    from .model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
     from .multiple_elements import MultipleElements
     from .multiple_pages import MultiplePages
     from .my_sql import MySQL
+    from .new_connection_grant import NewConnectionGrant
     from .null import Null
     from .null_value_null_boolean_value import NullValueNullBooleanValue
     from .null_value_null_date_value import NullValueNullDateValue
@@ -317,17 +309,15 @@ if TYPE_CHECKING:
     from .org_translations import OrgTranslations
     from .paginated_response import PaginatedResponse
     from .paginated_results import PaginatedResults
+    from .partial_cron_schedule import PartialCronSchedule
     from .password_plain import PasswordPlain
     from .pdf import PDF
     from .pivot_header_style import PivotHeaderStyle
     from .png import PNG
     from .post_token_response_option_2 import PostTokenResponseOption2
-    from .post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
     from .post_workbook_schedule_config import PostWorkbookScheduleConfig
     from .post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2
     from .post_workbook_schedule_request import PostWorkbookScheduleRequest
-    from .post_workbook_schedule_response import PostWorkbookScheduleResponse
-    from .post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
     from .postgre_sql import PostgreSQL
     from .postgre_sql_type import PostgreSQLType
     from .postgre_sql_write_access import PostgreSQLWriteAccess
@@ -387,17 +377,16 @@ if TYPE_CHECKING:
     from .snowflake_nyi_authentication_service_account import SnowflakeNYIAuthenticationServiceAccount
     from .snowflake_nyi_write_access_write_destination import SnowflakeNYIWriteAccessWriteDestination
     from .snowflake_o_auth import SnowflakeOAuth
-    from .source_mapping_item_column_mapping_item import SourceMappingItemColumnMappingItem
-    from .source_mapping_item_metric_mapping_item import SourceMappingItemMetricMappingItem
-    from .source_swap_data_model_source_mapping_item import SourceSwapDataModelSourceMappingItem
+    from .source_mapping import SourceMapping
+    from .source_mapping_column_mapping_item import SourceMappingColumnMappingItem
+    from .source_mapping_metric_mapping_item import SourceMappingMetricMappingItem
     from .source_swap_policy import SourceSwapPolicy
     from .source_swaps import SourceSwaps
     from .source_type import SourceType
     from .specific_column_value_in_an_element import SpecificColumnValueInAnElement
     from .string import String
-    from .swap_data_model_sources_request import SwapDataModelSourcesRequest
-    from .swap_data_model_sources_response import SwapDataModelSourcesResponse
-    from .swap_data_model_sources_source_mapping_item import SwapDataModelSourcesSourceMappingItem
+    from .swap_source_request import SwapSourceRequest
+    from .swap_source_response import SwapSourceResponse
     from .table_source import TableSource
     from .table_swap import TableSwap
     from .tag_workbook_data_model_source_tagged_version import TagWorkbookDataModelSourceTaggedVersion
@@ -409,12 +398,16 @@ if TYPE_CHECKING:
     from .team import Team
     from .team_members import TeamMembers
     from .team_members_entry import TeamMembersEntry
+    from .team_response import TeamResponse
+    from .team_response_visibility import TeamResponseVisibility
     from .team_user_attribute_assignments import TeamUserAttributeAssignments
     from .team_user_attribute_assignments_entry import TeamUserAttributeAssignmentsEntry
     from .team_visibility import TeamVisibility
+    from .teams_page import TeamsPage
     from .template import Template
     from .template_tag import TemplateTag
     from .templates_shared_with_you import TemplatesSharedWithYou
+    from .tenant import Tenant
     from .test_connection_response import TestConnectionResponse
     from .test_connection_response_read_type_0 import TestConnectionResponseReadType0
     from .test_connection_response_read_type_1 import TestConnectionResponseReadType1
@@ -431,10 +424,8 @@ if TYPE_CHECKING:
     from .update_user_attribute_for_users_delete_item import UpdateUserAttributeForUsersDeleteItem
     from .update_user_attribute_for_users_request import UpdateUserAttributeForUsersRequest
     from .update_version_tag_request import UpdateVersionTagRequest
-    from .update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
     from .update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2
     from .update_workbook_schedule_request import UpdateWorkbookScheduleRequest
-    from .update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
     from .update_workbook_schedule_suspension_action import UpdateWorkbookScheduleSuspensionAction
     from .use_client_secret import UseClientSecret
     from .use_jwt_bearer_tokens import UseJWTBearerTokens
@@ -447,13 +438,12 @@ if TYPE_CHECKING:
     from .user_attributes import UserAttributes
     from .user_credential import UserCredential
     from .user_kind import UserKind
+    from .v3_alpha_connection import V3AlphaConnection
     from .v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
-    from .v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
     from .v3_alpha_create_ip_allowlist_entries_entry import V3AlphaCreateIpAllowlistEntriesEntry
     from .v3_alpha_create_ip_allowlist_entries_request import V3AlphaCreateIpAllowlistEntriesRequest
     from .v3_alpha_create_ip_allowlist_entries_response import V3AlphaCreateIpAllowlistEntriesResponse
     from .v3_alpha_create_tenant_request import V3AlphaCreateTenantRequest
-    from .v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
     from .v3_alpha_delete_ip_allowlist_entries_request import V3AlphaDeleteIpAllowlistEntriesRequest
     from .v3_alpha_list_ip_allowlist_entries_response import V3AlphaListIpAllowlistEntriesResponse
     from .v3_alpha_list_tenants_key import V3AlphaListTenantsKey
@@ -463,7 +453,10 @@ if TYPE_CHECKING:
     from .v3_alpha_patch_connection_request import V3AlphaPatchConnectionRequest
     from .v3_alpha_patch_tenant_request import V3AlphaPatchTenantRequest
     from .v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
-    from .v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
+    from .v3_alpha_source_mapping import V3AlphaSourceMapping
+    from .v3_alpha_source_mapping_column_mapping_item import V3AlphaSourceMappingColumnMappingItem
+    from .v3_alpha_source_mapping_metric_mapping_item import V3AlphaSourceMappingMetricMappingItem
+    from .v3_alpha_swap_source_request import V3AlphaSwapSourceRequest
     from .v21_list_materialization_schedules_response import V21ListMaterializationSchedulesResponse
     from .v21_list_members_response import V21ListMembersResponse
     from .v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
@@ -481,6 +474,8 @@ if TYPE_CHECKING:
     from .who_am_i_response import WhoAmIResponse
     from .workbook import Workbook
     from .workbook_bookmark import WorkbookBookmark
+    from .workbook_bookmark_request import WorkbookBookmarkRequest
+    from .workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
     from .workbook_bookmarks import WorkbookBookmarks
     from .workbook_cloud_export_option_1_connection_type import WorkbookCloudExportOption1ConnectionType
     from .workbook_controls import WorkbookControls
@@ -499,6 +494,7 @@ if TYPE_CHECKING:
     from .workbook_controls_entry_value_type_type_11 import WorkbookControlsEntryValueTypeType11
     from .workbook_controls_entry_value_type_type_12 import WorkbookControlsEntryValueTypeType12
     from .workbook_controls_entry_value_type_type_13 import WorkbookControlsEntryValueTypeType13
+    from .workbook_copy_request import WorkbookCopyRequest
     from .workbook_details import WorkbookDetails
     from .workbook_details_source import WorkbookDetailsSource
     from .workbook_embed import WorkbookEmbed
@@ -507,6 +503,7 @@ if TYPE_CHECKING:
     from .workbook_page import WorkbookPage
     from .workbook_page_element import WorkbookPageElement
     from .workbook_permission import WorkbookPermission
+    from .workbook_schedule import WorkbookSchedule
     from .workbook_schedule_config_v2 import WorkbookScheduleConfigV2
     from .workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig
     from .workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts
@@ -522,8 +519,10 @@ if TYPE_CHECKING:
     from .workbook_tag import WorkbookTag
     from .workbook_tags import WorkbookTags
     from .workbook_variant import WorkbookVariant
+    from .workbooks_page import WorkbooksPage
     from .workspace import Workspace
     from .workspace_details import WorkspaceDetails
+    from .workspace_request import WorkspaceRequest
     from .write_access import WriteAccess
     from .write_destination import WriteDestination
     from .xlsx import XLSX
@@ -575,25 +574,26 @@ _MODULE_OF: dict[str, str] = {
     "ConfigV2DynamicExportSettingsVariables": ".config_v2_dynamic_export_settings_variables",
     "Connection": ".connection",
     "ConnectionAssertionMethodClientSecret": ".connection_assertion_method_client_secret",
+    "ConnectionAuthenticationServiceAccount": ".connection_authentication_service_account",
     "ConnectionDetails": ".connection_details",
     "ConnectionDetailsDatabricks": ".connection_details_databricks",
     "ConnectionDetailsSnowflakeNYI": ".connection_details_snowflake_nyi",
     "ConnectionDetailsSnowflakeNYISettings": ".connection_details_snowflake_nyi_settings",
     "ConnectionDetailsSnowflakeNYIWriteAccess": ".connection_details_snowflake_nyi_write_access",
+    "ConnectionGrantCreateRequest": ".connection_grant_create_request",
     "ConnectionGrantResponse": ".connection_grant_response",
     "ConnectionInputTableAuditLogSchema": ".connection_input_table_audit_log_schema",
     "ConnectionLevelOAuth": ".connection_level_o_auth",
+    "ConnectionMapping": ".connection_mapping",
+    "ConnectionMappingPath": ".connection_mapping_path",
     "ConnectionPath": ".connection_path",
+    "ConnectionPathRequest": ".connection_path_request",
     "ConnectionPermission": ".connection_permission",
     "ConnectionPermissions": ".connection_permissions",
     "ConnectionPoolSizes": ".connection_pool_sizes",
     "ConnectionSwap": ".connection_swap",
     "ConnectionTimeout": ".connection_timeout",
     "ControlValues": ".control_values",
-    "CopyWorkbookRequest": ".copy_workbook_request",
-    "CreateConnectionDescription": ".create_connection_description",
-    "CreateConnectionGrantGrant": ".create_connection_grant_grant",
-    "CreateConnectionGrantRequest": ".create_connection_grant_request",
     "CreateConnectionRequest": ".create_connection_request",
     "CreateCredentialsRequest": ".create_credentials_request",
     "CreateCredentialsResponse": ".create_credentials_response",
@@ -601,7 +601,6 @@ _MODULE_OF: dict[str, str] = {
     "CreateDatasetGrantGrant": ".create_dataset_grant_grant",
     "CreateDatasetGrantGrantPermission": ".create_dataset_grant_grant_permission",
     "CreateDatasetGrantRequest": ".create_dataset_grant_request",
-    "CreateGrantGranteeOption2": ".create_grant_grantee_option_2",
     "CreateGrantRequest": ".create_grant_request",
     "CreateMemberAddToTeam": ".create_member_add_to_team",
     "CreateMemberRequest": ".create_member_request",
@@ -620,8 +619,8 @@ _MODULE_OF: dict[str, str] = {
     "CreateWorkbookRequest": ".create_workbook_request",
     "CreateWorkspaceGrantGrant": ".create_workspace_grant_grant",
     "CreateWorkspaceGrantRequest": ".create_workspace_grant_request",
-    "CreateWorkspaceRequest": ".create_workspace_request",
     "CreateWorkspaceResponseOption2": ".create_workspace_response_option_2",
+    "CronSchedule": ".cron_schedule",
     "CSV": ".csv",
     "DashboardSettingsVariableValuesValueDate": ".dashboard_settings_variable_values_value_date",
     "DashboardSettingsVariableValuesValueText": ".dashboard_settings_variable_values_value_text",
@@ -629,7 +628,6 @@ _MODULE_OF: dict[str, str] = {
     "DataModelMaterialization": ".data_model_materialization",
     "DataModelMaterializationSchedule": ".data_model_materialization_schedule",
     "DataModelSource": ".data_model_source",
-    "DataModelSourcesConnectionMappingItem": ".data_model_sources_connection_mapping_item",
     "DataModelTag": ".data_model_tag",
     "DataSourceDetails": ".data_source_details",
     "DatabricksBasicAuthentication": ".databricks_basic_authentication",
@@ -643,9 +641,7 @@ _MODULE_OF: dict[str, str] = {
     "DateSelectionRelativeDateSelectionUnit": ".date_selection_relative_date_selection_unit",
     "DateTime": ".date_time",
     "DefaultValue": ".default_value",
-    "DeleteConnectionResponse": ".delete_connection_response",
     "Destination": ".destination",
-    "DetailsAuthenticationServiceAccount": ".details_authentication_service_account",
     "DetailsDatabricksAuthenticationOauth": ".details_databricks_authentication_oauth",
     "DetailsSnowflakeNYIAuthenticationOauth": ".details_snowflake_nyi_authentication_oauth",
     "DownloadQueryResponseOption1": ".download_query_response_option_1",
@@ -663,6 +659,7 @@ _MODULE_OF: dict[str, str] = {
     "ElementQuery": ".element_query",
     "Email": ".email",
     "EmbedType": ".embed_type",
+    "EmptyResponse": ".empty_response",
     "EntireWorkbook": ".entire_workbook",
     "EntryOption2": ".entry_option_2",
     "Error": ".error",
@@ -690,14 +687,6 @@ _MODULE_OF: dict[str, str] = {
     "ExportSettingsVariablesValueNumberRange": ".export_settings_variables_value_number_range",
     "ExportSettingsVariablesValueTextList": ".export_settings_variables_value_text_list",
     "ExportWorkbookResponse": ".export_workbook_response",
-    "FilesCreateResponse": ".files_create_response",
-    "FilesCreateResponsePermissionType0": ".files_create_response_permission_type_0",
-    "FilesCreateResponsePermissionType1": ".files_create_response_permission_type_1",
-    "FilesCreateResponsePermissionType2": ".files_create_response_permission_type_2",
-    "FilesCreateResponsePermissionType3": ".files_create_response_permission_type_3",
-    "FilesCreateResponsePermissionType4Type0": ".files_create_response_permission_type_4_type_0",
-    "FilesCreateResponsePermissionType4Type1": ".files_create_response_permission_type_4_type_1",
-    "FilesCreateResponsePermissionType4Type2": ".files_create_response_permission_type_4_type_2",
     "FilesUpdateRequest": ".files_update_request",
     "FolderDetails": ".folder_details",
     "FolderPermission": ".folder_permission",
@@ -718,8 +707,19 @@ _MODULE_OF: dict[str, str] = {
     "Grant": ".grant",
     "GrantInodeType": ".grant_inode_type",
     "GranteeOption1": ".grantee_option_1",
+    "GranteeOption2": ".grantee_option_2",
+    "GrantsPage": ".grants_page",
+    "Inode": ".inode",
     "InodeConnectionPath": ".inode_connection_path",
     "InodePermission": ".inode_permission",
+    "InodePermissionType0": ".inode_permission_type_0",
+    "InodePermissionType1": ".inode_permission_type_1",
+    "InodePermissionType2": ".inode_permission_type_2",
+    "InodePermissionType3": ".inode_permission_type_3",
+    "InodePermissionType4Type0": ".inode_permission_type_4_type_0",
+    "InodePermissionType4Type1": ".inode_permission_type_4_type_1",
+    "InodePermissionType4Type2": ".inode_permission_type_4_type_2",
+    "InodesPage": ".inodes_page",
     "InputTableAuditLogDestination": ".input_table_audit_log_destination",
     "InputTableAuditLogSchema": ".input_table_audit_log_schema",
     "Integer": ".integer",
@@ -728,11 +728,11 @@ _MODULE_OF: dict[str, str] = {
     "IsEmpty": ".is_empty",
     "IsNotEmpty": ".is_not_empty",
     "JSON": ".json",
+    "JsonObject": ".json_object",
     "JSONL": ".jsonl",
     "KeyPair": ".key_pair",
     "ListAccountTypePermissionsResponseItem": ".list_account_type_permissions_response_item",
     "ListAccountTypesResponse": ".list_account_types_response",
-    "ListConnectionGrantsResponse": ".list_connection_grants_response",
     "ListConnectionPathGrantsResponse": ".list_connection_path_grants_response",
     "ListConnectionPathsResponse": ".list_connection_paths_response",
     "ListConnectionsResponse": ".list_connections_response",
@@ -741,13 +741,11 @@ _MODULE_OF: dict[str, str] = {
     "ListDataModelsResponse": ".list_data_models_response",
     "ListDatasetMaterializationsResponse": ".list_dataset_materializations_response",
     "ListDatasetsResponse": ".list_datasets_response",
-    "ListFavoritesResponse": ".list_favorites_response",
     "ListGrantsResponse": ".list_grants_response",
     "ListLineageDependencies": ".list_lineage_dependencies",
     "ListLineageEdge": ".list_lineage_edge",
     "ListLineageEdgeType": ".list_lineage_edge_type",
     "ListLineageResponse": ".list_lineage_response",
-    "ListMemberTeamsResponse": ".list_member_teams_response",
     "ListMembersResponseOption2": ".list_members_response_option_2",
     "ListOrgLocalesResponse": ".list_org_locales_response",
     "ListRecentInodesEntryOption1": ".list_recent_inodes_entry_option_1",
@@ -760,7 +758,6 @@ _MODULE_OF: dict[str, str] = {
     "ListRecentInodesEntryOption1PermissionType4Type2": ".list_recent_inodes_entry_option_1_permission_type_4_type_2",
     "ListRecentInodesIncludeExplorations": ".list_recent_inodes_include_explorations",
     "ListRecentInodesResponse": ".list_recent_inodes_response",
-    "ListTeamsVisibility": ".list_teams_visibility",
     "ListTemplatesResponse": ".list_templates_response",
     "ListTemplatesSharedWithYouResponse": ".list_templates_shared_with_you_response",
     "ListTemplatesSource": ".list_templates_source",
@@ -774,26 +771,20 @@ _MODULE_OF: dict[str, str] = {
     "ListWorkbookPagesResponse": ".list_workbook_pages_response",
     "ListWorkbookQueriesResponse": ".list_workbook_queries_response",
     "ListWorkbookSchedulesResponseOption2": ".list_workbook_schedules_response_option_2",
-    "ListWorkbooksForTagResponse": ".list_workbooks_for_tag_response",
     "ListWorkspacesResponseOption2": ".list_workspaces_response_option_2",
     "LookupConnectionKind": ".lookup_connection_kind",
-    "LookupConnectionRequest": ".lookup_connection_request",
     "LookupConnectionResponse": ".lookup_connection_response",
     "MaterializationResult": ".materialization_result",
     "MaterializationResultErrorOption1": ".materialization_result_error_option_1",
     "MaterializationResultStatus": ".materialization_result_status",
-    "MaterializeDataModelElementRequest": ".materialize_data_model_element_request",
-    "MaterializeDataModelElementResponse": ".materialize_data_model_element_response",
     "MaterializeDatasetResponse": ".materialize_dataset_response",
+    "MaterializeElementRequest": ".materialize_element_request",
+    "MaterializeElementResponse": ".materialize_element_response",
     "Member": ".member",
-    "MemberTeam": ".member_team",
-    "MemberTeamVisibility": ".member_team_visibility",
-    "ModelSourceMappingItemColumnMappingItem": ".model_source_mapping_item_column_mapping_item",
-    "ModelSourceMappingItemMetricMappingItem": ".model_source_mapping_item_metric_mapping_item",
-    "ModelSourcesConnectionMappingItemPath": ".model_sources_connection_mapping_item_path",
     "MultipleElements": ".multiple_elements",
     "MultiplePages": ".multiple_pages",
     "MySQL": ".my_sql",
+    "NewConnectionGrant": ".new_connection_grant",
     "Null": ".null",
     "NullValueNullBooleanValue": ".null_value_null_boolean_value",
     "NullValueNullDateValue": ".null_value_null_date_value",
@@ -829,17 +820,15 @@ _MODULE_OF: dict[str, str] = {
     "OrgTranslations": ".org_translations",
     "PaginatedResponse": ".paginated_response",
     "PaginatedResults": ".paginated_results",
+    "PartialCronSchedule": ".partial_cron_schedule",
     "PasswordPlain": ".password_plain",
     "PDF": ".pdf",
     "PivotHeaderStyle": ".pivot_header_style",
     "PNG": ".png",
     "PostTokenResponseOption2": ".post_token_response_option_2",
-    "PostWorkbookBookmarksRequest": ".post_workbook_bookmarks_request",
     "PostWorkbookScheduleConfig": ".post_workbook_schedule_config",
     "PostWorkbookScheduleConfigV2": ".post_workbook_schedule_config_v2",
     "PostWorkbookScheduleRequest": ".post_workbook_schedule_request",
-    "PostWorkbookScheduleResponse": ".post_workbook_schedule_response",
-    "PostWorkbookScheduleSchedule": ".post_workbook_schedule_schedule",
     "PostgreSQL": ".postgre_sql",
     "PostgreSQLType": ".postgre_sql_type",
     "PostgreSQLWriteAccess": ".postgre_sql_write_access",
@@ -899,17 +888,16 @@ _MODULE_OF: dict[str, str] = {
     "SnowflakeNYIAuthenticationServiceAccount": ".snowflake_nyi_authentication_service_account",
     "SnowflakeNYIWriteAccessWriteDestination": ".snowflake_nyi_write_access_write_destination",
     "SnowflakeOAuth": ".snowflake_o_auth",
-    "SourceMappingItemColumnMappingItem": ".source_mapping_item_column_mapping_item",
-    "SourceMappingItemMetricMappingItem": ".source_mapping_item_metric_mapping_item",
-    "SourceSwapDataModelSourceMappingItem": ".source_swap_data_model_source_mapping_item",
+    "SourceMapping": ".source_mapping",
+    "SourceMappingColumnMappingItem": ".source_mapping_column_mapping_item",
+    "SourceMappingMetricMappingItem": ".source_mapping_metric_mapping_item",
     "SourceSwapPolicy": ".source_swap_policy",
     "SourceSwaps": ".source_swaps",
     "SourceType": ".source_type",
     "SpecificColumnValueInAnElement": ".specific_column_value_in_an_element",
     "String": ".string",
-    "SwapDataModelSourcesRequest": ".swap_data_model_sources_request",
-    "SwapDataModelSourcesResponse": ".swap_data_model_sources_response",
-    "SwapDataModelSourcesSourceMappingItem": ".swap_data_model_sources_source_mapping_item",
+    "SwapSourceRequest": ".swap_source_request",
+    "SwapSourceResponse": ".swap_source_response",
     "TableSource": ".table_source",
     "TableSwap": ".table_swap",
     "TagWorkbookDataModelSourceTaggedVersion": ".tag_workbook_data_model_source_tagged_version",
@@ -921,12 +909,16 @@ _MODULE_OF: dict[str, str] = {
     "Team": ".team",
     "TeamMembers": ".team_members",
     "TeamMembersEntry": ".team_members_entry",
+    "TeamResponse": ".team_response",
+    "TeamResponseVisibility": ".team_response_visibility",
     "TeamUserAttributeAssignments": ".team_user_attribute_assignments",
     "TeamUserAttributeAssignmentsEntry": ".team_user_attribute_assignments_entry",
     "TeamVisibility": ".team_visibility",
+    "TeamsPage": ".teams_page",
     "Template": ".template",
     "TemplateTag": ".template_tag",
     "TemplatesSharedWithYou": ".templates_shared_with_you",
+    "Tenant": ".tenant",
     "TestConnectionResponse": ".test_connection_response",
     "TestConnectionResponseReadType0": ".test_connection_response_read_type_0",
     "TestConnectionResponseReadType1": ".test_connection_response_read_type_1",
@@ -943,10 +935,8 @@ _MODULE_OF: dict[str, str] = {
     "UpdateUserAttributeForUsersDeleteItem": ".update_user_attribute_for_users_delete_item",
     "UpdateUserAttributeForUsersRequest": ".update_user_attribute_for_users_request",
     "UpdateVersionTagRequest": ".update_version_tag_request",
-    "UpdateWorkbookBookmarkRequest": ".update_workbook_bookmark_request",
     "UpdateWorkbookScheduleConfigV2": ".update_workbook_schedule_config_v2",
     "UpdateWorkbookScheduleRequest": ".update_workbook_schedule_request",
-    "UpdateWorkbookScheduleSchedule": ".update_workbook_schedule_schedule",
     "UpdateWorkbookScheduleSuspensionAction": ".update_workbook_schedule_suspension_action",
     "UseClientSecret": ".use_client_secret",
     "UseJWTBearerTokens": ".use_jwt_bearer_tokens",
@@ -963,13 +953,12 @@ _MODULE_OF: dict[str, str] = {
     "V21ListMembersResponse": ".v21_list_members_response",
     "V21ListWorkbookSchedulesResponse": ".v21_list_workbook_schedules_response",
     "V21ListWorkspacesResponse": ".v21_list_workspaces_response",
+    "V3AlphaConnection": ".v3_alpha_connection",
     "V3AlphaCreateConnectionRequest": ".v3_alpha_create_connection_request",
-    "V3AlphaCreateConnectionResponse": ".v3_alpha_create_connection_response",
     "V3AlphaCreateIpAllowlistEntriesEntry": ".v3_alpha_create_ip_allowlist_entries_entry",
     "V3AlphaCreateIpAllowlistEntriesRequest": ".v3_alpha_create_ip_allowlist_entries_request",
     "V3AlphaCreateIpAllowlistEntriesResponse": ".v3_alpha_create_ip_allowlist_entries_response",
     "V3AlphaCreateTenantRequest": ".v3_alpha_create_tenant_request",
-    "V3AlphaCreateTenantResponse": ".v3_alpha_create_tenant_response",
     "V3AlphaDeleteIpAllowlistEntriesRequest": ".v3_alpha_delete_ip_allowlist_entries_request",
     "V3AlphaListIpAllowlistEntriesResponse": ".v3_alpha_list_ip_allowlist_entries_response",
     "V3AlphaListTenantsKey": ".v3_alpha_list_tenants_key",
@@ -979,7 +968,10 @@ _MODULE_OF: dict[str, str] = {
     "V3AlphaPatchConnectionRequest": ".v3_alpha_patch_connection_request",
     "V3AlphaPatchTenantRequest": ".v3_alpha_patch_tenant_request",
     "V3AlphaPostConnectionDbtArtifactsRequest": ".v3_alpha_post_connection_dbt_artifacts_request",
-    "V3AlphaSourceSwapDataModelRequest": ".v3_alpha_source_swap_data_model_request",
+    "V3AlphaSourceMapping": ".v3_alpha_source_mapping",
+    "V3AlphaSourceMappingColumnMappingItem": ".v3_alpha_source_mapping_column_mapping_item",
+    "V3AlphaSourceMappingMetricMappingItem": ".v3_alpha_source_mapping_metric_mapping_item",
+    "V3AlphaSwapSourceRequest": ".v3_alpha_swap_source_request",
     "VariableValuesValueDateRangeMinFixed": ".variable_values_value_date_range_min_fixed",
     "Variant": ".variant",
     "VersionHistory": ".version_history",
@@ -993,6 +985,8 @@ _MODULE_OF: dict[str, str] = {
     "WhoAmIResponse": ".who_am_i_response",
     "Workbook": ".workbook",
     "WorkbookBookmark": ".workbook_bookmark",
+    "WorkbookBookmarkRequest": ".workbook_bookmark_request",
+    "WorkbookBookmarkUpdateRequest": ".workbook_bookmark_update_request",
     "WorkbookBookmarks": ".workbook_bookmarks",
     "WorkbookCloudExportOption1ConnectionType": ".workbook_cloud_export_option_1_connection_type",
     "WorkbookControls": ".workbook_controls",
@@ -1011,6 +1005,7 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookControlsEntryValueTypeType7": ".workbook_controls_entry_value_type_type_7",
     "WorkbookControlsEntryValueTypeType8": ".workbook_controls_entry_value_type_type_8",
     "WorkbookControlsEntryValueTypeType9": ".workbook_controls_entry_value_type_type_9",
+    "WorkbookCopyRequest": ".workbook_copy_request",
     "WorkbookDetails": ".workbook_details",
     "WorkbookDetailsSource": ".workbook_details_source",
     "WorkbookEmbed": ".workbook_embed",
@@ -1019,6 +1014,7 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookPage": ".workbook_page",
     "WorkbookPageElement": ".workbook_page_element",
     "WorkbookPermission": ".workbook_permission",
+    "WorkbookSchedule": ".workbook_schedule",
     "WorkbookScheduleConfigV2": ".workbook_schedule_config_v2",
     "WorkbookScheduleConfigV2AlertConfig": ".workbook_schedule_config_v2_alert_config",
     "WorkbookScheduleConfigV2EmbedOpts": ".workbook_schedule_config_v2_embed_opts",
@@ -1032,8 +1028,10 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookTag": ".workbook_tag",
     "WorkbookTags": ".workbook_tags",
     "WorkbookVariant": ".workbook_variant",
+    "WorkbooksPage": ".workbooks_page",
     "Workspace": ".workspace",
     "WorkspaceDetails": ".workspace_details",
+    "WorkspaceRequest": ".workspace_request",
     "WriteAccess": ".write_access",
     "WriteDestination": ".write_destination",
     "XLSX": ".xlsx",
@@ -1086,25 +1084,26 @@ __all__ = (
     "ConfigV2DynamicExportSettingsVariables",
     "Connection",
     "ConnectionAssertionMethodClientSecret",
+    "ConnectionAuthenticationServiceAccount",
     "ConnectionDetails",
     "ConnectionDetailsDatabricks",
     "ConnectionDetailsSnowflakeNYI",
     "ConnectionDetailsSnowflakeNYISettings",
     "ConnectionDetailsSnowflakeNYIWriteAccess",
+    "ConnectionGrantCreateRequest",
     "ConnectionGrantResponse",
     "ConnectionInputTableAuditLogSchema",
     "ConnectionLevelOAuth",
+    "ConnectionMapping",
+    "ConnectionMappingPath",
     "ConnectionPath",
+    "ConnectionPathRequest",
     "ConnectionPermission",
     "ConnectionPermissions",
     "ConnectionPoolSizes",
     "ConnectionSwap",
     "ConnectionTimeout",
     "ControlValues",
-    "CopyWorkbookRequest",
-    "CreateConnectionDescription",
-    "CreateConnectionGrantGrant",
-    "CreateConnectionGrantRequest",
     "CreateConnectionRequest",
     "CreateCredentialsRequest",
     "CreateCredentialsResponse",
@@ -1112,7 +1111,6 @@ __all__ = (
     "CreateDatasetGrantGrant",
     "CreateDatasetGrantGrantPermission",
     "CreateDatasetGrantRequest",
-    "CreateGrantGranteeOption2",
     "CreateGrantRequest",
     "CreateMemberAddToTeam",
     "CreateMemberRequest",
@@ -1131,8 +1129,8 @@ __all__ = (
     "CreateWorkbookRequest",
     "CreateWorkspaceGrantGrant",
     "CreateWorkspaceGrantRequest",
-    "CreateWorkspaceRequest",
     "CreateWorkspaceResponseOption2",
+    "CronSchedule",
     "CSV",
     "DashboardSettingsVariableValuesValueDate",
     "DashboardSettingsVariableValuesValueText",
@@ -1143,7 +1141,6 @@ __all__ = (
     "DataModelMaterialization",
     "DataModelMaterializationSchedule",
     "DataModelSource",
-    "DataModelSourcesConnectionMappingItem",
     "DataModelTag",
     "Dataset",
     "DatasetSource",
@@ -1154,9 +1151,7 @@ __all__ = (
     "DateSelectionRelativeDateSelectionUnit",
     "DateTime",
     "DefaultValue",
-    "DeleteConnectionResponse",
     "Destination",
-    "DetailsAuthenticationServiceAccount",
     "DetailsDatabricksAuthenticationOauth",
     "DetailsSnowflakeNYIAuthenticationOauth",
     "DownloadQueryResponseOption1",
@@ -1174,6 +1169,7 @@ __all__ = (
     "ElementQuery",
     "Email",
     "EmbedType",
+    "EmptyResponse",
     "EntireWorkbook",
     "EntryOption2",
     "Error",
@@ -1201,14 +1197,6 @@ __all__ = (
     "ExportSettingsVariablesValueNumberRange",
     "ExportSettingsVariablesValueTextList",
     "ExportWorkbookResponse",
-    "FilesCreateResponse",
-    "FilesCreateResponsePermissionType0",
-    "FilesCreateResponsePermissionType1",
-    "FilesCreateResponsePermissionType2",
-    "FilesCreateResponsePermissionType3",
-    "FilesCreateResponsePermissionType4Type0",
-    "FilesCreateResponsePermissionType4Type1",
-    "FilesCreateResponsePermissionType4Type2",
     "FilesUpdateRequest",
     "FolderDetails",
     "FolderPermission",
@@ -1228,9 +1216,20 @@ __all__ = (
     "GoogleSheets",
     "Grant",
     "GranteeOption1",
+    "GranteeOption2",
     "GrantInodeType",
+    "GrantsPage",
+    "Inode",
     "InodeConnectionPath",
     "InodePermission",
+    "InodePermissionType0",
+    "InodePermissionType1",
+    "InodePermissionType2",
+    "InodePermissionType3",
+    "InodePermissionType4Type0",
+    "InodePermissionType4Type1",
+    "InodePermissionType4Type2",
+    "InodesPage",
     "InputTableAuditLogDestination",
     "InputTableAuditLogSchema",
     "Integer",
@@ -1240,10 +1239,10 @@ __all__ = (
     "IsNotEmpty",
     "JSON",
     "JSONL",
+    "JsonObject",
     "KeyPair",
     "ListAccountTypePermissionsResponseItem",
     "ListAccountTypesResponse",
-    "ListConnectionGrantsResponse",
     "ListConnectionPathGrantsResponse",
     "ListConnectionPathsResponse",
     "ListConnectionsResponse",
@@ -1252,14 +1251,12 @@ __all__ = (
     "ListDataModelsResponse",
     "ListDatasetMaterializationsResponse",
     "ListDatasetsResponse",
-    "ListFavoritesResponse",
     "ListGrantsResponse",
     "ListLineageDependencies",
     "ListLineageEdge",
     "ListLineageEdgeType",
     "ListLineageResponse",
     "ListMembersResponseOption2",
-    "ListMemberTeamsResponse",
     "ListOrgLocalesResponse",
     "ListRecentInodesEntryOption1",
     "ListRecentInodesEntryOption1PermissionType0",
@@ -1271,7 +1268,6 @@ __all__ = (
     "ListRecentInodesEntryOption1PermissionType4Type2",
     "ListRecentInodesIncludeExplorations",
     "ListRecentInodesResponse",
-    "ListTeamsVisibility",
     "ListTemplatesResponse",
     "ListTemplatesSharedWithYouResponse",
     "ListTemplatesSource",
@@ -1285,26 +1281,20 @@ __all__ = (
     "ListWorkbookPagesResponse",
     "ListWorkbookQueriesResponse",
     "ListWorkbookSchedulesResponseOption2",
-    "ListWorkbooksForTagResponse",
     "ListWorkspacesResponseOption2",
     "LookupConnectionKind",
-    "LookupConnectionRequest",
     "LookupConnectionResponse",
     "MaterializationResult",
     "MaterializationResultErrorOption1",
     "MaterializationResultStatus",
-    "MaterializeDataModelElementRequest",
-    "MaterializeDataModelElementResponse",
     "MaterializeDatasetResponse",
+    "MaterializeElementRequest",
+    "MaterializeElementResponse",
     "Member",
-    "MemberTeam",
-    "MemberTeamVisibility",
-    "ModelSourceMappingItemColumnMappingItem",
-    "ModelSourceMappingItemMetricMappingItem",
-    "ModelSourcesConnectionMappingItemPath",
     "MultipleElements",
     "MultiplePages",
     "MySQL",
+    "NewConnectionGrant",
     "Null",
     "NullValueNullBooleanValue",
     "NullValueNullDateValue",
@@ -1340,6 +1330,7 @@ __all__ = (
     "OrgTranslations",
     "PaginatedResponse",
     "PaginatedResults",
+    "PartialCronSchedule",
     "PasswordPlain",
     "PDF",
     "PivotHeaderStyle",
@@ -1348,12 +1339,9 @@ __all__ = (
     "PostgreSQLType",
     "PostgreSQLWriteAccess",
     "PostTokenResponseOption2",
-    "PostWorkbookBookmarksRequest",
     "PostWorkbookScheduleConfig",
     "PostWorkbookScheduleConfigV2",
     "PostWorkbookScheduleRequest",
-    "PostWorkbookScheduleResponse",
-    "PostWorkbookScheduleSchedule",
     "PythonConfiguration",
     "PythonProperties",
     "PythonSecrets",
@@ -1410,17 +1398,16 @@ __all__ = (
     "SnowflakeNYIAuthenticationServiceAccount",
     "SnowflakeNYIWriteAccessWriteDestination",
     "SnowflakeOAuth",
-    "SourceMappingItemColumnMappingItem",
-    "SourceMappingItemMetricMappingItem",
-    "SourceSwapDataModelSourceMappingItem",
+    "SourceMapping",
+    "SourceMappingColumnMappingItem",
+    "SourceMappingMetricMappingItem",
     "SourceSwapPolicy",
     "SourceSwaps",
     "SourceType",
     "SpecificColumnValueInAnElement",
     "String",
-    "SwapDataModelSourcesRequest",
-    "SwapDataModelSourcesResponse",
-    "SwapDataModelSourcesSourceMappingItem",
+    "SwapSourceRequest",
+    "SwapSourceResponse",
     "TableSource",
     "TableSwap",
     "TagWorkbookDataModelSourceTaggedVersion",
@@ -1432,12 +1419,16 @@ __all__ = (
     "Team",
     "TeamMembers",
     "TeamMembersEntry",
+    "TeamResponse",
+    "TeamResponseVisibility",
+    "TeamsPage",
     "TeamUserAttributeAssignments",
     "TeamUserAttributeAssignmentsEntry",
     "TeamVisibility",
     "Template",
     "TemplatesSharedWithYou",
     "TemplateTag",
+    "Tenant",
     "TestConnectionResponse",
     "TestConnectionResponseReadType0",
     "TestConnectionResponseReadType1",
@@ -1454,10 +1445,8 @@ __all__ = (
     "UpdateUserAttributeForUsersDeleteItem",
     "UpdateUserAttributeForUsersRequest",
     "UpdateVersionTagRequest",
-    "UpdateWorkbookBookmarkRequest",
     "UpdateWorkbookScheduleConfigV2",
     "UpdateWorkbookScheduleRequest",
-    "UpdateWorkbookScheduleSchedule",
     "UpdateWorkbookScheduleSuspensionAction",
     "UseClientSecret",
     "UseJWTBearerTokens",
@@ -1474,13 +1463,12 @@ __all__ = (
     "V21ListMembersResponse",
     "V21ListWorkbookSchedulesResponse",
     "V21ListWorkspacesResponse",
+    "V3AlphaConnection",
     "V3AlphaCreateConnectionRequest",
-    "V3AlphaCreateConnectionResponse",
     "V3AlphaCreateIpAllowlistEntriesEntry",
     "V3AlphaCreateIpAllowlistEntriesRequest",
     "V3AlphaCreateIpAllowlistEntriesResponse",
     "V3AlphaCreateTenantRequest",
-    "V3AlphaCreateTenantResponse",
     "V3AlphaDeleteIpAllowlistEntriesRequest",
     "V3AlphaListIpAllowlistEntriesResponse",
     "V3AlphaListTenantsKey",
@@ -1490,7 +1478,10 @@ __all__ = (
     "V3AlphaPatchConnectionRequest",
     "V3AlphaPatchTenantRequest",
     "V3AlphaPostConnectionDbtArtifactsRequest",
-    "V3AlphaSourceSwapDataModelRequest",
+    "V3AlphaSourceMapping",
+    "V3AlphaSourceMappingColumnMappingItem",
+    "V3AlphaSourceMappingMetricMappingItem",
+    "V3AlphaSwapSourceRequest",
     "VariableValuesValueDateRangeMinFixed",
     "Variant",
     "VersionHistory",
@@ -1504,7 +1495,9 @@ __all__ = (
     "WhoAmIResponse",
     "Workbook",
     "WorkbookBookmark",
+    "WorkbookBookmarkRequest",
     "WorkbookBookmarks",
+    "WorkbookBookmarkUpdateRequest",
     "WorkbookCloudExportOption1ConnectionType",
     "WorkbookControls",
     "WorkbookControlsEntry",
@@ -1522,6 +1515,7 @@ __all__ = (
     "WorkbookControlsEntryValueTypeType7",
     "WorkbookControlsEntryValueTypeType8",
     "WorkbookControlsEntryValueTypeType9",
+    "WorkbookCopyRequest",
     "WorkbookDetails",
     "WorkbookDetailsSource",
     "WorkbookEmbed",
@@ -1530,6 +1524,7 @@ __all__ = (
     "WorkbookPage",
     "WorkbookPageElement",
     "WorkbookPermission",
+    "WorkbookSchedule",
     "WorkbookScheduleConfigV2",
     "WorkbookScheduleConfigV2AlertConfig",
     "WorkbookScheduleConfigV2EmbedOpts",
@@ -1540,11 +1535,13 @@ __all__ = (
     "WorkbookSchemaSqlQueryErrors",
     "WorkbookSchemaSqlQueryErrorsValue",
     "WorkbookSettings",
+    "WorkbooksPage",
     "WorkbookTag",
     "WorkbookTags",
     "WorkbookVariant",
     "Workspace",
     "WorkspaceDetails",
+    "WorkspaceRequest",
     "WriteAccess",
     "WriteDestination",
     "XLSX",

@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
+    from ..models.partial_cron_schedule import PartialCronSchedule
 
 
 T = TypeVar("T", bound="DataModelMaterializationSchedule")
@@ -33,7 +33,7 @@ class DataModelMaterializationSchedule:
     sheet_id: str
     """ Identifier of the materialization schedule for the element """
     element_name: str
-    schedule: None | UpdateWorkbookScheduleSchedule
+    schedule: None | PartialCronSchedule
     configured_at: datetime.datetime
     paused: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -46,7 +46,7 @@ class DataModelMaterializationSchedule:
         element_name = self.element_name
 
         schedule: dict[str, Any] | None
-        if isinstance(self.schedule, UpdateWorkbookScheduleSchedule):
+        if isinstance(self.schedule, PartialCronSchedule):
             schedule = self.schedule.to_dict()
         else:
             schedule = self.schedule
@@ -77,18 +77,18 @@ class DataModelMaterializationSchedule:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_schedule(data: object) -> None | UpdateWorkbookScheduleSchedule:
+        def _parse_schedule(data: object) -> None | PartialCronSchedule:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                schedule_type_0 = UpdateWorkbookScheduleSchedule.from_dict(data)
+                schedule_type_0 = PartialCronSchedule.from_dict(data)
 
                 return schedule_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | UpdateWorkbookScheduleSchedule, data)
+            return cast(None | PartialCronSchedule, data)
 
         schedule = _parse_schedule(src_dict["schedule"])
 
@@ -130,7 +130,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
+    from ..models.partial_cron_schedule import PartialCronSchedule
 
-    globals().update(UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule)
+    globals().update(PartialCronSchedule=PartialCronSchedule)
     _REFERENCES_RESOLVED = True

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+    from ..models.workbook_schedule import WorkbookSchedule
 
 
 T = TypeVar("T", bound="ListWorkbookSchedulesResponseOption2")
@@ -25,7 +25,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class ListWorkbookSchedulesResponseOption2:
-    entries: list[PostWorkbookScheduleResponse]
+    entries: list[WorkbookSchedule]
     next_page: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -67,7 +67,7 @@ class ListWorkbookSchedulesResponseOption2:
         next_page = _parse_next_page(src_dict["nextPage"])
 
         list_workbook_schedules_response_option_2 = cls(
-            [PostWorkbookScheduleResponse.from_dict(item) for item in src_dict["entries"]],  # entries
+            [WorkbookSchedule.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -101,7 +101,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+    from ..models.workbook_schedule import WorkbookSchedule
 
-    globals().update(PostWorkbookScheduleResponse=PostWorkbookScheduleResponse)
+    globals().update(WorkbookSchedule=WorkbookSchedule)
     _REFERENCES_RESOLVED = True

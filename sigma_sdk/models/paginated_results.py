@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.member_team import MemberTeam
+    from ..models.team_response import TeamResponse
 
 
 T = TypeVar("T", bound="PaginatedResults")
@@ -27,7 +27,7 @@ _FIELD_KEYS = frozenset(
 class PaginatedResults:
     """Multiple pages of results"""
 
-    entries: list[MemberTeam]
+    entries: list[TeamResponse]
     next_page: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,7 +69,7 @@ class PaginatedResults:
         next_page = _parse_next_page(src_dict["nextPage"])
 
         paginated_results = cls(
-            [MemberTeam.from_dict(item) for item in src_dict["entries"]],  # entries
+            [TeamResponse.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -103,7 +103,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.member_team import MemberTeam
+    from ..models.team_response import TeamResponse
 
-    globals().update(MemberTeam=MemberTeam)
+    globals().update(TeamResponse=TeamResponse)
     _REFERENCES_RESOLVED = True

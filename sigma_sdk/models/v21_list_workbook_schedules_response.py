@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+    from ..models.workbook_schedule import WorkbookSchedule
 
 
 T = TypeVar("T", bound="V21ListWorkbookSchedulesResponse")
@@ -29,7 +29,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class V21ListWorkbookSchedulesResponse:
-    entries: list[PostWorkbookScheduleResponse]
+    entries: list[WorkbookSchedule]
     """ Array of results returned by the endpoint """
     next_page: None | str
     """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
@@ -86,7 +86,7 @@ class V21ListWorkbookSchedulesResponse:
         next_page = _parse_next_page(src_dict["nextPage"])
 
         v21_list_workbook_schedules_response = cls(
-            [PostWorkbookScheduleResponse.from_dict(item) for item in src_dict["entries"]],  # entries
+            [WorkbookSchedule.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
             src_dict.get("total", UNSET),  # total
             src_dict.get("hasMore", UNSET),  # has_more
@@ -122,7 +122,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+    from ..models.workbook_schedule import WorkbookSchedule
 
-    globals().update(PostWorkbookScheduleResponse=PostWorkbookScheduleResponse)
+    globals().update(WorkbookSchedule=WorkbookSchedule)
     _REFERENCES_RESOLVED = True

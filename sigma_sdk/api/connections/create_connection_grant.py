@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.create_connection_grant_request import CreateConnectionGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.connection_grant_create_request import ConnectionGrantCreateRequest
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: CreateConnectionGrantRequest,
+    body: ConnectionGrantCreateRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -53,8 +53,8 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: ConnectionGrantCreateRequest,
+) -> Response[EmptyResponse]:
     """Add grants to a connection
 
      Add grants to grant permissions on a connection to specific users or teams.
@@ -73,14 +73,14 @@ def sync_detailed(
 
     Args:
         connection_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -97,8 +97,8 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> DeleteConnectionResponse:
+    body: ConnectionGrantCreateRequest,
+) -> EmptyResponse:
     """Add grants to a connection
 
      Add grants to grant permissions on a connection to specific users or teams.
@@ -117,14 +117,14 @@ def sync(
 
     Args:
         connection_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -142,8 +142,8 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: ConnectionGrantCreateRequest,
+) -> Response[EmptyResponse]:
     """Add grants to a connection
 
      Add grants to grant permissions on a connection to specific users or teams.
@@ -162,14 +162,14 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -186,8 +186,8 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> DeleteConnectionResponse:
+    body: ConnectionGrantCreateRequest,
+) -> EmptyResponse:
     """Add grants to a connection
 
      Add grants to grant permissions on a connection to specific users or teams.
@@ -206,14 +206,14 @@ async def asyncio(
 
     Args:
         connection_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -17,7 +17,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.connection_grant_response import ConnectionGrantResponse
-from ...models.list_connection_grants_response import ListConnectionGrantsResponse
+from ...models.grants_page import GrantsPage
 from ...types import UNSET, Response, Unset
 
 
@@ -47,13 +47,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListConnectionGrantsResponse:
-    response_200 = ListConnectionGrantsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> GrantsPage:
+    response_200 = GrantsPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListConnectionGrantsResponse]:
+def _build_response(response: httpx.Response) -> Response[GrantsPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -68,7 +68,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionGrantsResponse]:
+) -> Response[GrantsPage]:
     """List grants for a connection
 
      Get a list of permissions granted to users or teams on a specific connection.
@@ -89,7 +89,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionGrantsResponse]
+        Response[GrantsPage]
     """
 
     response = send(
@@ -109,7 +109,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionGrantsResponse:
+) -> GrantsPage:
     """List grants for a connection
 
      Get a list of permissions granted to users or teams on a specific connection.
@@ -130,7 +130,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionGrantsResponse
+        GrantsPage
     """
 
     response = send(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListConnectionGrantsResponse]:
+) -> Response[GrantsPage]:
     """List grants for a connection
 
      Get a list of permissions granted to users or teams on a specific connection.
@@ -172,7 +172,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListConnectionGrantsResponse]
+        Response[GrantsPage]
     """
 
     response = await asend(
@@ -192,7 +192,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListConnectionGrantsResponse:
+) -> GrantsPage:
     """List grants for a connection
 
      Get a list of permissions granted to users or teams on a specific connection.
@@ -213,7 +213,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListConnectionGrantsResponse
+        GrantsPage
     """
 
     response = await asend(
@@ -228,9 +228,9 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListConnectionGrantsResponse) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
+def _entries(page: GrantsPage) -> tuple[Sequence[ConnectionGrantResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListConnectionGrantsResponse):
+    if isinstance(page, GrantsPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.lookup_connection_request import LookupConnectionRequest
+from ...models.connection_path_request import ConnectionPathRequest
 from ...models.lookup_connection_response import LookupConnectionResponse
 from ...types import Response
 
@@ -15,7 +15,7 @@ from ...types import Response
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -53,7 +53,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -75,7 +75,7 @@ def sync_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -99,7 +99,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -121,7 +121,7 @@ def sync(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -146,7 +146,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -168,7 +168,7 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -192,7 +192,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -214,7 +214,7 @@ async def asyncio(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
-from ...models.lookup_connection_request import LookupConnectionRequest
+from ...models.connection_path_request import ConnectionPathRequest
+from ...models.empty_response import EmptyResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -42,13 +42,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -61,9 +61,9 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Sync a connection by path
 
 
@@ -83,14 +83,14 @@ def sync_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -108,9 +108,9 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Sync a connection by path
 
 
@@ -130,14 +130,14 @@ def sync(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -156,9 +156,9 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Sync a connection by path
 
 
@@ -178,14 +178,14 @@ async def asyncio_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -203,9 +203,9 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Sync a connection by path
 
 
@@ -225,14 +225,14 @@ async def asyncio(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...models.v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
 from ...types import Response
 
 
@@ -31,13 +31,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_201 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_201 = V3AlphaConnection.from_dict(response.json())
 
     return response_201
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -71,7 +71,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -87,7 +87,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -108,7 +108,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -125,7 +125,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -146,7 +146,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -162,7 +162,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -183,7 +183,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...types import Response
 
 
@@ -25,13 +25,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_200 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_200 = V3AlphaConnection.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -44,7 +44,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -63,7 +63,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -79,7 +79,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -98,7 +98,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -115,7 +115,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -134,7 +134,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -150,7 +150,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -169,7 +169,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...models.v3_alpha_patch_connection_request import V3AlphaPatchConnectionRequest
 from ...types import UNSET, Response, Unset
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_200 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_200 = V3AlphaConnection.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -55,7 +55,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -82,7 +82,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -100,7 +100,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -127,7 +127,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -146,7 +146,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -173,7 +173,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -191,7 +191,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -218,7 +218,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

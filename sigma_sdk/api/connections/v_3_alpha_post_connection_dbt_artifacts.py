@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
 from ...types import Response
 
@@ -32,13 +32,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_201 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_201 = EmptyResponse.from_dict(response.json())
 
     return response_201
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -52,7 +52,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -78,7 +78,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -96,7 +96,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -122,7 +122,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -167,7 +167,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -185,7 +185,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -211,7 +211,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

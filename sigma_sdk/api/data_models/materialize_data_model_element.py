@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.materialize_data_model_element_request import MaterializeDataModelElementRequest
-from ...models.materialize_data_model_element_response import MaterializeDataModelElementResponse
+from ...models.materialize_element_request import MaterializeElementRequest
+from ...models.materialize_element_response import MaterializeElementResponse
 from ...types import Response
 
 
 def _get_kwargs(
     data_model_id: str,
     *,
-    body: MaterializeDataModelElementRequest,
+    body: MaterializeElementRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> MaterializeDataModelElementResponse:
-    response_200 = MaterializeDataModelElementResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> MaterializeElementResponse:
+    response_200 = MaterializeElementResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[MaterializeDataModelElementResponse]:
+def _build_response(response: httpx.Response) -> Response[MaterializeElementResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -53,8 +53,8 @@ def sync_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> Response[MaterializeDataModelElementResponse]:
+    body: MaterializeElementRequest,
+) -> Response[MaterializeElementResponse]:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -84,14 +84,14 @@ def sync_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MaterializeDataModelElementResponse]
+        Response[MaterializeElementResponse]
     """
 
     response = send(
@@ -108,8 +108,8 @@ def sync(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> MaterializeDataModelElementResponse:
+    body: MaterializeElementRequest,
+) -> MaterializeElementResponse:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -139,14 +139,14 @@ def sync(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MaterializeDataModelElementResponse
+        MaterializeElementResponse
     """
 
     response = send(
@@ -164,8 +164,8 @@ async def asyncio_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> Response[MaterializeDataModelElementResponse]:
+    body: MaterializeElementRequest,
+) -> Response[MaterializeElementResponse]:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -195,14 +195,14 @@ async def asyncio_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MaterializeDataModelElementResponse]
+        Response[MaterializeElementResponse]
     """
 
     response = await asend(
@@ -219,8 +219,8 @@ async def asyncio(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> MaterializeDataModelElementResponse:
+    body: MaterializeElementRequest,
+) -> MaterializeElementResponse:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -250,14 +250,14 @@ async def asyncio(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MaterializeDataModelElementResponse
+        MaterializeElementResponse
     """
 
     response = await asend(

@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
 from ...models.create_dataset_grant_request import CreateDatasetGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -76,7 +76,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -94,7 +94,7 @@ def sync(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -116,7 +116,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -135,7 +135,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -175,7 +175,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -197,7 +197,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

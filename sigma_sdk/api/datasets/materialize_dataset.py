@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.materialize_dataset_response import MaterializeDatasetResponse
 from ...types import UNSET, Response, Unset
 
@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     dataset_id: str,
     *,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -54,7 +54,7 @@ def sync_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> Response[MaterializeDatasetResponse]:
     """Materialize a dataset
 
@@ -67,7 +67,7 @@ def sync_detailed(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -91,7 +91,7 @@ def sync(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> MaterializeDatasetResponse:
     """Materialize a dataset
 
@@ -104,7 +104,7 @@ def sync(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> Response[MaterializeDatasetResponse]:
     """Materialize a dataset
 
@@ -142,7 +142,7 @@ async def asyncio_detailed(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -166,7 +166,7 @@ async def asyncio(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> MaterializeDatasetResponse:
     """Materialize a dataset
 
@@ -179,7 +179,7 @@ async def asyncio(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

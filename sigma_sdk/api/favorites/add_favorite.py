@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.add_favorite_request import AddFavoriteRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -31,13 +31,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -69,7 +69,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -85,7 +85,7 @@ def sync(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -104,7 +104,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -121,7 +121,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -140,7 +140,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -156,7 +156,7 @@ async def asyncio(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -175,7 +175,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -27,13 +27,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -47,7 +47,7 @@ def sync_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Unfavorite a document
 
      Unfavorite a folder or document for a specific user.
@@ -67,7 +67,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -85,7 +85,7 @@ def sync(
     inode_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Unfavorite a document
 
      Unfavorite a folder or document for a specific user.
@@ -105,7 +105,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -124,7 +124,7 @@ async def asyncio_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Unfavorite a document
 
      Unfavorite a folder or document for a specific user.
@@ -144,7 +144,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -162,7 +162,7 @@ async def asyncio(
     inode_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Unfavorite a document
 
      Unfavorite a folder or document for a specific user.
@@ -182,7 +182,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
-from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_details import FolderDetails
+from ...models.inode import Inode
 from ...models.workbook_details import WorkbookDetails
 from ...models.workspace_details import WorkspaceDetails
 from ...types import Response
@@ -38,13 +38,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> FilesCreateResponse:
-    response_200 = FilesCreateResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Inode:
+    response_200 = Inode.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
+def _build_response(response: httpx.Response) -> Response[Inode]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -57,7 +57,7 @@ def sync_detailed(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -82,7 +82,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = send(
@@ -98,7 +98,7 @@ def sync(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> FilesCreateResponse:
+) -> Inode:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -123,7 +123,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = send(
@@ -140,7 +140,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -165,7 +165,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = await asend(
@@ -181,7 +181,7 @@ async def asyncio(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> FilesCreateResponse:
+) -> Inode:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -206,7 +206,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -25,13 +25,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -44,7 +44,7 @@ def sync_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a file
 
      Delete a folder or document, such as a workbook or data model.
@@ -65,7 +65,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -81,7 +81,7 @@ def sync(
     inode_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a file
 
      Delete a folder or document, such as a workbook or data model.
@@ -102,7 +102,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -119,7 +119,7 @@ async def asyncio_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a file
 
      Delete a folder or document, such as a workbook or data model.
@@ -140,7 +140,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -156,7 +156,7 @@ async def asyncio(
     inode_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a file
 
      Delete a folder or document, such as a workbook or data model.
@@ -177,7 +177,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.files_create_response import FilesCreateResponse
+from ...models.inode import Inode
 from ...types import Response
 
 
@@ -25,13 +25,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> FilesCreateResponse:
-    response_200 = FilesCreateResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Inode:
+    response_200 = Inode.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
+def _build_response(response: httpx.Response) -> Response[Inode]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -44,7 +44,7 @@ def sync_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Get file information
 
      Get information about a specific document or folder, such as a workbook or data model.
@@ -65,7 +65,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = send(
@@ -81,7 +81,7 @@ def sync(
     inode_id: str,
     *,
     client: Client,
-) -> FilesCreateResponse:
+) -> Inode:
     """Get file information
 
      Get information about a specific document or folder, such as a workbook or data model.
@@ -102,7 +102,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = send(
@@ -119,7 +119,7 @@ async def asyncio_detailed(
     inode_id: str,
     *,
     client: Client,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Get file information
 
      Get information about a specific document or folder, such as a workbook or data model.
@@ -140,7 +140,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = await asend(
@@ -156,7 +156,7 @@ async def asyncio(
     inode_id: str,
     *,
     client: Client,
-) -> FilesCreateResponse:
+) -> Inode:
     """Get file information
 
      Get information about a specific document or folder, such as a workbook or data model.
@@ -177,7 +177,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = await asend(

@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.files_create_response import FilesCreateResponse
 from ...models.files_update_request import FilesUpdateRequest
+from ...models.inode import Inode
 from ...types import UNSET, Response, Unset
 
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> FilesCreateResponse:
-    response_200 = FilesCreateResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Inode:
+    response_200 = Inode.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
+def _build_response(response: httpx.Response) -> Response[Inode]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -55,7 +55,7 @@ def sync_detailed(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -81,7 +81,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = send(
@@ -99,7 +99,7 @@ def sync(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> FilesCreateResponse:
+) -> Inode:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -125,7 +125,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = send(
@@ -144,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -170,7 +170,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = await asend(
@@ -188,7 +188,7 @@ async def asyncio(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> FilesCreateResponse:
+) -> Inode:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -214,7 +214,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = await asend(

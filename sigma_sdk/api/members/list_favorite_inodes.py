@@ -17,8 +17,8 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.entry_option_2 import EntryOption2
-from ...models.files_create_response import FilesCreateResponse
-from ...models.list_favorites_response import ListFavoritesResponse
+from ...models.inode import Inode
+from ...models.inodes_page import InodesPage
 from ...types import UNSET, Response, Unset
 
 
@@ -48,13 +48,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListFavoritesResponse:
-    response_200 = ListFavoritesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> InodesPage:
+    response_200 = InodesPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListFavoritesResponse]:
+def _build_response(response: httpx.Response) -> Response[InodesPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -69,7 +69,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListFavoritesResponse]:
+) -> Response[InodesPage]:
     """List all favorite documents of a member
 
      List the favorite documents for a specific user.
@@ -90,7 +90,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListFavoritesResponse]
+        Response[InodesPage]
     """
 
     response = send(
@@ -110,7 +110,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListFavoritesResponse:
+) -> InodesPage:
     """List all favorite documents of a member
 
      List the favorite documents for a specific user.
@@ -131,7 +131,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListFavoritesResponse
+        InodesPage
     """
 
     response = send(
@@ -152,7 +152,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListFavoritesResponse]:
+) -> Response[InodesPage]:
     """List all favorite documents of a member
 
      List the favorite documents for a specific user.
@@ -173,7 +173,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListFavoritesResponse]
+        Response[InodesPage]
     """
 
     response = await asend(
@@ -193,7 +193,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListFavoritesResponse:
+) -> InodesPage:
     """List all favorite documents of a member
 
      List the favorite documents for a specific user.
@@ -214,7 +214,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListFavoritesResponse
+        InodesPage
     """
 
     response = await asend(
@@ -229,13 +229,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListFavoritesResponse) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+def _entries(page: InodesPage) -> tuple[Sequence[EntryOption2 | Inode], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListFavoritesResponse):
+    if isinstance(page, InodesPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[EntryOption2 | FilesCreateResponse], page), None
+    return cast(Sequence[EntryOption2 | Inode], page), None
 
 
 def iterate(
@@ -243,13 +243,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[EntryOption2 | FilesCreateResponse]:
+) -> Iterator[EntryOption2 | Inode]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | Inode], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -267,10 +267,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[EntryOption2 | FilesCreateResponse]:
+) -> AsyncIterator[EntryOption2 | Inode]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | FilesCreateResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[EntryOption2 | Inode], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -16,8 +16,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_member_teams_response import ListMemberTeamsResponse
-from ...models.member_team import MemberTeam
+from ...models.team_response import TeamResponse
+from ...models.teams_page import TeamsPage
 from ...types import UNSET, Response, Unset
 
 
@@ -47,13 +47,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
-    response_200 = ListMemberTeamsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> TeamsPage:
+    response_200 = TeamsPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+def _build_response(response: httpx.Response) -> Response[TeamsPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -68,7 +68,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[TeamsPage]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -89,7 +89,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[TeamsPage]
     """
 
     response = send(
@@ -109,7 +109,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> TeamsPage:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -130,7 +130,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        TeamsPage
     """
 
     response = send(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+) -> Response[TeamsPage]:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -172,7 +172,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[TeamsPage]
     """
 
     response = await asend(
@@ -192,7 +192,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+) -> TeamsPage:
     """List teams for a member
 
      Retrieve a list of teams for a specific user.
@@ -213,7 +213,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        TeamsPage
     """
 
     response = await asend(
@@ -228,13 +228,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: TeamsPage) -> tuple[Sequence[TeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMemberTeamsResponse):
+    if isinstance(page, TeamsPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[TeamResponse], page), None
 
 
 def iterate(
@@ -242,13 +242,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[TeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             sync(
                 member_id=member_id,
@@ -266,10 +266,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[TeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             await asyncio(
                 member_id=member_id,

@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.accept_template_share_request import AcceptTemplateShareRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -31,13 +31,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -79,7 +79,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -95,7 +95,7 @@ def sync(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -124,7 +124,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -170,7 +170,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -186,7 +186,7 @@ async def asyncio(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -215,7 +215,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -16,8 +16,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_workbooks_for_tag_response import ListWorkbooksForTagResponse
 from ...models.workbook import Workbook
+from ...models.workbooks_page import WorkbooksPage
 from ...types import UNSET, Response, Unset
 
 
@@ -47,13 +47,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListWorkbooksForTagResponse:
-    response_200 = ListWorkbooksForTagResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbooksPage:
+    response_200 = WorkbooksPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListWorkbooksForTagResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbooksPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -68,7 +68,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListWorkbooksForTagResponse]:
+) -> Response[WorkbooksPage]:
     """List workbooks for a tag
 
      Get a list of workbooks for a specific version tag. Retrieve the **tagId** by calling the
@@ -86,7 +86,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListWorkbooksForTagResponse]
+        Response[WorkbooksPage]
     """
 
     response = send(
@@ -106,7 +106,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListWorkbooksForTagResponse:
+) -> WorkbooksPage:
     """List workbooks for a tag
 
      Get a list of workbooks for a specific version tag. Retrieve the **tagId** by calling the
@@ -124,7 +124,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListWorkbooksForTagResponse
+        WorkbooksPage
     """
 
     response = send(
@@ -145,7 +145,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[ListWorkbooksForTagResponse]:
+) -> Response[WorkbooksPage]:
     """List workbooks for a tag
 
      Get a list of workbooks for a specific version tag. Retrieve the **tagId** by calling the
@@ -163,7 +163,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListWorkbooksForTagResponse]
+        Response[WorkbooksPage]
     """
 
     response = await asend(
@@ -183,7 +183,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> ListWorkbooksForTagResponse:
+) -> WorkbooksPage:
     """List workbooks for a tag
 
      Get a list of workbooks for a specific version tag. Retrieve the **tagId** by calling the
@@ -201,7 +201,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListWorkbooksForTagResponse
+        WorkbooksPage
     """
 
     response = await asend(
@@ -216,9 +216,9 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListWorkbooksForTagResponse) -> tuple[Sequence[Workbook], str | None]:
+def _entries(page: WorkbooksPage) -> tuple[Sequence[Workbook], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkbooksForTagResponse):
+    if isinstance(page, WorkbooksPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
 from ...models.assign_user_attributes_to_team_request import AssignUserAttributesToTeamRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AssignUserAttributesToTeamRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Assign user attributes to a team
 
      Assign one or more user attributes to a specific team.
@@ -75,7 +75,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -93,7 +93,7 @@ def sync(
     *,
     client: Client,
     body: AssignUserAttributesToTeamRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Assign user attributes to a team
 
      Assign one or more user attributes to a specific team.
@@ -114,7 +114,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -133,7 +133,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AssignUserAttributesToTeamRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Assign user attributes to a team
 
      Assign one or more user attributes to a specific team.
@@ -154,7 +154,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -172,7 +172,7 @@ async def asyncio(
     *,
     client: Client,
     body: AssignUserAttributesToTeamRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Assign user attributes to a team
 
      Assign one or more user attributes to a specific team.
@@ -193,7 +193,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -15,9 +15,9 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_teams_visibility import ListTeamsVisibility
-from ...models.member_team import MemberTeam
 from ...models.paginated_results import PaginatedResults
+from ...models.team_response import TeamResponse
+from ...models.team_visibility import TeamVisibility
 from ...types import UNSET, Response, Unset
 
 
@@ -27,7 +27,7 @@ def _get_kwargs(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -57,15 +57,15 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedResults:
-    def _parse_response_200(data: object) -> list[MemberTeam] | PaginatedResults:
+def _parse_response(response: httpx.Response) -> list[TeamResponse] | PaginatedResults:
+    def _parse_response_200(data: object) -> list[TeamResponse] | PaginatedResults:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = MemberTeam.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = TeamResponse.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
@@ -83,7 +83,7 @@ def _parse_response(response: httpx.Response) -> list[MemberTeam] | PaginatedRes
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[MemberTeam] | PaginatedResults]:
+def _build_response(response: httpx.Response) -> Response[list[TeamResponse] | PaginatedResults]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -99,8 +99,8 @@ def sync_detailed(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[list[TeamResponse] | PaginatedResults]:
     """List teams
 
 
@@ -118,14 +118,14 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[TeamResponse] | PaginatedResults]
     """
 
     response = send(
@@ -148,8 +148,8 @@ def sync(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> list[TeamResponse] | PaginatedResults:
     """List teams
 
 
@@ -167,14 +167,14 @@ def sync(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[TeamResponse] | PaginatedResults
     """
 
     response = send(
@@ -198,8 +198,8 @@ async def asyncio_detailed(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[MemberTeam] | PaginatedResults]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[list[TeamResponse] | PaginatedResults]:
     """List teams
 
 
@@ -217,14 +217,14 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[MemberTeam] | PaginatedResults]
+        Response[list[TeamResponse] | PaginatedResults]
     """
 
     response = await asend(
@@ -247,8 +247,8 @@ async def asyncio(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[MemberTeam] | PaginatedResults:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> list[TeamResponse] | PaginatedResults:
     """List teams
 
 
@@ -266,14 +266,14 @@ async def asyncio(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[MemberTeam] | PaginatedResults
+        list[TeamResponse] | PaginatedResults
     """
 
     response = await asend(
@@ -290,13 +290,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: list[MemberTeam] | PaginatedResults) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: list[TeamResponse] | PaginatedResults) -> tuple[Sequence[TeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[TeamResponse], page), None
 
 
 def iterate(
@@ -304,15 +304,15 @@ def iterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[TeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -332,12 +332,12 @@ def aiterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[TeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.member_team import MemberTeam
+from ...models.team_response import TeamResponse
 from ...models.update_team_request import UpdateTeamRequest
 from ...types import UNSET, Response, Unset
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> MemberTeam:
-    response_200 = MemberTeam.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> TeamResponse:
+    response_200 = TeamResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[MemberTeam]:
+def _build_response(response: httpx.Response) -> Response[TeamResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -55,7 +55,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[MemberTeam]:
+) -> Response[TeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -73,7 +73,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MemberTeam]
+        Response[TeamResponse]
     """
 
     response = send(
@@ -91,7 +91,7 @@ def sync(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> MemberTeam:
+) -> TeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -109,7 +109,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MemberTeam
+        TeamResponse
     """
 
     response = send(
@@ -128,7 +128,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[MemberTeam]:
+) -> Response[TeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -146,7 +146,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MemberTeam]
+        Response[TeamResponse]
     """
 
     response = await asend(
@@ -164,7 +164,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> MemberTeam:
+) -> TeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -182,7 +182,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MemberTeam
+        TeamResponse
     """
 
     response = await asend(

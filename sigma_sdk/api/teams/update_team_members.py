@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.update_team_members_request import UpdateTeamMembersRequest
 from ...types import UNSET, Response, Unset
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -55,7 +55,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update team members
 
      Update the members of a specific team.
@@ -74,7 +74,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -92,7 +92,7 @@ def sync(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update team members
 
      Update the members of a specific team.
@@ -111,7 +111,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -130,7 +130,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update team members
 
      Update the members of a specific team.
@@ -149,7 +149,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -167,7 +167,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update team members
 
      Update the members of a specific team.
@@ -186,7 +186,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

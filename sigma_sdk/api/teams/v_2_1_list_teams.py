@@ -15,9 +15,9 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_member_teams_response import ListMemberTeamsResponse
-from ...models.list_teams_visibility import ListTeamsVisibility
-from ...models.member_team import MemberTeam
+from ...models.team_response import TeamResponse
+from ...models.team_visibility import TeamVisibility
+from ...models.teams_page import TeamsPage
 from ...types import UNSET, Response, Unset
 
 
@@ -27,7 +27,7 @@ def _get_kwargs(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -57,13 +57,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListMemberTeamsResponse:
-    response_200 = ListMemberTeamsResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> TeamsPage:
+    response_200 = TeamsPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListMemberTeamsResponse]:
+def _build_response(response: httpx.Response) -> Response[TeamsPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -79,8 +79,8 @@ def sync_detailed(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[TeamsPage]:
     """List teams (Paginated)
 
 
@@ -96,14 +96,14 @@ def sync_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[TeamsPage]
     """
 
     response = send(
@@ -126,8 +126,8 @@ def sync(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> TeamsPage:
     """List teams (Paginated)
 
 
@@ -143,14 +143,14 @@ def sync(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        TeamsPage
     """
 
     response = send(
@@ -174,8 +174,8 @@ async def asyncio_detailed(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[ListMemberTeamsResponse]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[TeamsPage]:
     """List teams (Paginated)
 
 
@@ -191,14 +191,14 @@ async def asyncio_detailed(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListMemberTeamsResponse]
+        Response[TeamsPage]
     """
 
     response = await asend(
@@ -221,8 +221,8 @@ async def asyncio(
     limit: float | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> ListMemberTeamsResponse:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> TeamsPage:
     """List teams (Paginated)
 
 
@@ -238,14 +238,14 @@ async def asyncio(
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListMemberTeamsResponse
+        TeamsPage
     """
 
     response = await asend(
@@ -262,13 +262,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListMemberTeamsResponse) -> tuple[Sequence[MemberTeam], str | None]:
+def _entries(page: TeamsPage) -> tuple[Sequence[TeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListMemberTeamsResponse):
+    if isinstance(page, TeamsPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[MemberTeam], page), None
+    return cast(Sequence[TeamResponse], page), None
 
 
 def iterate(
@@ -276,15 +276,15 @@ def iterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[MemberTeam]:
+) -> Iterator[TeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -304,12 +304,12 @@ def aiterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[MemberTeam]:
+) -> AsyncIterator[TeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[MemberTeam], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

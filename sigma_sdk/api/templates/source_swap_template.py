@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.swap_data_model_sources_request import SwapDataModelSourcesRequest
-from ...models.swap_data_model_sources_response import SwapDataModelSourcesResponse
+from ...models.swap_source_request import SwapSourceRequest
+from ...models.swap_source_response import SwapSourceResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     template_id: str,
     *,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
+    body: SwapSourceRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> SwapDataModelSourcesResponse:
-    response_200 = SwapDataModelSourcesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> SwapSourceResponse:
+    response_200 = SwapSourceResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[SwapDataModelSourcesResponse]:
+def _build_response(response: httpx.Response) -> Response[SwapSourceResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,8 +54,8 @@ def sync_detailed(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -78,14 +78,14 @@ def sync_detailed(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = send(
@@ -102,8 +102,8 @@ def sync(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -126,14 +126,14 @@ def sync(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = send(
@@ -151,8 +151,8 @@ async def asyncio_detailed(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -175,14 +175,14 @@ async def asyncio_detailed(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = await asend(
@@ -199,8 +199,8 @@ async def asyncio(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -223,14 +223,14 @@ async def asyncio(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = await asend(

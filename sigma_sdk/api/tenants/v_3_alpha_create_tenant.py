@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
+from ...models.tenant import Tenant
 from ...models.v3_alpha_create_tenant_request import V3AlphaCreateTenantRequest
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
 from ...types import Response
 
 
@@ -31,13 +31,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -74,7 +74,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -90,7 +90,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -114,7 +114,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -131,7 +131,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -155,7 +155,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -171,7 +171,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -195,7 +195,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+from ...models.tenant import Tenant
 from ...types import Response
 
 
@@ -25,13 +25,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -44,7 +44,7 @@ def sync_detailed(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -65,7 +65,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -81,7 +81,7 @@ def sync(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -102,7 +102,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -119,7 +119,7 @@ async def asyncio_detailed(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -140,7 +140,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -156,7 +156,7 @@ async def asyncio(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -177,7 +177,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

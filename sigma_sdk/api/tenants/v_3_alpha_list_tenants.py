@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+from ...models.tenant import Tenant
 from ...models.v3_alpha_list_tenants_key import V3AlphaListTenantsKey
 from ...models.v3_alpha_list_tenants_order import V3AlphaListTenantsOrder
 from ...models.v3_alpha_list_tenants_response import V3AlphaListTenantsResponse
@@ -295,13 +295,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: V3AlphaListTenantsResponse) -> tuple[Sequence[V3AlphaCreateTenantResponse], str | None]:
+def _entries(page: V3AlphaListTenantsResponse) -> tuple[Sequence[Tenant], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, V3AlphaListTenantsResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page_token)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[V3AlphaCreateTenantResponse], page), None
+    return cast(Sequence[Tenant], page), None
 
 
 def iterate(
@@ -311,13 +311,13 @@ def iterate(
     order: V3AlphaListTenantsOrder | Unset = UNSET,
     search: str | Unset = UNSET,
     page_size: int = 1000,
-) -> Iterator[V3AlphaCreateTenantResponse]:
+) -> Iterator[Tenant]:
     """Yield every entry of `sync()` across all pages, fetching page_size entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[V3AlphaCreateTenantResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[Tenant], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -339,10 +339,10 @@ def aiterate(
     order: V3AlphaListTenantsOrder | Unset = UNSET,
     search: str | Unset = UNSET,
     page_size: int = 1000,
-) -> AsyncIterator[V3AlphaCreateTenantResponse]:
+) -> AsyncIterator[Tenant]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[V3AlphaCreateTenantResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[Tenant], str | None]:
         return _entries(
             await asyncio(
                 client=client,

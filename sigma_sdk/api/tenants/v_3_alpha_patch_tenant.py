@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+from ...models.tenant import Tenant
 from ...models.v3_alpha_patch_tenant_request import V3AlphaPatchTenantRequest
 from ...types import UNSET, Response, Unset
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -55,7 +55,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -79,7 +79,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -97,7 +97,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -121,7 +121,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -140,7 +140,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -164,7 +164,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -182,7 +182,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -206,7 +206,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

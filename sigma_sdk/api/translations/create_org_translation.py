@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
 from ...models.create_org_translation_request import CreateOrgTranslationRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -31,13 +31,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -71,7 +71,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -87,7 +87,7 @@ def sync(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -108,7 +108,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -125,7 +125,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -146,7 +146,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -162,7 +162,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -183,7 +183,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.org_translations import OrgTranslations
 from ...types import Response
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -73,7 +73,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -91,7 +91,7 @@ def sync(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -110,7 +110,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -148,7 +148,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -166,7 +166,7 @@ async def asyncio(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -185,7 +185,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

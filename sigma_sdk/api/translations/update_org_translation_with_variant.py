@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.org_translations import OrgTranslations
 from ...types import Response
 
@@ -36,13 +36,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -57,7 +57,7 @@ def sync_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -78,7 +78,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -98,7 +98,7 @@ def sync(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -119,7 +119,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -140,7 +140,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -161,7 +161,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -181,7 +181,7 @@ async def asyncio(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -202,7 +202,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

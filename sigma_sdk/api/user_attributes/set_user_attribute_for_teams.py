@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.set_user_attribute_for_teams_request import SetUserAttributeForTeamsRequest
 from ...types import Response
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -74,7 +74,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -92,7 +92,7 @@ def sync(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -112,7 +112,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -131,7 +131,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -151,7 +151,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -169,7 +169,7 @@ async def asyncio(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -189,7 +189,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.update_user_attribute_for_teams_request import UpdateUserAttributeForTeamsRequest
 from ...types import Response
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update a user attribute for teams
 
      Update a user attribute for one or more teams. Currently, this endpoint only supports deleting a
@@ -75,7 +75,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -93,7 +93,7 @@ def sync(
     *,
     client: Client,
     body: UpdateUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update a user attribute for teams
 
      Update a user attribute for one or more teams. Currently, this endpoint only supports deleting a
@@ -114,7 +114,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -133,7 +133,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update a user attribute for teams
 
      Update a user attribute for one or more teams. Currently, this endpoint only supports deleting a
@@ -154,7 +154,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -172,7 +172,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update a user attribute for teams
 
      Update a user attribute for one or more teams. Currently, this endpoint only supports deleting a
@@ -193,7 +193,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

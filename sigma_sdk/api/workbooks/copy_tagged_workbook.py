@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
+from ...models.workbook_copy_request import WorkbookCopyRequest
 from ...types import Response
 
 
@@ -16,7 +16,7 @@ def _get_kwargs(
     workbook_id: str,
     version_tag: str,
     *,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -56,7 +56,7 @@ def sync_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -79,7 +79,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -105,7 +105,7 @@ def sync(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -128,7 +128,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -155,7 +155,7 @@ async def asyncio_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -178,7 +178,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -204,7 +204,7 @@ async def asyncio(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -227,7 +227,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

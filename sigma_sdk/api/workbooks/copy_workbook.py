@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
+from ...models.workbook_copy_request import WorkbookCopyRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -53,7 +53,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -85,7 +85,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -109,7 +109,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -141,7 +141,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -166,7 +166,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -198,7 +198,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -222,7 +222,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -254,7 +254,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

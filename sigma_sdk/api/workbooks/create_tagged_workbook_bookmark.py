@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_request import WorkbookBookmarkRequest
 from ...types import Response
 
 
@@ -16,7 +16,7 @@ def _get_kwargs(
     workbook_id: str,
     tag_name: str,
     *,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -56,7 +56,7 @@ def sync_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -77,7 +77,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -103,7 +103,7 @@ def sync(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -124,7 +124,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -172,7 +172,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -198,7 +198,7 @@ async def asyncio(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -219,7 +219,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
 from ...models.create_workbook_grant_request import CreateWorkbookGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -94,7 +94,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -112,7 +112,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -152,7 +152,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -171,7 +171,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -211,7 +211,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -229,7 +229,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -269,7 +269,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -29,13 +29,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -50,7 +50,7 @@ def sync_detailed(
     bookmark_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a bookmark from a tagged workbook
 
      Delete a bookmark from a version tagged workbook.
@@ -73,7 +73,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -93,7 +93,7 @@ def sync(
     bookmark_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a bookmark from a tagged workbook
 
      Delete a bookmark from a version tagged workbook.
@@ -116,7 +116,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -137,7 +137,7 @@ async def asyncio_detailed(
     bookmark_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a bookmark from a tagged workbook
 
      Delete a bookmark from a version tagged workbook.
@@ -160,7 +160,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -180,7 +180,7 @@ async def asyncio(
     bookmark_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a bookmark from a tagged workbook
 
      Delete a bookmark from a version tagged workbook.
@@ -203,7 +203,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

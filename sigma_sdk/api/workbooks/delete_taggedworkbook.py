@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -27,13 +27,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -47,7 +47,7 @@ def sync_detailed(
     tag_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Remove a tag from a workbook
 
      This endpoint removes a specific version tag from a workbook. Version tags are used to mark
@@ -79,7 +79,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -97,7 +97,7 @@ def sync(
     tag_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Remove a tag from a workbook
 
      This endpoint removes a specific version tag from a workbook. Version tags are used to mark
@@ -129,7 +129,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -148,7 +148,7 @@ async def asyncio_detailed(
     tag_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Remove a tag from a workbook
 
      This endpoint removes a specific version tag from a workbook. Version tags are used to mark
@@ -180,7 +180,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -198,7 +198,7 @@ async def asyncio(
     tag_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Remove a tag from a workbook
 
      This endpoint removes a specific version tag from a workbook. Version tags are used to mark
@@ -230,7 +230,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

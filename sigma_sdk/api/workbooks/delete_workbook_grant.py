@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -27,13 +27,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -47,7 +47,7 @@ def sync_detailed(
     grant_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a workbook grant
 
      This endpoint deletes a specific grant from a workbook. Deleting a grant revokes the permissions
@@ -81,7 +81,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -99,7 +99,7 @@ def sync(
     grant_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a workbook grant
 
      This endpoint deletes a specific grant from a workbook. Deleting a grant revokes the permissions
@@ -133,7 +133,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -152,7 +152,7 @@ async def asyncio_detailed(
     grant_id: str,
     *,
     client: Client,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Delete a workbook grant
 
      This endpoint deletes a specific grant from a workbook. Deleting a grant revokes the permissions
@@ -186,7 +186,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -204,7 +204,7 @@ async def asyncio(
     grant_id: str,
     *,
     client: Client,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Delete a workbook grant
 
      This endpoint deletes a specific grant from a workbook. Deleting a grant revokes the permissions
@@ -238,7 +238,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -17,7 +17,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.list_workbook_schedules_response_option_2 import ListWorkbookSchedulesResponseOption2
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import UNSET, Response, Unset
 
 
@@ -47,17 +47,15 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    response: httpx.Response,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
-    def _parse_response_200(data: object) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+def _parse_response(response: httpx.Response) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
+    def _parse_response_200(data: object) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = PostWorkbookScheduleResponse.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = WorkbookSchedule.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
@@ -77,7 +75,7 @@ def _parse_response(
 
 def _build_response(
     response: httpx.Response,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -92,7 +90,7 @@ def sync_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]:
     """List scheduled workbook exports
 
 
@@ -131,7 +129,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]
     """
 
     response = send(
@@ -151,7 +149,7 @@ def sync(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
     """List scheduled workbook exports
 
 
@@ -190,7 +188,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2
     """
 
     response = send(
@@ -211,7 +209,7 @@ async def asyncio_detailed(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]:
+) -> Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]:
     """List scheduled workbook exports
 
 
@@ -250,7 +248,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2]
+        Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]
     """
 
     response = await asend(
@@ -270,7 +268,7 @@ async def asyncio(
     client: Client,
     page: str | Unset = UNSET,
     limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2:
+) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
     """List scheduled workbook exports
 
 
@@ -309,7 +307,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2
+        list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2
     """
 
     response = await asend(
@@ -325,14 +323,14 @@ async def asyncio(
 
 
 def _entries(
-    page: list[PostWorkbookScheduleResponse] | ListWorkbookSchedulesResponseOption2,
-) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    page: list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2,
+) -> tuple[Sequence[WorkbookSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, ListWorkbookSchedulesResponseOption2):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[PostWorkbookScheduleResponse], page), None
+    return cast(Sequence[WorkbookSchedule], page), None
 
 
 def iterate(
@@ -340,13 +338,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[PostWorkbookScheduleResponse]:
+) -> Iterator[WorkbookSchedule]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             sync(
                 workbook_id=workbook_id,
@@ -364,10 +362,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[PostWorkbookScheduleResponse]:
+) -> AsyncIterator[WorkbookSchedule]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             await asyncio(
                 workbook_id=workbook_id,

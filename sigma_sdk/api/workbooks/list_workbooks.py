@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_workbooks_for_tag_response import ListWorkbooksForTagResponse
 from ...models.workbook import Workbook
+from ...models.workbooks_page import WorkbooksPage
 from ...types import UNSET, Response, Unset
 
 
@@ -55,13 +55,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> ListWorkbooksForTagResponse:
-    response_200 = ListWorkbooksForTagResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbooksPage:
+    response_200 = WorkbooksPage.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[ListWorkbooksForTagResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbooksPage]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -79,7 +79,7 @@ def sync_detailed(
     skip_permission_check: bool | Unset = UNSET,
     is_archived: bool | Unset = UNSET,
     exclude_explorations: bool | Unset = UNSET,
-) -> Response[ListWorkbooksForTagResponse]:
+) -> Response[WorkbooksPage]:
     """List workbooks
 
      This endpoint retrieves a list of all available workbooks.
@@ -140,7 +140,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListWorkbooksForTagResponse]
+        Response[WorkbooksPage]
     """
 
     response = send(
@@ -166,7 +166,7 @@ def sync(
     skip_permission_check: bool | Unset = UNSET,
     is_archived: bool | Unset = UNSET,
     exclude_explorations: bool | Unset = UNSET,
-) -> ListWorkbooksForTagResponse:
+) -> WorkbooksPage:
     """List workbooks
 
      This endpoint retrieves a list of all available workbooks.
@@ -227,7 +227,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListWorkbooksForTagResponse
+        WorkbooksPage
     """
 
     response = send(
@@ -254,7 +254,7 @@ async def asyncio_detailed(
     skip_permission_check: bool | Unset = UNSET,
     is_archived: bool | Unset = UNSET,
     exclude_explorations: bool | Unset = UNSET,
-) -> Response[ListWorkbooksForTagResponse]:
+) -> Response[WorkbooksPage]:
     """List workbooks
 
      This endpoint retrieves a list of all available workbooks.
@@ -315,7 +315,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[ListWorkbooksForTagResponse]
+        Response[WorkbooksPage]
     """
 
     response = await asend(
@@ -341,7 +341,7 @@ async def asyncio(
     skip_permission_check: bool | Unset = UNSET,
     is_archived: bool | Unset = UNSET,
     exclude_explorations: bool | Unset = UNSET,
-) -> ListWorkbooksForTagResponse:
+) -> WorkbooksPage:
     """List workbooks
 
      This endpoint retrieves a list of all available workbooks.
@@ -402,7 +402,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        ListWorkbooksForTagResponse
+        WorkbooksPage
     """
 
     response = await asend(
@@ -420,9 +420,9 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: ListWorkbooksForTagResponse) -> tuple[Sequence[Workbook], str | None]:
+def _entries(page: WorkbooksPage) -> tuple[Sequence[Workbook], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, ListWorkbooksForTagResponse):
+    if isinstance(page, WorkbooksPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

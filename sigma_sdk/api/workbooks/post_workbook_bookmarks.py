@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_request import WorkbookBookmarkRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -53,7 +53,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -72,7 +72,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -96,7 +96,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -115,7 +115,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -140,7 +140,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -159,7 +159,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -183,7 +183,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -202,7 +202,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
 from ...models.post_workbook_schedule_request import PostWorkbookScheduleRequest
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import Response
 
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
-    response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbookSchedule:
+    response_200 = WorkbookSchedule.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PostWorkbookScheduleResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbookSchedule]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -83,7 +83,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = send(
@@ -101,7 +101,7 @@ def sync(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -130,7 +130,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = send(
@@ -149,7 +149,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -178,7 +178,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = await asend(
@@ -196,7 +196,7 @@ async def asyncio(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -225,7 +225,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = await asend(

@@ -7,7 +7,7 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.share_workbook_cross_org_request import ShareWorkbookCrossOrgRequest
 from ...types import Response
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -77,7 +77,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -95,7 +95,7 @@ def sync(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -118,7 +118,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -137,7 +137,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -160,7 +160,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -178,7 +178,7 @@ async def asyncio(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -201,7 +201,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

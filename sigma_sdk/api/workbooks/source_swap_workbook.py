@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.swap_data_model_sources_request import SwapDataModelSourcesRequest
-from ...models.swap_data_model_sources_response import SwapDataModelSourcesResponse
+from ...models.swap_source_request import SwapSourceRequest
+from ...models.swap_source_response import SwapSourceResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
+    body: SwapSourceRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -35,13 +35,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> SwapDataModelSourcesResponse:
-    response_200 = SwapDataModelSourcesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> SwapSourceResponse:
+    response_200 = SwapSourceResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[SwapDataModelSourcesResponse]:
+def _build_response(response: httpx.Response) -> Response[SwapSourceResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,8 +54,8 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -92,14 +92,14 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = send(
@@ -116,8 +116,8 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -154,14 +154,14 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = send(
@@ -179,8 +179,8 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -217,14 +217,14 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = await asend(
@@ -241,8 +241,8 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -279,14 +279,14 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = await asend(

@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -17,7 +17,7 @@ def _get_kwargs(
     tag_name: str,
     bookmark_id: str,
     *,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -60,7 +60,7 @@ def sync_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a bookmark in a tagged workbook
 
@@ -84,7 +84,7 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -112,7 +112,7 @@ def sync(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a bookmark in a tagged workbook
 
@@ -136,7 +136,7 @@ def sync(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -165,7 +165,7 @@ async def asyncio_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a bookmark in a tagged workbook
 
@@ -189,7 +189,7 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -217,7 +217,7 @@ async def asyncio(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a bookmark in a tagged workbook
 
@@ -241,7 +241,7 @@ async def asyncio(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

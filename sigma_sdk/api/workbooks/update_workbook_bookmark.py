@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -16,7 +16,7 @@ def _get_kwargs(
     workbook_id: str,
     bookmark_id: str,
     *,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -57,7 +57,7 @@ def sync_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a workbook bookmark
 
@@ -76,7 +76,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -102,7 +102,7 @@ def sync(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a workbook bookmark
 
@@ -121,7 +121,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -148,7 +148,7 @@ async def asyncio_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a workbook bookmark
 
@@ -167,7 +167,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -193,7 +193,7 @@ async def asyncio(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a workbook bookmark
 
@@ -212,7 +212,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

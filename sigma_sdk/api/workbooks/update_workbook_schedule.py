@@ -7,8 +7,8 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
 from ...models.update_workbook_schedule_request import UpdateWorkbookScheduleRequest
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import UNSET, Response, Unset
 
 
@@ -37,13 +37,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
-    response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbookSchedule:
+    response_200 = WorkbookSchedule.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PostWorkbookScheduleResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbookSchedule]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -58,7 +58,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -79,7 +79,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = send(
@@ -99,7 +99,7 @@ def sync(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -120,7 +120,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = send(
@@ -141,7 +141,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -162,7 +162,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = await asend(
@@ -182,7 +182,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -203,7 +203,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = await asend(

@@ -16,8 +16,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
 from ...models.v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import UNSET, Response, Unset
 
 
@@ -292,13 +292,13 @@ async def asyncio(
     return _parse_response(response)
 
 
-def _entries(page: V21ListWorkbookSchedulesResponse) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+def _entries(page: V21ListWorkbookSchedulesResponse) -> tuple[Sequence[WorkbookSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, V21ListWorkbookSchedulesResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[PostWorkbookScheduleResponse], page), None
+    return cast(Sequence[WorkbookSchedule], page), None
 
 
 def iterate(
@@ -306,13 +306,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[PostWorkbookScheduleResponse]:
+) -> Iterator[WorkbookSchedule]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             sync(
                 workbook_id=workbook_id,
@@ -330,10 +330,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[PostWorkbookScheduleResponse]:
+) -> AsyncIterator[WorkbookSchedule]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             await asyncio(
                 workbook_id=workbook_id,

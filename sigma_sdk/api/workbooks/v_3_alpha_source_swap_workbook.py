@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
-from ...models.v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
+from ...models.empty_response import EmptyResponse
+from ...models.v3_alpha_swap_source_request import V3AlphaSwapSourceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: V3AlphaSourceSwapDataModelRequest,
+    body: V3AlphaSwapSourceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -53,8 +53,8 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: V3AlphaSwapSourceRequest,
+) -> Response[EmptyResponse]:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -90,14 +90,14 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -114,8 +114,8 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> DeleteConnectionResponse:
+    body: V3AlphaSwapSourceRequest,
+) -> EmptyResponse:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -151,14 +151,14 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -176,8 +176,8 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: V3AlphaSwapSourceRequest,
+) -> Response[EmptyResponse]:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -213,14 +213,14 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -237,8 +237,8 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> DeleteConnectionResponse:
+    body: V3AlphaSwapSourceRequest,
+) -> EmptyResponse:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -274,14 +274,14 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

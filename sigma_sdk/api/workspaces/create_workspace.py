@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, raise_for_status, send
 
 from ...client import Client
-from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.create_workspace_response_option_2 import CreateWorkspaceResponseOption2
 from ...models.workspace import Workspace
+from ...models.workspace_request import WorkspaceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -65,7 +65,7 @@ def _build_response(response: httpx.Response) -> Response[CreateWorkspaceRespons
 def sync_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
     """Create a workspace
 
@@ -86,7 +86,7 @@ def sync_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -108,7 +108,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | Workspace:
     """Create a workspace
 
@@ -129,7 +129,7 @@ def sync(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -152,7 +152,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | Workspace]:
     """Create a workspace
 
@@ -173,7 +173,7 @@ async def asyncio_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -195,7 +195,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | Workspace:
     """Create a workspace
 
@@ -216,7 +216,7 @@ async def asyncio(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

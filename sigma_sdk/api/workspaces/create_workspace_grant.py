@@ -8,7 +8,7 @@ from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
 from ...models.create_workspace_grant_request import CreateWorkspaceGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -34,13 +34,13 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -54,7 +54,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -87,7 +87,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -105,7 +105,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -138,7 +138,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -157,7 +157,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -190,7 +190,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -208,7 +208,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -241,7 +241,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

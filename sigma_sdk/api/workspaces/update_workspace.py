@@ -7,15 +7,15 @@ import httpx
 from sigma_sdk_auth.runtime import asend, path_segment, raise_for_status, send
 
 from ...client import Client
-from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.workspace import Workspace
+from ...models.workspace_request import WorkspaceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workspace_id: str,
     *,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -53,7 +53,7 @@ def sync_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -77,7 +77,7 @@ def sync_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -101,7 +101,7 @@ def sync(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -125,7 +125,7 @@ def sync(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -150,7 +150,7 @@ async def asyncio_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -174,7 +174,7 @@ async def asyncio_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status: check `status_code`.
@@ -198,7 +198,7 @@ async def asyncio(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -222,7 +222,7 @@ async def asyncio(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -30,6 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
@@ -75,6 +76,9 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path = out_dir / "normalized.spec.json"
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
+    templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
             sys.executable,
@@ -90,7 +94,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
             "--config",
             str(ROOT / "generator-config.yml"),
             "--custom-template-path",
-            str(ROOT / "templates"),
+            str(templates),
             "--overwrite",
         ],
         capture_output=True,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._naming import hoist_and_name_schemas
+from ._pagination import mark_pagination
 from ._rules import Rules
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "flatten_all_of",
     "hoist_and_name_schemas",
     "inline_response_refs",
+    "mark_pagination",
     "normalize",
     "nullable_unions",
     "require_bodies_that_have_required_fields",
@@ -37,26 +39,6 @@ __all__ = [
 
 JSON = Any
 Pass = Callable[[dict[str, JSON], Rules], dict[str, JSON]]
-
-_SCHEMA_LIST_KEYS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_SCHEMA_KEYS = ("items", "not", "additionalProperties", "contains", "if", "then", "else")
-
-
-def iter_subschemas(schema: JSON) -> Iterator[dict[str, JSON]]:
-    """Yield the direct sub-schemas of a JSON schema (not the schema itself)."""
-    if not isinstance(schema, dict):
-        return
-    for key in _SCHEMA_KEYS:
-        sub = schema.get(key)
-        if isinstance(sub, dict):
-            yield sub
-    for key in _SCHEMA_LIST_KEYS:
-        for sub in schema.get(key) or ():
-            if isinstance(sub, dict):
-                yield sub
-    for sub in (schema.get("properties") or {}).values():
-        if isinstance(sub, dict):
-            yield sub
 
 
 def _walk(node: JSON, visit: Callable[[dict[str, JSON]], None]) -> None:
@@ -462,6 +444,7 @@ PASSES: tuple[Pass, ...] = (
     drop_unused_titles,
     drop_truncated_examples,
     unions_as_any_of,
+    mark_pagination,
 )
 
 

@@ -23,7 +23,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -91,7 +91,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -113,7 +113,7 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -144,7 +144,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -166,7 +166,7 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -198,7 +198,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -220,7 +220,7 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -251,7 +251,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -273,7 +273,7 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):

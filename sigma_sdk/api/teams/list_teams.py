@@ -24,7 +24,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: TeamVisibility | Unset = UNSET,
@@ -96,7 +96,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: TeamVisibility | Unset = UNSET,
@@ -114,7 +114,7 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
@@ -145,7 +145,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: TeamVisibility | Unset = UNSET,
@@ -163,7 +163,7 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
@@ -195,7 +195,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: TeamVisibility | Unset = UNSET,
@@ -213,7 +213,7 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
@@ -244,7 +244,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     visibility: TeamVisibility | Unset = UNSET,
@@ -262,7 +262,7 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):

@@ -25,7 +25,7 @@ def _get_kwargs(
     workbook_id: str,
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -89,7 +89,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]:
     """List scheduled workbook exports
 
@@ -121,7 +121,7 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -148,7 +148,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
     """List scheduled workbook exports
 
@@ -180,7 +180,7 @@ def sync(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -208,7 +208,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2]:
     """List scheduled workbook exports
 
@@ -240,7 +240,7 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -267,7 +267,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> list[WorkbookSchedule] | ListWorkbookSchedulesResponseOption2:
     """List scheduled workbook exports
 
@@ -299,7 +299,7 @@ async def asyncio(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:

@@ -23,7 +23,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
@@ -85,7 +85,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
     """List workspaces
@@ -117,7 +117,7 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -144,7 +144,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> list[Workspace] | ListWorkspacesResponseOption2:
     """List workspaces
@@ -176,7 +176,7 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -204,7 +204,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> Response[list[Workspace] | ListWorkspacesResponseOption2]:
     """List workspaces
@@ -236,7 +236,7 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -263,7 +263,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> list[Workspace] | ListWorkspacesResponseOption2:
     """List workspaces
@@ -295,7 +295,7 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 

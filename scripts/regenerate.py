@@ -6,7 +6,8 @@
     python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
-openapi-python-client with generator-config.yml and templates/, add the regions module and banners,
+openapi-python-client with generator-config.yml and templates/, add the regions module, the
+hand-written modules of templates/handwritten/ and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -31,7 +32,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
-from _codegen._postprocess import add_banners, format_tree, resolve_model_references_once, write_regions
+from _codegen._postprocess import (
+    add_banners,
+    copy_handwritten,
+    format_tree,
+    resolve_model_references_once,
+    write_regions,
+)
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 
@@ -77,7 +84,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
     templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
-    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("handwritten"))
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
@@ -108,6 +115,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
+    copy_handwritten(package, ROOT / "templates" / "handwritten")
     format_tree(package)
     add_banners(package, version)
     return package

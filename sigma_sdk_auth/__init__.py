@@ -4,46 +4,11 @@ Nothing in this package is touched by regeneration.  The generated ``sigma_sdk.C
 :class:`SigmaClient`; everything an application catches lives in the error tree below.
 """
 
+from . import _errors
 from ._auth import SigmaAuth
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, SigmaClient
-from ._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InsecureTransportError,
-    InternalServerError,
-    InvalidArgumentError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    SigmaAPIError,
-    SigmaError,
-    UnprocessableEntityError,
-)
+from ._errors import *  # noqa: F403 - the error tree, listed once in _errors.__all__
 from ._retry import RetryPolicy
 
-__all__ = [
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "APIConnectionError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConfigurationError",
-    "ConflictError",
-    "InsecureTransportError",
-    "InternalServerError",
-    "InvalidArgumentError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RetryPolicy",
-    "SigmaAPIError",
-    "SigmaAuth",
-    "SigmaClient",
-    "SigmaError",
-    "UnprocessableEntityError",
-]
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "RetryPolicy", "SigmaAuth", "SigmaClient"]
+__all__ += _errors.__all__  # a form mypy and pyright both follow

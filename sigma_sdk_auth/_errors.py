@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import httpx
 
+# The exception tree, listed once: sigma_sdk_auth and sigma_sdk.errors re-export exactly this list.
 __all__ = [
     "APIConnectionError",
     "APITimeoutError",
@@ -34,9 +35,6 @@ __all__ = [
     "SigmaAPIError",
     "SigmaError",
     "UnprocessableEntityError",
-    "error_from_response",
-    "parse_retry_after",
-    "raise_for_status",
 ]
 
 # Long HTML error pages from load balancers are useless past the first line or two.

@@ -47,10 +47,14 @@ def test_every_operation_has_four_entry_points() -> None:
 
 
 def test_generated_files_carry_the_banner() -> None:
-    """Every generated Python file starts with the do-not-edit banner."""
+    """Every generated Python file starts with the do-not-edit banner; each copied one says where to edit it."""
     files = sorted((ROOT / "sigma_sdk").rglob("*.py"))
+    handwritten = {ROOT / "sigma_sdk" / p.name for p in (ROOT / "templates" / "handwritten").glob("*.py")}
     assert files
-    assert [f for f in files if "do not edit by hand" not in f.read_text(encoding="utf-8").splitlines()[0]] == []
+    assert handwritten
+    firsts = {f: f.read_text(encoding="utf-8").splitlines()[0] for f in files}
+    assert [f for f in files if f not in handwritten and "do not edit by hand" not in firsts[f]] == []
+    assert [f for f in handwritten if "edit it there" not in firsts[f]] == []
 
 
 def test_regeneration_is_deterministic(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def renamed_models(old_schemas: dict[str, JSON], new_schemas: dict[str, JSON]) -
         added: dict[str, list[str]] = {}
         for name in sorted(new_schemas.keys() - old_schemas.keys() - set(renames.values())):
             added.setdefault(json.dumps(new_schemas[name], sort_keys=True), []).append(name)
-        found = {}
+        found: dict[str, str] = {}
         for name in sorted(old_schemas.keys() - new_schemas.keys() - renames.keys()):
             matches = added.get(json.dumps(_rename_in(old_schemas[name], renames), sort_keys=True), [])
             if len(matches) == 1 and matches[0] not in found.values():

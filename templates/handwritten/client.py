@@ -1,7 +1,7 @@
 """The client every endpoint function takes as ``client=``.
 
 The behaviour (authentication, retries, timeouts, connection pools) is hand-written in
-``sigma_sdk_auth``; this generated module only binds it to the regions of this spec release.
+``sigma_sdk_auth``; this module only binds it to the regions of this spec release (``regions.py``).
 """
 
 from typing import ClassVar

@@ -119,8 +119,8 @@ def placeholder_private_key() -> str:
 
 
 def run_demo(limit: int) -> int:
-    # The stand-in ships with the SDK as a test aid (sigma_sdk_auth._standin); it is not SDK API.
-    from sigma_sdk_auth._standin import StandinServer
+    # The local fake of Sigma that also serves your own tests (see README, "Testing your code").
+    from sigma_sdk.testing import StandinServer
 
     client_id, client_secret = "demo-client", secrets.token_urlsafe(24)
     with StandinServer(client_id=client_id, client_secret=client_secret, max_lifetime=120) as server:

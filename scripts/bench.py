@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Side-by-side costs of the SDK against plain httpx, measured in one run on this machine.
 
-    python scripts/bench.py            # all three parts
+    python scripts/bench.py            # all four parts
     python scripts/bench.py --quick    # fewer repetitions
+    python scripts/bench.py --only-export [--export-mib 1024]   # part (d) alone
 
 (a) import: wall time and peak RSS of a fresh interpreter running ``from sigma_sdk import Client``
     plus one model, against one running ``import httpx`` (runs interleaved, medians reported);
 (b) per call: ``list_connections.sync`` on an authenticated client against ``httpx.Client.get().json()``,
     both over the same in-memory ``httpx.MockTransport``, for a 50-entry and a 1,000-entry page;
-(c) regeneration: wall time of ``scripts/regenerate.py --check``.
+(c) regeneration: wall time of ``scripts/regenerate.py --check``;
+(d) export: a 1 GiB file through ``sigma_sdk.jobs.export_workbook`` (export start, one 204, the
+    download streamed to disk, fsync, rename) against ``httpx.Client.stream`` of the same download
+    into a file (with and without fsync), over a loopback HTTP server in its own process; wall time
+    and peak RSS growth (VmHWM reset before each run), runs interleaved.
 
 Only ratios measured side by side mean anything; absolute times depend on the machine.
 """
@@ -19,9 +24,11 @@ import argparse
 import json
 import os
 import py_compile
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -171,12 +178,140 @@ def bench_regenerate(runs: int) -> float:
     return statistics.median(times)
 
 
+# Part (d)'s server, in its own interpreter so that serving does not compete for this one's GIL: a
+# token, export starts, and downloads that answer 204 once per export, then SIZE bytes.
+_EXPORT_SERVER = r"""
+import http.server, itertools, json, sys
+SIZE, BLOCK = int(sys.argv[1]), bytes(range(256)) * 4096
+exports, polled = itertools.count(), set()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, length, content_type="application/json"):
+        self.send_response(status)
+        if status != 204:
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        token = {"access_token": "a", "token_type": "bearer", "expires_in": 3600}
+        body = json.dumps(token if self.path == "/v2/auth/token" else {"queryId": f"q{next(exports)}"}).encode()
+        self.answer(200, len(body))
+        self.wfile.write(body)
+
+    def do_GET(self):
+        query = self.path.split("/")[3]
+        if query.startswith("q") and query not in polled:
+            polled.add(query)
+            return self.answer(204, 0)
+        self.answer(200, SIZE, "text/csv")
+        view, left = memoryview(BLOCK), SIZE
+        while left:
+            self.wfile.write(view[: min(left, len(BLOCK))])
+            left -= min(left, len(BLOCK))
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def _status_kib(field: str) -> int:
+    match = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
+    return int(match[1]) if match else 0
+
+
+def _measure(function: Callable[[], int], expected: int) -> tuple[float, float]:
+    """Seconds and peak RSS growth (MiB) of one run; VmHWM is reset first (Linux /proc/self/clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_kib("VmRSS")
+    started = time.perf_counter()
+    written = function()
+    elapsed = time.perf_counter() - started
+    if written != expected:
+        raise RuntimeError(f"wrote {written} bytes, expected {expected}")
+    return elapsed, max(0, _status_kib("VmHWM") - before) / 1024
+
+
+def bench_export(size: int, runs: int) -> dict[str, tuple[float, float]]:
+    """Part (d): medians of (seconds, peak RSS growth in MiB) for the SDK and raw httpx, interleaved."""
+    from sigma_sdk import Client
+    from sigma_sdk.jobs import export_workbook
+
+    server = subprocess.Popen(  # noqa: S603 - our interpreter, fixed code
+        [sys.executable, "-c", _EXPORT_SERVER, str(size)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base_url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+        sdk = Client(base_url, "id", "secret", httpx_args={"trust_env": False})
+        raw = httpx.Client(base_url=base_url, trust_env=False)
+        with tempfile.TemporaryDirectory(prefix="sigma-bench-") as tmp, sdk, raw:
+            target = Path(tmp) / "export.csv"
+
+            def with_sdk() -> int:
+                return export_workbook(sdk, "wb", element_id="el", to=target, poll_interval=0.001).bytes_written
+
+            def with_httpx(fsync: bool) -> int:
+                with raw.stream("GET", "/v2/query/raw/download") as response, target.open("wb") as file:
+                    for chunk in response.iter_bytes():
+                        file.write(chunk)
+                    if fsync:
+                        file.flush()
+                        os.fsync(file.fileno())
+                return target.stat().st_size
+
+            sides: dict[str, Callable[[], int]] = {
+                "export_workbook": with_sdk,
+                "httpx stream + fsync": lambda: with_httpx(True),
+                "httpx stream": lambda: with_httpx(False),
+            }
+            sdk.request("POST", "/v2/warm-up", json={})  # token, connection and imports before measuring
+            raw.post("/v2/warm-up")
+            measured: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+            for _ in range(runs):
+                for name, function in sides.items():
+                    measured[name].append(_measure(function, size))
+                    target.unlink()
+        return {
+            name: (statistics.median(t for t, _ in rows), statistics.median(m for _, m in rows))
+            for name, rows in measured.items()
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def print_export(size_mib: int, runs: int) -> None:
+    results = bench_export(size_mib * 1024 * 1024, runs)
+    print(f"(d) export of {size_mib} MiB over loopback to disk, medians of {runs} interleaved runs")
+    sdk_seconds = results["export_workbook"][0]
+    for name, (seconds, peak) in results.items():
+        rate = size_mib / seconds
+        print(
+            f"    {name:22} {seconds:7.2f} s  {rate:7.0f} MiB/s  peak RSS +{peak:6.1f} MiB"
+            f"   time ratio export_workbook/this {sdk_seconds / seconds:.2f}x"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke run)")
     parser.add_argument("--skip-regenerate", action="store_true", help="leave out part (c)")
+    parser.add_argument("--only-export", action="store_true", help="run part (d) only")
+    parser.add_argument("--export-mib", type=int, default=1024, help="size of part (d)'s export (default 1024)")
     args = parser.parse_args(argv)
     runs, seconds = (5, 0.5) if args.quick else (31, 3.0)
+    export_runs = 1 if args.quick else 3
+    if args.only_export:
+        print_export(args.export_mib, export_runs)
+        return 0
 
     imports = bench_import(runs)
     print(f"(a) import, medians of {runs} fresh interpreters each, interleaved; ratio: median of per-pair ratios")
@@ -200,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_regenerate:
         regen_runs = 1 if args.quick else 3
         print(f"(c) regenerate.py --check, median of {regen_runs}: {bench_regenerate(regen_runs):.1f} s")
+    print_export(args.export_mib, export_runs)
     return 0
 
 

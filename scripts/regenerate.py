@@ -7,7 +7,7 @@
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, add the regions module, the
-hand-written modules of templates/handwritten/ and banners,
+hand-written modules of templates/handwritten/ (client, errors, jobs, testing, ...) and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -47,6 +47,7 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+TEMPLATES = ROOT / "templates"  # templates/handwritten/: modules copied into the package, not rendered
 SPEC_URLS = (
     "https://help.sigmacomputing.com/openapi/sigma-computing-public-rest-api.json",
     "https://assets.sigmacomputing.com/openapi/public-rest-api/sigma-computing-public-rest-api.json",
@@ -84,7 +85,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
     templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
-    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("handwritten"))
+    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
@@ -115,7 +116,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
-    copy_handwritten(package, ROOT / "templates" / "handwritten")
+    copy_handwritten(package, TEMPLATES / "handwritten")
     format_tree(package)
     add_banners(package, version)
     return package

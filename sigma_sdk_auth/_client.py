@@ -1,22 +1,24 @@
 """``SigmaClient``: the base of the generated ``sigma_sdk.Client``.
 
-It owns the connection pools (one ``httpx.Client`` and one ``httpx.AsyncClient``, created on first
-use), one :class:`SigmaAuth` shared by both (so sync and async code reuse one token), the default
-timeout and the retry policy.  Generated endpoint functions call :meth:`SigmaClient._send` /
-:meth:`SigmaClient._asend`.
+It owns the connection pools (``_pools.Pools``: one ``httpx.Client``, one ``httpx.AsyncClient`` per
+event loop, created on first use), one :class:`SigmaAuth` shared by all of them (so sync and async
+code reuse one token), the default timeout and the retry policy.  Generated endpoint functions
+reach :meth:`SigmaClient._send` / :meth:`SigmaClient._asend` through ``runtime.send``/``asend``;
+:meth:`~SigmaClient.request` and :meth:`~SigmaClient.stream` do the same for any path.
 
-Derived clients (:meth:`~SigmaClient.with_options`, :meth:`~SigmaClient.impersonate`) have their
-own auth/timeout/retry settings but send through the root client's pools, so deriving is cheap
-and does not open new connections.  Only the root client owns (and closes) the pools.
+Every request is sent with the sending client's auth and timeout (``httpx.Client.send(request,
+auth=...)`` and ``build_request(timeout=...)``).  So a derived client (:meth:`~SigmaClient.with_options`,
+:meth:`~SigmaClient.impersonate`) is a plain copy that shares the root's pools: deriving is cheap,
+opens no connection, and only the root client owns (and closes) the pools.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import re
-import threading
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
@@ -25,13 +27,15 @@ import attrs
 import httpx
 
 from ._auth import AuthMethod, SigmaAuth, require_secure_url
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, InvalidArgumentError, raise_for_status
+from ._pools import Pools, check_hop, origin
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._version import __version__
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
     from ._config import Settings
 
-__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "SigmaClient"]
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "RequestOptions", "SigmaClient"]
 
 # Connect fails fast (10 s) when a host is unreachable or a region name is wrong; reads get 60 s
 # because some Sigma calls (large list pages with limit=1000, materializations, export setup) take
@@ -58,13 +62,7 @@ _UNSET: Final = _Unset.UNSET
 
 
 def _user_agent() -> str:
-    from importlib import metadata  # costly to import, needed once per client
-
-    try:
-        version = metadata.version("sigma-sdk")
-    except metadata.PackageNotFoundError:
-        version = "0"
-    return f"sigma-sdk-python/{version}"
+    return f"sigma-sdk-python/{__version__}"
 
 
 def _region_key(name: str) -> str:
@@ -88,6 +86,12 @@ def resolve_base_url(value: str | enum.Enum, regions: type[enum.StrEnum] | None)
             url = httpx.URL(text)
         except httpx.InvalidURL as exc:
             raise ConfigurationError(f"base_url is not a valid URL: {exc}") from None
+        if url.userinfo or "@" in text.partition("://")[2].partition("/")[0]:
+            # Never echoed: it is a password.  httpx would also send it as HTTP Basic on some paths.
+            raise ConfigurationError(
+                "base_url may not contain a user name or password (user:password@host); "
+                "pass the credential as client_id and client_secret"
+            )
         # httpx is lenient (it percent-encodes spaces in hosts, accepts port 99999); a typo should fail here.
         bad_port = url.port is not None and not 0 < url.port < 65536
         if url.scheme not in ("http", "https") or not url.host or "%" in url.host or bad_port:
@@ -105,34 +109,10 @@ def resolve_base_url(value: str | enum.Enum, regions: type[enum.StrEnum] | None)
     raise ConfigurationError(f"unknown Sigma region {text!r}; use an https:// URL or one of: {valid}")
 
 
-class _BorrowedPool(httpx.BaseTransport):
-    """Sends through the root client's ``httpx.Client`` (pool, proxies, TLS settings) without its auth.
-
-    ``close()`` is deliberately a no-op: the pool belongs to the root client.
-    """
-
-    def __init__(self, root: SigmaClient) -> None:
-        self._root = root
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._root.get_httpx_client().send(request, auth=None, follow_redirects=False, stream=True)
-
-    def close(self) -> None:
-        pass
-
-
-class _BorrowedAsyncPool(httpx.AsyncBaseTransport):
-    """Async twin of :class:`_BorrowedPool`."""
-
-    def __init__(self, root: SigmaClient) -> None:
-        self._root = root
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        client = self._root.get_async_httpx_client()
-        return await client.send(request, auth=None, follow_redirects=False, stream=True)
-
-    async def aclose(self) -> None:
-        pass
+def _policy_with(policy: RetryPolicy, max_retries: int) -> RetryPolicy:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0 (0 disables retrying), got {max_retries!r}")
+    return attrs.evolve(policy, max_retries=max_retries)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -140,12 +120,23 @@ class ClientOptions(TypedDict, total=False):
 
     timeout: httpx.Timeout | float | None
     max_retries: int
+    retry_policy: RetryPolicy | None
     auth_method: AuthMethod
     refresh_margin: float | None
     token_url: str | None
     httpx_args: Mapping[str, Any] | None
     transport: httpx.BaseTransport | None
     async_transport: httpx.AsyncBaseTransport | None
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keyword options of :meth:`SigmaClient.request` and its streaming and async twins."""
+
+    params: httpx.QueryParams | Mapping[str, Any] | None
+    json: Any
+    content: bytes | str | None
+    headers: httpx.Headers | Mapping[str, str] | None
+    timeout: httpx.Timeout | float | None
 
 
 class SigmaClient:
@@ -155,7 +146,8 @@ class SigmaClient:
     (case-insensitive; ``-``, ``_`` and spaces are equivalent) or a region member.
 
     ``timeout`` defaults to 60 s per read and 10 s to connect (see ``DEFAULT_TIMEOUT``);
-    ``max_retries`` is how often a failed request is retried (0 disables; see ``RetryPolicy``);
+    ``max_retries`` is how often a failed request is retried (0 disables); ``retry_policy`` sets
+    every retry knob at once (a :class:`RetryPolicy`, instead of ``max_retries``);
     ``auth_method`` sends the client credentials in the form body (``"form"``) or as HTTP Basic;
     ``refresh_margin`` refreshes tokens this many seconds early (default ``min(60, expires_in/2)``);
     ``httpx_args`` go to both httpx clients (e.g. ``verify``, ``proxy``, ``limits``, ``headers``);
@@ -168,13 +160,8 @@ class SigmaClient:
     _auth: SigmaAuth
     _timeout: httpx.Timeout
     _retry_policy: RetryPolicy
-    _httpx_args: dict[str, Any]
-    _transport: httpx.BaseTransport | None
-    _async_transport: httpx.AsyncBaseTransport | None
-    _root: SigmaClient | None
-    _client: httpx.Client | None
-    _async_client: httpx.AsyncClient | None
-    _pool_lock: threading.Lock
+    _pools: Pools  # shared by a root client and every client derived from it
+    _root: SigmaClient | None  # None on the root client, which owns (and closes) the pools
     _closed: bool
 
     def __init__(
@@ -185,6 +172,7 @@ class SigmaClient:
         *,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
         token_url: str | None = None,
@@ -207,15 +195,20 @@ class SigmaClient:
             refresh_margin=refresh_margin,
         )
         self._timeout = httpx.Timeout(timeout)
-        self._retry_policy = RetryPolicy(max_retries=max_retries)
-        self._httpx_args = args
-        self._transport = transport
-        self._async_transport = async_transport
+        if retry_policy is None:
+            retry_policy = _policy_with(RetryPolicy(), max_retries)
+        elif max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
+            raise ConfigurationError("give max_retries or retry_policy, not both")
+        self._retry_policy = retry_policy
         self._root = None
-        self._client = None
-        self._async_client = None
-        self._pool_lock = threading.Lock()
         self._closed = False
+        common = self._httpx_client_args(args)
+        sync_hooks, async_hooks = self._event_hooks(args.get("event_hooks"))
+        self._pools = Pools(
+            type(self).__name__,
+            lambda: httpx.Client(transport=transport, event_hooks=sync_hooks, **common),
+            lambda: httpx.AsyncClient(transport=async_transport, event_hooks=async_hooks, **common),
+        )
 
     # -- alternative constructors ---------------------------------------------------------------
 
@@ -263,18 +256,14 @@ class SigmaClient:
         timeout: httpx.Timeout | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> _Self:
+        # A real copy (subclass attributes included) that shares the pools; its auth and timeout go
+        # with each request it sends.  Not copy.copy(): __getstate__ refuses on purpose.
         child = object.__new__(type(self))
-        child._base_url = self._base_url
+        child.__dict__.update(vars(self))
         child._auth = auth if auth is not None else self._auth
         child._timeout = timeout if timeout is not None else self._timeout
         child._retry_policy = retry_policy if retry_policy is not None else self._retry_policy
-        child._httpx_args = self._httpx_args
-        child._transport = None
-        child._async_transport = None
         child._root = self._root if self._root is not None else self
-        child._client = None
-        child._async_client = None
-        child._pool_lock = threading.Lock()
         child._closed = False
         return child
 
@@ -290,9 +279,7 @@ class SigmaClient:
         """
         return self._derive(
             timeout=None if isinstance(timeout, _Unset) else httpx.Timeout(timeout),
-            retry_policy=None
-            if isinstance(max_retries, _Unset)
-            else attrs.evolve(self._retry_policy, max_retries=max_retries),
+            retry_policy=None if isinstance(max_retries, _Unset) else _policy_with(self._retry_policy, max_retries),
         )
 
     def impersonate(self: _Self, email: str | None = None, *, tenant: str | None = None) -> _Self:
@@ -340,93 +327,186 @@ class SigmaClient:
 
     # -- httpx clients --------------------------------------------------------------------------
 
-    def _client_args(self) -> dict[str, Any]:
+    def _httpx_client_args(self, httpx_args: Mapping[str, Any]) -> dict[str, Any]:
+        args = {key: value for key, value in httpx_args.items() if key != "event_hooks"}
         headers = httpx.Headers({"User-Agent": _user_agent()})
-        if self._root is not None:
-            # Sending goes through the root's client, which applies everything else in httpx_args.
-            headers.update(self._httpx_args.get("headers") or {})
-            follow = self._httpx_args.get("follow_redirects", False)
-            return {"headers": headers, "follow_redirects": follow}
-        args = dict(self._httpx_args)
         headers.update(args.pop("headers", None) or {})
-        args["headers"] = headers
-        return args
+        return {**args, "headers": headers, "base_url": self._base_url, "auth": self._auth, "timeout": self._timeout}
+
+    def _event_hooks(self, user_hooks: Mapping[str, list[Any]] | None) -> tuple[dict[str, list[Any]], ...]:
+        """The application's httpx event hooks, with :func:`check_hop` run last on every request."""
+        allowed = frozenset(origin(httpx.URL(url)) for url in (self._base_url, self._auth.token_url))
+
+        def check(request: httpx.Request) -> None:
+            check_hop(request, allowed=allowed)
+
+        async def acheck(request: httpx.Request) -> None:
+            check_hop(request, allowed=allowed)
+
+        user = dict(user_hooks or {})
+        unknown = set(user) - {"request", "response"}
+        if unknown:
+            raise ConfigurationError(f"httpx_args event_hooks: unknown event(s) {', '.join(sorted(unknown))}")
+        response = list(user.get("response", []))
+        return (
+            {"request": [*user.get("request", []), check], "response": response},
+            {"request": [*user.get("request", []), acheck], "response": response},
+        )
 
     def _check_open(self) -> None:
-        # Recreating pools silently after close() would leak them; fail like httpx does instead.
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} has been closed")
 
+    def _root_only(self, method: str) -> None:
+        if self._root is not None:
+            raise ConfigurationError(
+                f"{method}() belongs to the root client: this client's own auth and timeout apply per request "
+                "(use its request()/stream() methods, or call the root client's method)"
+            )
+
     def get_httpx_client(self) -> httpx.Client:
-        """The ``httpx.Client`` this client sends with (created on first use), authenticated."""
-        with self._pool_lock:
-            self._check_open()
-            if self._client is None:
-                transport = _BorrowedPool(self._root) if self._root is not None else self._transport
-                self._client = httpx.Client(
-                    base_url=self._base_url,
-                    auth=self._auth,
-                    timeout=self._timeout,
-                    transport=transport,
-                    **self._client_args(),
-                )
-            return self._client
+        """The ``httpx.Client`` the sync calls go through (created on first use), authenticated.
+
+        Only on a root client: the pool is shared with its derived clients (:meth:`with_options`,
+        :meth:`impersonate`), which raise :class:`ConfigurationError` here, since the pool
+        authenticates as the root; use their :meth:`request` / :meth:`stream` instead.
+        """
+        self._root_only("get_httpx_client")
+        self._check_open()
+        return self._pools.sync()
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """The ``httpx.AsyncClient`` this client sends with (created on first use), authenticated."""
-        # A threading lock in async code is fine here: it is held only to create an object, never
-        # across I/O.
-        with self._pool_lock:
-            self._check_open()
-            if self._async_client is None:
-                transport = _BorrowedAsyncPool(self._root) if self._root is not None else self._async_transport
-                self._async_client = httpx.AsyncClient(
-                    base_url=self._base_url,
-                    auth=self._auth,
-                    timeout=self._timeout,
-                    transport=transport,
-                    **self._client_args(),
-                )
-            return self._async_client
+        """The ``httpx.AsyncClient`` for the running event loop (one per loop), authenticated; root only."""
+        self._root_only("get_async_httpx_client")
+        self._check_open()
+        return self._pools.for_running_loop()
 
-    def _send(self, request_kwargs: Mapping[str, Any]) -> httpx.Response:
-        """Send one request (``httpx.Client.request`` kwargs, URL relative to base_url) with retries."""
-        return send_with_retries(self.get_httpx_client(), request_kwargs, self._retry_policy)
+    def _send(self, request_kwargs: Mapping[str, Any], *, stream: bool = False) -> httpx.Response:
+        """Send one request (``httpx.Client.build_request`` kwargs, URL relative to base_url) with retries.
 
-    async def _asend(self, request_kwargs: Mapping[str, Any]) -> httpx.Response:
+        Returns the final response whatever its status; with ``stream=True`` its body is unread.
+        """
+        self._check_open()
+        kwargs = {"timeout": self._timeout, **request_kwargs}
+        return send_with_retries(self._pools.sync(), kwargs, self._retry_policy, stream=stream, auth=self._auth)
+
+    async def _asend(self, request_kwargs: Mapping[str, Any], *, stream: bool = False) -> httpx.Response:
         """Async twin of :meth:`_send`."""
-        return await asend_with_retries(self.get_async_httpx_client(), request_kwargs, self._retry_policy)
+        self._check_open()
+        kwargs = {"timeout": self._timeout, **request_kwargs}
+        client = self._pools.for_running_loop()
+        return await asend_with_retries(client, kwargs, self._retry_policy, stream=stream, auth=self._auth)
+
+    # -- raw requests: endpoints the spec lacks ---------------------------------------------------
+
+    def _raw_url(self, path: str) -> str:
+        """``path`` if it stays on this client's API; see :meth:`request` for the rules."""
+        if not isinstance(path, str):
+            raise InvalidArgumentError(f"path must be a string, not {type(path).__name__}")
+        try:
+            url = httpx.URL(path)
+        except httpx.InvalidURL as exc:
+            raise InvalidArgumentError(f"path is not a valid URL path: {exc}") from None
+        if url.scheme or url.host or url.userinfo:
+            base = httpx.URL(self._base_url)
+            if origin(url) != origin(base):
+                raise InvalidArgumentError(
+                    f"refusing to send a request to {url.host or 'another origin'!r}: path must be relative to "
+                    "the base URL (the bearer token goes only to the configured API)"
+                )
+            if url.userinfo:
+                raise InvalidArgumentError("path may not carry credentials (user:password@)")
+        if any(segment in (".", "..") for segment in url.path.split("/")):
+            raise InvalidArgumentError(
+                "path may not contain '.' or '..' segments (encoded or not): they would reach another endpoint"
+            )
+        return path
+
+    def _raw_request(self, method: str, path: str, options: RequestOptions) -> dict[str, Any]:
+        unknown = set(options) - set(RequestOptions.__annotations__)
+        if unknown:
+            raise InvalidArgumentError(f"unexpected request option(s): {', '.join(sorted(unknown))}")
+        if options.get("json") is not None and options.get("content") is not None:
+            raise InvalidArgumentError("give json or content, not both")
+        return {"method": method, "url": self._raw_url(path), **options}
+
+    def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
+        """Call any endpoint, including ones the spec lacks, as a generated operation would.
+
+        Same bearer token, refresh, retries (by method, as for a generated call) and typed errors:
+        the body is read, and a non-2xx status raises the :class:`SigmaAPIError` subclass for it
+        (``NotFoundError`` with its ``request_id``, ...) once retries are spent.
+
+        ``path`` is relative to the base URL (``"/v2/dataModels/dm1/lineage"``).  An absolute URL is
+        accepted only on the base URL's origin (scheme, host and port); any other host, a
+        ``user:password@`` part, or a ``.``/``..`` segment (``%2e`` included) raises
+        :class:`InvalidArgumentError`, so the bearer token never goes elsewhere.  Segments are not
+        escaped for you: quote IDs that come from users (``urllib.parse.quote(value, safe="")``).
+        ``options``: ``params``, ``json`` or ``content`` (bytes or str, so a retry can resend it),
+        ``headers``, and ``timeout`` (default: the client's).
+
+        >>> lineage = client.request("GET", f"/v2/workbooks/{workbook_id}/lineage").json()
+        """
+        response = self._send(self._raw_request(method, path, options))
+        raise_for_status(response)
+        return response
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Iterator[httpx.Response]:
+        """Like :meth:`request`, but yields the response with its body unread, for streaming downloads.
+
+        Retries happen before the response is yielded; a non-2xx status raises the typed error
+        (after reading its body, which error responses keep small).  The response is closed when
+        the ``with`` block ends.
+
+        >>> with client.stream("GET", f"/v2/query/{query_id}/download") as response:
+        ...     for chunk in response.iter_bytes():
+        ...         out.write(chunk)
+        """
+        response = self._send(self._raw_request(method, path, options), stream=True)
+        try:
+            if not response.is_success:
+                response.read()
+                raise_for_status(response)
+            yield response
+        finally:
+            response.close()
+
+    async def arequest(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
+        """Async twin of :meth:`request`."""
+        response = await self._asend(self._raw_request(method, path, options))
+        raise_for_status(response)
+        return response
+
+    @contextlib.asynccontextmanager
+    async def astream(self, method: str, path: str, **options: Unpack[RequestOptions]) -> AsyncIterator[httpx.Response]:
+        """Async twin of :meth:`stream`."""
+        response = await self._asend(self._raw_request(method, path, options), stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise_for_status(response)
+            yield response
+        finally:
+            await response.aclose()
 
     # -- lifecycle ------------------------------------------------------------------------------
-
-    def _mark_closed(self) -> tuple[httpx.Client | None, httpx.AsyncClient | None]:
-        with self._pool_lock:
-            self._closed = True
-            clients = self._client, self._async_client
-            self._client = self._async_client = None
-            return clients
 
     def close(self) -> None:
         """Close the sync connection pool; the client cannot be used afterwards.
 
-        On a derived client this only drops its own wrapper; the pools belong to the root client.
-        An async pool that exists must be closed with :meth:`aclose` instead.
+        On a derived client this only retires that client; the pools belong to the root client.
+        Async pools that exist must be closed with :meth:`aclose` instead (closing needs their loop).
         """
-        client, async_client = self._mark_closed()
-        if client is not None:
-            client.close()
-        if async_client is not None:
-            # Closing an AsyncClient needs an event loop; keep it so aclose() can still close it.
-            with self._pool_lock:
-                self._async_client = async_client
+        self._closed = True
+        if self._root is None:
+            self._pools.close()
 
     async def aclose(self) -> None:
-        """Close both connection pools; the client cannot be used afterwards."""
-        client, async_client = self._mark_closed()
-        if async_client is not None:
-            await async_client.aclose()
-        if client is not None:
-            client.close()
+        """Close every connection pool, sync and async (one per event loop); the client cannot be used afterwards."""
+        self._closed = True
+        if self._root is None:
+            await self._pools.aclose()
 
     def __enter__(self: _Self) -> _Self:
         return self

@@ -29,6 +29,9 @@ __all__ = [
     "InsecureTransportError",
     "InternalServerError",
     "InvalidArgumentError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -168,6 +171,51 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class JobError(SigmaError):
+    """A long-running Sigma job (an export, a materialization) did not end as hoped.
+
+    ``kind`` says what ran (``"export"``, ``"workbook materialization"``...), ``job_id`` is its ID
+    (the query ID of an export, the materialization ID), ``status`` the last status seen and
+    ``elapsed`` the seconds since the helper started.  The message names all four.
+    """
+
+    kind: str
+    job_id: str | None
+    status: str
+    elapsed: float
+
+    def __init__(self, message: str, *, kind: str, job_id: str | None, status: str, elapsed: float) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.job_id = job_id
+        self.status = status
+        self.elapsed = elapsed
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(kind={self.kind!r}, job_id={self.job_id!r}, status={self.status!r}, "
+            f"elapsed={self.elapsed:.1f})"
+        )
+
+
+class JobTimeoutError(JobError, TimeoutError):
+    """The job was still running when the helper's ``timeout`` ran out (the job itself may go on)."""
+
+
+class JobFailedError(JobError):
+    """Sigma reported the job as failed (e.g. a materialization status other than pending, building
+    or ready); ``error`` is Sigma's own explanation when it gave one."""
+
+    error: str | None
+
+    def __init__(
+        self, message: str, *, kind: str, job_id: str | None, status: str, elapsed: float, error: str | None = None
+    ) -> None:
+        super().__init__(message, kind=kind, job_id=job_id, status=status, elapsed=elapsed)
+        self.error = error
 
 
 _STATUS_TO_ERROR: Final[dict[int, type[SigmaAPIError]]] = {

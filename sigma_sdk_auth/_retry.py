@@ -27,18 +27,24 @@ Note that httpx timeouts apply per attempt: a GET that keeps timing out takes up
 
 Backoff before retry *n* (1-based) is uniform in ``[0, min(max_delay, initial_delay * 2**(n-1))]``
 ("full jitter").  Each retry is logged at INFO on the ``sigma_sdk`` logger with the method, the
-URL path (no query string, host, headers or body), the attempt, the reason and the delay.
+URL path (no query string, host, headers or body), the attempt, the reason and the delay; at DEBUG
+every attempt is logged as well (see :func:`_log_attempt`).
 
-Test hooks: the loops look up the module attributes :data:`sleep`, :data:`async_sleep` and
-:data:`jitter` at call time, so tests can ``monkeypatch.setattr(_retry, "sleep", fake)``.
+Shape: like the auth flow in ``_auth.py``, one generator (:func:`_retry_flow`) makes every decision
+and two thin drivers (:func:`send_with_retries`, :func:`asend_with_retries`) do the I/O, the
+closing of discarded responses and the sleeping.  Streamed responses work: a response that will be
+retried is closed, the final one is handed back unread.  How to sleep and how to jitter are fields of the
+:class:`RetryPolicy` (tests pass a policy that records instead of sleeping), not module globals.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any, Final, TypeAlias
 
 import attrs
 import httpx
@@ -51,11 +57,8 @@ __all__ = [
     "Decision",
     "RetryPolicy",
     "asend_with_retries",
-    "async_sleep",
     "decide",
-    "jitter",
     "send_with_retries",
-    "sleep",
 ]
 
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -66,6 +69,9 @@ _NON_TRANSIENT_5XX: Final = frozenset({501, 505})
 _NOT_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Transport errors that are deterministic mistakes in the request itself.
 _NEVER_RETRY_ERRORS: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
+_Kwargs: TypeAlias = Mapping[str, Any]  # httpx.Client.build_request keyword arguments
+_Auth: TypeAlias = httpx.Auth | None
+
 # 2 ** 62 * any sane initial_delay is far beyond max_delay; stops float overflow on huge budgets.
 _MAX_EXPONENT: Final = 62
 
@@ -79,22 +85,11 @@ def _full_jitter(cap: float) -> float:
     return random.uniform(0.0, cap)
 
 
-sleep: Callable[[float], None] = time.sleep
-"""Blocking sleep used between sync retries (replace in tests)."""
-
-
 async def _asyncio_sleep(delay: float) -> None:
     # asyncio is imported here, not at module level: sync-only programs never pay for it (~60 ms).
     import asyncio
 
     await asyncio.sleep(delay)
-
-
-async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
-"""Sleep awaited between async retries (replace in tests)."""
-
-jitter: Callable[[float], float] = _full_jitter
-"""Maps a backoff cap to the actual delay, ``uniform(0, cap)`` by default; results are clamped to ``[0, cap]``."""
 
 
 @attrs.frozen
@@ -104,12 +99,22 @@ class RetryPolicy:
     ``max_retries`` counts retries after the first attempt (0 disables retrying).
     ``initial_delay`` and ``max_delay`` bound the jittered exponential backoff; ``max_retry_after``
     is the longest server-advised ``Retry-After`` (seconds) that will be waited out.
+
+    ``sleep`` (sync callers), ``async_sleep`` (async callers) and ``jitter`` (maps a backoff cap to
+    the actual delay, ``uniform(0, cap)`` by default; results are clamped to ``[0, cap]``) are how
+    the waiting is done.  Keyword-only, and left out of equality and repr: two policies with the
+    same numbers are the same policy.  Tests pass recording functions here instead of sleeping.
     """
 
     max_retries: int = attrs.field(default=2, validator=[attrs.validators.instance_of(int), _non_negative])
     initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    sleep: Callable[[float], None] = attrs.field(default=time.sleep, kw_only=True, eq=False, repr=False)
+    async_sleep: Callable[[float], Awaitable[None]] = attrs.field(
+        default=_asyncio_sleep, kw_only=True, eq=False, repr=False
+    )
+    jitter: Callable[[float], float] = attrs.field(default=_full_jitter, kw_only=True, eq=False, repr=False)
 
 
 class Decision:
@@ -134,7 +139,7 @@ class Decision:
 
 def _backoff(policy: RetryPolicy, retries_done: int) -> float:
     cap = min(policy.max_delay, policy.initial_delay * 2.0 ** min(retries_done, _MAX_EXPONENT))
-    return min(cap, max(0.0, jitter(cap)))
+    return min(cap, max(0.0, policy.jitter(cap)))
 
 
 def _status_reason(response: httpx.Response) -> str:
@@ -195,28 +200,7 @@ def decide(
     return Decision(True, _backoff(policy, retries_done), reason)
 
 
-def _path(request_kwargs: Mapping[str, Any]) -> str:
-    """The URL path only: no scheme, host, userinfo or query string reaches a log line."""
-    try:
-        return httpx.URL(str(request_kwargs.get("url", ""))).path or "/"
-    except httpx.InvalidURL:
-        return "<invalid url>"
-
-
-class _LazyPath:
-    """A request's URL path, computed on first ``str()``: most requests never log or fail."""
-
-    def __init__(self, request_kwargs: Mapping[str, Any]) -> None:
-        self._request_kwargs = request_kwargs
-        self._path: str | None = None
-
-    def __str__(self) -> str:
-        if self._path is None:
-            self._path = _path(self._request_kwargs)
-        return self._path
-
-
-def _log_retry(method: str, path: str | _LazyPath, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
+def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
     logger.info(
         "Retrying %s %s (retry %d of %d) after %s; sleeping %.2fs",
         method,
@@ -228,12 +212,29 @@ def _log_retry(method: str, path: str | _LazyPath, retries_done: int, policy: Re
     )
 
 
-def _log_give_up(method: str, path: str | _LazyPath, decision: Decision) -> None:
+def _log_give_up(method: str, path: str, decision: Decision) -> None:
     logger.info("Giving up on %s %s: %s", method, path, decision.reason)
 
 
+def _log_attempt(method: str, path: str, outcome: _Outcome, started: float) -> None:
+    """One DEBUG line per attempt (``SIGMA_LOG=debug``): what was sent, what came back, how long it took.
+
+    Per attempt rather than per call, so a retried call shows each failure.  The path only (no
+    query string, host or userinfo); the request id is Sigma's ``x-request-id`` header, or ``-``.
+    Elapsed time runs until the response headers arrived (a streamed body is read later).
+    """
+    elapsed_ms = (time.monotonic() - started) * 1000.0
+    if isinstance(outcome, httpx.Response):
+        request_id = outcome.headers.get("x-request-id") or "-"
+        logger.debug(
+            "%s %s -> %s in %.0f ms (request id %s)", method, path, _status_reason(outcome), elapsed_ms, request_id
+        )
+    else:
+        logger.debug("%s %s -> %s after %.0f ms", method, path, type(outcome).__name__, elapsed_ms)
+
+
 def _transport_failure(
-    error: httpx.TransportError, method: str, path: str | _LazyPath, attempts: int, decision: Decision
+    error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
 ) -> APIConnectionError:
     """The SDK exception for a transport failure; its message never contains headers or bodies."""
     detail = redact(str(error)).strip().rstrip(".")
@@ -249,61 +250,110 @@ def _transport_failure(
     return APIConnectionError(f"{method} {path} failed after {attempts} {plural}: {what}{note}.", request=request)
 
 
-def send_with_retries(client: httpx.Client, request_kwargs: Mapping[str, Any], policy: RetryPolicy) -> httpx.Response:
-    """Send ``client.request(**request_kwargs)``, retrying per ``policy``; see the module docstring.
+# -- the flow: every decision, no I/O --------------------------------------------------------------
 
-    Returns the final response (any status).  Raises ``APITimeoutError`` / ``APIConnectionError``
-    for a transport failure that is not retried or outlasts the budget.
+_Outcome: TypeAlias = httpx.Response | httpx.TransportError
+
+
+class _Attempt:
+    """A step of the flow: close ``discard``, sleep ``delay`` (None on the first attempt), send ``request``."""
+
+    __slots__ = ("delay", "discard", "request")
+
+    def __init__(
+        self, request: httpx.Request, delay: float | None = None, discard: httpx.Response | None = None
+    ) -> None:
+        self.request = request
+        self.delay = delay
+        self.discard = discard
+
+
+_RetryFlow: TypeAlias = Generator[_Attempt | httpx.Response, httpx.Response, None]
+
+
+def _retry_flow(build: Callable[[], httpx.Request], policy: RetryPolicy) -> _RetryFlow:
+    """Decide over the attempts of one request; yield each :class:`_Attempt`, then the final response.
+
+    ``build`` makes the request afresh for each attempt (a file body is re-read).  The driver sends
+    each attempt's response in, or throws in the ``httpx.TransportError`` it raised.  The last thing
+    yielded is the response to hand back (any status: the caller raises for non-2xx); a transport
+    failure that will not be retried raises ``APIConnectionError`` / ``APITimeoutError`` instead.
     """
-    kwargs = dict(request_kwargs)
-    method = str(kwargs.get("method", "GET")).upper()
-    path = _LazyPath(kwargs)  # only formatted when a log line or an error needs it
+    request = build()
+    method, path = request.method, request.url.path
+    debug = logger.isEnabledFor(logging.DEBUG)
+    step = _Attempt(request)
     retries_done = 0
     while True:
+        started = time.monotonic()
+        outcome: _Outcome
         try:
-            response = client.request(**kwargs)
+            outcome = yield step
         except httpx.TransportError as exc:
-            decision = decide(method=method, retries_done=retries_done, policy=policy, error=exc)
-            if not decision.retry:
-                raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
-        else:
-            if response.status_code < 400:  # the common case: nothing to decide
-                return response
-            decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
+            outcome = exc
+        if debug:
+            _log_attempt(method, path, outcome, started)
+        discard: httpx.Response | None = None
+        if isinstance(outcome, httpx.Response):
+            if outcome.status_code < 400:  # the common case: nothing to decide
+                yield outcome
+                return
+            decision = decide(method=method, retries_done=retries_done, policy=policy, response=outcome)
             if not decision.retry:
                 if decision.gave_up:
                     _log_give_up(method, path, decision)
-                return response
-            response.close()
+                yield outcome
+                return
+            discard = outcome
+        else:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, error=outcome)
+            if not decision.retry:
+                raise _transport_failure(outcome, method, path, retries_done + 1, decision) from outcome
         _log_retry(method, path, retries_done, policy, decision)
-        sleep(decision.delay)
+        step = _Attempt(build(), decision.delay, discard)
         retries_done += 1
+
+
+# -- the drivers: the only code that differs between sync and async --------------------------------
+
+
+def send_with_retries(
+    client: httpx.Client, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
+) -> httpx.Response:
+    """Send ``client.build_request(**request_kwargs)``, retrying per ``policy``; see the module docstring.
+
+    Returns the final response, whatever its status: read, or with ``stream=True`` unread for the
+    caller to stream and close (responses that are retried are closed here).  ``auth``, when
+    given, replaces the client's auth for this request.  Raises ``APITimeoutError`` /
+    ``APIConnectionError`` for a transport failure that is not retried or outlasts the budget.
+    """
+    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
+    step = next(flow)
+    while isinstance(step, _Attempt):
+        if step.discard is not None:
+            step.discard.close()
+        if step.delay is not None:
+            policy.sleep(step.delay)
+        try:
+            step = flow.send(client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
+        except httpx.TransportError as exc:
+            step = flow.throw(exc)
+    return step
 
 
 async def asend_with_retries(
-    client: httpx.AsyncClient, request_kwargs: Mapping[str, Any], policy: RetryPolicy
+    client: httpx.AsyncClient, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
 ) -> httpx.Response:
-    """Async twin of :func:`send_with_retries`, awaiting :data:`async_sleep` between attempts."""
-    kwargs = dict(request_kwargs)
-    method = str(kwargs.get("method", "GET")).upper()
-    path = _LazyPath(kwargs)  # only formatted when a log line or an error needs it
-    retries_done = 0
-    while True:
+    """Async twin of :func:`send_with_retries`, awaiting ``policy.async_sleep`` between attempts."""
+    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
+    step = next(flow)
+    while isinstance(step, _Attempt):
+        if step.discard is not None:
+            await step.discard.aclose()
+        if step.delay is not None:
+            await policy.async_sleep(step.delay)
         try:
-            response = await client.request(**kwargs)
+            step = flow.send(await client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
         except httpx.TransportError as exc:
-            decision = decide(method=method, retries_done=retries_done, policy=policy, error=exc)
-            if not decision.retry:
-                raise _transport_failure(exc, method, path, retries_done + 1, decision) from exc
-        else:
-            if response.status_code < 400:  # the common case: nothing to decide
-                return response
-            decision = decide(method=method, retries_done=retries_done, policy=policy, response=response)
-            if not decision.retry:
-                if decision.gave_up:
-                    _log_give_up(method, path, decision)
-                return response
-            await response.aclose()
-        _log_retry(method, path, retries_done, policy, decision)
-        await async_sleep(decision.delay)
-        retries_done += 1
+            step = flow.throw(exc)
+    return step

@@ -11,7 +11,7 @@ import http.server
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,7 +20,7 @@ import jwt
 import pytest
 import respx
 
-from sigma_sdk_auth import _retry
+from sigma_sdk_auth import RetryPolicy
 
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "s3cr3t-0f-the-cl1ent-Xq9-long-enough"
@@ -190,14 +190,27 @@ def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
         yield router
 
 
+class RecordedSleeps(list[float]):
+    """The delays retries asked for, recorded instead of slept; :meth:`policy` builds policies that use it.
+
+    ``jitter``, when set, replaces the policy's jitter (e.g. ``lambda cap: cap`` for exact delays).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jitter: Callable[[float], float] | None = None
+
+    def policy(self, **fields: Any) -> RetryPolicy:
+        hooks: dict[str, Any] = {"sleep": self.append, "async_sleep": self._async_sleep}
+        if self.jitter is not None:
+            hooks["jitter"] = self.jitter
+        return RetryPolicy(**fields, **hooks)
+
+    async def _async_sleep(self, delay: float) -> None:
+        self.append(delay)
+
+
 @pytest.fixture
-def recorded_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Replace both retry sleep hooks with a recorder (for tests that must not really wait)."""
-    recorded: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        recorded.append(delay)
-
-    monkeypatch.setattr(_retry, "sleep", recorded.append)
-    monkeypatch.setattr(_retry, "async_sleep", fake_async_sleep)
-    return recorded
+def recorded_sleeps() -> RecordedSleeps:
+    """A sleep recorder for tests that must not really wait between retries."""
+    return RecordedSleeps()

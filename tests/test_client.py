@@ -17,10 +17,9 @@ from sigma_sdk_auth import (
     ConfigurationError,
     InternalServerError,
     SigmaClient,
-    _retry,
 )
 from sigma_sdk_auth._errors import raise_for_status
-from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma, RecordedSleeps
 
 
 class Region(enum.StrEnum):
@@ -41,11 +40,6 @@ def router(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         router.route().mock(side_effect=fake_sigma.handle)
         yield router
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_retry, "sleep", lambda seconds: None)
 
 
 def get(client: SigmaClient, path: str = "/v2/connections") -> httpx.Response:
@@ -208,36 +202,67 @@ def test_with_options_shares_token_and_pool(router: respx.MockRouter, fake_sigma
         response = get(slow)
         assert slow.timeout == httpx.Timeout(300)
         assert response.request.extensions["timeout"]["read"] == 300
+        assert get(client).request.extensions["timeout"] == DEFAULT_TIMEOUT.as_dict()
         assert (slow.max_retries, client.max_retries) == (0, 2)
         assert client.timeout == DEFAULT_TIMEOUT
         assert slow.auth is client.auth
         assert slow._root is client
+        assert slow._pools is client._pools
     assert fake_sigma.grants() == ["client_credentials"]
 
 
-def test_with_options_retry_budget_is_used(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
+def test_derived_client_is_a_real_copy(router: respx.MockRouter) -> None:
+    """A derived client is an instance of the subclass with every attribute copied, no hand-kept list."""
+
+    class Tagged(SigmaClient):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self.tag = "team-data"
+
+    with Tagged(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        derived = client.with_options(timeout=5).impersonate("ada@example.com")
+        assert isinstance(derived, Tagged)
+        assert derived.tag == "team-data"
+        assert derived._root is client  # a client derived from a derived client still hangs off the root
+        assert (derived.timeout, derived.base_url) == (httpx.Timeout(5), client.base_url)
+
+
+def test_with_options_retry_budget_is_used(
+    router: respx.MockRouter, fake_sigma: FakeSigma, recorded_sleeps: RecordedSleeps
+) -> None:
     """_send retries with the client's policy: 0 retries -> 1 attempt, default -> 3 attempts."""
     router.routes.clear()
     flaky = router.get("/v2/flaky").respond(503, json={"message": "busy"})
     router.route().mock(side_effect=fake_sigma.handle)
-    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, retry_policy=recorded_sleeps.policy()) as client:
         with pytest.raises(InternalServerError, match="busy"):
             raise_for_status(get(client.with_options(max_retries=0), "/v2/flaky"))
         assert flaky.call_count == 1
         assert get(client, "/v2/flaky").status_code == 503  # returned after the retry budget
     assert flaky.call_count == 1 + 3
+    assert len(recorded_sleeps) == 2  # the derived client kept the root's sleep hooks
 
 
 def test_impersonated_client_shares_the_pool(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
-    """impersonate() returns a client of the same class whose get_httpx_client() authenticates as the user."""
+    """impersonate() returns a client of the same class that sends as the user through the root's pool."""
     with Client(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
         user = client.impersonate("ada@example.com")
         assert isinstance(user, Client)
-        response = user.get_httpx_client().get("/v2/whoami")
-        assert response.status_code == 200
+        response = user.request("GET", "/v2/whoami")
         assert response.request.headers["authorization"] == "Bearer imp-2-tok"
+        assert get(client).request.headers["authorization"] == "Bearer access-1-tok"
         assert user._root is client
-        assert client._client is not None  # the request went through the root's pool
+        assert user._pools is client._pools
+
+
+def test_derived_client_has_no_httpx_client_of_its_own(router: respx.MockRouter) -> None:
+    """get_httpx_client() on a derived client raises ConfigurationError: the shared pool authenticates as the root."""
+    with Client(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client:
+        for derived in (client.impersonate("ada@example.com"), client.with_options(timeout=5)):
+            with pytest.raises(ConfigurationError, match="root client"):
+                derived.get_httpx_client()
+            with pytest.raises(ConfigurationError, match="root client"):
+                derived.get_async_httpx_client()
 
 
 async def test_async_send_and_token_shared_with_sync(router: respx.MockRouter, fake_sigma: FakeSigma) -> None:
@@ -282,7 +307,7 @@ def test_closing_a_derived_client_leaves_the_root_open(router: respx.MockRouter)
 def test_lazy_clients_are_created_once(router: respx.MockRouter) -> None:
     """get_httpx_client() / get_async_httpx_client() return the same objects every time."""
     client = SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET)
-    assert client._client is None
+    assert client._pools._sync is None
     assert client.get_httpx_client() is client.get_httpx_client()
     assert client.get_async_httpx_client() is client.get_async_httpx_client()
     client.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sigma_sdk_auth._standin import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, StandinServer
+from sigma_sdk.testing import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, StandinServer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -31,6 +31,7 @@ EXPECTED_SCRIPTS = [
     "03_list_connections.py",
     "04_create_snowflake_connection.py",
     "05_post_from_list_response.py",
+    "06_export_workbook.py",
     "quickstart.py",
 ]
 
@@ -95,6 +96,16 @@ def clean_env(**variables: str) -> dict[str, str]:
     }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env.update(variables)
+    return env
+
+
+def offline_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment whose interpreters load OFFLINE_GUARD: only loopback connections work."""
+    guard_dir = tmp_path / "offline"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(OFFLINE_GUARD)
+    env = clean_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env["PYTHONPATH"]])
     return env
 
 
@@ -294,6 +305,55 @@ def test_05_dry_run_and_unknown_source(run: Callable[..., Run], standin: Standin
     assert "'nope' not found" in missing.stdout
 
 
+# -- exports and materializations ----------------------------------------------------------------
+
+
+def test_06_exports_an_element_to_a_file(run: Callable[..., Run], standin: StandinServer, tmp_path: Path) -> None:
+    """06 exports an element as CSV through the 204 polls and writes exactly the stand-in's file."""
+    workbook = standin.standin.workbooks()[0]
+    out = tmp_path / "sales.csv"
+    args = (workbook["workbookId"], "--element", "el-1", "--out", str(out), "--poll-interval", "0.05")
+    result = _ok(run("06_export_workbook.py", *args))
+    (job,) = standin.standin.exports()
+    assert out.read_bytes() == job.content
+    assert job.polls == 3  # two 204s, then the file
+    assert f"{len(job.content):,} bytes of text/csv" in result.stdout
+    assert f"Sigma's name: {job.filename}" in result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["sales.csv"]  # no temporary file left
+
+
+def test_06_runs_a_materialization_and_waits(run: Callable[..., Run], standin: StandinServer) -> None:
+    """06 --materialize starts a materialization and polls it until ready."""
+    workbook = standin.standin.workbooks()[0]
+    result = _ok(
+        run("06_export_workbook.py", workbook["workbookId"], "--materialize", "sheet-1", "--poll-interval", "0.05")
+    )
+    (job,) = standin.standin.materializations()
+    assert f"Materialization {job.materialization_id}: ready" in result.stdout
+
+
+def test_06_unknown_workbook_exits_1_with_the_404(run: Callable[..., Run]) -> None:
+    """06 on a workbook Sigma does not know exits 1 with Sigma's 404, and no traceback."""
+    result = run("06_export_workbook.py", "no-such-workbook", "--element", "el-1", "--out", "never.csv")
+    assert result.returncode == 1
+    assert "HTTP 404" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (ROOT / "never.csv").exists()
+
+
+def test_06_demo_exports_and_materializes_offline(tmp_path: Path) -> None:
+    """06 --demo needs no credentials or network: a CSV and a PDF export, a materialization, a raw request."""
+    result = run_example("06_export_workbook.py", "--demo", env=offline_env(tmp_path))
+    assert result.returncode == 0, result.output
+    assert result.stdout.count("/download -> HTTP 204") == 6
+    assert re.search(r"[\d,]+ bytes of text/csv.*sales\.csv", result.stdout)
+    assert re.search(r"\d+ bytes of application/pdf.*workbook\.pdf", result.stdout)
+    assert re.search(r"Materialization [0-9a-f-]{36}: ready", result.stdout)
+    assert "First lines: row,workbook,value" in result.stdout
+    assert ACCESS_TOKEN_PREFIX not in result.output
+    assert result.stderr == ""
+
+
 # -- the whole flow ---------------------------------------------------------------------------
 
 
@@ -320,11 +380,7 @@ def test_quickstart_skips_creating_without_snowflake_options(run: Callable[..., 
 
 def test_quickstart_demo_runs_the_whole_flow_offline(tmp_path: Path) -> None:
     """quickstart.py --demo needs no credentials and no network beyond loopback, and prints every step."""
-    guard_dir = tmp_path / "offline"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(OFFLINE_GUARD)
-    env = clean_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(guard_dir), env["PYTHONPATH"]])
+    env = offline_env(tmp_path)
     # The guard must be active, or this test proves nothing.
     probe = subprocess.run(
         [sys.executable, "-c", "import socket; socket.create_connection(('192.0.2.1', 443), timeout=1)"],

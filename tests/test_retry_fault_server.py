@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -28,15 +28,15 @@ from sigma_sdk_auth._errors import (
 from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, send_with_retries
 
 from ._fault_server import Fault, FaultServer, Schedule, sigma_issue_schedule
+from .conftest import RecordedSleeps
 
 CALLS = 500
 Outcome = Literal["ok", "429", "503", "drop"]
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(recorded_sleeps: list[float]) -> list[float]:
-    """Retries don't wait: the retry loops' sleeps are recorded instead."""
-    return recorded_sleeps
+def quick(**fields: Any) -> RetryPolicy:
+    """A policy whose retries don't wait: its sleeps are recorded instead."""
+    return RecordedSleeps().policy(**fields)
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_schedule_has_at_most_three_faults_in_a_row() -> None:
 
 def test_500_gets_all_succeed_with_three_retries(server: FaultServer) -> None:
     """With max_retries=3 every one of 500 GETs succeeds despite 429/503/dropped connections."""
-    outcomes, _ = run_sync(server.base_url, "GET", RetryPolicy(max_retries=3), CALLS)
+    outcomes, _ = run_sync(server.base_url, "GET", quick(max_retries=3), CALLS)
     assert outcomes == ["ok"] * CALLS
     _, requests = expected_outcomes(sigma_issue_schedule, CALLS, 3, "GET")
     assert server.request_count == requests
@@ -140,7 +140,7 @@ def test_500_gets_all_succeed_with_three_retries(server: FaultServer) -> None:
 
 def test_500_gets_with_default_budget_fail_with_matching_error(server: FaultServer) -> None:
     """With the default 2 retries a call meeting 3 faults raises the typed error for the last fault."""
-    outcomes, _ = run_sync(server.base_url, "GET", RetryPolicy(), CALLS)
+    outcomes, _ = run_sync(server.base_url, "GET", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "GET")
     assert outcomes == expected
     assert server.request_count == requests
@@ -153,7 +153,7 @@ def test_500_gets_with_default_budget_fail_with_matching_error(server: FaultServ
 
 async def test_500_gets_async_matches_sync_model(server: FaultServer) -> None:
     """The async loop produces exactly the same per-call outcomes and request count as the model."""
-    outcomes, _ = await run_async(server.base_url, "GET", RetryPolicy(), CALLS)
+    outcomes, _ = await run_async(server.base_url, "GET", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "GET")
     assert outcomes == expected
     assert server.request_count == requests
@@ -161,14 +161,14 @@ async def test_500_gets_async_matches_sync_model(server: FaultServer) -> None:
 
 async def test_500_gets_async_all_succeed_with_three_retries(server: FaultServer) -> None:
     """Async: with max_retries=3 every one of 500 GETs succeeds."""
-    outcomes, _ = await run_async(server.base_url, "GET", RetryPolicy(max_retries=3), CALLS)
+    outcomes, _ = await run_async(server.base_url, "GET", quick(max_retries=3), CALLS)
     assert outcomes == ["ok"] * CALLS
 
 
 @pytest.mark.parametrize("max_retries", [2, 3])
 def test_500_posts_create_at_most_once(server: FaultServer, max_retries: int) -> None:
     """POSTs retry only 429s; a 503 or dropped connection raises at once, so no call creates twice."""
-    outcomes, ids = run_sync(server.base_url, "POST", RetryPolicy(max_retries=max_retries), CALLS)
+    outcomes, ids = run_sync(server.base_url, "POST", quick(max_retries=max_retries), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, max_retries, "POST")
     assert outcomes == expected
     assert server.request_count == requests
@@ -181,7 +181,7 @@ def test_500_posts_create_at_most_once(server: FaultServer, max_retries: int) ->
 
 async def test_500_posts_async_create_at_most_once(server: FaultServer) -> None:
     """Async POSTs obey the same at-most-once rule as sync ones."""
-    outcomes, ids = await run_async(server.base_url, "POST", RetryPolicy(), CALLS)
+    outcomes, ids = await run_async(server.base_url, "POST", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "POST")
     assert outcomes == expected
     assert server.request_count == requests
@@ -197,7 +197,7 @@ def test_read_timeout_raises_api_timeout_error_promptly() -> None:
     with FaultServer(_stall_first, stall_seconds=2.0) as srv, httpx.Client(base_url=srv.base_url) as client:
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as caught:
-            send_with_retries(client, {"method": "GET", "url": "/slow", "timeout": 0.2}, RetryPolicy(max_retries=0))
+            send_with_retries(client, {"method": "GET", "url": "/slow", "timeout": 0.2}, quick(max_retries=0))
         elapsed = time.monotonic() - started
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
     assert elapsed < 1.5
@@ -206,7 +206,7 @@ def test_read_timeout_raises_api_timeout_error_promptly() -> None:
 def test_read_timeout_on_get_is_retried() -> None:
     """A GET that timed out once is retried and succeeds."""
     with FaultServer(_stall_first, stall_seconds=2.0) as srv, httpx.Client(base_url=srv.base_url) as client:
-        response = send_with_retries(client, {"method": "GET", "url": "/slow", "timeout": 0.2}, RetryPolicy())
+        response = send_with_retries(client, {"method": "GET", "url": "/slow", "timeout": 0.2}, quick())
         assert response.status_code == 200
         assert srv.request_count == 2
 
@@ -216,7 +216,7 @@ def test_read_timeout_on_post_is_not_retried() -> None:
     with FaultServer(_stall_first, stall_seconds=1.0) as srv, httpx.Client(base_url=srv.base_url) as client:
         with pytest.raises(APITimeoutError):
             send_with_retries(
-                client, {"method": "POST", "url": "/things", "json": {}, "timeout": 0.2}, RetryPolicy(max_retries=3)
+                client, {"method": "POST", "url": "/things", "json": {}, "timeout": 0.2}, quick(max_retries=3)
             )
         assert srv.request_count == 1
 
@@ -227,27 +227,26 @@ async def test_async_read_timeout_raises_api_timeout_error() -> None:
         async with httpx.AsyncClient(base_url=srv.base_url) as client:
             with pytest.raises(APITimeoutError):
                 await asend_with_retries(
-                    client, {"method": "GET", "url": "/slow", "timeout": 0.2}, RetryPolicy(max_retries=0)
+                    client, {"method": "GET", "url": "/slow", "timeout": 0.2}, quick(max_retries=0)
                 )
 
 
 def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    """A port nothing listens on: bound by the OS, then released."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return int(sock.getsockname()[1])
 
 
-def test_refused_connection_retries_post_then_raises(no_sleep: list[float]) -> None:
+def test_refused_connection_retries_post_then_raises(recorded_sleeps: RecordedSleeps) -> None:
     """A refused connection (request never sent) is retried even for POST, then raises APIConnectionError."""
     with (
         httpx.Client(base_url=f"http://127.0.0.1:{_closed_port()}") as client,
         pytest.raises(APIConnectionError) as caught,
     ):
-        send_with_retries(client, {"method": "POST", "url": "/things", "json": {}}, RetryPolicy())
+        send_with_retries(client, {"method": "POST", "url": "/things", "json": {}}, recorded_sleeps.policy())
     assert type(caught.value) is APIConnectionError
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
-    assert len(no_sleep) == 2
+    assert len(recorded_sleeps) == 2
     assert "3 attempts" in str(caught.value)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sigma_sdk_auth
 import sigma_sdk_auth.errors
+import sigma_sdk_auth.testing
 from sigma_sdk_auth import runtime
 
 GENERATED = Path(__file__).resolve().parents[1] / "sigma_sdk"
@@ -14,6 +15,7 @@ PUBLIC_MODULES = {
     "sigma_sdk_auth": {*sigma_sdk_auth.__all__, "errors", "runtime"},  # its names and public modules
     "sigma_sdk_auth.errors": set(sigma_sdk_auth.errors.__all__),
     "sigma_sdk_auth.runtime": set(runtime.__all__),
+    "sigma_sdk_auth.testing": set(sigma_sdk_auth.testing.__all__),  # sigma_sdk.testing re-exports it
 }
 
 

@@ -1,4 +1,4 @@
-"""The local stand-in of Sigma's API (``sigma_sdk_auth._standin``) that the examples and the demo use.
+"""The local fake of Sigma (``sigma_sdk.testing``) that users' tests, the examples and the demo use.
 
 Raw HTTP (httpx without the SDK) pins the wire behaviour; the generated models and Sigma's spec
 check that every body the stand-in sends has Sigma's shape.
@@ -18,7 +18,7 @@ from sigma_sdk.api.connections import get_connection
 from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.errors import NotFoundError
 from sigma_sdk.models import AccessRefreshToken, Connection, ListConnectionsResponse, WhoAmIResponse
-from sigma_sdk_auth._standin import StandinServer, run_standin
+from sigma_sdk.testing import StandinServer, run_standin
 
 from ._samples import iter_operation_schemas, lenient_spec, validate
 from ._spec import load_spec
@@ -263,7 +263,7 @@ def test_unknown_connection_is_404_with_sigma_error_body(http: httpx.Client, ser
 def test_unknown_routes_are_404_and_wrong_methods_405(http: httpx.Client) -> None:
     """Unknown paths answer 404 and known paths with another method 405, both with Sigma's error body."""
     headers = _bearer(http)
-    _assert_sigma_error(http.get("/v2/workbooks", headers=headers), 404, "not_found")
+    _assert_sigma_error(http.get("/v2/no-such-collection", headers=headers), 404, "not_found")
     _assert_sigma_error(http.delete("/v2/whoami", headers=headers), 405, "method_not_allowed")
     _assert_sigma_error(http.post("/v2/connections/abc", json={}, headers=headers), 405, "method_not_allowed")
 
@@ -307,7 +307,8 @@ def test_responses_match_the_spec_schemas(http: httpx.Client) -> None:
 
 def test_run_standin_yields_a_loopback_url_and_stops_on_exit() -> None:
     """run_standin() serves on 127.0.0.1 at a free port and refuses connections once the block ends."""
-    with run_standin(client_secret=CLIENT_SECRET, max_lifetime=30) as base_url:
+    with run_standin(client_secret=CLIENT_SECRET, max_lifetime=30) as server:
+        base_url = server.base_url
         assert base_url.startswith("http://127.0.0.1:")
         assert httpx.get(f"{base_url}/v2/whoami", timeout=5, trust_env=False).status_code == 401
     with pytest.raises(httpx.ConnectError):

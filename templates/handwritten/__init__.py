@@ -4,7 +4,9 @@ Models live in `sigma_sdk.models`, endpoint modules in `sigma_sdk.api.<tag>.<ope
 lazily, so importing this package stays cheap.
 """
 
+from sigma_sdk_auth import __version__
+
 from .client import AuthenticatedClient, Client
 from .regions import Region
 
-__all__ = ("AuthenticatedClient", "Client", "Region")
+__all__ = ("AuthenticatedClient", "Client", "Region", "__version__")

@@ -16,6 +16,7 @@ from sigma_sdk.api.connections import (
 )
 from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.errors import NotFoundError
+from sigma_sdk.jobs import export_workbook, wait_for_materialization
 from sigma_sdk.models import (
     ApiError,
     Connection,
@@ -110,3 +111,13 @@ async def async_mistakes(client: Client) -> None:
         print(connection)
     async for entry in list_connections.iterate(client=client):  # E: attr-defined
         print(entry)
+
+
+def job_mistakes(client: Client) -> None:
+    """Exports and materializations: formats, options and results are typed."""
+    export_workbook(client, "wb", to="x.docx", format="docx")  # E: arg-type
+    export_workbook(client, "wb", to="x.pdf", format="pdf", layout="sideways")  # E: arg-type
+    export_workbook(client, "wb", to="x.pdf", format="pdf", layuot="landscape")  # E: call-arg
+    export_workbook(client, "wb", to=42)  # E: arg-type
+    print(export_workbook(client, "wb", to="x.csv", element_id="e").bytes)  # E: attr-defined
+    wait_for_materialization(client, "wb", "m-1")  # E: call-arg

@@ -15,7 +15,15 @@ from typing import assert_type
 from sigma_sdk import Client, Region
 from sigma_sdk.api.connections import create_connection, list_connections
 from sigma_sdk.api.whoami import who_am_i
-from sigma_sdk.errors import NotFoundError, RateLimitError, SigmaAPIError
+from sigma_sdk.errors import JobTimeoutError, NotFoundError, RateLimitError, SigmaAPIError
+from sigma_sdk.jobs import (
+    ExportResult,
+    MaterializationStatus,
+    aexport_workbook,
+    download_export,
+    export_workbook,
+    wait_for_materialization,
+)
 from sigma_sdk.models import (
     Connection,
     CreateConnectionRequest,
@@ -160,6 +168,29 @@ def derived_clients(client: Client) -> int:
     return status
 
 
+def exports_and_materializations(client: Client, progress: list[int]) -> ExportResult:
+    """The README's section on sigma_sdk.jobs."""
+    csv = export_workbook(client, "wb", element_id="e", to="sales.csv", progress=True)
+    assert_type(csv.bytes_written, int)
+    assert_type(csv.path, Path | None)
+    assert_type(csv.filename, str | None)
+    export_workbook(client, "wb", page_id="p", format="pdf", layout="landscape", to=Path("page.pdf"))
+    with open("wb.xlsx", "wb") as file:
+        export_workbook(client, "wb", format="xlsx", parameters={"Region": "East"}, to=file, row_limit=10)
+    try:
+        download_export(client, "q", to="q.csv", timeout=None, progress=lambda done, total: progress.append(done))
+    except JobTimeoutError as exc:
+        print(exc.job_id, exc.status, exc.elapsed)
+    final = wait_for_materialization(client, workbook_id="wb", materialization_id="m", poll_interval=5)
+    assert_type(final, MaterializationStatus)
+    print(final.status, final.ready_at, final.raw.get("error"))
+    return csv
+
+
+async def export_async(client: Client) -> ExportResult:
+    return await aexport_workbook(client, "wb", element_id="e", format="png", pixel_width=800, to="chart.png")
+
+
 def main() -> None:
     with Client.from_env() as client:
         connections = who_am_i_and_list(client)
@@ -169,6 +200,8 @@ def main() -> None:
         print(create_snowflake_key_pair(client, Path("rsa_key.p8")))
     print(asyncio.run(list_async(Client.from_env())))
     print(make_clients())
+    with Client.from_env() as client:
+        print(exports_and_materializations(client, []), asyncio.run(export_async(client)))
 
 
 if __name__ == "__main__":

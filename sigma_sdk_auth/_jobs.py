@@ -1,0 +1,921 @@
+"""Long-running Sigma jobs in one call: workbook exports streamed to disk, materializations awaited.
+
+Public through ``sigma_sdk.jobs`` (and lazily through ``sigma_sdk_auth``).  Everything here sends
+through the client's raw request API (``client.request``/``client.stream`` and their async twins),
+so each HTTP request gets the client's token, retries and typed errors; this module adds what lies
+*between* requests:
+
+* **Polling** (:class:`_Poll`): the first wait is ``poll_interval`` (1 s by default), each later wait
+  1.5 times longer, capped at 15 s (or ``poll_interval`` if larger); a ``Retry-After`` header on a
+  204 or a 429 is honoured instead.  A 429 that outlasts the client's retries is waited out here,
+  like a 204.  Nothing waits past the job's ``timeout``: then :class:`JobTimeoutError` names the job,
+  its last status and the elapsed time.  Any other error propagates with a note saying which job
+  it interrupted.
+* **Sigma's export rate limit** (100 exports a minute): export starts from this process go through
+  one sliding window (:data:`EXPORT_STARTS`), so a loop over 500 elements waits instead of failing.
+* **Writing** (:class:`_Target`): a path is written to a temporary file beside it and renamed over
+  it only when the whole body has arrived; a timeout, a dropped connection, Ctrl-C or any other
+  exception deletes the temporary file, so no partial export is ever left behind.  The body is
+  streamed chunk by chunk: memory does not grow with the file's size.  A file object is written as
+  given (and not closed); what was written before a failure stays written.
+* **Progress**: a callable ``(bytes_done, bytes_total_or_None)``, or ``True`` for one line on stderr
+  when stderr is a terminal.
+
+Test hooks: :data:`clock`, :data:`sleep` and :data:`async_sleep` are looked up at call time.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime
+import io
+import os
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, Final, Literal, TypeAlias, TypedDict, Unpack
+
+import attrs
+import httpx
+
+from ._client import SigmaClient
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    InvalidArgumentError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    RateLimitError,
+    SigmaError,
+    parse_retry_after,
+)
+from .runtime import path_segment
+
+__all__ = [
+    "EXPORT_STARTS",
+    "ExportFormat",
+    "ExportOptions",
+    "ExportResult",
+    "ExportTarget",
+    "MaterializationStatus",
+    "PdfLayout",
+    "ProgressCallback",
+    "adownload_export",
+    "aexport_workbook",
+    "await_data_model_materialization",
+    "await_materialization",
+    "download_export",
+    "export_workbook",
+    "wait_for_data_model_materialization",
+    "wait_for_materialization",
+]
+
+ExportFormat: TypeAlias = Literal["csv", "json", "jsonl", "xlsx", "pdf", "png"]
+PdfLayout: TypeAlias = Literal["portrait", "landscape"]
+ExportTarget: TypeAlias = str | os.PathLike[str] | IO[bytes]
+"""Where an export goes: a path (written atomically) or a writable binary file object."""
+ProgressCallback: TypeAlias = Callable[[int, int | None], object]
+"""Called as ``progress(bytes_done, bytes_total)``; ``bytes_total`` is None when Sigma does not say."""
+
+DEFAULT_EXPORT_TIMEOUT: Final = 900.0
+DEFAULT_MATERIALIZATION_TIMEOUT: Final = 3600.0
+FIRST_POLL_INTERVAL: Final = 1.0
+POLL_BACKOFF: Final = 1.5
+MAX_POLL_INTERVAL: Final = 15.0
+
+# What each export target accepts, from the request body schema of POST /v2/workbooks/{workbookId}/export.
+_FORMATS_BY_TARGET: Final[Mapping[str, tuple[str, ...]]] = {
+    "element": ("csv", "json", "jsonl", "xlsx", "pdf", "png"),
+    "page": ("pdf", "png", "xlsx"),
+    "workbook": ("pdf", "xlsx"),
+}
+# Sigma documents rowLimit/offset for these formats only.
+_TABULAR_FORMATS: Final = frozenset({"csv", "json", "jsonl", "xlsx"})
+# GET /v2/query/{queryId}/download: 204 (and, defensively, 202) means "not ready yet".
+_NOT_READY: Final = frozenset({202, 204})
+# Materialization statuses (as Dagster's Sigma integration reads them): these mean "still running".
+_RUNNING: Final = frozenset({"pending", "building"})
+_SUCCEEDED: Final = "ready"
+
+clock: Callable[[], float] = time.monotonic
+"""The clock deadlines are measured on (replace in tests)."""
+
+sleep: Callable[[float], None] = time.sleep
+"""Blocking sleep between polls (replace in tests)."""
+
+
+async def _asyncio_sleep(delay: float) -> None:
+    import asyncio  # sync-only programs never pay for it
+
+    await asyncio.sleep(delay)
+
+
+async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
+"""Sleep awaited between async polls (replace in tests)."""
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ExportResult:
+    """What an export wrote.
+
+    ``path`` is the file written (None when ``to`` was a file object); ``filename`` is the name Sigma
+    suggested in ``Content-Disposition``, reduced to its last path component (it comes from the
+    server: check it before joining it to a directory of yours).
+    """
+
+    query_id: str
+    path: Path | None
+    bytes_written: int
+    content_type: str | None
+    filename: str | None
+    elapsed: float
+
+
+@attrs.frozen
+class MaterializationStatus:
+    """The final status of a materialization; ``raw`` is Sigma's whole answer, as received.
+
+    Dates Sigma sent in a form :meth:`datetime.datetime.fromisoformat` cannot read are None here
+    and kept as text in ``raw``.
+    """
+
+    materialization_id: str
+    status: str
+    started_at: datetime.datetime | None
+    ready_at: datetime.datetime | None
+    expired_at: datetime.datetime | None
+    error: str | None
+    raw: Mapping[str, Any]
+
+
+# -- the export rate limit ---------------------------------------------------------------------------
+
+
+class _RateWindow:
+    """At most ``limit`` events in any ``period`` seconds, shared by every thread and event loop."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self._times: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()  # held only for bookkeeping, never while waiting
+
+    def reserve(self, now: float) -> float:
+        """Take a slot and return 0.0, or return the seconds until one frees up (nothing taken)."""
+        with self._lock:
+            while self._times and now - self._times[0] >= self.period:
+                self._times.popleft()
+            if len(self._times) < self.limit:
+                self._times.append(now)
+                return 0.0
+            return self._times[0] + self.period - now
+
+
+EXPORT_STARTS: Final = _RateWindow(100, 60.0)
+"""Sigma allows 100 export requests a minute; every export started from this process counts here."""
+
+
+# -- polling -----------------------------------------------------------------------------------------
+
+
+class _Poll:
+    """The timing of one job: when it started, its deadline, how long to wait before the next poll."""
+
+    def __init__(self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None) -> None:
+        if timeout is not None and not timeout >= 0:
+            raise InvalidArgumentError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
+        if poll_interval is not None and not poll_interval > 0:
+            raise InvalidArgumentError(f"poll_interval must be a number of seconds > 0 or None, got {poll_interval!r}")
+        self.kind = kind
+        self.job_id = job_id
+        self.timeout = timeout
+        self.started = clock()
+        self.status = "not started"
+        self._interval = poll_interval or FIRST_POLL_INTERVAL
+        self._cap = max(MAX_POLL_INTERVAL, self._interval)
+
+    @property
+    def elapsed(self) -> float:
+        return clock() - self.started
+
+    def _describe(self) -> str:
+        return f"{self.kind} {self.job_id}" if self.job_id else self.kind
+
+    def timed_out(self) -> JobTimeoutError:
+        elapsed = self.elapsed
+        return JobTimeoutError(
+            f"{self._describe()} did not finish within the timeout of {self.timeout:g}s "
+            f"(last status: {self.status}; {elapsed:.1f}s elapsed)",
+            kind=self.kind,
+            job_id=self.job_id,
+            status=self.status,
+            elapsed=elapsed,
+        )
+
+    def check(self, status: str) -> None:
+        """Record ``status``; raise :class:`JobTimeoutError` if the deadline has passed."""
+        self.status = status
+        if self.timeout is not None and self.elapsed > self.timeout:
+            raise self.timed_out()
+
+    def next_wait(self, status: str, advised: float | None = None) -> float:
+        """Seconds to sleep before polling again: ``advised`` (a Retry-After) or the backoff, never past
+        the deadline.  Raises :class:`JobTimeoutError` when the deadline has already passed."""
+        self.status = status
+        wait = self._interval if advised is None else advised
+        self._interval = min(self._cap, self._interval * POLL_BACKOFF)
+        if self.timeout is None:
+            return wait
+        remaining = self.timeout - self.elapsed
+        if remaining <= 0:
+            raise self.timed_out()
+        return min(wait, remaining)
+
+    def after_rate_limit(self, error: RateLimitError) -> float:
+        return self.next_wait("rate limited (HTTP 429)", error.retry_after)
+
+    @contextlib.contextmanager
+    def annotating(self) -> Iterator[None]:
+        """Add a note naming this job to any SDK error that escapes (other than the job's own)."""
+        try:
+            yield
+        except SigmaError as exc:
+            if not isinstance(exc, JobError):
+                exc.add_note(f"while waiting for {self._describe()}: last status {self.status}, {self.elapsed:.1f}s")
+            raise
+
+
+# -- where the file goes -----------------------------------------------------------------------------
+
+
+class _Target:
+    """``to`` of an export: a path written atomically, or a binary file object written as given."""
+
+    def __init__(self, to: ExportTarget) -> None:
+        self.path: Path | None = None
+        self.file: IO[bytes] | None = None
+        if isinstance(to, str | os.PathLike):
+            path = Path(to)
+            if path.is_dir():
+                raise InvalidArgumentError(f"to={str(path)!r} is a directory; give the path of the file to write")
+            if not path.parent.is_dir():
+                raise InvalidArgumentError(f"to={str(path)!r}: the directory {str(path.parent)!r} does not exist")
+            self.path = path
+        elif isinstance(to, io.TextIOBase):
+            raise InvalidArgumentError("to is a text file; open it in binary mode ('wb') or pass a path")
+        elif callable(getattr(to, "write", None)):
+            self.file = to
+        else:
+            raise InvalidArgumentError(
+                f"to must be a path (str or os.PathLike) or a writable binary file object, not {type(to).__name__}"
+            )
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        """The file to write the body to; for a path, renamed into place only if the block completes."""
+        if self.path is None:
+            assert self.file is not None
+            yield self.file
+            flush = getattr(self.file, "flush", None)
+            if callable(flush):
+                flush()
+            return
+        # os.open with O_EXCL and the default mode: the umask applies as for any new file (mkstemp
+        # would make it 0600), and a name clash fails instead of overwriting someone else's file.
+        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.part")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            with open(descriptor, "wb", closefd=True) as file:
+                yield file
+                file.flush()
+                os.fsync(file.fileno())  # the rename must not publish data still in the page cache
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+            raise
+
+
+# -- progress ----------------------------------------------------------------------------------------
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+class _TerminalProgress:
+    """One self-overwriting line on a terminal: bytes done (of total), rate, elapsed time."""
+
+    _EVERY: Final = 0.2  # seconds between redraws: a line per chunk would cost more than the download
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._started = clock()
+        self._drawn_at = -1.0
+        self._last: tuple[int, int | None] = (0, None)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self._last = (done, total)
+        now = clock()
+        if now - self._drawn_at >= self._EVERY:
+            self._drawn_at = now
+            self._draw(done, total, now)
+
+    def _draw(self, done: int, total: int | None, now: float) -> None:
+        elapsed = max(now - self._started, 1e-9)
+        of_total = f" of {_size(total)} ({100 * done / total:.0f}%)" if total else ""
+        line = f"\r{_size(done)}{of_total}, {_size(done / elapsed)}/s, {elapsed:.1f}s"
+        self._stream.write(line.ljust(60))
+        self._stream.flush()
+
+    def finish(self) -> None:
+        self._draw(*self._last, clock())
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+class _Progress:
+    """Reports bytes to the caller's callback (or a terminal line); does nothing when not asked to."""
+
+    def __init__(self, progress: ProgressCallback | bool | None) -> None:
+        self._callback: ProgressCallback | None = None
+        self._terminal: _TerminalProgress | None = None
+        if progress is True:
+            if sys.stderr is not None and sys.stderr.isatty():
+                self._terminal = self._callback = _TerminalProgress(sys.stderr)
+        elif callable(progress):
+            self._callback = progress
+        elif progress not in (None, False):
+            raise InvalidArgumentError(
+                f"progress must be a callable (bytes_done, bytes_total) or True, not {type(progress).__name__}"
+            )
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self._callback is not None:
+            self._callback(done, total)
+
+    def finish(self) -> None:
+        if self._terminal is not None:
+            self._terminal.finish()
+
+
+# -- reading the answers -----------------------------------------------------------------------------
+
+
+def _expected_size(response: httpx.Response) -> int | None:
+    """The body's size from Content-Length, unless a content encoding makes it the compressed size."""
+    if response.headers.get("content-encoding", "identity").lower() != "identity":
+        return None
+    try:
+        size = int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+    return size if size >= 0 else None
+
+
+def _suggested_filename(header: str | None) -> str | None:
+    """The filename of a Content-Disposition header (RFC 6266, ``filename*`` included), last component only."""
+    if not header:
+        return None
+    from email.message import Message  # only needed once per download
+
+    message = Message()
+    message["content-disposition"] = header
+    name = message.get_filename()
+    if not name:
+        return None
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return None if name in ("", ".", "..") else name
+
+
+def _json_object(response: httpx.Response, what: str, poll: _Poll) -> Mapping[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise JobError(
+            f"{what} answered HTTP {response.status_code} with a body that is not a JSON object: "
+            f"{response.text[:200]!r}",
+            kind=poll.kind,
+            job_id=poll.job_id,
+            status=poll.status,
+            elapsed=poll.elapsed,
+        )
+    return body
+
+
+def _query_id(response: httpx.Response, poll: _Poll) -> str:
+    body = _json_object(response, "POST export", poll)
+    query_id = body.get("queryId")
+    if not isinstance(query_id, str) or not query_id:
+        raise JobError(
+            f"Sigma accepted the export but sent no queryId (keys: {sorted(body)})",
+            kind=poll.kind,
+            job_id=None,
+            status="started",
+            elapsed=poll.elapsed,
+        )
+    return query_id
+
+
+def _date(value: object) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationStatus | None:
+    """The status if the materialization is over (raising :class:`JobFailedError` if it failed), else None."""
+    body = _json_object(response, f"GET {poll.kind} {poll.job_id}", poll)
+    status = body.get("status")
+    if not isinstance(status, str):
+        raise JobError(
+            f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {sorted(body)})",
+            kind=poll.kind,
+            job_id=poll.job_id,
+            status=poll.status,
+            elapsed=poll.elapsed,
+        )
+    error = body.get("error") if isinstance(body.get("error"), str) else None
+    if status.lower() in _RUNNING:
+        poll.status = status
+        return None
+    if status.lower() != _SUCCEEDED:
+        elapsed = poll.elapsed
+        because = f": {error}" if error else ""
+        raise JobFailedError(
+            f"{poll.kind} {poll.job_id} failed with status {status!r} after {elapsed:.1f}s{because}",
+            kind=poll.kind,
+            job_id=poll.job_id,
+            status=status,
+            elapsed=elapsed,
+            error=error,
+        )
+    materialization_id = body.get("materializationId")
+    return MaterializationStatus(
+        materialization_id=materialization_id if isinstance(materialization_id, str) else str(poll.job_id),
+        status=status,
+        started_at=_date(body.get("startedAt")),
+        ready_at=_date(body.get("readyAt")),
+        expired_at=_date(body.get("expiredAt")),
+        error=error,
+        raw=body,
+    )
+
+
+# -- the export request ------------------------------------------------------------------------------
+
+
+class ExportOptions(TypedDict, total=False):
+    """Sigma's format options of an export, as keyword arguments of :func:`export_workbook`."""
+
+    layout: PdfLayout
+    """pdf: page orientation (portrait when not given)."""
+    pixel_width: float
+    """png: the image width Sigma aims for (best effort)."""
+    pixel_height: float
+    """png: the image height Sigma aims for (best effort)."""
+    row_limit: int
+    """csv, json, jsonl, xlsx: export at most this many rows (Sigma caps an export at 1 million)."""
+    offset: int
+    """csv, json, jsonl, xlsx: the first row to export, for exports in chunks."""
+    extra_body: Mapping[str, Any]
+    """Any other field of the request body (``tag``, ``exportAs``, ...), sent as given."""
+
+
+def _export_body(
+    format: str,
+    element_id: str | None,
+    page_id: str | None,
+    parameters: Mapping[str, str] | None,
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The JSON body of POST /v2/workbooks/{workbookId}/export, checked against what Sigma accepts."""
+    unknown = sorted(set(options) - set(ExportOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"export_workbook() got unexpected keyword argument(s): {', '.join(unknown)}")
+    layout, row_limit, offset = options.get("layout"), options.get("row_limit"), options.get("offset")
+    pixel_width, pixel_height = options.get("pixel_width"), options.get("pixel_height")
+    extra_body: Mapping[str, Any] = options.get("extra_body") or {}
+    if element_id is not None and page_id is not None:
+        raise InvalidArgumentError("give element_id or page_id, not both (neither exports the whole workbook)")
+    target = "element" if element_id is not None else "page" if page_id is not None else "workbook"
+    allowed = _FORMATS_BY_TARGET[target]
+    if format not in allowed:
+        raise InvalidArgumentError(
+            f"format={format!r} is not available for {'a whole workbook' if target == 'workbook' else 'a ' + target}"
+            f" export; use one of {', '.join(allowed)}"
+            + (" (csv, json and jsonl need element_id)" if format in ("csv", "json", "jsonl") else "")
+        )
+    format_options: dict[str, Any] = {"type": format}
+    if format == "pdf":
+        format_options["layout"] = layout or "portrait"
+    elif layout is not None:
+        raise InvalidArgumentError(f"layout applies to pdf exports only, not {format}")
+    for name, key, value in (("pixel_width", "pixelWidth", pixel_width), ("pixel_height", "pixelHeight", pixel_height)):
+        if value is None:
+            continue
+        if format != "png":
+            raise InvalidArgumentError(f"{name} applies to png exports only, not {format}")
+        format_options[key] = value
+    body: dict[str, Any] = {"format": format_options}
+    if element_id is not None:
+        body["elementId"] = element_id
+    if page_id is not None:
+        body["pageId"] = page_id
+    for name, key, number in (("row_limit", "rowLimit", row_limit), ("offset", "offset", offset)):
+        if number is None:
+            continue
+        if format not in _TABULAR_FORMATS:
+            raise InvalidArgumentError(f"{name} applies to csv, json, jsonl and xlsx exports only, not {format}")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise InvalidArgumentError(f"{name} must be an int >= 0, got {number!r}")
+        body[key] = number
+    if parameters:
+        wrong = sorted(str(key) for key, value in parameters.items() if not isinstance(value, str))
+        if wrong:
+            raise InvalidArgumentError(
+                f"parameters values are control values as text (e.g. '10.5', 'true', 'min:1,max:9'); "
+                f"not text: {', '.join(wrong)}"
+            )
+        body["parameters"] = dict(parameters)
+    for key, value in extra_body.items():
+        if key in body:
+            raise InvalidArgumentError(f"extra_body sets {key!r}, which export_workbook's own arguments set")
+        body[key] = value
+    return body
+
+
+def _download_path(query_id: str) -> str:
+    return f"/v2/query/{path_segment(query_id, 'query_id')}/download"
+
+
+def _export_rate_wait(poll: _Poll) -> float:
+    """0.0 once an export slot is taken, else how long to wait for one (within the deadline)."""
+    wait = EXPORT_STARTS.reserve(clock())
+    return poll.next_wait("waiting for Sigma's export rate limit (100/min)", wait) if wait > 0 else 0.0
+
+
+class _Export:
+    """One export before it starts: the request, where it goes, how progress and time are kept."""
+
+    def __init__(
+        self,
+        workbook_id: str,
+        to: ExportTarget,
+        format: str,
+        element_id: str | None,
+        page_id: str | None,
+        parameters: Mapping[str, str] | None,
+        options: Mapping[str, Any],
+        timeout: float | None,
+        poll_interval: float | None,
+        progress: ProgressCallback | bool | None,
+    ) -> None:
+        # Everything is checked here, before the first request: a bad argument costs no export.
+        self.path = f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/export"
+        self.body = _export_body(format, element_id, page_id, parameters, options)
+        self.target = _Target(to)
+        self.progress = _Progress(progress)
+        self.poll = _Poll(f"export of workbook {workbook_id}", None, timeout, poll_interval)
+
+    def started(self, response: httpx.Response) -> None:
+        """From now on the job is the export ``queryId`` Sigma answered with."""
+        self.poll.kind, self.poll.job_id = "export", _query_id(response, self.poll)
+
+
+# -- saving a download -------------------------------------------------------------------------------
+
+
+class _Download:
+    """The bookkeeping of one streamed body: size checks, progress, deadline, the result."""
+
+    def __init__(self, response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> None:
+        self.response = response
+        self.target = target
+        self.poll = poll
+        self.progress = progress
+        self.total = _expected_size(response)
+        self.done = 0
+        progress(0, self.total)
+
+    def wrote(self, size: int) -> None:
+        self.done += size
+        self.progress(self.done, self.total)
+        self.poll.check(f"downloading ({self.done} bytes received)")
+
+    def broken(self, error: httpx.TransportError) -> APIConnectionError:
+        """The SDK error for a connection that failed mid-body (the partial file is discarded)."""
+        of_total = f" of {self.total}" if self.total is not None else ""
+        message = (
+            f"the download of export {self.poll.job_id} broke after {self.done}{of_total} bytes: "
+            f"{type(error).__name__}: {error}".rstrip(": ")
+        )
+        if isinstance(error, httpx.TimeoutException):
+            return APITimeoutError(message, request=self.response.request)
+        return APIConnectionError(message, request=self.response.request)
+
+    def finished(self) -> ExportResult:
+        if self.total is not None and self.done != self.total:
+            raise APIConnectionError(
+                f"the download of export {self.poll.job_id} ended after {self.done} of {self.total} bytes",
+                request=self.response.request,
+            )
+        self.progress.finish()
+        return ExportResult(
+            query_id=str(self.poll.job_id),
+            path=self.target.path,
+            bytes_written=self.done,
+            content_type=self.response.headers.get("content-type"),
+            filename=_suggested_filename(self.response.headers.get("content-disposition")),
+            elapsed=self.poll.elapsed,
+        )
+
+
+def _save(response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
+    download = _Download(response, target, poll, progress)
+    with target.open() as file:
+        try:
+            for chunk in response.iter_bytes():
+                file.write(chunk)
+                download.wrote(len(chunk))
+        except httpx.TransportError as exc:
+            raise download.broken(exc) from exc
+        return download.finished()
+
+
+async def _asave(response: httpx.Response, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
+    # File writes block the event loop for as long as a local write of one chunk takes (microseconds).
+    download = _Download(response, target, poll, progress)
+    with target.open() as file:
+        try:
+            async for chunk in response.aiter_bytes():
+                file.write(chunk)
+                download.wrote(len(chunk))
+        except httpx.TransportError as exc:
+            raise download.broken(exc) from exc
+        return download.finished()
+
+
+def _not_ready_wait(response: httpx.Response, poll: _Poll) -> float:
+    advised = parse_retry_after(response.headers.get("retry-after"))
+    return poll.next_wait(f"not ready (HTTP {response.status_code})", advised)
+
+
+# -- sync --------------------------------------------------------------------------------------------
+
+
+def _download(client: SigmaClient, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
+    path = _download_path(str(poll.job_id))
+    with poll.annotating():
+        while True:
+            try:
+                with client.stream("GET", path) as response:
+                    if response.status_code not in _NOT_READY:
+                        return _save(response, target, poll, progress)
+                    wait = _not_ready_wait(response, poll)
+            except RateLimitError as exc:
+                wait = poll.after_rate_limit(exc)
+            sleep(wait)
+
+
+def download_export(
+    client: SigmaClient,
+    query_id: str,
+    *,
+    to: ExportTarget,
+    timeout: float | None = DEFAULT_EXPORT_TIMEOUT,
+    poll_interval: float | None = None,
+    progress: ProgressCallback | bool | None = None,
+) -> ExportResult:
+    """Wait until the export ``query_id`` is ready and stream the file to ``to``.
+
+    ``to`` is a path (written atomically: nothing appears there unless the whole file arrived) or a
+    writable binary file object.  ``timeout`` bounds the whole wait and download (None: no limit);
+    ``poll_interval`` is the first wait between polls (later ones back off up to 15 s).
+    Raises :class:`JobTimeoutError` on timeout, :class:`APIConnectionError` if the connection
+    breaks mid-file, and the client's typed errors for refused requests.
+    """
+    target = _Target(to)
+    progress_ = _Progress(progress)
+    poll = _Poll("export", query_id, timeout, poll_interval)
+    return _download(client, target, poll, progress_)
+
+
+def export_workbook(
+    client: SigmaClient,
+    workbook_id: str,
+    *,
+    to: ExportTarget,
+    format: ExportFormat = "csv",
+    element_id: str | None = None,
+    page_id: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_EXPORT_TIMEOUT,
+    poll_interval: float | None = None,
+    progress: ProgressCallback | bool | None = None,
+    **options: Unpack[ExportOptions],
+) -> ExportResult:
+    """Export a workbook, one of its pages (``page_id``) or one element (``element_id``) to ``to``.
+
+    Starts the export (``POST /v2/workbooks/{workbookId}/export``), polls the download until Sigma
+    has the file, and streams it to ``to`` as :func:`download_export` does.  ``format``: an element
+    exports as csv, json, jsonl, xlsx, pdf or png; a page as pdf, png or xlsx; a whole workbook as
+    pdf or xlsx.  ``parameters`` maps control IDs to control values (text, in Sigma's syntax).
+    ``options`` are Sigma's format options (:class:`ExportOptions`: ``layout``, ``pixel_width``,
+    ``pixel_height``, ``row_limit``, ``offset``, ``extra_body``).  ``timeout`` covers everything,
+    from the first request to the last byte.  Export starts are limited to 100 a minute per
+    process, as Sigma limits them.
+    """
+    job = _Export(workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress)
+    with job.poll.annotating():
+        while True:
+            wait = _export_rate_wait(job.poll)
+            if not wait:
+                try:
+                    response = client.request("POST", job.path, json=job.body)
+                    break
+                except RateLimitError as exc:
+                    wait = job.poll.after_rate_limit(exc)
+            sleep(wait)
+    job.started(response)
+    return _download(client, job.target, job.poll, job.progress)
+
+
+def _wait(client: SigmaClient, path: str, poll: _Poll) -> MaterializationStatus:
+    with poll.annotating():
+        while True:
+            try:
+                response = client.request("GET", path)
+            except RateLimitError as exc:
+                wait = poll.after_rate_limit(exc)
+            else:
+                final = _materialization(response, poll)
+                if final is not None:
+                    return final
+                wait = poll.next_wait(poll.status)
+            sleep(wait)
+
+
+def _workbook_materialization(workbook_id: str, materialization_id: str) -> tuple[str, str]:
+    segment = path_segment(materialization_id, "materialization_id")
+    return f"/v2/workbooks/{path_segment(workbook_id, 'workbook_id')}/materializations/{segment}", (
+        "workbook materialization"
+    )
+
+
+def _data_model_materialization(data_model_id: str, materialization_id: str) -> tuple[str, str]:
+    segment = path_segment(materialization_id, "materialization_id")
+    return f"/v2/dataModels/{path_segment(data_model_id, 'data_model_id')}/materializations/{segment}", (
+        "data model materialization"
+    )
+
+
+def wait_for_materialization(
+    client: SigmaClient,
+    *,
+    workbook_id: str,
+    materialization_id: str,
+    timeout: float | None = DEFAULT_MATERIALIZATION_TIMEOUT,
+    poll_interval: float | None = None,
+) -> MaterializationStatus:
+    """Poll a workbook materialization until it is ``ready`` and return its final status.
+
+    ``pending`` and ``building`` mean it still runs; any other status raises :class:`JobFailedError`
+    (with Sigma's ``error``), and a run past ``timeout`` seconds raises :class:`JobTimeoutError`.
+    """
+    path, kind = _workbook_materialization(workbook_id, materialization_id)
+    return _wait(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+
+
+def wait_for_data_model_materialization(
+    client: SigmaClient,
+    *,
+    data_model_id: str,
+    materialization_id: str,
+    timeout: float | None = DEFAULT_MATERIALIZATION_TIMEOUT,
+    poll_interval: float | None = None,
+) -> MaterializationStatus:
+    """:func:`wait_for_materialization` for a data model's materialization."""
+    path, kind = _data_model_materialization(data_model_id, materialization_id)
+    return _wait(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+
+
+# -- async -------------------------------------------------------------------------------------------
+
+
+async def _adownload(client: SigmaClient, target: _Target, poll: _Poll, progress: _Progress) -> ExportResult:
+    path = _download_path(str(poll.job_id))
+    with poll.annotating():
+        while True:
+            try:
+                async with client.astream("GET", path) as response:
+                    if response.status_code not in _NOT_READY:
+                        return await _asave(response, target, poll, progress)
+                    wait = _not_ready_wait(response, poll)
+            except RateLimitError as exc:
+                wait = poll.after_rate_limit(exc)
+            await async_sleep(wait)
+
+
+async def adownload_export(
+    client: SigmaClient,
+    query_id: str,
+    *,
+    to: ExportTarget,
+    timeout: float | None = DEFAULT_EXPORT_TIMEOUT,
+    poll_interval: float | None = None,
+    progress: ProgressCallback | bool | None = None,
+) -> ExportResult:
+    """Async twin of :func:`download_export`."""
+    target = _Target(to)
+    progress_ = _Progress(progress)
+    poll = _Poll("export", query_id, timeout, poll_interval)
+    return await _adownload(client, target, poll, progress_)
+
+
+async def aexport_workbook(
+    client: SigmaClient,
+    workbook_id: str,
+    *,
+    to: ExportTarget,
+    format: ExportFormat = "csv",
+    element_id: str | None = None,
+    page_id: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_EXPORT_TIMEOUT,
+    poll_interval: float | None = None,
+    progress: ProgressCallback | bool | None = None,
+    **options: Unpack[ExportOptions],
+) -> ExportResult:
+    """Async twin of :func:`export_workbook`."""
+    job = _Export(workbook_id, to, format, element_id, page_id, parameters, options, timeout, poll_interval, progress)
+    with job.poll.annotating():
+        while True:
+            wait = _export_rate_wait(job.poll)
+            if not wait:
+                try:
+                    response = await client.arequest("POST", job.path, json=job.body)
+                    break
+                except RateLimitError as exc:
+                    wait = job.poll.after_rate_limit(exc)
+            await async_sleep(wait)
+    job.started(response)
+    return await _adownload(client, job.target, job.poll, job.progress)
+
+
+async def _await(client: SigmaClient, path: str, poll: _Poll) -> MaterializationStatus:
+    with poll.annotating():
+        while True:
+            try:
+                response = await client.arequest("GET", path)
+            except RateLimitError as exc:
+                wait = poll.after_rate_limit(exc)
+            else:
+                final = _materialization(response, poll)
+                if final is not None:
+                    return final
+                wait = poll.next_wait(poll.status)
+            await async_sleep(wait)
+
+
+async def await_materialization(
+    client: SigmaClient,
+    *,
+    workbook_id: str,
+    materialization_id: str,
+    timeout: float | None = DEFAULT_MATERIALIZATION_TIMEOUT,
+    poll_interval: float | None = None,
+) -> MaterializationStatus:
+    """Async twin of :func:`wait_for_materialization`."""
+    path, kind = _workbook_materialization(workbook_id, materialization_id)
+    return await _await(client, path, _Poll(kind, materialization_id, timeout, poll_interval))
+
+
+async def await_data_model_materialization(
+    client: SigmaClient,
+    *,
+    data_model_id: str,
+    materialization_id: str,
+    timeout: float | None = DEFAULT_MATERIALIZATION_TIMEOUT,
+    poll_interval: float | None = None,
+) -> MaterializationStatus:
+    """Async twin of :func:`wait_for_data_model_materialization`."""
+    path, kind = _data_model_materialization(data_model_id, materialization_id)
+    return await _await(client, path, _Poll(kind, materialization_id, timeout, poll_interval))

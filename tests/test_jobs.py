@@ -1,0 +1,650 @@
+"""sigma_sdk.jobs: exports polled and streamed to disk atomically, materializations awaited (MockTransport)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import pytest
+
+from sigma_sdk import Client
+from sigma_sdk.errors import (
+    APIConnectionError,
+    InvalidArgumentError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    NotFoundError,
+)
+from sigma_sdk.jobs import (
+    ExportResult,
+    MaterializationStatus,
+    adownload_export,
+    aexport_workbook,
+    await_data_model_materialization,
+    await_materialization,
+    download_export,
+    export_workbook,
+    wait_for_data_model_materialization,
+    wait_for_materialization,
+)
+from sigma_sdk_auth import _jobs
+
+BASE_URL = "https://api.sigma.test"
+QUERY_ID = "88889999-aaaa-bbbb-cccc-ddddeeeeffff"
+CHUNK = 64 * 1024
+MiB = 1024 * 1024
+Mode = Literal["sync", "async"]
+
+
+# -- a fake Sigma that exports ------------------------------------------------------------------------
+
+
+def chunks(size: int, seed: int = 7) -> Iterator[bytes]:
+    """``size`` deterministic pseudo-random bytes, generated CHUNK at a time (never all in memory)."""
+    rng = random.Random(seed)
+    sent = 0
+    while sent < size:
+        piece = rng.randbytes(min(CHUNK, size - sent))
+        sent += len(piece)
+        yield piece
+
+
+def digest(pieces: Iterator[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for piece in pieces:
+        hasher.update(piece)
+    return hasher.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return digest(iter(lambda: file.read(CHUNK), b""))
+
+
+class FakeSigma:
+    """Token endpoint, export start, download (``not_ready`` 204s, then the file) and materializations.
+
+    ``body`` makes the download's byte stream (a callable returning an iterator of chunks), so a test
+    can break it half-way.  Every request is recorded as (method, raw path).
+    """
+
+    def __init__(self, *, size: int = 1000, not_ready: int = 3) -> None:
+        self.size = size
+        self.not_ready = not_ready
+        self.body: Callable[[], Iterator[bytes]] = lambda: chunks(self.size)
+        self.download_headers: dict[str, str] = {
+            "content-type": "text/csv",
+            "content-disposition": 'attachment; filename="Sales by region.csv"',
+        }
+        self.not_ready_headers: dict[str, str] = {}
+        self.answers: dict[str, list[httpx.Response]] = {}  # path -> canned answers, used first
+        self.materializations: list[dict[str, Any]] = []  # successive status bodies
+        self.requests: list[tuple[str, str]] = []
+        self.export_bodies: list[Any] = []
+
+    def downloads(self) -> int:
+        return sum(path == f"/v2/query/{QUERY_ID}/download" for _, path in self.requests)
+
+    def _stream(self, asynchronous: bool) -> Any:
+        if not asynchronous:
+            return self.body()
+
+        async def agen() -> AsyncIterator[bytes]:
+            for piece in self.body():
+                yield piece
+
+        return agen()
+
+    def transports(self) -> tuple[httpx.MockTransport, httpx.MockTransport]:
+        """A sync and an async transport (an async client needs the body as an async iterator)."""
+        return httpx.MockTransport(lambda r: self.handle(r, False)), httpx.MockTransport(lambda r: self.handle(r, True))
+
+    def handle(self, request: httpx.Request, asynchronous: bool) -> httpx.Response:
+        path = request.url.raw_path.decode()
+        if path == "/v2/auth/token":
+            return httpx.Response(200, json={"access_token": "tok", "token_type": "bearer", "expires_in": 3600})
+        self.requests.append((request.method, path))
+        canned = self.answers.get(path)
+        if canned:
+            return canned.pop(0)
+        if request.method == "POST" and path.endswith("/export"):
+            self.export_bodies.append(json.loads(request.content))
+            return httpx.Response(200, json={"queryId": QUERY_ID, "jobComplete": False})
+        if path == f"/v2/query/{QUERY_ID}/download":
+            if self.downloads() <= self.not_ready:
+                return httpx.Response(204, headers=self.not_ready_headers)
+            headers = {**self.download_headers, "content-length": str(self.size)}
+            return httpx.Response(200, headers=headers, content=self._stream(asynchronous))
+        if "/materializations/" in path and self.materializations:
+            body = self.materializations.pop(0) if len(self.materializations) > 1 else self.materializations[0]
+            return httpx.Response(200, json=body)
+        return httpx.Response(404, json={"message": "not found", "code": "not_found", "requestId": "r-404"})
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    mode: Mode = request.param
+    return mode
+
+
+@pytest.fixture
+def fake() -> FakeSigma:
+    return FakeSigma()
+
+
+@pytest.fixture
+def client(fake: FakeSigma) -> Iterator[Client]:
+    sync, asynchronous = fake.transports()
+    with Client(BASE_URL, "id", "secret", max_retries=0, transport=sync, async_transport=asynchronous) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """No test waits: the job clock is fake and every poll sleep advances it (and is recorded)."""
+    now = [1000.0]
+    sleeps: list[float] = []
+
+    def fake_sleep(delay: float) -> None:
+        sleeps.append(delay)
+        now[0] += delay
+
+    async def fake_async_sleep(delay: float) -> None:
+        fake_sleep(delay)
+
+    monkeypatch.setattr(_jobs, "clock", lambda: now[0])
+    monkeypatch.setattr(_jobs, "sleep", fake_sleep)
+    monkeypatch.setattr(_jobs, "async_sleep", fake_async_sleep)
+    monkeypatch.setattr(_jobs, "EXPORT_STARTS", _jobs._RateWindow(100, 60.0))
+    return sleeps
+
+
+async def export(mode: Mode, client: Client, **kwargs: Any) -> ExportResult:
+    kwargs.setdefault("element_id", "el-1")
+    if mode == "sync":
+        return export_workbook(client, "wb-1", **kwargs)
+    return await aexport_workbook(client, "wb-1", **kwargs)
+
+
+async def download(mode: Mode, client: Client, **kwargs: Any) -> ExportResult:
+    if mode == "sync":
+        return download_export(client, QUERY_ID, **kwargs)
+    return await adownload_export(client, QUERY_ID, **kwargs)
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
+# -- the measure in the issue -------------------------------------------------------------------------
+
+
+async def test_64_mib_export_streams_in_constant_memory(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+) -> None:
+    """64 MiB via export_workbook: byte-identical, after three 204s, peak memory +<24 MiB, progress to the end."""
+    fake.size = 64 * MiB
+    seen: list[tuple[int, int | None]] = []
+    target = tmp_path / "big.csv"
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        result = await export(mode, client, to=target, progress=lambda done, total: seen.append((done, total)))
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert peak < 24 * MiB, f"peak grew by {peak / MiB:.1f} MiB"
+    assert file_digest(target) == digest(chunks(64 * MiB))
+    assert result.bytes_written == target.stat().st_size == 64 * MiB
+    assert fake.downloads() == 4  # three 204s, then the file
+    assert fake_time == [1.0, 1.5, 2.25]  # the polls back off
+    dones = [done for done, _ in seen]
+    assert dones == sorted(dones)
+    assert seen[0] == (0, 64 * MiB)
+    assert seen[-1] == (64 * MiB, 64 * MiB)
+    assert leftovers(tmp_path) == ["big.csv"]
+
+
+async def test_export_result_describes_the_file(mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+    """ExportResult names the query, the path, the size, the content type and Sigma's filename."""
+    result = await export(mode, client, to=str(tmp_path / "out.csv"))
+    assert result.query_id == QUERY_ID
+    assert result.path == tmp_path / "out.csv"
+    assert result.bytes_written == 1000
+    assert result.content_type == "text/csv"
+    assert result.filename == "Sales by region.csv"
+    assert result.elapsed == pytest.approx(4.75)  # 1 + 1.5 + 2.25 of (fake) polling
+    assert fake.requests[0] == ("POST", "/v2/workbooks/wb-1/export")
+    assert fake.export_bodies == [{"format": {"type": "csv"}, "elementId": "el-1"}]
+
+
+# -- nothing partial is left behind -------------------------------------------------------------------
+
+
+async def test_connection_dropped_half_way_leaves_no_file(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+) -> None:
+    """A connection that breaks mid-body raises APIConnectionError (query id, bytes) and leaves no file."""
+    fake.size = 4 * MiB
+
+    def broken() -> Iterator[bytes]:
+        for index, piece in enumerate(chunks(fake.size)):
+            if index == 32:
+                raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+            yield piece
+
+    fake.body = broken
+    with pytest.raises(APIConnectionError, match=rf"export {QUERY_ID} broke after {32 * CHUNK} of {4 * MiB} bytes"):
+        await export(mode, client, to=tmp_path / "out.csv")
+    assert leftovers(tmp_path) == []
+
+
+async def test_body_shorter_than_its_content_length_leaves_no_file(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+) -> None:
+    """A body that ends before Content-Length says is a broken download, not a file."""
+    fake.body = lambda: chunks(600)
+    with pytest.raises(APIConnectionError, match="ended after 600 of 1000 bytes"):
+        await export(mode, client, to=tmp_path / "out.csv")
+    assert leftovers(tmp_path) == []
+
+
+async def test_timeout_while_polling_names_the_query_and_leaves_no_file(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+) -> None:
+    """An export still answering 204 at the deadline raises JobTimeoutError(query id, last status, elapsed)."""
+    fake.not_ready = 10_000
+    with pytest.raises(JobTimeoutError) as caught:
+        await export(mode, client, to=tmp_path / "out.csv", timeout=60)
+    error = caught.value
+    assert (error.kind, error.job_id, error.status) == ("export", QUERY_ID, "not ready (HTTP 204)")
+    assert error.elapsed == pytest.approx(60)
+    assert f"export {QUERY_ID} did not finish within the timeout of 60s" in str(error)
+    assert max(fake_time) <= 15.0  # capped backoff
+    assert sum(fake_time) == pytest.approx(60)  # never sleeps past the deadline
+    assert leftovers(tmp_path) == []
+
+
+async def test_timeout_during_the_download_leaves_no_file(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline also covers the body: a download that runs past it stops and leaves no file."""
+    fake.size = 2 * MiB
+    now = [0.0]
+    monkeypatch.setattr(_jobs, "clock", lambda: now[0])
+
+    def slow() -> Iterator[bytes]:
+        for piece in chunks(fake.size):
+            now[0] += 1.0  # each chunk takes a (fake) second
+            yield piece
+
+    fake.body = slow
+    fake.not_ready = 0
+    with pytest.raises(JobTimeoutError, match=r"last status: downloading \(\d+ bytes received\)"):
+        await export(mode, client, to=tmp_path / "out.csv", timeout=10)
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_mid_download_leaves_no_file(fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+    """KeyboardInterrupt during the body propagates and the temporary file is removed."""
+
+    def interrupted() -> Iterator[bytes]:
+        yield b"x" * 100
+        raise KeyboardInterrupt
+
+    fake.body = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        export_workbook(client, "wb-1", element_id="el-1", to=tmp_path / "out.csv")
+    assert leftovers(tmp_path) == []
+
+
+async def test_existing_file_is_replaced_only_when_complete(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+) -> None:
+    """A failed export keeps the previous file intact; a successful one replaces it."""
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"yesterday's export")
+    fake.body = lambda: chunks(10)
+    with pytest.raises(APIConnectionError):
+        await export(mode, client, to=target)
+    assert target.read_bytes() == b"yesterday's export"
+    fake.body = lambda: chunks(fake.size)
+    fake.requests.clear()
+    await export(mode, client, to=target)
+    assert target.read_bytes() == b"".join(chunks(1000))
+    assert leftovers(tmp_path) == ["out.csv"]
+
+
+# -- polling --------------------------------------------------------------------------------------------
+
+
+async def test_retry_after_on_a_204_is_honoured(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+) -> None:
+    """A Retry-After header on a not-ready answer replaces the backoff."""
+    fake.not_ready_headers = {"retry-after": "7"}
+    await export(mode, client, to=tmp_path / "out.csv")
+    assert fake_time == [7.0, 7.0, 7.0]
+
+
+async def test_poll_interval_sets_the_first_wait_and_backoff_is_capped(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+) -> None:
+    """poll_interval is the first wait; waits grow 1.5x and stop growing at 15 s."""
+    fake.not_ready = 10
+    await export(mode, client, to=tmp_path / "out.csv", poll_interval=4)
+    assert fake_time[:3] == [4.0, 6.0, 9.0]
+    assert fake_time[3:] == [13.5] + [15.0] * 6
+
+
+async def test_429_beyond_the_clients_retries_is_waited_out(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float]
+) -> None:
+    """A 429 on the export start or on a poll (client retries exhausted) waits Retry-After, then goes on."""
+    limited = {"message": "Too many requests", "code": "rate_limited"}
+    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(429, headers={"retry-after": "20"}, json=limited)]
+    download_path = f"/v2/query/{QUERY_ID}/download"
+    fake.answers[download_path] = [httpx.Response(429, headers={"retry-after": "5"}, json=limited)]
+    fake.not_ready = 1  # the 429 counts as the first download request
+    result = await export(mode, client, to=tmp_path / "out.csv")
+    assert result.bytes_written == 1000
+    assert fake_time == [20.0, 5.0]
+    assert [method for method, _ in fake.requests] == ["POST", "POST", "GET", "GET"]
+
+
+async def test_export_starts_respect_the_rate_window(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the export rate limit, the next start waits for the window to free a slot (no 429 needed)."""
+    monkeypatch.setattr(_jobs, "EXPORT_STARTS", _jobs._RateWindow(2, 60.0))
+    fake.not_ready = 0
+    for name in ("a", "b", "c"):
+        fake.requests.clear()
+        await export(mode, client, to=tmp_path / f"{name}.csv")
+    assert fake_time == [60.0]
+    assert leftovers(tmp_path) == ["a.csv", "b.csv", "c.csv"]
+
+
+async def test_an_error_while_polling_names_the_export(mode: Mode, fake: FakeSigma, client: Client) -> None:
+    """A typed API error during the job propagates with a note naming the query and the last status."""
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [
+        httpx.Response(204),
+        httpx.Response(404, json={"message": "Query expired", "code": "not_found", "requestId": "r-9"}),
+    ]
+    with pytest.raises(NotFoundError) as caught:
+        await download(mode, client, to=io.BytesIO())
+    assert caught.value.request_id == "r-9"
+    assert caught.value.__notes__ == [f"while waiting for export {QUERY_ID}: last status not ready (HTTP 204), 1.0s"]
+
+
+async def test_download_export_writes_to_a_binary_file_object(mode: Mode, fake: FakeSigma, client: Client) -> None:
+    """download_export (a query id from elsewhere) writes into a file object, which stays open."""
+    buffer = io.BytesIO()
+    result = await download(mode, client, to=buffer)
+    assert buffer.getvalue() == b"".join(chunks(1000))
+    assert result.path is None
+    assert not buffer.closed
+    assert [method for method, _ in fake.requests] == ["GET"] * 4
+
+
+# -- what Sigma is asked for ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "body"),
+    [
+        ({"format": "pdf"}, {"format": {"type": "pdf", "layout": "portrait"}}),
+        ({"format": "pdf", "layout": "landscape"}, {"format": {"type": "pdf", "layout": "landscape"}}),
+        ({"format": "xlsx", "page_id": "p-1"}, {"format": {"type": "xlsx"}, "pageId": "p-1"}),
+        (
+            {"format": "png", "element_id": "e", "pixel_width": 800, "pixel_height": 600},
+            {"format": {"type": "png", "pixelWidth": 800, "pixelHeight": 600}, "elementId": "e"},
+        ),
+        (
+            {"format": "jsonl", "element_id": "e", "row_limit": 2500, "offset": 2501, "parameters": {"Region": "East"}},
+            {
+                "format": {"type": "jsonl"},
+                "elementId": "e",
+                "rowLimit": 2500,
+                "offset": 2501,
+                "parameters": {"Region": "East"},
+            },
+        ),
+        (
+            {"format": "csv", "element_id": "e", "extra_body": {"tag": "prod", "exportAs": "u-1"}},
+            {"format": {"type": "csv"}, "elementId": "e", "tag": "prod", "exportAs": "u-1"},
+        ),
+    ],
+)
+def test_export_body_follows_the_spec(fake: FakeSigma, client: Client, kwargs: dict[str, Any], body: Any) -> None:
+    """Format options land where POST /v2/workbooks/{workbookId}/export expects them."""
+    export_workbook(client, "wb-1", to=io.BytesIO(), **kwargs)
+    assert fake.export_bodies == [body]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"element_id": "e", "page_id": "p"}, "element_id or page_id, not both"),
+        ({}, r"format='csv' is not available for a whole workbook export; use one of pdf, xlsx \(csv, json"),
+        ({"page_id": "p", "format": "json"}, "not available for a page export; use one of pdf, png, xlsx"),
+        ({"element_id": "e", "layout": "portrait"}, "layout applies to pdf exports only, not csv"),
+        ({"element_id": "e", "pixel_width": 10}, "pixel_width applies to png exports only"),
+        ({"element_id": "e", "format": "pdf", "row_limit": 5}, "row_limit applies to csv, json, jsonl and xlsx"),
+        ({"element_id": "e", "offset": -1}, "offset must be an int >= 0"),
+        ({"element_id": "e", "parameters": {"Year": 2024}}, "not text: Year"),
+        ({"element_id": "e", "extra_body": {"elementId": "x"}}, "extra_body sets 'elementId'"),
+        ({"element_id": "e", "timeout": -1}, "timeout must be a number of seconds >= 0"),
+        ({"element_id": "e", "poll_interval": 0}, "poll_interval must be a number of seconds > 0"),
+        ({"element_id": "e", "progress": "yes"}, "progress must be a callable"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_request(
+    fake: FakeSigma, client: Client, kwargs: dict[str, Any], message: str
+) -> None:
+    """Each bad argument raises InvalidArgumentError naming the problem, and no export is started."""
+    with pytest.raises(InvalidArgumentError, match=message):
+        export_workbook(client, "wb-1", to=io.BytesIO(), **kwargs)
+    assert fake.requests == []
+
+
+def test_misspelt_option_is_a_type_error(fake: FakeSigma, client: Client) -> None:
+    """An unknown keyword (a typo of a format option) is a TypeError naming it, like any Python call."""
+    with pytest.raises(TypeError, match=r"unexpected keyword argument.*layuot"):
+        export_workbook(client, "wb-1", to=io.BytesIO(), format="pdf", layuot="landscape")  # type: ignore[call-arg]
+    assert fake.requests == []
+
+
+def test_bad_targets_are_refused_before_any_request(fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+    """A directory, a missing parent directory, a text file or a non-file is refused up front."""
+    cases: list[tuple[Any, str]] = [
+        (tmp_path, "is a directory"),
+        (tmp_path / "missing" / "out.csv", "does not exist"),
+        (io.StringIO(), "text file; open it in binary mode"),
+        (42, "not int"),
+    ]
+    for to, message in cases:
+        with pytest.raises(InvalidArgumentError, match=message):
+            export_workbook(client, "wb-1", element_id="e", to=to)
+    assert fake.requests == []
+
+
+def test_ids_are_single_path_segments(fake: FakeSigma, client: Client) -> None:
+    """Workbook and query IDs are escaped into one path segment; '..' is refused."""
+    fake.answers["/v2/workbooks/a%2Fb%20c/export"] = [httpx.Response(404, json={"message": "no such workbook"})]
+    with pytest.raises(NotFoundError):
+        export_workbook(client, "a/b c", element_id="e", to=io.BytesIO())
+    with pytest.raises(InvalidArgumentError, match="query_id"):
+        download_export(client, "..", to=io.BytesIO())
+    assert fake.requests == [("POST", "/v2/workbooks/a%2Fb%20c/export")]
+
+
+@pytest.mark.parametrize(
+    ("header", "filename"),
+    [
+        ('attachment; filename="report.pdf"', "report.pdf"),
+        ("attachment; filename*=UTF-8''na%C3%AFve%20sales.csv", "naïve sales.csv"),
+        ('attachment; filename="../../etc/passwd"', "passwd"),
+        ('attachment; filename="C:\\\\temp\\\\x.csv"', "x.csv"),
+        ('attachment; filename=".."', None),
+        ("inline", None),
+    ],
+)
+def test_sigmas_filename_is_decoded_and_reduced_to_a_name(
+    fake: FakeSigma, client: Client, header: str, filename: str | None
+) -> None:
+    """Content-Disposition's filename (RFC 6266, filename* too) comes back without directory parts."""
+    fake.download_headers["content-disposition"] = header
+    assert download_export(client, QUERY_ID, to=io.BytesIO()).filename == filename
+
+
+# -- progress -------------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_true_draws_a_line_on_a_terminal(
+    fake: FakeSigma, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """progress=True writes bytes, total, rate and elapsed time to a terminal stderr, ending the line."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fake.size = 3 * MiB
+    download_export(client, QUERY_ID, to=io.BytesIO(), progress=True)
+    last = terminal.getvalue().rsplit("\r", 1)[-1]
+    assert re.fullmatch(r"3\.0 MiB of 3\.0 MiB \(100%\), [\d.]+ (B|KiB|MiB|GiB)/s, [\d.]+s\s*\n", last), last
+
+
+def test_progress_true_is_silent_when_stderr_is_not_a_terminal(
+    fake: FakeSigma, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """progress=True prints nothing into a log file or pipe."""
+    redirected = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", redirected)
+    download_export(client, QUERY_ID, to=io.BytesIO(), progress=True)
+    assert redirected.getvalue() == ""
+
+
+def test_compressed_body_is_saved_decoded_with_an_unknown_total(fake: FakeSigma, client: Client) -> None:
+    """A gzip-encoded answer is written decoded; its Content-Length is not the file size, so total is None."""
+    original = b"region,sales\n" + b"east,1\n" * 5000
+    compressed = gzip.compress(original)
+    headers = {"content-encoding": "gzip", "content-length": str(len(compressed)), "content-type": "text/csv"}
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [httpx.Response(200, headers=headers, content=compressed)]
+    seen: list[tuple[int, int | None]] = []
+    buffer = io.BytesIO()
+    result = download_export(client, QUERY_ID, to=buffer, progress=lambda done, total: seen.append((done, total)))
+    assert buffer.getvalue() == original
+    assert result.bytes_written == len(original)
+    assert seen[0] == (0, None)
+    assert seen[-1] == (len(original), None)
+
+
+# -- materializations -----------------------------------------------------------------------------------
+
+RUNNING = {"materializationId": "m-1", "status": "pending"}
+BUILDING = {"materializationId": "m-1", "status": "building", "startedAt": "2024-05-01T10:00:00Z"}
+READY = {
+    "materializationId": "m-1",
+    "status": "ready",
+    "startedAt": "2024-05-01T10:00:00Z",
+    "readyAt": "2024-05-01T10:03:00.123Z",
+    "expiredAt": "not a date",
+}
+
+
+async def wait(mode: Mode, client: Client, *, data_model: bool = False, **kwargs: Any) -> MaterializationStatus:
+    if data_model:
+        if mode == "sync":
+            return wait_for_data_model_materialization(client, data_model_id="dm-1", materialization_id="m-1", **kwargs)
+        return await await_data_model_materialization(client, data_model_id="dm-1", materialization_id="m-1", **kwargs)
+    if mode == "sync":
+        return wait_for_materialization(client, workbook_id="wb-1", materialization_id="m-1", **kwargs)
+    return await await_materialization(client, workbook_id="wb-1", materialization_id="m-1", **kwargs)
+
+
+@pytest.mark.parametrize("data_model", [False, True])
+async def test_materialization_is_polled_until_ready(
+    mode: Mode, fake: FakeSigma, client: Client, fake_time: list[float], data_model: bool
+) -> None:
+    """pending and building keep polling; ready returns the final status with its dates parsed."""
+    fake.materializations = [RUNNING, BUILDING, READY]
+    status = await wait(mode, client, data_model=data_model)
+    assert (status.materialization_id, status.status, status.error) == ("m-1", "ready", None)
+    assert status.ready_at is not None
+    assert status.ready_at.isoformat() == "2024-05-01T10:03:00.123000+00:00"
+    assert status.expired_at is None
+    assert status.raw["expiredAt"] == "not a date"  # kept as sent
+    assert fake_time == [1.0, 1.5]
+    prefix = "/v2/dataModels/dm-1" if data_model else "/v2/workbooks/wb-1"
+    assert fake.requests == [("GET", f"{prefix}/materializations/m-1")] * 3
+
+
+@pytest.mark.parametrize("status", ["failed", "cancelled", "some-new-status"])
+async def test_materialization_failure_names_status_and_error(
+    mode: Mode, fake: FakeSigma, client: Client, status: str
+) -> None:
+    """Any status but pending/building/ready raises JobFailedError with Sigma's error text."""
+    fake.materializations = [RUNNING, {"materializationId": "m-1", "status": status, "error": "warehouse down"}]
+    with pytest.raises(JobFailedError) as caught:
+        await wait(mode, client)
+    error = caught.value
+    assert (error.job_id, error.status, error.error) == ("m-1", status, "warehouse down")
+    assert str(error) == f"workbook materialization m-1 failed with status {status!r} after 1.0s: warehouse down"
+
+
+async def test_materialization_timeout(mode: Mode, fake: FakeSigma, client: Client) -> None:
+    """A materialization still building at the deadline raises JobTimeoutError with the last status."""
+    fake.materializations = [BUILDING]
+    with pytest.raises(JobTimeoutError) as caught:
+        await wait(mode, client, timeout=120, poll_interval=10)
+    error = caught.value
+    assert (error.kind, error.job_id, error.status) == ("workbook materialization", "m-1", "building")
+    assert "(last status: building; 120.0s elapsed)" in str(error)
+
+
+async def test_materialization_answer_without_status_is_a_job_error(
+    mode: Mode, fake: FakeSigma, client: Client
+) -> None:
+    """An answer with no status is a JobError naming what came back, not a KeyError."""
+    fake.materializations = [{"materializationId": "m-1"}]
+    with pytest.raises(JobError, match=r"no status \(keys: \['materializationId'\]\)"):
+        await wait(mode, client)
+
+
+# -- loading ---------------------------------------------------------------------------------------------
+
+
+def test_job_helpers_load_only_when_used() -> None:
+    """`from sigma_sdk import Client` and the errors do not import the job helpers; sigma_sdk.jobs does."""
+    code = (
+        "import sys; from sigma_sdk import Client; import sigma_sdk.errors; "
+        "print('sigma_sdk_auth._jobs' in sys.modules); "
+        "import sigma_sdk.jobs; print('sigma_sdk_auth._jobs' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_unknown_runtime_name_is_an_attribute_error() -> None:
+    """The lazy names of sigma_sdk_auth do not turn a misspelling into anything but AttributeError."""
+    import sigma_sdk_auth
+
+    with pytest.raises(AttributeError, match="export_workbok"):
+        sigma_sdk_auth.export_workbok  # type: ignore[attr-defined]  # noqa: B018
+    assert sigma_sdk_auth.export_workbook is export_workbook

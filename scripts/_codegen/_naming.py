@@ -9,6 +9,11 @@ in ``openapi/normalization.toml``, the schema's ``title``, or its place (``{Oper
 ``{Operation}Response``, ``{Parent}{Property}``). Two different shapes that want the same name are
 told apart by their parent's name, then by a number, in document order (unversioned ``/v2`` paths
 first), so names stay stable as Sigma adds operations.
+
+Names come from meaning, not from first use: a shape several operations share is named for what
+they share (the resource and verb their operationIds have in common, ``WorkbooksPage``,
+``TeamVisibility``) or for its kind (``EmptyResponse`` for ``{}``, ``JsonObject`` for a free map),
+never after one of them; no shape takes the name of an operation it is not part of.
 """
 
 from __future__ import annotations

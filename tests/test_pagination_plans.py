@@ -69,6 +69,13 @@ def test_operations_that_do_not_page_are_not_marked() -> None:
     assert EXTENSION not in _operation(no_next)
 
 
+def test_page_size_is_an_integer_even_without_a_page_model() -> None:
+    """`page`/`limit` whose answer is no `{entries, nextPage}` page gets no plan, but `limit` is still `integer`."""
+    spec = mark_pagination(_spec(["page", "limit"], {"type": "object"}), RULES)
+    assert EXTENSION not in _operation(spec)
+    assert [p["schema"]["type"] for p in _operation(spec)["parameters"]] == ["number", "integer"]
+
+
 def test_page_size_becomes_an_integer() -> None:
     """Sigma's `limit: number` is a count: the size parameter of a paged operation is `integer`, others untouched."""
     spec = mark_pagination(_spec(["page", "limit", "other"], {"$ref": "#/components/schemas/P"},

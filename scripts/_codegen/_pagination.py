@@ -42,10 +42,15 @@ def _branches(schema: JSON, components: dict[str, JSON]) -> list[tuple[str | Non
     return [(None, schema)]
 
 
+def _style(operation: dict[str, JSON]) -> tuple[str, str, str] | None:
+    """``(cursor, size, next field)`` when the operation takes one of Sigma's cursor/size pairs."""
+    query = {p.get("name") for p in operation.get("parameters") or () if p.get("in") == "query"}
+    return next(((c, s, n) for c, s, n in _STYLES if c in query and s in query), None)
+
+
 def _plan(operation: dict[str, JSON], components: dict[str, JSON]) -> dict[str, JSON] | None:
     """The pagination plan of one operation, or None when it does not page."""
-    query = {p.get("name"): p for p in operation.get("parameters") or () if p.get("in") == "query"}
-    style = next(((c, s, n) for c, s, n in _STYLES if c in query and s in query), None)
+    style = _style(operation)
     if style is None:
         return None
     cursor, size, next_field = style
@@ -73,7 +78,8 @@ def mark_pagination(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     A plan names the cursor and page-size query parameters, the page models (each with the field
     holding the next cursor, ``""`` for a single-page answer), the entries field and whether Sigma may
     also answer a bare array. Sigma declares ``limit`` as ``number``; a page size is a count of entries,
-    so it becomes ``integer`` (``iterate(limit=...)`` and ``sync(limit=...)`` both take an ``int``).
+    so on every operation with a cursor/size pair it becomes ``integer`` (``iterate(limit=...)`` and
+    ``sync(limit=...)`` both take an ``int``).
     """
     components = (spec.get("components") or {}).get("schemas") or {}
     for path_item in (spec.get("paths") or {}).values():
@@ -83,11 +89,12 @@ def mark_pagination(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
             plan = _plan(operation, components)
             if plan is None:
                 operation.pop(EXTENSION, None)
-                continue
-            operation[EXTENSION] = plan
+            else:
+                operation[EXTENSION] = plan
+            style = _style(operation)  # a page size is a count even where no page model says so
             for parameter in operation.get("parameters") or ():
                 schema = parameter.get("schema")
-                if parameter.get("name") == plan["size"] and isinstance(schema, dict):
+                if style and parameter.get("name") == style[1] and isinstance(schema, dict):
                     schema["type"] = "integer" if schema.get("type") == "number" else schema.get("type")
     return spec
 

@@ -16,7 +16,7 @@ def _get_kwargs(
     element_id: str,
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -60,7 +60,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ElementQuery]:
     """Get the SQL query for a workbook element
 
@@ -90,7 +90,7 @@ def sync_detailed(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -119,7 +119,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ElementQuery:
     """Get the SQL query for a workbook element
 
@@ -149,7 +149,7 @@ def sync(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -179,7 +179,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ElementQuery]:
     """Get the SQL query for a workbook element
 
@@ -209,7 +209,7 @@ async def asyncio_detailed(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -238,7 +238,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ElementQuery:
     """Get the SQL query for a workbook element
 
@@ -268,7 +268,7 @@ async def asyncio(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:

@@ -26,7 +26,7 @@ import _cli
 from sigma_sdk import Client
 from sigma_sdk.api.workbooks import list_workbooks, materialize_workbook_element
 from sigma_sdk.jobs import ExportResult, export_workbook, wait_for_materialization
-from sigma_sdk.models import MaterializeDataModelElementRequest
+from sigma_sdk.models import MaterializeElementRequest
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "pdf", "png")
 
@@ -40,7 +40,7 @@ def describe(result: ExportResult) -> str:
 
 def materialize(client: Client, workbook_id: str, sheet_id: str, timeout: float, poll_interval: float | None) -> None:
     started = materialize_workbook_element.sync(
-        workbook_id, client=client, body=MaterializeDataModelElementRequest(sheet_id=sheet_id)
+        workbook_id, client=client, body=MaterializeElementRequest(sheet_id=sheet_id)
     )
     print(f"Materialization {started.materialization_id} started; waiting until it is ready")
     final = wait_for_materialization(

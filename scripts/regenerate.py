@@ -7,7 +7,7 @@
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, add the regions module, the
-hand-written public faces (templates/jobs.py, templates/testing.py) and banners,
+hand-written modules of templates/handwritten/ (client, errors, jobs, testing, ...) and banners,
 format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
 openapi/api-surface.json. The spec itself is never written into the repository.
 """
@@ -31,8 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
     add_banners,
+    copy_handwritten,
     format_tree,
     resolve_model_references_once,
     stamp_operation_ids,
@@ -47,9 +49,7 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
-TEMPLATES = ROOT / "templates"
-# templates/<name> copied into the package unchanged: public faces of hand-written sigma_sdk_auth features.
-PUBLIC_FACES = ("jobs.py", "testing.py")
+TEMPLATES = ROOT / "templates"  # templates/handwritten/: modules copied into the package, not rendered
 
 
 class RegenerationError(Exception):
@@ -95,6 +95,9 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path = out_dir / "normalized.spec.json"
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
+    templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
+    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
+    (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
             sys.executable,
@@ -110,7 +113,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
             "--config",
             str(ROOT / "generator-config.yml"),
             "--custom-template-path",
-            str(TEMPLATES),
+            str(templates),
             "--overwrite",
         ],
         capture_output=True,
@@ -122,10 +125,9 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
     version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
-    for name in PUBLIC_FACES:  # hand-written modules the generator knows nothing about, copied as they are
-        shutil.copyfile(TEMPLATES / name, package / name)
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
+    copy_handwritten(package, TEMPLATES / "handwritten")
     stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package, version)

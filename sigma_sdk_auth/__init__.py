@@ -8,29 +8,10 @@ that never exports does not pay for importing them.
 
 from typing import TYPE_CHECKING, Any
 
+from . import _errors
 from ._auth import SigmaAuth
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, SigmaClient
-from ._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InsecureTransportError,
-    InternalServerError,
-    InvalidArgumentError,
-    JobError,
-    JobFailedError,
-    JobTimeoutError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResponseValidationError,
-    SigmaAPIError,
-    SigmaError,
-    UnprocessableEntityError,
-)
+from ._errors import *  # noqa: F403 - the error tree, listed once in _errors.__all__
 from ._forward import UnknownValue
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -57,36 +38,17 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
-    "APIConnectionError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConfigurationError",
-    "ConflictError",
     "ExportFormat",
     "ExportOptions",
     "ExportResult",
     "ExportTarget",
-    "InsecureTransportError",
-    "InternalServerError",
-    "InvalidArgumentError",
-    "JobError",
-    "JobFailedError",
-    "JobTimeoutError",
     "MaterializationStatus",
-    "NotFoundError",
     "PdfLayout",
-    "PermissionDeniedError",
     "ProgressCallback",
-    "RateLimitError",
-    "ResponseValidationError",
     "RetryPolicy",
-    "SigmaAPIError",
     "SigmaAuth",
     "SigmaClient",
-    "SigmaError",
     "UnknownValue",
-    "UnprocessableEntityError",
     "__version__",
     "adownload_export",
     "aexport_workbook",
@@ -97,6 +59,7 @@ __all__ = [
     "wait_for_data_model_materialization",
     "wait_for_materialization",
 ]
+__all__ += _errors.__all__  # a form mypy and pyright both follow
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any

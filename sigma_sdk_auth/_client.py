@@ -104,7 +104,7 @@ def resolve_base_url(value: str | enum.Enum, regions: type[enum.StrEnum] | None)
     key = _region_key(text)
     for member in regions:
         if member.name == key:
-            return member.value.strip().rstrip("/")  # the spec has a stray leading space in one URL
+            return member.value.rstrip("/")
     valid = ", ".join(_region_display(m.name) for m in regions)
     raise ConfigurationError(f"unknown Sigma region {text!r}; use an https:// URL or one of: {valid}")
 

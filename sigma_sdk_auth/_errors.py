@@ -26,8 +26,8 @@ from typing import Any, Final
 
 import httpx
 
+# The exception tree, listed once: sigma_sdk_auth and sigma_sdk.errors re-export exactly this list.
 __all__ = [
-    "SCRUB_EXTENSION",
     "APIConnectionError",
     "APITimeoutError",
     "AuthenticationError",
@@ -47,9 +47,6 @@ __all__ = [
     "SigmaAPIError",
     "SigmaError",
     "UnprocessableEntityError",
-    "error_from_response",
-    "parse_retry_after",
-    "raise_for_status",
 ]
 
 #: The request extension under which an auth stores a ``Callable[[str], str]`` that removes the

@@ -188,3 +188,17 @@ def test_hierarchy() -> None:
     assert issubclass(InsecureTransportError, ConfigurationError)
     assert issubclass(ConfigurationError, ValueError)
     assert str(APITimeoutError()) == "Request timed out."
+
+
+def test_the_error_list_is_written_once() -> None:
+    """sigma_sdk.errors, sigma_sdk_auth.errors and sigma_sdk_auth export exactly the classes of _errors.__all__."""
+    import sigma_sdk.errors
+    import sigma_sdk_auth
+    import sigma_sdk_auth.errors
+    from sigma_sdk_auth import _errors
+
+    assert sigma_sdk.errors.__all__ == sigma_sdk_auth.errors.__all__ == _errors.__all__
+    assert set(_errors.__all__) <= set(sigma_sdk_auth.__all__)
+    for name in _errors.__all__:
+        assert issubclass(getattr(_errors, name), Exception), name
+        assert getattr(sigma_sdk.errors, name) is getattr(sigma_sdk_auth, name) is getattr(_errors, name)

@@ -200,8 +200,8 @@ def test_hoist_merges_identical_shapes_and_names_them_by_title() -> None:
     spec = _spec({"/t": {"get": _op("listThings", response=_wrapped(team))},
                   "/u": {"get": _op("otherThings", response=_wrapped(team))}})  # fmt: skip
     out = hoist_and_name_schemas(spec, RULES)
-    # The identical wrappers merge too, named after the first operation.
-    assert set(out["components"]["schemas"]) == {"Team", "ListThingsResponse"}
+    # The identical wrappers merge too, named for what both operations share, not after either.
+    assert set(out["components"]["schemas"]) == {"Team", "Thing"}
     for path in ("/t", "/u"):
         top = out["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         assert _ref_of_item(out, top) == "#/components/schemas/Team"
@@ -230,6 +230,78 @@ def test_hoist_names_list_entries_after_the_resource() -> None:
     spec = _spec({"/c": {"get": _op("listConnections", response=page)}})
     out = hoist_and_name_schemas(spec, RULES)
     assert set(out["components"]["schemas"]) == {"Connection", "ListConnectionsResponse"}
+
+
+def _names_by_operation(out: dict[str, Any]) -> dict[str, str]:
+    """``{operationId: name of its request body or 200 response}`` of a normalized spec."""
+    names = {}
+    for item in out["paths"].values():
+        for op in item.values():
+            slots = [op.get("requestBody", {}), op["responses"].get("200", {})]
+            refs = [s["content"]["application/json"]["schema"]["$ref"] for s in slots if "content" in s]
+            names[op["operationId"]] = refs[0].rsplit("/", 1)[1]
+    return names
+
+
+def test_hoist_names_a_shared_empty_answer_for_its_shape() -> None:
+    """`{}` answered by `deleteConnection` and `sendWorkbook` is an `EmptyResponse`, after neither."""
+    empty = {"type": "object", "properties": {}}
+    spec = _spec({"/c": {"delete": _op("deleteConnection", response=copy.deepcopy(empty))},
+                  "/w": {"post": _op("sendWorkbook", response=copy.deepcopy(empty))}})  # fmt: skip
+    names = _names_by_operation(hoist_and_name_schemas(spec, RULES))
+    assert names == {"deleteConnection": "EmptyResponse", "sendWorkbook": "EmptyResponse"}
+
+
+def test_hoist_names_a_shared_page_after_its_entries() -> None:
+    """One page shape of `listWorkbooks` and `listWorkbooksForTag` is a `WorkbooksPage` of `Workbook`s."""
+    workbook = {"type": "object", "properties": {"workbookId": {"type": "string"}}}
+    page = {"type": "object", "properties": {"entries": {"type": "array", "items": workbook},
+                                             "nextPage": {"type": ["string", "null"]}}}  # fmt: skip
+    spec = _spec({"/w": {"get": _op("listWorkbooks", response=copy.deepcopy(page))},
+                  "/t": {"get": _op("listWorkbooksForTag", response=copy.deepcopy(page))}})  # fmt: skip
+    out = hoist_and_name_schemas(spec, RULES)
+    assert set(out["components"]["schemas"]) == {"WorkbooksPage", "Workbook"}
+
+
+def test_hoist_names_a_shared_page_with_no_common_resource_after_its_entries() -> None:
+    """Pages shared by `filesList` and `listFavorites` (nothing in common) are named after their entry type."""
+    inode = {"type": "object", "title": "Inode", "properties": {"id": {"type": "string"}}}
+    page = {"type": "object", "properties": {"entries": {"type": "array", "items": inode},
+                                             "nextPage": {"type": ["string", "null"]}}}  # fmt: skip
+    spec = _spec({"/f": {"get": _op("filesList", response=copy.deepcopy(page))},
+                  "/v": {"get": _op("listFavorites", response=copy.deepcopy(page))}})  # fmt: skip
+    assert set(hoist_and_name_schemas(spec, RULES)["components"]["schemas"]) == {"InodesPage", "Inode"}
+
+
+def test_hoist_names_shared_bodies_from_the_words_their_operations_share() -> None:
+    """Shared bodies take the common resource and verb, never one operation's name; own bodies keep theirs."""
+    grant = {"type": "object", "required": ["grants"], "properties": {"grants": {"type": "array", "items": {
+        "type": "string"}}}}  # fmt: skip
+    workspace = {"type": "object", "properties": {"name": {"type": "string"}}}
+    own = {"type": "object", "properties": {"only": {"type": "string"}}}
+    spec = _spec({"/a": {"post": _op("createConnectionGrant", body=copy.deepcopy(grant))},
+                  "/b": {"post": _op("createConnectionPathGrant", body=copy.deepcopy(grant))},
+                  "/c": {"post": _op("createWorkspace", body=copy.deepcopy(workspace))},
+                  "/d": {"patch": _op("updateWorkspace", body=copy.deepcopy(workspace))},
+                  "/e": {"post": _op("copyWorkbook", body=copy.deepcopy(own))}})  # fmt: skip
+    names = _names_by_operation(hoist_and_name_schemas(spec, RULES))
+    assert names == {
+        "createConnectionGrant": "ConnectionGrantCreateRequest",
+        "createConnectionPathGrant": "ConnectionGrantCreateRequest",
+        "createWorkspace": "WorkspaceRequest",
+        "updateWorkspace": "WorkspaceRequest",
+        "copyWorkbook": "CopyWorkbookRequest",
+    }
+
+
+def test_hoist_names_a_shared_parameter_enum_for_its_resource() -> None:
+    """A `visibility` enum of `listTeams` (parameter) and `createTeam` (body field) is a `TeamVisibility`."""
+    visibility = {"type": "string", "enum": ["public", "private"]}
+    list_teams = _op("listTeams")
+    list_teams["parameters"] = [{"name": "visibility", "in": "query", "schema": copy.deepcopy(visibility)}]
+    body = {"type": "object", "properties": {"name": {"type": "string"}, "visibility": copy.deepcopy(visibility)}}
+    spec = _spec({"/t": {"get": list_teams, "post": _op("createTeam", body=body)}})
+    assert "TeamVisibility" in hoist_and_name_schemas(spec, RULES)["components"]["schemas"]
 
 
 def test_hoist_applies_rename_rules_and_respects_reserved_names() -> None:
@@ -454,3 +526,14 @@ def test_open_response_unions_appends_unknown_variant_to_response_unions_only() 
     assert len(operation["requestBody"]["content"]["application/json"]["schema"]["properties"]["u"]["anyOf"]) == 2
     assert out["components"]["schemas"]["UnknownVariant"]["additionalProperties"] is True
     assert _valid(out, response["u"], {"somethingNew": 1})  # an unknown object is a valid answer now
+
+
+def test_open_response_unions_leaves_unions_of_pages_closed() -> None:
+    """A union with a page branch (an `entries` array) stays closed: iterate() cannot walk an unknown page."""
+    page = {"type": "object", "properties": {"entries": {"type": "array", "items": {"type": "string"}}}}
+    pages = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"$ref": "#/components/schemas/Page"}]}
+    spec = _spec({"/l": {"get": _op("list", response=pages)}}, {"Page": page})
+    out = open_response_unions(spec, RULES)
+    response = out["paths"]["/l"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response["anyOf"] == pages["anyOf"]
+    assert "UnknownVariant" not in out["components"]["schemas"]

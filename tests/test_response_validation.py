@@ -23,7 +23,7 @@ from sigma_sdk.api.files import files_list
 from sigma_sdk.api.query import download_query
 from sigma_sdk.api.workbooks import get_element_columns, list_workbooks
 from sigma_sdk.errors import ResponseValidationError, SigmaError
-from sigma_sdk.models import FilesCreateResponse, UnknownVariant
+from sigma_sdk.models import Inode, UnknownVariant
 from sigma_sdk.types import UnknownValue
 
 from ._payloads import connection_payload
@@ -176,8 +176,8 @@ def test_unknown_enum_values_are_kept_round_trip_and_are_logged_once(caplog: pyt
     with caplog.at_level(logging.DEBUG, logger="sigma_sdk"), _answering(200, body) as client:
         page = files_list.sync(client=client)
     first, second = page.entries
-    assert isinstance(first, FilesCreateResponse)
-    assert isinstance(second, FilesCreateResponse)
+    assert isinstance(first, Inode)
+    assert isinstance(second, Inode)
     assert isinstance(first.type_, UnknownValue)
     assert first.type_ == second.type_ == "semantic-layer"
     assert isinstance(first.permission, UnknownValue)
@@ -194,7 +194,7 @@ def test_data_model_is_a_known_inode_type() -> None:
     """`data-model` (spec correction) is a known value, not an UnknownValue."""
     with _answering(200, _page(_file_entry("dm", type="data-model"))) as client:
         (entry,) = files_list.sync(client=client).entries
-    assert isinstance(entry, FilesCreateResponse)
+    assert isinstance(entry, Inode)
     assert entry.type_ == "data-model"
     assert not isinstance(entry.type_, UnknownValue)
 

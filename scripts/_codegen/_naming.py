@@ -9,6 +9,11 @@ in ``openapi/normalization.toml``, the schema's ``title``, or its place (``{Oper
 ``{Operation}Response``, ``{Parent}{Property}``). Two different shapes that want the same name are
 told apart by their parent's name, then by a number, in document order (unversioned ``/v2`` paths
 first), so names stay stable as Sigma adds operations.
+
+Names come from meaning, not from first use: a shape several operations share is named for what
+they share (the resource and verb their operationIds have in common, ``WorkbooksPage``,
+``TeamVisibility``) or for its kind (``EmptyResponse`` for ``{}``, ``JsonObject`` for a free map),
+never after one of them; no shape takes the name of an operation it is not part of.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ def singular(word: str) -> str:
     return word
 
 
+def plural(word: str) -> str:
+    """Naive English plural: ``Workbook`` → ``Workbooks``, ``Entry`` → ``Entries``."""
+    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "sh", "ch")) else "s")
+
+
 def _snake(name: str) -> str:
     """``ServiceAccount``/``serviceAccount`` → ``service_account``, as the generator spells names."""
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).replace("-", "_").lower()
@@ -76,13 +88,27 @@ class _Site:
     titles: list[str]  # names from ``title``s, tried first
     parent: _Site | None  # the site of the nearest hoisted ancestor
     suffix: str  # contextual name: ``stem(parent's name) + suffix``
+    operation: str | None = None  # the operation this site is part of (None under a component)
+    role: str = ""  # what a top-level site is to its operation: Request, Response or a parameter's name
     key: str | None = None  # identity of the shape registered here, once hoisted
 
     def child(self, order: int, titles: list[str], suffix: str, *, hoisted: bool) -> _Site:
         """The site of a sub-schema: under this site if this one is hoisted, else beside it."""
         if hoisted:
-            return _Site(order, self.level + 1, self.versioned, titles, self, suffix)
-        return _Site(order, self.level + 1, self.versioned, titles, self.parent, self.suffix + suffix)
+            return _Site(order, self.level + 1, self.versioned, titles, self, suffix, self.operation)
+        return _Site(
+            order, self.level + 1, self.versioned, titles, self.parent, self.suffix + suffix, self.operation, self.role
+        )
+
+
+@dataclass
+class _TopSite:
+    """A schema slot of an operation: its parameter, request body or 2xx response."""
+
+    operation: str
+    role: str  # Request, Response, or the parameter's name
+    versioned: bool
+    names: list[str]  # preferred names, the last one the fallback
 
 
 @dataclass
@@ -97,9 +123,9 @@ class _Namer:
         self.shapes: dict[str, _Shape] = {}
         self.order = 0
 
-    def site(self, versioned: bool, names: list[str]) -> _Site:
+    def site(self, versioned: bool, names: list[str], operation: str | None = None, role: str = "") -> _Site:
         self.order += 1
-        return _Site(self.order, 0, versioned, names, None, "")
+        return _Site(self.order, 0, versioned, names, None, "", operation, role)
 
     def _child(self, site: _Site, schema: JSON, suffix: str, *, hoisted: bool) -> _Site:
         self.order += 1
@@ -148,50 +174,207 @@ class _Namer:
         self.shapes.setdefault(key, _Shape(schema=result)).sites.append(site)
         return {"$ref": "pending:" + key}
 
-    def assign_names(self, taken: set[str]) -> dict[str, str]:
-        """Name every shape after its most prominent site: shallowest, unversioned, first in the document."""
+    def assign_names(self, taken: set[str], operations: list[str]) -> dict[str, str]:
+        """Name every shape after its most prominent site: shallowest, unversioned, first in the document.
+
+        A shape that several operations share is named for what it is to all of them (see
+        ``_shared_candidates``), never after one of them; no shape takes the name of an operation it
+        is not part of (``_owner``).
+        """
         names: dict[str, str] = {}
+        operation_names = {pascal(operation): operation for operation in operations}
 
         def prominence(site: _Site) -> tuple[int, bool, int]:
             return (site.level, site.versioned, site.order)
 
         best = {key: min(shape.sites, key=prominence) for key, shape in self.shapes.items()}
+        deferred: list[str] = []
         for key in sorted(self.shapes, key=lambda k: prominence(best[k])):
             site = best[key]
-            parent_name = names.get(site.parent.key or "", "") if site.parent is not None else ""
+            schema = self.shapes[key].schema
             all_sites = sorted(self.shapes[key].sites, key=prominence)
-            candidates = [
-                *(title for other in all_sites for title in other.titles),
-                *_shared_names(all_sites),
-                *(
-                    name
-                    for other in all_sites
-                    for name in _resource_names(
-                        names.get(other.parent.key or "", "") if other.parent else "", other.suffix
-                    )
-                ),
-                *_contextual_names(_stem(parent_name), site.suffix),
-            ]
-            if parent_name and site.titles:
-                candidates.append(_stem(parent_name) + site.titles[0])
-            candidates = [self.rules.rename.get(c, c) for c in candidates if c] or ["Schema"]
-            # The generator names a local after the model's module in from_dict; a typed (model or
-            # union) property with that snake_case name clashes with it (``ServiceAccount.service_account``).
-            fields = {
-                _snake(name)
-                for name, prop in (self.shapes[key].schema.get("properties") or {}).items()
-                if isinstance(prop, dict) and not {"$ref", "oneOf", "anyOf", "items"}.isdisjoint(prop)
-            }
-            candidates = [c for c in candidates if _snake(c) not in fields] or [f"{candidates[0]}Model"]
-            chosen = next((c for c in candidates if c not in taken), None)
-            if chosen is None:
-                number = 2
-                while f"{candidates[-1]}{number}" in taken:
-                    number += 1
-                chosen = f"{candidates[-1]}{number}"
-            taken.add(chosen)
-            names[key] = chosen
+            shared = list(dict.fromkeys(s.operation for s in all_sites if s.operation))
+            if len(shared) > 1:
+                if _is_page(schema) and not _common_names(shared, site, page=True):
+                    deferred.append(key)  # named after its entries, once they have a name
+                    continue
+                parent_name = names.get(site.parent.key or "", "") if site.parent is not None else ""
+                parent_is_operations = _owner(parent_name, operation_names) is not None
+                candidates = _shared_candidates(site, all_sites, shared, parent_is_operations, schema, names)
+            else:
+                candidates = self._candidates(site, all_sites, names)
+            names[key] = self._choose(key, candidates, shared, operation_names, taken)
+        for key in deferred:
+            entry = _entries_ref(self.shapes[key].schema)
+            candidates = [f"{plural(names[entry])}Page"] if entry in names else []
+            names[key] = self._choose(key, [*candidates, "Page"], [], operation_names, taken)
         return names
+
+    def _candidates(self, site: _Site, all_sites: list[_Site], names: dict[str, str]) -> list[str]:
+        """Names for a shape of one operation (or of components only), best first."""
+        parent_name = names.get(site.parent.key or "", "") if site.parent is not None else ""
+        candidates = [
+            *(title for other in all_sites for title in other.titles),
+            *_shared_names(all_sites),
+            *(
+                name
+                for other in all_sites
+                for name in _resource_names(names.get(other.parent.key or "", "") if other.parent else "", other.suffix)
+            ),
+            *_contextual_names(_stem(parent_name), site.suffix),
+        ]
+        if parent_name and site.titles:
+            candidates.append(_stem(parent_name) + site.titles[0])
+        return candidates
+
+    def _choose(
+        self, key: str, candidates: list[str], shared: list[str], operation_names: dict[str, str], taken: set[str]
+    ) -> str:
+        """The first candidate that is free, fits the shape's operations and clashes with none of its fields."""
+        candidates = [self.rules.rename.get(c, c) for c in candidates if c]
+        if len(shared) > 1:  # shared: named after none of its operations
+            fitting = [c for c in candidates if _owner(c, operation_names) is None]
+        elif shared:  # one operation's: named after that one or none
+            fitting = [c for c in candidates if _owner(c, operation_names) in (None, shared[0])]
+        else:  # under components only
+            fitting = candidates
+        candidates = fitting or [f"Shared{_shape_kind(self.shapes[key].schema)}"]
+        # The generator names a local after the model's module in from_dict; a typed (model or
+        # union) property with that snake_case name clashes with it (``ServiceAccount.service_account``).
+        fields = {
+            _snake(name)
+            for name, prop in (self.shapes[key].schema.get("properties") or {}).items()
+            if isinstance(prop, dict) and not {"$ref", "oneOf", "anyOf", "items"}.isdisjoint(prop)
+        }
+        candidates = [c for c in candidates if _snake(c) not in fields] or [f"{candidates[0]}Model"]
+        chosen = next((c for c in candidates if c not in taken), None)
+        if chosen is None:
+            number = 2
+            while f"{candidates[-1]}{number}" in taken:
+                number += 1
+            chosen = f"{candidates[-1]}{number}"
+        taken.add(chosen)
+        return chosen
+
+
+# Verbs that begin (or, as in ``filesList``, follow) an operationId; what is left is the resource.
+_VERBS = frozenset({
+    "Accept", "Add", "Assign", "Batch", "Copy", "Create", "Delete", "Download", "Export", "Get", "List", "Lookup",
+    "Materialize", "Move", "Patch", "Post", "Put", "Remove", "Save", "Send", "Set", "Share", "Swap", "Sync", "Test",
+    "Update",
+})  # fmt: skip
+_VERSION = re.compile(r"^V\d\w*$")
+
+
+def _owner(name: str, operation_names: dict[str, str]) -> str | None:
+    """The operation ``name`` is named after: the longest operation name it starts with, word for word."""
+    owners = [
+        operation
+        for prefix, operation in operation_names.items()
+        if name.startswith(prefix) and not name[len(prefix) : len(prefix) + 1].islower()
+    ]
+    return max(owners, key=lambda operation: len(pascal(operation)), default=None)
+
+
+def _operation_words(operation: str) -> tuple[str, list[str]]:
+    """``v3alpha_listTenants`` → ``('V3alpha', ['List', 'Tenant'])``: version prefix and singular words."""
+    words = re.findall(r"[A-Z][a-z0-9]*|[0-9]+", pascal(operation))
+    version = words.pop(0) if len(words) > 1 and _VERSION.match(words[0]) else ""
+    return version, [singular(word) for word in words]
+
+
+def _common_names(operations: list[str], site: _Site, *, page: bool) -> list[str]:
+    """Names from the words all ``operations`` share: the resource, the shared verb, the site's role.
+
+    ``createConnectionGrant`` and ``createConnectionPathGrant`` share ``ConnectionGrantCreateRequest``;
+    the page of ``listWorkbooks`` and ``listWorkbooksForTag`` is a ``WorkbookPage``.
+    """
+    words = {operation: _operation_words(operation) for operation in operations}
+    first = words[site.operation if site.operation in words else operations[0]][1]
+    common = [w for w in dict.fromkeys(first) if all(w in other for _, other in words.values())]
+    noun = "".join(w for w in common if w not in _VERBS)
+    verb = "".join(w for w in common if w in _VERBS and w not in ("Get", "List"))
+    if page:
+        return [plural(noun) + "Page"] if noun else []
+    bases: list[str] = []
+    if noun and site.level > 0:
+        bases = [noun + site.suffix]
+    elif noun and site.role == "Request":
+        bases = [verb + noun + "Request", noun + verb + "Request"]
+    elif noun and site.role == "Response":
+        bases = [verb + noun + "Response", noun + verb + "Response"] if verb else [noun, noun + "Response"]
+    elif noun:
+        bases = [noun + site.role]
+    if site.level == 0 and site.role == "Response":  # what a get operation among them returns: the resource
+        bases += ["".join(w for w in ws if w not in _VERBS) for _, ws in words.values() if "Get" in ws]
+    versions = {version for version, _ in words.values()}
+    prefix = versions.pop() if len(versions) == 1 else ""
+    return [name for base in bases if base for name in (base, prefix + base) if name]
+
+
+def _shared_candidates(
+    site: _Site,
+    all_sites: list[_Site],
+    operations: list[str],
+    parent_is_operations: bool,
+    schema: dict[str, JSON],
+    names: dict[str, str],
+) -> list[str]:
+    """Names for a shape several operations share: its title, its kind, what the operations have in common."""
+    candidates = [
+        *(title for other in all_sites for title in other.titles),
+        *_kind_names(schema, site),
+        *_shared_names(all_sites),
+        *(
+            name
+            for other in all_sites
+            for name in _resource_names(names.get(other.parent.key or "", "") if other.parent else "", other.suffix)
+        ),
+    ]
+    parent_name = names.get(site.parent.key or "", "") if site.parent is not None else ""
+    if parent_name and not parent_is_operations:  # named under a parent that no operation owns
+        candidates += _contextual_names(_stem(parent_name), site.suffix)
+    if site.level > 0 and len(re.findall(r"[A-Z][a-z0-9]*", site.suffix)) >= 2:
+        candidates.append(site.suffix)  # ``GranteeOption2``, beside the ``GranteeOption1`` of the same union
+    return [*candidates, *_common_names(operations, site, page=_is_page(schema))]
+
+
+def _shape_kind(schema: dict[str, JSON]) -> str:
+    return "Enum" if "enum" in schema else "Object"
+
+
+def _kind_names(schema: dict[str, JSON], site: _Site) -> list[str]:
+    """Names from the shape alone: ``{}`` is an ``EmptyResponse``, a map of anything a ``JsonObject``."""
+    if schema.get("type") != "object" or not set(schema) <= {
+        "type",
+        "properties",
+        "additionalProperties",
+        "description",
+    }:
+        return []
+    if schema.get("properties"):
+        return []
+    if isinstance(schema.get("additionalProperties"), dict) or schema.get("additionalProperties") is True:
+        return ["JsonObject"]
+    if "additionalProperties" not in schema:
+        return [f"Empty{site.role}" if site.role in ("Request", "Response") else "EmptyObject"]
+    return []
+
+
+def _is_page(schema: dict[str, JSON]) -> bool:
+    """One page of a list: ``entries`` and a cursor to the next page."""
+    properties = schema.get("properties") or {}
+    return "entries" in properties and not {"nextPage", "nextPageToken"}.isdisjoint(properties)
+
+
+def _entries_ref(schema: dict[str, JSON]) -> str:
+    """The identity of the (first) shape a page's ``entries`` hold, or ``""``."""
+    items = ((schema.get("properties") or {}).get("entries") or {}).get("items") or {}
+    for branch in [items, *(items.get("anyOf") or ()), *(items.get("oneOf") or ())]:
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if isinstance(ref, str) and ref.startswith("pending:"):
+            return ref.split(":", 1)[1]
+    return ""
 
 
 def _identity(schema: dict[str, JSON]) -> str:
@@ -240,7 +423,7 @@ def _shared_names(sites: list[_Site]) -> list[str]:
 
 def _resource_names(parent_name: str, suffix: str) -> list[str]:
     """The entries of ``ListConnectionsResponse`` are ``Connection``s."""
-    match = re.match(r"^(?:V\d\w*?)?List([A-Z]\w*)Response$", parent_name)
+    match = re.match(r"^(?:V\d\w*?)?List([A-Z]\w*)Response$", parent_name) or re.match(r"^([A-Z]\w*)Page$", parent_name)
     if suffix == "Entry" and match:
         return [singular(match.group(1))]
     return []
@@ -276,8 +459,8 @@ def _discriminator_value(schema: JSON) -> str | None:
     return None
 
 
-def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, bool, list[str]]]:
-    """Yield ``(container, key, versioned, names)`` for every top-level schema slot; the last name is the fallback."""
+def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, _TopSite]]:
+    """Yield ``(container, key, site)`` for every top-level schema slot of every operation."""
     for path_item in (spec.get("paths") or {}).values():
         for _method, operation in path_item.items():
             if not isinstance(operation, dict) or "operationId" not in operation:
@@ -286,17 +469,23 @@ def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], st
             versioned = bool(re.match(r"^v\d", operation["operationId"]))
             for parameter in operation.get("parameters") or ():
                 if isinstance(parameter.get("schema"), dict):
-                    yield parameter, "schema", versioned, [op_name + pascal(parameter["name"])]
+                    role = pascal(parameter["name"])
+                    yield parameter, "schema", _TopSite(operation["operationId"], role, versioned, [op_name + role])
             for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
                 if isinstance(media.get("schema"), dict):
-                    yield media, "schema", versioned, [op_name + "Request"]
+                    yield (
+                        media,
+                        "schema",
+                        _TopSite(operation["operationId"], "Request", versioned, [op_name + "Request"]),
+                    )
             for status, response in (operation.get("responses") or {}).items():
                 if not str(status).startswith("2"):
                     continue
                 for media in (response.get("content") or {}).values():
                     if isinstance(media.get("schema"), dict):
                         preferred = [pascal(op_name[3:])] if op_name.startswith("Get") and len(op_name) > 3 else []
-                        yield media, "schema", versioned, [*preferred, op_name + "Response"]
+                        names = [*preferred, op_name + "Response"]
+                        yield media, "schema", _TopSite(operation["operationId"], "Response", versioned, names)
 
 
 def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
@@ -310,14 +499,16 @@ def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
         schemas[name] = namer.hoist(schemas[name], site)
         if site.key is not None:
             fixed[site.key] = name
-    for container, slot, versioned, candidates in list(_iter_top_sites(spec)):
-        site = namer.site(versioned, candidates[:-1])
-        site.suffix = candidates[-1]
+    operations: list[str] = []
+    for container, slot, top in list(_iter_top_sites(spec)):
+        operations += [top.operation] if top.operation not in operations else []
+        site = namer.site(top.versioned, top.names[:-1], top.operation, top.role)
+        site.suffix = top.names[-1]  # the last name is the fallback
         container[slot] = namer.hoist(container[slot], site)
     for key in fixed:  # a component's own name wins over any other site of the same shape
         namer.shapes[key].sites = [s for s in namer.shapes[key].sites if s.level == 0][:1]
     taken = set(rules.reserved) | set(fixed.values())
-    names = namer.assign_names(taken)
+    names = namer.assign_names(taken, operations)
     names.update(fixed)
 
     def replace(node: JSON) -> JSON:

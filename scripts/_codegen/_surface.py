@@ -8,9 +8,11 @@ spec itself in the repository.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-__all__ = ["change_report", "surface"]
+__all__ = ["change_report", "renamed_models", "surface"]
 
 JSON = Any
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -111,14 +113,56 @@ def _diff_mapping(old: dict[str, str], new: dict[str, str], what: str, where: st
             out.append(f"  ~ {where}: {what} {key} retyped {old[key]} -> {new[key]}  [may break callers]")
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _rename_in(value: JSON, renames: dict[str, str]) -> JSON:
+    """``value`` (an entry of a surface) with every model name in its type strings renamed."""
+    if isinstance(value, dict):
+        return {key: _rename_in(item, renames) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rename_in(item, renames) for item in value]
+    if isinstance(value, str):
+        return _NAME.sub(lambda match: renames.get(match[0], match[0]), value)
+    return value
+
+
+def renamed_models(old_schemas: dict[str, JSON], new_schemas: dict[str, JSON]) -> dict[str, str]:
+    """Models that changed only their name, ``{old: new}``: one removed and one added model, same content.
+
+    Matched in rounds, because a renamed model's fields may name other renamed models
+    (``WorkbookSchedule.schedule: CronSchedule`` was ``PostWorkbookScheduleSchedule``).
+    """
+    renames: dict[str, str] = {}
+    while True:
+        added: dict[str, list[str]] = {}
+        for name in sorted(new_schemas.keys() - old_schemas.keys() - set(renames.values())):
+            added.setdefault(json.dumps(new_schemas[name], sort_keys=True), []).append(name)
+        found: dict[str, str] = {}
+        for name in sorted(old_schemas.keys() - new_schemas.keys() - renames.keys()):
+            matches = added.get(json.dumps(_rename_in(old_schemas[name], renames), sort_keys=True), [])
+            if len(matches) == 1 and matches[0] not in found.values():
+                found[name] = matches[0]
+        if not found:
+            return renames
+        renames.update(found)
+
+
 def change_report(old: dict[str, JSON] | None, new: dict[str, JSON]) -> str:
-    """What changed between two surfaces, one line a change, breaking ones flagged."""
+    """What changed between two surfaces, one line a change, breaking ones flagged; renames said as such."""
     if old is None:
         return (
             f"First lock: {len(new['operations'])} operations, {len(new['schemas'])} schemas "
             f"(spec version {new.get('version')})."
         )
-    lines: list[str] = []
+    renames = renamed_models(old["schemas"], new["schemas"])
+    lines = [f"  ~ model {before} renamed -> {after}  [may break callers]" for before, after in sorted(renames.items())]
+    if renames:  # compare the rest as if the old names had been the new ones
+        old = {
+            **old,
+            "operations": _rename_in(old["operations"], renames),
+            "schemas": {renames.get(name, name): _rename_in(entry, renames) for name, entry in old["schemas"].items()},
+        }
     if old.get("version") != new.get("version"):
         lines.append(f"Spec version {old.get('version')} -> {new.get('version')}")
     old_ops, new_ops = old["operations"], new["operations"]

@@ -18,6 +18,7 @@ from typing import Any
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._naming import hoist_and_name_schemas
+from ._pagination import mark_pagination
 from ._rules import Rules
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "flatten_all_of",
     "hoist_and_name_schemas",
     "inline_response_refs",
+    "mark_pagination",
     "normalize",
     "nullable_unions",
     "open_response_unions",
@@ -45,26 +47,6 @@ __all__ = [
 
 JSON = Any
 Pass = Callable[[dict[str, JSON], Rules], dict[str, JSON]]
-
-_SCHEMA_LIST_KEYS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_SCHEMA_KEYS = ("items", "not", "additionalProperties", "contains", "if", "then", "else")
-
-
-def iter_subschemas(schema: JSON) -> Iterator[dict[str, JSON]]:
-    """Yield the direct sub-schemas of a JSON schema (not the schema itself)."""
-    if not isinstance(schema, dict):
-        return
-    for key in _SCHEMA_KEYS:
-        sub = schema.get(key)
-        if isinstance(sub, dict):
-            yield sub
-    for key in _SCHEMA_LIST_KEYS:
-        for sub in schema.get(key) or ():
-            if isinstance(sub, dict):
-                yield sub
-    for sub in (schema.get("properties") or {}).values():
-        if isinstance(sub, dict):
-            yield sub
 
 
 def _walk(node: JSON, visit: Callable[[dict[str, JSON]], None]) -> None:
@@ -513,7 +495,9 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
     Sigma adds union variants (a new connection type, grantee kind, schedule target) between spec
     releases; an object matching no known branch used to fall through to the last branch and fail
     the whole call with a ``KeyError``. The catch-all branch (an object with any keys) keeps it, with
-    all its data, as a typed ``UnknownVariant``. Request-only unions are left closed.
+    all its data, as a typed ``UnknownVariant``. Request-only unions are left closed, and so are
+    unions of pages (a branch with an ``entries`` array): ``iterate()`` cannot walk an unknown page,
+    so an answer that is no known page raises ``ResponseValidationError`` naming the operation.
     """
     components = spec.setdefault("components", {}).setdefault("schemas", {})
     if UNKNOWN_VARIANT in components:
@@ -529,12 +513,20 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
             return is_object(components.get(ref.rsplit("/", 1)[1]))
         return node.get("type") == "object" or "properties" in node
 
+    def is_page(node: JSON) -> bool:
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = components.get(node["$ref"].rsplit("/", 1)[1])
+        entries = ((node or {}).get("properties") or {}).get("entries") if isinstance(node, dict) else None
+        return isinstance(entries, dict) and entries.get("type") == "array"
+
     opened = 0
 
     def visit(node: dict[str, JSON]) -> None:
         nonlocal opened
         branches = node.get("anyOf")
-        if isinstance(branches, list) and any(is_object(b) for b in branches) and branch not in branches:
+        if not isinstance(branches, list) or any(is_page(b) for b in branches):
+            return
+        if any(is_object(b) for b in branches) and branch not in branches:
             node["anyOf"] = [*branches, dict(branch)]
             opened += 1
 
@@ -565,6 +557,7 @@ PASSES: tuple[Pass, ...] = (
     drop_truncated_examples,
     unions_as_any_of,
     open_response_unions,
+    mark_pagination,
 )
 
 

@@ -57,25 +57,26 @@ if TYPE_CHECKING:
     from .config_v2_dynamic_export_settings_variables import ConfigV2DynamicExportSettingsVariables
     from .connection import Connection
     from .connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret
+    from .connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from .connection_details import ConnectionDetails
     from .connection_details_databricks import ConnectionDetailsDatabricks
     from .connection_details_snowflake_nyi import ConnectionDetailsSnowflakeNYI
     from .connection_details_snowflake_nyi_settings import ConnectionDetailsSnowflakeNYISettings
     from .connection_details_snowflake_nyi_write_access import ConnectionDetailsSnowflakeNYIWriteAccess
+    from .connection_grant_create_request import ConnectionGrantCreateRequest
     from .connection_grant_response import ConnectionGrantResponse
     from .connection_input_table_audit_log_schema import ConnectionInputTableAuditLogSchema
     from .connection_level_o_auth import ConnectionLevelOAuth
+    from .connection_mapping import ConnectionMapping
+    from .connection_mapping_path import ConnectionMappingPath
     from .connection_path import ConnectionPath
+    from .connection_path_request import ConnectionPathRequest
     from .connection_permission import ConnectionPermission
     from .connection_permissions import ConnectionPermissions
     from .connection_pool_sizes import ConnectionPoolSizes
     from .connection_swap import ConnectionSwap
     from .connection_timeout import ConnectionTimeout
     from .control_values import ControlValues
-    from .copy_workbook_request import CopyWorkbookRequest
-    from .create_connection_description import CreateConnectionDescription
-    from .create_connection_grant_grant import CreateConnectionGrantGrant
-    from .create_connection_grant_request import CreateConnectionGrantRequest
     from .create_connection_request import CreateConnectionRequest
     from .create_credentials_request import CreateCredentialsRequest
     from .create_credentials_response import CreateCredentialsResponse
@@ -83,7 +84,6 @@ if TYPE_CHECKING:
     from .create_dataset_grant_grant import CreateDatasetGrantGrant
     from .create_dataset_grant_grant_permission import CreateDatasetGrantGrantPermission
     from .create_dataset_grant_request import CreateDatasetGrantRequest
-    from .create_grant_grantee_option_2 import CreateGrantGranteeOption2
     from .create_grant_request import CreateGrantRequest
     from .create_member_add_to_team import CreateMemberAddToTeam
     from .create_member_request import CreateMemberRequest
@@ -102,8 +102,8 @@ if TYPE_CHECKING:
     from .create_workbook_request import CreateWorkbookRequest
     from .create_workspace_grant_grant import CreateWorkspaceGrantGrant
     from .create_workspace_grant_request import CreateWorkspaceGrantRequest
-    from .create_workspace_request import CreateWorkspaceRequest
     from .create_workspace_response_option_2 import CreateWorkspaceResponseOption2
+    from .cron_schedule import CronSchedule
     from .csv import CSV
     from .dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate
     from .dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText
@@ -112,7 +112,6 @@ if TYPE_CHECKING:
     from .data_model_materialization_schedule import DataModelMaterializationSchedule
     from .data_model_materialization_status import DataModelMaterializationStatus
     from .data_model_source import DataModelSource
-    from .data_model_sources_connection_mapping_item import DataModelSourcesConnectionMappingItem
     from .data_model_tag import DataModelTag
     from .data_source_details import DataSourceDetails
     from .databricks_basic_authentication import DatabricksBasicAuthentication
@@ -126,9 +125,7 @@ if TYPE_CHECKING:
     from .date_selection_relative_date_selection_unit import DateSelectionRelativeDateSelectionUnit
     from .date_time import DateTime
     from .default_value import DefaultValue
-    from .delete_connection_response import DeleteConnectionResponse
     from .destination import Destination
-    from .details_authentication_service_account import DetailsAuthenticationServiceAccount
     from .details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from .details_snowflake_nyi_authentication_oauth import DetailsSnowflakeNYIAuthenticationOauth
     from .dynamic_export_settings_variables_value_date import DynamicExportSettingsVariablesValueDate
@@ -139,6 +136,7 @@ if TYPE_CHECKING:
     from .element_query import ElementQuery
     from .email import Email
     from .embed_type import EmbedType
+    from .empty_response import EmptyResponse
     from .entire_workbook import EntireWorkbook
     from .entry_option_2 import EntryOption2
     from .error import Error
@@ -166,14 +164,6 @@ if TYPE_CHECKING:
     from .export_settings_variables_value_number_range import ExportSettingsVariablesValueNumberRange
     from .export_settings_variables_value_text_list import ExportSettingsVariablesValueTextList
     from .export_workbook_response import ExportWorkbookResponse
-    from .files_create_response import FilesCreateResponse
-    from .files_create_response_permission_type_0 import FilesCreateResponsePermissionType0
-    from .files_create_response_permission_type_1 import FilesCreateResponsePermissionType1
-    from .files_create_response_permission_type_2 import FilesCreateResponsePermissionType2
-    from .files_create_response_permission_type_3 import FilesCreateResponsePermissionType3
-    from .files_create_response_permission_type_4_type_0 import FilesCreateResponsePermissionType4Type0
-    from .files_create_response_permission_type_4_type_1 import FilesCreateResponsePermissionType4Type1
-    from .files_create_response_permission_type_4_type_2 import FilesCreateResponsePermissionType4Type2
     from .files_update_request import FilesUpdateRequest
     from .folder_details import FolderDetails
     from .folder_permission import FolderPermission
@@ -194,8 +184,19 @@ if TYPE_CHECKING:
     from .grant import Grant
     from .grant_inode_type import GrantInodeType
     from .grantee_option_1 import GranteeOption1
+    from .grantee_option_2 import GranteeOption2
+    from .grants_page import GrantsPage
+    from .inode import Inode
     from .inode_connection_path import InodeConnectionPath
     from .inode_permission import InodePermission
+    from .inode_permission_type_0 import InodePermissionType0
+    from .inode_permission_type_1 import InodePermissionType1
+    from .inode_permission_type_2 import InodePermissionType2
+    from .inode_permission_type_3 import InodePermissionType3
+    from .inode_permission_type_4_type_0 import InodePermissionType4Type0
+    from .inode_permission_type_4_type_1 import InodePermissionType4Type1
+    from .inode_permission_type_4_type_2 import InodePermissionType4Type2
+    from .inodes_page import InodesPage
     from .input_table_audit_log_destination import InputTableAuditLogDestination
     from .input_table_audit_log_schema import InputTableAuditLogSchema
     from .integer import Integer
@@ -204,12 +205,12 @@ if TYPE_CHECKING:
     from .is_empty import IsEmpty
     from .is_not_empty import IsNotEmpty
     from .json import JSON
+    from .json_object import JsonObject
     from .jsonl import JSONL
     from .key_pair import KeyPair
     from .list_accessible_inodes_type_filters_option_2 import ListAccessibleInodesTypeFiltersOption2
     from .list_account_type_permissions_response_item import ListAccountTypePermissionsResponseItem
     from .list_account_types_response import ListAccountTypesResponse
-    from .list_connection_grants_response import ListConnectionGrantsResponse
     from .list_connection_paths_response import ListConnectionPathsResponse
     from .list_connections_response import ListConnectionsResponse
     from .list_data_model_materialization_schedules_response import ListDataModelMaterializationSchedulesResponse
@@ -217,7 +218,6 @@ if TYPE_CHECKING:
     from .list_data_models_response import ListDataModelsResponse
     from .list_dataset_materializations_response import ListDatasetMaterializationsResponse
     from .list_datasets_response import ListDatasetsResponse
-    from .list_favorites_response import ListFavoritesResponse
     from .list_grants_response import ListGrantsResponse
     from .list_lineage_dependencies import ListLineageDependencies
     from .list_lineage_edge import ListLineageEdge
@@ -240,7 +240,6 @@ if TYPE_CHECKING:
     )
     from .list_recent_inodes_include_explorations import ListRecentInodesIncludeExplorations
     from .list_recent_inodes_response import ListRecentInodesResponse
-    from .list_teams_visibility import ListTeamsVisibility
     from .list_templates_response import ListTemplatesResponse
     from .list_templates_shared_with_you_response import ListTemplatesSharedWithYouResponse
     from .list_templates_source import ListTemplatesSource
@@ -253,23 +252,20 @@ if TYPE_CHECKING:
     from .list_workbook_page_elements_response import ListWorkbookPageElementsResponse
     from .list_workbook_pages_response import ListWorkbookPagesResponse
     from .list_workbook_queries_response import ListWorkbookQueriesResponse
-    from .list_workbooks_for_tag_response import ListWorkbooksForTagResponse
     from .lookup_connection_kind import LookupConnectionKind
-    from .lookup_connection_request import LookupConnectionRequest
     from .lookup_connection_response import LookupConnectionResponse
     from .materialization_result import MaterializationResult
     from .materialization_result_error_option_1 import MaterializationResultErrorOption1
     from .materialization_result_status import MaterializationResultStatus
-    from .materialize_data_model_element_request import MaterializeDataModelElementRequest
-    from .materialize_data_model_element_response import MaterializeDataModelElementResponse
     from .materialize_dataset_response import MaterializeDatasetResponse
+    from .materialize_element_request import MaterializeElementRequest
+    from .materialize_element_response import MaterializeElementResponse
     from .member import Member
-    from .model_source_mapping_item_column_mapping_item import ModelSourceMappingItemColumnMappingItem
-    from .model_source_mapping_item_metric_mapping_item import ModelSourceMappingItemMetricMappingItem
-    from .model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
+    from .members_page import MembersPage
     from .multiple_elements import MultipleElements
     from .multiple_pages import MultiplePages
     from .my_sql import MySQL
+    from .new_connection_grant import NewConnectionGrant
     from .null import Null
     from .null_value_null_boolean_value import NullValueNullBooleanValue
     from .null_value_null_date_value import NullValueNullDateValue
@@ -305,17 +301,15 @@ if TYPE_CHECKING:
     from .org_translations import OrgTranslations
     from .paginated_response import PaginatedResponse
     from .paginated_results import PaginatedResults
+    from .partial_cron_schedule import PartialCronSchedule
     from .password_plain import PasswordPlain
     from .pdf import PDF
     from .pivot_header_style import PivotHeaderStyle
     from .png import PNG
     from .post_token_response_option_2 import PostTokenResponseOption2
-    from .post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
     from .post_workbook_schedule_config import PostWorkbookScheduleConfig
     from .post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2
     from .post_workbook_schedule_request import PostWorkbookScheduleRequest
-    from .post_workbook_schedule_response import PostWorkbookScheduleResponse
-    from .post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
     from .postgre_sql import PostgreSQL
     from .postgre_sql_type import PostgreSQLType
     from .postgre_sql_write_access import PostgreSQLWriteAccess
@@ -375,17 +369,16 @@ if TYPE_CHECKING:
     from .snowflake_nyi_authentication_service_account import SnowflakeNYIAuthenticationServiceAccount
     from .snowflake_nyi_write_access_write_destination import SnowflakeNYIWriteAccessWriteDestination
     from .snowflake_o_auth import SnowflakeOAuth
-    from .source_mapping_item_column_mapping_item import SourceMappingItemColumnMappingItem
-    from .source_mapping_item_metric_mapping_item import SourceMappingItemMetricMappingItem
-    from .source_swap_data_model_source_mapping_item import SourceSwapDataModelSourceMappingItem
+    from .source_mapping import SourceMapping
+    from .source_mapping_column_mapping_item import SourceMappingColumnMappingItem
+    from .source_mapping_metric_mapping_item import SourceMappingMetricMappingItem
     from .source_swap_policy import SourceSwapPolicy
     from .source_swaps import SourceSwaps
     from .source_type import SourceType
     from .specific_column_value_in_an_element import SpecificColumnValueInAnElement
     from .string import String
-    from .swap_data_model_sources_request import SwapDataModelSourcesRequest
-    from .swap_data_model_sources_response import SwapDataModelSourcesResponse
-    from .swap_data_model_sources_source_mapping_item import SwapDataModelSourcesSourceMappingItem
+    from .swap_source_request import SwapSourceRequest
+    from .swap_source_response import SwapSourceResponse
     from .table_source import TableSource
     from .table_swap import TableSwap
     from .tag_workbook_data_model_source_tagged_version import TagWorkbookDataModelSourceTaggedVersion
@@ -397,12 +390,15 @@ if TYPE_CHECKING:
     from .team import Team
     from .team_members import TeamMembers
     from .team_members_entry import TeamMembersEntry
+    from .team_response import TeamResponse
+    from .team_response_visibility import TeamResponseVisibility
     from .team_user_attribute_assignments import TeamUserAttributeAssignments
     from .team_user_attribute_assignments_entry import TeamUserAttributeAssignmentsEntry
     from .team_visibility import TeamVisibility
     from .template import Template
     from .template_tag import TemplateTag
     from .templates_shared_with_you import TemplatesSharedWithYou
+    from .tenant import Tenant
     from .test_connection_response import TestConnectionResponse
     from .test_connection_response_read_type_0 import TestConnectionResponseReadType0
     from .test_connection_response_read_type_1 import TestConnectionResponseReadType1
@@ -416,16 +412,12 @@ if TYPE_CHECKING:
     from .update_member_request import UpdateMemberRequest
     from .update_team_members_request import UpdateTeamMembersRequest
     from .update_team_request import UpdateTeamRequest
-    from .update_team_response import UpdateTeamResponse
-    from .update_team_response_visibility import UpdateTeamResponseVisibility
     from .update_user_attribute_for_teams_request import UpdateUserAttributeForTeamsRequest
     from .update_user_attribute_for_users_delete_item import UpdateUserAttributeForUsersDeleteItem
     from .update_user_attribute_for_users_request import UpdateUserAttributeForUsersRequest
     from .update_version_tag_request import UpdateVersionTagRequest
-    from .update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
     from .update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2
     from .update_workbook_schedule_request import UpdateWorkbookScheduleRequest
-    from .update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
     from .update_workbook_schedule_suspension_action import UpdateWorkbookScheduleSuspensionAction
     from .use_client_secret import UseClientSecret
     from .use_jwt_bearer_tokens import UseJWTBearerTokens
@@ -438,13 +430,12 @@ if TYPE_CHECKING:
     from .user_attributes import UserAttributes
     from .user_credential import UserCredential
     from .user_kind import UserKind
+    from .v3_alpha_connection import V3AlphaConnection
     from .v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
-    from .v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
     from .v3_alpha_create_ip_allowlist_entries_entry import V3AlphaCreateIpAllowlistEntriesEntry
     from .v3_alpha_create_ip_allowlist_entries_request import V3AlphaCreateIpAllowlistEntriesRequest
     from .v3_alpha_create_ip_allowlist_entries_response import V3AlphaCreateIpAllowlistEntriesResponse
     from .v3_alpha_create_tenant_request import V3AlphaCreateTenantRequest
-    from .v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
     from .v3_alpha_delete_ip_allowlist_entries_request import V3AlphaDeleteIpAllowlistEntriesRequest
     from .v3_alpha_list_ip_allowlist_entries_response import V3AlphaListIpAllowlistEntriesResponse
     from .v3_alpha_list_tenants_key import V3AlphaListTenantsKey
@@ -454,10 +445,10 @@ if TYPE_CHECKING:
     from .v3_alpha_patch_connection_request import V3AlphaPatchConnectionRequest
     from .v3_alpha_patch_tenant_request import V3AlphaPatchTenantRequest
     from .v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
-    from .v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
-    from .v21_list_members_response import V21ListMembersResponse
-    from .v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
-    from .v21_list_workspaces_response import V21ListWorkspacesResponse
+    from .v3_alpha_source_mapping import V3AlphaSourceMapping
+    from .v3_alpha_source_mapping_column_mapping_item import V3AlphaSourceMappingColumnMappingItem
+    from .v3_alpha_source_mapping_metric_mapping_item import V3AlphaSourceMappingMetricMappingItem
+    from .v3_alpha_swap_source_request import V3AlphaSwapSourceRequest
     from .variable_values_value_date_range_min_fixed import VariableValuesValueDateRangeMinFixed
     from .variant import Variant
     from .version_history import VersionHistory
@@ -471,6 +462,8 @@ if TYPE_CHECKING:
     from .who_am_i_response import WhoAmIResponse
     from .workbook import Workbook
     from .workbook_bookmark import WorkbookBookmark
+    from .workbook_bookmark_request import WorkbookBookmarkRequest
+    from .workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
     from .workbook_bookmarks import WorkbookBookmarks
     from .workbook_cloud_export_option_1_connection_type import WorkbookCloudExportOption1ConnectionType
     from .workbook_controls import WorkbookControls
@@ -489,6 +482,7 @@ if TYPE_CHECKING:
     from .workbook_controls_entry_value_type_type_11 import WorkbookControlsEntryValueTypeType11
     from .workbook_controls_entry_value_type_type_12 import WorkbookControlsEntryValueTypeType12
     from .workbook_controls_entry_value_type_type_13 import WorkbookControlsEntryValueTypeType13
+    from .workbook_copy_request import WorkbookCopyRequest
     from .workbook_details import WorkbookDetails
     from .workbook_details_source import WorkbookDetailsSource
     from .workbook_embed import WorkbookEmbed
@@ -497,6 +491,7 @@ if TYPE_CHECKING:
     from .workbook_page import WorkbookPage
     from .workbook_page_element import WorkbookPageElement
     from .workbook_permission import WorkbookPermission
+    from .workbook_schedule import WorkbookSchedule
     from .workbook_schedule_config_v2 import WorkbookScheduleConfigV2
     from .workbook_schedule_config_v2_alert_config import WorkbookScheduleConfigV2AlertConfig
     from .workbook_schedule_config_v2_embed_opts import WorkbookScheduleConfigV2EmbedOpts
@@ -505,6 +500,7 @@ if TYPE_CHECKING:
         WorkbookScheduleConfigV2FormattingPivotHeaderStyle,
     )
     from .workbook_schedule_config_v2_workbook_variant import WorkbookScheduleConfigV2WorkbookVariant
+    from .workbook_schedules_page import WorkbookSchedulesPage
     from .workbook_schema import WorkbookSchema
     from .workbook_schema_sql_query_errors import WorkbookSchemaSqlQueryErrors
     from .workbook_schema_sql_query_errors_value import WorkbookSchemaSqlQueryErrorsValue
@@ -512,8 +508,11 @@ if TYPE_CHECKING:
     from .workbook_tag import WorkbookTag
     from .workbook_tags import WorkbookTags
     from .workbook_variant import WorkbookVariant
+    from .workbooks_page import WorkbooksPage
     from .workspace import Workspace
     from .workspace_details import WorkspaceDetails
+    from .workspace_request import WorkspaceRequest
+    from .workspaces_page import WorkspacesPage
     from .write_access import WriteAccess
     from .write_destination import WriteDestination
     from .xlsx import XLSX
@@ -565,25 +564,26 @@ _MODULE_OF: dict[str, str] = {
     "ConfigV2DynamicExportSettingsVariables": ".config_v2_dynamic_export_settings_variables",
     "Connection": ".connection",
     "ConnectionAssertionMethodClientSecret": ".connection_assertion_method_client_secret",
+    "ConnectionAuthenticationServiceAccount": ".connection_authentication_service_account",
     "ConnectionDetails": ".connection_details",
     "ConnectionDetailsDatabricks": ".connection_details_databricks",
     "ConnectionDetailsSnowflakeNYI": ".connection_details_snowflake_nyi",
     "ConnectionDetailsSnowflakeNYISettings": ".connection_details_snowflake_nyi_settings",
     "ConnectionDetailsSnowflakeNYIWriteAccess": ".connection_details_snowflake_nyi_write_access",
+    "ConnectionGrantCreateRequest": ".connection_grant_create_request",
     "ConnectionGrantResponse": ".connection_grant_response",
     "ConnectionInputTableAuditLogSchema": ".connection_input_table_audit_log_schema",
     "ConnectionLevelOAuth": ".connection_level_o_auth",
+    "ConnectionMapping": ".connection_mapping",
+    "ConnectionMappingPath": ".connection_mapping_path",
     "ConnectionPath": ".connection_path",
+    "ConnectionPathRequest": ".connection_path_request",
     "ConnectionPermission": ".connection_permission",
     "ConnectionPermissions": ".connection_permissions",
     "ConnectionPoolSizes": ".connection_pool_sizes",
     "ConnectionSwap": ".connection_swap",
     "ConnectionTimeout": ".connection_timeout",
     "ControlValues": ".control_values",
-    "CopyWorkbookRequest": ".copy_workbook_request",
-    "CreateConnectionDescription": ".create_connection_description",
-    "CreateConnectionGrantGrant": ".create_connection_grant_grant",
-    "CreateConnectionGrantRequest": ".create_connection_grant_request",
     "CreateConnectionRequest": ".create_connection_request",
     "CreateCredentialsRequest": ".create_credentials_request",
     "CreateCredentialsResponse": ".create_credentials_response",
@@ -591,7 +591,6 @@ _MODULE_OF: dict[str, str] = {
     "CreateDatasetGrantGrant": ".create_dataset_grant_grant",
     "CreateDatasetGrantGrantPermission": ".create_dataset_grant_grant_permission",
     "CreateDatasetGrantRequest": ".create_dataset_grant_request",
-    "CreateGrantGranteeOption2": ".create_grant_grantee_option_2",
     "CreateGrantRequest": ".create_grant_request",
     "CreateMemberAddToTeam": ".create_member_add_to_team",
     "CreateMemberRequest": ".create_member_request",
@@ -610,8 +609,8 @@ _MODULE_OF: dict[str, str] = {
     "CreateWorkbookRequest": ".create_workbook_request",
     "CreateWorkspaceGrantGrant": ".create_workspace_grant_grant",
     "CreateWorkspaceGrantRequest": ".create_workspace_grant_request",
-    "CreateWorkspaceRequest": ".create_workspace_request",
     "CreateWorkspaceResponseOption2": ".create_workspace_response_option_2",
+    "CronSchedule": ".cron_schedule",
     "CSV": ".csv",
     "DashboardSettingsVariableValuesValueDate": ".dashboard_settings_variable_values_value_date",
     "DashboardSettingsVariableValuesValueText": ".dashboard_settings_variable_values_value_text",
@@ -620,7 +619,6 @@ _MODULE_OF: dict[str, str] = {
     "DataModelMaterializationSchedule": ".data_model_materialization_schedule",
     "DataModelMaterializationStatus": ".data_model_materialization_status",
     "DataModelSource": ".data_model_source",
-    "DataModelSourcesConnectionMappingItem": ".data_model_sources_connection_mapping_item",
     "DataModelTag": ".data_model_tag",
     "DataSourceDetails": ".data_source_details",
     "DatabricksBasicAuthentication": ".databricks_basic_authentication",
@@ -634,9 +632,7 @@ _MODULE_OF: dict[str, str] = {
     "DateSelectionRelativeDateSelectionUnit": ".date_selection_relative_date_selection_unit",
     "DateTime": ".date_time",
     "DefaultValue": ".default_value",
-    "DeleteConnectionResponse": ".delete_connection_response",
     "Destination": ".destination",
-    "DetailsAuthenticationServiceAccount": ".details_authentication_service_account",
     "DetailsDatabricksAuthenticationOauth": ".details_databricks_authentication_oauth",
     "DetailsSnowflakeNYIAuthenticationOauth": ".details_snowflake_nyi_authentication_oauth",
     "DynamicExportSettingsVariablesValueDate": ".dynamic_export_settings_variables_value_date",
@@ -647,6 +643,7 @@ _MODULE_OF: dict[str, str] = {
     "ElementQuery": ".element_query",
     "Email": ".email",
     "EmbedType": ".embed_type",
+    "EmptyResponse": ".empty_response",
     "EntireWorkbook": ".entire_workbook",
     "EntryOption2": ".entry_option_2",
     "Error": ".error",
@@ -674,14 +671,6 @@ _MODULE_OF: dict[str, str] = {
     "ExportSettingsVariablesValueNumberRange": ".export_settings_variables_value_number_range",
     "ExportSettingsVariablesValueTextList": ".export_settings_variables_value_text_list",
     "ExportWorkbookResponse": ".export_workbook_response",
-    "FilesCreateResponse": ".files_create_response",
-    "FilesCreateResponsePermissionType0": ".files_create_response_permission_type_0",
-    "FilesCreateResponsePermissionType1": ".files_create_response_permission_type_1",
-    "FilesCreateResponsePermissionType2": ".files_create_response_permission_type_2",
-    "FilesCreateResponsePermissionType3": ".files_create_response_permission_type_3",
-    "FilesCreateResponsePermissionType4Type0": ".files_create_response_permission_type_4_type_0",
-    "FilesCreateResponsePermissionType4Type1": ".files_create_response_permission_type_4_type_1",
-    "FilesCreateResponsePermissionType4Type2": ".files_create_response_permission_type_4_type_2",
     "FilesUpdateRequest": ".files_update_request",
     "FolderDetails": ".folder_details",
     "FolderPermission": ".folder_permission",
@@ -702,8 +691,19 @@ _MODULE_OF: dict[str, str] = {
     "Grant": ".grant",
     "GrantInodeType": ".grant_inode_type",
     "GranteeOption1": ".grantee_option_1",
+    "GranteeOption2": ".grantee_option_2",
+    "GrantsPage": ".grants_page",
+    "Inode": ".inode",
     "InodeConnectionPath": ".inode_connection_path",
     "InodePermission": ".inode_permission",
+    "InodePermissionType0": ".inode_permission_type_0",
+    "InodePermissionType1": ".inode_permission_type_1",
+    "InodePermissionType2": ".inode_permission_type_2",
+    "InodePermissionType3": ".inode_permission_type_3",
+    "InodePermissionType4Type0": ".inode_permission_type_4_type_0",
+    "InodePermissionType4Type1": ".inode_permission_type_4_type_1",
+    "InodePermissionType4Type2": ".inode_permission_type_4_type_2",
+    "InodesPage": ".inodes_page",
     "InputTableAuditLogDestination": ".input_table_audit_log_destination",
     "InputTableAuditLogSchema": ".input_table_audit_log_schema",
     "Integer": ".integer",
@@ -712,12 +712,12 @@ _MODULE_OF: dict[str, str] = {
     "IsEmpty": ".is_empty",
     "IsNotEmpty": ".is_not_empty",
     "JSON": ".json",
+    "JsonObject": ".json_object",
     "JSONL": ".jsonl",
     "KeyPair": ".key_pair",
     "ListAccessibleInodesTypeFiltersOption2": ".list_accessible_inodes_type_filters_option_2",
     "ListAccountTypePermissionsResponseItem": ".list_account_type_permissions_response_item",
     "ListAccountTypesResponse": ".list_account_types_response",
-    "ListConnectionGrantsResponse": ".list_connection_grants_response",
     "ListConnectionPathsResponse": ".list_connection_paths_response",
     "ListConnectionsResponse": ".list_connections_response",
     "ListDataModelMaterializationSchedulesResponse": ".list_data_model_materialization_schedules_response",
@@ -725,7 +725,6 @@ _MODULE_OF: dict[str, str] = {
     "ListDataModelsResponse": ".list_data_models_response",
     "ListDatasetMaterializationsResponse": ".list_dataset_materializations_response",
     "ListDatasetsResponse": ".list_datasets_response",
-    "ListFavoritesResponse": ".list_favorites_response",
     "ListGrantsResponse": ".list_grants_response",
     "ListLineageDependencies": ".list_lineage_dependencies",
     "ListLineageEdge": ".list_lineage_edge",
@@ -742,7 +741,6 @@ _MODULE_OF: dict[str, str] = {
     "ListRecentInodesEntryOption1PermissionType4Type2": ".list_recent_inodes_entry_option_1_permission_type_4_type_2",
     "ListRecentInodesIncludeExplorations": ".list_recent_inodes_include_explorations",
     "ListRecentInodesResponse": ".list_recent_inodes_response",
-    "ListTeamsVisibility": ".list_teams_visibility",
     "ListTemplatesResponse": ".list_templates_response",
     "ListTemplatesSharedWithYouResponse": ".list_templates_shared_with_you_response",
     "ListTemplatesSource": ".list_templates_source",
@@ -755,23 +753,20 @@ _MODULE_OF: dict[str, str] = {
     "ListWorkbookPageElementsResponse": ".list_workbook_page_elements_response",
     "ListWorkbookPagesResponse": ".list_workbook_pages_response",
     "ListWorkbookQueriesResponse": ".list_workbook_queries_response",
-    "ListWorkbooksForTagResponse": ".list_workbooks_for_tag_response",
     "LookupConnectionKind": ".lookup_connection_kind",
-    "LookupConnectionRequest": ".lookup_connection_request",
     "LookupConnectionResponse": ".lookup_connection_response",
     "MaterializationResult": ".materialization_result",
     "MaterializationResultErrorOption1": ".materialization_result_error_option_1",
     "MaterializationResultStatus": ".materialization_result_status",
-    "MaterializeDataModelElementRequest": ".materialize_data_model_element_request",
-    "MaterializeDataModelElementResponse": ".materialize_data_model_element_response",
     "MaterializeDatasetResponse": ".materialize_dataset_response",
+    "MaterializeElementRequest": ".materialize_element_request",
+    "MaterializeElementResponse": ".materialize_element_response",
     "Member": ".member",
-    "ModelSourceMappingItemColumnMappingItem": ".model_source_mapping_item_column_mapping_item",
-    "ModelSourceMappingItemMetricMappingItem": ".model_source_mapping_item_metric_mapping_item",
-    "ModelSourcesConnectionMappingItemPath": ".model_sources_connection_mapping_item_path",
+    "MembersPage": ".members_page",
     "MultipleElements": ".multiple_elements",
     "MultiplePages": ".multiple_pages",
     "MySQL": ".my_sql",
+    "NewConnectionGrant": ".new_connection_grant",
     "Null": ".null",
     "NullValueNullBooleanValue": ".null_value_null_boolean_value",
     "NullValueNullDateValue": ".null_value_null_date_value",
@@ -807,17 +802,15 @@ _MODULE_OF: dict[str, str] = {
     "OrgTranslations": ".org_translations",
     "PaginatedResponse": ".paginated_response",
     "PaginatedResults": ".paginated_results",
+    "PartialCronSchedule": ".partial_cron_schedule",
     "PasswordPlain": ".password_plain",
     "PDF": ".pdf",
     "PivotHeaderStyle": ".pivot_header_style",
     "PNG": ".png",
     "PostTokenResponseOption2": ".post_token_response_option_2",
-    "PostWorkbookBookmarksRequest": ".post_workbook_bookmarks_request",
     "PostWorkbookScheduleConfig": ".post_workbook_schedule_config",
     "PostWorkbookScheduleConfigV2": ".post_workbook_schedule_config_v2",
     "PostWorkbookScheduleRequest": ".post_workbook_schedule_request",
-    "PostWorkbookScheduleResponse": ".post_workbook_schedule_response",
-    "PostWorkbookScheduleSchedule": ".post_workbook_schedule_schedule",
     "PostgreSQL": ".postgre_sql",
     "PostgreSQLType": ".postgre_sql_type",
     "PostgreSQLWriteAccess": ".postgre_sql_write_access",
@@ -877,17 +870,16 @@ _MODULE_OF: dict[str, str] = {
     "SnowflakeNYIAuthenticationServiceAccount": ".snowflake_nyi_authentication_service_account",
     "SnowflakeNYIWriteAccessWriteDestination": ".snowflake_nyi_write_access_write_destination",
     "SnowflakeOAuth": ".snowflake_o_auth",
-    "SourceMappingItemColumnMappingItem": ".source_mapping_item_column_mapping_item",
-    "SourceMappingItemMetricMappingItem": ".source_mapping_item_metric_mapping_item",
-    "SourceSwapDataModelSourceMappingItem": ".source_swap_data_model_source_mapping_item",
+    "SourceMapping": ".source_mapping",
+    "SourceMappingColumnMappingItem": ".source_mapping_column_mapping_item",
+    "SourceMappingMetricMappingItem": ".source_mapping_metric_mapping_item",
     "SourceSwapPolicy": ".source_swap_policy",
     "SourceSwaps": ".source_swaps",
     "SourceType": ".source_type",
     "SpecificColumnValueInAnElement": ".specific_column_value_in_an_element",
     "String": ".string",
-    "SwapDataModelSourcesRequest": ".swap_data_model_sources_request",
-    "SwapDataModelSourcesResponse": ".swap_data_model_sources_response",
-    "SwapDataModelSourcesSourceMappingItem": ".swap_data_model_sources_source_mapping_item",
+    "SwapSourceRequest": ".swap_source_request",
+    "SwapSourceResponse": ".swap_source_response",
     "TableSource": ".table_source",
     "TableSwap": ".table_swap",
     "TagWorkbookDataModelSourceTaggedVersion": ".tag_workbook_data_model_source_tagged_version",
@@ -899,12 +891,15 @@ _MODULE_OF: dict[str, str] = {
     "Team": ".team",
     "TeamMembers": ".team_members",
     "TeamMembersEntry": ".team_members_entry",
+    "TeamResponse": ".team_response",
+    "TeamResponseVisibility": ".team_response_visibility",
     "TeamUserAttributeAssignments": ".team_user_attribute_assignments",
     "TeamUserAttributeAssignmentsEntry": ".team_user_attribute_assignments_entry",
     "TeamVisibility": ".team_visibility",
     "Template": ".template",
     "TemplateTag": ".template_tag",
     "TemplatesSharedWithYou": ".templates_shared_with_you",
+    "Tenant": ".tenant",
     "TestConnectionResponse": ".test_connection_response",
     "TestConnectionResponseReadType0": ".test_connection_response_read_type_0",
     "TestConnectionResponseReadType1": ".test_connection_response_read_type_1",
@@ -918,16 +913,12 @@ _MODULE_OF: dict[str, str] = {
     "UpdateMemberRequest": ".update_member_request",
     "UpdateTeamMembersRequest": ".update_team_members_request",
     "UpdateTeamRequest": ".update_team_request",
-    "UpdateTeamResponse": ".update_team_response",
-    "UpdateTeamResponseVisibility": ".update_team_response_visibility",
     "UpdateUserAttributeForTeamsRequest": ".update_user_attribute_for_teams_request",
     "UpdateUserAttributeForUsersDeleteItem": ".update_user_attribute_for_users_delete_item",
     "UpdateUserAttributeForUsersRequest": ".update_user_attribute_for_users_request",
     "UpdateVersionTagRequest": ".update_version_tag_request",
-    "UpdateWorkbookBookmarkRequest": ".update_workbook_bookmark_request",
     "UpdateWorkbookScheduleConfigV2": ".update_workbook_schedule_config_v2",
     "UpdateWorkbookScheduleRequest": ".update_workbook_schedule_request",
-    "UpdateWorkbookScheduleSchedule": ".update_workbook_schedule_schedule",
     "UpdateWorkbookScheduleSuspensionAction": ".update_workbook_schedule_suspension_action",
     "UseClientSecret": ".use_client_secret",
     "UseJWTBearerTokens": ".use_jwt_bearer_tokens",
@@ -940,16 +931,12 @@ _MODULE_OF: dict[str, str] = {
     "UserAttributes": ".user_attributes",
     "UserCredential": ".user_credential",
     "UserKind": ".user_kind",
-    "V21ListMembersResponse": ".v21_list_members_response",
-    "V21ListWorkbookSchedulesResponse": ".v21_list_workbook_schedules_response",
-    "V21ListWorkspacesResponse": ".v21_list_workspaces_response",
+    "V3AlphaConnection": ".v3_alpha_connection",
     "V3AlphaCreateConnectionRequest": ".v3_alpha_create_connection_request",
-    "V3AlphaCreateConnectionResponse": ".v3_alpha_create_connection_response",
     "V3AlphaCreateIpAllowlistEntriesEntry": ".v3_alpha_create_ip_allowlist_entries_entry",
     "V3AlphaCreateIpAllowlistEntriesRequest": ".v3_alpha_create_ip_allowlist_entries_request",
     "V3AlphaCreateIpAllowlistEntriesResponse": ".v3_alpha_create_ip_allowlist_entries_response",
     "V3AlphaCreateTenantRequest": ".v3_alpha_create_tenant_request",
-    "V3AlphaCreateTenantResponse": ".v3_alpha_create_tenant_response",
     "V3AlphaDeleteIpAllowlistEntriesRequest": ".v3_alpha_delete_ip_allowlist_entries_request",
     "V3AlphaListIpAllowlistEntriesResponse": ".v3_alpha_list_ip_allowlist_entries_response",
     "V3AlphaListTenantsKey": ".v3_alpha_list_tenants_key",
@@ -959,7 +946,10 @@ _MODULE_OF: dict[str, str] = {
     "V3AlphaPatchConnectionRequest": ".v3_alpha_patch_connection_request",
     "V3AlphaPatchTenantRequest": ".v3_alpha_patch_tenant_request",
     "V3AlphaPostConnectionDbtArtifactsRequest": ".v3_alpha_post_connection_dbt_artifacts_request",
-    "V3AlphaSourceSwapDataModelRequest": ".v3_alpha_source_swap_data_model_request",
+    "V3AlphaSourceMapping": ".v3_alpha_source_mapping",
+    "V3AlphaSourceMappingColumnMappingItem": ".v3_alpha_source_mapping_column_mapping_item",
+    "V3AlphaSourceMappingMetricMappingItem": ".v3_alpha_source_mapping_metric_mapping_item",
+    "V3AlphaSwapSourceRequest": ".v3_alpha_swap_source_request",
     "VariableValuesValueDateRangeMinFixed": ".variable_values_value_date_range_min_fixed",
     "Variant": ".variant",
     "VersionHistory": ".version_history",
@@ -973,6 +963,8 @@ _MODULE_OF: dict[str, str] = {
     "WhoAmIResponse": ".who_am_i_response",
     "Workbook": ".workbook",
     "WorkbookBookmark": ".workbook_bookmark",
+    "WorkbookBookmarkRequest": ".workbook_bookmark_request",
+    "WorkbookBookmarkUpdateRequest": ".workbook_bookmark_update_request",
     "WorkbookBookmarks": ".workbook_bookmarks",
     "WorkbookCloudExportOption1ConnectionType": ".workbook_cloud_export_option_1_connection_type",
     "WorkbookControls": ".workbook_controls",
@@ -991,6 +983,7 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookControlsEntryValueTypeType7": ".workbook_controls_entry_value_type_type_7",
     "WorkbookControlsEntryValueTypeType8": ".workbook_controls_entry_value_type_type_8",
     "WorkbookControlsEntryValueTypeType9": ".workbook_controls_entry_value_type_type_9",
+    "WorkbookCopyRequest": ".workbook_copy_request",
     "WorkbookDetails": ".workbook_details",
     "WorkbookDetailsSource": ".workbook_details_source",
     "WorkbookEmbed": ".workbook_embed",
@@ -999,12 +992,14 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookPage": ".workbook_page",
     "WorkbookPageElement": ".workbook_page_element",
     "WorkbookPermission": ".workbook_permission",
+    "WorkbookSchedule": ".workbook_schedule",
     "WorkbookScheduleConfigV2": ".workbook_schedule_config_v2",
     "WorkbookScheduleConfigV2AlertConfig": ".workbook_schedule_config_v2_alert_config",
     "WorkbookScheduleConfigV2EmbedOpts": ".workbook_schedule_config_v2_embed_opts",
     "WorkbookScheduleConfigV2Formatting": ".workbook_schedule_config_v2_formatting",
     "WorkbookScheduleConfigV2FormattingPivotHeaderStyle": ".workbook_schedule_config_v2_formatting_pivot_header_style",
     "WorkbookScheduleConfigV2WorkbookVariant": ".workbook_schedule_config_v2_workbook_variant",
+    "WorkbookSchedulesPage": ".workbook_schedules_page",
     "WorkbookSchema": ".workbook_schema",
     "WorkbookSchemaSqlQueryErrors": ".workbook_schema_sql_query_errors",
     "WorkbookSchemaSqlQueryErrorsValue": ".workbook_schema_sql_query_errors_value",
@@ -1012,8 +1007,11 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookTag": ".workbook_tag",
     "WorkbookTags": ".workbook_tags",
     "WorkbookVariant": ".workbook_variant",
+    "WorkbooksPage": ".workbooks_page",
     "Workspace": ".workspace",
     "WorkspaceDetails": ".workspace_details",
+    "WorkspaceRequest": ".workspace_request",
+    "WorkspacesPage": ".workspaces_page",
     "WriteAccess": ".write_access",
     "WriteDestination": ".write_destination",
     "XLSX": ".xlsx",
@@ -1066,25 +1064,26 @@ __all__ = (
     "ConfigV2DynamicExportSettingsVariables",
     "Connection",
     "ConnectionAssertionMethodClientSecret",
+    "ConnectionAuthenticationServiceAccount",
     "ConnectionDetails",
     "ConnectionDetailsDatabricks",
     "ConnectionDetailsSnowflakeNYI",
     "ConnectionDetailsSnowflakeNYISettings",
     "ConnectionDetailsSnowflakeNYIWriteAccess",
+    "ConnectionGrantCreateRequest",
     "ConnectionGrantResponse",
     "ConnectionInputTableAuditLogSchema",
     "ConnectionLevelOAuth",
+    "ConnectionMapping",
+    "ConnectionMappingPath",
     "ConnectionPath",
+    "ConnectionPathRequest",
     "ConnectionPermission",
     "ConnectionPermissions",
     "ConnectionPoolSizes",
     "ConnectionSwap",
     "ConnectionTimeout",
     "ControlValues",
-    "CopyWorkbookRequest",
-    "CreateConnectionDescription",
-    "CreateConnectionGrantGrant",
-    "CreateConnectionGrantRequest",
     "CreateConnectionRequest",
     "CreateCredentialsRequest",
     "CreateCredentialsResponse",
@@ -1092,7 +1091,6 @@ __all__ = (
     "CreateDatasetGrantGrant",
     "CreateDatasetGrantGrantPermission",
     "CreateDatasetGrantRequest",
-    "CreateGrantGranteeOption2",
     "CreateGrantRequest",
     "CreateMemberAddToTeam",
     "CreateMemberRequest",
@@ -1111,8 +1109,8 @@ __all__ = (
     "CreateWorkbookRequest",
     "CreateWorkspaceGrantGrant",
     "CreateWorkspaceGrantRequest",
-    "CreateWorkspaceRequest",
     "CreateWorkspaceResponseOption2",
+    "CronSchedule",
     "CSV",
     "DashboardSettingsVariableValuesValueDate",
     "DashboardSettingsVariableValuesValueText",
@@ -1124,7 +1122,6 @@ __all__ = (
     "DataModelMaterializationSchedule",
     "DataModelMaterializationStatus",
     "DataModelSource",
-    "DataModelSourcesConnectionMappingItem",
     "DataModelTag",
     "Dataset",
     "DatasetSource",
@@ -1135,9 +1132,7 @@ __all__ = (
     "DateSelectionRelativeDateSelectionUnit",
     "DateTime",
     "DefaultValue",
-    "DeleteConnectionResponse",
     "Destination",
-    "DetailsAuthenticationServiceAccount",
     "DetailsDatabricksAuthenticationOauth",
     "DetailsSnowflakeNYIAuthenticationOauth",
     "DynamicExportSettingsVariablesValueDate",
@@ -1148,6 +1143,7 @@ __all__ = (
     "ElementQuery",
     "Email",
     "EmbedType",
+    "EmptyResponse",
     "EntireWorkbook",
     "EntryOption2",
     "Error",
@@ -1175,14 +1171,6 @@ __all__ = (
     "ExportSettingsVariablesValueNumberRange",
     "ExportSettingsVariablesValueTextList",
     "ExportWorkbookResponse",
-    "FilesCreateResponse",
-    "FilesCreateResponsePermissionType0",
-    "FilesCreateResponsePermissionType1",
-    "FilesCreateResponsePermissionType2",
-    "FilesCreateResponsePermissionType3",
-    "FilesCreateResponsePermissionType4Type0",
-    "FilesCreateResponsePermissionType4Type1",
-    "FilesCreateResponsePermissionType4Type2",
     "FilesUpdateRequest",
     "FolderDetails",
     "FolderPermission",
@@ -1202,9 +1190,20 @@ __all__ = (
     "GoogleSheets",
     "Grant",
     "GranteeOption1",
+    "GranteeOption2",
     "GrantInodeType",
+    "GrantsPage",
+    "Inode",
     "InodeConnectionPath",
     "InodePermission",
+    "InodePermissionType0",
+    "InodePermissionType1",
+    "InodePermissionType2",
+    "InodePermissionType3",
+    "InodePermissionType4Type0",
+    "InodePermissionType4Type1",
+    "InodePermissionType4Type2",
+    "InodesPage",
     "InputTableAuditLogDestination",
     "InputTableAuditLogSchema",
     "Integer",
@@ -1214,11 +1213,11 @@ __all__ = (
     "IsNotEmpty",
     "JSON",
     "JSONL",
+    "JsonObject",
     "KeyPair",
     "ListAccessibleInodesTypeFiltersOption2",
     "ListAccountTypePermissionsResponseItem",
     "ListAccountTypesResponse",
-    "ListConnectionGrantsResponse",
     "ListConnectionPathsResponse",
     "ListConnectionsResponse",
     "ListDataModelMaterializationSchedulesResponse",
@@ -1226,7 +1225,6 @@ __all__ = (
     "ListDataModelsResponse",
     "ListDatasetMaterializationsResponse",
     "ListDatasetsResponse",
-    "ListFavoritesResponse",
     "ListGrantsResponse",
     "ListLineageDependencies",
     "ListLineageEdge",
@@ -1243,7 +1241,6 @@ __all__ = (
     "ListRecentInodesEntryOption1PermissionType4Type2",
     "ListRecentInodesIncludeExplorations",
     "ListRecentInodesResponse",
-    "ListTeamsVisibility",
     "ListTemplatesResponse",
     "ListTemplatesSharedWithYouResponse",
     "ListTemplatesSource",
@@ -1256,23 +1253,20 @@ __all__ = (
     "ListWorkbookPageElementsResponse",
     "ListWorkbookPagesResponse",
     "ListWorkbookQueriesResponse",
-    "ListWorkbooksForTagResponse",
     "LookupConnectionKind",
-    "LookupConnectionRequest",
     "LookupConnectionResponse",
     "MaterializationResult",
     "MaterializationResultErrorOption1",
     "MaterializationResultStatus",
-    "MaterializeDataModelElementRequest",
-    "MaterializeDataModelElementResponse",
     "MaterializeDatasetResponse",
+    "MaterializeElementRequest",
+    "MaterializeElementResponse",
     "Member",
-    "ModelSourceMappingItemColumnMappingItem",
-    "ModelSourceMappingItemMetricMappingItem",
-    "ModelSourcesConnectionMappingItemPath",
+    "MembersPage",
     "MultipleElements",
     "MultiplePages",
     "MySQL",
+    "NewConnectionGrant",
     "Null",
     "NullValueNullBooleanValue",
     "NullValueNullDateValue",
@@ -1308,6 +1302,7 @@ __all__ = (
     "OrgTranslations",
     "PaginatedResponse",
     "PaginatedResults",
+    "PartialCronSchedule",
     "PasswordPlain",
     "PDF",
     "PivotHeaderStyle",
@@ -1316,12 +1311,9 @@ __all__ = (
     "PostgreSQLType",
     "PostgreSQLWriteAccess",
     "PostTokenResponseOption2",
-    "PostWorkbookBookmarksRequest",
     "PostWorkbookScheduleConfig",
     "PostWorkbookScheduleConfigV2",
     "PostWorkbookScheduleRequest",
-    "PostWorkbookScheduleResponse",
-    "PostWorkbookScheduleSchedule",
     "PythonConfiguration",
     "PythonProperties",
     "PythonSecrets",
@@ -1378,17 +1370,16 @@ __all__ = (
     "SnowflakeNYIAuthenticationServiceAccount",
     "SnowflakeNYIWriteAccessWriteDestination",
     "SnowflakeOAuth",
-    "SourceMappingItemColumnMappingItem",
-    "SourceMappingItemMetricMappingItem",
-    "SourceSwapDataModelSourceMappingItem",
+    "SourceMapping",
+    "SourceMappingColumnMappingItem",
+    "SourceMappingMetricMappingItem",
     "SourceSwapPolicy",
     "SourceSwaps",
     "SourceType",
     "SpecificColumnValueInAnElement",
     "String",
-    "SwapDataModelSourcesRequest",
-    "SwapDataModelSourcesResponse",
-    "SwapDataModelSourcesSourceMappingItem",
+    "SwapSourceRequest",
+    "SwapSourceResponse",
     "TableSource",
     "TableSwap",
     "TagWorkbookDataModelSourceTaggedVersion",
@@ -1400,12 +1391,15 @@ __all__ = (
     "Team",
     "TeamMembers",
     "TeamMembersEntry",
+    "TeamResponse",
+    "TeamResponseVisibility",
     "TeamUserAttributeAssignments",
     "TeamUserAttributeAssignmentsEntry",
     "TeamVisibility",
     "Template",
     "TemplatesSharedWithYou",
     "TemplateTag",
+    "Tenant",
     "TestConnectionResponse",
     "TestConnectionResponseReadType0",
     "TestConnectionResponseReadType1",
@@ -1419,16 +1413,12 @@ __all__ = (
     "UpdateMemberRequest",
     "UpdateTeamMembersRequest",
     "UpdateTeamRequest",
-    "UpdateTeamResponse",
-    "UpdateTeamResponseVisibility",
     "UpdateUserAttributeForTeamsRequest",
     "UpdateUserAttributeForUsersDeleteItem",
     "UpdateUserAttributeForUsersRequest",
     "UpdateVersionTagRequest",
-    "UpdateWorkbookBookmarkRequest",
     "UpdateWorkbookScheduleConfigV2",
     "UpdateWorkbookScheduleRequest",
-    "UpdateWorkbookScheduleSchedule",
     "UpdateWorkbookScheduleSuspensionAction",
     "UseClientSecret",
     "UseJWTBearerTokens",
@@ -1441,16 +1431,12 @@ __all__ = (
     "UserAttributeUserAssignmentsEntry",
     "UserCredential",
     "UserKind",
-    "V21ListMembersResponse",
-    "V21ListWorkbookSchedulesResponse",
-    "V21ListWorkspacesResponse",
+    "V3AlphaConnection",
     "V3AlphaCreateConnectionRequest",
-    "V3AlphaCreateConnectionResponse",
     "V3AlphaCreateIpAllowlistEntriesEntry",
     "V3AlphaCreateIpAllowlistEntriesRequest",
     "V3AlphaCreateIpAllowlistEntriesResponse",
     "V3AlphaCreateTenantRequest",
-    "V3AlphaCreateTenantResponse",
     "V3AlphaDeleteIpAllowlistEntriesRequest",
     "V3AlphaListIpAllowlistEntriesResponse",
     "V3AlphaListTenantsKey",
@@ -1460,7 +1446,10 @@ __all__ = (
     "V3AlphaPatchConnectionRequest",
     "V3AlphaPatchTenantRequest",
     "V3AlphaPostConnectionDbtArtifactsRequest",
-    "V3AlphaSourceSwapDataModelRequest",
+    "V3AlphaSourceMapping",
+    "V3AlphaSourceMappingColumnMappingItem",
+    "V3AlphaSourceMappingMetricMappingItem",
+    "V3AlphaSwapSourceRequest",
     "VariableValuesValueDateRangeMinFixed",
     "Variant",
     "VersionHistory",
@@ -1474,7 +1463,9 @@ __all__ = (
     "WhoAmIResponse",
     "Workbook",
     "WorkbookBookmark",
+    "WorkbookBookmarkRequest",
     "WorkbookBookmarks",
+    "WorkbookBookmarkUpdateRequest",
     "WorkbookCloudExportOption1ConnectionType",
     "WorkbookControls",
     "WorkbookControlsEntry",
@@ -1492,6 +1483,7 @@ __all__ = (
     "WorkbookControlsEntryValueTypeType7",
     "WorkbookControlsEntryValueTypeType8",
     "WorkbookControlsEntryValueTypeType9",
+    "WorkbookCopyRequest",
     "WorkbookDetails",
     "WorkbookDetailsSource",
     "WorkbookEmbed",
@@ -1500,21 +1492,26 @@ __all__ = (
     "WorkbookPage",
     "WorkbookPageElement",
     "WorkbookPermission",
+    "WorkbookSchedule",
     "WorkbookScheduleConfigV2",
     "WorkbookScheduleConfigV2AlertConfig",
     "WorkbookScheduleConfigV2EmbedOpts",
     "WorkbookScheduleConfigV2Formatting",
     "WorkbookScheduleConfigV2FormattingPivotHeaderStyle",
     "WorkbookScheduleConfigV2WorkbookVariant",
+    "WorkbookSchedulesPage",
     "WorkbookSchema",
     "WorkbookSchemaSqlQueryErrors",
     "WorkbookSchemaSqlQueryErrorsValue",
     "WorkbookSettings",
+    "WorkbooksPage",
     "WorkbookTag",
     "WorkbookTags",
     "WorkbookVariant",
     "Workspace",
     "WorkspaceDetails",
+    "WorkspaceRequest",
+    "WorkspacesPage",
     "WriteAccess",
     "WriteDestination",
     "XLSX",

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
+    from ..models.connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
@@ -42,7 +42,7 @@ class ConnectionDetailsDatabricks:
     """ Hostname of the Databricks compute resource """
     http_path: str
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
-    authentication: DetailsAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth
+    authentication: ConnectionAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth
     """ Choose whether to use a service account or OAuth to authenticate to Databricks. """
     type_: Literal["databricks"] = "databricks"
     """ Type of connection """
@@ -119,7 +119,7 @@ class ConnectionDetailsDatabricks:
 
         def _parse_authentication(
             data: object,
-        ) -> DetailsAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth:
+        ) -> ConnectionAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -131,13 +131,13 @@ class ConnectionDetailsDatabricks:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
+                authentication_type_1 = ConnectionAuthenticationServiceAccount.from_dict(data)
 
                 return authentication_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             raise TypeError(
-                f"field authentication: {type(data).__name__} fits none of DetailsAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth"
+                f"field authentication: {type(data).__name__} fits none of ConnectionAuthenticationServiceAccount | DetailsDatabricksAuthenticationOauth"
             )
 
         authentication = _parse_authentication(src_dict["authentication"])
@@ -192,7 +192,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
+    from ..models.connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from ..models.details_databricks_authentication_oauth import DetailsDatabricksAuthenticationOauth
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
@@ -200,7 +200,7 @@ def _resolve_references() -> None:
     from ..models.write_access import WriteAccess
 
     globals().update(
-        DetailsAuthenticationServiceAccount=DetailsAuthenticationServiceAccount,
+        ConnectionAuthenticationServiceAccount=ConnectionAuthenticationServiceAccount,
         DetailsDatabricksAuthenticationOauth=DetailsDatabricksAuthenticationOauth,
         PythonConfiguration=PythonConfiguration,
         Settings=Settings,

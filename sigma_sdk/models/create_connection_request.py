@@ -11,10 +11,10 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.create_connection_description import CreateConnectionDescription
     from ..models.databricks_basic_authentication import DatabricksBasicAuthentication
     from ..models.databricks_o_auth import DatabricksOAuth
     from ..models.google_big_query import GoogleBigQuery
+    from ..models.json_object import JsonObject
     from ..models.my_sql import MySQL
     from ..models.postgre_sql import PostgreSQL
     from ..models.snowflake_basic_authentication import SnowflakeBasicAuthentication
@@ -49,7 +49,7 @@ class CreateConnectionRequest:
         | SnowflakeOAuth
     )
     name: str
-    description: CreateConnectionDescription | Unset = UNSET
+    description: JsonObject | Unset = UNSET
     """ Set data value """
     timeout_secs: float | Unset = UNSET
     use_friendly_names: bool | Unset = UNSET
@@ -198,7 +198,7 @@ class CreateConnectionRequest:
             src_dict["name"],  # name
             UNSET
             if (_value := src_dict.get("description", UNSET)) is UNSET
-            else CreateConnectionDescription.from_dict(_value),  # description
+            else JsonObject.from_dict(_value),  # description
             src_dict.get("timeoutSecs", UNSET),  # timeout_secs
             src_dict.get("useFriendlyNames", UNSET),  # use_friendly_names
         )
@@ -233,10 +233,10 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_connection_description import CreateConnectionDescription
     from ..models.databricks_basic_authentication import DatabricksBasicAuthentication
     from ..models.databricks_o_auth import DatabricksOAuth
     from ..models.google_big_query import GoogleBigQuery
+    from ..models.json_object import JsonObject
     from ..models.my_sql import MySQL
     from ..models.postgre_sql import PostgreSQL
     from ..models.snowflake_basic_authentication import SnowflakeBasicAuthentication
@@ -244,10 +244,10 @@ def _resolve_references() -> None:
     from ..models.snowflake_o_auth import SnowflakeOAuth
 
     globals().update(
-        CreateConnectionDescription=CreateConnectionDescription,
         DatabricksBasicAuthentication=DatabricksBasicAuthentication,
         DatabricksOAuth=DatabricksOAuth,
         GoogleBigQuery=GoogleBigQuery,
+        JsonObject=JsonObject,
         MySQL=MySQL,
         PostgreSQL=PostgreSQL,
         SnowflakeBasicAuthentication=SnowflakeBasicAuthentication,

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.list_teams_visibility import ListTeamsVisibility, check_list_teams_visibility
+from ..models.team_visibility import TeamVisibility, check_team_visibility
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateTeamRequest")
@@ -32,7 +32,7 @@ class CreateTeamRequest:
     members: list[str] | Unset = UNSET
     """ Specify memberIds """
     create_team_folder: bool | Unset = UNSET
-    visibility: ListTeamsVisibility | Unset = UNSET
+    visibility: TeamVisibility | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,7 +80,7 @@ class CreateTeamRequest:
             src_dict.get("createTeamFolder", UNSET),  # create_team_folder
             UNSET
             if (_value := src_dict.get("visibility", UNSET)) is UNSET
-            else check_list_teams_visibility(_value, "visibility"),  # visibility
+            else check_team_visibility(_value, "visibility"),  # visibility
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

@@ -11,8 +11,8 @@ from attrs import field as _attrs_field
 from ..models.folder_permission import FolderPermission, check_folder_permission
 
 if TYPE_CHECKING:
-    from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2
     from ..models.grantee_option_1 import GranteeOption1
+    from ..models.grantee_option_2 import GranteeOption2
 
 
 T = TypeVar("T", bound="CreateWorkspaceGrantGrant")
@@ -28,7 +28,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class CreateWorkspaceGrantGrant:
-    grantee: CreateGrantGranteeOption2 | GranteeOption1
+    grantee: GranteeOption1 | GranteeOption2
     permission: FolderPermission
     """ Choose **organize** for Can Contribute permissions or **edit** for Can Manage permissions. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -63,7 +63,7 @@ class CreateWorkspaceGrantGrant:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_grantee(data: object) -> CreateGrantGranteeOption2 | GranteeOption1:
+        def _parse_grantee(data: object) -> GranteeOption1 | GranteeOption2:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -75,14 +75,12 @@ class CreateWorkspaceGrantGrant:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                grantee_type_1 = CreateGrantGranteeOption2.from_dict(data)
+                grantee_type_1 = GranteeOption2.from_dict(data)
 
                 return grantee_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            raise TypeError(
-                f"field grantee: {type(data).__name__} fits none of CreateGrantGranteeOption2 | GranteeOption1"
-            )
+            raise TypeError(f"field grantee: {type(data).__name__} fits none of GranteeOption1 | GranteeOption2")
 
         grantee = _parse_grantee(src_dict["grantee"])
 
@@ -121,8 +119,8 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2
     from ..models.grantee_option_1 import GranteeOption1
+    from ..models.grantee_option_2 import GranteeOption2
 
-    globals().update(CreateGrantGranteeOption2=CreateGrantGranteeOption2, GranteeOption1=GranteeOption1)
+    globals().update(GranteeOption1=GranteeOption1, GranteeOption2=GranteeOption2)
     _REFERENCES_RESOLVED = True

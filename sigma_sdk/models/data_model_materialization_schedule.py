@@ -12,8 +12,8 @@ from attrs import field as _attrs_field
 from sigma_sdk_auth.runtime import note_unknown_variant
 
 if TYPE_CHECKING:
+    from ..models.partial_cron_schedule import PartialCronSchedule
     from ..models.unknown_variant import UnknownVariant
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
 
 T = TypeVar("T", bound="DataModelMaterializationSchedule")
@@ -36,7 +36,7 @@ class DataModelMaterializationSchedule:
     sheet_id: str
     """ Identifier of the materialization schedule for the element """
     element_name: str
-    schedule: None | UnknownVariant | UpdateWorkbookScheduleSchedule
+    schedule: None | PartialCronSchedule | UnknownVariant
     configured_at: datetime.datetime
     paused: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -49,7 +49,7 @@ class DataModelMaterializationSchedule:
         element_name = self.element_name
 
         schedule: dict[str, Any] | None
-        if isinstance(self.schedule, UpdateWorkbookScheduleSchedule):
+        if isinstance(self.schedule, PartialCronSchedule):
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, UnknownVariant):
             schedule = self.schedule.to_dict()
@@ -82,13 +82,13 @@ class DataModelMaterializationSchedule:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
 
-        def _parse_schedule(data: object) -> None | UnknownVariant | UpdateWorkbookScheduleSchedule:
+        def _parse_schedule(data: object) -> None | PartialCronSchedule | UnknownVariant:
             if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                schedule_type_0 = UpdateWorkbookScheduleSchedule.from_dict(data)
+                schedule_type_0 = PartialCronSchedule.from_dict(data)
 
                 return schedule_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -102,7 +102,7 @@ class DataModelMaterializationSchedule:
                 return schedule_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | UnknownVariant | UpdateWorkbookScheduleSchedule, data)
+            return cast(None | PartialCronSchedule | UnknownVariant, data)
 
         schedule = _parse_schedule(src_dict["schedule"])
 
@@ -144,8 +144,8 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.partial_cron_schedule import PartialCronSchedule
     from ..models.unknown_variant import UnknownVariant
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
-    globals().update(UnknownVariant=UnknownVariant, UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule)
+    globals().update(PartialCronSchedule=PartialCronSchedule, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

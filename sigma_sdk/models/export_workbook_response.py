@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
 
 
 T = TypeVar("T", bound="ExportWorkbookResponse")
@@ -31,7 +31,7 @@ _FIELD_KEYS = frozenset(
 class ExportWorkbookResponse:
     job_complete: bool
     query_id: str
-    rows: list[CreateConnectionDescription] | Unset = UNSET
+    rows: list[JsonObject] | Unset = UNSET
     message: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -78,7 +78,7 @@ class ExportWorkbookResponse:
             src_dict["queryId"],  # query_id
             UNSET
             if (_value := src_dict.get("rows", UNSET)) is UNSET
-            else [CreateConnectionDescription.from_dict(item) for item in _value],  # rows
+            else [JsonObject.from_dict(item) for item in _value],  # rows
             src_dict.get("message", UNSET),  # message
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -112,7 +112,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
 
-    globals().update(CreateConnectionDescription=CreateConnectionDescription)
+    globals().update(JsonObject=JsonObject)
     _REFERENCES_RESOLVED = True

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.update_team_response import UpdateTeamResponse
+    from ..models.team_response import TeamResponse
 
 
 T = TypeVar("T", bound="PaginatedResults")
@@ -29,7 +29,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class PaginatedResults:
-    entries: list[UpdateTeamResponse]
+    entries: list[TeamResponse]
     """ Array of results returned by the endpoint """
     next_page: None | str | Unset = UNSET
     """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
@@ -104,7 +104,7 @@ class PaginatedResults:
         has_more = _parse_has_more(src_dict.get("hasMore", UNSET))
 
         paginated_results = cls(
-            [UpdateTeamResponse.from_dict(item) for item in src_dict["entries"]],  # entries
+            [TeamResponse.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
             src_dict.get("total", UNSET),  # total
             has_more,
@@ -140,7 +140,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.update_team_response import UpdateTeamResponse
+    from ..models.team_response import TeamResponse
 
-    globals().update(UpdateTeamResponse=UpdateTeamResponse)
+    globals().update(TeamResponse=TeamResponse)
     _REFERENCES_RESOLVED = True

@@ -11,9 +11,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.cron_schedule import CronSchedule
     from ..models.post_workbook_schedule_config import PostWorkbookScheduleConfig
     from ..models.post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2
-    from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
     from ..models.target_item import TargetItem
 
 
@@ -36,7 +36,7 @@ _FIELD_KEYS = frozenset(
 class PostWorkbookScheduleRequest:
     target: list[TargetItem]
     """ One or more targets to send the workbook to. """
-    schedule: PostWorkbookScheduleSchedule
+    schedule: CronSchedule
     config_v2: PostWorkbookScheduleConfigV2 | Unset = UNSET
     """ Configuration settings for the export schedule. """
     config: PostWorkbookScheduleConfig | Unset = UNSET
@@ -111,7 +111,7 @@ class PostWorkbookScheduleRequest:
 
         post_workbook_schedule_request = cls(
             [TargetItem.from_dict(item) for item in src_dict["target"]],  # target
-            PostWorkbookScheduleSchedule.from_dict(src_dict["schedule"]),  # schedule
+            CronSchedule.from_dict(src_dict["schedule"]),  # schedule
             UNSET
             if (_value := src_dict.get("configV2", UNSET)) is UNSET
             else PostWorkbookScheduleConfigV2.from_dict(_value),  # config_v2
@@ -152,15 +152,15 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.cron_schedule import CronSchedule
     from ..models.post_workbook_schedule_config import PostWorkbookScheduleConfig
     from ..models.post_workbook_schedule_config_v2 import PostWorkbookScheduleConfigV2
-    from ..models.post_workbook_schedule_schedule import PostWorkbookScheduleSchedule
     from ..models.target_item import TargetItem
 
     globals().update(
+        CronSchedule=CronSchedule,
         PostWorkbookScheduleConfig=PostWorkbookScheduleConfig,
         PostWorkbookScheduleConfigV2=PostWorkbookScheduleConfigV2,
-        PostWorkbookScheduleSchedule=PostWorkbookScheduleSchedule,
         TargetItem=TargetItem,
     )
     _REFERENCES_RESOLVED = True

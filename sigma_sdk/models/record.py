@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
 
 
 T = TypeVar("T", bound="Record")
@@ -25,7 +25,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class Record:
-    val: CreateConnectionDescription
+    val: JsonObject
     """ Set data value """
     type_: Literal["record"] = "record"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -59,7 +59,7 @@ class Record:
         if type_ != "record":
             raise ValueError(f"type must match const 'record', got '{type_}'")
         record = cls(
-            CreateConnectionDescription.from_dict(src_dict["val"]),  # val
+            JsonObject.from_dict(src_dict["val"]),  # val
             type_,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -91,7 +91,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
 
-    globals().update(CreateConnectionDescription=CreateConnectionDescription)
+    globals().update(JsonObject=JsonObject)
     _REFERENCES_RESOLVED = True

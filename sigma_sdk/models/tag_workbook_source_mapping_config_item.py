@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
+    from ..models.connection_mapping_path import ConnectionMappingPath
 
 
 T = TypeVar("T", bound="TagWorkbookSourceMappingConfigItem")
@@ -28,7 +28,7 @@ _FIELD_KEYS = frozenset(
 class TagWorkbookSourceMappingConfigItem:
     from_connection_id: str
     to_connection_id: str
-    paths: list[ModelSourcesConnectionMappingItemPath]
+    paths: list[ConnectionMappingPath]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +65,7 @@ class TagWorkbookSourceMappingConfigItem:
         tag_workbook_source_mapping_config_item = cls(
             src_dict["fromConnectionId"],  # from_connection_id
             src_dict["toConnectionId"],  # to_connection_id
-            [ModelSourcesConnectionMappingItemPath.from_dict(item) for item in src_dict["paths"]],  # paths
+            [ConnectionMappingPath.from_dict(item) for item in src_dict["paths"]],  # paths
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
@@ -98,7 +98,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.model_sources_connection_mapping_item_path import ModelSourcesConnectionMappingItemPath
+    from ..models.connection_mapping_path import ConnectionMappingPath
 
-    globals().update(ModelSourcesConnectionMappingItemPath=ModelSourcesConnectionMappingItemPath)
+    globals().update(ConnectionMappingPath=ConnectionMappingPath)
     _REFERENCES_RESOLVED = True

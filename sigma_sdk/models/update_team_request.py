@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.list_teams_visibility import ListTeamsVisibility, check_list_teams_visibility
+from ..models.team_visibility import TeamVisibility, check_team_visibility
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateTeamRequest")
@@ -27,7 +27,7 @@ _FIELD_KEYS = frozenset(
 class UpdateTeamRequest:
     name: str | Unset = UNSET
     description: str | Unset = UNSET
-    visibility: ListTeamsVisibility | Unset = UNSET
+    visibility: TeamVisibility | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,7 +60,7 @@ class UpdateTeamRequest:
             src_dict.get("description", UNSET),  # description
             UNSET
             if (_value := src_dict.get("visibility", UNSET)) is UNSET
-            else check_list_teams_visibility(_value, "visibility"),  # visibility
+            else check_team_visibility(_value, "visibility"),  # visibility
         )
         if not src_dict.keys() <= _FIELD_KEYS:
             update_team_request.additional_properties = {

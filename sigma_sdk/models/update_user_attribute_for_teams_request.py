@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2
+    from ..models.grantee_option_2 import GranteeOption2
 
 
 T = TypeVar("T", bound="UpdateUserAttributeForTeamsRequest")
@@ -24,7 +24,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class UpdateUserAttributeForTeamsRequest:
-    delete: list[CreateGrantGranteeOption2]
+    delete: list[GranteeOption2]
     """ The teams whose assignments are to be revoked. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -54,7 +54,7 @@ class UpdateUserAttributeForTeamsRequest:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
         update_user_attribute_for_teams_request = cls(
-            [CreateGrantGranteeOption2.from_dict(item) for item in src_dict["delete"]],  # delete
+            [GranteeOption2.from_dict(item) for item in src_dict["delete"]],  # delete
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
@@ -87,7 +87,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_grant_grantee_option_2 import CreateGrantGranteeOption2
+    from ..models.grantee_option_2 import GranteeOption2
 
-    globals().update(CreateGrantGranteeOption2=CreateGrantGranteeOption2)
+    globals().update(GranteeOption2=GranteeOption2)
     _REFERENCES_RESOLVED = True

@@ -15,9 +15,9 @@ from ..models.update_workbook_schedule_suspension_action import (
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.partial_cron_schedule import PartialCronSchedule
     from ..models.target_item import TargetItem
     from ..models.update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
 
 T = TypeVar("T", bound="UpdateWorkbookScheduleRequest")
@@ -38,7 +38,7 @@ _FIELD_KEYS = frozenset(
 class UpdateWorkbookScheduleRequest:
     target: list[TargetItem] | Unset = UNSET
     """ One or more targets to send the workbook to. """
-    schedule: UpdateWorkbookScheduleSchedule | Unset = UNSET
+    schedule: PartialCronSchedule | Unset = UNSET
     config_v2: UpdateWorkbookScheduleConfigV2 | Unset = UNSET
     """ Configuration settings for the export schedule. """
     description: None | str | Unset = UNSET
@@ -113,7 +113,7 @@ class UpdateWorkbookScheduleRequest:
             else [TargetItem.from_dict(item) for item in _value],  # target
             UNSET
             if (_value := src_dict.get("schedule", UNSET)) is UNSET
-            else UpdateWorkbookScheduleSchedule.from_dict(_value),  # schedule
+            else PartialCronSchedule.from_dict(_value),  # schedule
             UNSET
             if (_value := src_dict.get("configV2", UNSET)) is UNSET
             else UpdateWorkbookScheduleConfigV2.from_dict(_value),  # config_v2
@@ -151,13 +151,13 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
+    from ..models.partial_cron_schedule import PartialCronSchedule
     from ..models.target_item import TargetItem
     from ..models.update_workbook_schedule_config_v2 import UpdateWorkbookScheduleConfigV2
-    from ..models.update_workbook_schedule_schedule import UpdateWorkbookScheduleSchedule
 
     globals().update(
+        PartialCronSchedule=PartialCronSchedule,
         TargetItem=TargetItem,
         UpdateWorkbookScheduleConfigV2=UpdateWorkbookScheduleConfigV2,
-        UpdateWorkbookScheduleSchedule=UpdateWorkbookScheduleSchedule,
     )
     _REFERENCES_RESOLVED = True

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+    from ..models.tenant import Tenant
 
 
 T = TypeVar("T", bound="V3AlphaListTenantsResponse")
@@ -27,7 +27,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class V3AlphaListTenantsResponse:
-    entries: list[V3AlphaCreateTenantResponse]
+    entries: list[Tenant]
     """ Array of results returned by the endpoint """
     next_page_token: str | Unset = UNSET
     """ A string that can be passed to the `pageToken` parameter in the next request to fetch the next page of
@@ -65,7 +65,7 @@ class V3AlphaListTenantsResponse:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
         v3_alpha_list_tenants_response = cls(
-            [V3AlphaCreateTenantResponse.from_dict(item) for item in src_dict["entries"]],  # entries
+            [Tenant.from_dict(item) for item in src_dict["entries"]],  # entries
             src_dict.get("nextPageToken", UNSET),  # next_page_token
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -99,7 +99,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+    from ..models.tenant import Tenant
 
-    globals().update(V3AlphaCreateTenantResponse=V3AlphaCreateTenantResponse)
+    globals().update(Tenant=Tenant)
     _REFERENCES_RESOLVED = True

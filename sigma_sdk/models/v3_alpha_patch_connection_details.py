@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
+    from ..models.connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from ..models.o_auth import OAuth
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
@@ -44,7 +44,7 @@ class V3AlphaPatchConnectionDetails:
     """ Hostname of the Databricks compute resource """
     http_path: str | Unset = UNSET
     """ HTTP path to connect to the Databricks SQL warehouse or cluster """
-    authentication: DetailsAuthenticationServiceAccount | OAuth | Unset = UNSET
+    authentication: ConnectionAuthenticationServiceAccount | OAuth | Unset = UNSET
     """ Choose whether to use a service account or OAuth to authenticate to Databricks. """
     write_access: None | Unset | WriteAccess = UNSET
     """ Features like CSV upload, materialization, input tables, warehouse views, and
@@ -139,7 +139,7 @@ class V3AlphaPatchConnectionDetails:
         if type_ != "databricks":
             raise ValueError(f"type must match const 'databricks', got '{type_}'")
 
-        def _parse_authentication(data: object) -> DetailsAuthenticationServiceAccount | OAuth | Unset:
+        def _parse_authentication(data: object) -> ConnectionAuthenticationServiceAccount | OAuth | Unset:
             if isinstance(data, Unset):
                 return data
             try:
@@ -153,13 +153,13 @@ class V3AlphaPatchConnectionDetails:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                authentication_type_1 = DetailsAuthenticationServiceAccount.from_dict(data)
+                authentication_type_1 = ConnectionAuthenticationServiceAccount.from_dict(data)
 
                 return authentication_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             raise TypeError(
-                f"field authentication: {type(data).__name__} fits none of DetailsAuthenticationServiceAccount | OAuth | Unset"
+                f"field authentication: {type(data).__name__} fits none of ConnectionAuthenticationServiceAccount | OAuth | Unset"
             )
 
         authentication = _parse_authentication(src_dict.get("authentication", UNSET))
@@ -273,7 +273,7 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.details_authentication_service_account import DetailsAuthenticationServiceAccount
+    from ..models.connection_authentication_service_account import ConnectionAuthenticationServiceAccount
     from ..models.o_auth import OAuth
     from ..models.python_configuration import PythonConfiguration
     from ..models.settings import Settings
@@ -281,7 +281,7 @@ def _resolve_references() -> None:
     from ..models.write_access import WriteAccess
 
     globals().update(
-        DetailsAuthenticationServiceAccount=DetailsAuthenticationServiceAccount,
+        ConnectionAuthenticationServiceAccount=ConnectionAuthenticationServiceAccount,
         OAuth=OAuth,
         PythonConfiguration=PythonConfiguration,
         Settings=Settings,

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
     from ..models.translation_file import TranslationFile
     from ..models.workbook_schema_sql_query_errors import WorkbookSchemaSqlQueryErrors
 
@@ -36,13 +36,13 @@ class WorkbookSchema:
     workbook_id: str
     """ Unique identifier of the workbook. """
     workbook_url_id: str
-    pages: CreateConnectionDescription
+    pages: JsonObject
     """ Set data value """
-    sheets: CreateConnectionDescription
+    sheets: JsonObject
     """ Set data value """
-    variables: CreateConnectionDescription
+    variables: JsonObject
     """ Set data value """
-    elements: CreateConnectionDescription
+    elements: JsonObject
     """ Set data value """
     sql_queries: TranslationFile
     """ Mapping from old column names to new column names. Leave blank to keep the same column names. """
@@ -95,10 +95,10 @@ class WorkbookSchema:
         workbook_schema = cls(
             src_dict["workbookId"],  # workbook_id
             src_dict["workbookUrlId"],  # workbook_url_id
-            CreateConnectionDescription.from_dict(src_dict["pages"]),  # pages
-            CreateConnectionDescription.from_dict(src_dict["sheets"]),  # sheets
-            CreateConnectionDescription.from_dict(src_dict["variables"]),  # variables
-            CreateConnectionDescription.from_dict(src_dict["elements"]),  # elements
+            JsonObject.from_dict(src_dict["pages"]),  # pages
+            JsonObject.from_dict(src_dict["sheets"]),  # sheets
+            JsonObject.from_dict(src_dict["variables"]),  # variables
+            JsonObject.from_dict(src_dict["elements"]),  # elements
             TranslationFile.from_dict(src_dict["sqlQueries"]),  # sql_queries
             WorkbookSchemaSqlQueryErrors.from_dict(src_dict["sqlQueryErrors"]),  # sql_query_errors
         )
@@ -133,12 +133,12 @@ _REFERENCES_RESOLVED = False
 def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
-    from ..models.create_connection_description import CreateConnectionDescription
+    from ..models.json_object import JsonObject
     from ..models.translation_file import TranslationFile
     from ..models.workbook_schema_sql_query_errors import WorkbookSchemaSqlQueryErrors
 
     globals().update(
-        CreateConnectionDescription=CreateConnectionDescription,
+        JsonObject=JsonObject,
         TranslationFile=TranslationFile,
         WorkbookSchemaSqlQueryErrors=WorkbookSchemaSqlQueryErrors,
     )

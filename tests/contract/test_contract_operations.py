@@ -104,8 +104,8 @@ class DynamicTally:
 
 
 @contextlib.contextmanager
-def _session(base_url: str) -> Iterator[Session]:
-    """A Client on ``base_url`` that records its traffic; closed on exit."""
+def _session(base_url: str, *, token_url: str | None = None) -> Iterator[Session]:
+    """A Client on ``base_url`` (tokens from ``token_url``, default its own) recording its traffic; closed on exit."""
     recorder = Recorder()
     # auth_method="basic": the spec secures postToken with basicAuth (or bearerAuth); Prism answers
     # the default form-body credentials with 401 "Invalid security scheme used".
@@ -115,6 +115,7 @@ def _session(base_url: str) -> Iterator[Session]:
         client_secret=CLIENT_SECRET,
         max_retries=0,
         auth_method="basic",
+        token_url=token_url,
         httpx_args={"event_hooks": {"request": [recorder.on_request], "response": [recorder.on_response]}},
     )
     with client:
@@ -129,9 +130,13 @@ def static(prism_url: str) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="module")
-def dynamic(prism_dynamic_url: str) -> Iterator[Session]:
-    """A Client on the dynamic (-d) Prism."""
-    with _session(prism_dynamic_url) as session:
+def dynamic(prism_dynamic_url: str, prism_url: str) -> Iterator[Session]:
+    """A Client on the dynamic (-d) Prism, with tokens from the static one.
+
+    Dynamic Prism answers the token endpoint with random schema-valid bodies too (no ``access_token``,
+    ``expires_in`` of 0), which would test Prism's dice rather than the list operations.
+    """
+    with _session(prism_dynamic_url, token_url=f"{prism_url}{TOKEN_PATH}") as session:
         yield session
 
 

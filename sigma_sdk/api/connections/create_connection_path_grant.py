@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.create_connection_grant_request import CreateConnectionGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.connection_grant_create_request import ConnectionGrantCreateRequest
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
 def _get_kwargs(
     connection_path_id: str,
     *,
-    body: CreateConnectionGrantRequest,
+    body: ConnectionGrantCreateRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("createConnectionPathGrant", "POST", "/v2/connections/paths/{connectionPathId}/grants")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -66,8 +66,8 @@ def sync_detailed(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: ConnectionGrantCreateRequest,
+) -> Response[EmptyResponse]:
     """Add grants to a connection path
 
      Add a grant to a specific connection path to grant permissions for users or teams.
@@ -85,14 +85,14 @@ def sync_detailed(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -109,8 +109,8 @@ def sync(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> DeleteConnectionResponse:
+    body: ConnectionGrantCreateRequest,
+) -> EmptyResponse:
     """Add grants to a connection path
 
      Add a grant to a specific connection path to grant permissions for users or teams.
@@ -128,7 +128,7 @@ def sync(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -136,7 +136,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -154,8 +154,8 @@ async def asyncio_detailed(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: ConnectionGrantCreateRequest,
+) -> Response[EmptyResponse]:
     """Add grants to a connection path
 
      Add a grant to a specific connection path to grant permissions for users or teams.
@@ -173,14 +173,14 @@ async def asyncio_detailed(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -197,8 +197,8 @@ async def asyncio(
     connection_path_id: str,
     *,
     client: Client,
-    body: CreateConnectionGrantRequest,
-) -> DeleteConnectionResponse:
+    body: ConnectionGrantCreateRequest,
+) -> EmptyResponse:
     """Add grants to a connection path
 
      Add a grant to a specific connection path to grant permissions for users or teams.
@@ -216,7 +216,7 @@ async def asyncio(
 
     Args:
         connection_path_id (str):
-        body (CreateConnectionGrantRequest):
+        body (ConnectionGrantCreateRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -224,7 +224,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

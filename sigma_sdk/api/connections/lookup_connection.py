@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.lookup_connection_request import LookupConnectionRequest
+from ...models.connection_path_request import ConnectionPathRequest
 from ...models.lookup_connection_response import LookupConnectionResponse
 from ...types import Response
 
@@ -23,7 +23,7 @@ from ...types import Response
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -66,7 +66,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -88,7 +88,7 @@ def sync_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -112,7 +112,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -134,7 +134,7 @@ def sync(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -160,7 +160,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> Response[LookupConnectionResponse]:
     """Look up connections by path
 
@@ -182,7 +182,7 @@ async def asyncio_detailed(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -206,7 +206,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
 ) -> LookupConnectionResponse:
     """Look up connections by path
 
@@ -228,7 +228,7 @@ async def asyncio(
 
     Args:
         connection_id (str):
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
-from ...models.lookup_connection_request import LookupConnectionRequest
+from ...models.connection_path_request import ConnectionPathRequest
+from ...models.empty_response import EmptyResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     connection_id: str,
     *,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -53,13 +53,13 @@ def _get_kwargs(
 _OPERATION = Operation("syncConnectionPath", "POST", "/v2/connections/{connectionId}/sync")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -74,9 +74,9 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Sync a connection by path
 
 
@@ -96,14 +96,14 @@ def sync_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -121,9 +121,9 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Sync a connection by path
 
 
@@ -143,7 +143,7 @@ def sync(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -151,7 +151,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -170,9 +170,9 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Sync a connection by path
 
 
@@ -192,14 +192,14 @@ async def asyncio_detailed(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -217,9 +217,9 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-    body: LookupConnectionRequest,
+    body: ConnectionPathRequest,
     use_service_account: bool | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Sync a connection by path
 
 
@@ -239,7 +239,7 @@ async def asyncio(
         connection_id (str):
         use_service_account (bool | Unset): Whether to use the OAuth connection's service account
             to perform the sync.
-        body (LookupConnectionRequest):
+        body (ConnectionPathRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -247,7 +247,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

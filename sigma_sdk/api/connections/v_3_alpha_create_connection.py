@@ -14,8 +14,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...models.v3_alpha_create_connection_request import V3AlphaCreateConnectionRequest
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
 from ...types import Response
 
 
@@ -41,13 +41,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_createConnection", "POST", "/v3alpha/connections")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_201 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_201 = V3AlphaConnection.from_dict(response.json())
 
     return response_201
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -83,7 +83,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -99,7 +99,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -121,7 +121,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -138,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -159,7 +159,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -175,7 +175,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaCreateConnectionRequest,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Create a connection (Beta)
 
      Create a connection to a cloud data warehouse from Sigma. For additional details, see [Connect to
@@ -197,7 +197,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...types import Response
 
 
@@ -36,13 +36,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_getConnection", "GET", "/v3alpha/connections/{connectionId}")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_200 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_200 = V3AlphaConnection.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -57,7 +57,7 @@ def sync_detailed(
     connection_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -76,7 +76,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -92,7 +92,7 @@ def sync(
     connection_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -112,7 +112,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -148,7 +148,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -164,7 +164,7 @@ async def asyncio(
     connection_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Get connection details (Beta)
 
      Get the metadata of a specific connection by connection ID.
@@ -184,7 +184,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

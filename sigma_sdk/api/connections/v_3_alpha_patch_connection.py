@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.v3_alpha_create_connection_response import V3AlphaCreateConnectionResponse
+from ...models.v3_alpha_connection import V3AlphaConnection
 from ...models.v3_alpha_patch_connection_request import V3AlphaPatchConnectionRequest
 from ...types import UNSET, Response, Unset
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_patchConnection", "PATCH", "/v3alpha/connections/{connectionId}")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateConnectionResponse:
-    response_200 = V3AlphaCreateConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> V3AlphaConnection:
+    response_200 = V3AlphaConnection.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[V3AlphaConnection]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -68,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -95,7 +95,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = send(
@@ -113,7 +113,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -141,7 +141,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = send(
@@ -160,7 +160,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateConnectionResponse]:
+) -> Response[V3AlphaConnection]:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -187,7 +187,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateConnectionResponse]
+        Response[V3AlphaConnection]
     """
 
     response = await asend(
@@ -205,7 +205,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPatchConnectionRequest | Unset = UNSET,
-) -> V3AlphaCreateConnectionResponse:
+) -> V3AlphaConnection:
     """Update a connection (Beta)
 
      Update a connection to a cloud data warehouse from Sigma. Only the options specified in your request
@@ -233,7 +233,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateConnectionResponse
+        V3AlphaConnection
     """
 
     response = await asend(

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.v3_alpha_post_connection_dbt_artifacts_request import V3AlphaPostConnectionDbtArtifactsRequest
 from ...types import Response
 
@@ -43,13 +43,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_postConnectionDbtArtifacts", "POST", "/v3alpha/connections/{connectionId}/dbtArtifacts")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_201 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_201 = EmptyResponse.from_dict(response.json())
 
     return response_201
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -65,7 +65,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -91,7 +91,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -109,7 +109,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -136,7 +136,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -155,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -181,7 +181,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -199,7 +199,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPostConnectionDbtArtifactsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Add dbt metadata for a connection (Beta)
 
 
@@ -226,7 +226,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

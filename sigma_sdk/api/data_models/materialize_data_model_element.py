@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.materialize_data_model_element_request import MaterializeDataModelElementRequest
-from ...models.materialize_data_model_element_response import MaterializeDataModelElementResponse
+from ...models.materialize_element_request import MaterializeElementRequest
+from ...models.materialize_element_response import MaterializeElementResponse
 from ...types import Response
 
 
 def _get_kwargs(
     data_model_id: str,
     *,
-    body: MaterializeDataModelElementRequest,
+    body: MaterializeElementRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("materializeDataModelElement", "POST", "/v2/dataModels/{dataModelId}:materialize")
 
 
-def _parse_response(response: httpx.Response) -> MaterializeDataModelElementResponse:
-    response_200 = MaterializeDataModelElementResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> MaterializeElementResponse:
+    response_200 = MaterializeElementResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[MaterializeDataModelElementResponse]:
+def _build_response(response: httpx.Response) -> Response[MaterializeElementResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -66,8 +66,8 @@ def sync_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> Response[MaterializeDataModelElementResponse]:
+    body: MaterializeElementRequest,
+) -> Response[MaterializeElementResponse]:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -97,14 +97,14 @@ def sync_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MaterializeDataModelElementResponse]
+        Response[MaterializeElementResponse]
     """
 
     response = send(
@@ -121,8 +121,8 @@ def sync(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> MaterializeDataModelElementResponse:
+    body: MaterializeElementRequest,
+) -> MaterializeElementResponse:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -152,7 +152,7 @@ def sync(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -160,7 +160,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MaterializeDataModelElementResponse
+        MaterializeElementResponse
     """
 
     response = send(
@@ -178,8 +178,8 @@ async def asyncio_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> Response[MaterializeDataModelElementResponse]:
+    body: MaterializeElementRequest,
+) -> Response[MaterializeElementResponse]:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -209,14 +209,14 @@ async def asyncio_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[MaterializeDataModelElementResponse]
+        Response[MaterializeElementResponse]
     """
 
     response = await asend(
@@ -233,8 +233,8 @@ async def asyncio(
     data_model_id: str,
     *,
     client: Client,
-    body: MaterializeDataModelElementRequest,
-) -> MaterializeDataModelElementResponse:
+    body: MaterializeElementRequest,
+) -> MaterializeElementResponse:
     """Run a scheduled materialization for a data model element
 
      This endpoint runs a scheduled materialization for an element in a data model. Materialization
@@ -264,7 +264,7 @@ async def asyncio(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (MaterializeDataModelElementRequest):
+        body (MaterializeElementRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -272,7 +272,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        MaterializeDataModelElementResponse
+        MaterializeElementResponse
     """
 
     response = await asend(

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.swap_data_model_sources_request import SwapDataModelSourcesRequest
-from ...models.swap_data_model_sources_response import SwapDataModelSourcesResponse
+from ...models.swap_source_request import SwapSourceRequest
+from ...models.swap_source_response import SwapSourceResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     data_model_id: str,
     *,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
+    body: SwapSourceRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("swapDataModelSources", "POST", "/v2/dataModels/{dataModelId}/swapSources")
 
 
-def _parse_response(response: httpx.Response) -> SwapDataModelSourcesResponse:
-    response_200 = SwapDataModelSourcesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> SwapSourceResponse:
+    response_200 = SwapSourceResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[SwapDataModelSourcesResponse]:
+def _build_response(response: httpx.Response) -> Response[SwapSourceResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,8 +67,8 @@ def sync_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap data model sources
 
      Swap the data sources used by a data model. You can swap from one connection to another, and/or from
@@ -103,14 +103,14 @@ def sync_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = send(
@@ -127,8 +127,8 @@ def sync(
     data_model_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap data model sources
 
      Swap the data sources used by a data model. You can swap from one connection to another, and/or from
@@ -163,7 +163,7 @@ def sync(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -171,7 +171,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = send(
@@ -189,8 +189,8 @@ async def asyncio_detailed(
     data_model_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap data model sources
 
      Swap the data sources used by a data model. You can swap from one connection to another, and/or from
@@ -225,14 +225,14 @@ async def asyncio_detailed(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = await asend(
@@ -249,8 +249,8 @@ async def asyncio(
     data_model_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap data model sources
 
      Swap the data sources used by a data model. You can swap from one connection to another, and/or from
@@ -285,7 +285,7 @@ async def asyncio(
 
     Args:
         data_model_id (str): Unique identifier of the data model.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -293,7 +293,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = await asend(

@@ -16,7 +16,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.create_dataset_grant_request import CreateDatasetGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("createDatasetGrant", "POST", "/v2/datasets/{datasetId}/grants")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -89,7 +89,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -107,7 +107,7 @@ def sync(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -130,7 +130,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -149,7 +149,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -171,7 +171,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -189,7 +189,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateDatasetGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a dataset
 
      Grant permissions to a specific dataset for users or teams.
@@ -212,7 +212,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.materialize_dataset_response import MaterializeDatasetResponse
 from ...types import UNSET, Response, Unset
 
@@ -23,7 +23,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     dataset_id: str,
     *,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -67,7 +67,7 @@ def sync_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> Response[MaterializeDatasetResponse]:
     """Materialize a dataset
 
@@ -80,7 +80,7 @@ def sync_detailed(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -104,7 +104,7 @@ def sync(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> MaterializeDatasetResponse:
     """Materialize a dataset
 
@@ -117,7 +117,7 @@ def sync(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -143,7 +143,7 @@ async def asyncio_detailed(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> Response[MaterializeDatasetResponse]:
     """Materialize a dataset
 
@@ -156,7 +156,7 @@ async def asyncio_detailed(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -180,7 +180,7 @@ async def asyncio(
     dataset_id: str,
     *,
     client: Client,
-    body: DeleteConnectionResponse | Unset = UNSET,
+    body: EmptyResponse | Unset = UNSET,
 ) -> MaterializeDatasetResponse:
     """Materialize a dataset
 
@@ -193,7 +193,7 @@ async def asyncio(
 
     Args:
         dataset_id (str):
-        body (DeleteConnectionResponse | Unset):
+        body (EmptyResponse | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.add_favorite_request import AddFavoriteRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -41,13 +41,13 @@ def _get_kwargs(
 _OPERATION = Operation("addFavorite", "POST", "/v2/favorites")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -81,7 +81,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -97,7 +97,7 @@ def sync(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -117,7 +117,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -134,7 +134,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -153,7 +153,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -169,7 +169,7 @@ async def asyncio(
     *,
     client: Client,
     body: AddFavoriteRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Favorite a document
 
      Favorite a folder or document for a specific user.
@@ -189,7 +189,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

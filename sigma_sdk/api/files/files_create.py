@@ -14,8 +14,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.files_create_response import FilesCreateResponse
 from ...models.folder_details import FolderDetails
+from ...models.inode import Inode
 from ...models.workbook_details import WorkbookDetails
 from ...models.workspace_details import WorkspaceDetails
 from ...types import Response
@@ -48,13 +48,13 @@ def _get_kwargs(
 _OPERATION = Operation("filesCreate", "POST", "/v2/files")
 
 
-def _parse_response(response: httpx.Response) -> FilesCreateResponse:
-    response_200 = FilesCreateResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Inode:
+    response_200 = Inode.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
+def _build_response(response: httpx.Response) -> Response[Inode]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -69,7 +69,7 @@ def sync_detailed(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -94,7 +94,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = send(
@@ -110,7 +110,7 @@ def sync(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> FilesCreateResponse:
+) -> Inode:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -136,7 +136,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = send(
@@ -153,7 +153,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -178,7 +178,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = await asend(
@@ -194,7 +194,7 @@ async def asyncio(
     *,
     client: Client,
     body: FolderDetails | WorkbookDetails | WorkspaceDetails,
-) -> FilesCreateResponse:
+) -> Inode:
     """Create a file
 
      Create an empty workspace, folder, or workbook in Sigma.
@@ -220,7 +220,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = await asend(

@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.files_create_response import FilesCreateResponse
 from ...models.files_update_request import FilesUpdateRequest
+from ...models.inode import Inode
 from ...types import UNSET, Response, Unset
 
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("filesUpdate", "PATCH", "/v2/files/{inodeId}")
 
 
-def _parse_response(response: httpx.Response) -> FilesCreateResponse:
-    response_200 = FilesCreateResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Inode:
+    response_200 = Inode.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[FilesCreateResponse]:
+def _build_response(response: httpx.Response) -> Response[Inode]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -68,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -94,7 +94,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = send(
@@ -112,7 +112,7 @@ def sync(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> FilesCreateResponse:
+) -> Inode:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -139,7 +139,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = send(
@@ -158,7 +158,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> Response[FilesCreateResponse]:
+) -> Response[Inode]:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -184,7 +184,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[FilesCreateResponse]
+        Response[Inode]
     """
 
     response = await asend(
@@ -202,7 +202,7 @@ async def asyncio(
     *,
     client: Client,
     body: FilesUpdateRequest | Unset = UNSET,
-) -> FilesCreateResponse:
+) -> Inode:
     """Update a file
 
      Update a folder or document, such as a workbook or data model.
@@ -229,7 +229,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        FilesCreateResponse
+        Inode
     """
 
     response = await asend(

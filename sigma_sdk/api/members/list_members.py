@@ -11,7 +11,6 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
-    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -20,15 +19,14 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.member import Member
-from ...models.unknown_variant import UnknownVariant
-from ...models.v21_list_members_response import V21ListMembersResponse
+from ...models.members_page import MembersPage
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
@@ -60,8 +58,8 @@ def _get_kwargs(
 _OPERATION = Operation("listMembers", "GET", "/v2/members")
 
 
-def _parse_response(response: httpx.Response) -> list[Member] | UnknownVariant | V21ListMembersResponse:
-    def _parse_response_200(data: object) -> list[Member] | UnknownVariant | V21ListMembersResponse:
+def _parse_response(response: httpx.Response) -> list[Member] | MembersPage:
+    def _parse_response_200(data: object) -> list[Member] | MembersPage:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -78,30 +76,19 @@ def _parse_response(response: httpx.Response) -> list[Member] | UnknownVariant |
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = V21ListMembersResponse.from_dict(data)
+            response_200_type_1 = MembersPage.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        try:
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_2 = UnknownVariant.from_dict(data)
-
-            note_unknown_variant("response_200", data)
-            return response_200_type_2
-        except (TypeError, ValueError, AttributeError, KeyError):
-            pass
-        raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[Member] | UnknownVariant | V21ListMembersResponse"
-        )
+        raise TypeError(f"field response_200: {type(data).__name__} fits none of list[Member] | MembersPage")
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
+def _build_response(response: httpx.Response) -> Response[list[Member] | MembersPage]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -116,11 +103,11 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
+) -> Response[list[Member] | MembersPage]:
     """List members
 
 
@@ -138,7 +125,7 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -149,7 +136,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
+        Response[list[Member] | MembersPage]
     """
 
     response = send(
@@ -169,11 +156,11 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | UnknownVariant | V21ListMembersResponse:
+) -> list[Member] | MembersPage:
     """List members
 
 
@@ -191,7 +178,7 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -203,7 +190,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | UnknownVariant | V21ListMembersResponse
+        list[Member] | MembersPage
     """
 
     response = send(
@@ -224,11 +211,11 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> Response[list[Member] | UnknownVariant | V21ListMembersResponse]:
+) -> Response[list[Member] | MembersPage]:
     """List members
 
 
@@ -246,7 +233,7 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -257,7 +244,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Member] | UnknownVariant | V21ListMembersResponse]
+        Response[list[Member] | MembersPage]
     """
 
     response = await asend(
@@ -277,11 +264,11 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     search: str | Unset = UNSET,
     include_archived: bool | Unset = UNSET,
     include_inactive: bool | Unset = UNSET,
-) -> list[Member] | UnknownVariant | V21ListMembersResponse:
+) -> list[Member] | MembersPage:
     """List members
 
 
@@ -299,7 +286,7 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         search (str | Unset):
         include_archived (bool | Unset):
@@ -311,7 +298,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Member] | UnknownVariant | V21ListMembersResponse
+        list[Member] | MembersPage
     """
 
     response = await asend(
@@ -328,9 +315,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(page: list[Member] | UnknownVariant | V21ListMembersResponse) -> tuple[Sequence[Member], str | None]:
+def _entries(page: list[Member] | MembersPage) -> tuple[Sequence[Member], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, V21ListMembersResponse):
+    if isinstance(page, MembersPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

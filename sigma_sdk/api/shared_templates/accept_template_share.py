@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.accept_template_share_request import AcceptTemplateShareRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -41,13 +41,13 @@ def _get_kwargs(
 _OPERATION = Operation("acceptTemplateShare", "POST", "/v2/shared_templates/accept")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -91,7 +91,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -107,7 +107,7 @@ def sync(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -137,7 +137,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -154,7 +154,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -183,7 +183,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -199,7 +199,7 @@ async def asyncio(
     *,
     client: Client,
     body: AcceptTemplateShareRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Accept a pending template share
 
      If a workbook template has been shared with your organization but not yet accepted, accept the
@@ -229,7 +229,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

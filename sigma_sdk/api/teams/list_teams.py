@@ -11,7 +11,6 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
-    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -19,20 +18,19 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.list_teams_visibility import ListTeamsVisibility
 from ...models.paginated_results import PaginatedResults
-from ...models.unknown_variant import UnknownVariant
-from ...models.update_team_response import UpdateTeamResponse
+from ...models.team_response import TeamResponse
+from ...models.team_visibility import TeamVisibility
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -65,15 +63,15 @@ def _get_kwargs(
 _OPERATION = Operation("listTeams", "GET", "/v2/teams")
 
 
-def _parse_response(response: httpx.Response) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
-    def _parse_response_200(data: object) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
+def _parse_response(response: httpx.Response) -> list[TeamResponse] | PaginatedResults:
+    def _parse_response_200(data: object) -> list[TeamResponse] | PaginatedResults:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = UpdateTeamResponse.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = TeamResponse.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
@@ -88,25 +86,14 @@ def _parse_response(response: httpx.Response) -> list[UpdateTeamResponse] | Pagi
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        try:
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_2 = UnknownVariant.from_dict(data)
-
-            note_unknown_variant("response_200", data)
-            return response_200_type_2
-        except (TypeError, ValueError, AttributeError, KeyError):
-            pass
-        raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[UpdateTeamResponse] | PaginatedResults | UnknownVariant"
-        )
+        raise TypeError(f"field response_200: {type(data).__name__} fits none of list[TeamResponse] | PaginatedResults")
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
+def _build_response(response: httpx.Response) -> Response[list[TeamResponse] | PaginatedResults]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -121,11 +108,11 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[list[TeamResponse] | PaginatedResults]:
     """List teams
 
 
@@ -139,18 +126,18 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
+        Response[list[TeamResponse] | PaginatedResults]
     """
 
     response = send(
@@ -170,11 +157,11 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> list[TeamResponse] | PaginatedResults:
     """List teams
 
 
@@ -188,11 +175,11 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -200,7 +187,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
+        list[TeamResponse] | PaginatedResults
     """
 
     response = send(
@@ -221,11 +208,11 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> Response[list[TeamResponse] | PaginatedResults]:
     """List teams
 
 
@@ -239,18 +226,18 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[UpdateTeamResponse] | PaginatedResults | UnknownVariant]
+        Response[list[TeamResponse] | PaginatedResults]
     """
 
     response = await asend(
@@ -270,11 +257,11 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
-) -> list[UpdateTeamResponse] | PaginatedResults | UnknownVariant:
+    visibility: TeamVisibility | Unset = UNSET,
+) -> list[TeamResponse] | PaginatedResults:
     """List teams
 
 
@@ -288,11 +275,11 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset):
         description (str | Unset):
-        visibility (ListTeamsVisibility | Unset):
+        visibility (TeamVisibility | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -300,7 +287,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[UpdateTeamResponse] | PaginatedResults | UnknownVariant
+        list[TeamResponse] | PaginatedResults
     """
 
     response = await asend(
@@ -317,15 +304,13 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(
-    page: list[UpdateTeamResponse] | PaginatedResults | UnknownVariant,
-) -> tuple[Sequence[UpdateTeamResponse], str | None]:
+def _entries(page: list[TeamResponse] | PaginatedResults) -> tuple[Sequence[TeamResponse], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[UpdateTeamResponse], page), None
+    return cast(Sequence[TeamResponse], page), None
 
 
 def iterate(
@@ -333,15 +318,15 @@ def iterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> Iterator[UpdateTeamResponse]:
+) -> Iterator[TeamResponse]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             sync(
                 client=client,
@@ -361,12 +346,12 @@ def aiterate(
     client: Client,
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
-    visibility: ListTeamsVisibility | Unset = UNSET,
+    visibility: TeamVisibility | Unset = UNSET,
     limit: int = 1000,
-) -> AsyncIterator[UpdateTeamResponse]:
+) -> AsyncIterator[TeamResponse]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[UpdateTeamResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[TeamResponse], str | None]:
         return _entries(
             await asyncio(
                 client=client,

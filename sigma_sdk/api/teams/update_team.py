@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
+from ...models.team_response import TeamResponse
 from ...models.update_team_request import UpdateTeamRequest
-from ...models.update_team_response import UpdateTeamResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateTeam", "PATCH", "/v2/teams/{teamId}")
 
 
-def _parse_response(response: httpx.Response) -> UpdateTeamResponse:
-    response_200 = UpdateTeamResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> TeamResponse:
+    response_200 = TeamResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[UpdateTeamResponse]:
+def _build_response(response: httpx.Response) -> Response[TeamResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -68,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[UpdateTeamResponse]:
+) -> Response[TeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -86,7 +86,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[UpdateTeamResponse]
+        Response[TeamResponse]
     """
 
     response = send(
@@ -104,7 +104,7 @@ def sync(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> UpdateTeamResponse:
+) -> TeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -123,7 +123,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        UpdateTeamResponse
+        TeamResponse
     """
 
     response = send(
@@ -142,7 +142,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> Response[UpdateTeamResponse]:
+) -> Response[TeamResponse]:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -160,7 +160,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[UpdateTeamResponse]
+        Response[TeamResponse]
     """
 
     response = await asend(
@@ -178,7 +178,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateTeamRequest | Unset = UNSET,
-) -> UpdateTeamResponse:
+) -> TeamResponse:
     """Update a team
 
      Update the name, description, and visibility of a team.
@@ -197,7 +197,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        UpdateTeamResponse
+        TeamResponse
     """
 
     response = await asend(

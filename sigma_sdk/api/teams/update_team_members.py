@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.update_team_members_request import UpdateTeamMembersRequest
 from ...types import UNSET, Response, Unset
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateTeamMembers", "PATCH", "/v2/teams/{teamId}/members")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -68,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update team members
 
      Update the members of a specific team.
@@ -87,7 +87,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -105,7 +105,7 @@ def sync(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update team members
 
      Update the members of a specific team.
@@ -125,7 +125,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -144,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update team members
 
      Update the members of a specific team.
@@ -163,7 +163,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -181,7 +181,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateTeamMembersRequest | Unset = UNSET,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update team members
 
      Update the members of a specific team.
@@ -201,7 +201,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.swap_data_model_sources_request import SwapDataModelSourcesRequest
-from ...models.swap_data_model_sources_response import SwapDataModelSourcesResponse
+from ...models.swap_source_request import SwapSourceRequest
+from ...models.swap_source_response import SwapSourceResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     template_id: str,
     *,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
+    body: SwapSourceRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("sourceSwapTemplate", "POST", "/v2/templates/{templateId}/swapSources")
 
 
-def _parse_response(response: httpx.Response) -> SwapDataModelSourcesResponse:
-    response_200 = SwapDataModelSourcesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> SwapSourceResponse:
+    response_200 = SwapSourceResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[SwapDataModelSourcesResponse]:
+def _build_response(response: httpx.Response) -> Response[SwapSourceResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,8 +67,8 @@ def sync_detailed(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -91,14 +91,14 @@ def sync_detailed(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = send(
@@ -115,8 +115,8 @@ def sync(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -139,7 +139,7 @@ def sync(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -147,7 +147,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = send(
@@ -165,8 +165,8 @@ async def asyncio_detailed(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -189,14 +189,14 @@ async def asyncio_detailed(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = await asend(
@@ -213,8 +213,8 @@ async def asyncio(
     template_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap template data sources
 
      Swap the data sources used by a workbook template. You can swap from one connection to another,
@@ -237,7 +237,7 @@ async def asyncio(
 
     Args:
         template_id (str): Template ID
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -245,7 +245,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = await asend(

@@ -14,8 +14,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
+from ...models.tenant import Tenant
 from ...models.v3_alpha_create_tenant_request import V3AlphaCreateTenantRequest
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
 from ...types import Response
 
 
@@ -41,13 +41,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_createTenant", "POST", "/v3alpha/tenants")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -86,7 +86,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -102,7 +102,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -127,7 +127,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -144,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -184,7 +184,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaCreateTenantRequest,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Create a tenant organization (Beta)
 
      Create a new tenant organization with the specified name and organization slug to be used in the
@@ -209,7 +209,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

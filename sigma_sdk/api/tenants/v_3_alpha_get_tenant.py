@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+from ...models.tenant import Tenant
 from ...types import Response
 
 
@@ -36,13 +36,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_getTenant", "GET", "/v3alpha/tenants/{tenantOrganizationId}")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -57,7 +57,7 @@ def sync_detailed(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -78,7 +78,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -94,7 +94,7 @@ def sync(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -116,7 +116,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -133,7 +133,7 @@ async def asyncio_detailed(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -154,7 +154,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -170,7 +170,7 @@ async def asyncio(
     tenant_organization_id: str,
     *,
     client: Client,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Get details for a tenant organization (BETA)
 
      Retrieve details of a specific tenant organization by tenantOrganizationId.
@@ -192,7 +192,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.v3_alpha_create_tenant_response import V3AlphaCreateTenantResponse
+from ...models.tenant import Tenant
 from ...models.v3_alpha_patch_tenant_request import V3AlphaPatchTenantRequest
 from ...types import UNSET, Response, Unset
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_patchTenant", "PATCH", "/v3alpha/tenants/{tenantOrganizationId}")
 
 
-def _parse_response(response: httpx.Response) -> V3AlphaCreateTenantResponse:
-    response_200 = V3AlphaCreateTenantResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> Tenant:
+    response_200 = Tenant.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[V3AlphaCreateTenantResponse]:
+def _build_response(response: httpx.Response) -> Response[Tenant]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -68,7 +68,7 @@ def sync_detailed(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -92,7 +92,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = send(
@@ -110,7 +110,7 @@ def sync(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -135,7 +135,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = send(
@@ -154,7 +154,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> Response[V3AlphaCreateTenantResponse]:
+) -> Response[Tenant]:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -178,7 +178,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[V3AlphaCreateTenantResponse]
+        Response[Tenant]
     """
 
     response = await asend(
@@ -196,7 +196,7 @@ async def asyncio(
     *,
     client: Client,
     body: V3AlphaPatchTenantRequest | Unset = UNSET,
-) -> V3AlphaCreateTenantResponse:
+) -> Tenant:
     """Update details of a tenant organization (BETA)
 
      Update the details of an existing tenant organization. The organization name and slug can be updated
@@ -221,7 +221,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        V3AlphaCreateTenantResponse
+        Tenant
     """
 
     response = await asend(

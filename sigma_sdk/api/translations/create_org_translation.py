@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.create_org_translation_request import CreateOrgTranslationRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -41,13 +41,13 @@ def _get_kwargs(
 _OPERATION = Operation("createOrgTranslation", "POST", "/v2/translations/organization")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -62,7 +62,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -83,7 +83,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -99,7 +99,7 @@ def sync(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -121,7 +121,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -138,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -159,7 +159,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -175,7 +175,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateOrgTranslationRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Create organization translation file
 
      This endpoint creates a new organization translation file for the specified locale, containing the
@@ -197,7 +197,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

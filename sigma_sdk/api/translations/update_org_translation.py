@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.org_translations import OrgTranslations
 from ...types import Response
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateOrgTranslation", "PUT", "/v2/translations/organization/{lng}")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -86,7 +86,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -104,7 +104,7 @@ def sync(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -124,7 +124,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -143,7 +143,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -162,7 +162,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -180,7 +180,7 @@ async def asyncio(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file
 
      This endpoint updates the translation file for a specified locale (**lng**) without custom
@@ -200,7 +200,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.org_translations import OrgTranslations
 from ...types import Response
 
@@ -47,13 +47,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateOrgTranslationWithVariant", "PUT", "/v2/translations/organization/{lng}/{lng_variant}")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -70,7 +70,7 @@ def sync_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -91,7 +91,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -111,7 +111,7 @@ def sync(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -133,7 +133,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -154,7 +154,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: OrgTranslations,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -175,7 +175,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -195,7 +195,7 @@ async def asyncio(
     *,
     client: Client,
     body: OrgTranslations,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update organization translation file with variant
 
      This endpoint updates the translation file for the specified custom translation (**lng_variant**)
@@ -217,7 +217,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

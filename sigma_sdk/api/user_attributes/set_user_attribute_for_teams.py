@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.set_user_attribute_for_teams_request import SetUserAttributeForTeamsRequest
 from ...types import Response
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("setUserAttributeForTeams", "POST", "/v2/user-attributes/{userAttributeId}/teams")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -87,7 +87,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -105,7 +105,7 @@ def sync(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -126,7 +126,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -145,7 +145,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -165,7 +165,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -183,7 +183,7 @@ async def asyncio(
     *,
     client: Client,
     body: SetUserAttributeForTeamsRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Set a user attribute for teams
 
      Assign and set the value of a specific user attribute for one or more teams.
@@ -204,7 +204,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

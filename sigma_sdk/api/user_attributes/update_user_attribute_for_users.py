@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.update_user_attribute_for_users_request import UpdateUserAttributeForUsersRequest
 from ...types import Response
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateUserAttributeForUsers", "PATCH", "/v2/user-attributes/{userAttributeId}/users")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateUserAttributeForUsersRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update a user attribute for users
 
      Update a user attribute for one or more users. Currently, this endpoint only supports deleting a
@@ -89,7 +89,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -107,7 +107,7 @@ def sync(
     *,
     client: Client,
     body: UpdateUserAttributeForUsersRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update a user attribute for users
 
      Update a user attribute for one or more users. Currently, this endpoint only supports deleting a
@@ -130,7 +130,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -149,7 +149,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateUserAttributeForUsersRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Update a user attribute for users
 
      Update a user attribute for one or more users. Currently, this endpoint only supports deleting a
@@ -171,7 +171,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -189,7 +189,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateUserAttributeForUsersRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Update a user attribute for users
 
      Update a user attribute for one or more users. Currently, this endpoint only supports deleting a
@@ -212,7 +212,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

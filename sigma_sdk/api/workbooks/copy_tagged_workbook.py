@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
+from ...models.workbook_copy_request import WorkbookCopyRequest
 from ...types import Response
 
 
@@ -24,7 +24,7 @@ def _get_kwargs(
     workbook_id: str,
     version_tag: str,
     *,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -69,7 +69,7 @@ def sync_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -92,7 +92,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -118,7 +118,7 @@ def sync(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -141,7 +141,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -169,7 +169,7 @@ async def asyncio_detailed(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a tagged workbook
 
@@ -192,7 +192,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -218,7 +218,7 @@ async def asyncio(
     version_tag: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a tagged workbook
 
@@ -241,7 +241,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         version_tag (str): The id or name of the version tag to use.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.copy_workbook_request import CopyWorkbookRequest
 from ...models.workbook import Workbook
+from ...models.workbook_copy_request import WorkbookCopyRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -66,7 +66,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -98,7 +98,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -122,7 +122,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -154,7 +154,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -180,7 +180,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Response[Workbook]:
     """Duplicate a workbook
 
@@ -212,7 +212,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -236,7 +236,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: CopyWorkbookRequest,
+    body: WorkbookCopyRequest,
 ) -> Workbook:
     """Duplicate a workbook
 
@@ -268,7 +268,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (CopyWorkbookRequest): Body parameters for copying a workbook.
+        body (WorkbookCopyRequest): Body parameters for copying a workbook.
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_request import WorkbookBookmarkRequest
 from ...types import Response
 
 
@@ -24,7 +24,7 @@ def _get_kwargs(
     workbook_id: str,
     tag_name: str,
     *,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -69,7 +69,7 @@ def sync_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -90,7 +90,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -116,7 +116,7 @@ def sync(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -137,7 +137,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -165,7 +165,7 @@ async def asyncio_detailed(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a tagged workbook
 
@@ -186,7 +186,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -212,7 +212,7 @@ async def asyncio(
     tag_name: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a tagged workbook
 
@@ -233,7 +233,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

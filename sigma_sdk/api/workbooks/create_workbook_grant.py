@@ -16,7 +16,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.create_workbook_grant_request import CreateWorkbookGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("createWorkbookGrant", "POST", "/v2/workbooks/{workbookId}/grants")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -107,7 +107,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -125,7 +125,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -166,7 +166,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -185,7 +185,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -225,7 +225,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -243,7 +243,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkbookGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions on a workbook to users or teams
 
      You can use this endpoint to grant specific document permissions on a specific workbook to users or
@@ -284,7 +284,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

@@ -24,7 +24,7 @@ def _get_kwargs(
     element_id: str,
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -73,7 +73,7 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ElementQuery]:
     """Get the SQL query for a workbook element
 
@@ -103,7 +103,7 @@ def sync_detailed(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -132,7 +132,7 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ElementQuery:
     """Get the SQL query for a workbook element
 
@@ -162,7 +162,7 @@ def sync(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -193,7 +193,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ElementQuery]:
     """Get the SQL query for a workbook element
 
@@ -223,7 +223,7 @@ async def asyncio_detailed(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -252,7 +252,7 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ElementQuery:
     """Get the SQL query for a workbook element
 
@@ -282,7 +282,7 @@ async def asyncio(
         element_id (str): Unique identifier of the workbook element.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:

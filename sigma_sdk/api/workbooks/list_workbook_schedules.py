@@ -11,7 +11,6 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
-    note_unknown_variant,
     parse_body,
     parse_detailed,
     path_segment,
@@ -20,9 +19,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
-from ...models.unknown_variant import UnknownVariant
-from ...models.v21_list_workbook_schedules_response import V21ListWorkbookSchedulesResponse
+from ...models.workbook_schedule import WorkbookSchedule
+from ...models.workbook_schedules_page import WorkbookSchedulesPage
 from ...types import UNSET, Response, Unset
 
 
@@ -30,7 +28,7 @@ def _get_kwargs(
     workbook_id: str,
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -55,19 +53,15 @@ def _get_kwargs(
 _OPERATION = Operation("listWorkbookSchedules", "GET", "/v2/workbooks/{workbookId}/schedules")
 
 
-def _parse_response(
-    response: httpx.Response,
-) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
-    def _parse_response_200(
-        data: object,
-    ) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
+def _parse_response(response: httpx.Response) -> list[WorkbookSchedule] | WorkbookSchedulesPage:
+    def _parse_response_200(data: object) -> list[WorkbookSchedule] | WorkbookSchedulesPage:
         try:
             if not isinstance(data, list):
                 raise TypeError()
             response_200_type_0 = []
             _response_200_type_0 = data
             for response_200_type_0_item_data in _response_200_type_0:
-                response_200_type_0_item = PostWorkbookScheduleResponse.from_dict(response_200_type_0_item_data)
+                response_200_type_0_item = WorkbookSchedule.from_dict(response_200_type_0_item_data)
 
                 response_200_type_0.append(response_200_type_0_item)
 
@@ -77,22 +71,13 @@ def _parse_response(
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = V21ListWorkbookSchedulesResponse.from_dict(data)
+            response_200_type_1 = WorkbookSchedulesPage.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        try:
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_2 = UnknownVariant.from_dict(data)
-
-            note_unknown_variant("response_200", data)
-            return response_200_type_2
-        except (TypeError, ValueError, AttributeError, KeyError):
-            pass
         raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse"
+            f"field response_200: {type(data).__name__} fits none of list[WorkbookSchedule] | WorkbookSchedulesPage"
         )
 
     response_200 = _parse_response_200(response.json())
@@ -100,9 +85,7 @@ def _parse_response(
     return response_200
 
 
-def _build_response(
-    response: httpx.Response,
-) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
+def _build_response(response: httpx.Response) -> Response[list[WorkbookSchedule] | WorkbookSchedulesPage]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -118,8 +101,8 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
+    limit: int | Unset = UNSET,
+) -> Response[list[WorkbookSchedule] | WorkbookSchedulesPage]:
     """List scheduled workbook exports
 
 
@@ -150,7 +133,7 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -158,7 +141,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
+        Response[list[WorkbookSchedule] | WorkbookSchedulesPage]
     """
 
     response = send(
@@ -177,8 +160,8 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
+    limit: int | Unset = UNSET,
+) -> list[WorkbookSchedule] | WorkbookSchedulesPage:
     """List scheduled workbook exports
 
 
@@ -209,7 +192,7 @@ def sync(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -218,7 +201,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
+        list[WorkbookSchedule] | WorkbookSchedulesPage
     """
 
     response = send(
@@ -238,8 +221,8 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
-) -> Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]:
+    limit: int | Unset = UNSET,
+) -> Response[list[WorkbookSchedule] | WorkbookSchedulesPage]:
     """List scheduled workbook exports
 
 
@@ -270,7 +253,7 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -278,7 +261,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse]
+        Response[list[WorkbookSchedule] | WorkbookSchedulesPage]
     """
 
     response = await asend(
@@ -297,8 +280,8 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
-) -> list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse:
+    limit: int | Unset = UNSET,
+) -> list[WorkbookSchedule] | WorkbookSchedulesPage:
     """List scheduled workbook exports
 
 
@@ -329,7 +312,7 @@ async def asyncio(
         workbook_id (str): Unique identifier of the workbook.
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
 
     Raises:
@@ -338,7 +321,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse
+        list[WorkbookSchedule] | WorkbookSchedulesPage
     """
 
     response = await asend(
@@ -353,15 +336,13 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(
-    page: list[PostWorkbookScheduleResponse] | UnknownVariant | V21ListWorkbookSchedulesResponse,
-) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+def _entries(page: list[WorkbookSchedule] | WorkbookSchedulesPage) -> tuple[Sequence[WorkbookSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, V21ListWorkbookSchedulesResponse):
+    if isinstance(page, WorkbookSchedulesPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.
-    return cast(Sequence[PostWorkbookScheduleResponse], page), None
+    return cast(Sequence[WorkbookSchedule], page), None
 
 
 def iterate(
@@ -369,13 +350,13 @@ def iterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> Iterator[PostWorkbookScheduleResponse]:
+) -> Iterator[WorkbookSchedule]:
     """Yield every entry of `sync()` across all pages, fetching limit entries a request.
 
     Pages are fetched lazily as you iterate; each page request is retried like any other call.
     """
 
-    def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             sync(
                 workbook_id=workbook_id,
@@ -393,10 +374,10 @@ def aiterate(
     *,
     client: Client,
     limit: int = 1000,
-) -> AsyncIterator[PostWorkbookScheduleResponse]:
+) -> AsyncIterator[WorkbookSchedule]:
     """Async version of `iterate()`: ``async for entry in aiterate(client=client): ...``."""
 
-    async def fetch_page(cursor: str | None) -> tuple[Sequence[PostWorkbookScheduleResponse], str | None]:
+    async def fetch_page(cursor: str | None) -> tuple[Sequence[WorkbookSchedule], str | None]:
         return _entries(
             await asyncio(
                 workbook_id=workbook_id,

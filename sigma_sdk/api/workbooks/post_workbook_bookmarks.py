@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.post_workbook_bookmarks_request import PostWorkbookBookmarksRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_request import WorkbookBookmarkRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -66,7 +66,7 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -85,7 +85,7 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -109,7 +109,7 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -128,7 +128,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -154,7 +154,7 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> Response[WorkbookBookmark]:
     """Add a bookmark to a workbook
 
@@ -173,7 +173,7 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -197,7 +197,7 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: PostWorkbookBookmarksRequest,
+    body: WorkbookBookmarkRequest,
 ) -> WorkbookBookmark:
     """Add a bookmark to a workbook
 
@@ -216,7 +216,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (PostWorkbookBookmarksRequest):
+        body (WorkbookBookmarkRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -16,7 +16,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.post_workbook_schedule_request import PostWorkbookScheduleRequest
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import Response
 
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("postWorkbookSchedule", "POST", "/v2/workbooks/{workbookId}/schedules")
 
 
-def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
-    response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbookSchedule:
+    response_200 = WorkbookSchedule.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PostWorkbookScheduleResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbookSchedule]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -96,7 +96,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = send(
@@ -114,7 +114,7 @@ def sync(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -144,7 +144,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = send(
@@ -163,7 +163,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -192,7 +192,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = await asend(
@@ -210,7 +210,7 @@ async def asyncio(
     *,
     client: Client,
     body: PostWorkbookScheduleRequest,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Add workbook schedule
 
      Add a schedule to a workbook to export data from the workbook on a periodic basis.
@@ -240,7 +240,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = await asend(

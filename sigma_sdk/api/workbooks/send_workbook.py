@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.send_workbook_request import SendWorkbookRequest
 from ...types import Response
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("sendWorkbook", "POST", "/v2/workbooks/{workbookId}/send")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: SendWorkbookRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Export a workbook
 
      Export a workbook to one or more destinations, such as an email address, a Slack channel, or cloud
@@ -88,7 +88,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -106,7 +106,7 @@ def sync(
     *,
     client: Client,
     body: SendWorkbookRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Export a workbook
 
      Export a workbook to one or more destinations, such as an email address, a Slack channel, or cloud
@@ -128,7 +128,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -147,7 +147,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: SendWorkbookRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Export a workbook
 
      Export a workbook to one or more destinations, such as an email address, a Slack channel, or cloud
@@ -168,7 +168,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -186,7 +186,7 @@ async def asyncio(
     *,
     client: Client,
     body: SendWorkbookRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Export a workbook
 
      Export a workbook to one or more destinations, such as an email address, a Slack channel, or cloud
@@ -208,7 +208,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

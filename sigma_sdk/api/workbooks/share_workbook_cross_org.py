@@ -15,7 +15,7 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...models.share_workbook_cross_org_request import ShareWorkbookCrossOrgRequest
 from ...types import Response
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("shareWorkbookCrossOrg", "POST", "/v2/workbooks/{workbookId}/shareCrossOrg")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -90,7 +90,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -108,7 +108,7 @@ def sync(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -132,7 +132,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -151,7 +151,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -174,7 +174,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -192,7 +192,7 @@ async def asyncio(
     *,
     client: Client,
     body: ShareWorkbookCrossOrgRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Share a workbook with another organization
 
      Share a workbook or a template with another organization. Optionally share the associated datasets.
@@ -216,7 +216,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

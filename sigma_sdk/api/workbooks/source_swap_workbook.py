@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.swap_data_model_sources_request import SwapDataModelSourcesRequest
-from ...models.swap_data_model_sources_response import SwapDataModelSourcesResponse
+from ...models.swap_source_request import SwapSourceRequest
+from ...models.swap_source_response import SwapSourceResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
+    body: SwapSourceRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -46,13 +46,13 @@ def _get_kwargs(
 _OPERATION = Operation("sourceSwapWorkbook", "POST", "/v2/workbooks/{workbookId}/swapSources")
 
 
-def _parse_response(response: httpx.Response) -> SwapDataModelSourcesResponse:
-    response_200 = SwapDataModelSourcesResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> SwapSourceResponse:
+    response_200 = SwapSourceResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[SwapDataModelSourcesResponse]:
+def _build_response(response: httpx.Response) -> Response[SwapSourceResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,8 +67,8 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -105,14 +105,14 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = send(
@@ -129,8 +129,8 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -167,7 +167,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -175,7 +175,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = send(
@@ -193,8 +193,8 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> Response[SwapDataModelSourcesResponse]:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> Response[SwapSourceResponse]:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -231,14 +231,14 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[SwapDataModelSourcesResponse]
+        Response[SwapSourceResponse]
     """
 
     response = await asend(
@@ -255,8 +255,8 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: SwapDataModelSourcesRequest | Unset = UNSET,
-) -> SwapDataModelSourcesResponse:
+    body: SwapSourceRequest | Unset = UNSET,
+) -> SwapSourceResponse:
     """Swap workbook data sources
 
      Swap the data sources used by a workbook. You can swap from one connection to another, and/or from
@@ -293,7 +293,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (SwapDataModelSourcesRequest | Unset):
+        body (SwapSourceRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -301,7 +301,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        SwapDataModelSourcesResponse
+        SwapSourceResponse
     """
 
     response = await asend(

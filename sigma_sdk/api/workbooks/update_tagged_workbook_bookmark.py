@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -25,7 +25,7 @@ def _get_kwargs(
     tag_name: str,
     bookmark_id: str,
     *,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -75,7 +75,7 @@ def sync_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a bookmark in a tagged workbook
 
@@ -99,7 +99,7 @@ def sync_detailed(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -127,7 +127,7 @@ def sync(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a bookmark in a tagged workbook
 
@@ -151,7 +151,7 @@ def sync(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -181,7 +181,7 @@ async def asyncio_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a bookmark in a tagged workbook
 
@@ -205,7 +205,7 @@ async def asyncio_detailed(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -233,7 +233,7 @@ async def asyncio(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a bookmark in a tagged workbook
 
@@ -257,7 +257,7 @@ async def asyncio(
         workbook_id (str): Unique identifier of the workbook.
         tag_name (str):
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

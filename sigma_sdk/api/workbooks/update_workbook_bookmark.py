@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.update_workbook_bookmark_request import UpdateWorkbookBookmarkRequest
 from ...models.workbook_bookmark import WorkbookBookmark
+from ...models.workbook_bookmark_update_request import WorkbookBookmarkUpdateRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -24,7 +24,7 @@ def _get_kwargs(
     workbook_id: str,
     bookmark_id: str,
     *,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -70,7 +70,7 @@ def sync_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a workbook bookmark
 
@@ -89,7 +89,7 @@ def sync_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -115,7 +115,7 @@ def sync(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a workbook bookmark
 
@@ -134,7 +134,7 @@ def sync(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -162,7 +162,7 @@ async def asyncio_detailed(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> Response[WorkbookBookmark]:
     """Update a workbook bookmark
 
@@ -181,7 +181,7 @@ async def asyncio_detailed(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -207,7 +207,7 @@ async def asyncio(
     bookmark_id: str,
     *,
     client: Client,
-    body: UpdateWorkbookBookmarkRequest | Unset = UNSET,
+    body: WorkbookBookmarkUpdateRequest | Unset = UNSET,
 ) -> WorkbookBookmark:
     """Update a workbook bookmark
 
@@ -226,7 +226,7 @@ async def asyncio(
     Args:
         workbook_id (str): Unique identifier of the workbook.
         bookmark_id (str):
-        body (UpdateWorkbookBookmarkRequest | Unset):
+        body (WorkbookBookmarkUpdateRequest | Unset):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -15,8 +15,8 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.post_workbook_schedule_response import PostWorkbookScheduleResponse
 from ...models.update_workbook_schedule_request import UpdateWorkbookScheduleRequest
+from ...models.workbook_schedule import WorkbookSchedule
 from ...types import UNSET, Response, Unset
 
 
@@ -48,13 +48,13 @@ def _get_kwargs(
 _OPERATION = Operation("updateWorkbookSchedule", "PATCH", "/v2/workbooks/{workbookId}/schedules/{scheduleId}")
 
 
-def _parse_response(response: httpx.Response) -> PostWorkbookScheduleResponse:
-    response_200 = PostWorkbookScheduleResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> WorkbookSchedule:
+    response_200 = WorkbookSchedule.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[PostWorkbookScheduleResponse]:
+def _build_response(response: httpx.Response) -> Response[WorkbookSchedule]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -71,7 +71,7 @@ def sync_detailed(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -92,7 +92,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = send(
@@ -112,7 +112,7 @@ def sync(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -134,7 +134,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = send(
@@ -155,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> Response[PostWorkbookScheduleResponse]:
+) -> Response[WorkbookSchedule]:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -176,7 +176,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[PostWorkbookScheduleResponse]
+        Response[WorkbookSchedule]
     """
 
     response = await asend(
@@ -196,7 +196,7 @@ async def asyncio(
     *,
     client: Client,
     body: UpdateWorkbookScheduleRequest | Unset = UNSET,
-) -> PostWorkbookScheduleResponse:
+) -> WorkbookSchedule:
     """Update a workbook schedule
 
      Update a schedule of a workbook to export data from the workbook on a periodic basis.
@@ -218,7 +218,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        PostWorkbookScheduleResponse
+        WorkbookSchedule
     """
 
     response = await asend(

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.delete_connection_response import DeleteConnectionResponse
-from ...models.v3_alpha_source_swap_data_model_request import V3AlphaSourceSwapDataModelRequest
+from ...models.empty_response import EmptyResponse
+from ...models.v3_alpha_swap_source_request import V3AlphaSwapSourceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workbook_id: str,
     *,
-    body: V3AlphaSourceSwapDataModelRequest,
+    body: V3AlphaSwapSourceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("v3alpha_sourceSwapWorkbook", "POST", "/v3alpha/workbooks/{workbookId}:swapSources")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -66,8 +66,8 @@ def sync_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: V3AlphaSwapSourceRequest,
+) -> Response[EmptyResponse]:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -103,14 +103,14 @@ def sync_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -127,8 +127,8 @@ def sync(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> DeleteConnectionResponse:
+    body: V3AlphaSwapSourceRequest,
+) -> EmptyResponse:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -164,7 +164,7 @@ def sync(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -172,7 +172,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -190,8 +190,8 @@ async def asyncio_detailed(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> Response[DeleteConnectionResponse]:
+    body: V3AlphaSwapSourceRequest,
+) -> Response[EmptyResponse]:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -227,14 +227,14 @@ async def asyncio_detailed(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -251,8 +251,8 @@ async def asyncio(
     workbook_id: str,
     *,
     client: Client,
-    body: V3AlphaSourceSwapDataModelRequest,
-) -> DeleteConnectionResponse:
+    body: V3AlphaSwapSourceRequest,
+) -> EmptyResponse:
     """Swap workbook sources (Beta)
 
      Swap each data source used by a workbook. You can swap from one table, dataset, or data model
@@ -288,7 +288,7 @@ async def asyncio(
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
-        body (V3AlphaSourceSwapDataModelRequest):
+        body (V3AlphaSwapSourceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -296,7 +296,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

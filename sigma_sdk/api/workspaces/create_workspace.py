@@ -15,16 +15,16 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.create_workspace_response_option_2 import CreateWorkspaceResponseOption2
 from ...models.unknown_variant import UnknownVariant
 from ...models.workspace import Workspace
+from ...models.workspace_request import WorkspaceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -94,7 +94,7 @@ def _build_response(response: httpx.Response) -> Response[CreateWorkspaceRespons
 def sync_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
@@ -115,7 +115,7 @@ def sync_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -137,7 +137,7 @@ def sync_detailed(
 def sync(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
@@ -158,7 +158,7 @@ def sync(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -182,7 +182,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[CreateWorkspaceResponseOption2 | UnknownVariant | Workspace]:
     """Create a workspace
 
@@ -203,7 +203,7 @@ async def asyncio_detailed(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -225,7 +225,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> CreateWorkspaceResponseOption2 | UnknownVariant | Workspace:
     """Create a workspace
 
@@ -246,7 +246,7 @@ async def asyncio(
     clarity and avoid confusion.
 
     Args:
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -16,7 +16,7 @@ from sigma_sdk_auth.runtime import (
 
 from ...client import Client
 from ...models.create_workspace_grant_request import CreateWorkspaceGrantRequest
-from ...models.delete_connection_response import DeleteConnectionResponse
+from ...models.empty_response import EmptyResponse
 from ...types import Response
 
 
@@ -45,13 +45,13 @@ def _get_kwargs(
 _OPERATION = Operation("createWorkspaceGrant", "POST", "/v2/workspaces/{workspaceId}/grants")
 
 
-def _parse_response(response: httpx.Response) -> DeleteConnectionResponse:
-    response_200 = DeleteConnectionResponse.from_dict(response.json())
+def _parse_response(response: httpx.Response) -> EmptyResponse:
+    response_200 = EmptyResponse.from_dict(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[DeleteConnectionResponse]:
+def _build_response(response: httpx.Response) -> Response[EmptyResponse]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -100,7 +100,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = send(
@@ -118,7 +118,7 @@ def sync(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -152,7 +152,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = send(
@@ -171,7 +171,7 @@ async def asyncio_detailed(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> Response[DeleteConnectionResponse]:
+) -> Response[EmptyResponse]:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -204,7 +204,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[DeleteConnectionResponse]
+        Response[EmptyResponse]
     """
 
     response = await asend(
@@ -222,7 +222,7 @@ async def asyncio(
     *,
     client: Client,
     body: CreateWorkspaceGrantRequest,
-) -> DeleteConnectionResponse:
+) -> EmptyResponse:
     """Grant permissions to the workspace for users or teams
 
      This endpoint allows creating a grant which specifies permissions for one or more users or teams to
@@ -256,7 +256,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        DeleteConnectionResponse
+        EmptyResponse
     """
 
     response = await asend(

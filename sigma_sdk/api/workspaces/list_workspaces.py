@@ -11,7 +11,6 @@ from sigma_sdk_auth.runtime import (
     asend,
     iterate_pages,
     next_cursor,
-    note_unknown_variant,
     parse_body,
     parse_detailed,
     raise_for_status,
@@ -19,16 +18,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.unknown_variant import UnknownVariant
-from ...models.v21_list_workspaces_response import V21ListWorkspacesResponse
 from ...models.workspace import Workspace
+from ...models.workspaces_page import WorkspacesPage
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
@@ -54,8 +52,8 @@ def _get_kwargs(
 _OPERATION = Operation("listWorkspaces", "GET", "/v2/workspaces")
 
 
-def _parse_response(response: httpx.Response) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
-    def _parse_response_200(data: object) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
+def _parse_response(response: httpx.Response) -> list[Workspace] | WorkspacesPage:
+    def _parse_response_200(data: object) -> list[Workspace] | WorkspacesPage:
         try:
             if not isinstance(data, list):
                 raise TypeError()
@@ -72,30 +70,19 @@ def _parse_response(response: httpx.Response) -> list[Workspace] | UnknownVarian
         try:
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_1 = V21ListWorkspacesResponse.from_dict(data)
+            response_200_type_1 = WorkspacesPage.from_dict(data)
 
             return response_200_type_1
         except (TypeError, ValueError, AttributeError, KeyError):
             pass
-        try:
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_2 = UnknownVariant.from_dict(data)
-
-            note_unknown_variant("response_200", data)
-            return response_200_type_2
-        except (TypeError, ValueError, AttributeError, KeyError):
-            pass
-        raise TypeError(
-            f"field response_200: {type(data).__name__} fits none of list[Workspace] | UnknownVariant | V21ListWorkspacesResponse"
-        )
+        raise TypeError(f"field response_200: {type(data).__name__} fits none of list[Workspace] | WorkspacesPage")
 
     response_200 = _parse_response_200(response.json())
 
     return response_200
 
 
-def _build_response(response: httpx.Response) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
+def _build_response(response: httpx.Response) -> Response[list[Workspace] | WorkspacesPage]:
     parsed, error = parse_detailed(response, _parse_response, _OPERATION)
     return Response(
         status_code=response.status_code,
@@ -110,9 +97,9 @@ def sync_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
+) -> Response[list[Workspace] | WorkspacesPage]:
     """List workspaces
 
 
@@ -142,7 +129,7 @@ def sync_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -151,7 +138,7 @@ def sync_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
+        Response[list[Workspace] | WorkspacesPage]
     """
 
     response = send(
@@ -169,9 +156,9 @@ def sync(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
+) -> list[Workspace] | WorkspacesPage:
     """List workspaces
 
 
@@ -201,7 +188,7 @@ def sync(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -211,7 +198,7 @@ def sync(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
+        list[Workspace] | WorkspacesPage
     """
 
     response = send(
@@ -230,9 +217,9 @@ async def asyncio_detailed(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]:
+) -> Response[list[Workspace] | WorkspacesPage]:
     """List workspaces
 
 
@@ -262,7 +249,7 @@ async def asyncio_detailed(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -271,7 +258,7 @@ async def asyncio_detailed(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        Response[list[Workspace] | UnknownVariant | V21ListWorkspacesResponse]
+        Response[list[Workspace] | WorkspacesPage]
     """
 
     response = await asend(
@@ -289,9 +276,9 @@ async def asyncio(
     *,
     client: Client,
     page: str | Unset = UNSET,
-    limit: float | Unset = UNSET,
+    limit: int | Unset = UNSET,
     name: str | Unset = UNSET,
-) -> list[Workspace] | UnknownVariant | V21ListWorkspacesResponse:
+) -> list[Workspace] | WorkspacesPage:
     """List workspaces
 
 
@@ -321,7 +308,7 @@ async def asyncio(
     Args:
         page (str | Unset): Use to specify further pages using the string returned in the nextPage
             portion of the response.
-        limit (float | Unset): Number of results to return per page, with a maximum of 1,000 per
+        limit (int | Unset): Number of results to return per page, with a maximum of 1,000 per
             request. Use the `page` option in subsequent requests to retrieve the next set of results.
         name (str | Unset): Filter workspaces by name.
 
@@ -331,7 +318,7 @@ async def asyncio(
         sigma_sdk.errors.APIConnectionError: the request could not be completed (APITimeoutError on timeout).
 
     Returns:
-        list[Workspace] | UnknownVariant | V21ListWorkspacesResponse
+        list[Workspace] | WorkspacesPage
     """
 
     response = await asend(
@@ -346,11 +333,9 @@ async def asyncio(
     return parse_body(response, _parse_response, _OPERATION)
 
 
-def _entries(
-    page: list[Workspace] | UnknownVariant | V21ListWorkspacesResponse,
-) -> tuple[Sequence[Workspace], str | None]:
+def _entries(page: list[Workspace] | WorkspacesPage) -> tuple[Sequence[Workspace], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
-    if isinstance(page, V21ListWorkspacesResponse):
+    if isinstance(page, WorkspacesPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
         return entries_1, next_cursor(page.next_page)
     # Sigma answers some lists with a bare array when no page size is given.

@@ -15,15 +15,15 @@ from sigma_sdk_auth.runtime import (
 )
 
 from ...client import Client
-from ...models.create_workspace_request import CreateWorkspaceRequest
 from ...models.workspace import Workspace
+from ...models.workspace_request import WorkspaceRequest
 from ...types import Response
 
 
 def _get_kwargs(
     workspace_id: str,
     *,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -66,7 +66,7 @@ def sync_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -90,7 +90,7 @@ def sync_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -114,7 +114,7 @@ def sync(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -138,7 +138,7 @@ def sync(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).
@@ -164,7 +164,7 @@ async def asyncio_detailed(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Response[Workspace]:
     """Update a workspace
 
@@ -188,7 +188,7 @@ async def asyncio_detailed(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         Nothing for an HTTP status or an unreadable body: check `status_code` and `error`.
@@ -212,7 +212,7 @@ async def asyncio(
     workspace_id: str,
     *,
     client: Client,
-    body: CreateWorkspaceRequest,
+    body: WorkspaceRequest,
 ) -> Workspace:
     """Update a workspace
 
@@ -236,7 +236,7 @@ async def asyncio(
 
     Args:
         workspace_id (str): Unique identifier of the workspace.
-        body (CreateWorkspaceRequest):
+        body (WorkspaceRequest):
 
     Raises:
         sigma_sdk.errors.SigmaAPIError: a subclass for any non-2xx answer (after retries).

@@ -1,0 +1,49 @@
+"""Long-running Sigma jobs in one call: exports streamed to a file, materializations awaited.
+
+    from sigma_sdk.jobs import export_workbook, wait_for_materialization
+
+    result = export_workbook(client, workbook_id, element_id=element_id, to="sales.csv", progress=True)
+    print(result.bytes_written, result.filename)
+
+Each function polls with capped backoff, honours ``Retry-After`` and Sigma's export rate limit, and
+raises ``sigma_sdk.errors.JobTimeoutError`` / ``JobFailedError`` naming the job, its last status and
+the elapsed time.  A path given as ``to`` is written atomically, in constant memory.  Defined in the
+hand-written ``sigma_sdk_auth`` (``_jobs.py``); ``scripts/regenerate.py`` copies this module into the
+package unchanged.
+"""
+
+from sigma_sdk_auth import (
+    ExportFormat,
+    ExportOptions,
+    ExportResult,
+    ExportTarget,
+    MaterializationStatus,
+    PdfLayout,
+    ProgressCallback,
+    adownload_export,
+    aexport_workbook,
+    await_data_model_materialization,
+    await_materialization,
+    download_export,
+    export_workbook,
+    wait_for_data_model_materialization,
+    wait_for_materialization,
+)
+
+__all__ = [
+    "ExportFormat",
+    "ExportOptions",
+    "ExportResult",
+    "ExportTarget",
+    "MaterializationStatus",
+    "PdfLayout",
+    "ProgressCallback",
+    "adownload_export",
+    "aexport_workbook",
+    "await_data_model_materialization",
+    "await_materialization",
+    "download_export",
+    "export_workbook",
+    "wait_for_data_model_materialization",
+    "wait_for_materialization",
+]

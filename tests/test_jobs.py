@@ -39,7 +39,7 @@ from sigma_sdk.jobs import (
     wait_for_data_model_materialization,
     wait_for_materialization,
 )
-from sigma_sdk_auth import _jobs
+from sigma_sdk_auth import jobs as _jobs
 from tests.conftest import FakeClock, RecordedSleeps
 
 BASE_URL = "https://api.sigma.test"
@@ -646,17 +646,8 @@ def test_job_helpers_load_only_when_used() -> None:
     """`from sigma_sdk import Client` and the errors do not import the job helpers; sigma_sdk.jobs does."""
     code = (
         "import sys; from sigma_sdk import Client; import sigma_sdk.errors; "
-        "print('sigma_sdk_auth._jobs' in sys.modules); "
-        "import sigma_sdk.jobs; print('sigma_sdk_auth._jobs' in sys.modules)"
+        "print('sigma_sdk_auth.jobs' in sys.modules); "
+        "import sigma_sdk.jobs; print('sigma_sdk_auth.jobs' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
     assert out.stdout.split() == ["False", "True"]
-
-
-def test_unknown_runtime_name_is_an_attribute_error() -> None:
-    """The lazy names of sigma_sdk_auth do not turn a misspelling into anything but AttributeError."""
-    import sigma_sdk_auth
-
-    with pytest.raises(AttributeError, match="export_workbok"):
-        sigma_sdk_auth.export_workbok  # type: ignore[attr-defined]  # noqa: B018
-    assert sigma_sdk_auth.export_workbook is export_workbook

@@ -8,42 +8,8 @@
 Each function polls with capped backoff, honours ``Retry-After`` and Sigma's export rate limit, and
 raises ``sigma_sdk.errors.JobTimeoutError`` / ``JobFailedError`` naming the job, its last status and
 the elapsed time.  A path given as ``to`` is written atomically, in constant memory.  Defined in the
-hand-written ``sigma_sdk_auth`` (``_jobs.py``); ``scripts/regenerate.py`` copies this module into the
-package unchanged.
+hand-written ``sigma_sdk_auth.jobs``, whose ``__all__`` is the one list of names.
 """
 
-from sigma_sdk_auth import (
-    ExportFormat,
-    ExportOptions,
-    ExportResult,
-    ExportTarget,
-    MaterializationStatus,
-    PdfLayout,
-    ProgressCallback,
-    adownload_export,
-    aexport_workbook,
-    await_data_model_materialization,
-    await_materialization,
-    download_export,
-    export_workbook,
-    wait_for_data_model_materialization,
-    wait_for_materialization,
-)
-
-__all__ = [
-    "ExportFormat",
-    "ExportOptions",
-    "ExportResult",
-    "ExportTarget",
-    "MaterializationStatus",
-    "PdfLayout",
-    "ProgressCallback",
-    "adownload_export",
-    "aexport_workbook",
-    "await_data_model_materialization",
-    "await_materialization",
-    "download_export",
-    "export_workbook",
-    "wait_for_data_model_materialization",
-    "wait_for_materialization",
-]
+from sigma_sdk_auth.jobs import *  # noqa: F403
+from sigma_sdk_auth.jobs import __all__ as __all__

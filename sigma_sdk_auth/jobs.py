@@ -1,6 +1,6 @@
 """Long-running Sigma jobs in one call: workbook exports streamed to disk, materializations awaited.
 
-Public through ``sigma_sdk.jobs`` (and lazily through ``sigma_sdk_auth``).  Everything here sends
+Public through ``sigma_sdk.jobs``, which re-exports this module's ``__all__``.  Everything here sends
 through the client's raw request API (``client.request``/``client.stream`` and their async twins),
 so each HTTP request gets the client's token, retries and typed errors; this module adds what lies
 *between* requests:

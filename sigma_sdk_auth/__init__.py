@@ -2,9 +2,9 @@
 
 Nothing in this package is touched by regeneration.  The generated ``sigma_sdk.Client`` subclasses
 :class:`SigmaClient`; everything an application catches lives in the error tree below.  Its other
-public modules load only when imported: ``jobs`` (exports, materializations; public as
-``sigma_sdk.jobs``), ``testing`` (a local fake Sigma; ``sigma_sdk.testing``), ``errors`` and
-``runtime`` (the contract generated code is written against).
+public modules load only when imported, each re-exported by a ``sigma_sdk`` module of the same name:
+``jobs`` (exports, materializations), ``testing`` (a local fake Sigma), ``types`` (``UNSET``,
+``Response``...) and ``errors``; ``runtime`` is the contract generated code is written against.
 """
 
 from . import _errors

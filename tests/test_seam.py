@@ -9,15 +9,24 @@ import sigma_sdk_auth
 import sigma_sdk_auth.errors
 import sigma_sdk_auth.jobs
 import sigma_sdk_auth.testing
+import sigma_sdk_auth.types
 from sigma_sdk_auth import runtime
 
 GENERATED = Path(__file__).resolve().parents[1] / "sigma_sdk"
 PUBLIC_MODULES = {
-    "sigma_sdk_auth": {*sigma_sdk_auth.__all__, "errors", "jobs", "runtime", "testing"},  # names, public modules
+    "sigma_sdk_auth": {
+        *sigma_sdk_auth.__all__,
+        "errors",
+        "jobs",
+        "runtime",
+        "testing",
+        "types",
+    },  # names, public modules
     "sigma_sdk_auth.errors": set(sigma_sdk_auth.errors.__all__),
     "sigma_sdk_auth.jobs": set(sigma_sdk_auth.jobs.__all__),  # sigma_sdk.jobs re-exports it
     "sigma_sdk_auth.runtime": set(runtime.__all__),
     "sigma_sdk_auth.testing": set(sigma_sdk_auth.testing.__all__),  # sigma_sdk.testing re-exports it
+    "sigma_sdk_auth.types": set(sigma_sdk_auth.types.__all__),  # sigma_sdk.types re-exports it
 }
 
 

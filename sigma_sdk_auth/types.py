@@ -1,11 +1,16 @@
-"""Shared types of the generated code: the `UNSET` sentinel, files, `Response` and `UnknownValue`."""
+"""Shared types of the generated code: the `UNSET` sentinel, files, `Response` and `UnknownValue`.
+
+Public as ``sigma_sdk.types``, which re-exports this module's ``__all__``: generated models and
+endpoint modules import them from there.
+"""
 
 from collections.abc import Mapping, MutableMapping
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
 
 from attrs import define
 
-from sigma_sdk_auth import ResponseValidationError, UnknownValue
+from ._errors import ResponseValidationError
+from ._forward import UnknownValue
 
 
 class Unset:

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
+from urllib.parse import unquote
 
 import attrs
 import httpx
@@ -420,7 +421,10 @@ class SigmaClient:
                 )
             if url.userinfo:
                 raise InvalidArgumentError("path may not carry credentials (user:password@)")
-        if any(segment in (".", "..") for segment in url.path.split("/")):
+        # Split the encoded path, then decode each segment: "%2e%2e" is a dot segment, while an ID
+        # escaped into one segment ("a%2F..%2Fb", as path_segment makes it) is not.
+        raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
+        if any(unquote(segment) in (".", "..") for segment in raw_path.split("/")):
             raise InvalidArgumentError(
                 "path may not contain '.' or '..' segments (encoded or not): they would reach another endpoint"
             )

@@ -162,6 +162,19 @@ async def test_dot_segments_are_refused(mode: Mode, mock: respx.MockRouter, clie
     assert mock.calls.call_count == 0
 
 
+async def test_an_id_escaped_into_one_segment_is_sent(mode: Mode, mock: respx.MockRouter, client: SigmaClient) -> None:
+    """A segment that only decodes to a path holding '..' ("a%2F..%2Fb", as path_segment escapes "a/../b") is sent."""
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.raw_path)
+        return httpx.Response(200, json={})
+
+    mock.route().mock(side_effect=answer)
+    await call(mode, client, "GET", "/v2/workbooks/a%2F..%2Fb/lineage")
+    assert sent == [b"/v2/workbooks/a%2F..%2Fb/lineage"]
+
+
 def test_json_and_content_together_are_refused(client: SigmaClient) -> None:
     """Giving both a JSON body and raw content is an error naming both, not a silent choice."""
     with pytest.raises(InvalidArgumentError, match="json or content"):

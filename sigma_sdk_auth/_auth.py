@@ -21,8 +21,12 @@ an asyncio task awaits (``asyncio.wrap_future``, on its own loop, without blocki
 waiter then takes the fetch's outcome: the new token, or the *same failure* (a wrong secret costs
 one token request however many callers were waiting on it; a call after the fetch finished starts
 a new one).  A leader that is abandoned (task cancelled, or its request escaped as an exception)
-resolves the fetch with no outcome and a waiter takes over.  Callers that find a fresh token
-never touch the lock.
+resolves the fetch with no outcome and a waiter takes over.  A leader that cannot resolve it (its
+event loop was closed or stopped mid-fetch, its thread ended) or that outlasts the longest its
+timeouts and retries allow is taken over too: waiters wait in slices and check on the leader, so
+none waits for ever.  Should such a leader come back, it costs one extra token request, and its
+late token is kept only if nothing fresher arrived.  Callers that find a fresh token never touch
+the lock.
 
 Token requests get the retry policy of an idempotent call (:func:`~sigma_sdk_auth._retry.decide`
 with the client's :class:`RetryPolicy`): 429 honouring ``Retry-After``, 5xx other than 501/505,
@@ -40,7 +44,10 @@ Errors built from Sigma's answers have the secret and every token this auth hold
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
+import math
+import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
@@ -49,6 +56,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
 import httpx
 
 if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
+    import asyncio
     import concurrent.futures
 
 from ._errors import (
@@ -88,6 +96,13 @@ _SUBJECT_TOKEN_LIFETIME: Final = 300
 # credentials and exchanges mint a new token; a refresh token already spent is refused, and the
 # flow falls back to client credentials).
 _TOKEN_REQUEST_RETRIES_AS: Final = "PUT"
+
+# A waiter wakes this often to check that the fetch it waits on still has a live leader.
+_WAIT_SLICE: Final = 0.1
+# How long a leader must look gone (loop stopped or closed, thread ended) before a waiter takes over.
+_TAKEOVER_GRACE: Final = 0.15
+# The timeout phases one token attempt may spend, each at most once.
+_TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
 
 AuthMethod: TypeAlias = Literal["form", "basic"]
 
@@ -175,22 +190,66 @@ class _Fetch:
     """One token fetch in flight (its retries included) and its outcome, shared by all who waited on it.
 
     ``token`` or ``error`` is set before ``done`` resolves; neither set means the leader was
-    abandoned and a waiter should try again.  ``thread`` is the leader's thread: a *synchronous*
-    caller on that thread would wait for an event loop it is itself blocking.
+    abandoned and a waiter should try again.  ``thread`` and ``loop`` are the leader's: a
+    *synchronous* caller on that thread would wait for an event loop it is itself blocking, and a
+    leader whose loop was closed or stopped (or whose thread ended) will never finish.  ``deadline``
+    (monotonic) is the longest the leader's grants may take under its timeouts and retry policy.
     """
 
-    __slots__ = ("done", "error", "thread", "token")
+    __slots__ = ("deadline", "done", "error", "gone_since", "loop", "settled", "thread", "token")
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float) -> None:
         import concurrent.futures  # only a fetch needs it
 
         self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
         # RUNNING from the start: an async waiter that is cancelled (asyncio.wrap_future passes the
         # cancellation on) then cannot cancel the fetch under the other waiters.
         self.done.set_running_or_notify_cancel()
-        self.thread = threading.get_ident()
+        self.thread = threading.current_thread()
+        self.loop = _running_loop()
+        self.deadline = deadline
+        self.gone_since: float | None = None  # when a waiter first saw the leader gone
+        self.settled = False  # guarded by the auth's state lock
         self.token: _Token | None = None
         self.error: Exception | None = None
+
+    def blocked_by_this_thread(self) -> bool:
+        """True if a synchronous wait on this thread would block the running loop that leads the fetch."""
+        if self.thread is not threading.current_thread():
+            return False
+        # The leader's loop stopped or closed on this thread: waiting blocks nothing, and takes over.
+        return self.loop is None or self.loop.is_running()
+
+    def stalled(self) -> str | None:
+        """Why waiting longer for this fetch is pointless (its leader is gone or overdue), else None.
+
+        A stopped loop may yet run again, so "gone" must hold for a grace period; a waiter that takes
+        over too eagerly costs one extra token request, never a wrong answer.
+        """
+        now = time.monotonic()
+        if now >= self.deadline:
+            return "it outlasted its timeouts and retries"
+        loop = self.loop
+        gone = (loop.is_closed() or not loop.is_running()) if loop is not None else not self.thread.is_alive()
+        if not gone:
+            self.gone_since = None
+            return None
+        if self.gone_since is None:
+            self.gone_since = now
+        if now - self.gone_since < _TAKEOVER_GRACE:
+            return None
+        return "its leader's event loop stopped" if loop is not None else "its leader's thread ended"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    if "asyncio" not in sys.modules:  # no event loop without asyncio, and no import cost for sync programs
+        return None
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _redirect_refused(response: httpx.Response) -> InsecureTransportError:
@@ -424,9 +483,11 @@ class SigmaAuth(httpx.Auth):
                 step = flow.send(reply)
                 reply = None
                 if isinstance(step, _Wait):
-                    if step.fetch.thread == threading.get_ident():
+                    if step.fetch.blocked_by_this_thread():
                         raise _blocking_wait_error()
-                    step.fetch.done.result()
+                    while not self._wait_is_over(step.fetch, step.fetch.done.done()):
+                        with contextlib.suppress(TimeoutError):  # a slice is over: check on the leader
+                            step.fetch.done.result(timeout=_WAIT_SLICE)
                 elif isinstance(step, _Sleep):
                     self._retry_policy.sleep(step.delay)
                 elif step.token_request and self._token_client is not None:
@@ -453,7 +514,12 @@ class SigmaAuth(httpx.Auth):
                 step = flow.send(reply)
                 reply = None
                 if isinstance(step, _Wait):
-                    await asyncio.wrap_future(step.fetch.done)
+                    waiting = asyncio.wrap_future(step.fetch.done)
+                    try:
+                        while not self._wait_is_over(step.fetch, waiting.done()):
+                            await asyncio.wait({waiting}, timeout=_WAIT_SLICE)
+                    finally:
+                        waiting.cancel()  # a no-op once done; never cancels the fetch (it is RUNNING)
                 elif isinstance(step, _Sleep):
                     await self._retry_policy.async_sleep(step.delay)
                 elif step.token_request and self._async_token_client is not None:
@@ -509,7 +575,7 @@ class SigmaAuth(httpx.Auth):
                 fetch = self._fetch
                 leader = fetch is None
                 if fetch is None:
-                    fetch = self._fetch = _Fetch()
+                    fetch = self._fetch = _Fetch(deadline=time.monotonic() + self._longest_fetch(origin))
             if leader:
                 return (yield from self._lead(fetch, token, origin))
             yield _Wait(fetch)
@@ -533,12 +599,54 @@ class SigmaAuth(httpx.Auth):
 
     def _settle(self, fetch: _Fetch, *, token: _Token | None = None, error: Exception | None = None) -> None:
         with self._state_lock:
+            if fetch.settled:
+                # A waiter took over from this (late) leader.  Its token is still good; keep it only
+                # if nothing fresher has arrived meanwhile.
+                if token is not None and not self._is_fresh(self._token):
+                    self._token = token
+                return
+            fetch.settled = True
             if token is not None:
                 self._token = token
             if self._fetch is fetch:
                 self._fetch = None
             fetch.token, fetch.error = token, error
         fetch.done.set_result(None)
+
+    def _wait_is_over(self, fetch: _Fetch, done: bool) -> bool:
+        """True once ``fetch`` is done, or its leader is gone or overdue (then it is settled with no
+        outcome here, and the waiter looks again and perhaps leads): no waiter waits for ever."""
+        if done:
+            return True
+        reason = fetch.stalled()
+        if reason is None:
+            return False
+        _log.warning("Taking over a Sigma token fetch that will not finish: %s", reason)
+        self._settle(fetch)
+        return True
+
+    def _longest_fetch(self, origin: httpx.Request) -> float:
+        """The longest a fetch's grants may take under ``origin``'s timeouts and the retry policy.
+
+        Unbounded (``inf``) when a timeout phase is unbounded.  Each attempt is allowed every phase
+        in full (read is per read, so this is generous rather than exact); each retry the longest
+        pause the policy allows.
+        """
+        timeout = origin.extensions.get("timeout")
+        attempt = 0.0
+        for name in _TIMEOUT_PHASES:
+            phase = timeout.get(name) if isinstance(timeout, Mapping) else None
+            if not isinstance(phase, int | float):
+                return math.inf
+            attempt += phase
+        policy = self._retry_policy
+        per_grant = (policy.max_retries + 1) * attempt + policy.max_retries * max(
+            policy.max_delay, policy.max_retry_after
+        )
+        # A refresh can fall back to client credentials; an exchange waits for the admin's fetch
+        # (itself up to two grants) and may be redone once.
+        grants = 4 if self._impersonation is not None else 2
+        return grants * per_grant
 
     def _fetch_token(self, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
         if self._impersonation is not None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 
 import httpx
 import pytest
 import respx
 
-from sigma_sdk_auth import APIConnectionError, AuthenticationError, SigmaAuth, SigmaClient, SigmaError
+from sigma_sdk_auth import APIConnectionError, AuthenticationError, RetryPolicy, SigmaAuth, SigmaClient, SigmaError
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
 
 TASKS = 64
@@ -325,3 +325,114 @@ async def test_sync_call_on_the_fetching_loops_thread_raises_instead_of_hanging(
             http.get("/v2/b")
         assert (await leader).status_code == 200
     assert fake_sigma.grants() == ["client_credentials"]
+
+
+def _lead_a_fetch_on(loop: asyncio.AbstractEventLoop, auth: SigmaAuth) -> AsyncGenerator[httpx.Request, httpx.Response]:
+    """Run an async auth flow on ``loop`` until it sends its token request; return the flow, suspended there."""
+
+    async def start() -> AsyncGenerator[httpx.Request, httpx.Response]:
+        flow = auth.async_auth_flow(httpx.Request("GET", f"{BASE_URL}/v2/a"))
+        assert (await flow.__anext__()).url.path == "/v2/auth/token"  # the leader awaits this request's response
+        return flow
+
+    return loop.run_until_complete(start())
+
+
+def _end(flow: AsyncGenerator[httpx.Request, httpx.Response]) -> None:
+    """Close an abandoned leader's flow without a loop: it ends without awaiting anything."""
+    with pytest.raises(StopIteration):
+        flow.aclose().send(None)
+
+
+@pytest.mark.parametrize("loop_end", ["closed", "stopped"])
+def test_a_waiter_takes_over_a_fetch_whose_leaders_event_loop_ended(fake_sigma: FakeSigma, loop_end: str) -> None:
+    """A caller waiting on a fetch led from an event loop closed or stopped mid-fetch takes it over, not hangs."""
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL)
+    loop = asyncio.new_event_loop()
+    flow = _lead_a_fetch_on(loop, auth)
+    if loop_end == "closed":
+        loop.close()
+    statuses: list[int] = []
+
+    def call() -> None:
+        with httpx.Client(base_url=BASE_URL, auth=auth, transport=httpx.MockTransport(fake_sigma.handle)) as http:
+            statuses.append(http.get("/v2/b").status_code)
+
+    waiter = threading.Thread(target=call, daemon=True)
+    waiter.start()
+    waiter.join(timeout=2)
+    try:
+        assert not waiter.is_alive()
+        assert statuses == [200]
+        assert fake_sigma.grants() == ["client_credentials"]
+        assert auth._fetch is None
+    finally:
+        _end(flow)
+        loop.close()
+
+
+def test_a_sync_call_on_the_thread_of_a_closed_leader_loop_takes_over(fake_sigma: FakeSigma) -> None:
+    """A blocking call on the thread whose event loop closed mid-fetch takes the fetch over instead of raising."""
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL)
+    outcome: list[object] = []
+
+    def on_one_thread() -> None:
+        loop = asyncio.new_event_loop()
+        flow = _lead_a_fetch_on(loop, auth)
+        loop.close()
+        try:
+            with httpx.Client(base_url=BASE_URL, auth=auth, transport=httpx.MockTransport(fake_sigma.handle)) as http:
+                outcome.append(http.get("/v2/b").status_code)
+        except Exception as exc:  # collected for the test thread
+            outcome.append(exc)
+        finally:
+            _end(flow)
+
+    worker = threading.Thread(target=on_one_thread, daemon=True)
+    worker.start()
+    worker.join(timeout=2)
+    assert not worker.is_alive()
+    assert outcome == [200]
+
+
+@pytest.mark.parametrize("waiter_kind", ["sync", "async"])
+def test_a_waiter_takes_over_a_fetch_that_outlasts_its_timeouts(fake_sigma: FakeSigma, waiter_kind: str) -> None:
+    """A caller waiting on a leader stuck past its timeouts and retries takes over; the late token replaces nothing."""
+    auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL, retry_policy=RetryPolicy(max_retries=0))
+    stuck, release = threading.Event(), threading.Event()
+
+    def stuck_transport(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/auth/token":  # a transport that ignores timeouts
+            stuck.set()
+            release.wait(timeout=10)
+        return fake_sigma.handle(request)
+
+    def get(path: str, handler: Callable[[httpx.Request], httpx.Response]) -> int:
+        # 0.05 s per timeout phase and no retries: the leader is overdue after 2 grants x 4 phases x 0.05 s.
+        if waiter_kind == "async" and path == "/v2/b":
+
+            async def main() -> int:
+                transport = httpx.MockTransport(handler)
+                async with httpx.AsyncClient(base_url=BASE_URL, auth=auth, transport=transport, timeout=0.05) as http:
+                    return (await http.get(path)).status_code
+
+            return asyncio.run(main())
+        with httpx.Client(base_url=BASE_URL, auth=auth, transport=httpx.MockTransport(handler), timeout=0.05) as http:
+            return http.get(path).status_code
+
+    statuses: dict[str, int] = {}
+    leader = threading.Thread(target=lambda: statuses.update(a=get("/v2/a", stuck_transport)), daemon=True)
+    leader.start()
+    assert stuck.wait(timeout=2)
+    waiter = threading.Thread(target=lambda: statuses.update(b=get("/v2/b", fake_sigma.handle)), daemon=True)
+    waiter.start()
+    waiter.join(timeout=2)
+    release.set()
+    leader.join(timeout=2)
+    assert not waiter.is_alive()
+    assert not leader.is_alive()
+    assert statuses == {"a": 200, "b": 200}
+    bearers = dict(fake_sigma.api_requests)
+    assert bearers["/v2/a"] != bearers["/v2/b"]
+    assert auth._token is not None
+    assert auth._token.access_token == bearers["/v2/b"]

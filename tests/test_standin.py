@@ -7,8 +7,12 @@ check that every body the stand-in sends has Sigma's shape.
 from __future__ import annotations
 
 import base64
+import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -325,6 +329,67 @@ def test_stops_by_itself_after_its_time_limit() -> None:
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base_url}/v2/whoami", timeout=5, trust_env=False)
     server.stop()  # idempotent
+
+
+_WHOAMI: Final = b"GET /v2/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def _connect(server: StandinServer) -> socket.socket:
+    """A raw HTTP/1.1 connection to ``server``: keep-alive, so it stays open between requests."""
+    return socket.create_connection(("127.0.0.1", httpx.URL(server.base_url).port or 80), timeout=2)
+
+
+def _read_answer(connection: socket.socket) -> bytes:
+    """Read one whole answer (head and Content-Length body) off ``connection``; return its head."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length: *(\d+)", head)
+    assert length is not None
+    while len(body) < int(length[1]):
+        body += connection.recv(4096)
+    return head
+
+
+def _threads_left(before: set[threading.Thread], within: float = 2.0) -> set[threading.Thread]:
+    """Threads started since ``before`` that are still alive after up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (left := set(threading.enumerate()) - before) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return left
+
+
+@pytest.mark.parametrize("stopped_by", ["stop", "time_limit"])
+def test_stopping_closes_open_keep_alive_connections(stopped_by: str) -> None:
+    """stop() and the time limit close keep-alive connections left open, and leave no handler thread behind."""
+    before = set(threading.enumerate())
+    server = StandinServer(client_secret=CLIENT_SECRET, max_lifetime=30 if stopped_by == "stop" else 0.5).start()
+    with _connect(server) as connection:
+        connection.sendall(_WHOAMI)
+        assert _read_answer(connection).startswith(b"HTTP/1.1 401")
+        if stopped_by == "stop":
+            server.stop()
+        else:
+            assert server.wait_stopped(timeout=5)
+        assert connection.recv(1) == b""  # end of file: the server closed this connection
+    assert _threads_left(before) == set()
+
+
+def test_stop_cuts_off_a_stalled_request_at_once() -> None:
+    """A request in a stall when stop() runs gets no answer, and its handler is gone when stop() returns."""
+    before = set(threading.enumerate())
+    server = StandinServer(client_secret=CLIENT_SECRET, max_lifetime=30, stall_seconds=30).start()
+    server.standin.inject("stall")
+    with _connect(server) as connection:
+        connection.sendall(_WHOAMI)
+        deadline = time.monotonic() + 2
+        while not server.standin.faults and time.monotonic() < deadline:  # until the stall has begun
+            time.sleep(0.01)
+        server.stop()
+        assert connection.recv(4096) == b""
+    assert set(threading.enumerate()) - before == set()
+    assert server.requests == [("GET", "/v2/whoami", 0)]
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused

@@ -11,6 +11,7 @@ import http.server
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Final
@@ -18,7 +19,7 @@ from typing import Any, Final
 import httpx
 
 from .._auth import is_loopback_host
-from ._standin import RequestRecord, SigmaStandin, error_response
+from ._standin import _STOPPING_EXTENSION, RequestRecord, SigmaStandin, error_response
 
 __all__ = ["DEFAULT_MAX_LIFETIME", "StandinServer", "run_standin"]
 
@@ -41,7 +42,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         host = self.headers.get("host") or "127.0.0.1"
         headers = [(k, v) for k, v in self.headers.items() if k.lower() != "host"]
-        request = httpx.Request(self.command, f"http://{host}{self.path}", headers=headers, content=body)
+        request = httpx.Request(
+            self.command,
+            f"http://{host}{self.path}",
+            headers=headers,
+            content=body,
+            extensions={_STOPPING_EXTENSION: self.server.stopping},  # a stall ends when the server stops
+        )
         try:
             response = self.server.standin.handle(request)
         except httpx.RemoteProtocolError:  # a "drop" fault: no answer at all
@@ -86,11 +93,55 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+    """A threading HTTP server that knows its open connections, so that stopping can close them.
+
+    ``server_close`` alone closes only the listening socket: a keep-alive connection would go on
+    being answered by its handler thread.
+    """
+
     # socketserver's default backlog of 5 makes a burst of concurrent connects (dozens of callers
     # released together once a token arrives) wait for 1 s SYN retransmits.
     request_queue_size = 128
     standin: SigmaStandin
+    stopping: threading.Event
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self._connections_lock = threading.Lock()
+        self._connections: dict[socket.socket, threading.Thread] = {}  # open connection -> its handler
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="sigma-standin-connection",
+            daemon=True,
+        )
+        with self._connections_lock:
+            self._connections[request] = thread
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        # Called by the handler thread once it is done with the connection (and for refused ones).
+        with self._connections_lock:
+            self._connections.pop(request, None)
+        super().shutdown_request(request)
+
+    def close_connections(self, timeout: float) -> None:
+        """Shut every open connection down and wait up to ``timeout`` s in all for their handlers.
+
+        A handler blocked reading the next request sees end-of-file; one in a stall is woken by
+        ``stopping`` and sends nothing; one busy otherwise fails to write its answer.
+        """
+        with self._connections_lock:
+            open_connections = list(self._connections.items())
+        for connection, _ in open_connections:
+            with contextlib.suppress(OSError):  # already closed by its handler meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for _, thread in open_connections:
+            if thread is not threading.current_thread():  # stop() called from a handler (on_request)
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away (timed out on a stall, gave up) is not worth a traceback.
@@ -189,6 +240,7 @@ class StandinServer:
             server_class = _HTTPServer6 if ":" in self._host else _HTTPServer
             httpd = server_class((self._host, self._port), _Handler)
             httpd.standin = self.standin
+            httpd.stopping = self._stopping
             self._httpd = httpd
             self._thread = threading.Thread(
                 target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="sigma-standin", daemon=True
@@ -204,7 +256,8 @@ class StandinServer:
         self.stop()
 
     def stop(self) -> None:
-        """Stop serving and close the socket.  Idempotent; safe from any thread but the server's."""
+        """Stop serving: close the listening socket and every open connection.  Idempotent; safe from
+        any thread but the server's.  Waits (up to 5 s) for requests being answered to end."""
         with self._state_lock:
             if self._httpd is None or self._stopping.is_set():
                 return
@@ -212,7 +265,8 @@ class StandinServer:
             httpd, thread, watchdog = self._httpd, self._thread, self._watchdog
         if watchdog is not None and watchdog is not threading.current_thread():
             watchdog.cancel()
-        httpd.shutdown()
+        httpd.shutdown()  # no new connections from here on
+        httpd.close_connections(timeout=5)
         httpd.server_close()
         if thread is not None:
             thread.join(timeout=5)

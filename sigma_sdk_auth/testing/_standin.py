@@ -52,6 +52,9 @@ TOKEN_EXCHANGE: Final = "urn:ietf:params:oauth:grant-type:token-exchange"
 DEFAULT_PAGE_SIZE: Final = 50  # what Sigma returns when no limit is given
 MAX_PAGE_SIZE: Final = 1000
 
+# A request extension StandinServer sets to its "stopping" event: a stall it interrupts gets no answer.
+_STOPPING_EXTENSION: Final = "sigma_standin.stopping"
+
 Fault = Literal["429", "503", "drop", "stall"]
 """An injected failure: ``429`` (``Retry-After``, before the request is acted on, like a rate limiter),
 ``503`` or ``drop`` (after it was acted on: the worst case for a create), ``stall`` (answer late)."""
@@ -254,7 +257,8 @@ class SigmaStandin:
         """Make the next ``times`` requests (to ``path``, with ``method``, when given) fail with ``fault``.
 
         ``429`` answers before the request is acted on, with ``Retry-After: retry_after``; ``503`` and
-        ``drop`` after it was acted on; ``stall`` waits :attr:`stall_seconds`, then answers normally.
+        ``drop`` after it was acted on; ``stall`` waits :attr:`stall_seconds`, then answers normally
+        (or, if the :class:`StandinServer` serving it stops meanwhile, not at all).
         """
         if fault not in ("429", "503", "drop", "stall"):
             raise ValueError(f"unknown fault {fault!r}: use '429', '503', 'drop' or 'stall'")
@@ -293,7 +297,12 @@ class SigmaStandin:
             response = error_response(429, "rate_limited", "Too many requests", {"Retry-After": f"{retry_after:g}"})
         else:
             if fault == "stall":
-                time.sleep(self.stall_seconds)
+                stopping = request.extensions.get(_STOPPING_EXTENSION)
+                if not isinstance(stopping, threading.Event):
+                    time.sleep(self.stall_seconds)
+                elif stopping.wait(self.stall_seconds):  # the server is stopping: nobody is left to answer
+                    self._record((request.method, target, 0))
+                    raise httpx.RemoteProtocolError("The server stopped during a stall.", request=request)
             try:
                 response = self.respond(request, number)
             except ApiError as exc:

@@ -41,6 +41,8 @@ __all__ = [
     "JobFailedError",
     "JobTimeoutError",
     "NotFoundError",
+    "PaginationCursorError",
+    "PaginationLoopError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
@@ -184,6 +186,14 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class PaginationCursorError(SigmaError):
+    """A page's next-page cursor is neither a string nor null, so there is no way to ask for the next page."""
+
+
+class PaginationLoopError(SigmaError):
+    """The server handed back a page cursor it had already given, so iterating would never end."""
 
 
 class ResponseValidationError(SigmaError):

@@ -14,3 +14,12 @@ def connection_payload(index: int = 1, **extra: Any) -> dict[str, Any]:
         "isSample": False, "isAuditLog": False, "lastActiveAt": STAMP, "useOauth": False,
         "createdBy": "u-1", "updatedBy": "u-2", "createdAt": STAMP, "updatedAt": STAMP, **extra,
     }  # fmt: skip
+
+
+def json_of(value: Any) -> Any:
+    """The JSON form of a parsed value (a model, a list of them, or a plain value), as the SDK would send it."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [json_of(item) for item in value]
+    return value

@@ -34,6 +34,7 @@ from sigma_sdk.models import UnknownVariant
 from sigma_sdk.types import UnknownValue, Unset
 from sigma_sdk_auth._validation import _locate
 
+from ._payloads import json_of
 from ._samples import iter_operation_payloads
 from ._spec import ROOT, load_corrected_spec
 
@@ -182,14 +183,6 @@ def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
     return value
 
 
-def _dump(value: Any) -> Any:
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, list):
-        return [_dump(item) for item in value]
-    return value
-
-
 @cache
 def _module(operation_id: str) -> types.ModuleType:
     stem = snake_case(operation_id)
@@ -218,7 +211,7 @@ def release() -> dict[str, Any]:
             except Exception as exc:  # what this test exists to catch
                 failures.append(f"{operation_id} {mode}: {exc!r}"[:300])
                 continue
-            if _dump(parsed) != mutated:
+            if json_of(parsed) != mutated:
                 failures.append(f"{operation_id} {mode}: to_dict() differs from the mutated payload")
     print(
         f"\nnext release: {payloads} mutated payloads; enum types {len(touched.enums)}/{len(possible.enums)}, "

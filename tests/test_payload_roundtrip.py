@@ -19,6 +19,7 @@ from openapi_python_client.strings import snake_case
 
 from sigma_sdk.types import File, Unset
 
+from ._payloads import json_of
 from ._samples import iter_operation_payloads, leaf_paths, typed_leaf_paths
 from ._spec import ROOT, load_corrected_spec
 
@@ -30,15 +31,6 @@ def _module_of(operation_id: str) -> types.ModuleType:
     stem = snake_case(operation_id)
     (path,) = API.glob(f"*/{stem}.py")
     return importlib.import_module(f"sigma_sdk.api.{path.parent.name}.{stem}")
-
-
-def _dump(value: Any) -> Any:
-    """The JSON form of a parsed value, as the SDK would send it."""
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, list):
-        return [_dump(item) for item in value]
-    return value
 
 
 def _parse_body(operation_id: str, content_type: str, payload: Any) -> Any:
@@ -92,7 +84,7 @@ def measured() -> dict[str, Any]:
         except Exception as exc:
             figures["parse_errors"].append(f"{operation_id} {where}: {exc!r}"[:300])
             continue
-        dumped = _dump(parsed)
+        dumped = json_of(parsed)
         if content_type == "multipart/form-data":
             # A binary part parses into a File wrapping the bytes; compare what would be uploaded.
             dumped = {k: (v[1].read().decode() if isinstance(v, tuple) else v) for k, v in dumped.items()}

@@ -35,12 +35,14 @@ __all__ = [
     "DEFAULT_CLIENT_ID",
     "REFRESH_TOKEN_PREFIX",
     "TOKEN_EXCHANGE",
+    "ApiError",
     "ExportJob",
     "Fault",
     "FaultSchedule",
     "Materialization",
     "RequestRecord",
     "SigmaStandin",
+    "error_response",
 ]
 
 DEFAULT_CLIENT_ID: Final = "standin-client-id"

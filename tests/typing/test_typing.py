@@ -47,14 +47,17 @@ _MIN_MARKERS = 30
 
 
 @dataclass(frozen=True)
-class MypyError:
+class Diagnostic:
+    """One error (or pyright warning): ``code`` is mypy's error code or pyright's rule name."""
+
     path: Path
     line: int
     code: str | None
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path.name}:{self.line}: [{self.code}] {self.message}"
+        return f"{self.path.name}:{self.line}: {self.severity} [{self.code}] {self.message}"
 
 
 def _markers(path: Path) -> dict[int, set[str]]:
@@ -96,26 +99,28 @@ def _run_mypy(cache_dir: Path) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> list[MypyError]:
+def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> list[Diagnostic]:
     status, stdout, stderr = _run_mypy(tmp_path_factory.mktemp("mypy_cache"))
     assert status in (0, 1), f"mypy did not run (exit {status}):\n{stdout}\n{stderr}"
-    errors: list[MypyError] = []
+    errors: list[Diagnostic] = []
     for text in stdout.splitlines():
         match = _ERROR_LINE.match(text)
         if match:
-            errors.append(MypyError(Path(match["path"]).resolve(), int(match["line"]), match["code"], match["message"]))
+            errors.append(
+                Diagnostic(Path(match["path"]).resolve(), int(match["line"]), match["code"], match["message"])
+            )
         else:
             assert ": note: " in text, f"unparsed mypy output line: {text!r}"
     return errors
 
 
-def test_good_usage_passes_mypy_strict(mypy_errors: list[MypyError]) -> None:
+def test_good_usage_passes_mypy_strict(mypy_errors: list[Diagnostic]) -> None:
     """good_usage.py (the README's usage of the SDK) has zero mypy --strict errors, nor do the modules it imports."""
     problems = [f"{error.path}: {error}" for error in mypy_errors if error.path != BAD]
     assert problems == []
 
 
-def test_bad_usage_marked_lines_get_exactly_their_codes(mypy_errors: list[MypyError]) -> None:
+def test_bad_usage_marked_lines_get_exactly_their_codes(mypy_errors: list[Diagnostic]) -> None:
     """Every `# E: <code>` line of bad_usage.py gets exactly the mypy error codes its marker names."""
     reported: dict[int, set[str | None]] = {}
     for error in mypy_errors:
@@ -131,7 +136,7 @@ def test_bad_usage_marked_lines_get_exactly_their_codes(mypy_errors: list[MypyEr
     assert mismatches == [], "\n".join(mismatches)
 
 
-def test_bad_usage_unmarked_lines_have_no_errors(mypy_errors: list[MypyError]) -> None:
+def test_bad_usage_unmarked_lines_have_no_errors(mypy_errors: list[Diagnostic]) -> None:
     """No line of bad_usage.py without an `# E:` marker gets a mypy error (correct code around the mistakes checks)."""
     marked = _markers(BAD)
     unexpected = [str(error) for error in mypy_errors if error.path == BAD and error.line not in marked]
@@ -152,20 +157,8 @@ def test_good_usage_imports_at_runtime() -> None:
     assert callable(module.main)
 
 
-@dataclass(frozen=True)
-class PyrightDiagnostic:
-    path: Path
-    line: int
-    severity: str
-    rule: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path.name}:{self.line}: {self.severity} [{self.rule}] {self.message}"
-
-
 @pytest.fixture(scope="module")
-def pyright_diagnostics() -> list[PyrightDiagnostic]:
+def pyright_diagnostics() -> list[Diagnostic]:
     """pyright's errors and warnings on good_usage.py and bad_usage.py, from one ``--outputjson`` run."""
     problem = node_tool_problem("pyright", "pyright", "the pyright typing tests")
     if problem is not None:
@@ -188,24 +181,24 @@ def pyright_diagnostics() -> list[PyrightDiagnostic]:
     report = json.loads(result.stdout)
     assert report["summary"]["filesAnalyzed"] == 2, report["summary"]
     return [
-        PyrightDiagnostic(
+        Diagnostic(
             Path(item["file"]).resolve(),
             item["range"]["start"]["line"] + 1,  # pyright counts lines from 0
-            item["severity"],
             item.get("rule"),
             item["message"],
+            item["severity"],
         )
         for item in report["generalDiagnostics"]
         if item["severity"] in {"error", "warning"}
     ]
 
 
-def test_good_usage_passes_pyright_strict(pyright_diagnostics: list[PyrightDiagnostic]) -> None:
+def test_good_usage_passes_pyright_strict(pyright_diagnostics: list[Diagnostic]) -> None:
     """good_usage.py has zero pyright errors or warnings in strict mode (what Pylance users see)."""
     assert [str(diagnostic) for diagnostic in pyright_diagnostics if diagnostic.path != BAD] == []
 
 
-def test_bad_usage_marked_lines_get_a_pyright_error(pyright_diagnostics: list[PyrightDiagnostic]) -> None:
+def test_bad_usage_marked_lines_get_a_pyright_error(pyright_diagnostics: list[Diagnostic]) -> None:
     """Every `# E:` line of bad_usage.py gets at least one pyright error on that line."""
     flagged = {d.line for d in pyright_diagnostics if d.path == BAD and d.severity == "error"}
     lines = BAD.read_text(encoding="utf-8").splitlines()
@@ -215,7 +208,7 @@ def test_bad_usage_marked_lines_get_a_pyright_error(pyright_diagnostics: list[Py
     assert missed == [], "pyright accepts these planted mistakes:\n" + "\n".join(missed)
 
 
-def test_bad_usage_unmarked_lines_have_no_pyright_errors(pyright_diagnostics: list[PyrightDiagnostic]) -> None:
+def test_bad_usage_unmarked_lines_have_no_pyright_errors(pyright_diagnostics: list[Diagnostic]) -> None:
     """No line of bad_usage.py without an `# E:` marker gets a pyright error or warning."""
     marked = _markers(BAD)
     assert [str(d) for d in pyright_diagnostics if d.path == BAD and d.line not in marked] == []

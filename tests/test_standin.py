@@ -377,18 +377,23 @@ def test_stopping_closes_open_keep_alive_connections(stopped_by: str) -> None:
 
 
 def test_stop_cuts_off_a_stalled_request_at_once() -> None:
-    """A request in a stall when stop() runs gets no answer, and its handler is gone when stop() returns."""
+    """A request in a stall when stop() runs gets no answer at once, and its handler thread ends."""
     before = set(threading.enumerate())
     server = StandinServer(client_secret=CLIENT_SECRET, max_lifetime=30, stall_seconds=30).start()
     server.standin.inject("stall")
     with _connect(server) as connection:
         connection.sendall(_WHOAMI)
         deadline = time.monotonic() + 2
-        while not server.standin.faults and time.monotonic() < deadline:  # until the stall has begun
+        while not server.standin.faults() and time.monotonic() < deadline:  # until the stall has begun
             time.sleep(0.01)
         server.stop()
-        assert connection.recv(4096) == b""
-    assert set(threading.enumerate()) - before == set()
+        try:
+            answer = connection.recv(4096)
+        except ConnectionResetError:  # closed with the request unread: a reset instead of end of file
+            answer = b""
+        assert answer == b""
+    # The handler has finished when stop() returns; its thread may take a moment more to exit.
+    assert _threads_left(before) == set()
     assert server.requests == [("GET", "/v2/whoami", 0)]
 
 

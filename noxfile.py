@@ -21,7 +21,7 @@ SPEC = os.environ.get(
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """The whole pytest suite, contract tests included (needs Node.js for Prism)."""
+    """The whole pytest suite, contract and pyright tests included (needs Node.js for Prism and pyright)."""
     session.install("-e", ".[dev]")
     session.run("python", "scripts/install_node_deps.py", external=False)
     session.run("pytest", *session.posargs, env={"SIGMA_OPENAPI_SPEC": SPEC})
@@ -29,8 +29,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def typing(session: nox.Session) -> None:
-    """mypy --strict over the hand-written code; tests/typing: README usage type-checks, planted mistakes are caught."""
+    """mypy --strict over the hand-written code; tests/typing: README usage type-checks in mypy and pyright,
+    planted mistakes are caught (pyright comes from tests/contract's lock, so this needs Node.js)."""
     session.install("-e", ".[dev]")
+    session.run("python", "scripts/install_node_deps.py", external=False)
     session.run("mypy")  # [tool.mypy] in pyproject.toml: strict, sigma_sdk_auth and scripts
     session.run("pytest", "tests/typing", *session.posargs)
 

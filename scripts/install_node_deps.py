@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Install the contract suite's Node tooling (Prism) from tests/contract/package-lock.json.
+"""Install the tests' Node tooling (Prism, pyright) from tests/contract/package-lock.json.
 
 Runs ``npm ci`` in tests/contract when node_modules is missing or was installed from another lock
 file; does nothing when it is current. Exit codes: 0 installed or current, 1 npm failed, 2 Node.js or
@@ -7,6 +7,7 @@ npm missing (0 with ``--optional``, which only prints how to install them).
 
 Note: @stoplight/prism-cli 5.16.0 declares ``engines: node >=24.18.0``, yet runs on Node 20 (the
 project's contract tests pass on 20.20.2), so npm's EBADENGINE warnings during install are expected.
+The folder is tests/contract because Prism came first; pyright (tests/typing) shares its lock file.
 """
 
 from __future__ import annotations
@@ -22,18 +23,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_DIR = REPO_ROOT / "tests" / "contract"
 LOCK_FILE = CONTRACT_DIR / "package-lock.json"
 NODE_MODULES = CONTRACT_DIR / "node_modules"
-PRISM_BIN = NODE_MODULES / ".bin" / "prism"
+# One executable per pinned package: all of them must be there for node_modules to count as current.
+BINS = (NODE_MODULES / ".bin" / "prism", NODE_MODULES / ".bin" / "pyright")
 STAMP = NODE_MODULES / ".sigma-sdk-lock.sha256"  # npm ci deletes node_modules, and this with it
 
 NODE_HELP = (
-    "Node.js 20 or newer and npm are needed for the Prism contract tests (tested on Node 20.20.2; Prism 5.16.0\n"
-    "declares node >=24.18 but runs there). Install them, e.g.\n"
+    "Node.js 20 or newer and npm are needed for the Prism contract tests and the pyright typing tests\n"
+    "(tested on Node 20.20.2; Prism 5.16.0 declares node >=24.18 but runs there). Install them, e.g.\n"
     "  Debian/Ubuntu: apt-get install nodejs npm   (check `node --version` is 20 or newer)\n"
     "  macOS:         brew install node\n"
-    "then rerun: python scripts/install_node_deps.py   (or: npm ci --prefix tests/contract)"
+    "then rerun: python scripts/install_node_deps.py   (or: npm ci --ignore-scripts --prefix tests/contract)"
 )
 
-# --ignore-scripts: nothing Prism needs has an install script; the one that does only sends analytics.
+# --ignore-scripts: nothing Prism or pyright needs has an install script; the one that does (@scarf/scarf)
+# only sends analytics. tests/typing/test_typing.py checks the lock file still says so.
 # --include=dev: prism-cli is a devDependency, and NODE_ENV=production would otherwise skip it.
 NPM_CI_ARGS = ("ci", "--ignore-scripts", "--include=dev", "--no-audit", "--no-fund")
 
@@ -47,9 +50,9 @@ def lock_digest() -> str:
 
 
 def is_current() -> bool:
-    """node_modules exists, has Prism, and was installed from the current lock file."""
+    """node_modules exists, has Prism and pyright, and was installed from the current lock file."""
     try:
-        return PRISM_BIN.exists() and STAMP.read_text(encoding="utf-8").strip() == lock_digest()
+        return all(path.exists() for path in BINS) and STAMP.read_text(encoding="utf-8").strip() == lock_digest()
     except OSError:
         return False
 
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if not args.force and is_current():
-        print(f"tests/contract/node_modules is current with {LOCK_FILE.name}")
+        print(f"tests/contract/node_modules (Prism, pyright) is current with {LOCK_FILE.name}")
         return 0
     npm = shutil.which("npm")
     if shutil.which("node") is None or npm is None:

@@ -682,7 +682,7 @@ class SigmaAuth(httpx.Auth):
     ) -> _Token:
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python decodes
             body = None
         if (
             not isinstance(body, dict)

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import attrs
 import httpx
@@ -421,10 +421,10 @@ class SigmaClient:
                 )
             if url.userinfo:
                 raise InvalidArgumentError("path may not carry credentials (user:password@)")
-        # Split the encoded path, then decode each segment: "%2e%2e" is a dot segment, while an ID
-        # escaped into one segment ("a%2F..%2Fb", as path_segment makes it) is not.
-        raw_path = url.raw_path.split(b"?", 1)[0].decode("ascii")
-        if any(unquote(segment) in (".", "..") for segment in raw_path.split("/")):
+        # The path as the caller wrote it (httpx.URL has already removed dot segments from an absolute
+        # URL), split while still encoded, then each segment decoded: "%2e%2e" is a dot segment, while
+        # an ID escaped into one segment ("a%2F..%2Fb", as path_segment makes it) is not.
+        if any(unquote(segment) in (".", "..") for segment in urlsplit(path).path.split("/")):
             raise InvalidArgumentError(
                 "path may not contain '.' or '..' segments (encoded or not): they would reach another endpoint"
             )
@@ -436,6 +436,12 @@ class SigmaClient:
             raise InvalidArgumentError(f"unexpected request option(s): {', '.join(sorted(unknown))}")
         if options.get("json") is not None and options.get("content") is not None:
             raise InvalidArgumentError("give json or content, not both")
+        content = options.get("content")
+        if content is not None and not isinstance(content, bytes | str):
+            # A retry resends the body: an iterator or file would be spent, and the retry sent empty.
+            raise InvalidArgumentError(
+                f"content must be bytes or str (a retry resends it), not {type(content).__name__}"
+            )
         return {"method": method, "url": self._raw_url(path), **options}
 
     def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:

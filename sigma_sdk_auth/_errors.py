@@ -10,7 +10,9 @@ request, so an Authorization header or a form-encoded secret cannot leak into a 
 server that echoes what it was sent (some gateways put the bearer token in their error body) is
 scrubbed: the credential in the request's ``Authorization`` header, and whatever the callable an
 auth stores in the request's ``SCRUB_EXTENSION`` removes (``SigmaAuth`` removes its client secret
-and every token it holds), become ``***`` in the message and code.
+and every token it holds), become ``***`` in the message and code.  Every message that quotes body
+text (here, in ``_validation`` and in ``jobs``) gets it from :func:`safe_excerpt`, which scrubs
+before it cuts, so a secret the cut would split is never half shown.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ __all__ = [
     "JobFailedError",
     "JobTimeoutError",
     "NotFoundError",
+    "PaginationCursorError",
+    "PaginationLoopError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
@@ -55,6 +59,8 @@ SCRUB_EXTENSION: Final = "sigma_sdk.scrub"
 
 # Long HTML error pages from load balancers are useless past the first line or two.
 _EXCERPT_LIMIT: Final = 200
+# Credentials travel in HTTP headers, which servers cap at 8-16 KiB: none is longer than this.
+_LONGEST_SECRET: Final = 16_384
 
 
 class SigmaError(Exception):
@@ -184,6 +190,14 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
+
+
+class PaginationCursorError(SigmaError):
+    """A page's next-page cursor is neither a string nor null, so there is no way to ask for the next page."""
+
+
+class PaginationLoopError(SigmaError):
+    """The server handed back a page cursor it had already given, so iterating would never end."""
 
 
 class ResponseValidationError(SigmaError):
@@ -331,18 +345,36 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-def _body_excerpt(response: httpx.Response) -> str:
+def _body_text(response: httpx.Response) -> str:
     try:
-        text = response.text
+        return response.text
     except (httpx.ResponseNotRead, httpx.StreamError):
         # A streamed response whose body was never read: say so rather than block or crash.
         return ""
     except (UnicodeDecodeError, LookupError):
         return "<undecodable body>"
-    text = " ".join(text.split())
-    if len(text) > _EXCERPT_LIMIT:
-        text = text[: _EXCERPT_LIMIT - 3] + "..."
-    return text
+
+
+def safe_excerpt(text: str, scrub: Callable[[str], str], limit: int = _EXCERPT_LIMIT, *, collapse: bool = True) -> str:
+    """``text`` from a response body, fit for an error message: ``scrub`` applied, whitespace collapsed
+    (unless ``collapse`` is false: a JSON string value is quoted as sent), at most ``limit`` characters.
+
+    Every message built from body text goes through here.  Scrubbing comes before the cut, so a
+    secret the cut would split is removed whole instead of half shown.  Only a window of
+    ``limit + _LONGEST_SECRET`` characters is scrubbed (a megabyte body costs what a small one does);
+    when the text is longer, a secret may straddle the window's end, so the last
+    ``_LONGEST_SECRET`` scrubbed characters, which hold any part of it, are never shown.
+    """
+    window = text[: limit + _LONGEST_SECRET]
+    shown = scrub(window)
+    cut = len(text) > len(window)
+    if cut:
+        shown = shown[: max(0, len(shown) - _LONGEST_SECRET)]
+    if collapse:
+        shown = " ".join(shown.split())
+    if cut or len(shown) > limit:
+        shown = shown[: limit - 3] + "..."
+    return shown
 
 
 def _json_body(response: httpx.Response) -> dict[str, Any] | None:
@@ -354,7 +386,7 @@ def _json_body(response: httpx.Response) -> dict[str, Any] | None:
         return None
     try:
         body = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError), or nested too deep
         return None
     return body if isinstance(body, dict) else None
 
@@ -383,7 +415,7 @@ def _header_credentials(authorization: str) -> list[str]:
     return [secret for secret in secrets if len(secret) >= 4]  # never blank out every "a" in a message
 
 
-def _scrubber(response: httpx.Response) -> Callable[[str], str]:
+def scrubber(response: httpx.Response) -> Callable[[str], str]:
     """What removes the credentials of the request that produced ``response`` from a text."""
     try:
         request = response.request
@@ -416,13 +448,14 @@ def error_from_response(response: httpx.Response) -> SigmaAPIError:
         request_id = _as_text(body.get("requestId")) or _as_text(body.get("request_id"))
     if request_id is None:
         request_id = response.headers.get("x-request-id") or None
+    scrub = scrubber(response)
     if message is None:
-        excerpt = _body_excerpt(response)
-        message = excerpt or "(empty response body)"
-    scrub = _scrubber(response)
+        message = safe_excerpt(_body_text(response), scrub) or "(empty response body)"
     message = scrub(message)
     if isinstance(code, str):
         code = scrub(code)
+    if request_id is not None:
+        request_id = scrub(request_id)
 
     kwargs: dict[str, Any] = {
         "status_code": status,

@@ -17,11 +17,14 @@ re-encoded (some ``nextPage`` values arrive already URL-encoded).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
-from ._errors import SigmaError
+from ._errors import PaginationCursorError, PaginationLoopError
 
-__all__ = ["Cursor", "PaginationLoopError", "aiterate_pages", "iterate_pages", "next_cursor"]
+if TYPE_CHECKING:
+    from ._validation import Operation
+
+__all__ = ["Cursor", "aiterate_pages", "iterate_pages", "next_cursor"]
 
 T = TypeVar("T")
 
@@ -31,27 +34,26 @@ Cursor = str
 _CURSOR_PREVIEW: Final = 60
 
 
-class PaginationLoopError(SigmaError):
-    """The server handed back a cursor it had already given, so iterating would never end."""
-
-
-def next_cursor(value: object) -> Cursor | None:
+def next_cursor(value: object, operation: Operation | None = None) -> Cursor | None:
     """Normalise a parsed ``nextPage`` / ``nextPageToken`` field to a cursor or None (last page).
 
     ``None``, the generated ``UNSET`` sentinel, ``""`` and any other falsy value mean "no further
     page".  A string is returned unchanged.  A non-zero integer (not a bool) is accepted as its
-    decimal text, for servers that send numeric page numbers.  Anything else (e.g. ``True``)
-    is not a cursor and raises :class:`SigmaError` rather than guessing.
+    decimal text, for servers that send numeric page numbers.  Anything else (``True``, ``1.5``, an
+    object) is not a cursor and raises :class:`PaginationCursorError` naming ``operation`` rather than
+    guessing.
     """
     if isinstance(value, str):
         return value or None
     if not value:  # None, UNSET, False, 0
         return None
-    if isinstance(value, bool):
-        raise SigmaError("Unexpected page cursor True in a list response; expected a string or null.")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise SigmaError(f"Unexpected page cursor of type {type(value).__name__} in a list response.")
+    where = f"{operation.operation_id} ({operation.method} {operation.path})" if operation else "A list operation"
+    raise PaginationCursorError(
+        f"{where} answered a page whose next-page cursor is {value!r} ({type(value).__name__}); "
+        "expected a string or null, so iterating cannot go on"
+    )
 
 
 def _preview(cursor: Cursor) -> str:

@@ -5,6 +5,10 @@ their own, and only when one raises does this module look at the body again, slo
 JSON path of the offending value (``entries[17].formula``), what the declared type expected there
 and what Sigma sent.  The walk reads the declared type from the parse function's return annotation
 and the generated attrs models' field annotations, so it needs nothing generated for it.
+
+Whatever of the body the message quotes goes through ``_errors.safe_excerpt`` with the request's
+scrubber first: a proxy that answers 200 with the request's headers echoed must not put the bearer
+token into a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any, Final, Literal, NamedTuple, TypeVar, Union
 import attrs
 import httpx
 
-from ._errors import ResponseValidationError
+from ._errors import ResponseValidationError, safe_excerpt, scrubber
 
 __all__ = ["Operation", "parse_body", "parse_detailed"]
 
@@ -68,6 +72,7 @@ def invalid_response(
 ) -> ResponseValidationError:
     """The :class:`ResponseValidationError` for ``response``, whose parsing raised ``exc``."""
     declared = getattr(parse, "__annotations__", {}).get("return", Any)
+    scrub = scrubber(response)
     content = response.content
     body: Any
     if not content.strip():
@@ -76,19 +81,29 @@ def invalid_response(
     else:
         try:
             body = json.loads(content)
+        except RecursionError:  # ``[`` x 100000 is valid JSON that Python cannot decode
+            body = response.text
+            problem = _Problem(
+                "",
+                f"a JSON body ({_name(declared)})",
+                f"JSON nested too deeply to decode: {_excerpt(body, scrub)!r}",
+            )
         except ValueError as decode_error:  # JSONDecodeError and UnicodeDecodeError both are
             body = response.text
             kind = response.headers.get("content-type") or "no content type"
-            excerpt = " ".join(body.split())[:_EXCERPT]
             problem = _Problem(
-                "", f"a JSON body ({_name(declared)})", f"{kind} that is not JSON ({decode_error}): {excerpt!r}"
+                "",
+                f"a JSON body ({_name(declared)})",
+                f"{kind} that is not JSON ({decode_error}): {_excerpt(body, scrub)!r}",
             )
         else:
-            located = _locate(declared, body, "", 0)
-            problem = located or _Problem("", _name(declared), f"{_describe(body)} ({type(exc).__name__}: {exc})")
+            located = _locate(declared, body, "", 0, scrub)
+            problem = located or _Problem("", _name(declared), _failure(body, exc, scrub))
     request_id = response.headers.get("x-request-id") or None
     if request_id is None and isinstance(body, dict) and isinstance(body.get("requestId"), str):
-        request_id = body["requestId"]
+        request_id = scrub(body["requestId"])
+    # Keys of a free-form object become path segments: scrubbed too, not cut (the path must stay whole).
+    problem = problem._replace(path=scrub(problem.path))
     return ResponseValidationError(
         operation_id=operation.operation_id,
         method=operation.method,
@@ -115,21 +130,29 @@ def _norm(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def _describe(value: object) -> str:
+def _excerpt(text: str, scrub: Callable[[str], str], *, collapse: bool = True) -> str:
+    return safe_excerpt(text, scrub, _EXCERPT, collapse=collapse)
+
+
+def _failure(value: object, exc: Exception, scrub: Callable[[str], str]) -> str:
+    """``value`` described, with the exception that parsing it raised (whose text may quote the body)."""
+    return f"{_describe(value, scrub)} ({type(exc).__name__}: {_excerpt(str(exc), scrub)})"
+
+
+def _describe(value: object, scrub: Callable[[str], str]) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        text = value if len(value) <= _EXCERPT else value[: _EXCERPT - 3] + "..."
-        return f"the string {text!r}"
+        return f"the string {_excerpt(value, scrub, collapse=False)!r}"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, list):
         return f"an array of {len(value)} item(s)"
     if isinstance(value, dict):
         keys = list(value)[:6]
-        return f"an object with keys {keys}" if keys else "an empty object"
+        return f"an object with keys {_excerpt(repr(keys), scrub)}" if keys else "an empty object"
     return type(value).__name__
 
 
@@ -163,55 +186,55 @@ def _name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _locate(tp: Any, value: object, path: str, depth: int) -> _Problem | None:
+def _locate(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     """The first place where ``value`` does not fit ``tp``, or None when it fits (as far as can be told)."""
     if depth > _MAX_DEPTH or tp is Any or tp is object:
         return None
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
-        return _locate_union(tp, value, path, depth)
+        return _locate_union(tp, value, path, depth, scrub)
     if origin is Literal:
-        return None if value in typing.get_args(tp) else _Problem(path, _name(tp), _describe(value))
+        return None if value in typing.get_args(tp) else _Problem(path, _name(tp), _describe(value, scrub))
     if origin is list:
         if not isinstance(value, list):
-            return _Problem(path, _name(tp), _describe(value))
+            return _Problem(path, _name(tp), _describe(value, scrub))
         (item_type,) = typing.get_args(tp) or (Any,)
         for index, item in enumerate(value):
-            problem = _locate(item_type, item, f"{path}[{index}]", depth + 1)
+            problem = _locate(item_type, item, f"{path}[{index}]", depth + 1, scrub)
             if problem is not None:
                 return problem
         return None
     if origin is dict:
         if not isinstance(value, dict):
-            return _Problem(path, "an object", _describe(value))
+            return _Problem(path, "an object", _describe(value, scrub))
         _, value_type = typing.get_args(tp) or (str, Any)
         for key, item in value.items():
-            problem = _locate(value_type, item, _join(path, str(key)), depth + 1)
+            problem = _locate(value_type, item, _join(path, str(key)), depth + 1, scrub)
             if problem is not None:
                 return problem
         return None
     if not isinstance(tp, type):
         return None
     if attrs.has(tp) and hasattr(tp, "from_dict"):
-        return _locate_model(tp, value, path, depth)
-    return _locate_scalar(tp, value, path)
+        return _locate_model(tp, value, path, depth, scrub)
+    return _locate_scalar(tp, value, path, scrub)
 
 
-def _locate_union(tp: Any, value: object, path: str, depth: int) -> _Problem | None:
+def _locate_union(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     members = [member for member in typing.get_args(tp) if not _is_unset(member)]
     problems = []
     for member in members:
-        problem = _locate(member, value, path, depth + 1)
+        problem = _locate(member, value, path, depth + 1, scrub)
         if problem is None:
             return None
         problems.append(problem)
     deepest = max(problems, key=lambda problem: len(problem.path))
     if deepest.path == path:  # no branch got further than this value itself
-        return _Problem(path, " or ".join(_name(member) for member in members), _describe(value))
+        return _Problem(path, " or ".join(_name(member) for member in members), _describe(value, scrub))
     return deepest
 
 
-def _locate_scalar(tp: type, value: object, path: str) -> _Problem | None:
+def _locate_scalar(tp: type, value: object, path: str, scrub: Callable[[str], str]) -> _Problem | None:
     if tp is type(None):
         fits = value is None
     elif tp is bool:
@@ -226,7 +249,7 @@ def _locate_scalar(tp: type, value: object, path: str) -> _Problem | None:
         fits = isinstance(value, str) and _parses(tp.fromisoformat, value)
     else:
         return None  # File, bytes and anything else the walk does not model
-    return None if fits else _Problem(path, _name(tp), _describe(value))
+    return None if fits else _Problem(path, _name(tp), _describe(value, scrub))
 
 
 def _parses(parse: Callable[[str], object], text: str) -> bool:
@@ -237,9 +260,9 @@ def _parses(parse: Callable[[str], object], text: str) -> bool:
     return True
 
 
-def _locate_model(tp: type, value: object, path: str, depth: int) -> _Problem | None:
+def _locate_model(tp: type, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     if not isinstance(value, Mapping):
-        return _Problem(path, f"an object ({tp.__name__})", _describe(value))
+        return _Problem(path, f"an object ({tp.__name__})", _describe(value, scrub))
     try:
         tp.from_dict(value)  # type: ignore[attr-defined]
     except Exception as exc:  # the walk below says where; exc is the fallback
@@ -259,9 +282,9 @@ def _locate_model(tp: type, value: object, path: str, depth: int) -> _Problem | 
             if field.default is attrs.NOTHING:
                 return _Problem(_join(path, _camel(field.name)), "a required field", "nothing (the key is missing)")
             continue
-        problem = _locate(hints.get(field.name, Any), value[json_key], _join(path, str(json_key)), depth + 1)
+        problem = _locate(hints.get(field.name, Any), value[json_key], _join(path, str(json_key)), depth + 1, scrub)
         if problem is not None:
             return problem
     if isinstance(failure, KeyError) and failure.args and isinstance(failure.args[0], str):
         return _Problem(_join(path, failure.args[0]), "a required field", "nothing (the key is missing)")
-    return _Problem(path, f"an object ({tp.__name__})", f"{_describe(value)} ({type(failure).__name__}: {failure})")
+    return _Problem(path, f"an object ({tp.__name__})", _failure(value, failure, scrub))

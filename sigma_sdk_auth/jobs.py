@@ -73,6 +73,8 @@ from ._errors import (
     SigmaAPIError,
     SigmaError,
     parse_retry_after,
+    safe_excerpt,
+    scrubber,
 )
 from ._logging import logger
 from ._retry import Decision, decide
@@ -459,13 +461,13 @@ def _suggested_filename(header: str | None) -> str | None:
 def _json_object(response: httpx.Response, what: str, poll: _Poll) -> Mapping[str, Any]:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python decodes
         body = None
     if not isinstance(body, dict):
         raise poll.error(
             JobError,
             f"{what} answered HTTP {response.status_code} with a body that is not a JSON object: "
-            f"{response.text[:200]!r}",
+            f"{safe_excerpt(response.text, scrubber(response))!r}",
         )
     return body
 

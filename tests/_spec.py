@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from _codegen.spec_source import SpecNotFound, find_spec
+
+from ._prerequisites import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,9 +23,7 @@ def spec_path() -> Path:
     try:
         return find_spec()
     except SpecNotFound as exc:
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 import respx
 
@@ -99,3 +100,19 @@ def test_auth_log_lines_show_paths_only(
     assert "Sigma answered 401 to GET /v2/members; re-authenticating and replaying once" in lines
     assert any("from /v2/auth/token" in line for line in lines)
     assert not any("Q-SECRET-1" in line or "api.sigma.test" in line for line in lines)
+
+
+def test_a_token_answer_nested_too_deeply_is_the_typed_token_error() -> None:
+    """A token endpoint answering `[` x 100000 raises SigmaAPIError (no access_token), not RecursionError."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"}
+        )
+
+    transport = httpx.MockTransport(handler)
+    with (
+        SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, transport=transport) as client,
+        pytest.raises(SigmaAPIError, match="without an access_token"),
+    ):
+        client._send({"method": "get", "url": "/v2/connections"})

@@ -24,7 +24,13 @@ from sigma_sdk_auth import (
     SigmaError,
     UnprocessableEntityError,
 )
-from sigma_sdk_auth._errors import error_from_response, parse_retry_after, raise_for_status
+from sigma_sdk_auth._errors import (
+    SCRUB_EXTENSION,
+    error_from_response,
+    parse_retry_after,
+    raise_for_status,
+    safe_excerpt,
+)
 
 SIGMA_BODY = {"message": "Workbook not found", "code": "not_found", "requestId": "req-123"}
 
@@ -125,6 +131,79 @@ def test_message_never_echoes_request_headers() -> None:
     error = error_from_response(httpx.Response(401, json={"message": "Unauthorized"}, request=request))
     assert "sekret-tok" not in str(error)
     assert "sekret-tok" not in repr(error)
+
+
+LONG_TOKEN = "eyJhbGciOiJIUzI1NiJ9." + "A" * 120 + "." + "S" * 80
+
+
+def _shown_parts(text: str, secret: str) -> list[str]:
+    """The pieces of ``secret`` of 8 characters or more that ``text`` shows."""
+    return [secret[:n] for n in range(8, len(secret) + 1) if secret[:n] in text]
+
+
+def test_a_token_cut_by_the_excerpt_limit_is_scrubbed_whole() -> None:
+    """A gateway page echoing the bearer token across the 200-character cut shows `***`, not the token's start."""
+    request = httpx.Request(
+        "GET", "https://api.sigma.test/v2/members", headers={"Authorization": f"Bearer {LONG_TOKEN}"}
+    )
+    body = "<html><p>" + "x" * 100 + " auth=Bearer " + LONG_TOKEN + "</p></html>"
+    error = error_from_response(httpx.Response(502, text=body, request=request))
+    assert _shown_parts(str(error), LONG_TOKEN) == []
+    assert "auth=Bearer ***" in error.message
+
+
+def test_a_secret_the_scrub_hook_knows_is_scrubbed_before_the_cut() -> None:
+    """A form-encoded client secret echoed across the cut is removed by the auth's hook before truncation."""
+    secret = "s3cr3t-" + "k" * 60 + "-END"
+    request = httpx.Request("POST", "https://api.sigma.test/v2/auth/token")
+    request.extensions[SCRUB_EXTENSION] = lambda text: text.replace(secret, "***")
+    body = "Request rejected. Body: " + "p" * 150 + "client_secret=" + secret
+    error = error_from_response(httpx.Response(500, text=body, request=request))
+    assert _shown_parts(str(error), secret) == []
+    assert error.message.endswith("client_secret=***")
+
+
+def test_a_request_id_echoing_a_credential_is_scrubbed() -> None:
+    """Sigma's `requestId` is body text in the message too: a credential in it becomes `***`."""
+    request = httpx.Request("GET", "https://api.sigma.test/v2/x", headers={"Authorization": f"Bearer {LONG_TOKEN}"})
+    body = {"message": "no", "requestId": f"Bearer {LONG_TOKEN}"}
+    error = error_from_response(httpx.Response(400, json=body, request=request))
+    assert LONG_TOKEN[:8] not in str(error)
+    assert error.request_id == "Bearer ***"
+
+
+def test_safe_excerpt_never_shows_part_of_a_secret_cut_by_its_window() -> None:
+    """Past the scrubbed window the excerpt drops what a cut secret could occupy: `***`s only, never a piece."""
+    secret = "k" * 5000 + "Z"
+    scrubbed: list[int] = []
+
+    def scrub(text: str) -> str:
+        scrubbed.append(len(text))
+        return text.replace(secret, "***")
+
+    excerpt = safe_excerpt(secret * 1000, scrub, 200)  # 5 MB of secrets: scrubbing shrinks, the window cuts one
+    assert "k" not in excerpt
+    assert "Z" not in excerpt
+    assert excerpt.endswith("...")
+    assert max(scrubbed) <= 200 + 16_384  # a bounded window is scrubbed, not the whole text
+
+
+def test_safe_excerpt_keeps_short_text_whole_and_cuts_long_text() -> None:
+    """Short text comes back scrubbed and whitespace-collapsed; long text is cut to `limit` with `...`."""
+    assert safe_excerpt("a  secret\n b", lambda text: text.replace("secret", "***")) == "a *** b"
+    assert safe_excerpt("a\tb", str, collapse=False) == "a\tb"
+    long = safe_excerpt("y" * 1000, str, 50)
+    assert (len(long), long[-3:]) == (50, "...")
+
+
+def test_a_body_nested_too_deeply_is_the_typed_error_with_an_excerpt() -> None:
+    """`[` x 100000 (valid JSON Python cannot decode) is a NotFoundError quoting the body, not RecursionError."""
+    deep = httpx.Response(404, content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"})
+    error = error_from_response(deep)
+    assert type(error) is NotFoundError
+    assert error.message == "[" * 197 + "..."
+    with pytest.raises(NotFoundError):
+        raise_for_status(deep)
 
 
 def test_rate_limit_retry_after_seconds_and_date() -> None:

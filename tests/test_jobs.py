@@ -849,6 +849,27 @@ async def test_materialization_answer_without_status_is_a_job_error(
         await wait(mode, client)
 
 
+async def test_an_export_answer_that_is_not_json_is_quoted_scrubbed(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+) -> None:
+    """A 200 page echoing the bearer token and the client secret is a JobError quoting `***` for both."""
+    echoed = "Authorization: Bearer tok\npassword=secret"  # the fixture's token and client secret
+    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(200, text=echoed)]
+    with pytest.raises(JobError) as caught:
+        await export(mode, client, to=tmp_path / "out.csv")
+    assert "'Authorization: Bearer *** password=***'" in str(caught.value)
+
+
+async def test_an_export_answer_nested_too_deeply_is_a_job_error(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+) -> None:
+    """`[` x 100000 from POST export is a JobError quoting the body's start, not RecursionError."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(200, content=deep)]
+    with pytest.raises(JobError, match=r"not a JSON object: '\[\[\["):
+        await export(mode, client, to=tmp_path / "out.csv")
+
+
 # -- loading ---------------------------------------------------------------------------------------------
 
 

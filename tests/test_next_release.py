@@ -41,6 +41,7 @@ from ._spec import ROOT, load_corrected_spec
 NEW_VALUE = "sigma-next-value"
 NEW_FIELD = "sigmaNextField"
 NEW_VARIANT = {"sigmaNextKind": "hologram", "sigmaNextDetail": {"level": 1, "tags": ["a"]}}
+_KEEP = str  # the payloads hold no credentials: the scrubber _locate takes keeps every text
 MODELS = ROOT / "sigma_sdk" / "models"
 
 
@@ -151,7 +152,7 @@ def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
         fitting = [
             member
             for member in members
-            if _enum_of(member) is None and member is not UnknownValue and _locate(member, value, "", 0) is None
+            if _enum_of(member) is None and member is not UnknownValue and _locate(member, value, "", 0, _KEEP) is None
         ]
         if not fitting:
             return value

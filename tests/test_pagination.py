@@ -10,14 +10,9 @@ import httpx
 import pytest
 import respx
 
-from sigma_sdk_auth._errors import SigmaError
-from sigma_sdk_auth._pagination import (
-    Cursor,
-    PaginationLoopError,
-    aiterate_pages,
-    iterate_pages,
-    next_cursor,
-)
+from sigma_sdk.errors import PaginationCursorError, PaginationLoopError, SigmaError
+from sigma_sdk_auth._pagination import Cursor, aiterate_pages, iterate_pages, next_cursor
+from sigma_sdk_auth._validation import Operation
 
 BASE = "https://api.test"
 TOTAL = 2_500
@@ -326,3 +321,10 @@ def test_next_cursor_rejects_non_cursors(value: object) -> None:
     """A truthy value that is not a string or integer (e.g. True from a hasMore mix-up) raises SigmaError."""
     with pytest.raises(SigmaError, match="cursor"):
         next_cursor(value)
+
+
+def test_a_bad_cursor_names_the_operation() -> None:
+    """A non-cursor nextPage raises PaginationCursorError (a SigmaError) naming the operation and the value."""
+    operation = Operation("listWorkbooks", "GET", "/v2/workbooks")
+    with pytest.raises(PaginationCursorError, match=r"listWorkbooks \(GET /v2/workbooks\).*1\.5 \(float\)"):
+        next_cursor(1.5, operation)

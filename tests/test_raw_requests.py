@@ -154,7 +154,16 @@ async def test_other_origins_are_refused(
     assert fake_sigma.token_requests == []
 
 
-@pytest.mark.parametrize("path", ["/v2/members/../connections", "/v2/./members", "/v2/members/%2e%2e", "/v2/%2E/x"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2/members/../connections",
+        "/v2/./members",
+        "/v2/members/%2e%2e",
+        "/v2/%2E/x",
+        "https://api.sigma.test/v2/members/../connections",  # httpx.URL would remove the '..' unseen
+    ],
+)
 async def test_dot_segments_are_refused(mode: Mode, mock: respx.MockRouter, client: SigmaClient, path: str) -> None:
     """'.' and '..' segments, percent-encoded or not, raise InvalidArgumentError (they would reach another route)."""
     with pytest.raises(InvalidArgumentError, match=r"'\.' or '\.\.'"):
@@ -179,6 +188,12 @@ def test_json_and_content_together_are_refused(client: SigmaClient) -> None:
     """Giving both a JSON body and raw content is an error naming both, not a silent choice."""
     with pytest.raises(InvalidArgumentError, match="json or content"):
         client.request("POST", "/v2/x", json={}, content=b"x")
+
+
+def test_content_that_a_retry_could_not_resend_is_refused(client: SigmaClient) -> None:
+    """An iterator as content raises InvalidArgumentError: a retry would send it spent, i.e. empty."""
+    with pytest.raises(InvalidArgumentError, match="bytes or str"):
+        client.request("PUT", "/v2/x", content=iter([b"payload"]))  # type: ignore[arg-type]
 
 
 def test_unknown_option_is_refused(client: SigmaClient) -> None:

@@ -120,6 +120,63 @@ def test_sync_detailed_never_raises_and_carries_the_error() -> None:
     assert good.parsed is not None
 
 
+ECHOED_TOKEN = "tok-" + "Z" * 40 + "-end"
+
+
+def _echoing(answer: Callable[[httpx.Request], httpx.Response]) -> Client:
+    """A client whose token is ECHOED_TOKEN, answered by ``answer`` (which sees the bearer header)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/auth/token":
+            return httpx.Response(200, json={"access_token": ECHOED_TOKEN, "expires_in": 3600})
+        return answer(request)
+
+    return Client("https://api.sigma.test", "id", "secret", max_retries=0, transport=httpx.MockTransport(handler))
+
+
+def test_a_proxy_page_echoing_the_bearer_token_is_scrubbed_from_the_error() -> None:
+    """A 200 text page quoting `Authorization: Bearer <token>` shows `***` in sync()'s and sync_detailed()'s error."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=f"Authorization: {request.headers['authorization']}\nHost: x")
+
+    with _echoing(echo) as client, pytest.raises(ResponseValidationError) as caught:
+        list_connections.sync(client=client)
+    assert ECHOED_TOKEN[:8] not in str(caught.value)
+    assert "'Authorization: Bearer *** Host: x'" in caught.value.found
+    with _echoing(echo) as client:
+        detailed = list_connections.sync_detailed(client=client)
+    assert detailed.error is not None
+    assert ECHOED_TOKEN[:8] not in str(detailed.error)
+
+
+def test_a_json_value_quoting_the_token_is_scrubbed_before_it_is_cut() -> None:
+    """A bad field whose string holds the token past the 80-character cut is described with `***`, no piece of it."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        entry = connection_payload(name="a")
+        entry["createdAt"] = "x" * 60 + request.headers["authorization"]  # the token straddles the cut
+        return httpx.Response(200, content=_page(entry))
+
+    with _echoing(echo) as client, pytest.raises(ResponseValidationError) as caught:
+        list_connections.sync(client=client)
+    assert caught.value.json_path == "entries[0].createdAt"
+    assert ECHOED_TOKEN[:8] not in str(caught.value)
+    assert caught.value.found == "the string " + repr("x" * 60 + "Bearer ***")
+
+
+def test_a_body_nested_too_deeply_for_python_is_a_response_validation_error() -> None:
+    """`[` x 100000: sync() raises ResponseValidationError and sync_detailed() returns it, never RecursionError."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with _answering(200, deep) as client, pytest.raises(ResponseValidationError) as caught:
+        list_connections.sync(client=client)
+    assert caught.value.found.startswith("JSON nested too deeply to decode: '[[[")
+    with _answering(200, deep) as client:
+        detailed = list_connections.sync_detailed(client=client)
+    assert isinstance(detailed.error, ResponseValidationError)
+    assert detailed.parsed is None
+
+
 def test_iterate_treats_a_page_without_next_page_as_the_last() -> None:
     """A page that leaves `nextPage` out ends the iteration (no KeyError, no further request)."""
     calls: list[str] = []

@@ -1,7 +1,7 @@
 """Start and stop a Prism mock server (``@stoplight/prism-cli``, pinned in ``tests/contract/package.json``).
 
-Prism is installed by the project, never assumed global: ``npm ci --prefix tests/contract`` (or
-``python scripts/install_node_deps.py``) puts it in ``tests/contract/node_modules``.
+Prism is installed by the project, never assumed global: ``python scripts/install_node_deps.py``
+puts it in ``tests/contract/node_modules`` (``tests/_node_tooling.py``).
 
 What Prism 5.16.0 does in ``mock`` mode (read from its source and checked against Sigma's spec):
 
@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -35,6 +33,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from .._node_tooling import INSTALL_HINT, NODE_TOOLING_DIR, node_bin, node_tool_problem, pinned_version
 
 __all__ = [
     "CONTRACT_DIR",
@@ -46,16 +46,10 @@ __all__ = [
     "run_prism",
 ]
 
-CONTRACT_DIR = Path(__file__).resolve().parent
-PRISM_BIN = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
-PRISM_PACKAGE_JSON = CONTRACT_DIR / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
-PRISM_VERSION = "5.16.0"
-MIN_NODE_MAJOR = 20
-INSTALL_HINT = "npm ci --prefix tests/contract  (or: python scripts/install_node_deps.py)"
-NODE_HINT = (
-    f"install Node.js {MIN_NODE_MAJOR} or newer with npm (Debian/Ubuntu: `apt-get install nodejs npm`; "
-    "macOS: `brew install node`), then run: " + INSTALL_HINT
-)
+CONTRACT_DIR = NODE_TOOLING_DIR
+PRISM_PACKAGE = "@stoplight/prism-cli"
+PRISM_BIN = node_bin("prism")
+PRISM_VERSION = pinned_version(PRISM_PACKAGE)
 
 _OUTPUT_TAIL = 4000
 
@@ -64,50 +58,9 @@ class PrismStartError(RuntimeError):
     """Prism exited, or did not listen in time; the message carries its captured output."""
 
 
-def _node_major(node: str) -> int | None:
-    try:
-        # S603: an argv list and no shell; `node` is whatever PATH resolves, as for any developer tool.
-        result = subprocess.run(  # noqa: S603
-            [node, "--version"], capture_output=True, text=True, timeout=30, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    match = re.match(r"v(\d+)\.", result.stdout.strip())
-    return int(match.group(1)) if match else None
-
-
-def _installed_prism_version() -> str | None:
-    try:
-        text = PRISM_PACKAGE_JSON.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    match = re.search(r'"version"\s*:\s*"([^"]+)"', text)
-    return match.group(1) if match else None
-
-
 def prism_available() -> str | None:
     """Return why Prism can't run here (with how to fix it), or None when it can."""
-    node = shutil.which("node")
-    if node is None:
-        return f"Node.js is not installed (`node` is not on PATH); the Prism contract tests need it: {NODE_HINT}"
-    major = _node_major(node)
-    if major is None or major < MIN_NODE_MAJOR:
-        found = "an unreadable version" if major is None else f"Node.js {major}"
-        return f"the Prism contract tests need Node.js {MIN_NODE_MAJOR}+, found {found} at {node}: {NODE_HINT}"
-    if not PRISM_BIN.exists():
-        if shutil.which("npm") is None:
-            return (
-                f"Prism is not installed in {CONTRACT_DIR / 'node_modules'} and `npm` is not on PATH: "
-                f"install npm (Debian/Ubuntu: `apt-get install npm`), then run: {INSTALL_HINT}"
-            )
-        return f"Prism is not installed in {CONTRACT_DIR / 'node_modules'}: run {INSTALL_HINT}"
-    installed = _installed_prism_version()
-    if installed != PRISM_VERSION:
-        return (
-            f"tests/contract/node_modules has @stoplight/prism-cli {installed or '(unknown)'}, "
-            f"the lock file pins {PRISM_VERSION}: run {INSTALL_HINT}"
-        )
-    return None
+    return node_tool_problem(PRISM_PACKAGE, "prism", "the Prism contract tests")
 
 
 def _free_port() -> int:

@@ -9,30 +9,19 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
+from .._prerequisites import unavailable
 from .._spec import spec_path
 from ._prism import PrismStartError, prism_available, run_prism
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NORMALIZE_MODULE = "scripts._codegen.normalize"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Fail under CI=true, skip visibly elsewhere."""
-    if _in_ci():
-        pytest.fail(f"{reason} [CI=true: a missing prerequisite is a failure here]", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The README's usage of the SDK, written as a user would: it must pass ``mypy --strict`` with no errors.
+"""The README's usage of the SDK, written as a user would: ``mypy --strict`` and pyright (strict) find no errors.
 
 ``tests/typing/test_typing.py`` type-checks this file; nothing here talks to a server (the calls sit
 in functions that only ``main()`` runs, and only when the file is executed directly). ``assert_type``

@@ -301,7 +301,7 @@ def _entries(
 ) -> tuple[Sequence[DataModelMaterializationSchedule], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     entries_1 = [] if isinstance(page.entries, Unset) else page.entries
-    return entries_1, next_cursor(page.next_page_token)
+    return entries_1, next_cursor(page.next_page_token, _OPERATION)
 
 
 def iterate(

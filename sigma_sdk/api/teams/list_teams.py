@@ -308,7 +308,7 @@ def _entries(page: list[TeamResponse] | PaginatedResults) -> tuple[Sequence[Team
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResults):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
-        return entries_1, next_cursor(page.next_page)
+        return entries_1, next_cursor(page.next_page, _OPERATION)
     # Sigma answers some lists with a bare array when no page size is given.
     return cast(Sequence[TeamResponse], page), None
 

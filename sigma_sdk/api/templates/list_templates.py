@@ -272,7 +272,7 @@ async def asyncio(
 def _entries(page: ListTemplatesResponse) -> tuple[Sequence[Template], str | None]:
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     entries_1 = [] if isinstance(page.entries, Unset) else page.entries
-    return entries_1, next_cursor(page.next_page)
+    return entries_1, next_cursor(page.next_page, _OPERATION)
 
 
 def iterate(

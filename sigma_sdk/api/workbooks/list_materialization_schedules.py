@@ -334,7 +334,7 @@ def _entries(page: PaginatedResponse | SinglePage) -> tuple[Sequence[DataModelMa
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, PaginatedResponse):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
-        return entries_1, next_cursor(page.next_page)
+        return entries_1, next_cursor(page.next_page, _OPERATION)
     entries_2 = [] if isinstance(page.entries, Unset) else page.entries
     return entries_2, None
 

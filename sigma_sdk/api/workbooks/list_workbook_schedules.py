@@ -340,7 +340,7 @@ def _entries(page: list[WorkbookSchedule] | WorkbookSchedulesPage) -> tuple[Sequ
     """The entries of one page and the cursor of the next (``None`` on the last page)."""
     if isinstance(page, WorkbookSchedulesPage):
         entries_1 = [] if isinstance(page.entries, Unset) else page.entries
-        return entries_1, next_cursor(page.next_page)
+        return entries_1, next_cursor(page.next_page, _OPERATION)
     # Sigma answers some lists with a bare array when no page size is given.
     return cast(Sequence[WorkbookSchedule], page), None
 

@@ -2,15 +2,26 @@
 
 Public through ``sigma_sdk.jobs``, which re-exports this module's ``__all__``.  Everything here sends
 through the client's raw request API (``client.request``/``client.stream`` and their async twins),
-so each HTTP request gets the client's token, retries and typed errors; this module adds what lies
+so each HTTP request gets the client's token and typed errors; this module adds what lies
 *between* requests:
 
 * **Polling** (:class:`_Poll`): the first wait is ``poll_interval`` (1 s by default), each later wait
   1.5 times longer, capped at 15 s (or ``poll_interval`` if larger); a ``Retry-After`` header on a
-  204 or a 429 is honoured instead.  A 429 that outlasts the client's retries is waited out here,
-  like a 204.  Nothing waits past the job's ``timeout``: then :class:`JobTimeoutError` names the job,
-  its last status and the elapsed time.  Any other error propagates with a note saying which job
-  it interrupted.
+  204 or a 429 is honoured instead.  Any error that ends a job propagates with a note saying which
+  job it interrupted.
+* **The deadline** (``timeout``) bounds the whole job, requests included.  The client's retry loop
+  cannot know it (it would wait out a ``Retry-After`` or retry a stalled read with the client's
+  full timeout), so the drivers send each request *once* (``client.with_options(max_retries=0)``)
+  and the flow retries (:func:`_answer`, :func:`_retry_delay`): by the client's own rules
+  (``_retry.decide`` with the client's policy: what is transient, how many retries, which delays),
+  except that a 429 is waited out whatever the budget.  Each attempt's timeout is the client's,
+  every part cut to the time left, and no wait outlasts the deadline.  Once it has passed, or a
+  request times out at it, :class:`JobTimeoutError` names the job, its last status and the elapsed
+  time.  A download's body is read with the read timeout it got when it was sent, so a body that
+  stalls is noticed within that (the time left at the last poll, at most the client's read timeout)
+  and becomes :class:`JobTimeoutError` if the deadline has passed by then; a failure after the
+  body began is never retried.  (A token request a job triggers gets the cut timeout too;
+  its own retries are the auth's.)
 * **Sigma's export rate limit** (100 exports a minute): export starts from this process go through
   one sliding window (:data:`EXPORT_STARTS`), so a loop over 500 elements waits instead of failing.
 * **Writing** (:class:`_Target`): a path is written to a temporary file beside it and renamed over
@@ -45,7 +56,7 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, Generic, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
+from typing import IO, Any, ClassVar, Final, Generic, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
 
 import attrs
 import httpx
@@ -59,11 +70,14 @@ from ._errors import (
     JobFailedError,
     JobTimeoutError,
     RateLimitError,
+    SigmaAPIError,
     SigmaError,
     parse_retry_after,
     safe_excerpt,
     scrubber,
 )
+from ._logging import logger
+from ._retry import Decision, decide
 from .runtime import path_segment
 
 __all__ = [
@@ -197,10 +211,11 @@ _E = TypeVar("_E", bound=JobError)
 
 
 class _Poll:
-    """The timing of one job: when it started, its deadline, how long to wait before the next poll."""
+    """The timing of one job: its deadline, how long to wait before the next poll, and how long the
+    next request may take (the client's timeout, cut to the time left)."""
 
     def __init__(
-        self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None, clock: _Clock
+        self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None, client: SigmaClient
     ) -> None:
         if timeout is not None and not timeout >= 0:
             raise InvalidArgumentError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
@@ -209,8 +224,10 @@ class _Poll:
         self.kind = kind
         self.job_id = job_id
         self.timeout = timeout
-        self.clock = clock
-        self.started = clock()
+        self.retry_policy = client.retry_policy  # judges transient failures, as the client's own retries would
+        self.clock = client.retry_policy.clock
+        self._client_timeout = client.timeout
+        self.started = self.clock()
         self.status = "not started"
         self._interval = poll_interval or FIRST_POLL_INTERVAL
         self._cap = max(MAX_POLL_INTERVAL, self._interval)
@@ -219,7 +236,12 @@ class _Poll:
     def elapsed(self) -> float:
         return self.clock() - self.started
 
-    def _describe(self) -> str:
+    @property
+    def time_left(self) -> float | None:
+        """Seconds until the deadline (<= 0 once it has passed), or None without a timeout."""
+        return None if self.timeout is None else self.timeout - self.elapsed
+
+    def describe(self) -> str:
         return f"{self.kind} {self.job_id}" if self.job_id else self.kind
 
     def error(self, cls: type[_E], message: str, **fields: Any) -> _E:
@@ -231,7 +253,7 @@ class _Poll:
         elapsed = self.elapsed
         return self.error(
             JobTimeoutError,
-            f"{self._describe()} did not finish within the timeout of {self.timeout:g}s "
+            f"{self.describe()} did not finish within the timeout of {self.timeout:g}s "
             f"(last status: {self.status}; {elapsed:.1f}s elapsed)",
             elapsed=elapsed,
         )
@@ -242,18 +264,40 @@ class _Poll:
         if self.timeout is not None and self.elapsed > self.timeout:
             raise self.timed_out()
 
+    def request_timeout(self) -> httpx.Timeout:
+        """The timeout of the next request: the client's, each part cut to the time left.
+
+        Raises :class:`JobTimeoutError` when no time is left: a request then could not be answered in time.
+        """
+        limit, left = self._client_timeout, self.time_left
+        if left is None:
+            return limit
+        if left <= 0:
+            raise self.timed_out()
+
+        def cut(part: float | None) -> float:
+            return left if part is None else min(part, left)
+
+        return httpx.Timeout(
+            connect=cut(limit.connect), read=cut(limit.read), write=cut(limit.write), pool=cut(limit.pool)
+        )
+
+    def until_deadline(self, status: str, wait: float) -> float:
+        """``wait``, cut to the time left; raises :class:`JobTimeoutError` when the deadline has passed."""
+        self.status = status
+        left = self.time_left
+        if left is None:
+            return wait
+        if left <= 0:
+            raise self.timed_out()
+        return min(wait, left)
+
     def next_wait(self, status: str, advised: float | None = None) -> float:
         """Seconds to sleep before polling again: ``advised`` (a Retry-After) or the backoff, never past
         the deadline.  Raises :class:`JobTimeoutError` when the deadline has already passed."""
-        self.status = status
         wait = self._interval if advised is None else advised
         self._interval = min(self._cap, self._interval * POLL_BACKOFF)
-        if self.timeout is None:
-            return wait
-        remaining = self.timeout - self.elapsed
-        if remaining <= 0:
-            raise self.timed_out()
-        return min(wait, remaining)
+        return self.until_deadline(status, wait)
 
     @contextlib.contextmanager
     def annotating(self) -> Iterator[None]:
@@ -262,7 +306,7 @@ class _Poll:
             yield
         except SigmaError as exc:
             if not isinstance(exc, JobError):
-                exc.add_note(f"while waiting for {self._describe()}: last status {self.status}, {self.elapsed:.1f}s")
+                exc.add_note(f"while waiting for {self.describe()}: last status {self.status}, {self.elapsed:.1f}s")
             raise
 
 
@@ -579,19 +623,22 @@ class _Export:
         poll_interval: float | None,
         progress: ProgressCallback | bool | None,
     ) -> None:
-        self.poll = _Poll("export", None, timeout, poll_interval, client.retry_policy.clock)
+        self.poll = _Poll("export", None, timeout, poll_interval, client)
         self.target = _Target(to)
         self.progress = _Progress(progress, self.poll.clock)
         self.total: int | None = None
         self.done = 0
+        self.body_started = False  # from then on a failure is final: a file object already holds bytes
 
     @contextlib.contextmanager
     def receiving(self, response: httpx.Response) -> Iterator[Callable[[bytes], None]]:
         """Save ``response``'s body: the block passes each chunk to the function it gets.
 
         A path is renamed into place only if the block ends and the body is complete; a transport
-        error in the block becomes :class:`APIConnectionError` (the partial file is discarded).
+        error in the block becomes :class:`APIConnectionError` (the partial file is discarded), or
+        :class:`JobTimeoutError` if it is a read that stalled until the deadline.
         """
+        self.body_started = True
         self.total, self.done = _expected_size(response), 0
         self.progress(0, self.total)
         with self.target.open() as file:
@@ -605,6 +652,10 @@ class _Export:
             try:
                 yield write
             except httpx.TransportError as exc:
+                left = self.poll.time_left
+                if isinstance(exc, httpx.TimeoutException) and left is not None and left <= 0:
+                    self.poll.status = f"downloading ({self.done} bytes received, then none in time)"
+                    raise self.poll.timed_out() from exc
                 raise self._broken(response, "broke", exc) from exc
             if self.total is not None and self.done != self.total:
                 raise self._broken(response, "ended")
@@ -642,20 +693,24 @@ class _Sleep:
 
 @attrs.frozen
 class _Request:
-    """Step: ``client.request(method, path, json=body)`` (or ``arequest``); the response goes back."""
+    """Step: ``client.request(method, path, json=body, timeout=timeout)`` (or ``arequest``), one
+    attempt; the response goes back."""
 
     method: str
     path: str
     body: Any = None
+    timeout: httpx.Timeout | None = None  # None only in the template that _answer copies for each attempt
 
 
 @attrs.frozen
 class _Fetch:
-    """Step: stream GET ``path``; a ready answer's body goes through ``export.receiving``, then the
-    (closed) response goes back."""
+    """Step: stream GET ``path`` (one attempt, ``timeout`` as for :class:`_Request`); a ready answer's
+    body goes through ``export.receiving``, then the (closed) response goes back."""
 
     path: str
     export: _Export
+    timeout: httpx.Timeout | None = None
+    method: ClassVar[str] = "GET"
 
 
 _Step: TypeAlias = _Sleep | _Request | _Fetch
@@ -684,20 +739,67 @@ def _ready(response: httpx.Response) -> bool:
 
 
 def _answer(step: _Request | _Fetch, poll: _Poll, window: _RateWindow | None = None) -> _Flow[httpx.Response]:
-    """Yield ``step`` until it is answered: a 429 that outlasted the client's retries is waited out
-    (its Retry-After, or the backoff), and with ``window`` every attempt first takes a slot in it."""
+    """Yield attempts at ``step`` until one is answered, each with the time left as its timeout.
+
+    The drivers send each attempt once; a failure the client would retry is retried here (see
+    :func:`_retry_delay`), never past the deadline.  With ``window`` every attempt first takes a
+    slot in it.
+    """
+    failures = 0
     while True:
         wait = 0.0 if window is None else window.reserve(poll.clock)
         if wait:
             yield _Sleep(poll.next_wait("waiting for Sigma's export rate limit (100/min)", wait))
             continue
         try:
-            response = yield step
-        except RateLimitError as exc:
-            yield _Sleep(poll.next_wait("rate limited (HTTP 429)", exc.retry_after))
+            response = yield attrs.evolve(step, timeout=poll.request_timeout())
+        except SigmaError as exc:
+            delay = _retry_delay(exc, step, poll, failures)
+            if delay is None:
+                raise
+            failures += 1
+            yield _Sleep(delay)
         else:
             assert response is not None  # the drivers answer a request with its response
             return response
+
+
+def _retry_delay(exc: SigmaError, step: _Request | _Fetch, poll: _Poll, failures: int) -> float | None:
+    """Seconds to wait before attempting ``step`` again after ``exc``, or None if ``exc`` is final.
+
+    The client's rules decide (:func:`~sigma_sdk_auth._retry.decide` with its policy: which failures
+    are transient, how many retries, which delays), except that a 429 is waited out whatever the
+    budget (its Retry-After, or the poll backoff).  No wait outlasts the deadline, and a request that
+    timed out at the deadline, or a transient failure with no time left, raises
+    :class:`JobTimeoutError` instead.  A failure after the body began to arrive is final.
+    """
+    if isinstance(exc, JobError) or (isinstance(step, _Fetch) and step.export.body_started):
+        return None
+    left = poll.time_left
+    if isinstance(exc, APITimeoutError) and left is not None and left <= 0:
+        poll.status = f"no answer in time to {step.method} {step.path}"
+        raise poll.timed_out() from exc
+    if isinstance(exc, RateLimitError):
+        return poll.next_wait("rate limited (HTTP 429)", exc.retry_after)
+    decision: Decision | None = None
+    if isinstance(exc, SigmaAPIError) and exc.response is not None:
+        decision = decide(method=step.method, retries_done=failures, policy=poll.retry_policy, response=exc.response)
+    elif isinstance(exc, APIConnectionError) and isinstance(exc.__cause__, httpx.TransportError):
+        decision = decide(method=step.method, retries_done=failures, policy=poll.retry_policy, error=exc.__cause__)
+    if decision is None or not decision.retry:
+        return None
+    delay = poll.until_deadline(f"retrying after {decision.reason}", decision.delay)
+    logger.info(
+        "Retrying %s %s of %s (retry %d of %d) after %s; sleeping %.2fs",
+        step.method,
+        step.path,
+        poll.describe(),
+        failures + 1,
+        poll.retry_policy.max_retries,
+        decision.reason,
+        delay,
+    )
+    return delay
 
 
 def _download_flow(export: _Export, query_id: str) -> _Flow[ExportResult]:
@@ -734,7 +836,7 @@ def _materialization_flow(
     id_name, kind = _MATERIALIZATION_OWNERS[owners]
     owner, segment = path_segment(owner_id, id_name), path_segment(materialization_id, "materialization_id")
     get = _Request("GET", f"/v2/{owners}/{owner}/materializations/{segment}")
-    poll = _Poll(kind, materialization_id, timeout, poll_interval, client.retry_policy.clock)
+    poll = _Poll(kind, materialization_id, timeout, poll_interval, client)
     with poll.annotating():
         while (final := _materialization((yield from _answer(get, poll)), poll)) is None:
             yield _Sleep(poll.next_wait(poll.status))
@@ -746,6 +848,7 @@ def _materialization_flow(
 
 def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
     """Perform ``flow``'s steps with blocking I/O until it returns; SDK errors are thrown back into it."""
+    once = client.with_options(max_retries=0)  # the flow retries, minding the job's deadline
     reply: _Reply = None
     with contextlib.closing(flow):
         while not isinstance(step := _advance(flow, reply), _Done):
@@ -754,9 +857,9 @@ def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
                     client.retry_policy.sleep(step.delay)
                     reply = None
                 elif isinstance(step, _Request):
-                    reply = client.request(step.method, step.path, json=step.body)
+                    reply = once.request(step.method, step.path, json=step.body, timeout=step.timeout)
                 else:
-                    with client.stream("GET", step.path) as reply:
+                    with once.stream(step.method, step.path, timeout=step.timeout) as reply:
                         if _ready(reply):
                             with step.export.receiving(reply) as write:
                                 for chunk in reply.iter_bytes():
@@ -768,6 +871,7 @@ def _run(client: SigmaClient, flow: _Flow[_T]) -> _T:
 
 async def _arun(client: SigmaClient, flow: _Flow[_T]) -> _T:
     """Async twin of :func:`_run`: awaits the requests and ``retry_policy.async_sleep``."""
+    once = client.with_options(max_retries=0)
     reply: _Reply = None
     with contextlib.closing(flow):
         while not isinstance(step := _advance(flow, reply), _Done):
@@ -776,9 +880,9 @@ async def _arun(client: SigmaClient, flow: _Flow[_T]) -> _T:
                     await client.retry_policy.async_sleep(step.delay)
                     reply = None
                 elif isinstance(step, _Request):
-                    reply = await client.arequest(step.method, step.path, json=step.body)
+                    reply = await once.arequest(step.method, step.path, json=step.body, timeout=step.timeout)
                 else:
-                    async with client.astream("GET", step.path) as reply:
+                    async with once.astream(step.method, step.path, timeout=step.timeout) as reply:
                         if _ready(reply):
                             # A file write blocks the loop for as long as a local write of one chunk takes.
                             with step.export.receiving(reply) as write:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.server
 import io
 import json
 import random
 import re
 import subprocess
 import sys
+import threading
+import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -21,6 +24,8 @@ import pytest
 from sigma_sdk import Client
 from sigma_sdk.errors import (
     APIConnectionError,
+    APITimeoutError,
+    InternalServerError,
     InvalidArgumentError,
     JobError,
     JobFailedError,
@@ -90,9 +95,11 @@ class FakeSigma:
             "content-disposition": 'attachment; filename="Sales by region.csv"',
         }
         self.not_ready_headers: dict[str, str] = {}
-        self.answers: dict[str, list[httpx.Response]] = {}  # path -> canned answers, used first
+        # path -> canned answers, used first: a response, or a function of the request (which may raise)
+        self.answers: dict[str, list[httpx.Response | Callable[[httpx.Request], httpx.Response]]] = {}
         self.materializations: list[dict[str, Any]] = []  # successive status bodies
         self.requests: list[tuple[str, str]] = []
+        self.timeouts: list[dict[str, float | None]] = []  # each request's timeout extension
         self.export_bodies: list[Any] = []
 
     def downloads(self) -> int:
@@ -117,9 +124,11 @@ class FakeSigma:
         if path == "/v2/auth/token":
             return httpx.Response(200, json={"access_token": "tok", "token_type": "bearer", "expires_in": 3600})
         self.requests.append((request.method, path))
+        self.timeouts.append(request.extensions["timeout"])
         canned = self.answers.get(path)
         if canned:
-            return canned.pop(0)
+            answer = canned.pop(0)
+            return answer if isinstance(answer, httpx.Response) else answer(request)
         if request.method == "POST" and path.endswith("/export"):
             self.export_bodies.append(json.loads(request.content))
             return httpx.Response(200, json={"queryId": QUERY_ID, "jobComplete": False})
@@ -520,6 +529,207 @@ def test_sigmas_filename_is_decoded_and_reduced_to_a_name(
     """Content-Disposition's filename (RFC 6266, filename* too) comes back without directory parts."""
     fake.download_headers["content-disposition"] = header
     assert download_export(client, QUERY_ID, to=io.BytesIO()).filename == filename
+
+
+# -- the deadline bounds every request ------------------------------------------------------------------
+
+
+@pytest.fixture
+def retrying_client(fake: FakeSigma, fake_time: RecordedSleeps) -> Iterator[Client]:
+    """A client with the default retry budget (2) and exact backoff delays (no jitter)."""
+    fake_time.jitter = lambda cap: cap
+    sync, asynchronous = fake.transports()
+    policy = fake_time.policy(max_retries=2)
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as c:
+        yield c
+
+
+def read_timeouts(fake: FakeSigma) -> list[float | None]:
+    return [timeout["read"] for timeout in fake.timeouts]
+
+
+def stall_until(clock: FakeClock, when: float) -> Callable[[httpx.Request], httpx.Response]:
+    """A canned answer: no answer until the (fake) clock reads ``when``, then httpx's ReadTimeout."""
+
+    def stall(request: httpx.Request) -> httpx.Response:
+        clock.now = max(clock.now, when)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    return stall
+
+
+async def test_each_request_gets_the_time_left_as_its_timeout(
+    mode: Mode, fake: FakeSigma, client: Client, fake_time: RecordedSleeps
+) -> None:
+    """Every request's timeout is the client's (60 s read, 10 s connect), cut to the job's time left."""
+    await export(mode, client, to=io.BytesIO(), timeout=30)
+    assert fake_time == [1.0, 1.5, 2.25]
+    assert read_timeouts(fake) == [30.0, 30.0, 29.0, 27.5, 25.25]  # the start, then four download polls
+    assert {timeout["connect"] for timeout in fake.timeouts} == {10.0}
+    fake.timeouts.clear()
+    fake.requests.clear()  # so the second export is polled through 204s again
+    await export(mode, client, to=io.BytesIO(), timeout=None)
+    assert read_timeouts(fake) == [60.0] * 5  # no deadline: the client's own timeout
+
+
+async def test_retry_after_longer_than_the_time_left_ends_the_job_at_its_deadline(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
+) -> None:
+    """A 429 advising 30 s inside a 10 s job is waited only until the deadline, then JobTimeoutError."""
+    limited = httpx.Response(429, headers={"retry-after": "30"}, json={"message": "Too many requests"})
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [limited] * 10
+    with pytest.raises(JobTimeoutError) as caught:
+        await export(mode, retrying_client, to=tmp_path / "out.csv", timeout=10)
+    assert fake_time == [10.0]  # not the client's own 30 s retry waits
+    assert caught.value.elapsed == pytest.approx(10)
+    assert caught.value.status == "rate limited (HTTP 429)"
+    assert leftovers(tmp_path) == []
+
+
+async def test_a_request_stalled_until_the_deadline_is_a_job_timeout(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
+) -> None:
+    """A poll with no answer by the deadline raises JobTimeoutError (not APITimeoutError), with no retry."""
+    deadline = fake_time.clock.now + 5
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [stall_until(fake_time.clock, deadline)] * 3
+    with pytest.raises(JobTimeoutError) as caught:
+        await export(mode, retrying_client, to=tmp_path / "out.csv", timeout=5)
+    error = caught.value
+    assert error.status == f"no answer in time to GET /v2/query/{QUERY_ID}/download"
+    assert error.elapsed == pytest.approx(5)
+    assert type(error.__cause__).__name__ == "APITimeoutError"
+    assert fake.downloads() == 1
+    assert fake_time == []
+    assert leftovers(tmp_path) == []
+
+
+async def test_a_download_stalled_until_the_deadline_is_a_job_timeout(
+    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+) -> None:
+    """A body whose next chunk has not come by the deadline raises JobTimeoutError and leaves no file."""
+    fake.not_ready = 0
+    deadline = fake_time.clock.now + 8
+
+    def stalled() -> Iterator[bytes]:
+        yield b"x" * 100
+        fake_time.clock.now = deadline
+        raise httpx.ReadTimeout("timed out")
+
+    fake.body = stalled
+    with pytest.raises(JobTimeoutError) as caught:
+        await export(mode, client, to=tmp_path / "out.csv", timeout=8)
+    assert caught.value.status == "downloading (100 bytes received, then none in time)"
+    assert leftovers(tmp_path) == []
+
+
+async def test_a_read_timeout_mid_download_before_the_deadline_is_not_retried(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path
+) -> None:
+    """A body that stalls (client timeout) well before the deadline is a broken download, not re-fetched."""
+    fake.not_ready = 0
+
+    def stalled() -> Iterator[bytes]:
+        yield b"x" * 100
+        raise httpx.ReadTimeout("timed out")
+
+    fake.body = stalled
+    with pytest.raises(APITimeoutError, match=rf"export {QUERY_ID} broke after 100 of 1000 bytes"):
+        await export(mode, retrying_client, to=tmp_path / "out.csv")
+    assert fake.downloads() == 1
+    assert leftovers(tmp_path) == []
+
+
+async def test_transient_errors_are_retried_by_the_clients_rules(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """503s on a poll are retried with the client's budget and backoff (0.5 s, 1 s), and logged."""
+    unavailable = httpx.Response(503, json={"message": "try again"})
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [unavailable, unavailable]
+    fake.not_ready = 2  # the two 503s count as the first download requests
+    caplog.set_level("INFO", logger="sigma_sdk")
+    result = await download(mode, retrying_client, to=io.BytesIO())
+    assert result.bytes_written == 1000
+    assert fake_time == [0.5, 1.0]
+    assert f"Retrying GET /v2/query/{QUERY_ID}/download of export {QUERY_ID} (retry 2 of 2)" in caplog.text
+
+
+async def test_transient_errors_beyond_the_budget_propagate(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps
+) -> None:
+    """A poll failing more times than the client's budget raises the typed error, with a note naming the job."""
+    unavailable = httpx.Response(503, json={"message": "try again"})
+    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [unavailable] * 3
+    with pytest.raises(InternalServerError) as caught:
+        await download(mode, retrying_client, to=io.BytesIO())
+    assert fake_time == [0.5, 1.0]
+    assert caught.value.__notes__[0].startswith(f"while waiting for export {QUERY_ID}")
+
+
+async def test_a_timed_out_export_start_is_not_sent_twice(
+    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps
+) -> None:
+    """A POST that timed out (before the deadline) may have started an export: it raises, unretried."""
+    fake.answers["/v2/workbooks/wb-1/export"] = [stall_until(fake_time.clock, fake_time.clock.now + 60)]
+    with pytest.raises(APITimeoutError):
+        await export(mode, retrying_client, to=io.BytesIO(), timeout=900)
+    assert fake.requests == [("POST", "/v2/workbooks/wb-1/export")]
+
+
+class _StallingSigma(http.server.BaseHTTPRequestHandler):
+    """A real server for the wall-clock test: a token, an export, and a download that stalls (headers or body)."""
+
+    protocol_version = "HTTP/1.1"
+    stall_in: Literal["headers", "body"] = "headers"
+    released = threading.Event()  # set at the end of the test, so the stalled threads end
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        token = {"access_token": "tok", "token_type": "bearer", "expires_in": 3600}
+        self._send(json.dumps(token if self.path == "/v2/auth/token" else {"queryId": QUERY_ID}).encode())
+
+    def do_GET(self) -> None:
+        if self.stall_in == "headers":
+            self.released.wait(10)
+        self.send_response(200)
+        self.send_header("content-length", "1000")
+        self.end_headers()
+        self.wfile.write(b"x" * 100)
+        self.wfile.flush()
+        self.released.wait(10)
+
+    def _send(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("stall_in", ["headers", "body"])
+async def test_a_stalled_server_cannot_hold_a_job_past_its_deadline(
+    mode: Mode, stall_in: Literal["headers", "body"], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wall clock, real server: a 0.3 s job against a stalled download ends by 0.8 s (not the 60 s timeout)."""
+    monkeypatch.setattr(_StallingSigma, "stall_in", stall_in)
+    monkeypatch.setattr(_StallingSigma, "released", threading.Event())
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingSigma)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        async with Client(f"http://127.0.0.1:{server.server_port}", "id", "secret") as client:
+            started = time.monotonic()
+            with pytest.raises(JobTimeoutError):
+                await export(mode, client, to=tmp_path / "out.csv", timeout=0.3)
+            took = time.monotonic() - started
+    finally:
+        _StallingSigma.released.set()
+        server.shutdown()
+        server.server_close()
+    assert took < 0.8, f"the job took {took:.2f}s"
+    assert leftovers(tmp_path) == []
 
 
 # -- progress -------------------------------------------------------------------------------------------

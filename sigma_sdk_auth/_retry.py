@@ -304,7 +304,7 @@ def _retry_flow(build: Callable[[], httpx.Request], policy: RetryPolicy) -> _Ret
                 return
             decision = decide(method=method, retries_done=retries_done, policy=policy, response=outcome)
             if not decision.retry:
-                if decision.gave_up:
+                if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
                     _log_give_up(method, path, decision)
                 yield outcome
                 return

@@ -524,3 +524,14 @@ async def test_every_attempt_is_logged_at_debug(
     assert re.fullmatch(r"GET /v2/members -> ReadError after \d+ ms", lines[0])
     assert re.fullmatch(r"GET /v2/members -> HTTP 503 Service Unavailable in \d+ ms \(request id -\)", lines[1])
     assert re.fullmatch(r"GET /v2/members -> HTTP 200 OK in \d+ ms \(request id req-42\)", lines[2])
+
+
+async def test_nothing_is_given_up_when_retrying_is_off(
+    mode: Mode, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture, sleeps: RecordedSleeps
+) -> None:
+    """With max_retries=0 a 503 is returned without a "Giving up" line (jobs send that way and retry themselves)."""
+    mock.get("/x").mock(return_value=httpx.Response(503))
+    caplog.set_level(logging.INFO, logger="sigma_sdk")
+    response = await send(mode, {"method": "GET", "url": "/x"}, sleeps.policy(max_retries=0))
+    assert response.status_code == 503
+    assert [r.getMessage() for r in caplog.records if r.name == "sigma_sdk" and r.levelno >= logging.INFO] == []

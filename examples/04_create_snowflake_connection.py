@@ -30,10 +30,7 @@ def main() -> int:
     snowflake.add_argument("--warehouse", help="the warehouse Sigma runs queries on")
     snowflake.add_argument("--user", required=True, help="the Snowflake user that holds the public key")
     snowflake.add_argument("--role", help="the Snowflake role Sigma uses")
-    snowflake.add_argument("--private-key-file", required=True, metavar="PATH", help="the PEM private key (.p8)")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the request body (secrets redacted); send nothing"
-    )
+    _cli.add_key_and_dry_run(parser, snowflake)
     args = parser.parse_args()
 
     private_key = _cli.read_private_key(args.private_key_file)

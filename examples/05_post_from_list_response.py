@@ -39,10 +39,7 @@ def main() -> int:
         "--source", metavar="NAME_OR_ID", help="the listed connection to copy (default: a Snowflake one)"
     )
     parser.add_argument("--name", help='the new connection\'s name (default: "Copy of <source name>")')
-    parser.add_argument("--private-key-file", required=True, metavar="PATH", help="the PEM private key (.p8)")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the request body (secrets redacted); send nothing"
-    )
+    _cli.add_key_and_dry_run(parser)
     args = parser.parse_args()
     private_key = _cli.read_private_key(args.private_key_file)
     passphrase = _cli.read_passphrase(private_key)

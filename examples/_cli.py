@@ -78,6 +78,16 @@ def client_from_args(args: argparse.Namespace, *, trace: HttpTrace | None = None
     return Client.from_env(env_file=args.env_file, **options)
 
 
+def add_key_and_dry_run(parser: argparse.ArgumentParser, group: argparse._ArgumentGroup | None = None) -> None:
+    """The options both connection-creating examples take: ``--private-key-file`` (in ``group``) and ``--dry-run``."""
+    (group or parser).add_argument(
+        "--private-key-file", required=True, metavar="PATH", help="the PEM private key (.p8)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the request body (secrets redacted); send nothing"
+    )
+
+
 def read_private_key(path: str) -> str:
     """The PEM text of a private key file (its content is never printed)."""
     try:

@@ -24,7 +24,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack
 
 import httpx
 
@@ -77,6 +77,15 @@ class InvalidArgumentError(SigmaError, ValueError):
 
 class InsecureTransportError(ConfigurationError):
     """Credentials or tokens would be sent over plain ``http://`` to a non-loopback host."""
+
+
+class _APIErrorFields(TypedDict, total=False):
+    """The keyword arguments of :class:`SigmaAPIError`, for subclasses that add their own."""
+
+    status_code: Required[int]
+    code: str | int | None
+    request_id: str | None
+    response: httpx.Response | None
 
 
 class SigmaAPIError(SigmaError):
@@ -158,17 +167,8 @@ class RateLimitError(SigmaAPIError):
 
     retry_after: float | None
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        code: str | int | None = None,
-        request_id: str | None = None,
-        response: httpx.Response | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, status_code=status_code, code=code, request_id=request_id, response=response)
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Unpack[_APIErrorFields]) -> None:
+        super().__init__(message, **fields)
         self.retry_after = retry_after
 
 

@@ -30,20 +30,7 @@ import httpx
 from .._auth import TOKEN_PATH
 from ._data import Organization, iso_timestamp
 
-__all__ = [
-    "ACCESS_TOKEN_PREFIX",
-    "DEFAULT_CLIENT_ID",
-    "REFRESH_TOKEN_PREFIX",
-    "TOKEN_EXCHANGE",
-    "ApiError",
-    "ExportJob",
-    "Fault",
-    "FaultSchedule",
-    "Materialization",
-    "RequestRecord",
-    "SigmaStandin",
-    "error_response",
-]
+# The public names are listed once, in sigma_sdk_auth.testing.__all__.
 
 DEFAULT_CLIENT_ID: Final = "standin-client-id"
 ACCESS_TOKEN_PREFIX: Final = "standin-access-"

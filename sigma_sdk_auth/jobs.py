@@ -258,10 +258,15 @@ class _Poll:
             elapsed=elapsed,
         )
 
+    @property
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.timeout is not None and self.elapsed > self.timeout
+
     def check(self, status: str) -> None:
         """Record ``status``; raise :class:`JobTimeoutError` if the deadline has passed."""
         self.status = status
-        if self.timeout is not None and self.elapsed > self.timeout:
+        if self.expired:
             raise self.timed_out()
 
     def request_timeout(self) -> httpx.Timeout:
@@ -639,6 +644,7 @@ class _Export:
         :class:`JobTimeoutError` if it is a read that stalled until the deadline.
         """
         self.body_started = True
+        self.poll.status = "downloading"
         self.total, self.done = _expected_size(response), 0
         self.progress(0, self.total)
         with self.target.open() as file:
@@ -647,7 +653,8 @@ class _Export:
                 file.write(chunk)
                 self.done += len(chunk)
                 self.progress(self.done, self.total)
-                self.poll.check(f"downloading ({self.done} bytes received)")
+                if self.poll.expired:  # per chunk: the status text is built only when it is needed
+                    self.poll.check(f"downloading ({self.done} bytes received)")
 
             try:
                 yield write

@@ -1,8 +1,9 @@
 """The contract between the generated ``sigma_sdk`` package and this hand-written runtime.
 
-Generated modules (``sigma_sdk/api/**``, ``sigma_sdk/client.py``, ``sigma_sdk/errors.py``) import
-from this module and from the public ``sigma_sdk_auth`` package only, never from an underscore
-module, and never call a private method of the client.  Everything a template needs is named here,
+Generated modules (``sigma_sdk/api/**``, ``sigma_sdk/models/**``) import from this module; the
+package's thin public faces (``client``, ``errors``, ``jobs``, ``testing``, ``types``) import from the
+public ``sigma_sdk_auth`` modules of the same name.  Nothing generated imports an underscore module
+or calls a private method of the client.  Everything a template needs is named here,
 so the runtime can be refactored freely behind these names; ``tests/test_seam.py`` fails if the
 generated tree reaches past them.  Changing a signature here means regenerating ``sigma_sdk/``.
 """

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import io
-import json
-import random
 import re
 import subprocess
 import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,27 +41,24 @@ from sigma_sdk.jobs import (
     wait_for_data_model_materialization,
     wait_for_materialization,
 )
+from sigma_sdk.testing import ExportFile, SigmaStandin, StandinServer
 from sigma_sdk_auth import jobs as _jobs
 from tests.conftest import FakeClock, RecordedSleeps
 
 BASE_URL = "https://api.sigma.test"
 QUERY_ID = "88889999-aaaa-bbbb-cccc-ddddeeeeffff"
+DOWNLOAD = f"/v2/query/{QUERY_ID}/download"
 CHUNK = 64 * 1024
 MiB = 1024 * 1024
 Mode = Literal["sync", "async"]
 
 
-# -- a fake Sigma that exports ------------------------------------------------------------------------
+# -- the fake Sigma: the public testing aid, exporting "Sales by region.csv" --------------------------
 
 
 def chunks(size: int, seed: int = 7) -> Iterator[bytes]:
     """``size`` deterministic pseudo-random bytes, generated CHUNK at a time (never all in memory)."""
-    rng = random.Random(seed)
-    sent = 0
-    while sent < size:
-        piece = rng.randbytes(min(CHUNK, size - sent))
-        sent += len(piece)
-        yield piece
+    return ExportFile.random(size, seed=seed, chunk_size=CHUNK).iter_bytes()
 
 
 def digest(pieces: Iterator[bytes]) -> str:
@@ -79,68 +73,26 @@ def file_digest(path: Path) -> str:
         return digest(iter(lambda: file.read(CHUNK), b""))
 
 
-class FakeSigma:
-    """Token endpoint, export start, download (``not_ready`` 204s, then the file) and materializations.
+def sales(
+    size: int = 1000, *, body: Callable[[], Iterator[bytes]] | None = None, disposition: str | None = None
+) -> ExportFile:
+    """The file the fake's exports serve: "Sales by region.csv", ``size`` bytes (``body`` makes other chunks)."""
+    return ExportFile(
+        body or (lambda: chunks(size)),
+        size=size,
+        content_type="text/csv",
+        filename="Sales by region.csv",
+        disposition=disposition,
+    )
 
-    ``body`` makes the download's byte stream (a callable returning an iterator of chunks), so a test
-    can break it half-way.  Every request is recorded as (method, raw path).
-    """
 
-    def __init__(self, *, size: int = 1000, not_ready: int = 3) -> None:
-        self.size = size
-        self.not_ready = not_ready
-        self.body: Callable[[], Iterator[bytes]] = lambda: chunks(self.size)
-        self.download_headers: dict[str, str] = {
-            "content-type": "text/csv",
-            "content-disposition": 'attachment; filename="Sales by region.csv"',
-        }
-        self.not_ready_headers: dict[str, str] = {}
-        # path -> canned answers, used first: a response, or a function of the request (which may raise)
-        self.answers: dict[str, list[httpx.Response | Callable[[httpx.Request], httpx.Response]]] = {}
-        self.materializations: list[dict[str, Any]] = []  # successive status bodies
-        self.requests: list[tuple[str, str]] = []
-        self.timeouts: list[dict[str, float | None]] = []  # each request's timeout extension
-        self.export_bodies: list[Any] = []
+def calls(fake: SigmaStandin) -> list[tuple[str, str]]:
+    """(method, path as sent) of every request but the token's, in order."""
+    return [(method, path) for method, path, _ in fake.requests if path != "/v2/auth/token"]
 
-    def downloads(self) -> int:
-        return sum(path == f"/v2/query/{QUERY_ID}/download" for _, path in self.requests)
 
-    def _stream(self, asynchronous: bool) -> Any:
-        if not asynchronous:
-            return self.body()
-
-        async def agen() -> AsyncIterator[bytes]:
-            for piece in self.body():
-                yield piece
-
-        return agen()
-
-    def transports(self) -> tuple[httpx.MockTransport, httpx.MockTransport]:
-        """A sync and an async transport (an async client needs the body as an async iterator)."""
-        return httpx.MockTransport(lambda r: self.handle(r, False)), httpx.MockTransport(lambda r: self.handle(r, True))
-
-    def handle(self, request: httpx.Request, asynchronous: bool) -> httpx.Response:
-        path = request.url.raw_path.decode()
-        if path == "/v2/auth/token":
-            return httpx.Response(200, json={"access_token": "tok", "token_type": "bearer", "expires_in": 3600})
-        self.requests.append((request.method, path))
-        self.timeouts.append(request.extensions["timeout"])
-        canned = self.answers.get(path)
-        if canned:
-            answer = canned.pop(0)
-            return answer if isinstance(answer, httpx.Response) else answer(request)
-        if request.method == "POST" and path.endswith("/export"):
-            self.export_bodies.append(json.loads(request.content))
-            return httpx.Response(200, json={"queryId": QUERY_ID, "jobComplete": False})
-        if path == f"/v2/query/{QUERY_ID}/download":
-            if self.downloads() <= self.not_ready:
-                return httpx.Response(204, headers=self.not_ready_headers)
-            headers = {**self.download_headers, "content-length": str(self.size)}
-            return httpx.Response(200, headers=headers, content=self._stream(asynchronous))
-        if "/materializations/" in path and self.materializations:
-            body = self.materializations.pop(0) if len(self.materializations) > 1 else self.materializations[0]
-            return httpx.Response(200, json=body)
-        return httpx.Response(404, json={"message": "not found", "code": "not_found", "requestId": "r-404"})
+def downloads(fake: SigmaStandin) -> int:
+    return len(fake.requests_to(DOWNLOAD))
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -150,8 +102,28 @@ def mode(request: pytest.FixtureRequest) -> Mode:
 
 
 @pytest.fixture
-def fake() -> FakeSigma:
-    return FakeSigma()
+def fake() -> SigmaStandin:
+    """Workbook wb-1; every export is query QUERY_ID, answering three 204s, then Sales by region.csv (1000 B)."""
+    standin = SigmaStandin(
+        client_id="id", client_secret="secret", connections=0, archived=0, members=1, workbooks=0, export_polls=3
+    )
+    standin.add_workbook("Sales", workbook_id="wb-1")
+    standin.new_query_id = lambda: QUERY_ID
+    standin.export_file = sales()
+    return standin
+
+
+@pytest.fixture
+def timeouts(fake: SigmaStandin) -> list[dict[str, float | None]]:
+    """The timeout extension of each request but the token's."""
+    seen: list[dict[str, float | None]] = []
+
+    def record(request: httpx.Request) -> None:
+        if request.url.path != "/v2/auth/token":
+            seen.append(request.extensions["timeout"])
+
+    fake.on_receive = record
+    return seen
 
 
 @pytest.fixture
@@ -161,10 +133,10 @@ def fake_time(recorded_sleeps: RecordedSleeps) -> RecordedSleeps:
 
 
 @pytest.fixture
-def client(fake: FakeSigma, fake_time: RecordedSleeps) -> Iterator[Client]:
-    sync, asynchronous = fake.transports()
+def client(fake: SigmaStandin, fake_time: RecordedSleeps) -> Iterator[Client]:
+    transport = fake.transport()
     policy = fake_time.policy(max_retries=0)
-    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as c:
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=transport, async_transport=transport) as c:
         yield c
 
 
@@ -175,7 +147,8 @@ async def export(mode: Mode, client: Client, **kwargs: Any) -> ExportResult:
     return await aexport_workbook(client, "wb-1", **kwargs)
 
 
-async def download(mode: Mode, client: Client, **kwargs: Any) -> ExportResult:
+async def download(mode: Mode, fake: SigmaStandin, client: Client, **kwargs: Any) -> ExportResult:
+    fake.add_export("wb-1", query_id=QUERY_ID)  # started elsewhere: download_export gets only its id
     if mode == "sync":
         return download_export(client, QUERY_ID, **kwargs)
     return await adownload_export(client, QUERY_ID, **kwargs)
@@ -189,10 +162,10 @@ def leftovers(directory: Path) -> list[str]:
 
 
 async def test_64_mib_export_streams_in_constant_memory(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """64 MiB via export_workbook: byte-identical, after three 204s, peak memory +<24 MiB, progress to the end."""
-    fake.size = 64 * MiB
+    fake.export_file = sales(64 * MiB)
     seen: list[tuple[int, int | None]] = []
     target = tmp_path / "big.csv"
     tracemalloc.start()
@@ -205,7 +178,7 @@ async def test_64_mib_export_streams_in_constant_memory(
     assert peak < 24 * MiB, f"peak grew by {peak / MiB:.1f} MiB"
     assert file_digest(target) == digest(chunks(64 * MiB))
     assert result.bytes_written == target.stat().st_size == 64 * MiB
-    assert fake.downloads() == 4  # three 204s, then the file
+    assert downloads(fake) == 4  # three 204s, then the file
     assert fake_time == [1.0, 1.5, 2.25]  # the polls back off
     dones = [done for done, _ in seen]
     assert dones == sorted(dones)
@@ -214,7 +187,7 @@ async def test_64_mib_export_streams_in_constant_memory(
     assert leftovers(tmp_path) == ["big.csv"]
 
 
-async def test_export_result_describes_the_file(mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+async def test_export_result_describes_the_file(mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path) -> None:
     """ExportResult names the query, the path, the size, the content type and Sigma's filename."""
     result = await export(mode, client, to=str(tmp_path / "out.csv"))
     assert result.query_id == QUERY_ID
@@ -223,46 +196,45 @@ async def test_export_result_describes_the_file(mode: Mode, fake: FakeSigma, cli
     assert result.content_type == "text/csv"
     assert result.filename == "Sales by region.csv"
     assert result.elapsed == pytest.approx(4.75)  # 1 + 1.5 + 2.25 of (fake) polling
-    assert fake.requests[0] == ("POST", "/v2/workbooks/wb-1/export")
-    assert fake.export_bodies == [{"format": {"type": "csv"}, "elementId": "el-1"}]
+    assert calls(fake)[0] == ("POST", "/v2/workbooks/wb-1/export")
+    assert fake.export_requests == [{"format": {"type": "csv"}, "elementId": "el-1"}]
 
 
 # -- nothing partial is left behind -------------------------------------------------------------------
 
 
 async def test_connection_dropped_half_way_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
 ) -> None:
     """A connection that breaks mid-body raises APIConnectionError (query id, bytes) and leaves no file."""
-    fake.size = 4 * MiB
 
     def broken() -> Iterator[bytes]:
-        for index, piece in enumerate(chunks(fake.size)):
+        for index, piece in enumerate(chunks(4 * MiB)):
             if index == 32:
                 raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
             yield piece
 
-    fake.body = broken
+    fake.export_file = sales(4 * MiB, body=broken)
     with pytest.raises(APIConnectionError, match=rf"export {QUERY_ID} broke after {32 * CHUNK} of {4 * MiB} bytes"):
         await export(mode, client, to=tmp_path / "out.csv")
     assert leftovers(tmp_path) == []
 
 
 async def test_body_shorter_than_its_content_length_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
 ) -> None:
     """A body that ends before Content-Length says is a broken download, not a file."""
-    fake.body = lambda: chunks(600)
+    fake.export_file = sales(1000, body=lambda: chunks(600))
     with pytest.raises(APIConnectionError, match="ended after 600 of 1000 bytes"):
         await export(mode, client, to=tmp_path / "out.csv")
     assert leftovers(tmp_path) == []
 
 
 async def test_timeout_while_polling_names_the_query_and_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """An export still answering 204 at the deadline raises JobTimeoutError(query id, last status, elapsed)."""
-    fake.not_ready = 10_000
+    fake.export_polls = 10_000
     with pytest.raises(JobTimeoutError) as caught:
         await export(mode, client, to=tmp_path / "out.csv", timeout=60)
     error = caught.value
@@ -275,48 +247,46 @@ async def test_timeout_while_polling_names_the_query_and_leaves_no_file(
 
 
 async def test_timeout_during_the_download_leaves_no_file(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """The deadline also covers the body: a download that runs past it stops and leaves no file."""
-    fake.size = 2 * MiB
 
     def slow() -> Iterator[bytes]:
-        for piece in chunks(fake.size):
+        for piece in chunks(2 * MiB):
             fake_time.clock.advance(1.0)  # each chunk takes a (fake) second
             yield piece
 
-    fake.body = slow
-    fake.not_ready = 0
+    fake.export_file = sales(2 * MiB, body=slow)
+    fake.export_polls = 0
     with pytest.raises(JobTimeoutError, match=r"last status: downloading \(\d+ bytes received\)"):
         await export(mode, client, to=tmp_path / "out.csv", timeout=10)
     assert leftovers(tmp_path) == []
 
 
-def test_ctrl_c_mid_download_leaves_no_file(fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+def test_ctrl_c_mid_download_leaves_no_file(fake: SigmaStandin, client: Client, tmp_path: Path) -> None:
     """KeyboardInterrupt during the body propagates and the temporary file is removed."""
 
     def interrupted() -> Iterator[bytes]:
         yield b"x" * 100
         raise KeyboardInterrupt
 
-    fake.body = interrupted
+    fake.export_file = sales(body=interrupted)
     with pytest.raises(KeyboardInterrupt):
         export_workbook(client, "wb-1", element_id="el-1", to=tmp_path / "out.csv")
     assert leftovers(tmp_path) == []
 
 
 async def test_existing_file_is_replaced_only_when_complete(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
 ) -> None:
     """A failed export keeps the previous file intact; a successful one replaces it."""
     target = tmp_path / "out.csv"
     target.write_bytes(b"yesterday's export")
-    fake.body = lambda: chunks(10)
+    fake.export_file = sales(1000, body=lambda: chunks(10))
     with pytest.raises(APIConnectionError):
         await export(mode, client, to=target)
     assert target.read_bytes() == b"yesterday's export"
-    fake.body = lambda: chunks(fake.size)
-    fake.requests.clear()
+    fake.export_file = sales()
     await export(mode, client, to=target)
     assert target.read_bytes() == b"".join(chunks(1000))
     assert leftovers(tmp_path) == ["out.csv"]
@@ -326,55 +296,54 @@ async def test_existing_file_is_replaced_only_when_complete(
 
 
 async def test_retry_after_on_a_204_is_honoured(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A Retry-After header on a not-ready answer replaces the backoff."""
-    fake.not_ready_headers = {"retry-after": "7"}
+    fake.export_polls = 0
+    fake.answer(DOWNLOAD, httpx.Response(204, headers={"retry-after": "7"}), times=3)
     await export(mode, client, to=tmp_path / "out.csv")
     assert fake_time == [7.0, 7.0, 7.0]
 
 
 async def test_poll_interval_sets_the_first_wait_and_backoff_is_capped(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """poll_interval is the first wait; waits grow 1.5x and stop growing at 15 s."""
-    fake.not_ready = 10
+    fake.export_polls = 10
     await export(mode, client, to=tmp_path / "out.csv", poll_interval=4)
     assert fake_time[:3] == [4.0, 6.0, 9.0]
     assert fake_time[3:] == [13.5] + [15.0] * 6
 
 
 async def test_429_beyond_the_clients_retries_is_waited_out(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A 429 on the export start or on a poll (client retries exhausted) waits Retry-After, then goes on."""
     limited = {"message": "Too many requests", "code": "rate_limited"}
-    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(429, headers={"retry-after": "20"}, json=limited)]
-    download_path = f"/v2/query/{QUERY_ID}/download"
-    fake.answers[download_path] = [httpx.Response(429, headers={"retry-after": "5"}, json=limited)]
-    fake.not_ready = 1  # the 429 counts as the first download request
+    fake.answer("/v2/workbooks/wb-1/export", httpx.Response(429, headers={"retry-after": "20"}, json=limited))
+    fake.answer(DOWNLOAD, httpx.Response(429, headers={"retry-after": "5"}, json=limited))
+    fake.export_polls = 0  # the canned 429 is the first download request
     result = await export(mode, client, to=tmp_path / "out.csv")
     assert result.bytes_written == 1000
     assert fake_time == [20.0, 5.0]
-    assert [method for method, _ in fake.requests] == ["POST", "POST", "GET", "GET"]
+    assert [method for method, _ in calls(fake)] == ["POST", "POST", "GET", "GET"]
 
 
 async def test_export_starts_respect_the_rate_window(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """Past the export rate limit, the next start waits for the window to free a slot (no 429 needed)."""
     for _ in range(_jobs.EXPORT_STARTS.limit - 2):  # exports started elsewhere in this process, just now
         assert _jobs.EXPORT_STARTS.reserve(client.retry_policy.clock) == 0.0
-    fake.not_ready = 0
+    fake.export_polls = 0
     for name in ("a", "b", "c"):
-        fake.requests.clear()
         await export(mode, client, to=tmp_path / f"{name}.csv")
     assert fake_time == [60.0]
     assert leftovers(tmp_path) == ["a.csv", "b.csv", "c.csv"]
 
 
 async def test_the_rate_window_is_kept_per_clock(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """Starts timed on another clock (another policy's) never hold up, or count against, this client's."""
     other = FakeClock()
@@ -386,38 +355,40 @@ async def test_the_rate_window_is_kept_per_clock(
 
 
 async def test_polls_use_the_retry_policy_of_the_client_they_are_given(
-    mode: Mode, fake: FakeSigma, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, tmp_path: Path
 ) -> None:
     """A job sleeps and measures time with its client's RetryPolicy (sleep/async_sleep, clock)."""
     recorder = RecordedSleeps()
-    sync, asynchronous = fake.transports()
+    transport = fake.transport()
     policy = recorder.policy(max_retries=0)
-    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as client:
+    options: dict[str, Any] = {"retry_policy": policy, "transport": transport, "async_transport": transport}
+    with Client(BASE_URL, "id", "secret", **options) as client:
         result = await export(mode, client, to=tmp_path / "out.csv")
     assert recorder == [1.0, 1.5, 2.25]  # recorded, not slept
     assert result.elapsed == pytest.approx(4.75)  # on the policy's clock, which only the recorded sleeps moved
 
 
-async def test_an_error_while_polling_names_the_export(mode: Mode, fake: FakeSigma, client: Client) -> None:
+async def test_an_error_while_polling_names_the_export(mode: Mode, fake: SigmaStandin, client: Client) -> None:
     """A typed API error during the job propagates with a note naming the query and the last status."""
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [
+    fake.answer(
+        DOWNLOAD,
         httpx.Response(204),
         httpx.Response(404, json={"message": "Query expired", "code": "not_found", "requestId": "r-9"}),
-    ]
+    )
     with pytest.raises(NotFoundError) as caught:
-        await download(mode, client, to=io.BytesIO())
+        await download(mode, fake, client, to=io.BytesIO())
     assert caught.value.request_id == "r-9"
     assert caught.value.__notes__ == [f"while waiting for export {QUERY_ID}: last status not ready (HTTP 204), 1.0s"]
 
 
-async def test_download_export_writes_to_a_binary_file_object(mode: Mode, fake: FakeSigma, client: Client) -> None:
+async def test_download_export_writes_to_a_binary_file_object(mode: Mode, fake: SigmaStandin, client: Client) -> None:
     """download_export (a query id from elsewhere) writes into a file object, which stays open."""
     buffer = io.BytesIO()
-    result = await download(mode, client, to=buffer)
+    result = await download(mode, fake, client, to=buffer)
     assert buffer.getvalue() == b"".join(chunks(1000))
     assert result.path is None
     assert not buffer.closed
-    assert [method for method, _ in fake.requests] == ["GET"] * 4
+    assert [method for method, _ in calls(fake)] == ["GET"] * 4
 
 
 # -- what Sigma is asked for ----------------------------------------------------------------------------
@@ -449,10 +420,10 @@ async def test_download_export_writes_to_a_binary_file_object(mode: Mode, fake: 
         ),
     ],
 )
-def test_export_body_follows_the_spec(fake: FakeSigma, client: Client, kwargs: dict[str, Any], body: Any) -> None:
+def test_export_body_follows_the_spec(fake: SigmaStandin, client: Client, kwargs: dict[str, Any], body: Any) -> None:
     """Format options land where POST /v2/workbooks/{workbookId}/export expects them."""
     export_workbook(client, "wb-1", to=io.BytesIO(), **kwargs)
-    assert fake.export_bodies == [body]
+    assert fake.export_requests == [body]
 
 
 @pytest.mark.parametrize(
@@ -473,22 +444,22 @@ def test_export_body_follows_the_spec(fake: FakeSigma, client: Client, kwargs: d
     ],
 )
 def test_bad_arguments_are_refused_before_any_request(
-    fake: FakeSigma, client: Client, kwargs: dict[str, Any], message: str
+    fake: SigmaStandin, client: Client, kwargs: dict[str, Any], message: str
 ) -> None:
     """Each bad argument raises InvalidArgumentError naming the problem, and no export is started."""
     with pytest.raises(InvalidArgumentError, match=message):
         export_workbook(client, "wb-1", to=io.BytesIO(), **kwargs)
-    assert fake.requests == []
+    assert calls(fake) == []
 
 
-def test_misspelt_option_is_a_type_error(fake: FakeSigma, client: Client) -> None:
+def test_misspelt_option_is_a_type_error(fake: SigmaStandin, client: Client) -> None:
     """An unknown keyword (a typo of a format option) is a TypeError naming it, like any Python call."""
     with pytest.raises(TypeError, match=r"unexpected keyword argument.*layuot"):
         export_workbook(client, "wb-1", to=io.BytesIO(), format="pdf", layuot="landscape")  # type: ignore[call-arg]
-    assert fake.requests == []
+    assert calls(fake) == []
 
 
-def test_bad_targets_are_refused_before_any_request(fake: FakeSigma, client: Client, tmp_path: Path) -> None:
+def test_bad_targets_are_refused_before_any_request(fake: SigmaStandin, client: Client, tmp_path: Path) -> None:
     """A directory, a missing parent directory, a text file or a non-file is refused up front."""
     cases: list[tuple[Any, str]] = [
         (tmp_path, "is a directory"),
@@ -499,17 +470,17 @@ def test_bad_targets_are_refused_before_any_request(fake: FakeSigma, client: Cli
     for to, message in cases:
         with pytest.raises(InvalidArgumentError, match=message):
             export_workbook(client, "wb-1", element_id="e", to=to)
-    assert fake.requests == []
+    assert calls(fake) == []
 
 
-def test_ids_are_single_path_segments(fake: FakeSigma, client: Client) -> None:
+def test_ids_are_single_path_segments(fake: SigmaStandin, client: Client) -> None:
     """Workbook and query IDs are escaped into one path segment; '..' is refused."""
-    fake.answers["/v2/workbooks/a%2Fb%20c/export"] = [httpx.Response(404, json={"message": "no such workbook"})]
+    fake.answer("/v2/workbooks/a%2Fb%20c/export", httpx.Response(404, json={"message": "no such workbook"}))
     with pytest.raises(NotFoundError):
         export_workbook(client, "a/b c", element_id="e", to=io.BytesIO())
     with pytest.raises(InvalidArgumentError, match="query_id"):
         download_export(client, "..", to=io.BytesIO())
-    assert fake.requests == [("POST", "/v2/workbooks/a%2Fb%20c/export")]
+    assert calls(fake) == [("POST", "/v2/workbooks/a%2Fb%20c/export")]
 
 
 @pytest.mark.parametrize(
@@ -524,10 +495,11 @@ def test_ids_are_single_path_segments(fake: FakeSigma, client: Client) -> None:
     ],
 )
 def test_sigmas_filename_is_decoded_and_reduced_to_a_name(
-    fake: FakeSigma, client: Client, header: str, filename: str | None
+    fake: SigmaStandin, client: Client, header: str, filename: str | None
 ) -> None:
     """Content-Disposition's filename (RFC 6266, filename* too) comes back without directory parts."""
-    fake.download_headers["content-disposition"] = header
+    fake.export_file = sales(disposition=header)
+    fake.add_export("wb-1", query_id=QUERY_ID)
     assert download_export(client, QUERY_ID, to=io.BytesIO()).filename == filename
 
 
@@ -535,17 +507,17 @@ def test_sigmas_filename_is_decoded_and_reduced_to_a_name(
 
 
 @pytest.fixture
-def retrying_client(fake: FakeSigma, fake_time: RecordedSleeps) -> Iterator[Client]:
+def retrying_client(fake: SigmaStandin, fake_time: RecordedSleeps) -> Iterator[Client]:
     """A client with the default retry budget (2) and exact backoff delays (no jitter)."""
     fake_time.jitter = lambda cap: cap
-    sync, asynchronous = fake.transports()
+    transport = fake.transport()
     policy = fake_time.policy(max_retries=2)
-    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=sync, async_transport=asynchronous) as c:
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=transport, async_transport=transport) as c:
         yield c
 
 
-def read_timeouts(fake: FakeSigma) -> list[float | None]:
-    return [timeout["read"] for timeout in fake.timeouts]
+def read_timeouts(timeouts: list[dict[str, float | None]]) -> list[float | None]:
+    return [timeout["read"] for timeout in timeouts]
 
 
 def stall_until(clock: FakeClock, when: float) -> Callable[[httpx.Request], httpx.Response]:
@@ -559,25 +531,24 @@ def stall_until(clock: FakeClock, when: float) -> Callable[[httpx.Request], http
 
 
 async def test_each_request_gets_the_time_left_as_its_timeout(
-    mode: Mode, fake: FakeSigma, client: Client, fake_time: RecordedSleeps
+    mode: Mode, timeouts: list[dict[str, float | None]], client: Client, fake_time: RecordedSleeps
 ) -> None:
     """Every request's timeout is the client's (60 s read, 10 s connect), cut to the job's time left."""
     await export(mode, client, to=io.BytesIO(), timeout=30)
     assert fake_time == [1.0, 1.5, 2.25]
-    assert read_timeouts(fake) == [30.0, 30.0, 29.0, 27.5, 25.25]  # the start, then four download polls
-    assert {timeout["connect"] for timeout in fake.timeouts} == {10.0}
-    fake.timeouts.clear()
-    fake.requests.clear()  # so the second export is polled through 204s again
-    await export(mode, client, to=io.BytesIO(), timeout=None)
-    assert read_timeouts(fake) == [60.0] * 5  # no deadline: the client's own timeout
+    assert read_timeouts(timeouts) == [30.0, 30.0, 29.0, 27.5, 25.25]  # the start, then four download polls
+    assert {timeout["connect"] for timeout in timeouts} == {10.0}
+    timeouts.clear()
+    await export(mode, client, to=io.BytesIO(), timeout=None)  # a new export: polled through 204s again
+    assert read_timeouts(timeouts) == [60.0] * 5  # no deadline: the client's own timeout
 
 
 async def test_retry_after_longer_than_the_time_left_ends_the_job_at_its_deadline(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A 429 advising 30 s inside a 10 s job is waited only until the deadline, then JobTimeoutError."""
     limited = httpx.Response(429, headers={"retry-after": "30"}, json={"message": "Too many requests"})
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [limited] * 10
+    fake.answer(DOWNLOAD, limited, times=10)
     with pytest.raises(JobTimeoutError) as caught:
         await export(mode, retrying_client, to=tmp_path / "out.csv", timeout=10)
     assert fake_time == [10.0]  # not the client's own 30 s retry waits
@@ -587,27 +558,27 @@ async def test_retry_after_longer_than_the_time_left_ends_the_job_at_its_deadlin
 
 
 async def test_a_request_stalled_until_the_deadline_is_a_job_timeout(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A poll with no answer by the deadline raises JobTimeoutError (not APITimeoutError), with no retry."""
     deadline = fake_time.clock.now + 5
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [stall_until(fake_time.clock, deadline)] * 3
+    fake.answer(DOWNLOAD, stall_until(fake_time.clock, deadline), times=3)
     with pytest.raises(JobTimeoutError) as caught:
         await export(mode, retrying_client, to=tmp_path / "out.csv", timeout=5)
     error = caught.value
     assert error.status == f"no answer in time to GET /v2/query/{QUERY_ID}/download"
     assert error.elapsed == pytest.approx(5)
     assert type(error.__cause__).__name__ == "APITimeoutError"
-    assert fake.downloads() == 1
+    assert downloads(fake) == 1
     assert fake_time == []
     assert leftovers(tmp_path) == []
 
 
 async def test_a_download_stalled_until_the_deadline_is_a_job_timeout(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
 ) -> None:
     """A body whose next chunk has not come by the deadline raises JobTimeoutError and leaves no file."""
-    fake.not_ready = 0
+    fake.export_polls = 0
     deadline = fake_time.clock.now + 8
 
     def stalled() -> Iterator[bytes]:
@@ -615,7 +586,7 @@ async def test_a_download_stalled_until_the_deadline_is_a_job_timeout(
         fake_time.clock.now = deadline
         raise httpx.ReadTimeout("timed out")
 
-    fake.body = stalled
+    fake.export_file = sales(body=stalled)
     with pytest.raises(JobTimeoutError) as caught:
         await export(mode, client, to=tmp_path / "out.csv", timeout=8)
     assert caught.value.status == "downloading (100 bytes received, then none in time)"
@@ -623,111 +594,84 @@ async def test_a_download_stalled_until_the_deadline_is_a_job_timeout(
 
 
 async def test_a_read_timeout_mid_download_before_the_deadline_is_not_retried(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, tmp_path: Path
 ) -> None:
     """A body that stalls (client timeout) well before the deadline is a broken download, not re-fetched."""
-    fake.not_ready = 0
+    fake.export_polls = 0
 
     def stalled() -> Iterator[bytes]:
         yield b"x" * 100
         raise httpx.ReadTimeout("timed out")
 
-    fake.body = stalled
+    fake.export_file = sales(body=stalled)
     with pytest.raises(APITimeoutError, match=rf"export {QUERY_ID} broke after 100 of 1000 bytes"):
         await export(mode, retrying_client, to=tmp_path / "out.csv")
-    assert fake.downloads() == 1
+    assert downloads(fake) == 1
     assert leftovers(tmp_path) == []
 
 
 async def test_transient_errors_are_retried_by_the_clients_rules(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps, caplog: pytest.LogCaptureFixture
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, fake_time: RecordedSleeps, caplog: pytest.LogCaptureFixture
 ) -> None:
     """503s on a poll are retried with the client's budget and backoff (0.5 s, 1 s), and logged."""
     unavailable = httpx.Response(503, json={"message": "try again"})
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [unavailable, unavailable]
-    fake.not_ready = 2  # the two 503s count as the first download requests
+    fake.answer(DOWNLOAD, unavailable, unavailable)
+    fake.export_polls = 0  # the two canned 503s are the first download requests
     caplog.set_level("INFO", logger="sigma_sdk")
-    result = await download(mode, retrying_client, to=io.BytesIO())
+    result = await download(mode, fake, retrying_client, to=io.BytesIO())
     assert result.bytes_written == 1000
     assert fake_time == [0.5, 1.0]
     assert f"Retrying GET /v2/query/{QUERY_ID}/download of export {QUERY_ID} (retry 2 of 2)" in caplog.text
 
 
 async def test_transient_errors_beyond_the_budget_propagate(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, fake_time: RecordedSleeps
 ) -> None:
     """A poll failing more times than the client's budget raises the typed error, with a note naming the job."""
     unavailable = httpx.Response(503, json={"message": "try again"})
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [unavailable] * 3
+    fake.answer(DOWNLOAD, unavailable, times=3)
     with pytest.raises(InternalServerError) as caught:
-        await download(mode, retrying_client, to=io.BytesIO())
+        await download(mode, fake, retrying_client, to=io.BytesIO())
     assert fake_time == [0.5, 1.0]
     assert caught.value.__notes__[0].startswith(f"while waiting for export {QUERY_ID}")
 
 
 async def test_a_timed_out_export_start_is_not_sent_twice(
-    mode: Mode, fake: FakeSigma, retrying_client: Client, fake_time: RecordedSleeps
+    mode: Mode, fake: SigmaStandin, retrying_client: Client, fake_time: RecordedSleeps
 ) -> None:
     """A POST that timed out (before the deadline) may have started an export: it raises, unretried."""
-    fake.answers["/v2/workbooks/wb-1/export"] = [stall_until(fake_time.clock, fake_time.clock.now + 60)]
+    fake.answer("/v2/workbooks/wb-1/export", stall_until(fake_time.clock, fake_time.clock.now + 60))
     with pytest.raises(APITimeoutError):
         await export(mode, retrying_client, to=io.BytesIO(), timeout=900)
-    assert fake.requests == [("POST", "/v2/workbooks/wb-1/export")]
-
-
-class _StallingSigma(http.server.BaseHTTPRequestHandler):
-    """A real server for the wall-clock test: a token, an export, and a download that stalls (headers or body)."""
-
-    protocol_version = "HTTP/1.1"
-    stall_in: Literal["headers", "body"] = "headers"
-    released = threading.Event()  # set at the end of the test, so the stalled threads end
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        token = {"access_token": "tok", "token_type": "bearer", "expires_in": 3600}
-        self._send(json.dumps(token if self.path == "/v2/auth/token" else {"queryId": QUERY_ID}).encode())
-
-    def do_GET(self) -> None:
-        if self.stall_in == "headers":
-            self.released.wait(10)
-        self.send_response(200)
-        self.send_header("content-length", "1000")
-        self.end_headers()
-        self.wfile.write(b"x" * 100)
-        self.wfile.flush()
-        self.released.wait(10)
-
-    def _send(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    assert calls(fake) == [("POST", "/v2/workbooks/wb-1/export")]
 
 
 @pytest.mark.parametrize("stall_in", ["headers", "body"])
 async def test_a_stalled_server_cannot_hold_a_job_past_its_deadline(
-    mode: Mode, stall_in: Literal["headers", "body"], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mode: Mode, stall_in: Literal["headers", "body"], tmp_path: Path
 ) -> None:
     """Wall clock, real server: a 0.3 s job against a stalled download ends by 0.8 s (not the 60 s timeout)."""
-    monkeypatch.setattr(_StallingSigma, "stall_in", stall_in)
-    monkeypatch.setattr(_StallingSigma, "released", threading.Event())
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingSigma)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        async with Client(f"http://127.0.0.1:{server.server_port}", "id", "secret") as client:
-            started = time.monotonic()
-            with pytest.raises(JobTimeoutError):
-                await export(mode, client, to=tmp_path / "out.csv", timeout=0.3)
-            took = time.monotonic() - started
-    finally:
-        _StallingSigma.released.set()
-        server.shutdown()
-        server.server_close()
+    released = threading.Event()  # set at the end of the test, so a stalled body ends
+
+    def stalled_body() -> Iterator[bytes]:
+        yield b"x" * 100
+        released.wait(10)
+
+    with StandinServer(client_id="id", client_secret="secret", export_polls=0, stall_seconds=10) as server:
+        server.standin.add_workbook("Sales", workbook_id="wb-1")
+        server.standin.new_query_id = lambda: QUERY_ID
+        if stall_in == "headers":
+            server.standin.inject("stall", path=DOWNLOAD)
+        else:
+            server.standin.export_file = ExportFile(stalled_body, size=1000)
+        try:
+            async with Client(server.base_url, "id", "secret") as client:
+                started = time.monotonic()
+                with pytest.raises(JobTimeoutError):
+                    await export(mode, client, to=tmp_path / "out.csv", timeout=0.3)
+                took = time.monotonic() - started
+        finally:
+            released.set()
     assert took < 0.8, f"the job took {took:.2f}s"
     assert leftovers(tmp_path) == []
 
@@ -741,33 +685,35 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_true_draws_a_line_on_a_terminal(
-    fake: FakeSigma, client: Client, monkeypatch: pytest.MonkeyPatch
+    fake: SigmaStandin, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """progress=True writes bytes, total, rate and elapsed time to a terminal stderr, ending the line."""
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    fake.size = 3 * MiB
+    fake.export_file = sales(3 * MiB)
+    fake.add_export("wb-1", query_id=QUERY_ID)
     download_export(client, QUERY_ID, to=io.BytesIO(), progress=True)
     last = terminal.getvalue().rsplit("\r", 1)[-1]
     assert re.fullmatch(r"3\.0 MiB of 3\.0 MiB \(100%\), [\d.]+ (B|KiB|MiB|GiB)/s, [\d.]+s\s*\n", last), last
 
 
 def test_progress_true_is_silent_when_stderr_is_not_a_terminal(
-    fake: FakeSigma, client: Client, monkeypatch: pytest.MonkeyPatch
+    fake: SigmaStandin, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """progress=True prints nothing into a log file or pipe."""
     redirected = io.StringIO()
     monkeypatch.setattr(sys, "stderr", redirected)
+    fake.add_export("wb-1", query_id=QUERY_ID)
     download_export(client, QUERY_ID, to=io.BytesIO(), progress=True)
     assert redirected.getvalue() == ""
 
 
-def test_compressed_body_is_saved_decoded_with_an_unknown_total(fake: FakeSigma, client: Client) -> None:
+def test_compressed_body_is_saved_decoded_with_an_unknown_total(fake: SigmaStandin, client: Client) -> None:
     """A gzip-encoded answer is written decoded; its Content-Length is not the file size, so total is None."""
     original = b"region,sales\n" + b"east,1\n" * 5000
     compressed = gzip.compress(original)
     headers = {"content-encoding": "gzip", "content-length": str(len(compressed)), "content-type": "text/csv"}
-    fake.answers[f"/v2/query/{QUERY_ID}/download"] = [httpx.Response(200, headers=headers, content=compressed)]
+    fake.answer(DOWNLOAD, httpx.Response(200, headers=headers, content=compressed))
     seen: list[tuple[int, int | None]] = []
     buffer = io.BytesIO()
     result = download_export(client, QUERY_ID, to=buffer, progress=lambda done, total: seen.append((done, total)))
@@ -790,6 +736,15 @@ READY = {
 }
 
 
+def statuses(fake: SigmaStandin, *bodies: dict[str, Any], prefix: str = "/v2/workbooks/wb-1") -> None:
+    """Each poll of materialization m-1 answers the next of ``bodies``; the last one stays."""
+    path = f"{prefix}/materializations/m-1"
+    *first, last = (httpx.Response(200, json=body) for body in bodies)
+    if first:
+        fake.answer(path, *first)
+    fake.answer(path, last, times=None)
+
+
 async def wait(mode: Mode, client: Client, *, data_model: bool = False, **kwargs: Any) -> MaterializationStatus:
     if data_model:
         if mode == "sync":
@@ -802,10 +757,11 @@ async def wait(mode: Mode, client: Client, *, data_model: bool = False, **kwargs
 
 @pytest.mark.parametrize("data_model", [False, True])
 async def test_materialization_is_polled_until_ready(
-    mode: Mode, fake: FakeSigma, client: Client, fake_time: RecordedSleeps, data_model: bool
+    mode: Mode, fake: SigmaStandin, client: Client, fake_time: RecordedSleeps, data_model: bool
 ) -> None:
     """pending and building keep polling; ready returns the final status with its dates parsed."""
-    fake.materializations = [RUNNING, BUILDING, READY]
+    prefix = "/v2/dataModels/dm-1" if data_model else "/v2/workbooks/wb-1"
+    statuses(fake, RUNNING, BUILDING, READY, prefix=prefix)
     status = await wait(mode, client, data_model=data_model)
     assert (status.materialization_id, status.status, status.error) == ("m-1", "ready", None)
     assert status.ready_at is not None
@@ -813,16 +769,15 @@ async def test_materialization_is_polled_until_ready(
     assert status.expired_at is None
     assert status.raw["expiredAt"] == "not a date"  # kept as sent
     assert fake_time == [1.0, 1.5]
-    prefix = "/v2/dataModels/dm-1" if data_model else "/v2/workbooks/wb-1"
-    assert fake.requests == [("GET", f"{prefix}/materializations/m-1")] * 3
+    assert calls(fake) == [("GET", f"{prefix}/materializations/m-1")] * 3
 
 
 @pytest.mark.parametrize("status", ["failed", "cancelled", "some-new-status"])
 async def test_materialization_failure_names_status_and_error(
-    mode: Mode, fake: FakeSigma, client: Client, status: str
+    mode: Mode, fake: SigmaStandin, client: Client, status: str
 ) -> None:
     """Any status but pending/building/ready raises JobFailedError with Sigma's error text."""
-    fake.materializations = [RUNNING, {"materializationId": "m-1", "status": status, "error": "warehouse down"}]
+    statuses(fake, RUNNING, {"materializationId": "m-1", "status": status, "error": "warehouse down"})
     with pytest.raises(JobFailedError) as caught:
         await wait(mode, client)
     error = caught.value
@@ -830,9 +785,9 @@ async def test_materialization_failure_names_status_and_error(
     assert str(error) == f"workbook materialization m-1 failed with status {status!r} after 1.0s: warehouse down"
 
 
-async def test_materialization_timeout(mode: Mode, fake: FakeSigma, client: Client) -> None:
+async def test_materialization_timeout(mode: Mode, fake: SigmaStandin, client: Client) -> None:
     """A materialization still building at the deadline raises JobTimeoutError with the last status."""
-    fake.materializations = [BUILDING]
+    statuses(fake, BUILDING)
     with pytest.raises(JobTimeoutError) as caught:
         await wait(mode, client, timeout=120, poll_interval=10)
     error = caught.value
@@ -841,31 +796,34 @@ async def test_materialization_timeout(mode: Mode, fake: FakeSigma, client: Clie
 
 
 async def test_materialization_answer_without_status_is_a_job_error(
-    mode: Mode, fake: FakeSigma, client: Client
+    mode: Mode, fake: SigmaStandin, client: Client
 ) -> None:
     """An answer with no status is a JobError naming what came back, not a KeyError."""
-    fake.materializations = [{"materializationId": "m-1"}]
+    statuses(fake, {"materializationId": "m-1"})
     with pytest.raises(JobError, match=r"no status \(keys: \['materializationId'\]\)"):
         await wait(mode, client)
 
 
 async def test_an_export_answer_that_is_not_json_is_quoted_scrubbed(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
 ) -> None:
     """A 200 page echoing the bearer token and the client secret is a JobError quoting `***` for both."""
-    echoed = "Authorization: Bearer tok\npassword=secret"  # the fixture's token and client secret
-    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(200, text=echoed)]
+
+    def echoed(request: httpx.Request) -> httpx.Response:  # the request's token and the client's secret
+        return httpx.Response(200, text=f"Authorization: {request.headers['authorization']}\npassword=secret")
+
+    fake.answer("/v2/workbooks/wb-1/export", echoed)
     with pytest.raises(JobError) as caught:
         await export(mode, client, to=tmp_path / "out.csv")
     assert "'Authorization: Bearer *** password=***'" in str(caught.value)
 
 
 async def test_an_export_answer_nested_too_deeply_is_a_job_error(
-    mode: Mode, fake: FakeSigma, client: Client, tmp_path: Path
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
 ) -> None:
     """`[` x 100000 from POST export is a JobError quoting the body's start, not RecursionError."""
     deep = b"[" * 100_000 + b"]" * 100_000
-    fake.answers["/v2/workbooks/wb-1/export"] = [httpx.Response(200, content=deep)]
+    fake.answer("/v2/workbooks/wb-1/export", httpx.Response(200, content=deep))
     with pytest.raises(JobError, match=r"not a JSON object: '\[\[\["):
         await export(mode, client, to=tmp_path / "out.csv")
 

@@ -7,9 +7,11 @@ impersonation, inspection) through the SDK itself, mostly in-process via ``stand
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from sigma_sdk.api.members import get_member, list_members
 from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.api.workbooks import get_workbook, list_workbooks
 from sigma_sdk.errors import APIConnectionError, AuthenticationError, InternalServerError, RateLimitError
-from sigma_sdk.testing import SigmaStandin, StandinServer, run_standin
+from sigma_sdk.testing import ExportFile, SigmaStandin, StandinServer, run_standin
 
 from ._samples import iter_operation_schemas, lenient_spec, validate
 from ._spec import load_spec
@@ -138,6 +140,136 @@ def test_export_formats_have_their_content_type_and_signature(
     done = http.get(f"/v2/query/{query_id}/download")
     assert done.headers["content-type"] == content_type
     assert done.content.startswith(starts_with)
+
+
+def test_export_file_of_any_size_is_made_lazily_in_chunks(standin: SigmaStandin, http: httpx.Client) -> None:
+    """ExportFile.random(32 MiB) downloads whole, chunk by chunk, without the stand-in holding it (+<8 MiB peak)."""
+    size = 32 * 2**20
+    standin.export_polls = 0
+    standin.export_file = ExportFile.random(size, seed=3, content_type="text/csv", filename="big.csv")
+    query_id = _export(http, standin.workbooks()[0]["workbookId"]).json()["queryId"]
+    expected, received = hashlib.sha256(), hashlib.sha256()
+    for piece in standin.export_file.iter_bytes():
+        expected.update(piece)
+    tracemalloc.start()
+    try:
+        with http.stream("GET", f"/v2/query/{query_id}/download") as done:
+            for piece in done.iter_bytes():
+                received.update(piece)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+    assert received.hexdigest() == expected.hexdigest()
+    assert (done.headers["content-length"], done.headers["content-type"]) == (str(size), "text/csv")
+    assert done.headers["content-disposition"] == 'attachment; filename="big.csv"'
+
+
+def test_export_file_takes_chunks_a_size_and_a_disposition(standin: SigmaStandin, http: httpx.Client) -> None:
+    """ExportFile(fn, size=...) serves fn's chunks with that Content-Length; disposition replaces the header."""
+    standin.export_polls = 0
+    standin.export_file = ExportFile(lambda: iter([b"ab", b"c"]), size=3, disposition="inline")
+    job = standin.add_export(format="pdf")
+    done = http.get(f"/v2/query/{job.query_id}/download")
+    assert (done.content, done.headers["content-type"], done.headers["content-disposition"]) == (
+        b"abc",
+        "application/pdf",
+        "inline",
+    )
+    assert job.content == b"abc"
+    with pytest.raises(ValueError, match="size"):
+        ExportFile(lambda: iter([b"x"]))
+
+
+def test_broken_export_body_reaches_the_client(standin: SigmaStandin, http: httpx.Client) -> None:
+    """A chunk maker that raises breaks the download in-process with that transport error."""
+
+    def broken() -> Iterator[bytes]:
+        yield b"x" * 10
+        raise httpx.RemoteProtocolError("peer closed connection")
+
+    standin.export_polls = 0
+    standin.export_file = ExportFile(broken, size=100)
+    query_id = _export(http, standin.workbooks()[0]["workbookId"]).json()["queryId"]
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.get(f"/v2/query/{query_id}/download")
+
+
+def test_a_short_export_over_http_ends_the_connection_early() -> None:
+    """Over StandinServer a body that ends short of its Content-Length (or breaks) is a dropped connection."""
+    with run_standin(export_polls=0) as sigma:
+        sigma.standin.export_file = ExportFile(lambda: iter([b"x" * 10]), size=100)
+        job = sigma.standin.add_export()
+        token = sigma.standin.issue()["access_token"]
+        with httpx.Client(base_url=sigma.base_url, headers={"Authorization": f"Bearer {token}"}) as raw:
+            with pytest.raises(httpx.RemoteProtocolError):
+                raw.get(f"/v2/query/{job.query_id}/download")
+            assert raw.get("/v2/whoami").status_code == 200  # a new connection answers
+
+
+async def test_async_client_streams_a_lazily_made_export_in_process(standin: SigmaStandin) -> None:
+    """standin.transport() hands a streamed export to an httpx.AsyncClient as an async body."""
+    standin.export_polls = 0
+    standin.export_file = ExportFile.random(300_000, chunk_size=1000)
+    job = standin.add_export(query_id="q-async")
+    token = standin.issue()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    raw = httpx.AsyncClient(base_url="http://127.0.0.1", transport=standin.transport(), headers=headers)
+    async with raw, raw.stream("GET", "/v2/query/q-async/download") as done:
+        body = b"".join([piece async for piece in done.aiter_bytes()])
+    assert body == job.content
+    assert len(body) == 300_000
+
+
+def test_add_export_add_workbook_and_new_query_id(standin: SigmaStandin, http: httpx.Client) -> None:
+    """A seeded workbook exports under a predictable query id; add_export is a download started elsewhere."""
+    standin.add_workbook("Sales", workbook_id="wb-1")
+    standin.new_query_id = lambda: "q-1"
+    assert _export(http, "wb-1").json() == {"queryId": "q-1", "jobComplete": False}
+    assert standin.export_requests == [{"format": {"type": "csv"}}]
+    assert http.get("/v2/workbooks/wb-1").json()["name"] == "Sales"
+    elsewhere = standin.add_export("wb-1", query_id="q-2", format="json")
+    assert [job.query_id for job in standin.exports()] == ["q-1", "q-2"]
+    assert elsewhere.filename == "export-q-2.json"
+    assert http.get("/v2/query/q-2/download").status_code == 204
+    with pytest.raises(ValueError, match="no workbook 'nope'"):
+        standin.add_export("nope")
+
+
+def test_answer_serves_canned_answers_in_order_then_the_real_one(standin: SigmaStandin, http: httpx.Client) -> None:
+    """answer() queues responses per path (as sent), each `times` times; then the stand-in answers again."""
+    standin.answer("/v2/whoami", httpx.Response(503), times=2)
+    standin.answer("/v2/whoami", httpx.Response(418))
+    standin.answer("/v2/members/a%2Fb", httpx.Response(200, json={"canned": True}), method="GET")
+    assert [http.get("/v2/whoami").status_code for _ in range(4)] == [503, 503, 418, 200]
+    assert http.get("/v2/members/a%2Fb").json() == {"canned": True}
+    assert http.get("/v2/members/a%2Fb").status_code == 404
+    standin.answer("/v2/whoami", httpx.Response(204), times=None)
+    assert {http.get("/v2/whoami").status_code for _ in range(3)} == {204}
+
+
+def test_answer_functions_may_raise_and_the_token_is_still_checked(standin: SigmaStandin, http: httpx.Client) -> None:
+    """A canned function sees the request; its transport error reaches the client (status 0); no bearer: 401."""
+
+    def stall(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    standin.answer("/v2/whoami", stall)
+    with pytest.raises(httpx.ReadTimeout):
+        http.get("/v2/whoami")
+    assert standin.requests[-1] == ("GET", "/v2/whoami", 0)
+    standin.answer("/v2/whoami", httpx.Response(200))
+    assert httpx.Client(transport=standin.transport()).get("http://127.0.0.1/v2/whoami").status_code == 401
+    with pytest.raises(ValueError, match="times"):
+        standin.answer("/v2/whoami", httpx.Response(200), times=0)
+
+
+def test_on_receive_sees_every_request_with_its_extensions(standin: SigmaStandin, http: httpx.Client) -> None:
+    """on_receive is called with each httpx.Request as it arrives (its timeout extension included)."""
+    seen: list[tuple[str, object]] = []
+    standin.on_receive = lambda request: seen.append((request.url.path, request.extensions["timeout"]["read"]))
+    http.get("/v2/whoami", timeout=7)
+    assert seen == [("/v2/whoami", 7)]
 
 
 def test_export_rate_limit_answers_429_with_retry_after() -> None:

@@ -32,10 +32,17 @@ What it serves (bodies follow Sigma's spec 2.0.0; the generated models parse the
   ``rowLimit``) answers ``{queryId, jobComplete: false}``; ``GET /v2/query/{queryId}/download``
   answers 204 ``export_polls`` times, then 200 with the file and a ``Content-Disposition``
   filename.  More than ``export_rate_limit`` exports a minute answer 429 with ``Retry-After``.
+  ``standin.export_file = ExportFile.random(64 * 2**20, filename="big.csv")`` serves a file of any
+  size made lazily in chunks (memory stays flat; ``ExportFile(fn, size=...)`` for your own chunks);
+  ``new_query_id`` makes query ids predictable; ``add_export(...)`` is an export started elsewhere,
+  for code that downloads by query id; ``add_workbook(name, workbook_id=...)`` seeds a workbook.
 * Materializations: ``POST /v2/workbooks/{id}/materializations`` ``{sheetId}`` answers
   ``{materializationId}``; each ``GET /v2/workbooks/{id}/materializations/{materializationId}``
   shows the next status of ``materialization_statuses`` (default pending, building, ready).
 * Unknown paths answer 404, known paths with another method 405, both with Sigma's error body.
+
+Canned answers: ``standin.answer(path, httpx.Response(...) | fn(request), ..., times=1)`` answers the
+next requests to a path (as sent, percent-encoded) instead; ``on_receive`` sees every request.
 
 Faults: ``standin.inject("429" | "503" | "drop" | "stall", path=..., times=N)`` fails the next N
 matching requests; ``standin.fault_schedule`` decides from each request's sequence number.
@@ -53,7 +60,9 @@ from ._standin import (
     DEFAULT_CLIENT_ID,
     REFRESH_TOKEN_PREFIX,
     TOKEN_EXCHANGE,
+    Answer,
     ApiError,
+    ExportFile,
     ExportJob,
     Fault,
     FaultSchedule,
@@ -69,7 +78,9 @@ __all__ = [
     "DEFAULT_MAX_LIFETIME",
     "REFRESH_TOKEN_PREFIX",
     "TOKEN_EXCHANGE",
+    "Answer",
     "ApiError",
+    "ExportFile",
     "ExportJob",
     "Fault",
     "FaultSchedule",

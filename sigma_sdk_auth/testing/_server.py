@@ -54,18 +54,41 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except httpx.RemoteProtocolError:  # a "drop" fault: no answer at all
             self.close_connection = True
             return
-        self._answer(response.status_code, response.content, response.headers)
+        if "content-length" in response.headers and not isinstance(response.stream, httpx.ByteStream):
+            self._stream(response)  # a lazily made export: sent chunk by chunk, never held whole
+        else:
+            self._answer(response.status_code, response.read(), response.headers)
 
     def _answer(self, status: int, content: bytes, headers: httpx.Headers) -> None:
+        self._send_head(status, headers, len(content))
+        if status != 204:
+            self.wfile.write(content)
+
+    def _send_head(self, status: int, headers: httpx.Headers, length: int) -> None:
         self.send_response(status)
         for name in _FORWARDED:
             if name in headers:
                 self.send_header(name, headers[name])
         if status != 204:
-            self.send_header("Content-Length", str(len(content)))
+            self.send_header("Content-Length", str(length))
         self.end_headers()
-        if status != 204:
-            self.wfile.write(content)
+
+    def _stream(self, response: httpx.Response) -> None:
+        """Send a body as its chunks come; one that breaks (or ends short) closes the connection."""
+        length = int(response.headers["content-length"])
+        self._send_head(response.status_code, response.headers, length)
+        sent = 0
+        try:
+            for chunk in response.iter_raw():
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                sent += len(chunk)
+        except Exception:  # the body's maker failed: the client sees a connection that ends early
+            sent = -1
+        finally:
+            response.close()
+        if sent != length:  # short (or long): this connection cannot carry another answer
+            self.close_connection = True
 
     def _read_body(self) -> bytes | None:
         """The request body, or None after answering 411/413/400 itself (the connection then closes)."""

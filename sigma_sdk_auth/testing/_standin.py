@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import math
+import random
 import re
 import secrets
 import threading
@@ -21,7 +22,7 @@ import time
 import uuid
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, unquote
 
@@ -48,6 +49,10 @@ Fault = Literal["429", "503", "drop", "stall"]
 
 FaultSchedule = Callable[[int, httpx.Request], "Fault | None"]
 """Decides a fault from a request's 1-based sequence number and the request itself."""
+
+Answer = httpx.Response | Callable[[httpx.Request], httpx.Response]
+"""A canned answer for :meth:`SigmaStandin.answer`: a response, or a function of the request (it may
+raise an ``httpx.TransportError`` to play a network failure in-process)."""
 
 RequestRecord = tuple[str, str, int]
 """``(method, path with query, status)`` of one request answered; status 0: the connection was dropped."""
@@ -105,23 +110,101 @@ def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+class ExportFile:
+    """The file an export's download serves: bytes, or chunks made lazily (never all in memory).
+
+    ``content`` is the bytes, or a function returning a fresh iterable of chunks for each download
+    (it may raise mid-way, e.g. ``httpx.RemoteProtocolError``, to break the body in-process).
+    ``size`` is the ``Content-Length`` sent (required for a function; a body shorter than it is a
+    download that ends early).  ``content_type`` and ``filename`` default to the export's format
+    and a name from its query id; ``disposition`` replaces the whole ``Content-Disposition`` header.
+    """
+
+    __slots__ = ("_content", "content_type", "disposition", "filename", "size")
+
+    def __init__(
+        self,
+        content: bytes | Callable[[], Iterable[bytes]],
+        *,
+        size: int | None = None,
+        content_type: str | None = None,
+        filename: str | None = None,
+        disposition: str | None = None,
+    ) -> None:
+        if isinstance(content, bytes):
+            size = len(content) if size is None else size
+        elif not callable(content):
+            raise TypeError(f"content must be bytes or a function returning chunks, not {type(content).__name__}")
+        if size is None or size < 0:
+            raise ValueError("size (the Content-Length to send, >= 0) is required for lazily made content")
+        self._content = content
+        self.size = size
+        self.content_type = content_type
+        self.filename = filename
+        self.disposition = disposition
+
+    @classmethod
+    def random(
+        cls,
+        size: int,
+        *,
+        seed: int = 0,
+        chunk_size: int = 64 * 1024,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> ExportFile:
+        """``size`` reproducible pseudo-random bytes, made ``chunk_size`` at a time on each download."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+
+        def chunks() -> Iterator[bytes]:
+            rng = random.Random(seed)
+            sent = 0
+            while sent < size:
+                piece = rng.randbytes(min(chunk_size, size - sent))
+                sent += len(piece)
+                yield piece
+
+        return cls(chunks, size=size, content_type=content_type, filename=filename)
+
+    def body(self) -> bytes | Iterator[bytes]:
+        """What a download sends: the bytes as they are, or a fresh iterator of the chunks."""
+        return self._content if isinstance(self._content, bytes) else iter(self._content())
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The file's chunks, made afresh (compare a download against them without holding either)."""
+        if isinstance(self._content, bytes):
+            yield self._content
+        else:
+            yield from self._content()
+
+    def __repr__(self) -> str:
+        return f"ExportFile(size={self.size}, content_type={self.content_type!r}, filename={self.filename!r})"
+
+
 class ExportJob:
-    """One export started with ``POST /v2/workbooks/{workbookId}/export``."""
+    """One export started with ``POST /v2/workbooks/{workbookId}/export`` (or :meth:`SigmaStandin.add_export`)."""
 
-    __slots__ = ("content", "content_type", "filename", "format", "pending_polls", "polls", "query_id", "workbook_id")
+    __slots__ = ("content_type", "file", "filename", "format", "pending_polls", "polls", "query_id", "workbook_id")
 
-    def __init__(self, *, query_id: str, workbook_id: str, format: str, pending_polls: int, content: bytes) -> None:
+    def __init__(self, *, query_id: str, workbook_id: str, format: str, pending_polls: int, file: ExportFile) -> None:
         self.query_id = query_id
         self.workbook_id = workbook_id
         self.format = format
         self.pending_polls = pending_polls  # how many more downloads answer 204
         self.polls = 0  # download requests seen, 204s included
-        self.content = content
-        self.content_type, extension = _EXPORT_FORMATS[format]
-        self.filename = f"export-{query_id[:8]}.{extension}"
+        self.file = file
+        default_type, extension = _EXPORT_FORMATS[format]
+        self.content_type = file.content_type or default_type
+        self.filename = file.filename or f"export-{query_id[:8]}.{extension}"
+
+    @property
+    def content(self) -> bytes:
+        """The whole file (joined from its chunks: for small exports)."""
+        return b"".join(self.file.iter_bytes())
 
     def __repr__(self) -> str:
-        return f"ExportJob({self.query_id!r}, format={self.format!r}, polls={self.polls}, bytes={len(self.content)})"
+        return f"ExportJob({self.query_id!r}, format={self.format!r}, polls={self.polls}, bytes={self.file.size})"
 
 
 class Materialization:
@@ -142,6 +225,37 @@ class Materialization:
 
     def __repr__(self) -> str:
         return f"Materialization({self.materialization_id!r}, status={self.status!r})"
+
+
+class _Canned:
+    __slots__ = ("answer", "method", "remaining")
+
+    def __init__(self, answer: Answer, method: str | None, times: int | None) -> None:
+        self.answer, self.method, self.remaining = answer, method, times
+
+
+class _AsyncChunks(httpx.AsyncByteStream):
+    """A synchronous body (an export made lazily) handed to an async client chunk by chunk."""
+
+    def __init__(self, stream: httpx.SyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._stream.close()
+
+
+class _Transport(httpx.MockTransport):
+    """``MockTransport`` over :meth:`SigmaStandin.handle` whose streamed bodies an async client can read too."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if not isinstance(response.stream, httpx.AsyncByteStream) and isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _AsyncChunks(response.stream)
+        return response
 
 
 class _Injected:
@@ -207,8 +321,13 @@ class SigmaStandin:
         self._export_starts: deque[float] = deque()
         self._materializations: dict[str, Materialization] = {}
         self._received = 0
+        self.export_requests: list[Any] = []  # the JSON body of every export started by POST
         self.exchanges: list[dict[str, Any]] = []  # verified impersonation requests: {"header", "claims"}
         self.on_request: Callable[[RequestRecord], None] | None = None
+        self.on_receive: Callable[[httpx.Request], None] | None = None  # each request as it arrives
+        self.export_file: ExportFile | None = None  # what exports serve instead of rows of the workbook
+        self.new_query_id: Callable[[], str] = lambda: str(uuid.uuid4())  # an export's queryId
+        self._canned: dict[str, list[_Canned]] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r}, requests={len(self._requests)})"
@@ -227,8 +346,102 @@ class SigmaStandin:
         return self.org.organization_id
 
     def transport(self) -> httpx.MockTransport:
-        """An httpx transport that answers in-process (no socket): ``Client(..., transport=standin.transport())``."""
-        return httpx.MockTransport(self.handle)
+        """An httpx transport that answers in-process (no socket), for sync and async clients alike:
+        ``Client(..., transport=standin.transport(), async_transport=standin.transport())``."""
+        return _Transport(self.handle)
+
+    # -- canned answers and seeded objects ----------------------------------------------------------
+
+    def answer(self, path: str, *answers: Answer, method: str | None = None, times: int | None = 1) -> None:
+        """Answer the next requests to ``path`` with ``answers``, in order, instead of the stand-in's own.
+
+        ``path`` is matched as sent (percent-encoded, without the query); the bearer token is still
+        checked first.  Each answer serves ``times`` requests (``None``: every later one, so put it
+        last).  An answer may be a function of the request; an exception it raises reaches the client
+        in-process (recorded with status 0).  Queued answers add to those already waiting.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every later request)")
+        if not answers:
+            raise ValueError("give at least one answer")
+        with self.lock:
+            queue = self._canned.setdefault(path, [])
+            queue.extend(_Canned(answer, method.upper() if method else None, times) for answer in answers)
+
+    def _take_canned(self, request: httpx.Request) -> Answer | None:
+        path = request.url.raw_path.decode("ascii", "replace").split("?")[0]
+        with self.lock:
+            queue = self._canned.get(path, [])
+            for canned in queue:
+                if canned.method in (None, request.method):
+                    if canned.remaining is not None:
+                        canned.remaining -= 1
+                        if canned.remaining == 0:
+                            queue.remove(canned)
+                    return canned.answer
+        return None
+
+    def add_workbook(self, name: str, *, workbook_id: str | None = None) -> dict[str, Any]:
+        """Add a workbook to the organization (e.g. with the ID your code expects); return a copy."""
+        template = next(iter(self.org.workbooks.values()), None)
+        workbook_id = workbook_id or str(uuid.uuid4())
+        now = iso_timestamp(datetime.datetime.now(datetime.UTC))
+        workbook: dict[str, Any] = dict(template) if template else {}
+        workbook.update(
+            workbookId=workbook_id,
+            workbookUrlId=workbook_id,
+            name=name,
+            url=f"https://app.sigmacomputing.com/standin/workbook/{workbook_id}",
+            path="My Documents",
+            latestVersion=1,
+            ownerId=self.user_id,
+            createdBy=self.user_id,
+            updatedBy=self.user_id,
+            createdAt=now,
+            updatedAt=now,
+            isArchived=False,
+        )
+        with self.lock:
+            self.org.workbooks[workbook_id] = workbook
+        return dict(workbook)
+
+    def add_export(
+        self,
+        workbook_id: str | None = None,
+        *,
+        query_id: str | None = None,
+        format: str = "csv",
+        file: ExportFile | None = None,
+    ) -> ExportJob:
+        """An export started elsewhere (a schedule, another process), for code that downloads by query id.
+
+        Its download answers 204 :attr:`export_polls` times, then ``file`` (default :attr:`export_file`,
+        else rows of the workbook, default the first).  A ``query_id`` already known is replaced.
+        """
+        if format not in _EXPORT_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(_EXPORT_FORMATS)}")
+        with self.lock:
+            if workbook_id is None:
+                workbook_id = next(iter(self.org.workbooks), None)
+            workbook = self.org.workbooks.get(workbook_id) if workbook_id is not None else None
+            if workbook is None:
+                raise ValueError(f"no workbook {workbook_id!r} in the stand-in's organization (add_workbook)")
+            return self._new_export(workbook, format, rows=100, query_id=query_id, file=file)
+
+    def _new_export(
+        self, workbook: Mapping[str, Any], kind: str, *, rows: int, query_id: str | None, file: ExportFile | None
+    ) -> ExportJob:
+        file = file or self.export_file or ExportFile(_export_content(kind, workbook, rows))
+        job = ExportJob(
+            query_id=query_id or self.new_query_id(),
+            workbook_id=workbook["workbookId"],
+            format=kind,
+            pending_polls=self.export_polls,
+            file=file,
+        )
+        self._exports.pop(job.query_id, None)  # a replaced export counts as the newest
+        self._exports[job.query_id] = job
+        return job
 
     # -- fault injection --------------------------------------------------------------------------
 
@@ -279,6 +492,8 @@ class SigmaStandin:
             number = self._received
         path = unquote(request.url.path).rstrip("/") or "/"
         target = request.url.raw_path.decode("ascii", "replace")
+        if self.on_receive is not None:
+            self.on_receive(request)
         fault, retry_after = self._pick_fault(number, request, path)
         if fault == "429":
             response = error_response(429, "rate_limited", "Too many requests", {"Retry-After": f"{retry_after:g}"})
@@ -291,7 +506,7 @@ class SigmaStandin:
                     self._record((request.method, target, 0))
                     raise httpx.RemoteProtocolError("The server stopped during a stall.", request=request)
             try:
-                response = self.respond(request, number)
+                response = self._canned_or_respond(request, number, target)
             except ApiError as exc:
                 response = error_response(exc.status, exc.code, exc.message, exc.headers)
             if fault == "503":
@@ -301,6 +516,20 @@ class SigmaStandin:
                 raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         self._record((request.method, target, response.status_code))
         return response
+
+    def _canned_or_respond(self, request: httpx.Request, number: int, target: str) -> httpx.Response:
+        if request.url.path != TOKEN_PATH and self._canned:
+            self.authorize(request)
+            canned = self._take_canned(request)
+            if isinstance(canned, httpx.Response):
+                return canned
+            if canned is not None:
+                try:
+                    return canned(request)
+                except BaseException:
+                    self._record((request.method, target, 0))
+                    raise
+        return self.respond(request, number)
 
     def respond(self, request: httpx.Request, number: int) -> httpx.Response:
         """The answer without faults: the token endpoint, else a bearer check and the API's routes.
@@ -666,16 +895,10 @@ class SigmaStandin:
             wait = max(1, math.ceil(self._export_starts[0] + 60 - now))
             raise ApiError(429, "rate_limited", "Export rate limit exceeded", {"Retry-After": str(wait)})
         self._export_starts.append(now)
+        self.export_requests.append(body)
         row_limit = body.get("rowLimit")
         rows = int(row_limit) if isinstance(row_limit, int | float) and not isinstance(row_limit, bool) else 100
-        job = ExportJob(
-            query_id=str(uuid.uuid4()),
-            workbook_id=workbook_id,
-            format=kind,
-            pending_polls=self.export_polls,
-            content=_export_content(kind, workbook, max(rows, 0)),
-        )
-        self._exports[job.query_id] = job
+        job = self._new_export(workbook, kind, rows=max(rows, 0), query_id=None, file=None)
         return self._json({"queryId": job.query_id, "jobComplete": False})
 
     def _download(self, query_id: str) -> httpx.Response:
@@ -686,10 +909,12 @@ class SigmaStandin:
         if job.pending_polls > 0:
             job.pending_polls -= 1
             return httpx.Response(204)
-        disposition = f'attachment; filename="{job.filename}"'
-        return httpx.Response(
-            200, content=job.content, headers={"Content-Type": job.content_type, "Content-Disposition": disposition}
-        )
+        headers = {
+            "Content-Type": job.content_type,
+            "Content-Disposition": job.file.disposition or f'attachment; filename="{job.filename}"',
+            "Content-Length": str(job.file.size),
+        }
+        return httpx.Response(200, content=job.file.body(), headers=headers)
 
     def _materialize(self, workbook_id: str, request: httpx.Request) -> httpx.Response:
         if workbook_id not in self.org.workbooks:

@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._published import EXTENSION, Published, claim_published_names
 from ._rules import Rules
 
-__all__ = ["hoist_and_name_schemas", "pascal"]
+__all__ = ["COLLISIONS", "hoist_and_name_schemas", "naming_collisions", "pascal"]
 
 JSON = Any
 _IGNORED_FOR_IDENTITY = frozenset({"description", "example", "examples", "title"})
@@ -91,13 +92,23 @@ class _Site:
     operation: str | None = None  # the operation this site is part of (None under a component)
     role: str = ""  # what a top-level site is to its operation: Request, Response or a parameter's name
     key: str | None = None  # identity of the shape registered here, once hoisted
+    pointer: str = ""  # where it is: ``listTeams#/responses/200/properties/entries/items`` (see _published.py)
 
-    def child(self, order: int, titles: list[str], suffix: str, *, hoisted: bool) -> _Site:
+    def child(self, order: int, titles: list[str], suffix: str, segment: str, *, hoisted: bool) -> _Site:
         """The site of a sub-schema: under this site if this one is hoisted, else beside it."""
+        pointer = self.pointer + segment
         if hoisted:
-            return _Site(order, self.level + 1, self.versioned, titles, self, suffix, self.operation)
+            return _Site(order, self.level + 1, self.versioned, titles, self, suffix, self.operation, pointer=pointer)
         return _Site(
-            order, self.level + 1, self.versioned, titles, self.parent, self.suffix + suffix, self.operation, self.role
+            order,
+            self.level + 1,
+            self.versioned,
+            titles,
+            self.parent,
+            self.suffix + suffix,
+            self.operation,
+            self.role,
+            pointer=pointer,
         )
 
 
@@ -109,12 +120,14 @@ class _TopSite:
     role: str  # Request, Response, or the parameter's name
     versioned: bool
     names: list[str]  # preferred names, the last one the fallback
+    pointer: str  # ``operationId#/requestBody``, ``…#/responses/200``, ``…#/parameters/name``
 
 
 @dataclass
 class _Shape:
-    schema: dict[str, JSON]
+    schema: dict[str, JSON]  # as found at its first site (documentation differs between sites)
     sites: list[_Site] = field(default_factory=list)
+    variants: dict[str, dict[str, JSON]] = field(default_factory=dict)  # site pointer -> schema found there
 
 
 class _Namer:
@@ -122,14 +135,18 @@ class _Namer:
         self.rules = rules
         self.shapes: dict[str, _Shape] = {}
         self.order = 0
+        self.collisions: list[dict[str, str]] = []  # names wanted by a shape but already taken
+        self.holders: dict[str, str] = {}  # name -> the origin of the shape that took it this run
 
-    def site(self, versioned: bool, names: list[str], operation: str | None = None, role: str = "") -> _Site:
+    def site(
+        self, versioned: bool, names: list[str], pointer: str, operation: str | None = None, role: str = ""
+    ) -> _Site:
         self.order += 1
-        return _Site(self.order, 0, versioned, names, None, "", operation, role)
+        return _Site(self.order, 0, versioned, names, None, "", operation, role, pointer=pointer)
 
-    def _child(self, site: _Site, schema: JSON, suffix: str, *, hoisted: bool) -> _Site:
+    def _child(self, site: _Site, schema: JSON, suffix: str, segment: str, *, hoisted: bool) -> _Site:
         self.order += 1
-        return site.child(self.order, _titles(schema), suffix, hoisted=hoisted)
+        return site.child(self.order, _titles(schema), suffix, segment, hoisted=hoisted)
 
     def hoist(self, schema: JSON, site: _Site) -> JSON:
         """Return ``schema`` with every hoistable sub-schema (and itself) replaced by a placeholder ref.
@@ -145,24 +162,26 @@ class _Namer:
         result = dict(schema)
         if isinstance(schema.get("properties"), dict):
             result["properties"] = {
-                name: self.hoist(prop, self._child(site, prop, pascal(name), hoisted=hoisted))
+                name: self.hoist(prop, self._child(site, prop, pascal(name), f"/properties/{name}", hoisted=hoisted))
                 for name, prop in schema["properties"].items()
             }
         if isinstance(schema.get("items"), dict):
             items_suffix = "Item" if hoisted or not site.suffix else ""
-            items_site = self._child(site, schema["items"], items_suffix, hoisted=hoisted)
+            items_site = self._child(site, schema["items"], items_suffix, "/items", hoisted=hoisted)
             if not hoisted and site.suffix:
                 items_site.suffix = _singular_suffix(site.suffix)
             result["items"] = self.hoist(schema["items"], items_site)
         if isinstance(schema.get("additionalProperties"), dict):
             value = schema["additionalProperties"]
-            result["additionalProperties"] = self.hoist(value, self._child(site, value, "Value", hoisted=hoisted))
+            value_site = self._child(site, value, "Value", "/additionalProperties", hoisted=hoisted)
+            result["additionalProperties"] = self.hoist(value, value_site)
         union_title = _titles(schema) if not hoisted else []
         for keyword in ("oneOf", "anyOf"):
             if isinstance(schema.get(keyword), list):
                 branches = []
                 for index, branch in enumerate(schema[keyword]):
-                    branch_site = self._child(site, branch, _branch_suffix(branch, index), hoisted=hoisted)
+                    suffix = _branch_suffix(branch, index)
+                    branch_site = self._child(site, branch, suffix, f"/{keyword}/{index}", hoisted=hoisted)
                     if union_title:  # the "Key pair" branch of the "Snowflake" union: SnowflakeKeyPair...
                         branch_site.titles = [union_title[0] + t for t in branch_site.titles] + branch_site.titles
                     branches.append(self.hoist(branch, branch_site))
@@ -171,17 +190,20 @@ class _Namer:
             return result
         key = _identity(result)
         site.key = key
-        self.shapes.setdefault(key, _Shape(schema=result)).sites.append(site)
+        shape = self.shapes.setdefault(key, _Shape(schema=result))
+        shape.sites.append(site)
+        shape.variants.setdefault(site.pointer, result)
         return {"$ref": "pending:" + key}
 
-    def assign_names(self, taken: set[str], operations: list[str]) -> dict[str, str]:
-        """Name every shape after its most prominent site: shallowest, unversioned, first in the document.
+    def assign_names(self, taken: set[str], operations: list[str], claimed: dict[str, str]) -> dict[str, str]:
+        """Name every shape not ``claimed`` (published names) after its most prominent site.
 
+        The most prominent site is the shallowest, unversioned, first in (canonical) document order.
         A shape that several operations share is named for what it is to all of them (see
         ``_shared_candidates``), never after one of them; no shape takes the name of an operation it
         is not part of (``_owner``).
         """
-        names: dict[str, str] = {}
+        names: dict[str, str] = dict(claimed)
         operation_names = {pascal(operation): operation for operation in operations}
 
         def prominence(site: _Site) -> tuple[int, bool, int]:
@@ -190,6 +212,8 @@ class _Namer:
         best = {key: min(shape.sites, key=prominence) for key, shape in self.shapes.items()}
         deferred: list[str] = []
         for key in sorted(self.shapes, key=lambda k: prominence(best[k])):
+            if key in names:
+                continue
             site = best[key]
             schema = self.shapes[key].schema
             all_sites = sorted(self.shapes[key].sites, key=prominence)
@@ -239,22 +263,32 @@ class _Namer:
         else:  # under components only
             fitting = candidates
         candidates = fitting or [f"Shared{_shape_kind(self.shapes[key].schema)}"]
-        # The generator names a local after the model's module in from_dict; a typed (model or
-        # union) property with that snake_case name clashes with it (``ServiceAccount.service_account``).
-        fields = {
-            _snake(name)
-            for name, prop in (self.shapes[key].schema.get("properties") or {}).items()
-            if isinstance(prop, dict) and not {"$ref", "oneOf", "anyOf", "items"}.isdisjoint(prop)
-        }
-        candidates = [c for c in candidates if _snake(c) not in fields] or [f"{candidates[0]}Model"]
+        candidates = [c for c in candidates if not self.clashes(key, c)] or [f"{candidates[0]}Model"]
         chosen = next((c for c in candidates if c not in taken), None)
         if chosen is None:
             number = 2
             while f"{candidates[-1]}{number}" in taken:
                 number += 1
             chosen = f"{candidates[-1]}{number}"
+        origin = min(site.pointer for site in self.shapes[key].sites)
+        if chosen != candidates[0]:  # the name it wanted most was taken: say so, with the name chosen
+            holder = self.holders.get(candidates[0], "a published, reserved or component name")
+            self.collisions.append({"wanted": candidates[0], "chosen": chosen, "origin": origin, "holder": holder})
         taken.add(chosen)
+        self.holders[chosen] = origin
         return chosen
+
+    def clashes(self, key: str, name: str) -> bool:
+        """Whether model ``name`` would clash with one of the shape's fields in the generated code.
+
+        The generator names a local after the model's module in from_dict; a typed (model or
+        union) property with that snake_case name clashes with it (``ServiceAccount.service_account``).
+        """
+        return any(
+            _snake(field_name) == _snake(name)
+            for field_name, prop in (self.shapes[key].schema.get("properties") or {}).items()
+            if isinstance(prop, dict) and not {"$ref", "oneOf", "anyOf", "items"}.isdisjoint(prop)
+        )
 
 
 # Verbs that begin (or, as in ``filesList``, follow) an operationId; what is left is the resource.
@@ -465,19 +499,20 @@ def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], st
         for _method, operation in path_item.items():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
-            op_name = pascal(operation["operationId"])
-            versioned = bool(re.match(r"^v\d", operation["operationId"]))
+            operation_id = operation["operationId"]
+            op_name = pascal(operation_id)
+            versioned = bool(re.match(r"^v\d", operation_id))
             for parameter in operation.get("parameters") or ():
                 if isinstance(parameter.get("schema"), dict):
                     role = pascal(parameter["name"])
-                    yield parameter, "schema", _TopSite(operation["operationId"], role, versioned, [op_name + role])
+                    pointer = f"{operation_id}#/parameters/{parameter['name']}"
+                    yield parameter, "schema", _TopSite(operation_id, role, versioned, [op_name + role], pointer)
             for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
                 if isinstance(media.get("schema"), dict):
-                    yield (
-                        media,
-                        "schema",
-                        _TopSite(operation["operationId"], "Request", versioned, [op_name + "Request"]),
+                    top = _TopSite(
+                        operation_id, "Request", versioned, [op_name + "Request"], f"{operation_id}#/requestBody"
                     )
+                    yield media, "schema", top
             for status, response in (operation.get("responses") or {}).items():
                 if not str(status).startswith("2"):
                     continue
@@ -485,31 +520,61 @@ def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], st
                     if isinstance(media.get("schema"), dict):
                         preferred = [pascal(op_name[3:])] if op_name.startswith("Get") and len(op_name) > 3 else []
                         names = [*preferred, op_name + "Response"]
-                        yield media, "schema", _TopSite(operation["operationId"], "Response", versioned, names)
+                        pointer = f"{operation_id}#/responses/{status}"
+                        yield media, "schema", _TopSite(operation_id, "Response", versioned, names, pointer)
+
+
+def _claim(namer: _Namer, rules: Rules, taken: set[str], fixed: dict[str, str]) -> dict[str, str]:
+    """The published names the shapes keep (``_published.py``), after the rename rules; each name once."""
+    origins = {
+        key: frozenset(site.pointer for site in shape.sites) for key, shape in namer.shapes.items() if key not in fixed
+    }
+
+    def usable(key: str, name: str) -> bool:
+        final = rules.rename.get(name, name)
+        return final not in taken and not namer.clashes(key, final)
+
+    claimed: dict[str, str] = {}
+    for key, name in sorted(claim_published_names(origins, rules.published, usable).items()):
+        final = rules.rename.get(name, name)
+        if final not in claimed.values():
+            claimed[key] = final
+    return claimed
 
 
 def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
-    """Hoist inline objects and enums to named components (see the module docstring)."""
+    """Hoist inline objects and enums to named components (see the module docstring).
+
+    Published names (``rules.published``) are kept first; every name chosen is recorded under
+    ``x-sigma-sdk-names`` (with the names published before that no schema holds now), and every name
+    a shape wanted but found taken under ``x-sigma-sdk-collisions`` (see ``naming_collisions``).
+    """
     namer = _Namer(rules)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     # Existing components keep their names; their inline children are named after them.
     fixed: dict[str, str] = {}
     for name in list(schemas):
-        site = namer.site(False, [name])
+        site = namer.site(False, [name], f"{_SCHEMA_PREFIX}{name}")
         schemas[name] = namer.hoist(schemas[name], site)
         if site.key is not None:
             fixed[site.key] = name
     operations: list[str] = []
     for container, slot, top in list(_iter_top_sites(spec)):
         operations += [top.operation] if top.operation not in operations else []
-        site = namer.site(top.versioned, top.names[:-1], top.operation, top.role)
+        site = namer.site(top.versioned, top.names[:-1], top.pointer, top.operation, top.role)
         site.suffix = top.names[-1]  # the last name is the fallback
         container[slot] = namer.hoist(container[slot], site)
     for key in fixed:  # a component's own name wins over any other site of the same shape
         namer.shapes[key].sites = [s for s in namer.shapes[key].sites if s.level == 0][:1]
     taken = set(rules.reserved) | set(fixed.values())
-    names = namer.assign_names(taken, operations)
-    names.update(fixed)
+    claimed = _claim(namer, rules, taken, fixed)
+    namer.holders.update({name: "reserved in openapi/normalization.toml" for name in rules.reserved})
+    namer.holders.update({name: "a name published before" for name in rules.published})
+    namer.holders.update({name: f"the component {_SCHEMA_PREFIX}{name}" for name in fixed.values()})
+    namer.holders.update({name: min(s.pointer for s in namer.shapes[key].sites) for key, name in claimed.items()})
+    # A name ever published is never given to another schema.
+    taken |= set(claimed.values()) | set(rules.published)
+    names = namer.assign_names(taken, operations, {**claimed, **fixed})
 
     def replace(node: JSON) -> JSON:
         if isinstance(node, dict):
@@ -525,9 +590,45 @@ def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
     for name, value in schemas.items():  # non-hoistable components (unions) stay as they are
         if not (isinstance(value, dict) and str(value.get("$ref", "")).startswith("pending:")):
             components[name] = replace(value)
+    record: dict[str, JSON] = {}
     for key, shape in namer.shapes.items():
         # The generator prefers ``title`` over the component's name; the name already used it.
-        components[names[key]] = {k: v for k, v in replace(shape.schema).items() if k != "title"}
+        schema = _representative(shape, rules.published.get(names[key]))
+        components[names[key]] = {k: v for k, v in replace(schema).items() if k != "title"}
+        if key not in fixed:
+            record[names[key]] = Published(key, frozenset(site.pointer for site in shape.sites)).as_json()
+    for name, entry in rules.published.items():  # names no schema holds now stay recorded (retired)
+        if name not in record and name not in components:
+            record[name] = entry.as_json()
     spec["paths"] = replace(spec["paths"])
     spec["components"]["schemas"] = dict(sorted(components.items()))
+    spec[EXTENSION] = dict(sorted(record.items()))
+    spec[COLLISIONS] = sorted(namer.collisions, key=lambda c: (c["wanted"], c["chosen"]))
     return spec
+
+
+COLLISIONS = "x-sigma-sdk-collisions"
+
+
+def _representative(shape: _Shape, published: Published | None) -> dict[str, JSON]:
+    """The occurrence of a shared shape whose documentation and field order the model shows.
+
+    Occurrences differ only in documentation and property order. A published occurrence is kept (a
+    new operation sharing the shape changes nothing in its model); otherwise the first one in
+    (canonical) document order.
+    """
+    origins = published.origins if published is not None else frozenset()
+    best = min(shape.sites, key=lambda site: (site.pointer not in origins, site.order))
+    return shape.variants[best.pointer]
+
+
+def naming_collisions(spec: dict[str, JSON]) -> list[str]:
+    """One line per name a schema or attribute wanted but could not have, with the name chosen instead.
+
+    ``spec`` is a normalized spec. Only names chosen in this normalization are listed: a schema that
+    kept its published name collided with nothing. For the change report.
+    """
+    return [
+        f"{c['wanted']} wanted by {c['origin']}: named {c['chosen']} ({c['wanted']} is {c['holder']})"
+        for c in spec.get(COLLISIONS) or ()
+    ]

@@ -100,6 +100,8 @@ def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
         "servers": [server.get("url") for server in spec.get("servers") or ()],
         "operations": dict(sorted(operations.items())),
         "schemas": schemas,
+        # Published model names and where each came from (_published.py): the naming pass's memory.
+        "names": (spec.get("x-sigma-sdk-names") or {}),
     }
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "UNKNOWN_VARIANT",
     "apply_corrections",
     "break_recursive_unions",
+    "canonical_order",
     "check_operation_ids",
     "drop_no_content_bodies",
     "drop_truncated_examples",
@@ -58,6 +59,32 @@ def _walk(node: JSON, visit: Callable[[dict[str, JSON]], None]) -> None:
     elif isinstance(node, list):
         for value in node:
             _walk(value, visit)
+
+
+_METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def canonical_order(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Sort ``paths``, each path's methods and the components, so nothing depends on the order Sigma lists them.
+
+    Names are chosen in document order where candidates tie; Sigma reordering its ``paths`` (or one
+    path's methods) renamed 15 models. The order has no meaning in OpenAPI. Path-level keys
+    (``parameters``, ``summary``) come before the operations, operations in a fixed method order.
+    """
+    paths = spec.get("paths")
+    if isinstance(paths, dict):
+        spec["paths"] = {
+            path: dict(sorted(item.items(), key=lambda kv: _method_rank(kv[0]))) if isinstance(item, dict) else item
+            for path, item in sorted(paths.items())
+        }
+    for section, value in list((spec.get("components") or {}).items()):
+        if isinstance(value, dict):
+            spec["components"][section] = dict(sorted(value.items()))
+    return spec
+
+
+def _method_rank(key: str) -> tuple[int, str]:
+    return (_METHOD_ORDER.index(key) + 1 if key in _METHOD_ORDER else 0, key)
 
 
 def fix_malformed_refs(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
@@ -540,6 +567,7 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
 
 
 PASSES: tuple[Pass, ...] = (
+    canonical_order,
     check_operation_ids,
     fix_malformed_refs,
     strip_server_urls,

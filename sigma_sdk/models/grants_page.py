@@ -21,8 +21,8 @@ _FIELD_KEYS = frozenset(
     {
         "entries",
         "nextPage",
-        "total",
         "hasMore",
+        "total",
     }
 )
 
@@ -30,15 +30,12 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class GrantsPage:
     entries: list[ConnectionGrantResponse]
-    """ Array of results returned by the endpoint """
     next_page: None | str | Unset = UNSET
-    """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
-    results. The last page of results returns `null`. """
-    total: float | Unset = UNSET
-    """ Total number of results (sent by Sigma, missing from most of the spec). """
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.
     """
+    total: float | Unset = UNSET
+    """ Total number of results (sent by Sigma, missing from most of the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,13 +52,13 @@ class GrantsPage:
         else:
             next_page = self.next_page
 
-        total = self.total
-
         has_more: bool | str | Unset
         if isinstance(self.has_more, Unset):
             has_more = UNSET
         else:
             has_more = self.has_more
+
+        total = self.total
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -72,10 +69,10 @@ class GrantsPage:
         )
         if next_page is not UNSET:
             field_dict["nextPage"] = next_page
-        if total is not UNSET:
-            field_dict["total"] = total
         if has_more is not UNSET:
             field_dict["hasMore"] = has_more
+        if total is not UNSET:
+            field_dict["total"] = total
         return field_dict
 
     @classmethod
@@ -106,8 +103,8 @@ class GrantsPage:
         grants_page = cls(
             [ConnectionGrantResponse.from_dict(item) for item in src_dict["entries"]],  # entries
             next_page,
-            src_dict.get("total", UNSET),  # total
             has_more,
+            src_dict.get("total", UNSET),  # total
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.

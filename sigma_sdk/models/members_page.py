@@ -30,7 +30,10 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class MembersPage:
     entries: list[Member]
+    """ Array of results returned by the endpoint """
     next_page: None | str | Unset = UNSET
+    """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
+    results. The last page of results returns `null`. """
     total: float | Unset = UNSET
     """ Total number of results (sent by Sigma, missing from most of the spec). """
     has_more: bool | str | Unset = UNSET

@@ -30,7 +30,6 @@ _FIELD_KEYS = frozenset(
 class NewConnectionGrant:
     grantee: GranteeOption1 | GranteeOption2
     permission: ConnectionPermissions
-    """ Connection permissions of Can Use & Annotate and Can Use. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

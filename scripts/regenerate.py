@@ -123,14 +123,13 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     # The generator exits 0 even when it skipped operations; any warning is a failure here.
     if result.returncode != 0 or "Warning" in result.stdout or "WARNING" in result.stdout:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
-    version = str(normalized.get("info", {}).get("version", "unknown"))
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     copy_handwritten(package, TEMPLATES / "handwritten")
     stamp_operation_ids(package, normalized)
     format_tree(package)
-    add_banners(package, version)
+    add_banners(package)
     return package
 
 

@@ -40,6 +40,7 @@ from _codegen._postprocess import (
     stamp_operation_ids,
     write_regions,
 )
+from _codegen._problems import SpecProblems
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 from _codegen.spec_source import SPEC_URLS, SpecNotFound, find_spec
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Recorded the new spec release in {CHANGELOG.name}.")
         return 0
     except RegenerationError as exc:
+        print(f"regenerate: {exc}", file=sys.stderr)
+        return 2
+    except SpecProblems as exc:  # every problem of the spec at once, each with what to do
         print(f"regenerate: {exc}", file=sys.stderr)
         return 2
 

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from _codegen._corrections import Correction, load_corrections
 from _codegen._corrections import apply as apply_corrections_list
+from _codegen._problems import SpecProblems
 from _codegen._rules import Rules
 from _codegen.normalize import (
     break_recursive_unions,
@@ -178,12 +179,51 @@ def test_drop_no_content_bodies_removes_content_of_204() -> None:
     assert "content" not in spec["paths"]["/d"]["post"]["responses"]["204"]
 
 
-def test_check_operation_ids_names_the_bad_operation() -> None:
-    """A missing or duplicated operationId fails with a message naming it."""
-    with pytest.raises(ValueError, match="duplicate operationId 'x'"):
-        check_operation_ids(_spec({"/a": {"get": _op("x")}, "/b": {"get": _op("x")}}), RULES)
-    with pytest.raises(ValueError, match="usable operationId"):
-        check_operation_ids(_spec({"/a": {"get": {"responses": {}}}}), RULES)
+def test_check_operation_ids_lists_every_problem_with_method_path_and_fix() -> None:
+    """Spaces, a missing and a duplicated operationId: one SpecProblems naming each operation and its override."""
+    spec = _spec({
+        "/v2/foos": {"get": _op("list foos"), "post": {"responses": {}}},
+        "/a": {"get": _op("x")},
+        "/b": {"get": _op("x")},
+    })  # fmt: skip
+    with pytest.raises(SpecProblems) as caught:
+        check_operation_ids(spec, RULES)
+    problems = {(p.where, p.what.split(" ")[0]) for p in caught.value.problems}
+    assert problems == {("GET /v2/foos", "operationId"), ("POST /v2/foos", "has"), ("GET /a", "operationId"),
+                        ("GET /b", "operationId")}  # fmt: skip
+    message = str(caught.value)
+    assert "4 problem(s)" in message
+    assert "'list foos' is not an identifier" in message
+    assert '"GET /v2/foos" = "listFoos"  under [operation_ids]' in message
+    assert '"POST /v2/foos" = "postFoos"' in message
+    assert "'x' is also the operationId of GET /b" in message
+
+
+def test_operation_id_overrides_repair_the_spec_and_stale_ones_are_problems() -> None:
+    """``[operation_ids]`` gives a bad operation its name; an entry for no operation is itself reported."""
+    spec = _spec({"/v2/foos": {"get": _op("list foos")}})
+    fixed = check_operation_ids(copy.deepcopy(spec), Rules(operation_ids={"GET /v2/foos": "listFoos"}))
+    assert fixed["paths"]["/v2/foos"]["get"]["operationId"] == "listFoos"
+    with pytest.raises(SpecProblems, match=r"'GET /v2/bars' matches no operation"):
+        check_operation_ids(copy.deepcopy(spec), Rules(operation_ids={"GET /v2/foos": "listFoos", "GET /v2/bars": "x"}))
+    with pytest.raises(SpecProblems, match=r"'no way' is not a usable operationId"):
+        check_operation_ids(copy.deepcopy(spec), Rules(operation_ids={"GET /v2/foos": "no way"}))
+
+
+def test_check_operation_ids_finds_module_clashes_parameter_twins_and_dangling_refs() -> None:
+    """Same module name, one endpoint twice under other parameter names, and a $ref to nothing are all listed."""
+    spec = _spec({
+        "/a": {"get": _op("listFoos")},
+        "/b": {"get": _op("list_foos")},
+        "/c/{id}": {"get": _op("getC")},
+        "/c/{cId}": {"get": {"operationId": "getC2", "responses": {"200": {"$ref": "#components/responses/Missing"}}}},
+    })  # fmt: skip
+    with pytest.raises(SpecProblems) as caught:
+        check_operation_ids(spec, RULES)
+    message = str(caught.value)
+    assert "same module name (list_foos)" in message
+    assert "GET /c/{id}: differs from GET /c/{cId} only in the names of its path parameters" in message
+    assert "GET /c/{cId}: $ref '#components/responses/Missing' (at responses/200) points at nothing" in message
 
 
 def _wrapped(inner: dict[str, Any]) -> dict[str, Any]:

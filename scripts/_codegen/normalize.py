@@ -19,6 +19,7 @@ from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
+from ._problems import SpecProblem, SpecProblems
 from ._rules import Rules
 
 __all__ = [
@@ -389,18 +390,134 @@ def require_bodies_that_have_required_fields(spec: dict[str, JSON], rules: Rules
 
 
 _OPERATION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_OVERRIDES = "openapi/normalization.toml [operation_ids]"
+
+
+def _override_fix(key: str, operation_id: str) -> str:
+    return f'add  "{key}" = "{operation_id}"  under [operation_ids] in openapi/normalization.toml'
+
+
+def _suggested_id(method: str, path: str, current: JSON, taken: set[str]) -> str:
+    """A usable operationId: the words of the unusable one (``'list foos'`` → ``listFoos``), else method and path."""
+    words = re.findall(r"[A-Za-z0-9]+", current) if isinstance(current, str) else []
+    if not words:
+        segments = [s for s in path.split("/") if s and not s.startswith("{") and not re.fullmatch(r"v\d[\w.]*", s)]
+        words = [method, *(word for segment in segments for word in re.findall(r"[A-Za-z0-9]+", segment))]
+    name = words[0][:1].lower() + words[0][1:] + "".join(word[:1].upper() + word[1:] for word in words[1:])
+    name = name if name[:1].isalpha() else f"op{name}"
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}{number}", number + 1
+    return candidate
+
+
+def _operation_problems(spec: dict[str, JSON], rules: Rules) -> list[SpecProblem]:
+    """Apply the ``[operation_ids]`` overrides; list every operation still without a usable, unique operationId."""
+    from openapi_python_client.strings import snake_case  # the generator's module names
+
+    problems: list[SpecProblem] = []
+    operations: dict[str, tuple[str, str, dict[str, JSON]]] = {}  # "GET /path" -> (method, path, operation)
+    for path, item in (spec.get("paths") or {}).items():
+        for method, operation in (item or {}).items():
+            if method in _HTTP_METHODS and isinstance(operation, dict):
+                operations[f"{method.upper()} {path}"] = (method, path, operation)
+    for key, override in sorted(rules.operation_ids.items()):
+        if key not in operations:
+            fix = "remove the entry, or correct its method and path (written like `GET /v2/files`)"
+            problems.append(SpecProblem(_OVERRIDES, f"{key!r} matches no operation of the spec", fix))
+        elif not _OPERATION_ID.match(override):
+            fix = "use letters, digits and _, starting with a letter"
+            problems.append(SpecProblem(_OVERRIDES, f"{key!r} = {override!r} is not a usable operationId", fix))
+        else:
+            operations[key][2]["operationId"] = override
+    taken = {str(op.get("operationId")) for _, _, op in operations.values()}
+    by_id: dict[str, list[str]] = {}
+    by_module: dict[str, set[str]] = {}
+    by_shape: dict[tuple[str, str], list[str]] = {}
+    for key, (method, path, operation) in operations.items():
+        operation_id: JSON = operation.get("operationId")
+        by_shape.setdefault((method, re.sub(r"\{[^}]*\}", "{}", path)), []).append(key)
+        if operation_id is None:
+            suggestion = _suggested_id(method, path, None, taken)
+            problems.append(SpecProblem(key, "has no operationId", _override_fix(key, suggestion)))
+        elif not isinstance(operation_id, str) or not _OPERATION_ID.match(operation_id):
+            suggestion = _suggested_id(method, path, operation_id, taken)
+            what = f"operationId {operation_id!r} is not an identifier (letters, digits, _; starting with a letter)"
+            problems.append(SpecProblem(key, what, _override_fix(key, suggestion)))
+        else:
+            by_id.setdefault(operation_id, []).append(key)
+            by_module.setdefault(snake_case(operation_id), set()).add(operation_id)
+    for operation_id, keys in by_id.items():
+        for key in keys if len(keys) > 1 else ():
+            others = ", ".join(other for other in keys if other != key)
+            suggestion = _suggested_id(operations[key][0], operations[key][1], None, taken)
+            what = f"operationId {operation_id!r} is also the operationId of {others}"
+            problems.append(SpecProblem(key, what, _override_fix(key, suggestion) + " (for all but one of them)"))
+    for module, operation_ids in by_module.items():
+        if len(operation_ids) > 1:
+            for operation_id in sorted(operation_ids):
+                key = by_id[operation_id][0]
+                what = f"operationId {operation_id!r} makes the same module name ({module}) as {sorted(operation_ids)}"
+                fix = _override_fix(key, "<another name>") + " for all but one of them"
+                problems.append(SpecProblem(key, what, fix))
+    for keys in by_shape.values():
+        for key in keys if len(keys) > 1 else ():
+            others = ", ".join(other for other in keys if other != key)
+            what = f"differs from {others} only in the names of its path parameters (one endpoint, two operations)"
+            fix = "remove one of them with a correction in openapi/corrections.toml, or report it to Sigma"
+            problems.append(SpecProblem(key, what, fix))
+    return problems
+
+
+def _ref_problems(spec: dict[str, JSON]) -> list[SpecProblem]:
+    """Every local ``$ref`` that points at nothing (``#components/...`` read as ``#/components/...``)."""
+    problems: list[SpecProblem] = []
+
+    def resolves(ref: str) -> bool:
+        node: JSON = spec
+        for part in ref.lstrip("#").strip("/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return True
+
+    def visit(node: JSON, location: list[str]) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#") and not resolves(ref):
+                if location[:1] == ["paths"] and len(location) >= 3:
+                    where = f"{location[2].upper()} {location[1]}"
+                    inside = "/".join(location[3:])
+                else:
+                    where, inside = "#/" + "/".join(location[:3]), "/".join(location[3:])
+                what = f"$ref {ref!r}" + (f" (at {inside})" if inside else "") + " points at nothing in the spec"
+                fix = (
+                    "Sigma's spec is broken here: report it, and meanwhile add a correction in openapi/corrections.toml"
+                )
+                problems.append(SpecProblem(where, what, fix))
+            for key, value in node.items():
+                visit(value, [*location, str(key)])
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, [*location, str(index)])
+
+    visit(spec, [])
+    return problems
 
 
 def check_operation_ids(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
-    """Fail clearly when an operation has no usable ``operationId`` (module names are built from it)."""
-    seen: set[str] = set()
-    for operation in iter_operations(spec):
-        operation_id = operation.get("operationId")
-        if not isinstance(operation_id, str) or not _OPERATION_ID.match(operation_id):
-            raise ValueError(f"operation without a usable operationId: {operation_id!r}")
-        if operation_id in seen:
-            raise ValueError(f"duplicate operationId {operation_id!r}")
-        seen.add(operation_id)
+    """Apply ``[operation_ids]`` of normalization.toml, then stop with every problem found, if any.
+
+    Module and function names are built from operationIds, so an operation without a usable,
+    unique one cannot be generated; neither can a ``$ref`` to nothing. All of them are listed at
+    once (``SpecProblems``), each with its method and path and what to do, so that one run of
+    regenerate.py shows everything a messy spec needs.
+    """
+    problems = _operation_problems(spec, rules) + _ref_problems(spec)
+    if problems:
+        raise SpecProblems(problems)
     return spec
 
 

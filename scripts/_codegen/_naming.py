@@ -28,7 +28,7 @@ from typing import Any
 from ._published import EXTENSION, Published, claim_published_names
 from ._rules import Rules
 
-__all__ = ["COLLISIONS", "hoist_and_name_schemas", "naming_collisions", "pascal"]
+__all__ = ["COLLISIONS", "attribute_collisions", "hoist_and_name_schemas", "naming_collisions", "pascal"]
 
 JSON = Any
 _IGNORED_FOR_IDENTITY = frozenset({"description", "example", "examples", "title"})
@@ -603,7 +603,8 @@ def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
     spec["paths"] = replace(spec["paths"])
     spec["components"]["schemas"] = dict(sorted(components.items()))
     spec[EXTENSION] = dict(sorted(record.items()))
-    spec[COLLISIONS] = sorted(namer.collisions, key=lambda c: (c["wanted"], c["chosen"]))
+    collisions = namer.collisions + attribute_collisions(spec["components"]["schemas"])
+    spec[COLLISIONS] = sorted(collisions, key=lambda c: (c["wanted"], c["chosen"]))
     return spec
 
 
@@ -620,6 +621,41 @@ def _representative(shape: _Shape, published: Published | None) -> dict[str, JSO
     origins = published.origins if published is not None else frozenset()
     best = min(shape.sites, key=lambda site: (site.pointer not in origins, site.order))
     return shape.variants[best.pointer]
+
+
+def attribute_collisions(schemas: dict[str, JSON]) -> list[dict[str, str]]:
+    """Fields of one model whose JSON keys make the same snake_case attribute (``owner_info``, ``ownerInfo``).
+
+    The model template (templates/model.py.jinja) gives the keys that are not snake_case the next
+    free ``owner_info_2``, ``owner_info_3``... in property order; this says so, the same way.
+    """
+    from openapi_python_client.strings import snake_case  # the generator's own spelling of attributes
+
+    found: list[dict[str, str]] = []
+    for model, schema in schemas.items():
+        keys = list((schema.get("properties") or {}) if isinstance(schema, dict) else ())
+        snakes = [snake_case(key) for key in keys]
+        # attribute -> the key it is for: snake_case keys, and the keys no other key collides with
+        holders = {
+            snake: key for key, snake in zip(keys, snakes, strict=True) if key == snake or snakes.count(snake) < 2
+        }
+        for key, snake in zip(keys, snakes, strict=True):
+            if key == snake or snakes.count(snake) < 2:
+                continue
+            chosen = (
+                snake
+                if snake not in holders
+                else next(f"{snake}_{n}" for n in range(2, 100) if f"{snake}_{n}" not in holders)
+            )
+            if chosen != snake:
+                found.append({
+                    "wanted": f"{model}.{snake}",
+                    "chosen": f"{model}.{chosen}",
+                    "origin": f"{_SCHEMA_PREFIX}{model} field {key!r}",
+                    "holder": f"{_SCHEMA_PREFIX}{model} field {holders[snake]!r}",
+                })  # fmt: skip
+            holders[chosen] = key
+    return found
 
 
 def naming_collisions(spec: dict[str, JSON]) -> list[str]:

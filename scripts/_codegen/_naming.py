@@ -7,8 +7,10 @@ hoists every object schema and every enum to ``components/schemas``, merging sha
 identical apart from documentation, and names each after, in order of preference: an explicit rule
 in ``openapi/normalization.toml``, the schema's ``title``, or its place (``{Operation}Request``,
 ``{Operation}Response``, ``{Parent}{Property}``). Two different shapes that want the same name are
-told apart by their parent's name, then by a number, in document order (unversioned ``/v2`` paths
-first), so names stay stable as Sigma adds operations.
+told apart by their parent's name, then by a number, in canonical order (``canonical_order`` sorts
+the paths; unversioned operations first), so no name depends on the order of the spec. A name
+already published keeps its schema (``_published.py``), and every name a shape wanted but found
+taken is listed by ``naming_collisions``.
 
 Names come from meaning, not from first use: a shape several operations share is named for what
 they share (the resource and verb their operationIds have in common, ``WorkbooksPage``,

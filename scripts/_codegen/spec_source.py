@@ -92,7 +92,10 @@ def download_locked(timeout: float = 60.0) -> Path:
     target = cache_path(lock["sha256"])
     if target.is_file():
         return target
-    urls = [lock["source"], *(url for url in SPEC_URLS if url != lock["source"])]
+    # "upstream": where Sigma publishes the spec; "source" may be "local file: NAME" (regenerated with --spec).
+    first = lock.get("upstream") or lock["source"]
+    urls = [url for url in (first, *SPEC_URLS) if "://" in url]
+    urls = list(dict.fromkeys(urls))
     failures = []
     for url in urls:
         try:

@@ -95,7 +95,10 @@ def additive_release(spec: dict[str, JSON]) -> dict[str, JSON]:
     _json_schema(operation(release, "getInodeConnectionPath")[2])["properties"]["colorTheme"] = {"type": "string"}
     kind = _json_schema(operation(release, "lookupConnection")[2])["properties"]["kind"]
     kind["enum"] = [*kind["enum"], "sigmaNextKind"]
-    release["servers"] = [*release["servers"], {"url": NEW_REGION, "description": "Server for Sigma Next hosted organizations"}]
+    release["servers"] = [
+        *release["servers"],
+        {"url": NEW_REGION, "description": "Server for Sigma Next hosted organizations"},
+    ]
     return release
 
 

@@ -35,7 +35,7 @@ def sigma_spec() -> dict[str, JSON]:
 
 
 def _git_status() -> str:
-    return subprocess.run(  # noqa: S603 - fixed arguments, no shell
+    return subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all"],  # noqa: S607 - git from PATH
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -71,7 +71,7 @@ def test_next_version_rule() -> None:
     assert next_version("0.3.2", "no change") == "0.3.2"
     assert next_version("1.2.3", "breaking") == "2.0.0"
     assert next_version("1.2.3", "additive") == "1.3.0"
-    with pytest.raises(ValueError, match="not x.y.z"):
+    with pytest.raises(ValueError, match=r"not x\.y\.z"):
         next_version("1.2", "additive")
 
 
@@ -89,7 +89,7 @@ def test_dry_run_of_the_locked_release_is_exit_0(capsys: pytest.CaptureFixture[s
 def test_an_additive_release_is_reported_as_additive(
     sigma_spec: dict[str, JSON], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """3 operations in a new tag, an optional field, an enum value and a region: exit 3, each listed, verdict additive."""
+    """3 operations in a new tag, an optional field, an enum value, a region: exit 3, each listed, verdict additive."""
     code, out, err = _dry_run(_releases.additive_release(sigma_spec), tmp_path, capsys)
     assert (code, err) == (regenerate.EXIT_NEW_RELEASE, "")
     assert "New Sigma spec release: version 2.1.0" in out
@@ -108,14 +108,17 @@ def test_an_additive_release_is_reported_as_additive(
         "+ subpackage sigma_sdk.api.gizmos",
     ]:
         assert expected in changes
-    assert out.rstrip().splitlines()[-1] == f"Verdict: additive; next version {next_version(current_version(), 'additive')}"
+    assert (
+        out.rstrip().splitlines()[-1]
+        == f"Verdict: additive; next version {next_version(current_version(), 'additive')}"
+    )
 
 
 @pytest.mark.usefixtures("unchanged_repository")
 def test_a_breaking_release_lists_every_break(
     sigma_spec: dict[str, JSON], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Removed operation, renamed path parameter (as a rename), removed field, optional -> required, retype: all breaking."""
+    """Removed operation, path parameter renamed (said so), removed field, optional -> required, retype: breaking."""
     code, out, _ = _dry_run(_releases.breaking_release(sigma_spec), tmp_path, capsys)
     assert code == regenerate.EXIT_NEW_RELEASE
     changes = _changes(out)
@@ -134,7 +137,10 @@ def test_a_breaking_release_lists_every_break(
         assert expected in changes
     assert not any("copyTaggedWorkbook moved" in line or "parameter path:" in line for line in changes)
     assert all(line.endswith("[breaking]") for line in changes)
-    assert out.rstrip().splitlines()[-1] == f"Verdict: breaking; next version {next_version(current_version(), 'breaking')}"
+    assert (
+        out.rstrip().splitlines()[-1]
+        == f"Verdict: breaking; next version {next_version(current_version(), 'breaking')}"
+    )
 
 
 @pytest.mark.usefixtures("unchanged_repository")

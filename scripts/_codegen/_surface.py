@@ -2,9 +2,10 @@
 
 The surface is what a caller of the SDK depends on: operations, their parameters and bodies, every
 named schema's fields and enum values, and every class the generator makes (the named schemas and
-the inline ones it names itself, with their Python attributes), the servers (regions), tags and
-``sigma_sdk.api`` subpackages. It is committed beside the lock (``openapi/api-surface.json``) so a
-regeneration or ``--dry-run`` can say what changed without keeping Sigma's spec in the repository.
+the inline ones it names itself, with their Python attributes), the servers (regions), tags,
+``sigma_sdk.api`` subpackages and the operations that paginate. It is committed beside the lock
+(``openapi/api-surface.json``) so a regeneration or ``--dry-run`` can say what changed without
+keeping Sigma's spec in the repository.
 
 The report is one line a change; a change that can break a caller's code ends in ``[breaking]``
 (removals, renames, retypes, optional -> required, new required inputs). Its last line is the
@@ -71,14 +72,6 @@ def _fields(schema: dict[str, JSON]) -> dict[str, str]:
     }
 
 
-def _fields(schema: dict[str, JSON]) -> dict[str, str]:
-    required = set(schema.get("required") or ())
-    return {
-        name: type_string(prop) + ("" if name in required else "?")
-        for name, prop in sorted((schema.get("properties") or {}).items())
-    }
-
-
 def generated_classes(spec: dict[str, JSON]) -> tuple[dict[str, JSON], list[str]]:
     """Every class openapi-python-client makes from ``spec``, and the ``sigma_sdk.api`` subpackages.
 
@@ -115,12 +108,15 @@ def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
     """Reduce a normalized spec to what SDK callers depend on (sorted, so it diffs cleanly)."""
     operations: dict[str, JSON] = {}
     tags: set[str] = set()
+    paginated: list[str] = []
     for path, item in (spec.get("paths") or {}).items():
         for method in _METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
             tags.update(str(tag) for tag in operation.get("tags") or ())
+            if operation.get("x-sigma-pagination"):  # _pagination.EXTENSION: the endpoint gets iterate()
+                paginated.append(operation["operationId"])
             params = {
                 f"{p['in']}:{p['name']}": type_string(p.get("schema")) + ("" if p.get("required") else "?")
                 for p in operation.get("parameters") or ()
@@ -160,6 +156,7 @@ def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
         "corrections": dict(sorted((spec.get("x-sigma-sdk-corrections") or {}).items())),
         "servers": [server.get("url") for server in spec.get("servers") or ()],
         "tags": sorted(tags),
+        "paginated": sorted(paginated),
         "subpackages": subpackages,
         "operations": dict(sorted(operations.items())),
         "schemas": schemas,
@@ -383,7 +380,7 @@ def change_report(old: dict[str, JSON] | None, new: dict[str, JSON], current: st
     if "classes" in old and "classes" in new:
         from openapi_python_client.strings import ClassName
 
-        class_renames = {ClassName(before, ""): ClassName(after, "") for before, after in renames.items()}
+        class_renames = {str(ClassName(before, "")): str(ClassName(after, "")) for before, after in renames.items()}
         renamed_old["classes"] = {
             class_renames.get(name, name): _rename_in(entry, class_renames) for name, entry in old["classes"].items()
         }
@@ -400,6 +397,7 @@ def change_report(old: dict[str, JSON] | None, new: dict[str, JSON], current: st
     _diff_corrections(old.get("corrections", {}), new.get("corrections", {}), changes, notes)
     _diff_list(old.get("servers") or [], new.get("servers") or [], "server", changes)
     _diff_list(old.get("tags") or [], new.get("tags") or [], "tag", changes)
+    _diff_list(old.get("paginated") or [], new.get("paginated") or [], "iterate() of", changes)
     packages = ["sigma_sdk.api." + name for name in old.get("subpackages") or []]
     _diff_list(packages, ["sigma_sdk.api." + name for name in new.get("subpackages") or []], "subpackage", changes)
     breaking = sum(line.endswith(BREAKING) for line in changes)

@@ -12,7 +12,6 @@ import copy
 from typing import Any
 
 __all__ = [
-    "ADDED_OPERATIONS",
     "NEW_REGION",
     "additive_release",
     "breaking_release",
@@ -22,8 +21,7 @@ __all__ = [
 ]
 
 JSON = Any
-NEW_REGION = "https://api.sigma-next.example.sigmacomputing.com"
-ADDED_OPERATIONS = ("createGizmo", "getGizmo", "listGizmos")
+NEW_REGION = "https://api.gizmo.example.sigmacomputing.com"
 
 
 def operation(spec: dict[str, JSON], operation_id: str) -> tuple[str, str, dict[str, JSON]]:
@@ -32,7 +30,10 @@ def operation(spec: dict[str, JSON], operation_id: str) -> tuple[str, str, dict[
         for method, candidate in item.items():
             if isinstance(candidate, dict) and candidate.get("operationId") == operation_id:
                 return path, method, candidate
-    raise KeyError(operation_id)
+    raise LookupError(
+        f"the release drill changes operation {operation_id!r}, which this spec does not have (Sigma removed or "
+        "renamed it): pick another operation in tests/_releases.py"
+    )
 
 
 def _json_schema(op: dict[str, JSON]) -> dict[str, JSON]:
@@ -46,32 +47,38 @@ def _new_version(spec: dict[str, JSON], version: str) -> dict[str, JSON]:
     return release
 
 
-def additive_release(spec: dict[str, JSON]) -> dict[str, JSON]:
-    """3 new operations in one new tag, one new optional field, one new enum value, one new region."""
+def additive_release(spec: dict[str, JSON], noun: str = "gizmo") -> dict[str, JSON]:
+    """3 new operations in one new tag, one new optional field, one new enum value, one new region.
+
+    ``noun`` names what is added (``gizmo``: ``listGizmos``, tag ``gizmos``, field ``gizmoColor``,
+    enum value ``gizmoKind``, region ``api.gizmo.example...``), so another noun makes another release.
+    """
     release = _new_version(spec, "2.1.0")
-    gizmo = {
+    title = noun[0].upper() + noun[1:]
+    thing = {
         "type": "object",
-        "title": "Gizmo",
-        "required": ["gizmoId", "name"],
-        "properties": {"gizmoId": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "number"}},
+        "title": title,
+        "required": [f"{noun}Id", "name"],
+        "properties": {f"{noun}Id": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "number"}},
     }
     page = {
         "type": "object",
-        "title": "Gizmo page",
+        "title": f"{title} page",
         "required": ["entries"],
-        "properties": {"entries": {"type": "array", "items": copy.deepcopy(gizmo)}, "nextPage": {"type": "string"}},
+        "properties": {"entries": {"type": "array", "items": copy.deepcopy(thing)}, "nextPage": {"type": "string"}},
     }
 
     def answer(schema: dict[str, JSON]) -> dict[str, JSON]:
         return {"200": {"description": "OK", "content": {"application/json": {"schema": copy.deepcopy(schema)}}}}
 
-    release["tags"] = [*release.get("tags", []), {"name": "gizmos", "description": "Gizmos (a new Sigma feature)."}]
-    release["paths"]["/v2/gizmos"] = {
-        "get": {"operationId": "listGizmos", "tags": ["gizmos"], "summary": "List gizmos", "responses": answer(page)},
+    tag = f"{noun}s"
+    release["tags"] = [*release.get("tags", []), {"name": tag, "description": f"{title}s (a new Sigma feature)."}]
+    release["paths"][f"/v2/{tag}"] = {
+        "get": {"operationId": f"list{title}s", "tags": [tag], "summary": f"List {tag}", "responses": answer(page)},
         "post": {
-            "operationId": "createGizmo",
-            "tags": ["gizmos"],
-            "summary": "Create a gizmo",
+            "operationId": f"create{title}",
+            "tags": [tag],
+            "summary": f"Create a {noun}",
             "requestBody": {
                 "required": True,
                 "content": {
@@ -80,25 +87,26 @@ def additive_release(spec: dict[str, JSON]) -> dict[str, JSON]:
                     }
                 },
             },
-            "responses": answer(gizmo),
+            "responses": answer(thing),
         },
     }
-    release["paths"]["/v2/gizmos/{gizmoId}"] = {
+    release["paths"][f"/v2/{tag}/{{{noun}Id}}"] = {
         "get": {
-            "operationId": "getGizmo",
-            "tags": ["gizmos"],
-            "summary": "Get a gizmo",
-            "parameters": [{"name": "gizmoId", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": answer(gizmo),
+            "operationId": f"get{title}",
+            "tags": [tag],
+            "summary": f"Get a {noun}",
+            "parameters": [{"name": f"{noun}Id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": answer(thing),
         }
     }
-    _json_schema(operation(release, "getInodeConnectionPath")[2])["properties"]["colorTheme"] = {"type": "string"}
+    _json_schema(operation(release, "getInodeConnectionPath")[2])["properties"][f"{noun}Color"] = {"type": "string"}
     kind = _json_schema(operation(release, "lookupConnection")[2])["properties"]["kind"]
-    kind["enum"] = [*kind["enum"], "sigmaNextKind"]
-    release["servers"] = [
-        *release["servers"],
-        {"url": NEW_REGION, "description": "Server for Sigma Next hosted organizations"},
-    ]
+    kind["enum"] = [*kind["enum"], f"{noun}Kind"]
+    region = {
+        "url": f"https://api.{noun}.example.sigmacomputing.com",
+        "description": f"Server for {title} organizations",
+    }
+    release["servers"] = [*release["servers"], region]
     return release
 
 

@@ -59,7 +59,7 @@ def additive_release(spec: dict[str, JSON], noun: str = "gizmo") -> dict[str, JS
         "type": "object",
         "title": title,
         "required": [f"{noun}Id", "name"],
-        "properties": {f"{noun}Id": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "number"}},
+        "properties": {f"{noun}Id": {"type": "string"}, "name": {"type": "string"}, f"{noun}Size": {"type": "number"}},
     }
     page = {
         "type": "object",
@@ -83,7 +83,12 @@ def additive_release(spec: dict[str, JSON], noun: str = "gizmo") -> dict[str, JS
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+                        "schema": {
+                            "type": "object",
+                            "required": ["name"],
+                            # a shape of its own (the name of a shape shared with another operation may move)
+                            "properties": {"name": {"type": "string"}, f"{noun}Template": {"type": "string"}},
+                        }
                     }
                 },
             },

@@ -4,6 +4,17 @@
     python scripts/regenerate.py                # download the spec, regenerate, report what changed
     python scripts/regenerate.py --spec FILE    # use a local copy (also: env SIGMA_OPENAPI_SPEC)
     python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
+    python scripts/regenerate.py --dry-run      # is there a new Sigma release? write nothing, print its report
+
+``--dry-run [--spec FILE]`` compares that spec (default: the one Sigma publishes now, at the lock's
+``upstream`` URL; ``SIGMA_OPENAPI_SPEC`` is not used) with openapi/spec.lock.json and prints the
+change report against the committed openapi/api-surface.json, ending in ``Verdict: ...``. Exit codes
+of ``--dry-run`` (and of the other modes where they apply):
+
+    0  the same release as the lock (nothing to do); --check: the tree matches
+    3  a new release: its change report was printed (--dry-run only)
+    2  a spec that cannot be used: not JSON, a stale spec correction, or (--check) not the locked release
+    1  anything else: download failed, --check found differences, an unexpected error
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, add the regions module, the
@@ -31,6 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._corrections import CorrectionError
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
     add_banners,
@@ -61,13 +73,34 @@ class SpecUnavailable(RegenerationError):
     """``--check`` found no spec offline (outside CI this skips the check)."""
 
 
-def read_spec(spec_arg: str | None, *, check: bool = False) -> tuple[bytes, str]:
+class DownloadFailed(RegenerationError):
+    """Sigma's URLs did not answer (exit 1: not a verdict on the spec)."""
+
+
+class UnusableSpec(RegenerationError):
+    """A spec this SDK cannot be generated or checked from (exit 2): the message says why and what to do."""
+
+
+EXIT_SAME, EXIT_OTHER, EXIT_UNUSABLE, EXIT_NEW_RELEASE = 0, 1, 2, 3
+
+
+def local_source(path: Path) -> str:
+    """How the lock records a spec read from a file: its name, never a URL it did not come from."""
+    return f"local file: {path.name}"
+
+
+def read_lock() -> dict[str, Any]:
+    return json.loads(LOCK.read_text(encoding="utf-8")) if LOCK.exists() else {}
+
+
+def read_spec(spec_arg: str | None, *, check: bool = False, upstream: bool = False) -> tuple[bytes, str]:
     """The spec's bytes and where they came from: ``--spec``, then ``SIGMA_OPENAPI_SPEC``, then Sigma's URLs.
 
     ``check``: compare against the locked release found offline (``../shared/openapi/``, the cache)
-    instead of downloading whatever Sigma publishes today.
+    instead of downloading whatever Sigma publishes today. ``upstream`` (``--dry-run``): ``--spec`` or
+    else what Sigma publishes now, first at the lock's ``upstream`` URL.
     """
-    local = spec_arg or os.environ.get("SIGMA_OPENAPI_SPEC")
+    local = spec_arg if upstream else spec_arg or os.environ.get("SIGMA_OPENAPI_SPEC")
     if not local and check:
         try:
             local = str(find_spec())
@@ -78,15 +111,16 @@ def read_spec(spec_arg: str | None, *, check: bool = False) -> tuple[bytes, str]
         if not path.is_file():
             origin = "--spec" if spec_arg else "SIGMA_OPENAPI_SPEC"
             raise RegenerationError(f"{origin} points at {path}, which is not a file")
-        return path.read_bytes(), SPEC_URLS[0]
+        return path.read_bytes(), local_source(path)
     failures = []
-    for url in SPEC_URLS:
+    first = read_lock().get("upstream") or SPEC_URLS[0]
+    for url in [first, *(url for url in SPEC_URLS if url != first)]:
         try:
             with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (fixed https URLs)
                 return response.read(), url
         except OSError as exc:
             failures.append(f"{url}: {exc}")
-    raise RegenerationError(
+    raise DownloadFailed(
         "could not download the spec (use --spec FILE or SIGMA_OPENAPI_SPEC offline):\n  " + "\n  ".join(failures)
     )
 
@@ -176,28 +210,90 @@ def corrections_summary(new_surface: dict[str, Any]) -> str:
     applied = new_surface.get("corrections", {})
     agreeing = sorted(name for name, places in applied.items() if not places)
     line = f"Spec corrections (openapi/corrections.toml): {len(applied) - len(agreeing)} applied"
-    return line + (f"; the spec now agrees with {', '.join(agreeing)} (remove those entries)" if agreeing else "")
+    return line + (f"; the spec now agrees with {', '.join(agreeing)}: remove it" if agreeing else "")
+
+
+def load_spec_bytes(raw: bytes) -> dict[str, Any]:
+    """The spec as JSON, normalized; an unusable one raises :class:`UnusableSpec` with the reason."""
+    try:
+        spec = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnusableSpec(f"the spec is not valid JSON: {exc}") from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("paths"), dict):
+        raise UnusableSpec("the spec is not an OpenAPI document (no 'paths' object)")
+    return spec
+
+
+def normalized_surface(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The normalized spec and its surface; a stale spec correction or a bad spec is an :class:`UnusableSpec`."""
+    try:
+        normalized = normalize(spec)
+        return normalized, surface(normalized)
+    except (CorrectionError, SpecProblems) as exc:
+        raise UnusableSpec(str(exc)) from None
+
+
+def locked_release_mismatch(sha256: str, version: object, lock: dict[str, Any]) -> str | None:
+    """Why ``--check`` cannot judge the tree with this spec: it is not the release the tree was made from."""
+    if not lock or lock.get("sha256") == sha256:
+        return None
+    return (
+        f"this spec (version {version}, sha256 {sha256}) is not the release sigma_sdk/ was generated from: "
+        f"version {lock.get('version')}, sha256 {lock.get('sha256')}, {lock.get('source')} on {lock.get('date')} "
+        "(openapi/spec.lock.json).\n"
+        "To check the tree, get that release: `python scripts/find_spec.py --download` (fetches it from "
+        f"{lock.get('upstream') or SPEC_URLS[0]} into the cache, sha256-checked; it fails if Sigma now serves "
+        "another release) or point --spec / SIGMA_OPENAPI_SPEC at a copy with that sha256.\n"
+        "To move the SDK to this spec instead: `python scripts/regenerate.py --dry-run --spec FILE` shows what "
+        "changes, `python scripts/regenerate.py --spec FILE` regenerates; review and commit."
+    )
+
+
+def dry_run(raw: bytes, source: str) -> int:
+    """Compare a spec with the lock and the committed surface; print the change report. Writes nothing."""
+    lock = read_lock()
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if lock.get("sha256") == sha256:
+        print(f"Same release as openapi/spec.lock.json: spec {lock.get('version')}, sha256 {sha256} ({source}).")
+        return EXIT_SAME
+    spec = load_spec_bytes(raw)
+    _, new_surface = normalized_surface(spec)
+    old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
+    version = (spec.get("info") or {}).get("version")
+    print(
+        f"New Sigma spec release: version {version}, sha256 {sha256} ({source}); sigma_sdk/ was generated from "
+        f"version {lock.get('version')}, sha256 {lock.get('sha256')}."
+    )
+    print(corrections_summary(new_surface))
+    print(change_report(old_surface, new_surface))
+    return EXIT_NEW_RELEASE
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", help="path to a local copy of sigma-computing-public-rest-api.json")
-    parser.add_argument("--check", action="store_true", help="fail if sigma_sdk/ differs from a fresh regeneration")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="fail if sigma_sdk/ differs from a fresh regeneration")
+    mode.add_argument("--dry-run", action="store_true", help="write nothing; print the new release's change report")
     args = parser.parse_args(argv)
     try:
         try:
-            raw, source = read_spec(args.spec, check=args.check)
+            raw, source = read_spec(args.spec, check=args.check, upstream=args.dry_run)
         except SpecUnavailable as exc:
             if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
                 raise
             print(f"regenerate --check skipped: {exc}")
             return 0
-        try:
-            spec = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise RegenerationError(f"the spec is not valid JSON: {exc}") from exc
-        normalized = normalize(spec)
-        new_surface = surface(normalized)
+        if args.dry_run:
+            return dry_run(raw, source)
+        spec = load_spec_bytes(raw)
+        sha256 = hashlib.sha256(raw).hexdigest()
+        previous_lock = read_lock()
+        if args.check:
+            mismatch = locked_release_mismatch(sha256, (spec.get("info") or {}).get("version"), previous_lock)
+            if mismatch:
+                raise UnusableSpec(mismatch)
+        normalized, new_surface = normalized_surface(spec)
         old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
         with tempfile.TemporaryDirectory(prefix="sigma-sdk-") as tmp:
             package = generate(normalized, Path(tmp))
@@ -209,16 +305,17 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"sigma_sdk/ is not what regeneration produces ({len(problems)} difference(s)):")
                     print("\n".join(problems[:40]))
                     print("Run `python scripts/regenerate.py` and commit the result.")
-                    return 1
+                    return EXIT_OTHER
                 print(f"sigma_sdk/ matches a fresh regeneration ({sum(1 for _ in package.rglob('*.py'))} files).")
-                return 0
+                return EXIT_SAME
             if PACKAGE.exists():
                 shutil.rmtree(PACKAGE)
             shutil.copytree(package, PACKAGE)
-        previous_lock = json.loads(LOCK.read_text(encoding="utf-8")) if LOCK.exists() else {}
-        sha256 = hashlib.sha256(raw).hexdigest()
         lock = {
+            # Where the bytes really came from: the URL downloaded, or "local file: NAME" for --spec.
             "source": source,
+            # Where Sigma publishes the spec: what --dry-run and scripts/find_spec.py --download fetch.
+            "upstream": source if source.startswith("https://") else previous_lock.get("upstream", SPEC_URLS[0]),
             "sha256": sha256,
             "version": spec.get("info", {}).get("version"),
             "openapi": spec.get("openapi"),
@@ -229,17 +326,20 @@ def main(argv: list[str] | None = None) -> int:
         LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
         SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         report = change_report(old_surface, new_surface)
-        print(report)
         print(corrections_summary(new_surface))
+        print(report)
         if record_spec_release(CHANGELOG, lock, previous_lock, report):
             print(f"Recorded the new spec release in {CHANGELOG.name}.")
-        return 0
+        return EXIT_SAME
+    except UnusableSpec as exc:
+        print(f"regenerate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except RegenerationError as exc:
         print(f"regenerate: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_OTHER if isinstance(exc, DownloadFailed) else EXIT_UNUSABLE
     except SpecProblems as exc:  # every problem of the spec at once, each with what to do
         print(f"regenerate: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
 
 
 if __name__ == "__main__":

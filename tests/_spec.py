@@ -36,6 +36,19 @@ def load_spec() -> dict[str, Any]:
     return json.loads(_load(spec_path()))  # type: ignore[no-any-return]
 
 
+def committed_surface() -> dict[str, Any]:
+    """``openapi/api-surface.json``: the operations, models and classes of the committed sigma_sdk/.
+
+    Tests read counts from here, not from literals, so a new Sigma release needs no test edits.
+    """
+    return json.loads(_load(ROOT / "openapi" / "api-surface.json"))  # type: ignore[no-any-return]
+
+
+def locked_release() -> dict[str, Any]:
+    """``openapi/spec.lock.json``: the spec release sigma_sdk/ was generated from (version, sha256, counts)."""
+    return json.loads(_load(ROOT / "openapi" / "spec.lock.json"))  # type: ignore[no-any-return]
+
+
 def load_corrected_spec() -> dict[str, Any]:
     """The spec as the SDK reads it: allOf parts merged (no instance changes) and the reviewed
     corrections of ``openapi/corrections.toml`` applied, so samples look like what Sigma sends."""

@@ -86,7 +86,8 @@ def test_change_report_says_a_rename_is_a_rename() -> None:
     }  # fmt: skip
     new = json.loads(json.dumps(old).replace("PostThingResponse", "Thing").replace("PostThingSchedule", "Cron"))
     assert renamed_models(old["schemas"], new["schemas"]) == {"PostThingResponse": "Thing", "PostThingSchedule": "Cron"}
-    assert change_report(old, new).splitlines()[1:] == [
-        "  ~ model PostThingResponse renamed -> Thing  [may break callers]",
-        "  ~ model PostThingSchedule renamed -> Cron  [may break callers]",
+    assert change_report(old, new, "0.1.0").splitlines()[1:] == [
+        "  ~ model PostThingResponse renamed -> Thing  [breaking]",
+        "  ~ model PostThingSchedule renamed -> Cron  [breaking]",
+        "Verdict: breaking; next version 0.2.0",
     ]

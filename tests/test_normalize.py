@@ -541,7 +541,7 @@ def test_the_reviewed_corrections_file_loads_and_every_entry_cites_evidence() ->
 
 
 def test_every_correction_applies_to_sigmas_spec(sigma_spec: dict[str, Any]) -> None:
-    """Each reviewed correction changes at least one place of spec 2.0.0 (none is stale)."""
+    """Each reviewed correction changes at least one place of the locked spec (none is stale)."""
     applied = normalize(sigma_spec)["x-sigma-sdk-corrections"]
     assert applied == {name: places for name, places in applied.items() if places > 0}
     assert len(applied) == len(load_corrections())

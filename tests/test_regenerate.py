@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from _codegen.normalize import iter_operations, normalize
 from ._spec import ROOT, load_spec, spec_path
 
 API = ROOT / "sigma_sdk" / "api"
+SURFACE = ROOT / "openapi" / "api-surface.json"
 
 
 def _endpoint_modules() -> dict[str, Any]:
@@ -38,7 +40,7 @@ def test_every_operation_has_four_entry_points() -> None:
     by_stem = {name.rsplit(".", 1)[1]: module for name, module in modules.items()}
     missing = [op for op in operation_ids if snake_case(op) not in by_stem]
     assert missing == []
-    assert len(modules) == len(operation_ids) == 172
+    assert len(modules) == len(operation_ids) == len(json.loads(SURFACE.read_text(encoding="utf-8"))["operations"])
     for module in modules.values():
         assert inspect.isfunction(module.sync)
         assert inspect.isfunction(module.sync_detailed)
@@ -103,7 +105,8 @@ def test_change_report_lists_what_a_new_release_changes() -> None:
     """Operations, parameters, fields and enum values added, removed or retyped are each reported."""
     old_spec = load_spec()
     new_spec = copy.deepcopy(old_spec)
-    new_spec["info"]["version"] = "2.1.0"
+    old_version = old_spec["info"]["version"]
+    new_spec["info"]["version"] = "99.1.0"
     new_spec["paths"]["/v2/brand-new"] = {"get": {"operationId": "getBrandNew", "responses": {}}}
     del new_spec["paths"]["/v2/whoami"]
     connections = new_spec["paths"]["/v2/connections"]["get"]
@@ -117,15 +120,16 @@ def test_change_report_lists_what_a_new_release_changes() -> None:
     del new["schemas"][model]["fields"][field]
     enum_model = next(name for name, entry in new["schemas"].items() if "enum" in entry)
     new["schemas"][enum_model]["enum"] = [*new["schemas"][enum_model]["enum"], "brand-new-value"]
-    report = change_report(old, new)
-    assert "Spec version 2.0.0 -> 2.1.0" in report
+    report = change_report(old, new, "0.1.0")
+    assert f"Spec version {old_version} -> 99.1.0" in report
     assert "+ operation getBrandNew (GET /v2/brand-new)" in report
     assert "- operation whoAmI removed (GET /v2/whoami)  [breaking]" in report
     assert "+ listConnections: parameter query:owner (string?)" in report
-    assert "~ listConnections: parameter query:search retyped string? -> integer?" in report
+    assert "~ listConnections: parameter query:search retyped string? -> integer?  [breaking]" in report
     assert f"- {model}: field {field} removed" in report
     assert f"+ {enum_model}: enum value 'brand-new-value'" in report
-    assert change_report(old, old) == "No API changes."
+    assert report.splitlines()[-1] == "Verdict: breaking; next version 0.2.0"
+    assert change_report(old, old, "0.1.0") == "No API changes.\nVerdict: no change; next version 0.1.0"
 
 
 def test_a_new_spec_release_is_recorded_in_the_changelog(tmp_path: Path) -> None:

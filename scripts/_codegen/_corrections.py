@@ -21,8 +21,10 @@ What (one or more):
   gets an enum listing them (generated enums are open, so other values still parse);
 * ``responses``: replace these status codes' responses of ``operation``.
 
-A correction that matches nothing fails regeneration (the spec moved: review the entry); one that
-matches but changes nothing is reported as "the spec now agrees" so it can be dropped.
+A correction that matches nothing stops regeneration with a :class:`CorrectionError` naming the JSON
+path it expected (the spec moved: review the entry). One that matches but changes nothing is reported
+as "the spec now agrees: remove it"; "agrees" means the same types, enum values and required-ness,
+whatever the descriptions say, and then Sigma's own text is kept, not replaced by the entry's.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CORRECTIONS_PATH", "Correction", "apply", "load_corrections"]
+__all__ = ["CORRECTIONS_PATH", "Correction", "CorrectionError", "apply", "expected_path", "load_corrections"]
 
 JSON = Any
 CORRECTIONS_PATH = Path(__file__).resolve().parents[2] / "openapi" / "corrections.toml"
@@ -42,6 +44,39 @@ _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _WHERE = ("operation", "scope", "object_with", "parameter")
 _WHAT = ("unrequire", "properties", "enum_add", "responses")
 _ABOUT = ("id", "spec_says", "sigma_sends", "evidence")
+# Wording, not meaning: a spec that says the same thing in other words agrees with a correction.
+_WORDING = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be applied to this spec; the message names the entry and the JSON path."""
+
+
+def _meaning(node: JSON) -> JSON:
+    """``node`` without its wording, with ``type`` lists and ``enum`` values in a canonical order."""
+    if isinstance(node, dict):
+        out = {key: _meaning(value) for key, value in node.items() if key not in _WORDING}
+        for key in ("type", "enum", "required"):
+            if isinstance(out.get(key), list):
+                out[key] = sorted(out[key], key=repr)
+        return out
+    if isinstance(node, list):
+        return [_meaning(value) for value in node]
+    return node
+
+
+def expected_path(correction: Correction) -> str:
+    """Where in the spec ``correction`` looks, as a JSON path (``*`` any key, ``..`` any depth)."""
+    operation = f"$.paths.*[?(@.operationId == '{correction.operation}')]" if correction.operation else None
+    if correction.responses:
+        return f"{operation}.responses[{', '.join(map(repr, correction.responses))}]"
+    if correction.parameter is not None:
+        return f"{operation}.parameters[?(@.name == '{correction.parameter}')].schema..enum"
+    base = (
+        f"{operation}.{correction.scope}" if operation and correction.scope
+        else operation or (f"$.paths.*.*.{correction.scope}" if correction.scope else "$")
+    )  # fmt: skip
+    return f"{base}..[?(@.properties has {', '.join(map(repr, correction.object_with))})]"
 
 
 @dataclass(frozen=True)
@@ -163,10 +198,14 @@ def _enums(node: JSON) -> Iterator[dict[str, JSON]]:
             yield from _enums(value)
 
 
-def _add_values(schema: dict[str, JSON], values: list[JSON]) -> bool:
+def _add_values(schema: dict[str, JSON], values: list[JSON], correction: Correction) -> bool:
     if "enum" not in schema:
         if schema.get("type") != "string":
-            raise ValueError(f"cannot add enum values to a schema of type {schema.get('type')!r}")
+            raise CorrectionError(
+                f"spec correction {correction.id!r} (openapi/corrections.toml) adds enum values, but at "
+                f"{expected_path(correction)} the spec now has a schema of type {schema.get('type')!r}: "
+                "the spec has moved; review the entry"
+            )
         schema["enum"] = []
     missing = [value for value in values if value not in schema["enum"]]
     schema["enum"] = [*schema["enum"], *missing]
@@ -181,14 +220,17 @@ def _change_object(node: dict[str, JSON], correction: Correction) -> bool:
             node.pop("required")
         changed = True
     for name, schema in correction.properties.items():
-        if node["properties"].get(name) != schema:
+        if _meaning(node["properties"].get(name)) != _meaning(schema):  # same meaning: keep Sigma's wording
             node["properties"][name] = copy.deepcopy(schema)
             changed = True
     if correction.enum_add:
         target = node["properties"].get(correction.enum_add["field"])
         if not isinstance(target, dict):
-            raise ValueError(f"correction {correction.id!r}: field {correction.enum_add['field']!r} is not a schema")
-        changed = _add_values(target, correction.enum_add["values"]) or changed
+            raise CorrectionError(
+                f"spec correction {correction.id!r} (openapi/corrections.toml): field {correction.enum_add['field']!r} "
+                f"is not in the objects at {expected_path(correction)}: the spec has moved; review the entry"
+            )
+        changed = _add_values(target, correction.enum_add["values"], correction) or changed
     return changed
 
 
@@ -208,22 +250,30 @@ def apply(spec: dict[str, JSON], corrections: list[Correction]) -> dict[str, JSO
             for operation in roots:
                 for status, response in correction.responses.items():
                     responses = operation.setdefault("responses", {})
-                    count(responses.get(status) != response)
-                    responses[status] = copy.deepcopy(response)
+                    if _meaning(responses.get(status)) != _meaning(response):  # same meaning: keep Sigma's wording
+                        responses[status] = copy.deepcopy(response)
+                        count(True)
+                    else:
+                        count(False)
         elif correction.parameter is not None:
             for operation in roots:
                 for parameter in operation.get("parameters") or ():
                     if parameter.get("name") == correction.parameter:
                         for enum in _enums(parameter.get("schema")):
-                            count(_add_values(enum, correction.enum_add["values"]))
+                            count(_add_values(enum, correction.enum_add["values"], correction))
         else:
             for root in roots:
                 for node in list(_objects(root, correction.object_with)):
                     count(_change_object(node, correction))
         if not matched:
-            raise ValueError(
+            missing = (
+                f"operation {correction.operation!r} is not in this spec"
+                if correction.operation and not any(_operations(spec, correction.operation))
+                else "nothing is there"
+            )
+            raise CorrectionError(
                 f"spec correction {correction.id!r} (openapi/corrections.toml) matches nothing in this spec: "
-                "the spec has moved; review the entry"
+                f"it expected {expected_path(correction)}, but {missing}; the spec has moved: review the entry"
             )
         outcome[correction.id] = changed
     spec["x-sigma-sdk-corrections"] = outcome

@@ -92,7 +92,10 @@ def download_locked(timeout: float = 60.0) -> Path:
     target = cache_path(lock["sha256"])
     if target.is_file():
         return target
-    urls = [lock["source"], *(url for url in SPEC_URLS if url != lock["source"])]
+    # "upstream": where Sigma publishes the spec; "source" may be "local file: NAME" (regenerated with --spec).
+    first = lock.get("upstream") or lock["source"]
+    urls = [url for url in (first, *SPEC_URLS) if "://" in url]
+    urls = list(dict.fromkeys(urls))
     failures = []
     for url in urls:
         try:
@@ -105,7 +108,8 @@ def download_locked(timeout: float = 60.0) -> Path:
         if digest != lock["sha256"]:
             raise SpecNotFound(
                 f"{url} now serves a spec with sha256 {digest}, not the locked {lock['sha256']} "
-                f"(version {lock.get('version')}): Sigma published a new release. Regenerate from it with "
+                f"(version {lock.get('version')}): Sigma published a new release. See what it changes with "
+                "`python scripts/regenerate.py --dry-run`, regenerate from it with "
                 "`python scripts/regenerate.py` (it updates openapi/spec.lock.json and CHANGELOG.md), "
                 f"or test this version with {SPEC_ENV} pointing at a copy of release {lock.get('version')}."
             )

@@ -1,13 +1,13 @@
 """The contract suite: every operation, called through the SDK, against Prism mocking the normalized spec.
 
-Static Prism (``prism_url``, request validation on, ``--errors``): each of the 172 operations gets
+Static Prism (``prism_url``, request validation on, ``--errors``): each of the operations (172) gets
 valid arguments (path parameters, required query parameters, a body built from the typed models
 out of a spec-valid sample of the RAW spec). Prism must accept the request (2xx, no
 ``sl-violations``) and the SDK must parse the answer into the type ``sync`` declares. Further
 tests send every sample body (every ``oneOf``/``anyOf`` branch), every optional query parameter,
 and take the first entry of each list's ``iterate()``.
 
-Dynamic Prism (``prism_dynamic_url``, ``-d``): each of the 52 list operations is called 3 times
+Dynamic Prism (``prism_dynamic_url``, ``-d``): each of the list operations (52) is called 3 times
 with ``sync``; every random, spec-valid page must parse into the declared type.
 
 Operations are parametrized from ``openapi/api-surface.json`` (committed with ``sigma_sdk/``), so the
@@ -51,15 +51,18 @@ from ._arguments import (
 )
 
 SURFACE = Path(__file__).resolve().parents[2] / "openapi" / "api-surface.json"
-_SURFACE_OPERATIONS: dict[str, Any] = json.loads(SURFACE.read_text(encoding="utf-8"))["operations"]
+LOCK = SURFACE.with_name("spec.lock.json")
+_SURFACE: dict[str, Any] = json.loads(SURFACE.read_text(encoding="utf-8"))
+_SURFACE_OPERATIONS: dict[str, Any] = _SURFACE["operations"]
 OPERATION_IDS = sorted(_SURFACE_OPERATIONS)
 BODY_OPERATION_IDS = [op for op in OPERATION_IDS if _SURFACE_OPERATIONS[op].get("body")]
 QUERY_OPERATION_IDS = [
     op for op in OPERATION_IDS if any(p.startswith("query:") for p in _SURFACE_OPERATIONS[op].get("params", {}))
 ]
 LIST_OPERATION_IDS = [op for op in OPERATION_IDS if hasattr(endpoint_module(op), "iterate")]
-EXPECTED_OPERATIONS = 172
-EXPECTED_LIST_OPERATIONS = 52
+# From the lock and the surface (172 and 52 in spec 2.0.0), so a new release needs no edit here.
+EXPECTED_OPERATIONS: int = json.loads(LOCK.read_text(encoding="utf-8"))["operations"]
+EXPECTED_LIST_OPERATIONS = len(_SURFACE["paginated"])
 DYNAMIC_CALLS = 3
 TOKEN_PATH = "/v2/auth/token"
 CLIENT_ID = "contract-client-id"
@@ -235,10 +238,11 @@ def _assert_sent_body(operation: Operation, request: httpx.Request, content_type
 
 
 def test_every_operation_is_covered(spec_operations: dict[str, Operation]) -> None:
-    """The parametrized ids are exactly the spec's 172 operations; 52 of them are lists with iterate()."""
+    """The parametrized ids are exactly the spec's operations; the paginated ones (and only they) have iterate()."""
     assert sorted(spec_operations) == OPERATION_IDS
     assert len(OPERATION_IDS) == EXPECTED_OPERATIONS
     assert len(LIST_OPERATION_IDS) == EXPECTED_LIST_OPERATIONS
+    assert _SURFACE["paginated"] == LIST_OPERATION_IDS
     with_body = {
         op for op, operation in spec_operations.items() if "body" in typing.get_type_hints(operation.module.sync)
     }

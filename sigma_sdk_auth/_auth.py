@@ -72,6 +72,7 @@ from ._errors import (
 )
 from ._logging import get_logger, redact
 from ._retry import Decision, RetryPolicy, decide
+from ._secrets import scrub_secrets
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]
 
@@ -832,10 +833,7 @@ class SigmaAuth(httpx.Auth):
             token = auth._token if auth is not None else None
             if token is not None:
                 secrets += [token.access_token, token.refresh_token or ""]
-        for secret in secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text, secrets)
 
     def _refused_error(self, response: httpx.Response, what: str, hint: str) -> AuthenticationError:
         server = error_from_response(response)  # its message is scrubbed already

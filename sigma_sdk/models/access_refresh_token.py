@@ -23,9 +23,9 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class AccessRefreshToken:
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ Token used to access the API and make requests. """
-    refresh_token: str
+    refresh_token: str = _attrs_field(repr=False)
     """ Refresh token used to refresh access token. """
     expires_in: float
     """ Number of seconds in which the token expires. """

@@ -24,7 +24,7 @@ _FIELD_KEYS = frozenset(
 class BasicAuth:
     username: str
     """ Snowflake user name """
-    password: str
+    password: str = _attrs_field(repr=False)
     """ Password """
     type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """

@@ -30,12 +30,12 @@ class BETAImpersonation:
 
     """
 
-    subject_token: str
+    subject_token: str = _attrs_field(repr=False)
     """ A self-signed JWT token with the following claims: `kid` (the client ID), and either `sub` (the email of the
     user to impersonate), `tenant` (the organization ID of the tenant to impersonate), or both. When `tenant` is
     provided without `sub`, the tenant admin user will be impersonated. When both are provided, the specified user
     will be impersonated within the context of that tenant organization. """
-    actor_token: str
+    actor_token: str = _attrs_field(repr=False)
     """ An access token owned by a Sigma user assigned the Admin account type. This token must match the bearer
     token in the request authorization header. """
     grant_type: Literal["urn:ietf:params:oauth:grant-type:token-exchange"] = (

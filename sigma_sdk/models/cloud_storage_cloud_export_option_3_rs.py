@@ -22,7 +22,7 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class CloudStorageCloudExportOption3Rs:
     rs_destination: str
-    authorization: str
+    authorization: str = _attrs_field(repr=False)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

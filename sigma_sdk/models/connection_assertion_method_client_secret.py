@@ -21,7 +21,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class ConnectionAssertionMethodClientSecret:
-    client_secret: str
+    client_secret: str = _attrs_field(repr=False)
     """ Client secret for your OAuth application. """
     type_: Literal["client-secret"] = "client-secret"
     """ Type of assertion method """

@@ -40,7 +40,7 @@ class DatabricksBasicAuthentication:
 
     host: str
     endpoint: str
-    token: str
+    token: str = _attrs_field(repr=False)
     type_: Literal["databricks"] = "databricks"
     write_access: DatabricksBasicAuthenticationWriteAccess | Unset = UNSET
     """ Configure write-back for non-OAuth connections """

@@ -34,7 +34,7 @@ class ForAWorkbookWorkbookCloudExportOption1:
     export_format: ExportFormat
     timestamped_uri: None | str
     connection_type: WorkbookCloudExportOption1ConnectionType
-    authorization: str
+    authorization: str = _attrs_field(repr=False)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,7 +35,7 @@ class MySQL:
     """Details of the MySQL connection."""
 
     user: str
-    password: PasswordPlain | str
+    password: PasswordPlain | str = _attrs_field(repr=False)
     host: str
     port: float
     type_: Literal["mysql"] = "mysql"

@@ -34,7 +34,7 @@ class OauthServiceAccountBasicAuth:
     warehouse: WarehouseStaticWarehouse
     username: str
     """ Snowflake user name """
-    password: str
+    password: str = _attrs_field(repr=False)
     """ Password """
     type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """

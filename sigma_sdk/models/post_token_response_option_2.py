@@ -23,7 +23,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class PostTokenResponseOption2:
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ Access token used to access the API and make requests as the impersonated user. """
     expires_in: float
     """ Number of seconds in which the token expires. """

@@ -41,7 +41,7 @@ class PostgreSQL:
     host: str
     database: str
     user: str | Unset = UNSET
-    password: PasswordPlain | str | Unset = UNSET
+    password: PasswordPlain | str | Unset = _attrs_field(repr=False, default=UNSET)
     port: float | Unset = UNSET
     use_tls: bool | Unset = UNSET
     write_access: PostgreSQLWriteAccess | Unset = UNSET

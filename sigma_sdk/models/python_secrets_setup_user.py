@@ -25,7 +25,7 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class PythonSecretsSetupUser:
     username: str
-    password: str
+    password: str = _attrs_field(repr=False)
     role: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

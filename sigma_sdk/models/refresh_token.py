@@ -21,7 +21,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class RefreshToken:
-    refresh_token: str
+    refresh_token: str = _attrs_field(repr=False)
     grant_type: Literal["refresh_token"] = "refresh_token"
     """ Set to `refresh_token` to refresh your access token.  """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

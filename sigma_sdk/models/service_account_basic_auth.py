@@ -23,7 +23,7 @@ _FIELD_KEYS = frozenset(
 class ServiceAccountBasicAuth:
     """Connect to Databricks using a service account."""
 
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

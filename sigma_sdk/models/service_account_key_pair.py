@@ -27,11 +27,11 @@ _FIELD_KEYS = frozenset(
 class ServiceAccountKeyPair:
     username: str
     """ Snowflake user name """
-    private_key: str
+    private_key: str = _attrs_field(repr=False)
     """ Private key in PEM format """
     type_: Literal["key-pair"] = "key-pair"
     """ Type of authentication """
-    private_key_passphrase: str | Unset = UNSET
+    private_key_passphrase: str | Unset = _attrs_field(repr=False, default=UNSET)
     """ Provide a passphrase if your private key is encrypted. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

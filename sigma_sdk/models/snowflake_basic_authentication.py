@@ -53,7 +53,7 @@ class SnowflakeBasicAuthentication:
     """Set up basic authentication for the connection"""
 
     user: str
-    password: PasswordPlain | str
+    password: PasswordPlain | str = _attrs_field(repr=False)
     type_: Literal["snowflake"] = "snowflake"
     write_access: SetMaterializationWarehouse | SetWriteLocationAndMaterializationWarehouse | Unset = UNSET
     """ Specify write access for non-OAuth connections """
@@ -69,7 +69,7 @@ class SnowflakeBasicAuthentication:
     role: str | Unset = UNSET
     auth_type: AuthType | Unset = UNSET
     use_python: bool | Unset = UNSET
-    python_secrets: PythonSecrets | Unset = UNSET
+    python_secrets: PythonSecrets | Unset = _attrs_field(repr=False, default=UNSET)
     python_properties: PythonProperties | Unset = UNSET
     use_source_swap_policy: bool | Unset = UNSET
     source_swap_policy_id: str | Unset = UNSET

@@ -53,7 +53,7 @@ class SnowflakeKeyPairAuthentication:
     """Set up key-pair authentication for the connection"""
 
     user: str
-    private_key: str
+    private_key: str = _attrs_field(repr=False)
     type_: Literal["snowflake"] = "snowflake"
     write_access: SetMaterializationWarehouse | SetWriteLocationAndMaterializationWarehouse | Unset = UNSET
     """ Specify write access for non-OAuth connections """
@@ -69,11 +69,11 @@ class SnowflakeKeyPairAuthentication:
     role: str | Unset = UNSET
     auth_type: AuthType | Unset = UNSET
     use_python: bool | Unset = UNSET
-    python_secrets: PythonSecrets | Unset = UNSET
+    python_secrets: PythonSecrets | Unset = _attrs_field(repr=False, default=UNSET)
     python_properties: PythonProperties | Unset = UNSET
     use_source_swap_policy: bool | Unset = UNSET
     source_swap_policy_id: str | Unset = UNSET
-    private_key_passphrase: str | Unset = UNSET
+    private_key_passphrase: str | Unset = _attrs_field(repr=False, default=UNSET)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class SnowflakeOAuth:
     role: str | Unset = UNSET
     auth_type: AuthType | Unset = UNSET
     use_python: bool | Unset = UNSET
-    python_secrets: PythonSecrets | Unset = UNSET
+    python_secrets: PythonSecrets | Unset = _attrs_field(repr=False, default=UNSET)
     python_properties: PythonProperties | Unset = UNSET
     use_source_swap_policy: bool | Unset = UNSET
     source_swap_policy_id: str | Unset = UNSET

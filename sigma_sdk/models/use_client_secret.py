@@ -22,7 +22,7 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class UseClientSecret:
     use_jwt: bool
-    client_secret: str
+    client_secret: str = _attrs_field(repr=False)
     """ Client secret for your OAuth application. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -149,7 +149,7 @@ def _refuse_auth_headers(headers: httpx.Headers | Mapping[str, str] | None) -> N
     """Raise :class:`InvalidArgumentError` naming each credential-bearing header among ``headers``."""
     if not headers:
         return
-    refused = sorted({name for name in httpx.Headers(headers).keys() if name in _AUTH_HEADERS})
+    refused = sorted({name for name in httpx.Headers(headers) if name in _AUTH_HEADERS})
     if refused:
         raise InvalidArgumentError(
             f"headers may not set {', '.join(refused)}: the client authenticates every request with its own "

@@ -199,10 +199,10 @@ async def test_a_400_echoing_the_request_body_shows_no_secret_async() -> None:
 
 
 def test_a_2xx_echo_the_sdk_cannot_read_shows_no_secret() -> None:
-    """A 201 whose unreadable body echoes the key is a ResponseValidationError without the key."""
+    """A 201 whose unreadable body is the sent key is a ResponseValidationError without the key."""
 
     def echo(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(201, json={"connectionId": 7, "sent": json.loads(request.content)})
+        return httpx.Response(201, json=json.loads(request.content)["details"]["privateKey"])  # a bare string
 
     transport = httpx.MockTransport(_token_or(echo))
     with (
@@ -211,6 +211,7 @@ def test_a_2xx_echo_the_sdk_cannot_read_shows_no_secret() -> None:
     ):
         create_connection.sync(client=client, body=_key_pair_request())
     _assert_no_secret(str(info.value) + repr(info.value))
+    assert "found the string '***'" in str(info.value)
 
 
 def test_request_secrets_reads_only_secret_fields_of_json_bodies() -> None:

@@ -816,10 +816,10 @@ class SigmaAuth(httpx.Auth):
             issued_at=issued_at,
         )
         _log.debug(
-            "Obtained a Sigma access token for client_id %r (expires in %.0f s, refresh token: %s)",
+            "Obtained a Sigma access token for client_id %r (expires in %.0f s, %s refresh token)",
             self._client_id,
             token.expires_in,
-            "yes" if token.refresh_token else "no",
+            "with a" if token.refresh_token else "no",
         )
         return token
 

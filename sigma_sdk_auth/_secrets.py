@@ -1,6 +1,7 @@
 """Which fields hold secrets, which values a request carried in them, and how a text loses them.
 
-One rule, :func:`is_secret_name`, decides from a field's name alone whether its value is a secret.
+One rule, :func:`is_secret_name`, decides from a field's name alone whether its value is a secret
+(and the log redactor, ``_logging.redact``, removes the values of the keys it names).
 The code generator applies it to the spec (``scripts/_codegen/_secrets.py`` marks each such property
 ``x-sigma-secret``, and the model template keeps those fields out of ``repr``); at run time
 :func:`request_secrets` applies it to the JSON body a request carried, so that an error built from
@@ -22,6 +23,7 @@ from typing import Any, Final
 
 __all__ = [
     "MASK",
+    "SECRET_NAME_PATTERN",
     "SUBSTRING_FLOOR",
     "TOKEN_FLOOR",
     "is_secret_name",
@@ -51,6 +53,11 @@ _SECRET_ENDINGS: Final = (
 )
 # ...except page cursors, which are named like tokens but are not credentials (nextPageToken).
 _CURSOR_ENDINGS: Final = ("pagetoken", "nexttoken", "continuationtoken")
+# A regular expression that matches every name the rule may call secret (and some it does not: check
+# a match with is_secret_name).  The log redactor finds ``key=value`` / ``"key": value`` with it.
+SECRET_NAME_PATTERN: Final = (
+    r"[A-Za-z0-9_-]*?(?:password|passwd|passphrase|secrets?|token|private[_-]?key|api[_-]?key|authorization)"
+)
 # A discriminator inside a secret value ({"type": "plain", "value": "..."}) names a kind, not a secret.
 _DISCRIMINATORS: Final = frozenset({"type"})
 # A line of a multi-line secret (a PEM key) this long is removed on its own too, should a server

@@ -12,7 +12,7 @@ import attrs
 import httpx
 import pytest
 from _codegen._rules import Rules
-from _codegen._secrets import EXTENSION, mark_secret_properties, secret_properties_template
+from _codegen._secrets import EXTENSION, _object_schemas, mark_secret_properties, secret_properties_template
 from _codegen.normalize import PASSES
 
 import sigma_sdk.models as models
@@ -25,6 +25,7 @@ from sigma_sdk.models import (
     SnowflakeKeyPairAuthentication,
 )
 from sigma_sdk_auth import BadRequestError, ResponseValidationError
+from sigma_sdk_auth._logging import redact
 from sigma_sdk_auth._secrets import is_secret_name, request_secrets, scrub_secrets
 
 from ._spec import load_spec
@@ -95,6 +96,16 @@ def test_the_normalized_spec_marks_every_secret_property_by_the_rule() -> None:
     assert {"access_token", "refresh_token", "accessToken", "authorization"} <= marked
     assert not {"nextPageToken", "exploreKey", "token_type", "username"} & marked
     assert all(is_secret_name(name) for name in marked)
+
+
+def test_the_log_redactor_removes_every_marked_property() -> None:
+    """The log redactor applies the same rule: each property marked in the spec has its value redacted in logs."""
+    spec = mark_secret_properties(load_spec(), Rules())
+    marked = {name for schema in _object_schemas(spec) for name in schema.get(EXTENSION) or ()}
+    assert marked
+    for name in marked:
+        assert "v-12345678" not in redact(f'{{"{name}": "v-12345678", "id": 1}}'), name
+        assert "v-12345678" not in redact(f"{name}=v-12345678&id=1"), name
 
 
 def test_a_future_property_matching_the_rule_is_marked() -> None:

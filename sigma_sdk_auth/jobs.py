@@ -7,7 +7,8 @@ so each HTTP request gets the client's token and typed errors; this module adds 
 
 * **Polling** (:class:`_Poll`): the first wait is ``poll_interval`` (1 s by default), each later wait
   1.5 times longer, capped at 15 s (or ``poll_interval`` if larger); a ``Retry-After`` header on a
-  204 or a 429 is honoured instead.  Any error that ends a job propagates with a note saying which
+  204 or a 429 is honoured instead, up to the client's ``RetryPolicy.max_retry_after`` (a negative or
+  unreadable one means the backoff).  Any error that ends a job propagates with a note saying which
   job it interrupted.
 * **The deadline** (``timeout``) bounds the whole job, requests included.  The client's retry loop
   cannot know it (it would wait out a ``Retry-After`` or retry a stalled read with the client's
@@ -26,7 +27,8 @@ so each HTTP request gets the client's token and typed errors; this module adds 
   one sliding window (:data:`EXPORT_STARTS`), so a loop over 500 elements waits instead of failing.
 * **Writing** (:class:`_Target`): a path is written to a temporary file beside it and renamed over
   it only when the whole body has arrived; a timeout, a dropped connection, Ctrl-C or any other
-  exception deletes the temporary file, so no partial export is ever left behind.  The body is
+  exception deletes the temporary file, so no partial export is ever left behind.  Before the first
+  request a file is made and removed beside the path, so a target that cannot be written costs no export.  The body is
   streamed chunk by chunk: memory does not grow with the file's size.  A file object is written as
   given (and not closed); what was written before a failure stays written.
 * **Progress**: a callable ``(bytes_done, bytes_total_or_None)``, or ``True`` for one line on stderr

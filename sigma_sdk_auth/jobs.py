@@ -522,7 +522,7 @@ def _query_id(response: httpx.Response, poll: _Poll) -> str:
     if not isinstance(query_id, str) or not query_id:
         raise poll.error(
             JobError,
-            f"Sigma accepted the export but sent no queryId (keys: {sorted(body)})",
+            f"Sigma accepted the export but sent no queryId (keys: {scrubber(response)(str(sorted(body)))})",
             job_id=None,
             status="started",
         )
@@ -542,9 +542,11 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
     """The status if the materialization is over (raising :class:`JobFailedError` if it failed), else None."""
     body = _json_object(response, f"GET {poll.kind} {poll.job_id}", poll)
     status = body.get("status")
+    scrub = scrubber(response)  # Sigma's text in a message never carries a credential the request held
     if not isinstance(status, str):
-        raise poll.error(JobError, f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {sorted(body)})")
-    error = body.get("error") if isinstance(body.get("error"), str) else None
+        keys = scrub(str(sorted(body)))
+        raise poll.error(JobError, f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {keys})")
+    error = scrub(body["error"]) if isinstance(body.get("error"), str) else None
     if status.lower() in _RUNNING:
         poll.status = status
         return None

@@ -993,3 +993,22 @@ async def test_a_json_export_is_saved_as_the_file(
         result = await export(mode, client, to=tmp_path / f"rows.{format}", format=format)
         assert (tmp_path / f"rows.{format}").read_bytes() == body
         assert result.bytes_written == len(body)
+
+
+async def test_a_failure_text_echoing_the_bearer_token_is_scrubbed(
+    mode: Mode, fake: SigmaStandin, client: Client
+) -> None:
+    """Sigma's `error` text quoting the request's bearer token reaches JobFailedError as `***`."""
+    sent: list[str] = []
+
+    def failed(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        sent.append(token)
+        return httpx.Response(200, json={"materializationId": "m-1", "status": "failed", "error": f"denied: {token}"})
+
+    fake.answer("/v2/workbooks/wb-1/materializations/m-1", failed)
+    with pytest.raises(JobFailedError) as caught:
+        await wait(mode, client)
+    assert len(sent[0]) >= 8
+    assert sent[0] not in str(caught.value) + repr(caught.value) + str(caught.value.error)
+    assert caught.value.error == "denied: ***"

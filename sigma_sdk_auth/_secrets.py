@@ -27,6 +27,7 @@ __all__ = [
     "SUBSTRING_FLOOR",
     "TOKEN_FLOOR",
     "is_secret_name",
+    "mapping_repr",
     "request_secrets",
     "scrub_secrets",
     "secret_forms",
@@ -131,3 +132,31 @@ def scrub_secrets(text: str, secrets: Iterable[str]) -> str:
         elif form in text:
             text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", MASK, text)
     return text
+
+
+class _Masked:
+    """Stands in for a secret value in a repr."""
+
+    def __repr__(self) -> str:
+        return MASK
+
+
+_MASKED: Final = _Masked()
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with the value of every secret-named key, at any depth, replaced by ``***``."""
+    if isinstance(value, dict):
+        return {
+            key: _MASKED if isinstance(key, str) and is_secret_name(key) else _masked(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
+def mapping_repr(value: Any) -> str:
+    """The repr of a model's ``additional_properties``: keys a newer Sigma added are shown, but the
+    value of a secret-named one (``{"sshPrivateKey": ...}``) is ``***``, by the same rule as fields."""
+    return repr(_masked(value))

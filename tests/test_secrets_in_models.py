@@ -240,3 +240,16 @@ def test_scrub_removes_a_pem_in_every_form_a_server_echoes() -> None:
     line = PEM.splitlines()[1]
     for text in (PEM, once, twice, f"bad line {line}"):
         assert "MIIF" not in scrub_secrets(text, [PEM])
+
+
+def test_a_secret_key_a_newer_sigma_adds_is_hidden_in_additional_properties() -> None:
+    """An unknown key the rule calls secret (kept in additional_properties) shows as *** in repr, at any depth."""
+    body = _key_pair_request().to_dict()
+    body["details"]["sshPrivateKey"] = PEM
+    body["tunnel"] = {"host": "bastion", "password": PASSWORD, "hops": [{"token": PASSPHRASE}]}
+    model = CreateConnectionRequest.from_dict(body)
+    text = repr(model)
+    _assert_no_secret(text)
+    assert "'sshPrivateKey': ***" in text
+    assert "'host': 'bastion'" in text
+    assert model.to_dict() == body  # sent back exactly as received

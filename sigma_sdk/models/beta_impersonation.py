@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="BETAImpersonation")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -46,7 +48,7 @@ class BETAImpersonation:
     actor_token_type: Literal["urn:ietf:params:oauth:token-type:access_token"] = (
         "urn:ietf:params:oauth:token-type:access_token"
     )
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         subject_token = self.subject_token

@@ -53,6 +53,7 @@ from _codegen._postprocess import (
     write_regions,
 )
 from _codegen._problems import SpecProblems
+from _codegen._secrets import SECRETS_TEMPLATE, secret_properties_template
 from _codegen._surface import change_report, surface
 from _codegen.normalize import normalize
 from _codegen.spec_source import SPEC_URLS, SpecNotFound, find_spec
@@ -133,6 +134,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
     shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
+    (templates / SECRETS_TEMPLATE).write_text(secret_properties_template(normalized), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
             sys.executable,

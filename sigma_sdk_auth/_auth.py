@@ -72,6 +72,7 @@ from ._errors import (
 )
 from ._logging import get_logger, redact
 from ._retry import Decision, RetryPolicy, decide
+from ._secrets import scrub_secrets
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]
 
@@ -815,10 +816,10 @@ class SigmaAuth(httpx.Auth):
             issued_at=issued_at,
         )
         _log.debug(
-            "Obtained a Sigma access token for client_id %r (expires in %.0f s, refresh token: %s)",
+            "Obtained a Sigma access token for client_id %r (expires in %.0f s, %s refresh token)",
             self._client_id,
             token.expires_in,
-            "yes" if token.refresh_token else "no",
+            "with a" if token.refresh_token else "no",
         )
         return token
 
@@ -832,10 +833,7 @@ class SigmaAuth(httpx.Auth):
             token = auth._token if auth is not None else None
             if token is not None:
                 secrets += [token.access_token, token.refresh_token or ""]
-        for secret in secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text, secrets)
 
     def _refused_error(self, response: httpx.Response, what: str, hint: str) -> AuthenticationError:
         server = error_from_response(response)  # its message is scrubbed already

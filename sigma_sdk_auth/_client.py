@@ -140,6 +140,23 @@ class RequestOptions(TypedDict, total=False):
     timeout: httpx.Timeout | float | None
 
 
+# Headers that carry credentials: the auth sets Authorization on every request (a caller's value would
+# be silently replaced), and a cookie or proxy credential of the caller's has no place beside it.
+_AUTH_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _refuse_auth_headers(headers: httpx.Headers | Mapping[str, str] | None) -> None:
+    """Raise :class:`InvalidArgumentError` naming each credential-bearing header among ``headers``."""
+    if not headers:
+        return
+    refused = sorted({name for name in httpx.Headers(headers) if name in _AUTH_HEADERS})
+    if refused:
+        raise InvalidArgumentError(
+            f"headers may not set {', '.join(refused)}: the client authenticates every request with its own "
+            "bearer token (use a client with other credentials, or impersonate(), to act as someone else)"
+        )
+
+
 class SigmaClient:
     """A Sigma REST API client: base URL, credentials, pools, timeout and retries.
 
@@ -442,6 +459,7 @@ class SigmaClient:
             raise InvalidArgumentError(
                 f"content must be bytes or str (a retry resends it), not {type(content).__name__}"
             )
+        _refuse_auth_headers(options.get("headers"))
         return {"method": method, "url": self._raw_url(path), **options}
 
     def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
@@ -457,7 +475,8 @@ class SigmaClient:
         :class:`InvalidArgumentError`, so the bearer token never goes elsewhere.  Segments are not
         escaped for you: quote IDs that come from users (``urllib.parse.quote(value, safe="")``).
         ``options``: ``params``, ``json`` or ``content`` (bytes or str, so a retry can resend it),
-        ``headers``, and ``timeout`` (default: the client's).
+        ``headers`` (not ``Authorization``, ``Proxy-Authorization`` or ``Cookie``: the client authenticates
+        every request itself), and ``timeout`` (default: the client's).
 
         >>> lineage = client.request("GET", f"/v2/workbooks/{workbook_id}/lineage").json()
         """

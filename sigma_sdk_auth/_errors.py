@@ -8,9 +8,12 @@ body when there is one.
 Messages are built from the *response* only (status, reason, body excerpt) and never from the
 request, so an Authorization header or a form-encoded secret cannot leak into a traceback.  A
 server that echoes what it was sent (some gateways put the bearer token in their error body) is
-scrubbed: the credential in the request's ``Authorization`` header, and whatever the callable an
-auth stores in the request's ``SCRUB_EXTENSION`` removes (``SigmaAuth`` removes its client secret
-and every token it holds), become ``***`` in the message and code.  Every message that quotes body
+scrubbed: the credential in the request's ``Authorization`` header, the values of its JSON body's
+secret fields (a connection's ``privateKey``, ``password``...: the rule is ``_secrets``), and whatever
+the callable an auth stores in the request's ``SCRUB_EXTENSION`` removes (``SigmaAuth`` removes its
+client secret and every token it holds), become ``***`` in the message and code, also JSON-escaped.
+A secret shorter than 8 characters is removed only where it stands alone, so a test's one-letter
+secret never garbles a message.  Every message that quotes body
 text (here, in ``_validation`` and in ``jobs``) gets it from :func:`safe_excerpt`, which scrubs
 before it cuts, so a secret the cut would split is never half shown.
 """
@@ -27,6 +30,8 @@ from collections.abc import Callable
 from typing import Any, Final, Required, TypedDict, Unpack
 
 import httpx
+
+from ._secrets import request_secrets, scrub_secrets
 
 # The exception tree, listed once: sigma_sdk_auth and sigma_sdk.errors re-export exactly this list.
 __all__ = [
@@ -412,21 +417,31 @@ def _header_credentials(authorization: str) -> list[str]:
     if scheme.lower() == "basic":
         with contextlib.suppress(binascii.Error, UnicodeDecodeError):
             secrets.append(base64.b64decode(credential, validate=True).decode().partition(":")[2])
-    return [secret for secret in secrets if len(secret) >= 4]  # never blank out every "a" in a message
+    return secrets
+
+
+def _body_secrets(request: httpx.Request) -> list[str]:
+    """The values of the secret fields (``privateKey``, ``password``...) of the request's JSON body."""
+    try:
+        content = request.content
+    except httpx.RequestNotRead:  # a streamed upload: nothing kept to look into
+        return []
+    return request_secrets(content, request.headers.get("content-type", ""))
 
 
 def scrubber(response: httpx.Response) -> Callable[[str], str]:
-    """What removes the credentials of the request that produced ``response`` from a text."""
+    """What removes the secrets of the request that produced ``response`` from a text: the credential
+    of its ``Authorization`` header, the values of its body's secret fields (see ``_secrets``), and
+    whatever its auth's ``SCRUB_EXTENSION`` hook removes."""
     try:
         request = response.request
     except RuntimeError:  # a response built by hand, without a request
         return lambda text: text
-    secrets = _header_credentials(request.headers.get("authorization", ""))
+    secrets = _header_credentials(request.headers.get("authorization", "")) + _body_secrets(request)
     hook = request.extensions.get(SCRUB_EXTENSION)
 
     def scrub(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "***")
+        text = scrub_secrets(text, secrets)
         return hook(text) if callable(hook) else text
 
     return scrub

@@ -31,6 +31,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Final, TextIO
 
+from ._secrets import SECRET_NAME_PATTERN, is_secret_name
+
 __all__ = [
     "ENV_VAR",
     "LOGGER_NAME",
@@ -52,34 +54,16 @@ _LEVELS: Final[Mapping[str, int]] = {"debug": logging.DEBUG, "info": logging.INF
 _FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Keys whose values are secrets wherever they appear: form bodies and query strings
-# (``client_secret=...``), JSON (``"access_token": "..."``), Python reprs (``'refresh_token': '...'``,
-# ``actor_token='...'``).  ``subject_token_type=...`` is *not* matched: the separator must follow
-# the key directly.
-_SECRET_KEYS: Final = (
-    "client_secret",
-    "clientSecret",
-    "access_token",
-    "accessToken",
-    "refresh_token",
-    "refreshToken",
-    "subject_token",
-    "subjectToken",
-    "actor_token",
-    "actorToken",
-    "id_token",
-    "password",
-    "privateKeyPassphrase",
-    "privateKey",
-    "private_key",
-)
-
+# (``client_secret=...``), JSON (``"privateKey": "..."``), Python reprs (``'refresh_token': '...'``,
+# ``actor_token='...'``): every key the one rule of ``_secrets.is_secret_name`` calls secret, the
+# rule that also keeps model fields out of repr and request values out of errors.
+# ``subject_token_type=...`` is *not* matched: the separator must follow the key directly.
 # <key><optional closing quote><':' or '='>, or the tuple form ('key', 'value').
 _SEPARATOR: Final = r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)"""
 # Already redacted (keeps redact() idempotent), a quoted value (optionally a bytes literal), or a
 # bare one running to a delimiter.
 _VALUE: Final = r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)|[^\s&,;"'<>{}()\[\]]+)"""
 
-_KEYS: Final = "|".join(_SECRET_KEYS)
 _AUTH_VALUE: Final = (
     r"""(?:\[REDACTED\]|b?(?P<q>["'])(?:\\.|(?!(?P=q)).)*(?P=q)"""
     r"""|(?:(?:bearer|basic|token)[ \t]+)?[^\s"',;}\]]+)"""
@@ -94,7 +78,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
         re.IGNORECASE,
     )
     key_value = re.compile(
-        rf"(?<![A-Za-z0-9])(?P<key>{_KEYS})(?P<sep>{_SEPARATOR})(?P<value>{_VALUE})",
+        rf"(?<![A-Za-z0-9])(?P<key>{SECRET_NAME_PATTERN})(?P<sep>{_SEPARATOR})(?P<value>{_VALUE})",
         re.IGNORECASE,
     )
     bearer = re.compile(r"(?<![A-Za-z0-9])(?P<scheme>bearer)[ \t]+[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
@@ -104,6 +88,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
 
 
 def _replace_value(match: re.Match[str]) -> str:
+    if not is_secret_name(match.group("key")):  # a page cursor (nextPageToken=...) is not a secret
+        return match.group(0)
     value = match.group("value")
     quote = match.group("q")
     if quote:
@@ -117,8 +103,9 @@ def redact(text: str) -> str:
 
     Covers ``Authorization: Bearer ...`` / ``Basic ...`` headers in any common rendering, bare
     ``Bearer <token>``, and the values of ``client_secret``, ``access_token``, ``refresh_token``,
-    ``subject_token``, ``actor_token`` (and a few other credential keys) in form, query, JSON and
-    repr syntax.  Idempotent: redacting twice gives the same text.
+    ``subject_token``, ``actor_token`` and every other key ``_secrets.is_secret_name`` calls secret
+    (``password``, ``privateKey``, ``clientSecret``...) in form, query, JSON and repr syntax.
+    Idempotent: redacting twice gives the same text.
     """
     authorization, key_value, bearer, jwt = _patterns()
     text = authorization.sub(_replace_value, text)

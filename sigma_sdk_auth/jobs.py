@@ -7,7 +7,8 @@ so each HTTP request gets the client's token and typed errors; this module adds 
 
 * **Polling** (:class:`_Poll`): the first wait is ``poll_interval`` (1 s by default), each later wait
   1.5 times longer, capped at 15 s (or ``poll_interval`` if larger); a ``Retry-After`` header on a
-  204 or a 429 is honoured instead.  Any error that ends a job propagates with a note saying which
+  204 or a 429 is honoured instead, up to the client's ``RetryPolicy.max_retry_after`` (a negative or
+  unreadable one means the backoff).  Any error that ends a job propagates with a note saying which
   job it interrupted.
 * **The deadline** (``timeout``) bounds the whole job, requests included.  The client's retry loop
   cannot know it (it would wait out a ``Retry-After`` or retry a stalled read with the client's
@@ -26,7 +27,8 @@ so each HTTP request gets the client's token and typed errors; this module adds 
   one sliding window (:data:`EXPORT_STARTS`), so a loop over 500 elements waits instead of failing.
 * **Writing** (:class:`_Target`): a path is written to a temporary file beside it and renamed over
   it only when the whole body has arrived; a timeout, a dropped connection, Ctrl-C or any other
-  exception deletes the temporary file, so no partial export is ever left behind.  The body is
+  exception deletes the temporary file, so no partial export is ever left behind.  Before the first
+  request a file is made and removed beside the path, so a target that cannot be written costs no export.  The body is
   streamed chunk by chunk: memory does not grow with the file's size.  A file object is written as
   given (and not closed); what was written before a failure stays written.
 * **Progress**: a callable ``(bytes_done, bytes_total_or_None)``, or ``True`` for one line on stderr
@@ -50,10 +52,12 @@ import collections
 import contextlib
 import datetime
 import io
+import json
 import os
 import secrets
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, ClassVar, Final, Generic, Literal, TypeAlias, TypedDict, TypeVar, Unpack, cast
@@ -124,9 +128,16 @@ _FORMATS_BY_TARGET: Final[Mapping[str, tuple[str, ...]]] = {
 _TABULAR_FORMATS: Final = frozenset({"csv", "json", "jsonl", "xlsx"})
 # GET /v2/query/{queryId}/download: 204 (and, defensively, 202) means "not ready yet".
 _NOT_READY: Final = frozenset({202, 204})
-# Materialization statuses (as Dagster's Sigma integration reads them): these mean "still running".
+# Materialization statuses (as Dagster's Sigma integration reads them): these mean "still running"...
 _RUNNING: Final = frozenset({"pending", "building"})
 _SUCCEEDED: Final = "ready"
+# ...these mean it ended without a result.  Any other status is one a newer Sigma added (``queued``?):
+# the job is polled on until the deadline rather than declared failed.
+_FAILED: Final = frozenset({"failed", "error", "errored", "cancelled", "canceled", "expired"})
+# Export formats whose file is JSON: a JSON body is the export; for any other format it is an error.
+_JSON_FORMATS: Final = frozenset({"json", "jsonl"})
+# How much of a JSON error body (where a file was expected) is kept to quote from.
+_ERROR_BODY_LIMIT: Final = 64 * 1024
 # Whose materialization: the collection in the URL -> (the argument naming its ID, the job's kind).
 _MATERIALIZATION_OWNERS: Final[Mapping[str, tuple[str, str]]] = {
     "workbooks": ("workbook_id", "workbook materialization"),
@@ -225,10 +236,12 @@ class _Poll:
         self.job_id = job_id
         self.timeout = timeout
         self.retry_policy = client.retry_policy  # judges transient failures, as the client's own retries would
+        self.max_advised_wait = client.retry_policy.max_retry_after  # no Retry-After is waited out longer
         self.clock = client.retry_policy.clock
         self._client_timeout = client.timeout
         self.started = self.clock()
         self.status = "not started"
+        self.unknown_statuses: set[str] = set()  # materialization statuses already logged as unknown
         self._interval = poll_interval or FIRST_POLL_INTERVAL
         self._cap = max(MAX_POLL_INTERVAL, self._interval)
 
@@ -298,9 +311,10 @@ class _Poll:
         return min(wait, left)
 
     def next_wait(self, status: str, advised: float | None = None) -> float:
-        """Seconds to sleep before polling again: ``advised`` (a Retry-After) or the backoff, never past
-        the deadline.  Raises :class:`JobTimeoutError` when the deadline has already passed."""
-        wait = self._interval if advised is None else advised
+        """Seconds to sleep before polling again: ``advised`` (a Retry-After, at most the client's
+        ``max_retry_after``) or the backoff, never past the deadline.  Raises :class:`JobTimeoutError`
+        when the deadline has already passed."""
+        wait = self._interval if advised is None else min(advised, self.max_advised_wait)
         self._interval = min(self._cap, self._interval * POLL_BACKOFF)
         return self.until_deadline(status, wait)
 
@@ -330,10 +344,14 @@ class _Target:
                 raise InvalidArgumentError(f"to={str(path)!r} is a directory; give the path of the file to write")
             if not path.parent.is_dir():
                 raise InvalidArgumentError(f"to={str(path)!r}: the directory {str(path.parent)!r} does not exist")
+            _check_writable(path)
             self.path = path
         elif isinstance(to, io.TextIOBase):
             raise InvalidArgumentError("to is a text file; open it in binary mode ('wb') or pass a path")
         elif callable(getattr(to, "write", None)):
+            writable = getattr(to, "writable", None)
+            if callable(writable) and not writable():
+                raise InvalidArgumentError(f"to={getattr(to, 'name', to)!r} is a file object not open for writing")
             self.file = to
         else:
             raise InvalidArgumentError(
@@ -364,6 +382,24 @@ class _Target:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
+
+
+def _check_writable(path: Path) -> None:
+    """Raise :class:`InvalidArgumentError` naming ``path`` unless a file can be made beside it and it can
+    be replaced, found out before the first request: a refused write must not cost an export.
+
+    A real file is made and removed (``os.access`` says yes to root, and knows nothing of read-only mounts).
+    """
+    probe = path.with_name(f".{path.name}.{secrets.token_hex(6)}.probe")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        message = f"to={str(path)!r}: cannot write in the directory {str(path.parent)!r} ({reason})"
+        raise InvalidArgumentError(message) from exc
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InvalidArgumentError(f"to={str(path)!r}: the file exists and is not writable")
 
 
 # -- progress ----------------------------------------------------------------------------------------
@@ -449,7 +485,8 @@ def _expected_size(response: httpx.Response) -> int | None:
 
 
 def _suggested_filename(header: str | None) -> str | None:
-    """The filename of a Content-Disposition header (RFC 6266, ``filename*`` included), last component only."""
+    """The filename of a Content-Disposition header (RFC 6266, ``filename*`` included), last component only,
+    without control characters."""
     if not header:
         return None
     from email.message import Message  # only needed once per download
@@ -459,6 +496,8 @@ def _suggested_filename(header: str | None) -> str | None:
     name = message.get_filename()
     if not name:
         return None
+    # Control and format characters (NUL, CR/LF, bidi overrides) have no place in a file name.
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return None if name in ("", ".", "..") else name
 
@@ -483,7 +522,7 @@ def _query_id(response: httpx.Response, poll: _Poll) -> str:
     if not isinstance(query_id, str) or not query_id:
         raise poll.error(
             JobError,
-            f"Sigma accepted the export but sent no queryId (keys: {sorted(body)})",
+            f"Sigma accepted the export but sent no queryId (keys: {scrubber(response)(str(sorted(body)))})",
             job_id=None,
             status="started",
         )
@@ -503,10 +542,26 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
     """The status if the materialization is over (raising :class:`JobFailedError` if it failed), else None."""
     body = _json_object(response, f"GET {poll.kind} {poll.job_id}", poll)
     status = body.get("status")
+    scrub = scrubber(response)  # Sigma's text in a message never carries a credential the request held
     if not isinstance(status, str):
-        raise poll.error(JobError, f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {sorted(body)})")
-    error = body.get("error") if isinstance(body.get("error"), str) else None
+        keys = scrub(str(sorted(body)))
+        raise poll.error(JobError, f"{poll.kind} {poll.job_id}: Sigma's answer has no status (keys: {keys})")
+    error = scrub(body["error"]) if isinstance(body.get("error"), str) else None
     if status.lower() in _RUNNING:
+        poll.status = status
+        return None
+    if status.lower() not in _FAILED | {_SUCCEEDED}:
+        # A status this SDK does not know (a newer Sigma's): not a failure until Sigma says so; the
+        # deadline still bounds the wait, and the timeout error names this status.
+        if status not in poll.unknown_statuses:
+            poll.unknown_statuses.add(status)
+            logger.warning(
+                "%s %s has status %r, which this SDK does not know; polling on until it is ready, fails "
+                "or the timeout passes",
+                poll.kind,
+                poll.job_id,
+                status,
+            )
         poll.status = status
         return None
     if status.lower() != _SUCCEEDED:
@@ -627,7 +682,9 @@ class _Export:
         timeout: float | None,
         poll_interval: float | None,
         progress: ProgressCallback | bool | None,
+        format: str | None = None,
     ) -> None:
+        self.format = format  # None when not known (download_export): any body is then the file
         self.poll = _Poll("export", None, timeout, poll_interval, client)
         self.target = _Target(to)
         self.progress = _Progress(progress, self.poll.clock)
@@ -644,6 +701,10 @@ class _Export:
         :class:`JobTimeoutError` if it is a read that stalled until the deadline.
         """
         self.body_started = True
+        if self._is_json_error(response):
+            body = bytearray()
+            yield lambda chunk: body.extend(chunk[: max(0, _ERROR_BODY_LIMIT - len(body))])
+            raise self._json_error(response, bytes(body))
         self.poll.status = "downloading"
         self.total, self.done = _expected_size(response), 0
         self.progress(0, self.total)
@@ -667,6 +728,31 @@ class _Export:
             if self.total is not None and self.done != self.total:
                 raise self._broken(response, "ended")
             self.progress.finish()
+
+    def _is_json_error(self, response: httpx.Response) -> bool:
+        """Whether a ready answer is JSON where a file of another format was asked for: Sigma's error."""
+        if self.format is None or self.format in _JSON_FORMATS:
+            return False
+        media_type = str(response.headers.get("content-type", "")).partition(";")[0].strip().lower()
+        return media_type == "application/json" or media_type.endswith("+json")
+
+    def _json_error(self, response: httpx.Response, body: bytes) -> JobFailedError:
+        """The error for a JSON answer where a ``self.format`` file was expected, quoting Sigma's message."""
+        scrub = scrubber(response)
+        try:
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):  # cut at the limit, or not JSON after all
+            parsed = None
+        fields = parsed if isinstance(parsed, dict) else {}
+        said = next((fields[key] for key in ("message", "error") if isinstance(fields.get(key), str)), None)
+        error = safe_excerpt(said if said is not None else body.decode("utf-8", "replace"), scrub)
+        return self.poll.error(
+            JobFailedError,
+            f"export {self.poll.job_id} answered HTTP {response.status_code} with a JSON error instead of the "
+            f"{self.format} file: {error!r} (nothing was written)",
+            status="failed",
+            error=error,
+        )
 
     def _broken(self, response: httpx.Response, how: str, error: Exception | None = None) -> APIConnectionError:
         """The SDK error for a body that broke off or ended short (the partial file is discarded)."""
@@ -741,6 +827,16 @@ def _advance(flow: _Flow[_T], reply: _Reply) -> _Step | _Done[_T]:
         return _Done(cast(_T, finished.value))
 
 
+def _advised_wait(response: httpx.Response) -> float | None:
+    """The seconds ``Retry-After`` asks for, or None (the poll backoff applies) when it is absent,
+    garbage or negative: ``-5`` on every poll must not become a run of zero-second waits."""
+    value = response.headers.get("retry-after")
+    with contextlib.suppress(ValueError):
+        if value is not None and float(value) < 0:
+            return None
+    return parse_retry_after(value)
+
+
 def _ready(response: httpx.Response) -> bool:
     return response.status_code not in _NOT_READY
 
@@ -787,7 +883,8 @@ def _retry_delay(exc: SigmaError, step: _Request | _Fetch, poll: _Poll, failures
         poll.status = f"no answer in time to {step.method} {step.path}"
         raise poll.timed_out() from exc
     if isinstance(exc, RateLimitError):
-        return poll.next_wait("rate limited (HTTP 429)", exc.retry_after)
+        advised = exc.retry_after if exc.response is None else _advised_wait(exc.response)
+        return poll.next_wait("rate limited (HTTP 429)", advised)
     decision: Decision | None = None
     if isinstance(exc, SigmaAPIError) and exc.response is not None:
         decision = decide(method=step.method, retries_done=failures, policy=poll.retry_policy, response=exc.response)
@@ -816,8 +913,7 @@ def _download_flow(export: _Export, query_id: str) -> _Flow[ExportResult]:
     fetch = _Fetch(f"/v2/query/{path_segment(query_id, 'query_id')}/download", export)
     with poll.annotating():
         while not _ready(response := (yield from _answer(fetch, poll))):
-            advised = parse_retry_after(response.headers.get("retry-after"))
-            yield _Sleep(poll.next_wait(f"not ready (HTTP {response.status_code})", advised))
+            yield _Sleep(poll.next_wait(f"not ready (HTTP {response.status_code})", _advised_wait(response)))
     return export.result(response)
 
 
@@ -948,7 +1044,7 @@ def export_workbook(
     from the first request to the last byte.  Export starts are limited to 100 a minute per
     process, as Sigma limits them.
     """
-    export = _Export(client, to, timeout, poll_interval, progress)
+    export = _Export(client, to, timeout, poll_interval, progress, format)
     flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
     return _run(client, flow)
 
@@ -963,8 +1059,10 @@ def wait_for_materialization(
 ) -> MaterializationStatus:
     """Poll a workbook materialization until it is ``ready`` and return its final status.
 
-    ``pending`` and ``building`` mean it still runs; any other status raises :class:`JobFailedError`
-    (with Sigma's ``error``), and a run past ``timeout`` seconds raises :class:`JobTimeoutError`.
+    ``pending`` and ``building`` mean it still runs; ``failed`` (or ``error``, ``cancelled``,
+    ``expired``) raises :class:`JobFailedError` with Sigma's ``error``; a status this SDK does not know
+    is logged once and polled on; a run past ``timeout`` seconds raises :class:`JobTimeoutError`
+    naming the last status.
     """
     flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
     return _run(client, flow)
@@ -1011,7 +1109,7 @@ async def aexport_workbook(
     **options: Unpack[ExportOptions],
 ) -> ExportResult:
     """Async twin of :func:`export_workbook`."""
-    export = _Export(client, to, timeout, poll_interval, progress)
+    export = _Export(client, to, timeout, poll_interval, progress, format)
     flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
     return await _arun(client, flow)
 

@@ -19,6 +19,7 @@ from ._client import SigmaClient
 from ._errors import InvalidArgumentError, raise_for_status
 from ._forward import UnknownValue, note_unknown_variant, unknown_value
 from ._pagination import aiterate_pages, iterate_pages, next_cursor
+from ._secrets import mapping_repr
 from ._validation import Operation, parse_body, parse_detailed
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "aiterate_pages",
     "asend",
     "iterate_pages",
+    "mapping_repr",
     "next_cursor",
     "note_unknown_variant",
     "parse_body",

@@ -4,8 +4,9 @@ Public as ``sigma_sdk.types``, which re-exports this module's ``__all__``: gener
 endpoint modules import them from there.
 """
 
+import enum
 from collections.abc import Mapping, MutableMapping
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, BinaryIO, Final, Generic, Literal, TypeVar
 
 from attrs import define
 
@@ -13,8 +14,16 @@ from ._errors import ResponseValidationError
 from ._forward import UnknownValue
 
 
-class Unset:
-    """The type of `UNSET`: a field or parameter that was not given (distinct from ``None``/null)."""
+class Unset(enum.Enum):
+    """The type of `UNSET`: a field or parameter that was not given (distinct from ``None``/null).
+
+    An enum of one member, so that `UNSET` is one object whatever happens to a model: ``copy``,
+    ``deepcopy`` and ``pickle`` give back the very same member (a copied plain sentinel would be a
+    second object, which ``to_dict()`` would then send as a value), and ``value is not UNSET``
+    narrows ``X | Unset`` to ``X`` in mypy and pyright, as an enum literal does.
+    """
+
+    UNSET = "UNSET"
 
     def __bool__(self) -> Literal[False]:
         return False
@@ -22,8 +31,10 @@ class Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    __str__ = __repr__
 
-UNSET: Unset = Unset()
+
+UNSET: Final = Unset.UNSET
 
 # What ``httpx.Client(files=...)`` accepts.
 FileContent = IO[bytes] | bytes | str

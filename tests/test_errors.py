@@ -281,3 +281,61 @@ def test_the_error_list_is_written_once() -> None:
     for name in _errors.__all__:
         assert issubclass(getattr(_errors, name), Exception), name
         assert getattr(sigma_sdk.errors, name) is getattr(sigma_sdk_auth, name) is getattr(_errors, name)
+
+
+def _short_credentials_transport(message: str) -> httpx.MockTransport:
+    """Issues the one-letter token ``e`` and answers every API call 400 with ``message``."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/auth/token":
+            return httpx.Response(200, json={"access_token": "e", "refresh_token": "r", "expires_in": 3600})
+        return httpx.Response(400, json={"message": message, "requestId": "req-a1"})
+
+    return httpx.MockTransport(handle)
+
+
+SHORT_SECRET_MESSAGE = "Invalid parameter at entries[0].updatedBy: expected a member"
+
+
+def test_a_one_letter_client_secret_and_token_never_garble_a_message() -> None:
+    """Client secret `a`, token `e`: the message reads as Sigma wrote it (no `Inv***lid p***r***meter`)."""
+    from sigma_sdk_auth import SigmaClient
+
+    transport = _short_credentials_transport(SHORT_SECRET_MESSAGE)
+    with (
+        SigmaClient("https://api.sigma.test", "id", "a", transport=transport) as client,
+        pytest.raises(BadRequestError) as info,
+    ):
+        client.request("GET", "/v2/members")
+    assert info.value.message == SHORT_SECRET_MESSAGE
+    assert info.value.request_id == "req-a1"
+
+
+async def test_a_one_letter_client_secret_and_token_never_garble_a_message_async() -> None:
+    """Async twin: the same short credentials, the same readable message."""
+    from sigma_sdk_auth import SigmaClient
+
+    transport = _short_credentials_transport(SHORT_SECRET_MESSAGE)
+    async with SigmaClient("https://api.sigma.test", "id", "a", async_transport=transport) as client:
+        with pytest.raises(BadRequestError) as info:
+            await client.arequest("GET", "/v2/members")
+    assert info.value.message == SHORT_SECRET_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "expected"),
+    [
+        ("a", "Invalid parameter a", "Invalid parameter a"),  # shorter than 4: never scrubbed
+        ("tok4", "Bearer tok4 rejected", "Bearer *** rejected"),  # 4-7: a whole token
+        ("tok4", "tok4x and xtok4 and entries.tok4s", "tok4x and xtok4 and entries.tok4s"),  # ...only
+        ("secret-8", "got secret-8, and xsecret-8y", "got ***, and x***y"),  # 8 and more: wherever it occurs
+    ],
+)
+def test_scrubbing_has_one_floor_for_every_scrubber(secret: str, text: str, expected: str) -> None:
+    """The header scrubber and the auth's hook apply the same rule to short secrets."""
+    from sigma_sdk_auth import SigmaAuth
+
+    request = httpx.Request("GET", "https://api.sigma.test/v2/x", headers={"Authorization": f"Bearer {secret}"})
+    assert error_from_response(httpx.Response(400, json={"message": text}, request=request)).message == expected
+    auth = SigmaAuth("id", secret, base_url="https://api.sigma.test")
+    assert auth._scrub(text) == expected

@@ -12,7 +12,7 @@ import respx
 from sigma_sdk import Client
 from sigma_sdk.api.account_types import list_account_types
 from sigma_sdk.api.connections import get_connection, list_connections
-from sigma_sdk.errors import NotFoundError
+from sigma_sdk.errors import BadRequestError, NotFoundError
 
 from ._payloads import connection_payload
 
@@ -90,3 +90,74 @@ def test_sync_raises_typed_errors_and_detailed_does_not() -> None:
     assert detailed.status_code == 404
     assert detailed.parsed is None
     assert json.loads(detailed.content) == body
+
+
+# -- the UNSET sentinel survives copies --------------------------------------------------------------
+
+
+def _copies(model: Any) -> list[Any]:
+    import copy
+    import pickle
+
+    return [copy.copy(model), copy.deepcopy(model), pickle.loads(pickle.dumps(model))]  # noqa: S301 - our own bytes
+
+
+def test_unset_is_one_object_through_copy_deepcopy_and_pickle() -> None:
+    """UNSET copied, deep-copied or pickled is UNSET itself: falsy, `repr` UNSET, a type checkers narrow."""
+    import copy
+    import pickle
+
+    from sigma_sdk.types import UNSET, Unset
+
+    for copied in (copy.copy(UNSET), copy.deepcopy(UNSET), pickle.loads(pickle.dumps(UNSET))):  # noqa: S301
+        assert copied is UNSET
+    assert isinstance(UNSET, Unset)
+    assert (bool(UNSET), repr(UNSET), str(UNSET)) == (False, "UNSET", "UNSET")
+
+
+def test_a_copied_model_with_unset_fields_is_equal_and_serializes() -> None:
+    """A request model copied any way is equal to the original and to_dict() leaves the unset fields out."""
+    from sigma_sdk.models import CreateConnectionRequest, SnowflakeKeyPairAuthentication
+    from sigma_sdk.types import UNSET
+
+    model = CreateConnectionRequest(name="w", details=SnowflakeKeyPairAuthentication(user="u", private_key="k"))
+    for copied in _copies(model):
+        assert copied == model
+        assert copied.details.account is UNSET
+        assert json.dumps(copied.to_dict()) == json.dumps(model.to_dict())
+
+
+@respx.mock(assert_all_called=False)
+def test_a_deep_copied_model_is_sent_as_the_original(respx_mock: respx.MockRouter) -> None:
+    """Sending a deep copy of a request sends the same JSON as the original (no TypeError on the sentinel)."""
+    from sigma_sdk.api.connections import create_connection
+    from sigma_sdk.models import CreateConnectionRequest, SnowflakeKeyPairAuthentication
+
+    _token_route(respx_mock)
+    sent = respx_mock.post(f"{BASE}/v2/connections").respond(400, json={"message": "no"})
+    model = CreateConnectionRequest(name="w", details=SnowflakeKeyPairAuthentication(user="u", private_key="k"))
+    with Client(BASE, "id", "secret") as client:
+        for copied in (model, *_copies(model)):
+            with pytest.raises(BadRequestError, match="no"):
+                create_connection.sync(client=client, body=copied)
+    bodies = [json.loads(call.request.content) for call in sent.calls]
+    assert len(bodies) == 4
+    assert all(body == bodies[0] for body in bodies)
+
+
+@respx.mock(assert_all_called=False)
+async def test_a_deep_copied_model_is_sent_as_the_original_async(respx_mock: respx.MockRouter) -> None:
+    """Async twin: the copies are sent as the original."""
+    from sigma_sdk.api.connections import create_connection
+    from sigma_sdk.models import CreateConnectionRequest, SnowflakeKeyPairAuthentication
+
+    _token_route(respx_mock)
+    sent = respx_mock.post(f"{BASE}/v2/connections").respond(400, json={"message": "no"})
+    model = CreateConnectionRequest(name="w", details=SnowflakeKeyPairAuthentication(user="u", private_key="k"))
+    async with Client(BASE, "id", "secret") as client:
+        for copied in (model, *_copies(model)):
+            with pytest.raises(BadRequestError, match="no"):
+                await create_connection.asyncio(client=client, body=copied)
+    bodies = [json.loads(call.request.content) for call in sent.calls]
+    assert len(bodies) == 4
+    assert all(body == bodies[0] for body in bodies)

@@ -492,12 +492,15 @@ def test_ids_are_single_path_segments(fake: SigmaStandin, client: Client) -> Non
         ('attachment; filename="C:\\\\temp\\\\x.csv"', "x.csv"),
         ('attachment; filename=".."', None),
         ("inline", None),
+        ("attachment; filename*=UTF-8''evil%00name%0D%0A.csv", "evilname.csv"),  # control characters dropped
+        ("attachment; filename*=UTF-8''sales%E2%80%AEvsc.csv", "salesvsc.csv"),  # a right-to-left override too
+        ("attachment; filename*=UTF-8''%0A%0D%00", None),
     ],
 )
 def test_sigmas_filename_is_decoded_and_reduced_to_a_name(
     fake: SigmaStandin, client: Client, header: str, filename: str | None
 ) -> None:
-    """Content-Disposition's filename (RFC 6266, filename* too) comes back without directory parts."""
+    """Content-Disposition's filename (RFC 6266, filename* too) loses directory parts and control characters."""
     fake.export_file = sales(disposition=header)
     fake.add_export("wb-1", query_id=QUERY_ID)
     assert download_export(client, QUERY_ID, to=io.BytesIO()).filename == filename
@@ -772,11 +775,11 @@ async def test_materialization_is_polled_until_ready(
     assert calls(fake) == [("GET", f"{prefix}/materializations/m-1")] * 3
 
 
-@pytest.mark.parametrize("status", ["failed", "cancelled", "some-new-status"])
+@pytest.mark.parametrize("status", ["failed", "cancelled", "error", "FAILED"])
 async def test_materialization_failure_names_status_and_error(
     mode: Mode, fake: SigmaStandin, client: Client, status: str
 ) -> None:
-    """Any status but pending/building/ready raises JobFailedError with Sigma's error text."""
+    """A failure status raises JobFailedError at once, with Sigma's error text."""
     statuses(fake, RUNNING, {"materializationId": "m-1", "status": status, "error": "warehouse down"})
     with pytest.raises(JobFailedError) as caught:
         await wait(mode, client)
@@ -840,3 +843,172 @@ def test_job_helpers_load_only_when_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
     assert out.stdout.split() == ["False", "True"]
+
+
+async def test_an_unknown_materialization_status_keeps_polling(
+    mode: Mode, fake: SigmaStandin, client: Client, fake_time: RecordedSleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A status this SDK does not know (``queued``) is polled on, logged once, until Sigma says ready."""
+    queued = {"materializationId": "m-1", "status": "queued"}
+    statuses(fake, queued, queued, queued, READY)
+    with caplog.at_level("WARNING", logger="sigma_sdk"):
+        status = await wait(mode, client)
+    assert status.status == "ready"
+    assert fake_time == [1.0, 1.5, 2.25]
+    assert [r.getMessage() for r in caplog.records].count(
+        "workbook materialization m-1 has status 'queued', which this SDK does not know; polling on until it is "
+        "ready, fails or the timeout passes"
+    ) == 1
+
+
+async def test_an_unknown_status_until_the_deadline_times_out_naming_it(
+    mode: Mode, fake: SigmaStandin, client: Client
+) -> None:
+    """A job stuck in an unknown status raises JobTimeoutError at the deadline, naming that status."""
+    statuses(fake, RUNNING, {"materializationId": "m-1", "status": "queued"})
+    with pytest.raises(JobTimeoutError) as caught:
+        await wait(mode, client, timeout=120, poll_interval=10)
+    assert caught.value.status == "queued"
+    assert "(last status: queued; 120.0s elapsed)" in str(caught.value)
+
+
+# -- every wait is bounded ------------------------------------------------------------------------------
+
+
+async def test_a_huge_retry_after_is_cut_to_max_retry_after(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps
+) -> None:
+    """Retry-After 999999999 on the export POST (429) and on polls waits max_retry_after (60 s), timeout or not."""
+    limited = {"message": "Too many requests"}
+    fake.answer("/v2/workbooks/wb-1/export", httpx.Response(429, headers={"retry-after": "999999999"}, json=limited))
+    fake.export_polls = 0
+    fake.answer(DOWNLOAD, httpx.Response(204, headers={"retry-after": "999999999"}), times=2)
+    result = await export(mode, client, to=tmp_path / "out.csv", timeout=None)
+    assert result.bytes_written == 1000
+    assert fake_time == [60.0, 60.0, 60.0]
+
+
+async def test_the_clients_own_max_retry_after_bounds_job_waits(
+    mode: Mode, fake: SigmaStandin, fake_time: RecordedSleeps, tmp_path: Path
+) -> None:
+    """A client whose policy says max_retry_after=5 never waits longer than 5 s for a Retry-After."""
+    fake.export_polls = 0
+    fake.answer(DOWNLOAD, httpx.Response(204, headers={"retry-after": "20"}), times=2)
+    policy = fake_time.policy(max_retries=0, max_retry_after=5.0)
+    transport = fake.transport()
+    with Client(BASE_URL, "id", "secret", retry_policy=policy, transport=transport, async_transport=transport) as c:
+        await export(mode, c, to=tmp_path / "out.csv")
+    assert fake_time == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("header", ["-5", "soon", "nan", "-1e9"])
+async def test_negative_or_garbage_retry_after_falls_back_to_the_poll_interval(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path, fake_time: RecordedSleeps, header: str
+) -> None:
+    """Retry-After -5 (or garbage) on every poll waits the poll backoff, not zero seconds in a row."""
+    fake.export_polls = 0
+    fake.answer(DOWNLOAD, httpx.Response(204, headers={"retry-after": header}), times=4)
+    fake.answer("/v2/workbooks/wb-1/export", httpx.Response(429, headers={"retry-after": header}, json={}))
+    await export(mode, client, to=tmp_path / "out.csv")
+    assert fake_time == [1.0, 1.5, 2.25, 3.375, 5.0625]
+
+
+# -- the target is checked before anything is spent ------------------------------------------------------
+
+
+def _unwritable_directory(tmp_path: Path) -> Path:
+    """A directory this process cannot create files in (root writes anywhere but sysfs)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    for candidate in (locked, Path("/sys")):
+        try:
+            (candidate / ".probe").touch()
+        except OSError:
+            return candidate
+        (candidate / ".probe").unlink()
+    pytest.skip("no directory here refuses this process's writes")
+
+
+async def test_an_unwritable_directory_is_refused_before_the_export_starts(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
+) -> None:
+    """A target in a directory that refuses writes raises InvalidArgumentError naming the path; no request is sent."""
+    target = _unwritable_directory(tmp_path) / "sales.csv"
+    try:
+        with pytest.raises(InvalidArgumentError, match=rf"to={str(target)!r}: cannot write in the directory"):
+            await export(mode, client, to=target)
+        with pytest.raises(InvalidArgumentError, match="cannot write"):
+            await download(mode, fake, client, to=str(target))
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert [method for method, _ in calls(fake)] == []
+    assert fake.export_requests == []
+
+
+async def test_a_file_object_not_open_for_writing_is_refused(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
+) -> None:
+    """A binary file opened for reading raises InvalidArgumentError naming it, before any request."""
+    (tmp_path / "in.csv").write_bytes(b"x")
+    with (
+        (tmp_path / "in.csv").open("rb") as readonly,
+        pytest.raises(InvalidArgumentError, match="not open for writing"),
+    ):
+        await export(mode, client, to=readonly)
+    assert calls(fake) == []
+
+
+# -- a JSON error where a file was asked for ---------------------------------------------------------------
+
+
+async def test_a_json_error_body_for_a_csv_export_is_a_job_error(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
+) -> None:
+    """200 application/json {"message": ...} for a CSV export raises JobFailedError quoting Sigma; no file written."""
+    fake.export_polls = 0
+    fake.answer(DOWNLOAD, httpx.Response(200, json={"message": "Export failed: query timed out"}))
+    with pytest.raises(JobFailedError) as caught:
+        await export(mode, client, to=tmp_path / "sales.csv")
+    error = caught.value
+    assert (error.kind, error.job_id, error.status, error.error) == (
+        "export",
+        QUERY_ID,
+        "failed",
+        "Export failed: query timed out",
+    )
+    assert "with a JSON error instead of the csv file: 'Export failed: query timed out'" in str(error)
+    assert leftovers(tmp_path) == []
+    assert downloads(fake) == 1  # not retried
+
+
+async def test_a_json_export_is_saved_as_the_file(
+    mode: Mode, fake: SigmaStandin, client: Client, tmp_path: Path
+) -> None:
+    """For format json or jsonl a JSON body is the export itself, saved as sent."""
+    body = b'{"message": "a row whose column is called message"}'
+    for format in ("json", "jsonl"):
+        fake.export_polls = 0
+        fake.answer(DOWNLOAD, httpx.Response(200, content=body, headers={"content-type": "application/json"}))
+        result = await export(mode, client, to=tmp_path / f"rows.{format}", format=format)
+        assert (tmp_path / f"rows.{format}").read_bytes() == body
+        assert result.bytes_written == len(body)
+
+
+async def test_a_failure_text_echoing_the_bearer_token_is_scrubbed(
+    mode: Mode, fake: SigmaStandin, client: Client
+) -> None:
+    """Sigma's `error` text quoting the request's bearer token reaches JobFailedError as `***`."""
+    sent: list[str] = []
+
+    def failed(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        sent.append(token)
+        return httpx.Response(200, json={"materializationId": "m-1", "status": "failed", "error": f"denied: {token}"})
+
+    fake.answer("/v2/workbooks/wb-1/materializations/m-1", failed)
+    with pytest.raises(JobFailedError) as caught:
+        await wait(mode, client)
+    assert len(sent[0]) >= 8
+    assert sent[0] not in str(caught.value) + repr(caught.value) + str(caught.value.error)
+    assert caught.value.error == "denied: ***"

@@ -240,6 +240,10 @@ JWT = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImNpZCJ9.eyJzdWIiOiJhQGIuY29tIn0.c2lnbmF0dXJl
         (f"a bare JWT {JWT} in text", JWT),
         ('{"privateKey": "pk-15", "privateKeyPassphrase": "pp-15"}', "pk-15"),
         ('{"privateKey": "pk-15", "privateKeyPassphrase": "pp-15"}', "pp-15"),
+        ('{"token": "dbx-16", "host": "h"}', "dbx-16"),  # every key the shared rule names, not a fixed list
+        ("SnowflakeOAuth(client_secret='cs-17')", "cs-17"),
+        ("apiKey=ak-18&x=1", "ak-18"),
+        ('{"sshPrivateKey": "pk-19"}', "pk-19"),
     ],
 )
 def test_redact_every_secret_kind(text: str, secret: str) -> None:
@@ -257,6 +261,8 @@ def test_redact_every_secret_kind(text: str, secret: str) -> None:
         "grant_type=client_credentials&client_id=cid",
         '{"token_type": "Bearer", "expires_in": 3600}',
         "Retrying GET /v2/files (retry 1 of 2) after HTTP 429 Too Many Requests; sleeping 0.50s",
+        '{"entries": [], "nextPageToken": "cursor-1"}',  # a page cursor is named like a token, and is none
+        "pageToken=cursor-2&pageSize=50",
     ],
 )
 def test_redact_leaves_ordinary_text_alone(text: str) -> None:

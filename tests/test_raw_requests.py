@@ -238,3 +238,35 @@ async def test_stream_refuses_other_hosts(mode: Mode, mock: respx.MockRouter, cl
     with pytest.raises(InvalidArgumentError):
         await download(mode, client, "https://other.host/file.csv")
     assert mock.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer someone-elses-token"},
+        {"authorization": "Basic dXNlcjpwdw=="},
+        httpx.Headers({"Proxy-Authorization": "Basic cHJveHk6cHc="}),
+        [("X-Test", "1"), ("Cookie", "session=abc")],
+    ],
+)
+async def test_credential_headers_are_refused(
+    mode: Mode, mock: respx.MockRouter, client: SigmaClient, fake_sigma: FakeSigma, headers: Any
+) -> None:
+    """A caller's Authorization, Proxy-Authorization or Cookie raises InvalidArgumentError naming it, unsent."""
+    with pytest.raises(InvalidArgumentError, match=r"headers may not set (authorization|proxy-authorization|cookie)"):
+        await call(mode, client, "GET", "/v2/members", headers=headers)
+    assert mock.calls.call_count == 0
+    assert fake_sigma.token_requests == []
+
+
+async def test_stream_refuses_credential_headers(mode: Mode, mock: respx.MockRouter, client: SigmaClient) -> None:
+    """stream()/astream() refuse an Authorization header as request() does."""
+    headers = {"Authorization": "Bearer t"}
+    if mode == "sync":
+        with pytest.raises(InvalidArgumentError, match="authorization"), client.stream("GET", "/v2/x", headers=headers):
+            pass
+    else:
+        with pytest.raises(InvalidArgumentError, match="authorization"):
+            async with client.astream("GET", "/v2/x", headers=headers):
+                pass
+    assert mock.calls.call_count == 0

@@ -21,6 +21,7 @@ from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
 from ._problems import SpecProblem, SpecProblems
 from ._rules import Rules
+from ._secrets import mark_secret_properties
 
 __all__ = [
     "PASSES",
@@ -38,6 +39,7 @@ __all__ = [
     "hoist_and_name_schemas",
     "inline_response_refs",
     "mark_pagination",
+    "mark_secret_properties",
     "normalize",
     "nullable_unions",
     "open_response_unions",
@@ -703,6 +705,7 @@ PASSES: tuple[Pass, ...] = (
     unions_as_any_of,
     open_response_unions,
     mark_pagination,
+    mark_secret_properties,
 )
 
 

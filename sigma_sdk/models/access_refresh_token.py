@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="AccessRefreshToken")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -23,14 +25,14 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class AccessRefreshToken:
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ Token used to access the API and make requests. """
-    refresh_token: str
+    refresh_token: str = _attrs_field(repr=False)
     """ Refresh token used to refresh access token. """
     expires_in: float
     """ Number of seconds in which the token expires. """
     token_type: Literal["bearer"] = "bearer"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

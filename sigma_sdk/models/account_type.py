@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="AccountType")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -32,7 +34,7 @@ class AccountType:
     is_custom: bool
     """ Whether this is a custom account type created by the organization (true) or a default Sigma account type
     (false). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         account_type_id = self.account_type_id

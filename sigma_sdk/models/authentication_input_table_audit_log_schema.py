@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuthenticationInputTableAuditLogSchema")
@@ -30,7 +32,7 @@ class AuthenticationInputTableAuditLogSchema:
     """ Schema or second-level object to contain tables written back to the data platform """
     writeback_schema_id: str | Unset = UNSET
     """ Unique identifier of the writebackSchema """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         write_database = self.write_database

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.o_auth_configuration_connection_level_o_auth import OAuthConfigurationConnectionLevelOAuth
@@ -31,7 +31,7 @@ class AuthenticationOAuthUserCredential:
     oauth_config: OAuthConfigurationConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth | UnknownVariant
     """ Choose whether to use the same OAuth configuration as the rest of your
           Sigma organization or configure OAuth specifically for this connection. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.service_account import ServiceAccount
 
@@ -28,7 +30,7 @@ class AuthenticationServiceAccount:
     service_account: ServiceAccount
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

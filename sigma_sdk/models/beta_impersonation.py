@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="BETAImpersonation")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -30,12 +32,12 @@ class BETAImpersonation:
 
     """
 
-    subject_token: str
+    subject_token: str = _attrs_field(repr=False)
     """ A self-signed JWT token with the following claims: `kid` (the client ID), and either `sub` (the email of the
     user to impersonate), `tenant` (the organization ID of the tenant to impersonate), or both. When `tenant` is
     provided without `sub`, the tenant admin user will be impersonated. When both are provided, the specified user
     will be impersonated within the context of that tenant organization. """
-    actor_token: str
+    actor_token: str = _attrs_field(repr=False)
     """ An access token owned by a Sigma user assigned the Admin account type. This token must match the bearer
     token in the request authorization header. """
     grant_type: Literal["urn:ietf:params:oauth:grant-type:token-exchange"] = (
@@ -46,7 +48,7 @@ class BETAImpersonation:
     actor_token_type: Literal["urn:ietf:params:oauth:token-type:access_token"] = (
         "urn:ietf:params:oauth:token-type:access_token"
     )
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         subject_token = self.subject_token

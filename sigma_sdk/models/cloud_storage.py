@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.cloud_storage_cloud_export_option_1 import CloudStorageCloudExportOption1
     from ..models.cloud_storage_cloud_export_option_2 import CloudStorageCloudExportOption2
@@ -29,7 +31,7 @@ _FIELD_KEYS = frozenset(
 class CloudStorage:
     cloud_export: CloudStorageCloudExportOption1 | CloudStorageCloudExportOption2 | CloudStorageCloudExportOption3
     type_: Literal["cloud-export"] = "cloud-export"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="CloudStorageCloudExportOption2Sf")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -22,8 +24,8 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class CloudStorageCloudExportOption2Sf:
     sf_destination: str
-    authorization: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    authorization: str = _attrs_field(repr=False)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         sf_destination = self.sf_destination

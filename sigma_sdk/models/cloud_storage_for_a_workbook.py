@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.for_a_workbook_workbook_cloud_export_option_1 import ForAWorkbookWorkbookCloudExportOption1
     from ..models.for_a_workbook_workbook_cloud_export_option_2 import ForAWorkbookWorkbookCloudExportOption2
@@ -28,7 +30,7 @@ _FIELD_KEYS = frozenset(
 class CloudStorageForAWorkbook:
     workbook_cloud_export: ForAWorkbookWorkbookCloudExportOption1 | ForAWorkbookWorkbookCloudExportOption2
     type_: Literal["workbook-cloud-export"] = "workbook-cloud-export"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.boolean_list_value import BooleanListValue
@@ -53,7 +53,7 @@ class ConfigV2DashboardSettingsVariableValues:
         | SettingsVariableValuesValueNumberRange
         | SettingsVariableValuesValueTextList
         | UnknownVariant,
-    ] = _attrs_field(init=False, factory=dict)
+    ] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

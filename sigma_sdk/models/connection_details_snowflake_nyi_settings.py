@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConnectionDetailsSnowflakeNYISettings")
@@ -37,7 +39,7 @@ class ConnectionDetailsSnowflakeNYISettings:
     export_warehouse: str | Unset = UNSET
     """ Specify a separate warehouse for all export queries. If unset, Sigma uses the primary warehouse for this
     connection. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         connection_timeout_secs = self.connection_timeout_secs

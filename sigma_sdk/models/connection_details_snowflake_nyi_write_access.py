@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ class ConnectionDetailsSnowflakeNYIWriteAccess:
     use_dynamic_tables: bool | Unset = UNSET
     """ Enable incremental materialization for improved performance and cost efficiency. If dynamic tables cannot be
     used (e.g. lack of permission), Sigma will do a full table refresh. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

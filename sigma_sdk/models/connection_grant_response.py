@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.connection_permission import ConnectionPermission, check_connection_permission
 from ..models.inode_permission import InodePermission, check_inode_permission
@@ -57,7 +57,7 @@ class ConnectionGrantResponse:
     """ When the grant was created """
     updated_at: datetime.datetime
     """ When the grant was last updated """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         grant_id = self.grant_id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.use_client_secret import UseClientSecret
     from ..models.use_jwt_bearer_tokens import UseJWTBearerTokens
@@ -41,7 +43,7 @@ class ConnectionLevelOAuth:
     assertion_method: UseClientSecret | UseJWTBearerTokens
     type_: Literal["connection"] = "connection"
     """ Type of OAuth """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="ConnectionPath")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -25,7 +27,7 @@ class ConnectionPath:
     connection_id: str
     url_id: str
     path: list[str]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         connection_id = self.connection_id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.boolean_list_value import BooleanListValue
     from ..models.date_range_value import DateRangeValue
@@ -51,7 +53,7 @@ class ControlValues:
         | ScalarValueDateValue
         | ScalarValueNumberValue
         | ScalarValueTextValue,
-    ] = _attrs_field(init=False, factory=dict)
+    ] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.create_credentials_scope import CreateCredentialsScope, check_create_credentials_scope
 from ..types import UNSET, Unset
 
@@ -34,7 +36,7 @@ class CreateCredentialsRequest:
     """ Description of the credentials """
     scopes: list[CreateCredentialsScope] | Unset = UNSET
     """ Scopes to assign to the credentials. If not provided, defaults to "api". """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         owner_id = self.owner_id

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="CreateCredentialsResponse")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -22,8 +24,8 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class CreateCredentialsResponse:
     client_id: str
-    client_secret: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    client_secret: str = _attrs_field(repr=False)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         client_id = self.client_id

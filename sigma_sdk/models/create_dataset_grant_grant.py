@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.create_dataset_grant_grant_permission import (
     CreateDatasetGrantGrantPermission,
     check_create_dataset_grant_grant_permission,
@@ -36,7 +38,7 @@ class CreateDatasetGrantGrant:
     grantee: GranteeOption1 | GranteeOption2
     permission: CreateDatasetGrantGrantPermission
     tag_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

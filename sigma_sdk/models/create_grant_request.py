@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.connection_permission import ConnectionPermission, check_connection_permission
 from ..models.inode_permission import InodePermission, check_inode_permission
@@ -39,7 +39,7 @@ class CreateGrantRequest:
     permission: ConnectionPermission | InodePermission | VersionTagPermission
     inode_id: str
     tag_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

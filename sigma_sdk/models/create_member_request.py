@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.user_kind import UserKind, check_user_kind
 from ..types import UNSET, Unset
 
@@ -42,7 +44,7 @@ class CreateMemberRequest:
     user_kind: UserKind | Unset = UNSET
     add_to_teams: list[CreateMemberAddToTeam] | Unset = UNSET
     """ Add user to one or more teams. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

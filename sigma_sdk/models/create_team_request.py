@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.team_visibility import TeamVisibility, check_team_visibility
 from ..types import UNSET, Unset
 
@@ -33,7 +35,7 @@ class CreateTeamRequest:
     """ Specify memberIds """
     create_team_folder: bool | Unset = UNSET
     visibility: TeamVisibility | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.create_team_response_visibility import CreateTeamResponseVisibility, check_create_team_response_visibility
 from ..types import UNSET, Unset
 
@@ -46,7 +48,7 @@ class CreateTeamResponse:
     members: list[str]
     workspace_id: None | str
     is_archived: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         team_id = self.team_id

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.create_version_tag_color import CreateVersionTagColor, check_create_version_tag_color
 from ..types import UNSET, Unset
 
@@ -31,7 +33,7 @@ class CreateVersionTagRequest:
     """ Color to associate with the tag in Sigma """
     description: str | Unset = UNSET
     """ Description for the tag """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.embed_type import EmbedType, check_embed_type
 from ..models.source_type import SourceType, check_source_type
 from ..types import UNSET, Unset
@@ -32,7 +34,7 @@ class CreateWorkbookEmbedRequest:
     source_type: SourceType
     source_id: str | Unset = UNSET
     """ The specific identifier for the page or element to be embedded if the sourceType is "page" or "element". """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         embed_type: str = self.embed_type

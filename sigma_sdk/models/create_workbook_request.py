@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateWorkbookRequest")
@@ -33,7 +35,7 @@ class CreateWorkbookRequest:
     """ Description of the workbook. """
     owner_id: str | Unset = UNSET
     """ ID of the user (member) to own the workbook. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         folder_id = self.folder_id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.folder_permission import FolderPermission, check_folder_permission
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ class CreateWorkspaceGrantGrant:
     grantee: GranteeOption1 | GranteeOption2
     permission: FolderPermission
     """ Choose **organize** for Can Contribute permissions or **edit** for Can Manage permissions. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="CronSchedule")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -26,7 +28,7 @@ class CronSchedule:
     timezone: str
     """ An [IANA timezone name](https://en.wikipedia.org/wiki/List_of_tz_database_time_zones). For example,
     `America/Los_Angeles`. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         cron_spec = self.cron_spec

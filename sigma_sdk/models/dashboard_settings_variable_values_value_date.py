@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
@@ -31,7 +31,7 @@ _FIELD_KEYS = frozenset(
 class DashboardSettingsVariableValuesValueDate:
     value: DateSelectionRelativeDateSelection | None | UnknownVariant | VariableValuesValueDateRangeMinFixed
     type_: Literal["date"] = "date"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

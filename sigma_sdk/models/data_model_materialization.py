@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.data_model_materialization_status import (
     DataModelMaterializationStatus,
     check_data_model_materialization_status,
@@ -39,7 +41,7 @@ class DataModelMaterialization:
     ready_at: datetime.datetime | Unset = UNSET
     expired_at: datetime.datetime | Unset = UNSET
     error: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         materialization_id = self.materialization_id

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.partial_cron_schedule import PartialCronSchedule
@@ -39,7 +39,7 @@ class DataModelMaterializationSchedule:
     schedule: None | PartialCronSchedule | UnknownVariant
     configured_at: datetime.datetime
     paused: bool
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

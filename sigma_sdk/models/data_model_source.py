@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataModelSource")
@@ -30,7 +32,7 @@ class DataModelSource:
     """ IDs of elements that make up this data model’s sources. """
     type_: Literal["data-model"] = "data-model"
     version_tag_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         data_model_id = self.data_model_id

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Dataset")
@@ -47,7 +49,7 @@ class Dataset:
     """ The workspace the dataset is in (sent by Sigma, missing from the spec). """
     path: str | Unset = UNSET
     """ The folder path of the dataset (sent by Sigma, missing from the spec). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         dataset_id = self.dataset_id

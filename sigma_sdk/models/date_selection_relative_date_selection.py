@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.date_selection_relative_date_selection_type import (
     DateSelectionRelativeDateSelectionType,
     check_date_selection_relative_date_selection_type,
@@ -34,7 +36,7 @@ class DateSelectionRelativeDateSelection:
     type_: DateSelectionRelativeDateSelectionType
     unit: DateSelectionRelativeDateSelectionUnit
     x: float
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ class ExportAnEntireWorkbook:
     """ The offset number of rows for a CSV/XLSX/JSON-formatted export to start from.  """
     run_asynchronously: bool | Unset = UNSET
     """ Run the export in the background; poll GET /v2/query/{queryId}/download (sigma_sdk.jobs does). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

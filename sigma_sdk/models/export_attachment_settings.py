@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportAttachmentSettings")
@@ -29,7 +31,7 @@ class ExportAttachmentSettings:
     """ Combines multiple PDF or XLSX attachments into a single file """
     zip_attachments: bool | Unset = UNSET
     """ Send attachments as a .zip file """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         merge_attachments = self.merge_attachments

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.column_meets_condition import ColumnMeetsCondition
     from ..models.is_empty import IsEmpty
@@ -31,7 +33,7 @@ class ExportConditionOptionsWorkbookCondition:
 
     condition: ColumnMeetsCondition | IsEmpty | IsNotEmpty
     type_: Literal["workbook"] = "workbook"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

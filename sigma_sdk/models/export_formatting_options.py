@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.pivot_header_style import PivotHeaderStyle, check_pivot_header_style
 from ..types import UNSET, Unset
 
@@ -30,7 +32,7 @@ class ExportFormattingOptions:
     """ Style of pivot table headers """
     include_metadata: bool | Unset = UNSET
     """ Whether to include metadata in XLSX exports """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         pivot_header_style: str | Unset = UNSET

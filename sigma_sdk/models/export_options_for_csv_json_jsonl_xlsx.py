@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.export_options_for_csv_json_jsonl_xlsx_type import (
     ExportOptionsForCsvJsonJsonlXlsxType,
     check_export_options_for_csv_json_jsonl_xlsx_type,
@@ -28,7 +30,7 @@ class ExportOptionsForCsvJsonJsonlXlsx:
     """Export options for csv, json, jsonl, xlsx"""
 
     type_: ExportOptionsForCsvJsonJsonlXlsxType
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_

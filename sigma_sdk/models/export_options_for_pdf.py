@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.export_options_for_pdf_layout import ExportOptionsForPDFLayout, check_export_options_for_pdf_layout
 
 T = TypeVar("T", bound="ExportOptionsForPDF")
@@ -27,7 +29,7 @@ class ExportOptionsForPDF:
 
     layout: ExportOptionsForPDFLayout
     type_: Literal["pdf"] = "pdf"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         layout: str = self.layout

@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExportOptionsForPNG")
@@ -29,7 +31,7 @@ class ExportOptionsForPNG:
     type_: Literal["png"] = "png"
     pixel_width: float | Unset = UNSET
     pixel_height: float | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_

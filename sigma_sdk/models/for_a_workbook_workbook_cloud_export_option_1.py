@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.export_format import ExportFormat, check_export_format
 from ..models.workbook_cloud_export_option_1_connection_type import (
     WorkbookCloudExportOption1ConnectionType,
@@ -34,8 +36,8 @@ class ForAWorkbookWorkbookCloudExportOption1:
     export_format: ExportFormat
     timestamped_uri: None | str
     connection_type: WorkbookCloudExportOption1ConnectionType
-    authorization: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    authorization: str = _attrs_field(repr=False)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         uri = self.uri

@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.export_format import ExportFormat, check_export_format
 
 T = TypeVar("T", bound="ForAWorkbookWorkbookCloudExportOption2")
@@ -29,7 +31,7 @@ class ForAWorkbookWorkbookCloudExportOption2:
     export_format: ExportFormat
     timestamped_uri: None | str
     connection_type: Literal["bigQuery"] = "bigQuery"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         uri = self.uri

@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.export_options_for_pdf_layout import ExportOptionsForPDFLayout, check_export_options_for_pdf_layout
 from ..types import UNSET, Unset
 
@@ -28,7 +30,7 @@ class FormatOptionsPDF:
     type_: Literal["PDF"] = "PDF"
     layout: ExportOptionsForPDFLayout | Unset = UNSET
     scale_factor: float | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_

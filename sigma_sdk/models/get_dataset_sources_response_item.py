@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.get_dataset_sources_response_item_type import (
     GetDatasetSourcesResponseItemType,
     check_get_dataset_sources_response_item_type,
@@ -28,7 +30,7 @@ _FIELD_KEYS = frozenset(
 class GetDatasetSourcesResponseItem:
     type_: GetDatasetSourcesResponseItemType
     inode_id: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         type_: str = self.type_

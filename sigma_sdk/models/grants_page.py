@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ class GrantsPage:
     """
     total: float | Unset = UNSET
     """ Total number of results (sent by Sigma, missing from most of the spec). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.inode_permission_type_0 import InodePermissionType0, check_inode_permission_type_0
 from ..models.inode_permission_type_1 import InodePermissionType1, check_inode_permission_type_1
@@ -77,7 +77,7 @@ class Inode:
     """ When the object was last updated. """
     description: str | Unset = UNSET
     owner_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

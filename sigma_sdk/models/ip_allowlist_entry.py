@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.ip_allowlist_entry_scope import IpAllowlistEntryScope, check_ip_allowlist_entry_scope
 from ..types import UNSET, Unset
 
@@ -48,7 +50,7 @@ class IpAllowlistEntry:
     """ When the object was last updated. """
     description: str | Unset = UNSET
     """ Description for this IP allowlist entry """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         ip_allowlist_entry_id = self.ip_allowlist_entry_id

@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="IsNotEmpty")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -27,7 +29,7 @@ class IsNotEmpty:
     """ ID of the element """
     type_: Literal["isNotEmpty"] = "isNotEmpty"
     """ Type of condition """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         element_id = self.element_id

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="JsonObject")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -18,7 +20,7 @@ _FIELD_KEYS: frozenset[str] = frozenset()
 class JsonObject:
     """Set data value"""
 
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         field_dict: dict[str, Any] = {}

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -37,13 +39,13 @@ class KeyPair:
     warehouse: WarehouseStaticWarehouse
     username: str
     """ Snowflake user name """
-    private_key: str
+    private_key: str = _attrs_field(repr=False)
     """ Private key in PEM format """
     type_: Literal["key-pair"] = "key-pair"
     """ Type of authentication """
-    private_key_passphrase: str | Unset = UNSET
+    private_key_passphrase: str | Unset = _attrs_field(repr=False, default=UNSET)
     """ Provide a passphrase if your private key is encrypted. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.data_source_details import DataSourceDetails
@@ -26,7 +26,7 @@ _FIELD_KEYS: frozenset[str] = frozenset()
 @_attrs_define
 class ListLineageDependencies:
     additional_properties: dict[str, DataSourceDetails | ElementDetails | SheetDetails | UnknownVariant] = _attrs_field(
-        init=False, factory=dict
+        init=False, factory=dict, repr=mapping_repr
     )
 
     def to_dict(self) -> dict[str, Any]:

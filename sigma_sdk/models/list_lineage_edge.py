@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.list_lineage_edge_type import ListLineageEdgeType, check_list_lineage_edge_type
 
 T = TypeVar("T", bound="ListLineageEdge")
@@ -27,7 +29,7 @@ class ListLineageEdge:
     source: str
     target: str
     type_: ListLineageEdgeType
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         source = self.source

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.list_recent_inodes_entry_option_1_permission_type_0 import (
     ListRecentInodesEntryOption1PermissionType0,
@@ -100,7 +100,7 @@ class ListRecentInodesEntryOption1:
     description: str | Unset = UNSET
     owner_id: None | str | Unset = UNSET
     last_interaction_at: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.null_value_null_number_value import NullValueNullNumberValue
     from ..models.scalar_value_number_value import ScalarValueNumberValue
@@ -30,7 +32,7 @@ class ListValueNumberListValue:
 
     value: list[NullValueNullNumberValue | ScalarValueNumberValue]
     type_: Literal["number-list"] = "number-list"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

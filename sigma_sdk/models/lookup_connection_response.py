@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.lookup_connection_kind import LookupConnectionKind, check_lookup_connection_kind
 
 T = TypeVar("T", bound="LookupConnectionResponse")
@@ -27,7 +29,7 @@ class LookupConnectionResponse:
     kind: LookupConnectionKind
     inode_id: str
     url: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         kind: str = self.kind

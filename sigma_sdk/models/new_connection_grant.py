@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.connection_permissions import ConnectionPermissions, check_connection_permissions
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ _FIELD_KEYS = frozenset(
 class NewConnectionGrant:
     grantee: GranteeOption1 | GranteeOption2
     permission: ConnectionPermissions
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

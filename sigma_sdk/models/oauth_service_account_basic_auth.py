@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.role_static_role import RoleStaticRole
     from ..models.warehouse_static_warehouse import WarehouseStaticWarehouse
@@ -34,11 +36,11 @@ class OauthServiceAccountBasicAuth:
     warehouse: WarehouseStaticWarehouse
     username: str
     """ Snowflake user name """
-    password: str
+    password: str = _attrs_field(repr=False)
     """ Password """
     type_: Literal["basic-auth"] = "basic-auth"
     """ Type of authentication """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

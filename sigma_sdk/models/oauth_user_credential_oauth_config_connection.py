@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.config_connection_assertion_method_jwt_bearer import ConfigConnectionAssertionMethodJwtBearer
     from ..models.connection_assertion_method_client_secret import ConnectionAssertionMethodClientSecret
@@ -41,7 +43,7 @@ class OauthUserCredentialOauthConfigConnection:
     assertion_method: ConfigConnectionAssertionMethodJwtBearer | ConnectionAssertionMethodClientSecret
     type_: Literal["connection"] = "connection"
     """ Type of OAuth """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import note_unknown_variant, unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant, unknown_value
 
 from ..models.options_workbook_condition_sheet_column_mode_type_0 import (
     OptionsWorkbookConditionSheetColumnModeType0,
@@ -75,7 +75,7 @@ class OptionsWorkbookConditionSheetColumn:
         | Unset
         | Variant
     ) = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

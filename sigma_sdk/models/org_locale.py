@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="OrgLocale")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -43,7 +45,7 @@ class OrgLocale:
     """ The creation timestamp """
     updated_at: datetime.datetime
     """ The last update timestamp """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         lng = self.lng

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PartialCronSchedule")
@@ -27,7 +29,7 @@ class PartialCronSchedule:
     """ Cron expression to use for the schedule """
     timezone: str | Unset = UNSET
     """ Timezone code, for example, PST """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         cron_spec = self.cron_spec

@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="PostTokenResponseOption2")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -23,7 +25,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class PostTokenResponseOption2:
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ Access token used to access the API and make requests as the impersonated user. """
     expires_in: float
     """ Number of seconds in which the token expires. """
@@ -31,7 +33,7 @@ class PostTokenResponseOption2:
         "urn:ietf:params:oauth:token-type:access_token"
     )
     token_type: Literal["Bearer"] = "Bearer"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.postgre_sql_type import PostgreSQLType, check_postgre_sql_type
 from ..types import UNSET, Unset
 
@@ -41,11 +43,11 @@ class PostgreSQL:
     host: str
     database: str
     user: str | Unset = UNSET
-    password: PasswordPlain | str | Unset = UNSET
+    password: PasswordPlain | str | Unset = _attrs_field(repr=False, default=UNSET)
     port: float | Unset = UNSET
     use_tls: bool | Unset = UNSET
     write_access: PostgreSQLWriteAccess | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PythonSecretsSetupUser")
@@ -25,9 +27,9 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class PythonSecretsSetupUser:
     username: str
-    password: str
+    password: str = _attrs_field(repr=False)
     role: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         username = self.username

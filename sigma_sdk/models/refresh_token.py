@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="RefreshToken")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -21,10 +23,10 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class RefreshToken:
-    refresh_token: str
+    refresh_token: str = _attrs_field(repr=False)
     grant_type: Literal["refresh_token"] = "refresh_token"
     """ Set to `refresh_token` to refresh your access token.  """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         refresh_token = self.refresh_token

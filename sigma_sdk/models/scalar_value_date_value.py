@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.column_value_fixed_date_selection import ColumnValueFixedDateSelection
     from ..models.date_selection_relative_date_selection import DateSelectionRelativeDateSelection
@@ -32,7 +34,7 @@ class ScalarValueDateValue:
     value: ColumnValueFixedDateSelection | DateSelectionRelativeDateSelection | NullValueNullDateValue
     """ Date selection """
     type_: Literal["date"] = "date"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

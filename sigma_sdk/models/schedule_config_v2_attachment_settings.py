@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ScheduleConfigV2AttachmentSettings")
@@ -25,7 +27,7 @@ _FIELD_KEYS = frozenset(
 class ScheduleConfigV2AttachmentSettings:
     merge_pdf_attachments: bool | Unset = UNSET
     zip_attachments: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         merge_pdf_attachments = self.merge_pdf_attachments

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="ScheduleConfigV2DashboardSettingsFilter")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -23,7 +25,7 @@ _FIELD_KEYS = frozenset(
 class ScheduleConfigV2DashboardSettingsFilter:
     id: str
     filter_str: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.csv import CSV
     from ..models.entire_workbook import EntireWorkbook
@@ -38,7 +40,7 @@ _FIELD_KEYS = frozenset(
 class SendWorkbookAttachment:
     format_options: CSV | FormatOptionsEXCEL | FormatOptionsPDF | FormatOptionsPNG | GoogleSheets | JSON | JSONL
     source: EntireWorkbook | MultipleElements | MultiplePages | OneElement | OnePage
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SendWorkbookConfig")
@@ -31,7 +33,7 @@ class SendWorkbookConfig:
     include_link: bool | Unset = UNSET
     run_as_recipient: bool | Unset = UNSET
     row_limit: float | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         title = self.title

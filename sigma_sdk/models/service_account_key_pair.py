@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceAccountKeyPair")
@@ -27,13 +29,13 @@ _FIELD_KEYS = frozenset(
 class ServiceAccountKeyPair:
     username: str
     """ Snowflake user name """
-    private_key: str
+    private_key: str = _attrs_field(repr=False)
     """ Private key in PEM format """
     type_: Literal["key-pair"] = "key-pair"
     """ Type of authentication """
-    private_key_passphrase: str | Unset = UNSET
+    private_key_passphrase: str | Unset = _attrs_field(repr=False, default=UNSET)
     """ Provide a passphrase if your private key is encrypted. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         username = self.username

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetMaterializationWarehouse")
@@ -24,7 +26,7 @@ _FIELD_KEYS = frozenset(
 class SetMaterializationWarehouse:
     materialization_warehouse: str | Unset = UNSET
     """ Warehouse to use for materialization workloads """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         materialization_warehouse = self.materialization_warehouse

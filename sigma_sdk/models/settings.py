@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Settings")
@@ -36,7 +38,7 @@ class Settings:
     Json". Defaults to true. """
     enable_hive_metastore: bool | Unset = UNSET
     """ To see and use your Hive metastore in Sigma, set to true. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         connection_timeout_secs = self.connection_timeout_secs

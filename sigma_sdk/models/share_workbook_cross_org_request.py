@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ShareWorkbookCrossOrgRequest")
@@ -33,7 +35,7 @@ class ShareWorkbookCrossOrgRequest:
     """ Whether to send an email to admins in the recipient org. """
     email_message: str | Unset = UNSET
     """ The message to send to the recipients, if sendEmail is true. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         org_slugs = self.org_slugs

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.auth_type import AuthType, check_auth_type
 from ..types import UNSET, Unset
 
@@ -53,7 +55,7 @@ class SnowflakeKeyPairAuthentication:
     """Set up key-pair authentication for the connection"""
 
     user: str
-    private_key: str
+    private_key: str = _attrs_field(repr=False)
     type_: Literal["snowflake"] = "snowflake"
     write_access: SetMaterializationWarehouse | SetWriteLocationAndMaterializationWarehouse | Unset = UNSET
     """ Specify write access for non-OAuth connections """
@@ -69,12 +71,12 @@ class SnowflakeKeyPairAuthentication:
     role: str | Unset = UNSET
     auth_type: AuthType | Unset = UNSET
     use_python: bool | Unset = UNSET
-    python_secrets: PythonSecrets | Unset = UNSET
+    python_secrets: PythonSecrets | Unset = _attrs_field(repr=False, default=UNSET)
     python_properties: PythonProperties | Unset = UNSET
     use_source_swap_policy: bool | Unset = UNSET
     source_swap_policy_id: str | Unset = UNSET
-    private_key_passphrase: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    private_key_passphrase: str | Unset = _attrs_field(repr=False, default=UNSET)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ class SourceMapping:
     """ ID of the dataset or table to swap to. """
     metric_mapping: list[SourceMappingMetricMappingItem] | Unset = UNSET
     column_mapping: list[SourceMappingColumnMappingItem] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

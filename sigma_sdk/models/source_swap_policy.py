@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="SourceSwapPolicy")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -24,7 +26,7 @@ class SourceSwapPolicy:
 
     source_swap_policy_id: str
     """ Unique identifier of the source swap policy """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         source_swap_policy_id = self.source_swap_policy_id

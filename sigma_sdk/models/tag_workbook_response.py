@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="TagWorkbookResponse")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -26,7 +28,7 @@ class TagWorkbookResponse:
     tagged_workbook_id: str
     """ Unique identifier of the workbook. """
     tagged_workbook_version: float
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         version_tag_id = self.version_tag_id

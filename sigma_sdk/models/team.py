@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.team_visibility import TeamVisibility, check_team_visibility
 from ..types import UNSET, Unset
 
@@ -44,7 +46,7 @@ class Team:
     visibility: TeamVisibility
     members: list[str]
     is_archived: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         team_id = self.team_id

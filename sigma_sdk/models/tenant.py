@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Tenant")
@@ -50,7 +52,7 @@ class Tenant:
     """ URL identifier for the tenant organization """
     shared_at: datetime.datetime | Unset = UNSET
     """ Timestamp when the tenant organization was shared, if applicable. Format: ISO 8601 timestamp """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         tenant_organization_id = self.tenant_organization_id

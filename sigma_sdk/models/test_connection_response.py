@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.test_connection_response_read_type_0 import (
     TestConnectionResponseReadType0,
@@ -46,7 +46,7 @@ _FIELD_KEYS = frozenset(
 class TestConnectionResponse:
     read: TestConnectionResponseReadType0 | TestConnectionResponseReadType1
     write: TestConnectionResponseWriteType0 | TestConnectionResponseWriteType1 | TestConnectionResponseWriteType2
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         read: str

@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.user_kind import UserKind, check_user_kind
 from ..types import UNSET, Unset
 
@@ -49,7 +51,7 @@ class UpdateMemberRequest:
     archive_scheduled_exports: bool | Unset = UNSET
     """ Archive a user's scheduled exports instead of transferring them. Can only be used if either `isArchived` or
     `isInactive` is set to `true` """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         member_type = self.member_type

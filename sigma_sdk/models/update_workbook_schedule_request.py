@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.update_workbook_schedule_suspension_action import (
     UpdateWorkbookScheduleSuspensionAction,
     check_update_workbook_schedule_suspension_action,
@@ -45,7 +47,7 @@ class UpdateWorkbookScheduleRequest:
     """ Description of the scheduled export """
     suspension_action: UpdateWorkbookScheduleSuspensionAction | Unset = UNSET
     """ Action to take on the schedule. Use `pause` to pause the schedule and `resume` to resume the schedule. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

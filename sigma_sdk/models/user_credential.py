@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.connection_level_o_auth import ConnectionLevelOAuth
     from ..models.o_auth_configuration_organization_level_o_auth import OAuthConfigurationOrganizationLevelOAuth
@@ -30,7 +32,7 @@ class UserCredential:
     oauth_config: ConnectionLevelOAuth | OAuthConfigurationOrganizationLevelOAuth
     """ Choose whether to use the same OAuth configuration as the rest of your
           Sigma organization or configure OAuth specifically for this connection. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

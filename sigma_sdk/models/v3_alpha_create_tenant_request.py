@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="V3AlphaCreateTenantRequest")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -27,7 +29,7 @@ class V3AlphaCreateTenantRequest:
     """ Name of the tenant organization to create """
     tenant_organization_slug: str
     """ URL identifier for the tenant organization """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         tenant_organization_name = self.tenant_organization_name

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="V3AlphaDeleteIpAllowlistEntriesRequest")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -22,7 +24,7 @@ _FIELD_KEYS = frozenset(
 class V3AlphaDeleteIpAllowlistEntriesRequest:
     ip_allowlist_entry_ids: list[str]
     """ Array of IP allowlist entry IDs to remove """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         ip_allowlist_entry_ids = self.ip_allowlist_entry_ids

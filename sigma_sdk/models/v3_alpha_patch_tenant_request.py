@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="V3AlphaPatchTenantRequest")
@@ -29,7 +31,7 @@ class V3AlphaPatchTenantRequest:
     """ New name for the tenant organization """
     tenant_organization_slug: str | Unset = UNSET
     """ New URL identifier for the tenant organization """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         tenant_organization_name = self.tenant_organization_name

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from .. import types
 from ..types import File
 
@@ -26,7 +28,7 @@ _FIELD_KEYS = frozenset(
 class V3AlphaPostConnectionDbtArtifactsRequest:
     artifacts: File
     """ Compressed (tar.gz) file containing the artifacts of a dbt run. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         artifacts = self.artifacts.to_tuple()

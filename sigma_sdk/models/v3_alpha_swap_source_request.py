@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.v3_alpha_source_mapping import V3AlphaSourceMapping
 
@@ -25,7 +27,7 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class V3AlphaSwapSourceRequest:
     source_mapping: list[V3AlphaSourceMapping]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="VersionHistoryEntryTag")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -27,7 +29,7 @@ class VersionHistoryEntryTag:
     version_tag_id: str
     tagged_at: datetime.datetime
     tagged_by: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         version_tag_id = self.version_tag_id

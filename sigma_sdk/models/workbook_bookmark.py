@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookBookmark")
@@ -34,7 +36,7 @@ class WorkbookBookmark:
     """ ID of the associated exploration. """
     is_default: bool | Unset = UNSET
     """ Whether the bookmark is default. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         bookmark_id = self.bookmark_id

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 T = TypeVar("T", bound="WorkbookBookmarkRequest")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
@@ -29,7 +31,7 @@ class WorkbookBookmarkRequest:
     """ Whether the bookmark is shared. """
     explore_key: str
     """ ID of the associated exploration. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         workbook_version = self.workbook_version

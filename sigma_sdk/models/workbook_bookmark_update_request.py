@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookBookmarkUpdateRequest")
@@ -30,7 +32,7 @@ class WorkbookBookmarkUpdateRequest:
     is_default: bool | None | Unset = UNSET
     explore_key: None | str | Unset = UNSET
     """ ID of the associated exploration. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         name: None | str | Unset

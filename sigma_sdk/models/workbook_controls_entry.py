@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import unknown_value
+from sigma_sdk_auth.runtime import mapping_repr, unknown_value
 
 from ..models.workbook_controls_entry_value_type_type_0 import (
     WorkbookControlsEntryValueTypeType0,
@@ -98,7 +98,7 @@ class WorkbookControlsEntry:
         | WorkbookControlsEntryValueTypeType9
     )
     """ Value of the control """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

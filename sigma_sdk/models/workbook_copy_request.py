@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WorkbookCopyRequest")
@@ -32,7 +34,7 @@ class WorkbookCopyRequest:
     """ Name for the copied workbook as it appears in Sigma. """
     description: str | Unset = UNSET
     """ A description for the new workbook. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         destination_folder_id = self.destination_folder_id

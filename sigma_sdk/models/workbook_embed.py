@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.source_type import SourceType, check_source_type
 
 T = TypeVar("T", bound="WorkbookEmbed")
@@ -34,7 +36,7 @@ class WorkbookEmbed:
     source_type: SourceType
     source_id: None | str
     source_name: None | str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         embed_id = self.embed_id

@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.schedule_config_v2_alert_config_window import (
     ScheduleConfigV2AlertConfigWindow,
     check_schedule_config_v2_alert_config_window,
@@ -29,7 +31,7 @@ _FIELD_KEYS = frozenset(
 class WorkbookScheduleConfigV2AlertConfig:
     window: ScheduleConfigV2AlertConfigWindow
     volume: float | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         window: str = self.window

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 from ..models.workbook_schedule_config_v2_formatting_pivot_header_style import (
     WorkbookScheduleConfigV2FormattingPivotHeaderStyle,
     check_workbook_schedule_config_v2_formatting_pivot_header_style,
@@ -27,7 +29,7 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class WorkbookScheduleConfigV2Formatting:
     pivot_header_style: WorkbookScheduleConfigV2FormattingPivotHeaderStyle | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         pivot_header_style: str | Unset = UNSET

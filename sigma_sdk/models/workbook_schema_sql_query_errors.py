@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from sigma_sdk_auth.runtime import mapping_repr
+
 if TYPE_CHECKING:
     from ..models.workbook_schema_sql_query_errors_value import WorkbookSchemaSqlQueryErrorsValue
 
@@ -20,7 +22,9 @@ _FIELD_KEYS: frozenset[str] = frozenset()
 
 @_attrs_define
 class WorkbookSchemaSqlQueryErrors:
-    additional_properties: dict[str, WorkbookSchemaSqlQueryErrorsValue] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, WorkbookSchemaSqlQueryErrorsValue] = _attrs_field(
+        init=False, factory=dict, repr=mapping_repr
+    )
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:

@@ -28,10 +28,11 @@ from sigma_sdk.models import (
     Connection,
     CreateConnectionRequest,
     ListConnectionsResponse,
+    Member,
     SnowflakeKeyPairAuthentication,
     WhoAmIResponse,
 )
-from sigma_sdk.types import Response, Unset
+from sigma_sdk.types import UNSET, Response, Unset
 
 
 def make_clients() -> list[Client]:
@@ -184,7 +185,6 @@ def http_settings() -> list[Client]:
 def member_flags(client: Client) -> list[bool | Unset]:
     """README "Unset vs None": optional fields are X | Unset, nullable ones X | None."""
     from sigma_sdk.api.members import list_members
-    from sigma_sdk.models import Member
 
     flags: list[bool | Unset] = []
     for member in list_members.iterate(client=client):
@@ -192,6 +192,15 @@ def member_flags(client: Client) -> list[bool | Unset]:
         assert_type(member.profile_img_url, None | str)
         flags.append(member.is_archived)
     return flags
+
+
+def narrowing_unset(member: Member) -> str:
+    """README "Unset vs None": `is not UNSET` narrows `X | Unset` to `X`, as `isinstance` does."""
+    assert_type(member.is_archived, bool | Unset)
+    if member.is_archived is not UNSET:
+        assert_type(member.is_archived, bool)
+        return "archived" if member.is_archived else "active"
+    return "unknown"
 
 
 def with_the_standin() -> list[str]:

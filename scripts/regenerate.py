@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._additions import additions_summary
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
     add_banners,
@@ -231,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         report = change_report(old_surface, new_surface)
         print(report)
         print(corrections_summary(new_surface))
+        print(additions_summary(normalized))
         if record_spec_release(CHANGELOG, lock, previous_lock, report):
             print(f"Recorded the new spec release in {CHANGELOG.name}.")
         return 0

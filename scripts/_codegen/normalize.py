@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._additions import add as add_operation_list
+from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._naming import hoist_and_name_schemas
@@ -24,6 +26,7 @@ from ._rules import Rules
 __all__ = [
     "PASSES",
     "UNKNOWN_VARIANT",
+    "add_operations",
     "apply_corrections",
     "break_recursive_unions",
     "check_operation_ids",
@@ -448,6 +451,17 @@ def apply_corrections(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     return apply_correction_list(spec, load_corrections())
 
 
+def add_operations(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Add the operations of ``openapi/corrections.toml``'s ``[[addition]]`` entries that the spec lacks.
+
+    Sigma serves (and documents in its release notes) endpoints its published spec does not list,
+    e.g. a data model's elements, columns and lineage; integrations call them. Runs first, so each
+    added operation is normalized and generated like the spec's own. One the spec already has is
+    left out and recorded as redundant under ``x-sigma-sdk-additions`` (see ``_additions``).
+    """
+    return add_operation_list(spec, load_additions())
+
+
 UNKNOWN_VARIANT = "UnknownVariant"
 _UNKNOWN_VARIANT_SCHEMA: dict[str, JSON] = {
     "type": "object",
@@ -540,6 +554,7 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
 
 
 PASSES: tuple[Pass, ...] = (
+    add_operations,
     check_operation_ids,
     fix_malformed_refs,
     strip_server_urls,

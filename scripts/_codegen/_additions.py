@@ -138,7 +138,7 @@ def _spec_operation_ids(spec: dict[str, JSON]) -> set[str]:
 
 
 def add(spec: dict[str, JSON], additions: list[Addition]) -> dict[str, JSON]:
-    """Add each operation the spec lacks, in place; record ``{id: "added" | "redundant"}`` under ``x-sigma-sdk-additions``.
+    """Add each operation the spec lacks, in place; record ``{id: "added" | "redundant"}`` under EXTENSION.
 
     An addition is redundant when the spec already has an operation at its method and path, or one
     with its operationId: the spec's own operation is kept untouched.

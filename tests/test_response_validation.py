@@ -1,7 +1,7 @@
 """A 2xx body the declared type cannot hold: sync() raises ResponseValidationError, sync_detailed() never raises.
 
-Every one of the 176 operations (the spec's 172 and 4 additions) gets each kind of malformed body over ``httpx.MockTransport``;
-the outcome must be a parsed value or a ``ResponseValidationError``, nothing else.
+Every one of the 176 operations (the spec's 172 and 4 additions) gets each kind of malformed body over
+``httpx.MockTransport``; the outcome must be a parsed value or a ``ResponseValidationError``, nothing else.
 """
 
 from __future__ import annotations

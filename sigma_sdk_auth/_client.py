@@ -18,7 +18,7 @@ import contextlib
 import enum
 import os
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
@@ -277,14 +277,31 @@ class SigmaClient:
         *,
         timeout: httpx.Timeout | float | _Unset | None = _UNSET,
         max_retries: int | _Unset = _UNSET,
+        no_retry_statuses: Iterable[int] | _Unset = _UNSET,
+        retry_statuses: Iterable[int] | _Unset = _UNSET,
     ) -> _Self:
-        """A client with another timeout and/or retry budget that shares this one's token and pools.
+        """A client with another timeout and/or retry shape that shares this one's token and pools.
+
+        ``no_retry_statuses``: HTTP statuses answered at once, never retried, while every other
+        status keeps its retries (429 included); ``retry_statuses``: statuses retried like a 5xx
+        (idempotent methods only).  Both replace this client's sets (see :class:`RetryPolicy`).
 
         >>> list_members.sync(client=client.with_options(timeout=300, max_retries=0))  # one slow call
+        >>> lineage = client.with_options(no_retry_statuses={500})  # Sigma's 500: "no lineage here"
         """
+        policy = self._retry_policy
+        if not isinstance(max_retries, _Unset):
+            policy = _policy_with(policy, max_retries)
+        try:
+            if not isinstance(no_retry_statuses, _Unset):
+                policy = attrs.evolve(policy, no_retry_statuses=no_retry_statuses)
+            if not isinstance(retry_statuses, _Unset):
+                policy = attrs.evolve(policy, retry_statuses=retry_statuses)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(str(exc)) from None
         return self._derive(
             timeout=None if isinstance(timeout, _Unset) else httpx.Timeout(timeout),
-            retry_policy=None if isinstance(max_retries, _Unset) else _policy_with(self._retry_policy, max_retries),
+            retry_policy=None if policy is self._retry_policy else policy,
         )
 
     def impersonate(self: _Self, email: str | None = None, *, tenant: str | None = None) -> _Self:

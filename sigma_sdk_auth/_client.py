@@ -124,6 +124,7 @@ class ClientOptions(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     auth_method: AuthMethod
     refresh_margin: float | None
+    refresh_token: str | None
     token_url: str | None
     httpx_args: Mapping[str, Any] | None
     transport: httpx.BaseTransport | None
@@ -151,6 +152,8 @@ class SigmaClient:
     every retry knob at once (a :class:`RetryPolicy`, instead of ``max_retries``);
     ``auth_method`` sends the client credentials in the form body (``"form"``) or as HTTP Basic;
     ``refresh_margin`` refreshes tokens this many seconds early (default ``min(60, expires_in/2)``);
+    ``refresh_token`` starts from a refresh token you hold (the first token comes from it; client
+    credentials only once Sigma refuses it; never shown in repr, logs or errors);
     ``httpx_args`` go to both httpx clients (e.g. ``verify``, ``proxy``, ``limits``, ``headers``);
     ``transport``/``async_transport`` replace the network layer (tests, mocks).
     """
@@ -176,6 +179,7 @@ class SigmaClient:
         retry_policy: RetryPolicy | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
+        refresh_token: str | None = None,
         token_url: str | None = None,
         httpx_args: Mapping[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -199,6 +203,7 @@ class SigmaClient:
             token_url=token_url,
             auth_method=auth_method,
             refresh_margin=refresh_margin,
+            refresh_token=refresh_token,
             # Token requests: the same retry policy, through these pools (made below), never redirected.
             retry_policy=retry_policy,
             token_client=lambda: self._pools.sync(),
@@ -222,6 +227,8 @@ class SigmaClient:
         options = ClientOptions(**kwargs)
         if settings.token_url is not None:
             options.setdefault("token_url", settings.token_url)
+        if settings.refresh_token is not None:
+            options.setdefault("refresh_token", settings.refresh_token)
         return cls(settings.base_url, settings.client_id, settings.client_secret, **options)
 
     @classmethod
@@ -232,7 +239,8 @@ class SigmaClient:
         environ: Mapping[str, str] | None = None,
         **kwargs: Unpack[ClientOptions],
     ) -> _Self:
-        """Build a client from ``SIGMA_BASE_URL`` or ``SIGMA_REGION``, ``SIGMA_CLIENT_ID``, ``SIGMA_CLIENT_SECRET``.
+        """Build a client from ``SIGMA_BASE_URL`` or ``SIGMA_REGION``, ``SIGMA_CLIENT_ID``, ``SIGMA_CLIENT_SECRET``
+        (and ``SIGMA_REFRESH_TOKEN``, optional: a refresh token to start from).
 
         ``env_file`` (a ``.env`` path) supplies variables the environment does not set.  A missing
         variable raises :class:`ConfigurationError` naming it.  Other keyword arguments go to the

@@ -86,7 +86,8 @@ def sync_detailed(
     https://github.com/datahub-project/datahub/blob/master/metadata-
     ingestion/src/datahub/ingestion/source/sigma/sigma_api.py; https://github.com/datahub-
     project/datahub/blob/master/metadata-ingestion/tests/integration/sigma/test_sigma.py;
-    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json;
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/streams/data_models.py
 
     Args:
         data_model_id (str): Unique identifier of the data model.
@@ -129,7 +130,8 @@ def sync(
     https://github.com/datahub-project/datahub/blob/master/metadata-
     ingestion/src/datahub/ingestion/source/sigma/sigma_api.py; https://github.com/datahub-
     project/datahub/blob/master/metadata-ingestion/tests/integration/sigma/test_sigma.py;
-    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json;
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/streams/data_models.py
 
     Args:
         data_model_id (str): Unique identifier of the data model.
@@ -174,7 +176,8 @@ async def asyncio_detailed(
     https://github.com/datahub-project/datahub/blob/master/metadata-
     ingestion/src/datahub/ingestion/source/sigma/sigma_api.py; https://github.com/datahub-
     project/datahub/blob/master/metadata-ingestion/tests/integration/sigma/test_sigma.py;
-    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json;
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/streams/data_models.py
 
     Args:
         data_model_id (str): Unique identifier of the data model.
@@ -217,7 +220,8 @@ async def asyncio(
     https://github.com/datahub-project/datahub/blob/master/metadata-
     ingestion/src/datahub/ingestion/source/sigma/sigma_api.py; https://github.com/datahub-
     project/datahub/blob/master/metadata-ingestion/tests/integration/sigma/test_sigma.py;
-    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/schemas/data_model_columns.json;
+    https://github.com/MeltanoLabs/tap-sigma/blob/main/tap_sigma/streams/data_models.py
 
     Args:
         data_model_id (str): Unique identifier of the data model.

@@ -85,7 +85,8 @@ def sync_detailed(
     name, dataModelId | inodeId, connectionId} or custom SQL {type, definition, connectionId}. Evidence:
     https://help.sigmacomputing.com/reference/listlineagetree; https://github.com/MeltanoLabs/tap-
     sigma/blob/main/tap_sigma/streams/workbooks.py; https://github.com/MeltanoLabs/tap-
-    sigma/blob/main/tap_sigma/client.py
+    sigma/blob/main/tap_sigma/client.py; https://github.com/datahub-
+    project/datahub/blob/master/metadata-ingestion/tests/unit/sigma/probe_tenant.py
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -127,7 +128,8 @@ def sync(
     name, dataModelId | inodeId, connectionId} or custom SQL {type, definition, connectionId}. Evidence:
     https://help.sigmacomputing.com/reference/listlineagetree; https://github.com/MeltanoLabs/tap-
     sigma/blob/main/tap_sigma/streams/workbooks.py; https://github.com/MeltanoLabs/tap-
-    sigma/blob/main/tap_sigma/client.py
+    sigma/blob/main/tap_sigma/client.py; https://github.com/datahub-
+    project/datahub/blob/master/metadata-ingestion/tests/unit/sigma/probe_tenant.py
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -171,7 +173,8 @@ async def asyncio_detailed(
     name, dataModelId | inodeId, connectionId} or custom SQL {type, definition, connectionId}. Evidence:
     https://help.sigmacomputing.com/reference/listlineagetree; https://github.com/MeltanoLabs/tap-
     sigma/blob/main/tap_sigma/streams/workbooks.py; https://github.com/MeltanoLabs/tap-
-    sigma/blob/main/tap_sigma/client.py
+    sigma/blob/main/tap_sigma/client.py; https://github.com/datahub-
+    project/datahub/blob/master/metadata-ingestion/tests/unit/sigma/probe_tenant.py
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -213,7 +216,8 @@ async def asyncio(
     name, dataModelId | inodeId, connectionId} or custom SQL {type, definition, connectionId}. Evidence:
     https://help.sigmacomputing.com/reference/listlineagetree; https://github.com/MeltanoLabs/tap-
     sigma/blob/main/tap_sigma/streams/workbooks.py; https://github.com/MeltanoLabs/tap-
-    sigma/blob/main/tap_sigma/client.py
+    sigma/blob/main/tap_sigma/client.py; https://github.com/datahub-
+    project/datahub/blob/master/metadata-ingestion/tests/unit/sigma/probe_tenant.py
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

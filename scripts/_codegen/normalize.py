@@ -19,6 +19,7 @@ from ._additions import add as add_operation_list
 from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
+from ._fixed_values import open_fixed_values as open_fixed_value_list
 from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
 from ._rules import Rules
@@ -41,6 +42,7 @@ __all__ = [
     "mark_pagination",
     "normalize",
     "nullable_unions",
+    "open_fixed_values",
     "open_response_unions",
     "require_bodies_that_have_required_fields",
     "specific_branches_first",
@@ -462,6 +464,20 @@ def add_operations(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     return add_operation_list(spec, load_additions())
 
 
+def open_fixed_values(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Keep single-value enums and fixed discriminators in responses open to values a newer Sigma sends.
+
+    A ``const`` that selects a union branch stays (an unknown kind falls to the union's
+    ``UnknownVariant``); an object-valued response field whose object has a required ``const`` but
+    no union (v3alpha connection ``details``, a user attribute's ``value``) becomes a one-branch
+    union, opened by ``open_response_unions``; every other ``const`` of a response object becomes an
+    open one-value enum again. Request-only ones stay ``const``. Runs after naming, so no name moves
+    (see ``_fixed_values``).
+    """
+    roots, reached = _response_reachable(spec)
+    return open_fixed_value_list(spec, roots, reached)
+
+
 UNKNOWN_VARIANT = "UnknownVariant"
 _UNKNOWN_VARIANT_SCHEMA: dict[str, JSON] = {
     "type": "object",
@@ -570,6 +586,7 @@ PASSES: tuple[Pass, ...] = (
     hoist_and_name_schemas,
     drop_unused_titles,
     drop_truncated_examples,
+    open_fixed_values,
     unions_as_any_of,
     open_response_unions,
     mark_pagination,

@@ -227,3 +227,26 @@ def test_every_addition_is_generated() -> None:
     stems = {path.stem for path in root.glob("*/*.py")}
     assert {snake_case(a.operation_id) for a in load_additions()} <= stems
     assert len(load_additions()) == 4
+
+
+def test_full_normalization_of_a_spec_release_that_lists_an_addition() -> None:
+    """Sigma's spec plus its own GET /v2/workbooks/{workbookId}/lineage: normalized once, reported redundant."""
+    from _codegen.normalize import normalize
+
+    from ._spec import load_spec
+
+    spec = load_spec()
+    own = {
+        "operationId": "listLineageTree",
+        "summary": "List lineage for a workbook",
+        "parameters": [{"name": "workbookId", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }
+    spec["paths"]["/v2/workbooks/{workbookId}/lineage"] = {"get": own}
+    normalized = normalize(spec)
+    operation = normalized["paths"]["/v2/workbooks/{workbookId}/lineage"]["get"]
+    assert "Not in Sigma's published spec" not in operation.get("description", "")
+    ids = [op["operationId"] for item in normalized["paths"].values() for op in item.values() if isinstance(op, dict)]
+    assert ids.count("listLineageTree") == 1
+    assert len(ids) == 172 + 1 + 3  # the spec's, its new one, and the three additions it still lacks
+    assert "the spec now has workbook-lineage: remove those entries" in additions_summary(normalized)

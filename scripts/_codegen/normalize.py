@@ -3,9 +3,10 @@
 Every pass is a small function ``spec -> spec`` with a docstring naming the spec defect or generator
 limit it addresses. Passes never change what goes on the wire: a payload valid against the input
 schema is valid against the output schema and vice versa (names, titles and ``$ref`` layout may change).
-Two passes are the deliberate exceptions, both about answers Sigma really sends: ``apply_corrections``
-(reviewed, evidence-backed entries in ``openapi/corrections.toml``) and ``open_response_unions`` (an
-object from a newer Sigma that matches no known union branch is kept, not refused).
+Four passes are the deliberate exceptions, all about what Sigma really serves: ``add_operations`` and
+``apply_corrections`` (reviewed, evidence-backed entries in ``openapi/corrections.toml``),
+``open_fixed_values`` and ``open_response_unions`` (a kind or an object from a newer Sigma that
+matches no known union branch is kept, not refused).
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._additions import additions_summary
 from _codegen._corrections import CorrectionError
+from _codegen._naming import naming_collisions
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
     add_banners,
@@ -251,6 +253,19 @@ def locked_release_mismatch(sha256: str, version: object, lock: dict[str, Any]) 
     )
 
 
+def spec_fixes_summary(normalized: dict[str, Any], new_surface: dict[str, Any]) -> str:
+    """What the SDK changed in Sigma's spec: corrections, additions, and names chosen around collisions.
+
+    Printed before the change report, so the report's verdict stays the last line.
+    """
+    lines = [corrections_summary(new_surface), additions_summary(normalized)]
+    collisions = naming_collisions(normalized)
+    if collisions:
+        lines.append(f"Name collisions ({len(collisions)}), resolved as:")
+        lines.extend(f"  {line}" for line in collisions)
+    return "\n".join(lines)
+
+
 def dry_run(raw: bytes, source: str) -> int:
     """Compare a spec with the lock and the committed surface; print the change report. Writes nothing."""
     lock = read_lock()
@@ -259,14 +274,14 @@ def dry_run(raw: bytes, source: str) -> int:
         print(f"Same release as openapi/spec.lock.json: spec {lock.get('version')}, sha256 {sha256} ({source}).")
         return EXIT_SAME
     spec = load_spec_bytes(raw)
-    _, new_surface = normalized_surface(spec)
+    normalized, new_surface = normalized_surface(spec)
     old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
     version = (spec.get("info") or {}).get("version")
     print(
         f"New Sigma spec release: version {version}, sha256 {sha256} ({source}); sigma_sdk/ was generated from "
         f"version {lock.get('version')}, sha256 {lock.get('sha256')}."
     )
-    print(corrections_summary(new_surface))
+    print(spec_fixes_summary(normalized, new_surface))
     print(change_report(old_surface, new_surface))
     return EXIT_NEW_RELEASE
 
@@ -328,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
         SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         report = change_report(old_surface, new_surface)
-        print(corrections_summary(new_surface))
+        print(spec_fixes_summary(normalized, new_surface))
         print(report)
         if record_spec_release(CHANGELOG, lock, previous_lock, report):
             print(f"Recorded the new spec release in {CHANGELOG.name}.")

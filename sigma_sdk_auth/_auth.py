@@ -363,6 +363,9 @@ class SigmaAuth(httpx.Auth):
     threads, tasks and event loops; they all reuse one token, and one expiry costs one token request.
 
     ``refresh_margin``: refresh this many seconds before expiry (default ``min(60, expires_in / 2)``).
+    ``refresh_token``: a refresh token to start from (e.g. one a user granted, as Airbyte's Sigma
+    connector takes).  The first token comes from it with the ``refresh_token`` grant; it rotates
+    like a fetched one, and the client-credentials grant is used only once Sigma refuses it.
     ``retry_policy``: how token requests are retried (default ``RetryPolicy()``: 2 retries).
     ``token_client`` / ``async_token_client``: return the httpx client to send token requests with
     (``SigmaClient`` passes its own pools); they are sent without redirects, and a transport error
@@ -380,6 +383,7 @@ class SigmaAuth(httpx.Auth):
         token_url: httpx.URL | str | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
+        refresh_token: str | None = None,
         retry_policy: RetryPolicy | None = None,
         token_client: Callable[[], httpx.Client] | None = None,
         async_token_client: Callable[[], httpx.AsyncClient] | None = None,
@@ -392,6 +396,8 @@ class SigmaAuth(httpx.Auth):
             raise ConfigurationError("client_secret must be a non-empty string")
         if auth_method not in ("form", "basic"):
             raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {auth_method!r}")
+        if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token.strip()):
+            raise ConfigurationError("refresh_token must be a non-empty string (or None)")
         if refresh_margin is not None and refresh_margin < 0:
             raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
         if token_url is None:
@@ -417,6 +423,18 @@ class SigmaAuth(httpx.Auth):
         self._state_lock = threading.Lock()
         self._token: _Token | None = None
         self._fetch: _Fetch | None = None
+        # A seeded refresh token stands in for a token that is never fresh: the first fetch spends it
+        # with the refresh grant (falling back to client credentials only if Sigma refuses it).
+        self._seed_refresh_token = refresh_token.strip() if refresh_token else None
+        if self._seed_refresh_token:
+            self._token = _Token(
+                access_token="",
+                refresh_token=self._seed_refresh_token,
+                token_type="Bearer",
+                expires_in=0.0,
+                issued_at=-math.inf,
+            )
+            self._token.rejected = True
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -830,6 +848,8 @@ class SigmaAuth(httpx.Auth):
         # Belt and braces: a server that echoes what it was sent must not put secrets in our messages.
         secrets = [self._client_secret]
         for auth in (self, self._impersonation.admin if self._impersonation else None):
+            if auth is not None:
+                secrets.append(auth._seed_refresh_token or "")
             token = auth._token if auth is not None else None
             if token is not None:
                 secrets += [token.access_token, token.refresh_token or ""]

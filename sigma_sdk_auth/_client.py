@@ -18,7 +18,7 @@ import contextlib
 import enum
 import os
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
@@ -124,6 +124,7 @@ class ClientOptions(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     auth_method: AuthMethod
     refresh_margin: float | None
+    refresh_token: str | None
     token_url: str | None
     httpx_args: Mapping[str, Any] | None
     transport: httpx.BaseTransport | None
@@ -168,6 +169,8 @@ class SigmaClient:
     every retry knob at once (a :class:`RetryPolicy`, instead of ``max_retries``);
     ``auth_method`` sends the client credentials in the form body (``"form"``) or as HTTP Basic;
     ``refresh_margin`` refreshes tokens this many seconds early (default ``min(60, expires_in/2)``);
+    ``refresh_token`` starts from a refresh token you hold (the first token comes from it; client
+    credentials only once Sigma refuses it; never shown in repr, logs or errors);
     ``httpx_args`` go to both httpx clients (e.g. ``verify``, ``proxy``, ``limits``, ``headers``);
     ``transport``/``async_transport`` replace the network layer (tests, mocks).
     """
@@ -193,6 +196,7 @@ class SigmaClient:
         retry_policy: RetryPolicy | None = None,
         auth_method: AuthMethod = "form",
         refresh_margin: float | None = None,
+        refresh_token: str | None = None,
         token_url: str | None = None,
         httpx_args: Mapping[str, Any] | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -216,6 +220,7 @@ class SigmaClient:
             token_url=token_url,
             auth_method=auth_method,
             refresh_margin=refresh_margin,
+            refresh_token=refresh_token,
             # Token requests: the same retry policy, through these pools (made below), never redirected.
             retry_policy=retry_policy,
             token_client=lambda: self._pools.sync(),
@@ -239,6 +244,8 @@ class SigmaClient:
         options = ClientOptions(**kwargs)
         if settings.token_url is not None:
             options.setdefault("token_url", settings.token_url)
+        if settings.refresh_token is not None:
+            options.setdefault("refresh_token", settings.refresh_token)
         return cls(settings.base_url, settings.client_id, settings.client_secret, **options)
 
     @classmethod
@@ -249,7 +256,8 @@ class SigmaClient:
         environ: Mapping[str, str] | None = None,
         **kwargs: Unpack[ClientOptions],
     ) -> _Self:
-        """Build a client from ``SIGMA_BASE_URL`` or ``SIGMA_REGION``, ``SIGMA_CLIENT_ID``, ``SIGMA_CLIENT_SECRET``.
+        """Build a client from ``SIGMA_BASE_URL`` or ``SIGMA_REGION``, ``SIGMA_CLIENT_ID``, ``SIGMA_CLIENT_SECRET``
+        (and ``SIGMA_REFRESH_TOKEN``, optional: a refresh token to start from).
 
         ``env_file`` (a ``.env`` path) supplies variables the environment does not set.  A missing
         variable raises :class:`ConfigurationError` naming it.  Other keyword arguments go to the
@@ -294,14 +302,31 @@ class SigmaClient:
         *,
         timeout: httpx.Timeout | float | _Unset | None = _UNSET,
         max_retries: int | _Unset = _UNSET,
+        no_retry_statuses: Iterable[int] | _Unset = _UNSET,
+        retry_statuses: Iterable[int] | _Unset = _UNSET,
     ) -> _Self:
-        """A client with another timeout and/or retry budget that shares this one's token and pools.
+        """A client with another timeout and/or retry shape that shares this one's token and pools.
+
+        ``no_retry_statuses``: HTTP statuses answered at once, never retried, while every other
+        status keeps its retries (429 included); ``retry_statuses``: statuses retried like a 5xx
+        (idempotent methods only).  Both replace this client's sets (see :class:`RetryPolicy`).
 
         >>> list_members.sync(client=client.with_options(timeout=300, max_retries=0))  # one slow call
+        >>> lineage = client.with_options(no_retry_statuses={500})  # Sigma's 500: "no lineage here"
         """
+        policy = self._retry_policy
+        if not isinstance(max_retries, _Unset):
+            policy = _policy_with(policy, max_retries)
+        try:
+            if not isinstance(no_retry_statuses, _Unset):
+                policy = attrs.evolve(policy, no_retry_statuses=no_retry_statuses)
+            if not isinstance(retry_statuses, _Unset):
+                policy = attrs.evolve(policy, retry_statuses=retry_statuses)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(str(exc)) from None
         return self._derive(
             timeout=None if isinstance(timeout, _Unset) else httpx.Timeout(timeout),
-            retry_policy=None if isinstance(max_retries, _Unset) else _policy_with(self._retry_policy, max_retries),
+            retry_policy=None if policy is self._retry_policy else policy,
         )
 
     def impersonate(self: _Self, email: str | None = None, *, tenant: str | None = None) -> _Self:

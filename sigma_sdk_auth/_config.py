@@ -22,6 +22,7 @@ __all__ = [
     "ENV_BASE_URL",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
+    "ENV_REFRESH_TOKEN",
     "ENV_REGION",
     "Settings",
     "parse_dotenv",
@@ -33,6 +34,8 @@ ENV_BASE_URL: Final = "SIGMA_BASE_URL"
 ENV_REGION: Final = "SIGMA_REGION"
 ENV_CLIENT_ID: Final = "SIGMA_CLIENT_ID"
 ENV_CLIENT_SECRET: Final = "SIGMA_CLIENT_SECRET"
+# Optional: a refresh token to start from (as Airbyte's Sigma connector does); see SigmaAuth.
+ENV_REFRESH_TOKEN: Final = "SIGMA_REFRESH_TOKEN"
 
 # The QuickStart's variable names (see Sigma's Postman collection).
 _POSTMAN_BASE_URL: Final = "baseUrl"
@@ -53,6 +56,7 @@ class Settings:
     client_id: str
     client_secret: str = attrs.field(repr=False)
     token_url: str | None = None
+    refresh_token: str | None = attrs.field(default=None, repr=False)
 
 
 # -- environment and .env ---------------------------------------------------------------------
@@ -123,7 +127,8 @@ def parse_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
 def settings_from_env(
     environ: Mapping[str, str] | None = None, *, env_file: str | os.PathLike[str] | None = None
 ) -> Settings:
-    """Read ``SIGMA_BASE_URL`` (or ``SIGMA_REGION``), ``SIGMA_CLIENT_ID`` and ``SIGMA_CLIENT_SECRET``.
+    """Read ``SIGMA_BASE_URL`` (or ``SIGMA_REGION``), ``SIGMA_CLIENT_ID`` and ``SIGMA_CLIENT_SECRET``,
+    and the optional ``SIGMA_REFRESH_TOKEN`` (a refresh token to start from).
 
     ``env_file`` values fill in what the real environment does not set (the environment wins, as
     with python-dotenv's default).  ``SIGMA_BASE_URL`` wins over ``SIGMA_REGION`` when both are set.
@@ -148,7 +153,9 @@ def settings_from_env(
         ]
         where = f" (also looked in {env_file})" if env_file is not None else ""
         raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}{where}")
-    return Settings(base_url=base_url, client_id=client_id, client_secret=client_secret)
+    return Settings(
+        base_url=base_url, client_id=client_id, client_secret=client_secret, refresh_token=get(ENV_REFRESH_TOKEN)
+    )
 
 
 # -- Postman ----------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ What is retried (one rule, :func:`decide`, shared by both loops):
     request, so they are retried only for idempotent methods.  A POST is never sent twice.
   - ``LocalProtocolError`` and ``UnsupportedProtocol`` are bugs in the request, never retried.
 
+Shaped per client (:meth:`SigmaClient.with_options`) or per policy: ``RetryPolicy.no_retry_statuses``
+are answered at once, never retried (Sigma's "500: no lineage here" is an answer to that caller), and
+``RetryPolicy.retry_statuses`` are retried as 5xx are (idempotent methods only), on top of the rule
+above.  Every other status, 429 included, keeps the rule above.
+
 Out of budget (``max_retries`` retries after the first attempt), or not retryable: an HTTP
 response is *returned* (the caller turns a non-2xx into a typed error with ``raise_for_status``);
 a transport error is *raised* as ``APITimeoutError`` (``httpx.TimeoutException``) or
@@ -43,7 +48,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -81,6 +86,17 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: flo
         raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
+def _statuses(value: Iterable[int]) -> frozenset[int]:
+    """A set of HTTP status codes, checked: each an int from 400 to 599 (2xx/3xx are never retried anyway)."""
+    if isinstance(value, (str, bytes, int)):
+        raise TypeError(f"give HTTP statuses as a collection of ints, e.g. {{500}}, not {value!r}")
+    statuses = frozenset(value)
+    wrong = sorted(repr(s) for s in statuses if isinstance(s, bool) or not isinstance(s, int) or not 400 <= s <= 599)
+    if wrong:
+        raise ValueError(f"retry statuses must be HTTP error statuses (ints 400-599), got {', '.join(wrong)}")
+    return statuses
+
+
 def _full_jitter(cap: float) -> float:
     return random.uniform(0.0, cap)
 
@@ -100,6 +116,11 @@ class RetryPolicy:
     ``initial_delay`` and ``max_delay`` bound the jittered exponential backoff; ``max_retry_after``
     is the longest server-advised ``Retry-After`` (seconds) that will be waited out.
 
+    ``no_retry_statuses`` (keyword-only) are HTTP statuses returned at once, never retried, e.g.
+    ``{500}`` where Sigma answers 500 for "not present"; ``retry_statuses`` are statuses retried
+    like a 5xx (idempotent methods only) that the rule would not retry, e.g. ``{409}``.  A status in
+    both is refused; 429 stays retried unless named in ``no_retry_statuses``.
+
     ``sleep`` (sync callers), ``async_sleep`` (async callers) and ``jitter`` (maps a backoff cap to
     the actual delay, ``uniform(0, cap)`` by default; results are clamped to ``[0, cap]``) are how
     the waiting is done.  ``clock`` (seconds, monotonic) is not used by retries: the job helpers
@@ -113,12 +134,19 @@ class RetryPolicy:
     initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    no_retry_statuses: frozenset[int] = attrs.field(default=frozenset(), converter=_statuses, kw_only=True)
+    retry_statuses: frozenset[int] = attrs.field(default=frozenset(), converter=_statuses, kw_only=True)
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, kw_only=True, eq=False, repr=False)
     async_sleep: Callable[[float], Awaitable[None]] = attrs.field(
         default=_asyncio_sleep, kw_only=True, eq=False, repr=False
     )
     jitter: Callable[[float], float] = attrs.field(default=_full_jitter, kw_only=True, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        both = self.no_retry_statuses & self.retry_statuses
+        if both:
+            raise ValueError(f"statuses {sorted(both)} are in both no_retry_statuses and retry_statuses")
 
 
 class Decision:
@@ -180,9 +208,11 @@ def decide(
         raise ValueError("decide() needs a response or an error")
     status = response.status_code
     reason = _status_reason(response)
+    if status in policy.no_retry_statuses:
+        return Decision(False, 0.0, f"{reason} (in no_retry_statuses)")
     if status == 429:
         retryable = True
-    elif status == 408 or (status >= 500 and status not in _NON_TRANSIENT_5XX):
+    elif status == 408 or status in policy.retry_statuses or (status >= 500 and status not in _NON_TRANSIENT_5XX):
         retryable = idempotent
     else:
         retryable = False

@@ -50,10 +50,11 @@ def locked_release() -> dict[str, Any]:
 
 
 def load_corrected_spec() -> dict[str, Any]:
-    """The spec as the SDK reads it: allOf parts merged (no instance changes) and the reviewed
-    corrections of ``openapi/corrections.toml`` applied, so samples look like what Sigma sends."""
+    """The spec as the SDK reads it: allOf parts merged (no instance changes), the reviewed corrections
+    of ``openapi/corrections.toml`` applied and its additions added, so samples look like what Sigma sends."""
+    from _codegen._additions import add, load_additions
     from _codegen._corrections import apply, load_corrections
     from _codegen._rules import Rules
     from _codegen.normalize import flatten_all_of
 
-    return apply(flatten_all_of(load_spec(), Rules.load()), load_corrections())
+    return apply(flatten_all_of(add(load_spec(), load_additions()), Rules.load()), load_corrections())

@@ -7,7 +7,11 @@ round-trip through ``to_dict()`` exactly:
 * "new values": every enum value replaced by one the SDK does not know, and a new field added to
   every object;
 * "new variants": the value of every union replaced by an object of a shape no branch knows (the
-  outermost unions in one payload, the innermost in another, so nested unions are reached too).
+  outermost unions in one payload, the innermost in another, so nested unions are reached too);
+* "fixed values": every single-value enum and fixed discriminator (a field whose type allows one
+  value, e.g. ``type: "snowflake"``) given a value the SDK does not know. Where the value selects a
+  union branch the object must become an ``UnknownVariant``; elsewhere the field keeps it as an
+  ``UnknownValue``. Either way the call parses and ``to_dict()`` gives the payload back.
 
 The test walks the generated types from each operation's declared return type, so it also knows
 which enums, union fields and models responses can hold, and checks that the mutations reached
@@ -99,6 +103,14 @@ def _json_keys(model: type, payload: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _fixed_value(tp: Any) -> bool:
+    """True for a type that allows one string: a closed one-value ``Literal`` or an open enum of one known value."""
+    if typing.get_origin(tp) is not Literal:
+        return False
+    values = typing.get_args(tp)
+    return len(values) == 1 and isinstance(values[0], str)
+
+
 @dataclass
 class Reach:
     """What responses can hold (from the types) or what the mutations touched (from the payloads)."""
@@ -107,6 +119,7 @@ class Reach:
     enums: set[str] = field(default_factory=set)
     enum_fields: set[str] = field(default_factory=set)
     unions: set[str] = field(default_factory=set)
+    fixed: set[str] = field(default_factory=set)  # fields holding a single-value enum or fixed discriminator
 
 
 def reach(tp: Any, where: str, found: Reach, visited: set[type]) -> None:
@@ -117,11 +130,16 @@ def reach(tp: Any, where: str, found: Reach, visited: set[type]) -> None:
             found.unions.add(where)
         for member in members:
             enum = _enum_of(member)
+            if _fixed_value(member):
+                found.fixed.add(where)
             if enum:
                 found.enums |= enum
                 found.enum_fields.add(where)
             else:
                 reach(member, where, found, visited)
+        return
+    if _fixed_value(tp):
+        found.fixed.add(where)
         return
     origin = typing.get_origin(tp)
     if origin in (list, dict):
@@ -136,8 +154,14 @@ def reach(tp: Any, where: str, found: Reach, visited: set[type]) -> None:
 
 def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
     """``value`` (valid for ``tp``) as a newer Sigma would send it, recording what was mutated."""
+    if mode == "fixed values" and _fixed_value(tp) and isinstance(value, str):
+        touched.fixed.add(where)
+        return NEW_VALUE
     members = _members(tp)
     if members is not None:
+        if mode == "fixed values" and isinstance(value, str) and any(_fixed_value(m) for m in members):
+            touched.fixed.add(where)
+            return NEW_VALUE
         if mode == "outer variants" and UnknownVariant in members:
             touched.unions.add(where)
             return dict(NEW_VARIANT)
@@ -198,14 +222,19 @@ def release() -> dict[str, Any]:
     visited: set[type] = set()
     failures: list[str] = []
     payloads = 0
+    fixed_payloads = 0  # "fixed values" payloads that changed at least one fixed value
     for operation_id, where, content_type, payload in iter_operation_payloads(load_corrected_spec(), free_form=False):
         if not where.startswith("response:2") or where == "response:204" or content_type != "application/json":
             continue
         parse: Callable[[httpx.Response], Any] = _module(operation_id)._parse_response
         declared = parse.__annotations__["return"]
         reach(declared, f"{operation_id}.<body>", possible, visited)
-        for mode in ("values", "outer variants", "inner variants"):
+        for mode in ("values", "outer variants", "inner variants", "fixed values"):
             mutated = mutate(declared, payload, f"{operation_id}.<body>", mode, touched)
+            if mode == "fixed values":
+                if mutated == payload:
+                    continue  # nothing fixed in this sample
+                fixed_payloads += 1
             payloads += 1
             try:
                 parsed = parse(httpx.Response(int(where.split(":")[1]), json=mutated))
@@ -218,7 +247,9 @@ def release() -> dict[str, Any]:
         f"\nnext release: {payloads} mutated payloads; enum types {len(touched.enums)}/{len(possible.enums)}, "
         f"enum fields {len(touched.enum_fields)}/{len(possible.enum_fields)}, "
         f"union fields {len(touched.unions)}/{len(possible.unions)}, "
-        f"models {len(touched.models)}/{len(possible.models)}"
+        f"models {len(touched.models)}/{len(possible.models)}, "
+        f"fixed-value fields {len(touched.fixed)}/{len(possible.fixed)} "
+        f"({fixed_payloads} payloads, {sum('fixed values' in f for f in failures)} failing)"
     )
     return {"possible": possible, "touched": touched, "failures": failures, "payloads": payloads}
 
@@ -240,3 +271,10 @@ def test_the_mutations_reach_every_enum_union_and_model_a_response_can_hold(rele
     assert len(possible.models - touched.models) <= 2, possible.models - touched.models
     assert len(possible.enums) > 50
     assert len(possible.unions) > 20
+
+
+def test_every_fixed_value_in_a_response_is_mutated(release: dict[str, Any]) -> None:
+    """Every single-value enum and fixed discriminator a response can hold got a value the SDK does not know."""
+    possible, touched = release["possible"], release["touched"]
+    assert possible.fixed - touched.fixed == set()
+    assert len(possible.fixed) > 50

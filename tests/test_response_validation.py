@@ -1,7 +1,8 @@
 """A 2xx body the declared type cannot hold: sync() raises ResponseValidationError, sync_detailed() never raises.
 
-Every one of the operations (172 in spec 2.0.0) gets each kind of malformed body over ``httpx.MockTransport``;
-the outcome must be a parsed value or a ``ResponseValidationError``, nothing else.
+Every operation of the surface (the spec's and the additions of openapi/corrections.toml) gets each kind of
+malformed body over ``httpx.MockTransport``; the outcome must be a parsed value or a ``ResponseValidationError``,
+nothing else.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Every pass is a small function ``spec -> spec`` with a docstring naming the spec defect or generator
 limit it addresses. Passes never change what goes on the wire: a payload valid against the input
 schema is valid against the output schema and vice versa (names, titles and ``$ref`` layout may change).
-Two passes are the deliberate exceptions, both about answers Sigma really sends: ``apply_corrections``
-(reviewed, evidence-backed entries in ``openapi/corrections.toml``) and ``open_response_unions`` (an
-object from a newer Sigma that matches no known union branch is kept, not refused).
+Four passes are the deliberate exceptions, all about what Sigma really serves: ``add_operations`` and
+``apply_corrections`` (reviewed, evidence-backed entries in ``openapi/corrections.toml``),
+``open_fixed_values`` and ``open_response_unions`` (a kind or an object from a newer Sigma that
+matches no known union branch is kept, not refused).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._additions import add as add_operation_list
+from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
+from ._fixed_values import open_fixed_values as open_fixed_value_list
 from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
 from ._problems import SpecProblem, SpecProblems
@@ -26,6 +30,7 @@ from ._secrets import mark_secret_properties
 __all__ = [
     "PASSES",
     "UNKNOWN_VARIANT",
+    "add_operations",
     "apply_corrections",
     "break_recursive_unions",
     "canonical_order",
@@ -42,6 +47,7 @@ __all__ = [
     "mark_secret_properties",
     "normalize",
     "nullable_unions",
+    "open_fixed_values",
     "open_response_unions",
     "require_bodies_that_have_required_fields",
     "specific_branches_first",
@@ -594,6 +600,31 @@ def apply_corrections(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     return apply_correction_list(spec, load_corrections())
 
 
+def add_operations(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Add the operations of ``openapi/corrections.toml``'s ``[[addition]]`` entries that the spec lacks.
+
+    Sigma serves (and documents in its release notes) endpoints its published spec does not list,
+    e.g. a data model's elements, columns and lineage; integrations call them. Runs first, so each
+    added operation is normalized and generated like the spec's own. One the spec already has is
+    left out and recorded as redundant under ``x-sigma-sdk-additions`` (see ``_additions``).
+    """
+    return add_operation_list(spec, load_additions())
+
+
+def open_fixed_values(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
+    """Keep single-value enums and fixed discriminators in responses open to values a newer Sigma sends.
+
+    A ``const`` that selects a union branch stays (an unknown kind falls to the union's
+    ``UnknownVariant``); an object-valued response field whose object has a required ``const`` but
+    no union (v3alpha connection ``details``, a user attribute's ``value``) becomes a one-branch
+    union, opened by ``open_response_unions``; every other ``const`` of a response object becomes an
+    open one-value enum again. Request-only ones stay ``const``. Runs after naming, so no name moves
+    (see ``_fixed_values``).
+    """
+    roots, reached = _response_reachable(spec)
+    return open_fixed_value_list(spec, roots, reached)
+
+
 UNKNOWN_VARIANT = "UnknownVariant"
 _UNKNOWN_VARIANT_SCHEMA: dict[str, JSON] = {
     "type": "object",
@@ -686,6 +717,7 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
 
 
 PASSES: tuple[Pass, ...] = (
+    add_operations,
     canonical_order,
     check_operation_ids,
     fix_malformed_refs,
@@ -702,6 +734,7 @@ PASSES: tuple[Pass, ...] = (
     hoist_and_name_schemas,
     drop_unused_titles,
     drop_truncated_examples,
+    open_fixed_values,
     unions_as_any_of,
     open_response_unions,
     mark_pagination,

@@ -108,6 +108,10 @@ if TYPE_CHECKING:
     from .dashboard_settings_variable_values_value_date import DashboardSettingsVariableValuesValueDate
     from .dashboard_settings_variable_values_value_text import DashboardSettingsVariableValuesValueText
     from .data_model import DataModel
+    from .data_model_column import DataModelColumn
+    from .data_model_element import DataModelElement
+    from .data_model_lineage_node import DataModelLineageNode
+    from .data_model_lineage_node_type import DataModelLineageNodeType
     from .data_model_materialization import DataModelMaterialization
     from .data_model_materialization_schedule import DataModelMaterializationSchedule
     from .data_model_materialization_status import DataModelMaterializationStatus
@@ -213,6 +217,9 @@ if TYPE_CHECKING:
     from .list_account_types_response import ListAccountTypesResponse
     from .list_connection_paths_response import ListConnectionPathsResponse
     from .list_connections_response import ListConnectionsResponse
+    from .list_data_model_columns_response import ListDataModelColumnsResponse
+    from .list_data_model_elements_response import ListDataModelElementsResponse
+    from .list_data_model_lineage_tree_response import ListDataModelLineageTreeResponse
     from .list_data_model_materialization_schedules_response import ListDataModelMaterializationSchedulesResponse
     from .list_data_model_sources_response import ListDataModelSourcesResponse
     from .list_data_models_response import ListDataModelsResponse
@@ -223,6 +230,7 @@ if TYPE_CHECKING:
     from .list_lineage_edge import ListLineageEdge
     from .list_lineage_edge_type import ListLineageEdgeType
     from .list_lineage_response import ListLineageResponse
+    from .list_lineage_tree_response import ListLineageTreeResponse
     from .list_org_locales_response import ListOrgLocalesResponse
     from .list_recent_inodes_entry_option_1 import ListRecentInodesEntryOption1
     from .list_recent_inodes_entry_option_1_permission_type_0 import ListRecentInodesEntryOption1PermissionType0
@@ -488,6 +496,7 @@ if TYPE_CHECKING:
     from .workbook_embed import WorkbookEmbed
     from .workbook_export_source_multiple_elements_export import WorkbookExportSourceMultipleElementsExport
     from .workbook_export_source_multiple_pages_export import WorkbookExportSourceMultiplePagesExport
+    from .workbook_lineage_node import WorkbookLineageNode
     from .workbook_page import WorkbookPage
     from .workbook_page_element import WorkbookPageElement
     from .workbook_permission import WorkbookPermission
@@ -615,6 +624,10 @@ _MODULE_OF: dict[str, str] = {
     "DashboardSettingsVariableValuesValueDate": ".dashboard_settings_variable_values_value_date",
     "DashboardSettingsVariableValuesValueText": ".dashboard_settings_variable_values_value_text",
     "DataModel": ".data_model",
+    "DataModelColumn": ".data_model_column",
+    "DataModelElement": ".data_model_element",
+    "DataModelLineageNode": ".data_model_lineage_node",
+    "DataModelLineageNodeType": ".data_model_lineage_node_type",
     "DataModelMaterialization": ".data_model_materialization",
     "DataModelMaterializationSchedule": ".data_model_materialization_schedule",
     "DataModelMaterializationStatus": ".data_model_materialization_status",
@@ -720,6 +733,9 @@ _MODULE_OF: dict[str, str] = {
     "ListAccountTypesResponse": ".list_account_types_response",
     "ListConnectionPathsResponse": ".list_connection_paths_response",
     "ListConnectionsResponse": ".list_connections_response",
+    "ListDataModelColumnsResponse": ".list_data_model_columns_response",
+    "ListDataModelElementsResponse": ".list_data_model_elements_response",
+    "ListDataModelLineageTreeResponse": ".list_data_model_lineage_tree_response",
     "ListDataModelMaterializationSchedulesResponse": ".list_data_model_materialization_schedules_response",
     "ListDataModelSourcesResponse": ".list_data_model_sources_response",
     "ListDataModelsResponse": ".list_data_models_response",
@@ -730,6 +746,7 @@ _MODULE_OF: dict[str, str] = {
     "ListLineageEdge": ".list_lineage_edge",
     "ListLineageEdgeType": ".list_lineage_edge_type",
     "ListLineageResponse": ".list_lineage_response",
+    "ListLineageTreeResponse": ".list_lineage_tree_response",
     "ListOrgLocalesResponse": ".list_org_locales_response",
     "ListRecentInodesEntryOption1": ".list_recent_inodes_entry_option_1",
     "ListRecentInodesEntryOption1PermissionType0": ".list_recent_inodes_entry_option_1_permission_type_0",
@@ -989,6 +1006,7 @@ _MODULE_OF: dict[str, str] = {
     "WorkbookEmbed": ".workbook_embed",
     "WorkbookExportSourceMultipleElementsExport": ".workbook_export_source_multiple_elements_export",
     "WorkbookExportSourceMultiplePagesExport": ".workbook_export_source_multiple_pages_export",
+    "WorkbookLineageNode": ".workbook_lineage_node",
     "WorkbookPage": ".workbook_page",
     "WorkbookPageElement": ".workbook_page_element",
     "WorkbookPermission": ".workbook_permission",
@@ -1118,6 +1136,10 @@ __all__ = (
     "DatabricksBasicAuthenticationWriteAccess",
     "DatabricksOAuth",
     "DataModel",
+    "DataModelColumn",
+    "DataModelElement",
+    "DataModelLineageNode",
+    "DataModelLineageNodeType",
     "DataModelMaterialization",
     "DataModelMaterializationSchedule",
     "DataModelMaterializationStatus",
@@ -1220,6 +1242,9 @@ __all__ = (
     "ListAccountTypesResponse",
     "ListConnectionPathsResponse",
     "ListConnectionsResponse",
+    "ListDataModelColumnsResponse",
+    "ListDataModelElementsResponse",
+    "ListDataModelLineageTreeResponse",
     "ListDataModelMaterializationSchedulesResponse",
     "ListDataModelSourcesResponse",
     "ListDataModelsResponse",
@@ -1230,6 +1255,7 @@ __all__ = (
     "ListLineageEdge",
     "ListLineageEdgeType",
     "ListLineageResponse",
+    "ListLineageTreeResponse",
     "ListOrgLocalesResponse",
     "ListRecentInodesEntryOption1",
     "ListRecentInodesEntryOption1PermissionType0",
@@ -1489,6 +1515,7 @@ __all__ = (
     "WorkbookEmbed",
     "WorkbookExportSourceMultipleElementsExport",
     "WorkbookExportSourceMultiplePagesExport",
+    "WorkbookLineageNode",
     "WorkbookPage",
     "WorkbookPageElement",
     "WorkbookPermission",

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import mapping_repr
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
     from ..models.service_account import ServiceAccount
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="AuthenticationOAuth")
@@ -34,7 +35,7 @@ class AuthenticationOAuth:
     user_credential: AuthenticationOAuthUserCredential
     type_: Literal["oauth"] = "oauth"
     """ Type of authentication """
-    service_account: ServiceAccount | Unset = UNSET
+    service_account: ServiceAccount | UnknownVariant | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,8 +45,12 @@ class AuthenticationOAuth:
 
         type_ = self.type_
 
-        service_account: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.service_account, Unset):
+        service_account: dict[str, Any] | Unset
+        if isinstance(self.service_account, Unset):
+            service_account = UNSET
+        elif isinstance(self.service_account, ServiceAccount):
+            service_account = self.service_account.to_dict()
+        else:
             service_account = self.service_account.to_dict()
 
         field_dict: dict[str, Any] = {}
@@ -71,12 +76,37 @@ class AuthenticationOAuth:
         type_ = cast(Literal["oauth"], src_dict["type"])
         if type_ != "oauth":
             raise ValueError(f"type must match const 'oauth', got '{type_}'")
+
+        def _parse_service_account(data: object) -> ServiceAccount | UnknownVariant | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_0 = ServiceAccount.from_dict(data)
+
+                return service_account_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_1 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("serviceAccount", data)
+                return service_account_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(
+                f"field serviceAccount: {type(data).__name__} fits none of ServiceAccount | UnknownVariant | Unset"
+            )
+
+        service_account = _parse_service_account(src_dict.get("serviceAccount", UNSET))
+
         authentication_o_auth = cls(
             AuthenticationOAuthUserCredential.from_dict(src_dict["userCredential"]),  # user_credential
             type_,
-            UNSET
-            if (_value := src_dict.get("serviceAccount", UNSET)) is UNSET
-            else ServiceAccount.from_dict(_value),  # service_account
+            service_account,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
@@ -111,6 +141,11 @@ def _resolve_references() -> None:
     global _REFERENCES_RESOLVED
     from ..models.authentication_o_auth_user_credential import AuthenticationOAuthUserCredential
     from ..models.service_account import ServiceAccount
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(AuthenticationOAuthUserCredential=AuthenticationOAuthUserCredential, ServiceAccount=ServiceAccount)
+    globals().update(
+        AuthenticationOAuthUserCredential=AuthenticationOAuthUserCredential,
+        ServiceAccount=ServiceAccount,
+        UnknownVariant=UnknownVariant,
+    )
     _REFERENCES_RESOLVED = True

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import mapping_repr
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.service_account import ServiceAccount
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="AuthenticationServiceAccount")
@@ -27,7 +28,7 @@ _FIELD_KEYS = frozenset(
 
 @_attrs_define
 class AuthenticationServiceAccount:
-    service_account: ServiceAccount
+    service_account: ServiceAccount | UnknownVariant
     type_: Literal["service-account"] = "service-account"
     """ Type of authentication """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
@@ -35,7 +36,11 @@ class AuthenticationServiceAccount:
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
-        service_account = self.service_account.to_dict()
+        service_account: dict[str, Any]
+        if isinstance(self.service_account, ServiceAccount):
+            service_account = self.service_account.to_dict()
+        else:
+            service_account = self.service_account.to_dict()
 
         type_ = self.type_
 
@@ -57,11 +62,34 @@ class AuthenticationServiceAccount:
             )
         if not _REFERENCES_RESOLVED:
             _resolve_references()
+
+        def _parse_service_account(data: object) -> ServiceAccount | UnknownVariant:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_0 = ServiceAccount.from_dict(data)
+
+                return service_account_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                service_account_type_1 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("serviceAccount", data)
+                return service_account_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(f"field serviceAccount: {type(data).__name__} fits none of ServiceAccount | UnknownVariant")
+
+        service_account = _parse_service_account(src_dict["serviceAccount"])
+
         type_ = cast(Literal["service-account"], src_dict["type"])
         if type_ != "service-account":
             raise ValueError(f"type must match const 'service-account', got '{type_}'")
         authentication_service_account = cls(
-            ServiceAccount.from_dict(src_dict["serviceAccount"]),  # service_account
+            service_account,
             type_,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
@@ -96,6 +124,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.service_account import ServiceAccount
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(ServiceAccount=ServiceAccount)
+    globals().update(ServiceAccount=ServiceAccount, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

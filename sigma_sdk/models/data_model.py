@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -23,19 +23,20 @@ T = TypeVar("T", bound="DataModel")
 _FIELD_KEYS = frozenset(
     {
         "dataModelId",
-        "dataModelUrlId",
         "name",
         "url",
         "path",
         "latestVersion",
         "ownerId",
         "createdBy",
-        "updatedBy",
         "createdAt",
         "updatedAt",
+        "dataModelUrlId",
+        "updatedBy",
         "isArchived",
         "tags",
         "workspaceId",
+        "urlId",
     }
 )
 _parse_datetime = datetime.datetime.fromisoformat
@@ -45,7 +46,6 @@ _parse_datetime = datetime.datetime.fromisoformat
 class DataModel:
     data_model_id: str
     """ Unique identifier of the data model. """
-    data_model_url_id: str
     name: str
     url: str
     path: str
@@ -53,24 +53,26 @@ class DataModel:
     owner_id: str
     created_by: str
     """ The identifier of the user who created this object. """
-    updated_by: str
-    """ The identifier of the user or process that last updated this object. """
     created_at: datetime.datetime
     """ When the object was created. """
     updated_at: datetime.datetime
     """ When the object was last updated. """
+    data_model_url_id: str | Unset = UNSET
+    updated_by: str | Unset = UNSET
+    """ The identifier of the user or process that last updated this object. """
     is_archived: bool | Unset = UNSET
     tags: list[DataModelTag] | Unset = UNSET
     workspace_id: str | Unset = UNSET
     """ The workspace the data model is in (sent by Sigma, missing from the spec). """
+    url_id: None | str | Unset = UNSET
+    """ The data model's url id where Sigma sends it under this name instead of dataModelUrlId (sent by Sigma,
+    missing from the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
         if not _REFERENCES_RESOLVED:
             _resolve_references()
         data_model_id = self.data_model_id
-
-        data_model_url_id = self.data_model_url_id
 
         name = self.name
 
@@ -84,11 +86,13 @@ class DataModel:
 
         created_by = self.created_by
 
-        updated_by = self.updated_by
-
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
+
+        data_model_url_id = self.data_model_url_id
+
+        updated_by = self.updated_by
 
         is_archived = self.is_archived
 
@@ -101,29 +105,39 @@ class DataModel:
 
         workspace_id = self.workspace_id
 
+        url_id: None | str | Unset
+        if isinstance(self.url_id, Unset):
+            url_id = UNSET
+        else:
+            url_id = self.url_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "dataModelId": data_model_id,
-                "dataModelUrlId": data_model_url_id,
                 "name": name,
                 "url": url,
                 "path": path,
                 "latestVersion": latest_version,
                 "ownerId": owner_id,
                 "createdBy": created_by,
-                "updatedBy": updated_by,
                 "createdAt": created_at,
                 "updatedAt": updated_at,
             }
         )
+        if data_model_url_id is not UNSET:
+            field_dict["dataModelUrlId"] = data_model_url_id
+        if updated_by is not UNSET:
+            field_dict["updatedBy"] = updated_by
         if is_archived is not UNSET:
             field_dict["isArchived"] = is_archived
         if tags is not UNSET:
             field_dict["tags"] = tags
         if workspace_id is not UNSET:
             field_dict["workspaceId"] = workspace_id
+        if url_id is not UNSET:
+            field_dict["urlId"] = url_id
         return field_dict
 
     @classmethod
@@ -134,27 +148,38 @@ class DataModel:
             )
         if not _REFERENCES_RESOLVED:
             _resolve_references()
+
+        def _parse_url_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        url_id = _parse_url_id(src_dict.get("urlId", UNSET))
+
         data_model = cls(
             src_dict["dataModelId"],  # data_model_id
-            src_dict["dataModelUrlId"],  # data_model_url_id
             src_dict["name"],  # name
             src_dict["url"],  # url
             src_dict["path"],  # path
             src_dict["latestVersion"],  # latest_version
             src_dict["ownerId"],  # owner_id
             src_dict["createdBy"],  # created_by
-            src_dict["updatedBy"],  # updated_by
             _parse_datetime(src_dict["createdAt"]),  # created_at
             _parse_datetime(src_dict["updatedAt"]),  # updated_at
+            src_dict.get("dataModelUrlId", UNSET),  # data_model_url_id
+            src_dict.get("updatedBy", UNSET),  # updated_by
             src_dict.get("isArchived", UNSET),  # is_archived
             UNSET
             if (_value := src_dict.get("tags", UNSET)) is UNSET
             else [DataModelTag.from_dict(item) for item in _value],  # tags
             src_dict.get("workspaceId", UNSET),  # workspace_id
+            url_id,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
-        if len(src_dict) > 11 and not src_dict.keys() <= _FIELD_KEYS:
+        if len(src_dict) > 9 and not src_dict.keys() <= _FIELD_KEYS:
             data_model.additional_properties = {key: value for key, value in src_dict.items() if key not in _FIELD_KEYS}
         return data_model
 

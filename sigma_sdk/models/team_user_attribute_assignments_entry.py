@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import mapping_repr
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="TeamUserAttributeAssignmentsEntry")
@@ -32,8 +33,7 @@ class TeamUserAttributeAssignmentsEntry:
     """ ID of the user attribute. """
     user_attribute_name: str
     """ Name of the user attribute. """
-    value: DefaultValue
-    """ The value of the user attribute """
+    value: DefaultValue | UnknownVariant
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,7 +43,11 @@ class TeamUserAttributeAssignmentsEntry:
 
         user_attribute_name = self.user_attribute_name
 
-        value = self.value.to_dict()
+        value: dict[str, Any]
+        if isinstance(self.value, DefaultValue):
+            value = self.value.to_dict()
+        else:
+            value = self.value.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -64,10 +68,33 @@ class TeamUserAttributeAssignmentsEntry:
             )
         if not _REFERENCES_RESOLVED:
             _resolve_references()
+
+        def _parse_value(data: object) -> DefaultValue | UnknownVariant:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_0 = DefaultValue.from_dict(data)
+
+                return value_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_1 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("value", data)
+                return value_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(f"field value: {type(data).__name__} fits none of DefaultValue | UnknownVariant")
+
+        value = _parse_value(src_dict["value"])
+
         team_user_attribute_assignments_entry = cls(
             src_dict["userAttributeId"],  # user_attribute_id
             src_dict["userAttributeName"],  # user_attribute_name
-            DefaultValue.from_dict(src_dict["value"]),  # value
+            value,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
@@ -101,6 +128,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(DefaultValue=DefaultValue)
+    globals().update(DefaultValue=DefaultValue, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

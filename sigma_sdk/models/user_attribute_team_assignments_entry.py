@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import mapping_repr
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="UserAttributeTeamAssignmentsEntry")
@@ -36,8 +37,7 @@ _parse_datetime = datetime.datetime.fromisoformat
 class UserAttributeTeamAssignmentsEntry:
     team_id: str
     """ Unique identifier of the team. """
-    value: DefaultValue
-    """ The value of the user attribute """
+    value: DefaultValue | UnknownVariant
     priority: float
     """ Priority of the assignment. """
     created_by: str
@@ -55,7 +55,11 @@ class UserAttributeTeamAssignmentsEntry:
             _resolve_references()
         team_id = self.team_id
 
-        value = self.value.to_dict()
+        value: dict[str, Any]
+        if isinstance(self.value, DefaultValue):
+            value = self.value.to_dict()
+        else:
+            value = self.value.to_dict()
 
         priority = self.priority
 
@@ -90,9 +94,32 @@ class UserAttributeTeamAssignmentsEntry:
             )
         if not _REFERENCES_RESOLVED:
             _resolve_references()
+
+        def _parse_value(data: object) -> DefaultValue | UnknownVariant:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_0 = DefaultValue.from_dict(data)
+
+                return value_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                value_type_1 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("value", data)
+                return value_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(f"field value: {type(data).__name__} fits none of DefaultValue | UnknownVariant")
+
+        value = _parse_value(src_dict["value"])
+
         user_attribute_team_assignments_entry = cls(
             src_dict["teamId"],  # team_id
-            DefaultValue.from_dict(src_dict["value"]),  # value
+            value,
             src_dict["priority"],  # priority
             src_dict["createdBy"],  # created_by
             src_dict["updatedBy"],  # updated_by
@@ -131,6 +158,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.default_value import DefaultValue
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(DefaultValue=DefaultValue)
+    globals().update(DefaultValue=DefaultValue, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

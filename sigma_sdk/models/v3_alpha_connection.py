@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from sigma_sdk_auth.runtime import mapping_repr
+from sigma_sdk_auth.runtime import mapping_repr, note_unknown_variant
 
 if TYPE_CHECKING:
     from ..models.connection_details import ConnectionDetails
+    from ..models.unknown_variant import UnknownVariant
 
 
 T = TypeVar("T", bound="V3AlphaConnection")
@@ -31,7 +32,7 @@ class V3AlphaConnection:
     connection_id: str
     """ Unique identifier of the connection """
     name: str
-    details: ConnectionDetails
+    details: ConnectionDetails | UnknownVariant
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,7 +42,11 @@ class V3AlphaConnection:
 
         name = self.name
 
-        details = self.details.to_dict()
+        details: dict[str, Any]
+        if isinstance(self.details, ConnectionDetails):
+            details = self.details.to_dict()
+        else:
+            details = self.details.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -62,10 +67,33 @@ class V3AlphaConnection:
             )
         if not _REFERENCES_RESOLVED:
             _resolve_references()
+
+        def _parse_details(data: object) -> ConnectionDetails | UnknownVariant:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                details_type_0 = ConnectionDetails.from_dict(data)
+
+                return details_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                details_type_1 = UnknownVariant.from_dict(data)
+
+                note_unknown_variant("details", data)
+                return details_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            raise TypeError(f"field details: {type(data).__name__} fits none of ConnectionDetails | UnknownVariant")
+
+        details = _parse_details(src_dict["details"])
+
         v3_alpha_connection = cls(
             src_dict["connectionId"],  # connection_id
             src_dict["name"],  # name
-            ConnectionDetails.from_dict(src_dict["details"]),  # details
+            details,
         )
         # Every required key was read above (a missing one raised KeyError), so a payload with no more
         # keys than that has no additional properties: one len() instead of a lookup per key.
@@ -99,6 +127,7 @@ def _resolve_references() -> None:
     """Bind the models this one refers to, once: imported late because they may import this module."""
     global _REFERENCES_RESOLVED
     from ..models.connection_details import ConnectionDetails
+    from ..models.unknown_variant import UnknownVariant
 
-    globals().update(ConnectionDetails=ConnectionDetails)
+    globals().update(ConnectionDetails=ConnectionDetails, UnknownVariant=UnknownVariant)
     _REFERENCES_RESOLVED = True

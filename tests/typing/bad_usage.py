@@ -22,6 +22,7 @@ from sigma_sdk.models import (
     ApiError,
     Connection,
     CreateConnectionRequest,
+    DefaultValue,
     SnowflakeKeyPairAuthentication,
 )
 
@@ -103,6 +104,7 @@ def model_mistakes(client: Client) -> None:
     create_connection.sync(client=client, body=details)  # E: arg-type
     create_connection.sync(client=client, body={"name": "Snowflake"})  # E: arg-type
     Connection.from_dict('{"name": "x"}')  # E: arg-type
+    DefaultValue(val="5", type_="number")  # E: arg-type
 
 
 async def async_mistakes(client: Client) -> None:

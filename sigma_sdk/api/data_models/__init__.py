@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from . import (
         get_data_model,
         get_data_model_materialization,
+        list_data_model_columns,
+        list_data_model_elements,
+        list_data_model_lineage_tree,
         list_data_model_materialization_schedules,
         list_data_model_sources,
         list_data_models,
@@ -26,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = (
     "get_data_model",
     "get_data_model_materialization",
+    "list_data_model_columns",
+    "list_data_model_elements",
+    "list_data_model_lineage_tree",
     "list_data_model_materialization_schedules",
     "list_data_model_sources",
     "list_data_models",

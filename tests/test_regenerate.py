@@ -32,15 +32,17 @@ def _endpoint_modules() -> dict[str, Any]:
 
 
 def test_every_operation_has_four_entry_points() -> None:
-    """Each of the spec's operations has a module with sync, sync_detailed, asyncio and asyncio_detailed."""
+    """Each operation (the spec's and the additions) has a module with sync, sync_detailed, asyncio and asyncio_detailed."""
     from openapi_python_client.strings import snake_case
 
-    operation_ids = [op["operationId"] for op in iter_operations(load_spec())]
+    surface_ids = json.loads(SURFACE.read_text(encoding="utf-8"))["operations"]
+    spec_ids = [op["operationId"] for op in iter_operations(load_spec())]
+    assert set(spec_ids) <= set(surface_ids)  # the additions of openapi/corrections.toml come on top
     modules = _endpoint_modules()
     by_stem = {name.rsplit(".", 1)[1]: module for name, module in modules.items()}
-    missing = [op for op in operation_ids if snake_case(op) not in by_stem]
+    missing = [op for op in surface_ids if snake_case(op) not in by_stem]
     assert missing == []
-    assert len(modules) == len(operation_ids) == len(json.loads(SURFACE.read_text(encoding="utf-8"))["operations"])
+    assert len(modules) == len(surface_ids)
     for module in modules.values():
         assert inspect.isfunction(module.sync)
         assert inspect.isfunction(module.sync_detailed)

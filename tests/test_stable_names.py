@@ -19,7 +19,7 @@ from _codegen._naming import naming_collisions
 from _codegen._published import EXTENSION, Published
 from _codegen._rules import Rules
 from _codegen._surface import surface
-from _codegen.normalize import PASSES, apply_corrections, normalize
+from _codegen.normalize import PASSES, add_operations, apply_corrections, normalize
 
 from ._spec import ROOT, load_spec
 
@@ -112,9 +112,9 @@ def test_adding_a_field_to_one_operation_renames_nothing_elsewhere() -> None:
 
 
 def _normalize_without_corrections(spec: dict[str, Any], rules: Rules) -> dict[str, Any]:
-    """The passes without corrections.toml, whose entries target Sigma's spec, not these small ones."""
+    """The passes without corrections.toml (corrections and additions), whose entries target Sigma's spec."""
     for normalization_pass in PASSES:
-        if normalization_pass is not apply_corrections:
+        if normalization_pass not in (apply_corrections, add_operations):
             spec = normalization_pass(copy.deepcopy(spec), rules)
     return spec
 

@@ -32,7 +32,7 @@ def _endpoint_modules() -> dict[str, Any]:
 
 
 def test_every_operation_has_four_entry_points() -> None:
-    """Each operation (the spec's and the additions) has a module with sync, sync_detailed, asyncio and asyncio_detailed."""
+    """Each operation (the spec's and the additions) has sync, sync_detailed, asyncio and asyncio_detailed."""
     from openapi_python_client.strings import snake_case
 
     surface_ids = json.loads(SURFACE.read_text(encoding="utf-8"))["operations"]

@@ -31,6 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _codegen._api_index import ApiIndexError, api_index
+from _codegen._docs import DOCS_TEMPLATE, document_operations, operation_docs_template
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
     add_banners,
@@ -49,6 +51,7 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+API_INDEX = ROOT / "api.md"  # written beside sigma_sdk/ by generate(), compared by --check
 TEMPLATES = ROOT / "templates"  # templates/handwritten/: modules copied into the package, not rendered
 
 
@@ -91,13 +94,18 @@ def read_spec(spec_arg: str | None, *, check: bool = False) -> tuple[bytes, str]
 
 
 def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
-    """Generate the package from a normalized spec into ``out_dir/sigma_sdk``; return that path."""
+    """Generate the package from a normalized spec into ``out_dir/sigma_sdk``; return that path.
+
+    ``out_dir/api.md`` gets the operations index (scripts/_codegen/_api_index.py).
+    """
+    normalized, docs = document_operations(normalized)  # links to SDK names, reflowed docstrings
     spec_path = out_dir / "normalized.spec.json"
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
     templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
     shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
+    (templates / DOCS_TEMPLATE).write_text(operation_docs_template(docs), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
             sys.executable,
@@ -131,6 +139,10 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package, version)
+    try:
+        (out_dir / API_INDEX.name).write_text(api_index(normalized, package), encoding="utf-8")
+    except ApiIndexError as exc:
+        raise RegenerationError(f"api.md: {exc}") from exc
     return package
 
 
@@ -203,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             package = generate(normalized, Path(tmp))
             if args.check:
                 problems = tree_differences(package, PACKAGE)
+                index = package.parent / API_INDEX.name
+                if not API_INDEX.is_file() or not filecmp.cmp(index, API_INDEX, shallow=False):
+                    problems.append(f"{API_INDEX.name} is out of date")
                 if old_surface != new_surface:
                     problems.append("openapi/api-surface.json is out of date")
                 if problems:
@@ -215,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             if PACKAGE.exists():
                 shutil.rmtree(PACKAGE)
             shutil.copytree(package, PACKAGE)
+            shutil.copyfile(package.parent / API_INDEX.name, API_INDEX)
         previous_lock = json.loads(LOCK.read_text(encoding="utf-8")) if LOCK.exists() else {}
         sha256 = hashlib.sha256(raw).hexdigest()
         lock = {

@@ -38,9 +38,11 @@ def load_spec() -> dict[str, Any]:
 
 def load_corrected_spec() -> dict[str, Any]:
     """The spec as the SDK reads it: allOf parts merged (no instance changes) and the reviewed
-    corrections of ``openapi/corrections.toml`` applied, so samples look like what Sigma sends."""
+    corrections of ``openapi/corrections.toml`` applied, and pages' totals counted in integers, so
+    samples look like what Sigma sends."""
     from _codegen._corrections import apply, load_corrections
+    from _codegen._pagination import integer_totals
     from _codegen._rules import Rules
     from _codegen.normalize import flatten_all_of
 
-    return apply(flatten_all_of(load_spec(), Rules.load()), load_corrections())
+    return integer_totals(apply(flatten_all_of(load_spec(), Rules.load()), load_corrections()))

@@ -31,7 +31,7 @@ _FIELD_KEYS = frozenset(
 class PaginatedResponse:
     entries: list[DataModelMaterializationSchedule]
     next_page: None | str | Unset = UNSET
-    total: float | Unset = UNSET
+    total: int | Unset = UNSET
     """ Total number of results (sent by Sigma, missing from most of the spec). """
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.

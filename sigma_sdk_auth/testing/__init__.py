@@ -54,6 +54,7 @@ control: ``expire_access_tokens()``, ``revoke_refresh_tokens()``.
 The server binds loopback only, picks a free port and stops itself after ``max_lifetime`` seconds.
 """
 
+from .._public import publish
 from ._server import DEFAULT_MAX_LIFETIME, StandinServer, run_standin
 from ._standin import (
     ACCESS_TOKEN_PREFIX,
@@ -91,3 +92,6 @@ __all__ = [
     "error_response",
     "run_standin",
 ]
+
+
+publish("sigma_sdk.testing", globals(), __all__)  # what tracebacks and reprs name

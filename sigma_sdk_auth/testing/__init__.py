@@ -25,7 +25,8 @@ What it serves (bodies follow Sigma's spec 2.0.0; the generated models parse the
   ``POST /v2/connections`` (Snowflake; secrets never stored or echoed), ``GET /v2/connections/{id}``;
   ``GET /v2/members`` (a bare array without ``limit``, else pages; ``search``, ``includeArchived``,
   ``includeInactive``), ``GET /v2/members/{id}``; ``GET /v2/workbooks`` (pages),
-  ``GET /v2/workbooks/{id}``; ``GET /v2/accountTypes`` (``pageToken``/``pageSize``).
+  ``GET /v2/workbooks/{id}``, its ``/pages`` and ``/pages/{pageId}/elements`` (pages);
+  ``GET /v2/accountTypes`` (``pageToken``/``pageSize``).
   ``page``/``limit`` lists answer ``{entries, nextPage, total}`` with an opaque cursor (null on the
   last page); ``limit`` is 1-1,000, default 50.
 * Exports: ``POST /v2/workbooks/{id}/export`` (``format.type`` csv, json, jsonl, xlsx, pdf, png;

@@ -89,6 +89,7 @@ SDK_BEHAVIOUR: dict[str, str] = {
 _PAGE_BY_HAND = re.compile(r"To request additional pages, include the `nextPage`[^\n]*(?:\n[ \t]*[^\s][^\n]*)*")
 _LINK = re.compile(r"\[(?P<text>[^\]\n]*)\]\((?P<target>[^)\s]*)\)")
 _GLUE = "\x00"
+_METHOD_PATH = re.compile(r"\((?:GET|POST|PUT|PATCH|DELETE) /[^\s)]*\)")
 _FAMILY_PREFIX = re.compile(r"^(v2_1|v3alpha)_")
 
 
@@ -191,8 +192,9 @@ def reflow(text: str, width: int = WIDTH) -> str:
     out: list[str] = []
     previous = ""
     for kind, raw in _blocks(text):
-        # A link's text is never split across lines: spaces inside it wrap as one word.
+        # A link's text, or "(GET /v2/teams)", is never split across lines: it wraps as one word.
         block = raw if kind == "code" else _LINK.sub(lambda m: m[0].replace(" ", _GLUE), raw)
+        block = block if kind == "code" else _METHOD_PATH.sub(lambda m: m[0].replace(" ", _GLUE), block)
         block = re.sub(r"\*\*(.+?)\*\*", r"\1", block) if kind != "code" else block
         block = re.sub(r"  +", " ", block) if kind != "code" else block
         if out and previous != "heading" and (kind != "item" or previous != "item"):

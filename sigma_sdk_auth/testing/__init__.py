@@ -56,6 +56,7 @@ The server binds loopback only, picks a free port and stops itself after ``max_l
 """
 
 from .._public import publish
+from ._cli import main as run_from_command_line
 from ._server import DEFAULT_MAX_LIFETIME, StandinServer, run_standin
 from ._standin import (
     ACCESS_TOKEN_PREFIX,
@@ -91,6 +92,7 @@ __all__ = [
     "SigmaStandin",
     "StandinServer",
     "error_response",
+    "run_from_command_line",
     "run_standin",
 ]
 

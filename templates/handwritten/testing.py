@@ -10,6 +10,4 @@ from sigma_sdk_auth.testing import *  # noqa: F403
 from sigma_sdk_auth.testing import __all__ as __all__
 
 if __name__ == "__main__":  # python -m sigma_sdk.testing: start it from a shell (see --help)
-    from sigma_sdk_auth.testing._cli import main
-
-    raise SystemExit(main())
+    raise SystemExit(run_from_command_line())  # noqa: F405 - one of the names imported above

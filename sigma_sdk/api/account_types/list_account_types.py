@@ -91,8 +91,8 @@ def sync_detailed(
 
     Usage notes:
     - Use the accountTypeId with the
-      `sigma_sdk.api.account_types.list_account_type_permissions` (GET
-      /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
+      `sigma_sdk.api.account_types.list_account_type_permissions`
+      (GET /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
       permissions.
     - To perform this operation, you must use API credentials owned by a user assigned the
       Admin account type.
@@ -140,8 +140,8 @@ def sync(
 
     Usage notes:
     - Use the accountTypeId with the
-      `sigma_sdk.api.account_types.list_account_type_permissions` (GET
-      /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
+      `sigma_sdk.api.account_types.list_account_type_permissions`
+      (GET /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
       permissions.
     - To perform this operation, you must use API credentials owned by a user assigned the
       Admin account type.
@@ -191,8 +191,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - Use the accountTypeId with the
-      `sigma_sdk.api.account_types.list_account_type_permissions` (GET
-      /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
+      `sigma_sdk.api.account_types.list_account_type_permissions`
+      (GET /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
       permissions.
     - To perform this operation, you must use API credentials owned by a user assigned the
       Admin account type.
@@ -240,8 +240,8 @@ async def asyncio(
 
     Usage notes:
     - Use the accountTypeId with the
-      `sigma_sdk.api.account_types.list_account_type_permissions` (GET
-      /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
+      `sigma_sdk.api.account_types.list_account_type_permissions`
+      (GET /v2/accountTypes/:accountTypeId/permissions) endpoint to retrieve more detailed
       permissions.
     - To perform this operation, you must use API credentials owned by a user assigned the
       Admin account type.

@@ -76,10 +76,10 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the `ipAllowlistEntryId` values with the
-      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries` (GET
-      /v3alpha/allowedIps) endpoint or from the response of the
-      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries` (POST
-      /v3alpha/allowedIps:batchCreate) endpoint.
+      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries`
+      (GET /v3alpha/allowedIps) endpoint or from the response of the
+      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries`
+      (POST /v3alpha/allowedIps:batchCreate) endpoint.
     - Entries are identified by their unique IDs, not by IP addresses.
 
     Usage scenarios:
@@ -121,10 +121,10 @@ def sync(
 
     Usage notes:
     - Retrieve the `ipAllowlistEntryId` values with the
-      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries` (GET
-      /v3alpha/allowedIps) endpoint or from the response of the
-      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries` (POST
-      /v3alpha/allowedIps:batchCreate) endpoint.
+      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries`
+      (GET /v3alpha/allowedIps) endpoint or from the response of the
+      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries`
+      (POST /v3alpha/allowedIps:batchCreate) endpoint.
     - Entries are identified by their unique IDs, not by IP addresses.
 
     Usage scenarios:
@@ -168,10 +168,10 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the `ipAllowlistEntryId` values with the
-      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries` (GET
-      /v3alpha/allowedIps) endpoint or from the response of the
-      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries` (POST
-      /v3alpha/allowedIps:batchCreate) endpoint.
+      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries`
+      (GET /v3alpha/allowedIps) endpoint or from the response of the
+      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries`
+      (POST /v3alpha/allowedIps:batchCreate) endpoint.
     - Entries are identified by their unique IDs, not by IP addresses.
 
     Usage scenarios:
@@ -213,10 +213,10 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the `ipAllowlistEntryId` values with the
-      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries` (GET
-      /v3alpha/allowedIps) endpoint or from the response of the
-      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries` (POST
-      /v3alpha/allowedIps:batchCreate) endpoint.
+      `sigma_sdk.api.allowed_ips.v_3_alpha_list_ip_allowlist_entries`
+      (GET /v3alpha/allowedIps) endpoint or from the response of the
+      `sigma_sdk.api.allowed_ips_batch_create.v_3_alpha_create_ip_allowlist_entries`
+      (POST /v3alpha/allowedIps:batchCreate) endpoint.
     - Entries are identified by their unique IDs, not by IP addresses.
 
     Usage scenarios:

@@ -85,8 +85,8 @@ def sync_detailed(
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -132,8 +132,8 @@ def sync(
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -181,8 +181,8 @@ async def asyncio_detailed(
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -228,8 +228,8 @@ async def asyncio(
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 

@@ -80,13 +80,13 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -124,13 +124,13 @@ def sync(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -170,13 +170,13 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -214,13 +214,13 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Specify the team or user IDs to grant permissions:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 

@@ -75,13 +75,13 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         connection_path_id (str):
@@ -117,13 +117,13 @@ def sync(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         connection_path_id (str):
@@ -161,13 +161,13 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         connection_path_id (str):
@@ -203,13 +203,13 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
     - Retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         connection_path_id (str):

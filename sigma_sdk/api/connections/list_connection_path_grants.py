@@ -96,10 +96,10 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
 
     Args:
         connection_path_id (str):
@@ -143,10 +143,10 @@ def sync(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
 
     Args:
         connection_path_id (str):
@@ -192,10 +192,10 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
 
     Args:
         connection_path_id (str):
@@ -239,10 +239,10 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the connectionPathId by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included in the
-      response, or by calling the `sigma_sdk.api.connections.list_connection_paths` (GET
-      /v2/connections/paths) endpoint and using the `urlId` included in the response.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connection/{connectionId}/lookup) endpoint and using the `inodeId` included
+      in the response, or by calling the `sigma_sdk.api.connections.list_connection_paths`
+      (GET /v2/connections/paths) endpoint and using the `urlId` included in the response.
 
     Args:
         connection_path_id (str):

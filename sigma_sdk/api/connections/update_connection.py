@@ -78,8 +78,8 @@ def sync_detailed(
 
     Update a specific connection by connection ID. When updating the connection, send any
     connection details that you want to keep. Retrieve the current state of a connection by
-    calling the `sigma_sdk.api.connections.get_connection` (GET
-    /v2/connections/{connectionId}) endpoint.
+    calling the `sigma_sdk.api.connections.get_connection`
+    (GET /v2/connections/{connectionId}) endpoint.
 
     Usage notes:
     - To restore a deleted connection, pass the `restore` parameter.
@@ -118,8 +118,8 @@ def sync(
 
     Update a specific connection by connection ID. When updating the connection, send any
     connection details that you want to keep. Retrieve the current state of a connection by
-    calling the `sigma_sdk.api.connections.get_connection` (GET
-    /v2/connections/{connectionId}) endpoint.
+    calling the `sigma_sdk.api.connections.get_connection`
+    (GET /v2/connections/{connectionId}) endpoint.
 
     Usage notes:
     - To restore a deleted connection, pass the `restore` parameter.
@@ -160,8 +160,8 @@ async def asyncio_detailed(
 
     Update a specific connection by connection ID. When updating the connection, send any
     connection details that you want to keep. Retrieve the current state of a connection by
-    calling the `sigma_sdk.api.connections.get_connection` (GET
-    /v2/connections/{connectionId}) endpoint.
+    calling the `sigma_sdk.api.connections.get_connection`
+    (GET /v2/connections/{connectionId}) endpoint.
 
     Usage notes:
     - To restore a deleted connection, pass the `restore` parameter.
@@ -200,8 +200,8 @@ async def asyncio(
 
     Update a specific connection by connection ID. When updating the connection, send any
     connection details that you want to keep. Retrieve the current state of a connection by
-    calling the `sigma_sdk.api.connections.get_connection` (GET
-    /v2/connections/{connectionId}) endpoint.
+    calling the `sigma_sdk.api.connections.get_connection`
+    (GET /v2/connections/{connectionId}) endpoint.
 
     Usage notes:
     - To restore a deleted connection, pass the `restore` parameter.

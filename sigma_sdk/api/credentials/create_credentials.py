@@ -79,8 +79,8 @@ def sync_detailed(
     your Sigma account and should never be exposed publicly or shared unnecessarily.
 
     Usage Notes:
-    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         body (CreateCredentialsRequest):
@@ -117,8 +117,8 @@ def sync(
     your Sigma account and should never be exposed publicly or shared unnecessarily.
 
     Usage Notes:
-    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         body (CreateCredentialsRequest):
@@ -157,8 +157,8 @@ async def asyncio_detailed(
     your Sigma account and should never be exposed publicly or shared unnecessarily.
 
     Usage Notes:
-    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         body (CreateCredentialsRequest):
@@ -195,8 +195,8 @@ async def asyncio(
     your Sigma account and should never be exposed publicly or shared unnecessarily.
 
     Usage Notes:
-    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the ownerId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         body (CreateCredentialsRequest):

@@ -83,8 +83,8 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.data_models.materialize_data_model_element` (POST
-      /v2/dataModels/materializations) endpoint.
+      `sigma_sdk.api.data_models.materialize_data_model_element`
+      (POST /v2/dataModels/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -136,8 +136,8 @@ def sync(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.data_models.materialize_data_model_element` (POST
-      /v2/dataModels/materializations) endpoint.
+      `sigma_sdk.api.data_models.materialize_data_model_element`
+      (POST /v2/dataModels/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -191,8 +191,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.data_models.materialize_data_model_element` (POST
-      /v2/dataModels/materializations) endpoint.
+      `sigma_sdk.api.data_models.materialize_data_model_element`
+      (POST /v2/dataModels/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -244,8 +244,8 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.data_models.materialize_data_model_element` (POST
-      /v2/dataModels/materializations) endpoint.
+      `sigma_sdk.api.data_models.materialize_data_model_element`
+      (POST /v2/dataModels/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of

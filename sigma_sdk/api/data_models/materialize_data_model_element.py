@@ -92,8 +92,8 @@ def sync_detailed(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.data_models.list_data_model_materialization_schedules` (GET
-      /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_materialization_schedules`
+      (GET /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
 
@@ -153,8 +153,8 @@ def sync(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.data_models.list_data_model_materialization_schedules` (GET
-      /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_materialization_schedules`
+      (GET /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
 
@@ -216,8 +216,8 @@ async def asyncio_detailed(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.data_models.list_data_model_materialization_schedules` (GET
-      /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_materialization_schedules`
+      (GET /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
 
@@ -277,8 +277,8 @@ async def asyncio(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.data_models.list_data_model_materialization_schedules` (GET
-      /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_materialization_schedules`
+      (GET /v2/dataModels/{dataModelId}/materialization-schedules) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
 

@@ -87,10 +87,10 @@ def sync_detailed(
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - List sources of data model by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -149,10 +149,10 @@ def sync(
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - List sources of data model by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -213,10 +213,10 @@ async def asyncio_detailed(
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - List sources of data model by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -275,10 +275,10 @@ async def asyncio(
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - List sources of data model by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is

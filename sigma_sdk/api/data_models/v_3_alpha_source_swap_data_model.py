@@ -87,10 +87,10 @@ def sync_detailed(
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
     - Retrieve data model sources by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -152,10 +152,10 @@ def sync(
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
     - Retrieve data model sources by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -219,10 +219,10 @@ async def asyncio_detailed(
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
     - Retrieve data model sources by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -284,10 +284,10 @@ async def asyncio(
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
     - Retrieve data model sources by calling the
-      `sigma_sdk.api.data_models.list_data_model_sources` (GET
-      /v2/dataModels/{dataModelId}/sources) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+      `sigma_sdk.api.data_models.list_data_model_sources`
+      (GET /v2/dataModels/{dataModelId}/sources) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each

@@ -72,10 +72,10 @@ def sync_detailed(
     Delete a permission granted on a specific dataset by grantId.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
-    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants` (GET
-      /v2/datasets/{datasetId}/grants) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
+    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants`
+      (GET /v2/datasets/{datasetId}/grants) endpoint.
 
     Args:
         dataset_id (str):
@@ -110,10 +110,10 @@ def sync(
     Delete a permission granted on a specific dataset by grantId.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
-    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants` (GET
-      /v2/datasets/{datasetId}/grants) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
+    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants`
+      (GET /v2/datasets/{datasetId}/grants) endpoint.
 
     Args:
         dataset_id (str):
@@ -150,10 +150,10 @@ async def asyncio_detailed(
     Delete a permission granted on a specific dataset by grantId.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
-    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants` (GET
-      /v2/datasets/{datasetId}/grants) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
+    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants`
+      (GET /v2/datasets/{datasetId}/grants) endpoint.
 
     Args:
         dataset_id (str):
@@ -188,10 +188,10 @@ async def asyncio(
     Delete a permission granted on a specific dataset by grantId.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
-    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants` (GET
-      /v2/datasets/{datasetId}/grants) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
+    - Retrieve the grantId by calling the `sigma_sdk.api.datasets.list_dataset_grants`
+      (GET /v2/datasets/{datasetId}/grants) endpoint.
 
     Args:
         dataset_id (str):

@@ -69,8 +69,8 @@ def sync_detailed(
     Get a specific dataset by datasetId
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -102,8 +102,8 @@ def sync(
     Get a specific dataset by datasetId
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -137,8 +137,8 @@ async def asyncio_detailed(
     Get a specific dataset by datasetId
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -170,8 +170,8 @@ async def asyncio(
     Get a specific dataset by datasetId
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):

@@ -95,8 +95,8 @@ def sync_detailed(
     List materialization jobs for a dataset.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -139,8 +139,8 @@ def sync(
     List materialization jobs for a dataset.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -185,8 +185,8 @@ async def asyncio_detailed(
     List materialization jobs for a dataset.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -229,8 +229,8 @@ async def asyncio(
     List materialization jobs for a dataset.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):

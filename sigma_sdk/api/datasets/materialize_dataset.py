@@ -81,8 +81,8 @@ def sync_detailed(
     dataset must already exist.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -118,8 +118,8 @@ def sync(
     dataset must already exist.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -157,8 +157,8 @@ async def asyncio_detailed(
     dataset must already exist.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):
@@ -194,8 +194,8 @@ async def asyncio(
     dataset must already exist.
 
     Usage notes:
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
 
     Args:
         dataset_id (str):

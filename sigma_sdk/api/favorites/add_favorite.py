@@ -74,8 +74,8 @@ def sync_detailed(
     Favorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the `id` included in the response.
 
@@ -109,8 +109,8 @@ def sync(
     Favorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the `id` included in the response.
 
@@ -146,8 +146,8 @@ async def asyncio_detailed(
     Favorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the `id` included in the response.
 
@@ -181,8 +181,8 @@ async def asyncio(
     Favorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the `id` included in the response.
 

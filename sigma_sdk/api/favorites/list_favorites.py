@@ -99,8 +99,8 @@ def sync_detailed(
     (`sigma_sdk.api.members.list_favorite_inodes`) endpoint.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str): Unique identifier of the member.
@@ -145,8 +145,8 @@ def sync(
     (`sigma_sdk.api.members.list_favorite_inodes`) endpoint.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str): Unique identifier of the member.
@@ -193,8 +193,8 @@ async def asyncio_detailed(
     (`sigma_sdk.api.members.list_favorite_inodes`) endpoint.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str): Unique identifier of the member.
@@ -239,8 +239,8 @@ async def asyncio(
     (`sigma_sdk.api.members.list_favorite_inodes`) endpoint.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str): Unique identifier of the member.

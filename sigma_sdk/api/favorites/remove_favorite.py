@@ -72,8 +72,8 @@ def sync_detailed(
     Unfavorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the id included in the response.
 
@@ -110,8 +110,8 @@ def sync(
     Unfavorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the id included in the response.
 
@@ -150,8 +150,8 @@ async def asyncio_detailed(
     Unfavorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the id included in the response.
 
@@ -188,8 +188,8 @@ async def asyncio(
     Unfavorite a folder or document for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and using the id included in the response.
 

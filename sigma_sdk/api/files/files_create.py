@@ -86,8 +86,8 @@ def sync_detailed(
       (GET /v2/files) endpoint and reviewing the `id` field in the response for files with a
       `type` of `folder`.
     - Specify an ownerId for a folder or workbook to create it on behalf of another user.
-      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Usage scenarios:
     - Project onboarding: Start a new project by creating a workspace and folders to contain
@@ -128,8 +128,8 @@ def sync(
       (GET /v2/files) endpoint and reviewing the `id` field in the response for files with a
       `type` of `folder`.
     - Specify an ownerId for a folder or workbook to create it on behalf of another user.
-      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Usage scenarios:
     - Project onboarding: Start a new project by creating a workspace and folders to contain
@@ -172,8 +172,8 @@ async def asyncio_detailed(
       (GET /v2/files) endpoint and reviewing the `id` field in the response for files with a
       `type` of `folder`.
     - Specify an ownerId for a folder or workbook to create it on behalf of another user.
-      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Usage scenarios:
     - Project onboarding: Start a new project by creating a workspace and folders to contain
@@ -214,8 +214,8 @@ async def asyncio(
       (GET /v2/files) endpoint and reviewing the `id` field in the response for files with a
       `type` of `folder`.
     - Specify an ownerId for a folder or workbook to create it on behalf of another user.
-      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+      Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Usage scenarios:
     - Project onboarding: Start a new project by creating a workspace and folders to contain

@@ -79,8 +79,8 @@ def sync_detailed(
       document. To remove or reduce a user's access to a specific document, call
       `sigma_sdk.api.grants.delete_grant` (DELETE /v2/grants/{grantId}) to delete the
       existing grant and re-grant the desired level of access.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
@@ -128,8 +128,8 @@ def sync(
       document. To remove or reduce a user's access to a specific document, call
       `sigma_sdk.api.grants.delete_grant` (DELETE /v2/grants/{grantId}) to delete the
       existing grant and re-grant the desired level of access.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
@@ -179,8 +179,8 @@ async def asyncio_detailed(
       document. To remove or reduce a user's access to a specific document, call
       `sigma_sdk.api.grants.delete_grant` (DELETE /v2/grants/{grantId}) to delete the
       existing grant and re-grant the desired level of access.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
@@ -228,8 +228,8 @@ async def asyncio(
       document. To remove or reduce a user's access to a specific document, call
       `sigma_sdk.api.grants.delete_grant` (DELETE /v2/grants/{grantId}) to delete the
       existing grant and re-grant the desired level of access.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Retrieve the inodeId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)

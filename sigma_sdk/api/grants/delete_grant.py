@@ -79,8 +79,8 @@ def sync_detailed(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Usage scenarios:
     - Principle of least privilege: Revoke unnecessary privileges on a document by removing
@@ -126,8 +126,8 @@ def sync(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Usage scenarios:
     - Principle of least privilege: Revoke unnecessary privileges on a document by removing
@@ -175,8 +175,8 @@ async def asyncio_detailed(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Usage scenarios:
     - Principle of least privilege: Revoke unnecessary privileges on a document by removing
@@ -222,8 +222,8 @@ async def asyncio(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Usage scenarios:
     - Principle of least privilege: Revoke unnecessary privileges on a document by removing

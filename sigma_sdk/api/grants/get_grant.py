@@ -79,8 +79,8 @@ def sync_detailed(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         grant_id (str):
@@ -122,8 +122,8 @@ def sync(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         grant_id (str):
@@ -167,8 +167,8 @@ async def asyncio_detailed(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         grant_id (str):
@@ -210,8 +210,8 @@ async def asyncio(
       `sigma_sdk.api.datasets.list_dataset_grants` (GET /v2/datasets/{datasetId}/grants)
       endpoint.
     - For a connection path, you can retrieve the grantId by calling the
-      `sigma_sdk.api.connections.list_connection_path_grants` (GET
-      /v2/connections/paths/{connectionPathId}/grants) endpoint.
+      `sigma_sdk.api.connections.list_connection_path_grants`
+      (GET /v2/connections/paths/{connectionPathId}/grants) endpoint.
 
     Args:
         grant_id (str):

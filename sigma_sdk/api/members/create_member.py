@@ -85,8 +85,8 @@ def sync_detailed(
     Usage notes:
     - Creating a user with this endpoint sends an email invitation to the user. Embed users
       are not sent email invitations.
-    - Review the account types returned by the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint to understand the format of the memberType string.
+    - Review the account types returned by the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint to understand the format of the memberType string.
     - Retrieve the teamId(s) by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoints.
 
@@ -126,8 +126,8 @@ def sync(
     Usage notes:
     - Creating a user with this endpoint sends an email invitation to the user. Embed users
       are not sent email invitations.
-    - Review the account types returned by the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint to understand the format of the memberType string.
+    - Review the account types returned by the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint to understand the format of the memberType string.
     - Retrieve the teamId(s) by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoints.
 
@@ -169,8 +169,8 @@ async def asyncio_detailed(
     Usage notes:
     - Creating a user with this endpoint sends an email invitation to the user. Embed users
       are not sent email invitations.
-    - Review the account types returned by the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint to understand the format of the memberType string.
+    - Review the account types returned by the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint to understand the format of the memberType string.
     - Retrieve the teamId(s) by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoints.
 
@@ -210,8 +210,8 @@ async def asyncio(
     Usage notes:
     - Creating a user with this endpoint sends an email invitation to the user. Embed users
       are not sent email invitations.
-    - Review the account types returned by the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint to understand the format of the memberType string.
+    - Review the account types returned by the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint to understand the format of the memberType string.
     - Retrieve the teamId(s) by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoints.
 

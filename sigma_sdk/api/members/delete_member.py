@@ -72,8 +72,8 @@ def sync_detailed(
     [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users).
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - The user is directly marked archived by this API. See
       [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users) for more
       details on deactivation.
@@ -119,8 +119,8 @@ def sync(
     [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users).
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - The user is directly marked archived by this API. See
       [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users) for more
       details on deactivation.
@@ -168,8 +168,8 @@ async def asyncio_detailed(
     [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users).
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - The user is directly marked archived by this API. See
       [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users) for more
       details on deactivation.
@@ -215,8 +215,8 @@ async def asyncio(
     [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users).
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - The user is directly marked archived by this API. See
       [Deactivate users](https://help.sigmacomputing.com/docs/deactivate-users) for more
       details on deactivation.

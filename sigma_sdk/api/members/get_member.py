@@ -69,8 +69,8 @@ def sync_detailed(
     Returns a specific user by member ID.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -102,8 +102,8 @@ def sync(
     Returns a specific user by member ID.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -137,8 +137,8 @@ async def asyncio_detailed(
     Returns a specific user by member ID.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -170,8 +170,8 @@ async def asyncio(
     Returns a specific user by member ID.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):

@@ -142,8 +142,8 @@ def sync_detailed(
     List all documents and folders accessible to a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Filter to documents with specific permissions granted on them, or to specific types of
       documents like workbooks, workbook templates, datasets, workspaces, database tables,
       and others.
@@ -203,8 +203,8 @@ def sync(
     List all documents and folders accessible to a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Filter to documents with specific permissions granted on them, or to specific types of
       documents like workbooks, workbook templates, datasets, workspaces, database tables,
       and others.
@@ -266,8 +266,8 @@ async def asyncio_detailed(
     List all documents and folders accessible to a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Filter to documents with specific permissions granted on them, or to specific types of
       documents like workbooks, workbook templates, datasets, workspaces, database tables,
       and others.
@@ -327,8 +327,8 @@ async def asyncio(
     List all documents and folders accessible to a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Filter to documents with specific permissions granted on them, or to specific types of
       documents like workbooks, workbook templates, datasets, workspaces, database tables,
       and others.

@@ -95,8 +95,8 @@ def sync_detailed(
     Retrieve a list of teams for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -139,8 +139,8 @@ def sync(
     Retrieve a list of teams for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -185,8 +185,8 @@ async def asyncio_detailed(
     Retrieve a list of teams for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -229,8 +229,8 @@ async def asyncio(
     Retrieve a list of teams for a specific user.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):

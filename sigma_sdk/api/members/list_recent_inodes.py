@@ -109,8 +109,8 @@ def sync_detailed(
     explorations in the returned list.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -158,8 +158,8 @@ def sync(
     explorations in the returned list.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -209,8 +209,8 @@ async def asyncio_detailed(
     explorations in the returned list.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):
@@ -258,8 +258,8 @@ async def asyncio(
     explorations in the returned list.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         member_id (str):

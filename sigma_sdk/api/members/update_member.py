@@ -80,8 +80,8 @@ def sync_detailed(
     Update a specific user by memberId.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Review the account types returned by the same endpoint to understand the format of the
       memberType string.
     - To deactivate a user and reassign their documents to a specific user, set
@@ -120,8 +120,8 @@ def sync(
     Update a specific user by memberId.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Review the account types returned by the same endpoint to understand the format of the
       memberType string.
     - To deactivate a user and reassign their documents to a specific user, set
@@ -162,8 +162,8 @@ async def asyncio_detailed(
     Update a specific user by memberId.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Review the account types returned by the same endpoint to understand the format of the
       memberType string.
     - To deactivate a user and reassign their documents to a specific user, set
@@ -202,8 +202,8 @@ async def asyncio(
     Update a specific user by memberId.
 
     Usage notes:
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Review the account types returned by the same endpoint to understand the format of the
       memberType string.
     - To deactivate a user and reassign their documents to a specific user, set

@@ -76,17 +76,18 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve pending template shares by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as `true`.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as
+      `true`.
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Retrieve the inodeId for a table by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connections/{connectionId}/lookup) endpoint.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connections/{connectionId}/lookup) endpoint.
     - The key of the sourceSwaps object is the original id of the table, dataset, or
       connection in the organization that shared the template
 
@@ -122,17 +123,18 @@ def sync(
 
     Usage notes:
     - Retrieve pending template shares by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as `true`.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as
+      `true`.
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Retrieve the inodeId for a table by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connections/{connectionId}/lookup) endpoint.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connections/{connectionId}/lookup) endpoint.
     - The key of the sourceSwaps object is the original id of the table, dataset, or
       connection in the organization that shared the template
 
@@ -170,17 +172,18 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve pending template shares by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as `true`.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as
+      `true`.
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Retrieve the inodeId for a table by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connections/{connectionId}/lookup) endpoint.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connections/{connectionId}/lookup) endpoint.
     - The key of the sourceSwaps object is the original id of the table, dataset, or
       connection in the organization that shared the template
 
@@ -216,17 +219,18 @@ async def asyncio(
 
     Usage notes:
     - Retrieve pending template shares by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as `true`.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and specifying `pending` as
+      `true`.
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - Retrieve the inodeId for a table by calling the
-      `sigma_sdk.api.connections.lookup_connection` (POST
-      /v2/connections/{connectionId}/lookup) endpoint.
+      `sigma_sdk.api.connections.lookup_connection`
+      (POST /v2/connections/{connectionId}/lookup) endpoint.
     - The key of the sourceSwaps object is the original id of the table, dataset, or
       connection in the organization that shared the template
 

@@ -71,9 +71,9 @@ def sync_detailed(
     Usage notes
 
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
 
     Args:
         share_id (str):
@@ -107,9 +107,9 @@ def sync(
     Usage notes
 
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
 
     Args:
         share_id (str):
@@ -145,9 +145,9 @@ async def asyncio_detailed(
     Usage notes
 
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
 
     Args:
         share_id (str):
@@ -181,9 +181,9 @@ async def asyncio(
     Usage notes
 
     - Retrieve the shareId by calling the
-      `sigma_sdk.api.shared_templates.list_templates_shared_with_you` (GET
-      /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included in the
-      response.
+      `sigma_sdk.api.shared_templates.list_templates_shared_with_you`
+      (GET /v2/shared_templates/shared_with_you) endpoint and using the `shareId` included
+      in the response.
 
     Args:
         share_id (str):

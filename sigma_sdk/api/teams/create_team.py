@@ -75,8 +75,8 @@ def sync_detailed(
 
     Usage notes:
     - Specify members to add to the team by userId or memberId.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         body (CreateTeamRequest):
@@ -109,8 +109,8 @@ def sync(
 
     Usage notes:
     - Specify members to add to the team by userId or memberId.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         body (CreateTeamRequest):
@@ -145,8 +145,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - Specify members to add to the team by userId or memberId.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         body (CreateTeamRequest):
@@ -179,8 +179,8 @@ async def asyncio(
 
     Usage notes:
     - Specify members to add to the team by userId or memberId.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
 
     Args:
         body (CreateTeamRequest):

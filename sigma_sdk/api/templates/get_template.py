@@ -69,8 +69,8 @@ def sync_detailed(
     Get a template by template ID.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
 
     Args:
         template_id (str): Template ID
@@ -102,8 +102,8 @@ def sync(
     Get a template by template ID.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
 
     Args:
         template_id (str): Template ID
@@ -137,8 +137,8 @@ async def asyncio_detailed(
     Get a template by template ID.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
 
     Args:
         template_id (str): Template ID
@@ -170,8 +170,8 @@ async def asyncio(
     Get a template by template ID.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
 
     Args:
         template_id (str): Template ID

@@ -74,8 +74,8 @@ def sync_detailed(
     Create a workbook by saving it from a template.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the folderId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and reviewing the `id` field in the response for files with a `type` of
       `folder`. To use the "My Documents" folder as the destination folder, call the
@@ -114,8 +114,8 @@ def sync(
     Create a workbook by saving it from a template.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the folderId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and reviewing the `id` field in the response for files with a `type` of
       `folder`. To use the "My Documents" folder as the destination folder, call the
@@ -156,8 +156,8 @@ async def asyncio_detailed(
     Create a workbook by saving it from a template.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the folderId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and reviewing the `id` field in the response for files with a `type` of
       `folder`. To use the "My Documents" folder as the destination folder, call the
@@ -196,8 +196,8 @@ async def asyncio(
     Create a workbook by saving it from a template.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the folderId by calling the `sigma_sdk.api.files.files_list` (GET /v2/files)
       endpoint and reviewing the `id` field in the response for files with a `type` of
       `folder`. To use the "My Documents" folder as the destination folder, call the

@@ -81,18 +81,18 @@ def sync_detailed(
     another, and/or from one dataset to another.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the connectionId to use as the toId by calling the
       `sigma_sdk.api.connections.list_connections` (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
 
     Args:
@@ -129,18 +129,18 @@ def sync(
     another, and/or from one dataset to another.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the connectionId to use as the toId by calling the
       `sigma_sdk.api.connections.list_connections` (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
 
     Args:
@@ -179,18 +179,18 @@ async def asyncio_detailed(
     another, and/or from one dataset to another.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the connectionId to use as the toId by calling the
       `sigma_sdk.api.connections.list_connections` (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
 
     Args:
@@ -227,18 +227,18 @@ async def asyncio(
     another, and/or from one dataset to another.
 
     Usage notes:
-    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates` (GET
-      /v2/templates) endpoint.
+    - Retrieve the templateId by calling the `sigma_sdk.api.templates.list_templates`
+      (GET /v2/templates) endpoint.
     - Retrieve the connectionId to use as the toId by calling the
       `sigma_sdk.api.connections.list_connections` (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
 
     Args:

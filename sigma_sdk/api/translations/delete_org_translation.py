@@ -70,8 +70,8 @@ def sync_detailed(
     custom translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -104,8 +104,8 @@ def sync(
     custom translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -140,8 +140,8 @@ async def asyncio_detailed(
     custom translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -174,8 +174,8 @@ async def asyncio(
     custom translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.

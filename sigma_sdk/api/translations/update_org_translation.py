@@ -80,8 +80,8 @@ def sync_detailed(
     translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -117,8 +117,8 @@ def sync(
     translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -156,8 +156,8 @@ async def asyncio_detailed(
     translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.
@@ -193,8 +193,8 @@ async def asyncio(
     translations.
 
     Usage notes:
-    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales` (GET
-      /v2/translations/organization) endpoint.
+    - Retrieve the lng by calling the `sigma_sdk.api.translations.list_org_locales`
+      (GET /v2/translations/organization) endpoint.
 
     Args:
         lng (str): The locale identifier corresponding to the language of the translation.

@@ -75,8 +75,8 @@ def sync_detailed(
     - Retrieve the userAttributeId by calling the
       `sigma_sdk.api.user_attributes.list_user_attributes` (GET /v2/user-attributes)
       endpoint.
-    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
@@ -114,8 +114,8 @@ def sync(
     - Retrieve the userAttributeId by calling the
       `sigma_sdk.api.user_attributes.list_user_attributes` (GET /v2/user-attributes)
       endpoint.
-    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
@@ -155,8 +155,8 @@ async def asyncio_detailed(
     - Retrieve the userAttributeId by calling the
       `sigma_sdk.api.user_attributes.list_user_attributes` (GET /v2/user-attributes)
       endpoint.
-    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.
@@ -194,8 +194,8 @@ async def asyncio(
     - Retrieve the userAttributeId by calling the
       `sigma_sdk.api.user_attributes.list_user_attributes` (GET /v2/user-attributes)
       endpoint.
-    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint and using the `memberId` included in the response.
+    - Retrieve the userId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint and using the `memberId` included in the response.
 
     Args:
         user_attribute_id (str): Unique identifier of the user attribute.

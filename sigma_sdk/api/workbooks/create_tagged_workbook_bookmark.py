@@ -82,10 +82,10 @@ def sync_detailed(
     Add a bookmark to a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -129,10 +129,10 @@ def sync(
     Add a bookmark to a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -178,10 +178,10 @@ async def asyncio_detailed(
     Add a bookmark to a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -225,10 +225,10 @@ async def asyncio(
     Add a bookmark to a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.

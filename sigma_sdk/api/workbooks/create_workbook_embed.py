@@ -98,12 +98,12 @@ def sync_detailed(
     - The body of the request must specify the type of embed (public).
     - You must specify the source type (workbook, page, element) and ID for that source to
       create the embed.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Web application integration: Developers can use this API to generate the embed URL for
@@ -167,12 +167,12 @@ def sync(
     - The body of the request must specify the type of embed (public).
     - You must specify the source type (workbook, page, element) and ID for that source to
       create the embed.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Web application integration: Developers can use this API to generate the embed URL for
@@ -238,12 +238,12 @@ async def asyncio_detailed(
     - The body of the request must specify the type of embed (public).
     - You must specify the source type (workbook, page, element) and ID for that source to
       create the embed.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Web application integration: Developers can use this API to generate the embed URL for
@@ -307,12 +307,12 @@ async def asyncio(
     - The body of the request must specify the type of embed (public).
     - You must specify the source type (workbook, page, element) and ID for that source to
       create the embed.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Web application integration: Developers can use this API to generate the embed URL for

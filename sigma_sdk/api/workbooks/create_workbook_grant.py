@@ -85,8 +85,8 @@ def sync_detailed(
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Grant permissions on a specific version tag of a workbook by specifying the tagId.
@@ -142,8 +142,8 @@ def sync(
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Grant permissions on a specific version tag of a workbook by specifying the tagId.
@@ -201,8 +201,8 @@ async def asyncio_detailed(
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Grant permissions on a specific version tag of a workbook by specifying the tagId.
@@ -258,8 +258,8 @@ async def asyncio(
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
     - Grant permissions on a specific version tag of a workbook by specifying the tagId.

@@ -75,8 +75,8 @@ def sync_detailed(
 
     Usage notes:
     - workbookId: The unique identifier for the workbook to remove the tag from. Retrieve
-      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - tagId: The unique identifier for the tag to remove. Retrieve the tagId by calling the
       `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags) endpoint and using the
       `versionTagId` in the response.
@@ -127,8 +127,8 @@ def sync(
 
     Usage notes:
     - workbookId: The unique identifier for the workbook to remove the tag from. Retrieve
-      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - tagId: The unique identifier for the tag to remove. Retrieve the tagId by calling the
       `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags) endpoint and using the
       `versionTagId` in the response.
@@ -181,8 +181,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - workbookId: The unique identifier for the workbook to remove the tag from. Retrieve
-      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - tagId: The unique identifier for the tag to remove. Retrieve the tagId by calling the
       `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags) endpoint and using the
       `versionTagId` in the response.
@@ -233,8 +233,8 @@ async def asyncio(
 
     Usage notes:
     - workbookId: The unique identifier for the workbook to remove the tag from. Retrieve
-      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - tagId: The unique identifier for the tag to remove. Retrieve the tagId by calling the
       `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags) endpoint and using the
       `versionTagId` in the response.

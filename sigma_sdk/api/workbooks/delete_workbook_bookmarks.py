@@ -72,8 +72,8 @@ def sync_detailed(
     Delete a bookmark from a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -111,8 +111,8 @@ def sync(
     Delete a bookmark from a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -152,8 +152,8 @@ async def asyncio_detailed(
     Delete a bookmark from a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -191,8 +191,8 @@ async def asyncio(
     Delete a bookmark from a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.

@@ -75,8 +75,8 @@ def sync_detailed(
     Usage Notes:
     - Requires `workbookId` and `embedId` as path parameters to specify which embed to
       delete.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the embedId by calling the `sigma_sdk.api.workbooks.list_workbook_embeds`
       (GET /v2/workbooks/{workbookId}/embeds) endpoint.
 
@@ -124,8 +124,8 @@ def sync(
     Usage Notes:
     - Requires `workbookId` and `embedId` as path parameters to specify which embed to
       delete.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the embedId by calling the `sigma_sdk.api.workbooks.list_workbook_embeds`
       (GET /v2/workbooks/{workbookId}/embeds) endpoint.
 
@@ -175,8 +175,8 @@ async def asyncio_detailed(
     Usage Notes:
     - Requires `workbookId` and `embedId` as path parameters to specify which embed to
       delete.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the embedId by calling the `sigma_sdk.api.workbooks.list_workbook_embeds`
       (GET /v2/workbooks/{workbookId}/embeds) endpoint.
 
@@ -224,8 +224,8 @@ async def asyncio(
     Usage Notes:
     - Requires `workbookId` and `embedId` as path parameters to specify which embed to
       delete.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the embedId by calling the `sigma_sdk.api.workbooks.list_workbook_embeds`
       (GET /v2/workbooks/{workbookId}/embeds) endpoint.
 

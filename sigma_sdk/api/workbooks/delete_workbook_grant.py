@@ -75,8 +75,8 @@ def sync_detailed(
 
     Usage notes:
     - workbookId: The identifier of the workbook from which the grant is to be deleted.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - grantId: The identifier of the grant that needs to be removed. Retrieve the grantId by
       calling the `sigma_sdk.api.grants.list_grants` (GET /v2/grants) endpoint with the
       `workbookId` as the `inodeId`.
@@ -130,8 +130,8 @@ def sync(
 
     Usage notes:
     - workbookId: The identifier of the workbook from which the grant is to be deleted.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - grantId: The identifier of the grant that needs to be removed. Retrieve the grantId by
       calling the `sigma_sdk.api.grants.list_grants` (GET /v2/grants) endpoint with the
       `workbookId` as the `inodeId`.
@@ -187,8 +187,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - workbookId: The identifier of the workbook from which the grant is to be deleted.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - grantId: The identifier of the grant that needs to be removed. Retrieve the grantId by
       calling the `sigma_sdk.api.grants.list_grants` (GET /v2/grants) endpoint with the
       `workbookId` as the `inodeId`.
@@ -242,8 +242,8 @@ async def asyncio(
 
     Usage notes:
     - workbookId: The identifier of the workbook from which the grant is to be deleted.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - grantId: The identifier of the grant that needs to be removed. Retrieve the grantId by
       calling the `sigma_sdk.api.grants.list_grants` (GET /v2/grants) endpoint with the
       `workbookId` as the `inodeId`.

@@ -78,9 +78,9 @@ def sync_detailed(
       workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks)
       endpoint.
     - The `scheduleId` in the path is required to specify which schedule to delete. Retrieve
-      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint and using the `scheduledNotificationId`
-      in the response.
+      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint and using the
+      `scheduledNotificationId` in the response.
 
     Usage scenarios:
     - Cleanup operations: Use this endpoint to remove unnecessary or outdated schedules that
@@ -133,9 +133,9 @@ def sync(
       workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks)
       endpoint.
     - The `scheduleId` in the path is required to specify which schedule to delete. Retrieve
-      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint and using the `scheduledNotificationId`
-      in the response.
+      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint and using the
+      `scheduledNotificationId` in the response.
 
     Usage scenarios:
     - Cleanup operations: Use this endpoint to remove unnecessary or outdated schedules that
@@ -190,9 +190,9 @@ async def asyncio_detailed(
       workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks)
       endpoint.
     - The `scheduleId` in the path is required to specify which schedule to delete. Retrieve
-      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint and using the `scheduledNotificationId`
-      in the response.
+      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint and using the
+      `scheduledNotificationId` in the response.
 
     Usage scenarios:
     - Cleanup operations: Use this endpoint to remove unnecessary or outdated schedules that
@@ -245,9 +245,9 @@ async def asyncio(
       workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks)
       endpoint.
     - The `scheduleId` in the path is required to specify which schedule to delete. Retrieve
-      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint and using the `scheduledNotificationId`
-      in the response.
+      the scheduleId by calling the `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint and using the
+      `scheduledNotificationId` in the response.
 
     Usage scenarios:
     - Cleanup operations: Use this endpoint to remove unnecessary or outdated schedules that

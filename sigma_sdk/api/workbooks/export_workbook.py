@@ -105,8 +105,8 @@ def sync_detailed(
     (`sigma_sdk.api.query.download_query`).
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
     - This endpoint exports up to 1 million rows for for CSV/XLSX/JSON file formats. You can
       export more rows if you batch your requests in chunks of up to 1 million rows. Use the
@@ -183,8 +183,8 @@ def sync(
     (`sigma_sdk.api.query.download_query`).
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
     - This endpoint exports up to 1 million rows for for CSV/XLSX/JSON file formats. You can
       export more rows if you batch your requests in chunks of up to 1 million rows. Use the
@@ -263,8 +263,8 @@ async def asyncio_detailed(
     (`sigma_sdk.api.query.download_query`).
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
     - This endpoint exports up to 1 million rows for for CSV/XLSX/JSON file formats. You can
       export more rows if you batch your requests in chunks of up to 1 million rows. Use the
@@ -341,8 +341,8 @@ async def asyncio(
     (`sigma_sdk.api.query.download_query`).
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
     - This endpoint exports up to 1 million rows for for CSV/XLSX/JSON file formats. You can
       export more rows if you batch your requests in chunks of up to 1 million rows. Use the

@@ -101,12 +101,12 @@ def sync_detailed(
     analysis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Data exploration: Helps users to explore the data structure of a workbook element,
@@ -167,12 +167,12 @@ def sync(
     analysis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Data exploration: Helps users to explore the data structure of a workbook element,
@@ -235,12 +235,12 @@ async def asyncio_detailed(
     analysis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Data exploration: Helps users to explore the data structure of a workbook element,
@@ -301,12 +301,12 @@ async def asyncio(
     analysis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Usage scenarios:
     - Data exploration: Helps users to explore the data structure of a workbook element,

@@ -89,11 +89,11 @@ def sync_detailed(
     purposes.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId for a custom SQL element by calling the
-      `sigma_sdk.api.workbooks.list_workbook_queries` (GET
-      /v2/workbooks/{workbookId}/queries) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_queries`
+      (GET /v2/workbooks/{workbookId}/queries) endpoint.
 
     Usage scenarios:
     - Development and debugging: Provides developers and analysts with the ability to
@@ -153,11 +153,11 @@ def sync(
     purposes.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId for a custom SQL element by calling the
-      `sigma_sdk.api.workbooks.list_workbook_queries` (GET
-      /v2/workbooks/{workbookId}/queries) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_queries`
+      (GET /v2/workbooks/{workbookId}/queries) endpoint.
 
     Usage scenarios:
     - Development and debugging: Provides developers and analysts with the ability to
@@ -219,11 +219,11 @@ async def asyncio_detailed(
     purposes.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId for a custom SQL element by calling the
-      `sigma_sdk.api.workbooks.list_workbook_queries` (GET
-      /v2/workbooks/{workbookId}/queries) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_queries`
+      (GET /v2/workbooks/{workbookId}/queries) endpoint.
 
     Usage scenarios:
     - Development and debugging: Provides developers and analysts with the ability to
@@ -283,11 +283,11 @@ async def asyncio(
     purposes.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the elementId for a custom SQL element by calling the
-      `sigma_sdk.api.workbooks.list_workbook_queries` (GET
-      /v2/workbooks/{workbookId}/queries) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_queries`
+      (GET /v2/workbooks/{workbookId}/queries) endpoint.
 
     Usage scenarios:
     - Development and debugging: Provides developers and analysts with the ability to

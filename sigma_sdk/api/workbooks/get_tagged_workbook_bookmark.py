@@ -77,10 +77,10 @@ def sync_detailed(
     Retrieve details for a bookmark in a tagged workbook based on bookmarkId
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -121,10 +121,10 @@ def sync(
     Retrieve details for a bookmark in a tagged workbook based on bookmarkId
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -167,10 +167,10 @@ async def asyncio_detailed(
     Retrieve details for a bookmark in a tagged workbook based on bookmarkId
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -211,10 +211,10 @@ async def asyncio(
     Retrieve details for a bookmark in a tagged workbook based on bookmarkId
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.

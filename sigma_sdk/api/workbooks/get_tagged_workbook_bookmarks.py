@@ -98,10 +98,10 @@ def sync_detailed(
     Returns a list of bookmarks in a tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -147,10 +147,10 @@ def sync(
     Returns a list of bookmarks in a tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -198,10 +198,10 @@ async def asyncio_detailed(
     Returns a list of bookmarks in a tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -247,10 +247,10 @@ async def asyncio(
     Returns a list of bookmarks in a tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

@@ -72,11 +72,11 @@ def sync_detailed(
     Retrieve details of a workbook bookmark.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
-      `sigma_sdk.api.workbooks.get_workbook_bookmarks` (GET
-      /v2/workbooks/{workbookId}/bookmarks) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_bookmarks`
+      (GET /v2/workbooks/{workbookId}/bookmarks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -111,11 +111,11 @@ def sync(
     Retrieve details of a workbook bookmark.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
-      `sigma_sdk.api.workbooks.get_workbook_bookmarks` (GET
-      /v2/workbooks/{workbookId}/bookmarks) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_bookmarks`
+      (GET /v2/workbooks/{workbookId}/bookmarks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -152,11 +152,11 @@ async def asyncio_detailed(
     Retrieve details of a workbook bookmark.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
-      `sigma_sdk.api.workbooks.get_workbook_bookmarks` (GET
-      /v2/workbooks/{workbookId}/bookmarks) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_bookmarks`
+      (GET /v2/workbooks/{workbookId}/bookmarks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -191,11 +191,11 @@ async def asyncio(
     Retrieve details of a workbook bookmark.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
-      `sigma_sdk.api.workbooks.get_workbook_bookmarks` (GET
-      /v2/workbooks/{workbookId}/bookmarks) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_bookmarks`
+      (GET /v2/workbooks/{workbookId}/bookmarks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

@@ -96,8 +96,8 @@ def sync_detailed(
     you have created or that have been shared with you.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Maintenance and governance: Review workbook bookmarks for usage, validity, and
@@ -145,8 +145,8 @@ def sync(
     you have created or that have been shared with you.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Maintenance and governance: Review workbook bookmarks for usage, validity, and
@@ -196,8 +196,8 @@ async def asyncio_detailed(
     you have created or that have been shared with you.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Maintenance and governance: Review workbook bookmarks for usage, validity, and
@@ -245,8 +245,8 @@ async def asyncio(
     you have created or that have been shared with you.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Maintenance and governance: Review workbook bookmarks for usage, validity, and

@@ -97,8 +97,8 @@ def sync_detailed(
     data interaction.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Dynamic data interaction: Allows users to interact dynamically with the data presented
@@ -155,8 +155,8 @@ def sync(
     data interaction.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Dynamic data interaction: Allows users to interact dynamically with the data presented
@@ -215,8 +215,8 @@ async def asyncio_detailed(
     data interaction.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Dynamic data interaction: Allows users to interact dynamically with the data presented
@@ -273,8 +273,8 @@ async def asyncio(
     data interaction.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Dynamic data interaction: Allows users to interact dynamically with the data presented

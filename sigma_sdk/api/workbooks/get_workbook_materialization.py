@@ -84,8 +84,8 @@ def sync_detailed(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.workbooks.materialize_workbook_element` (POST
-      /v2/workbooks/{workbookId}/materializations) endpoint.
+      `sigma_sdk.api.workbooks.materialize_workbook_element`
+      (POST /v2/workbooks/{workbookId}/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -138,8 +138,8 @@ def sync(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.workbooks.materialize_workbook_element` (POST
-      /v2/workbooks/{workbookId}/materializations) endpoint.
+      `sigma_sdk.api.workbooks.materialize_workbook_element`
+      (POST /v2/workbooks/{workbookId}/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -194,8 +194,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.workbooks.materialize_workbook_element` (POST
-      /v2/workbooks/{workbookId}/materializations) endpoint.
+      `sigma_sdk.api.workbooks.materialize_workbook_element`
+      (POST /v2/workbooks/{workbookId}/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of
@@ -248,8 +248,8 @@ async def asyncio(
 
     Usage notes:
     - Retrieve the materializationId by calling the
-      `sigma_sdk.api.workbooks.materialize_workbook_element` (POST
-      /v2/workbooks/{workbookId}/materializations) endpoint.
+      `sigma_sdk.api.workbooks.materialize_workbook_element`
+      (POST /v2/workbooks/{workbookId}/materializations) endpoint.
 
     Usage scenarios:
     - Job Monitoring: Enables administrators to track the progress and status of

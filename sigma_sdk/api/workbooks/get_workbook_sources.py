@@ -120,8 +120,8 @@ def sync_detailed(
     table, or the data model document and specific elements used as a source.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -154,8 +154,8 @@ def sync(
     table, or the data model document and specific elements used as a source.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -190,8 +190,8 @@ async def asyncio_detailed(
     table, or the data model document and specific elements used as a source.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -224,8 +224,8 @@ async def asyncio(
     table, or the data model document and specific elements used as a source.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

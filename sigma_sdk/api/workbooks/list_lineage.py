@@ -79,8 +79,8 @@ def sync_detailed(
     - elementId: The UUID of the element within the workbook whose lineage is being queried.
       Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
     - The element that you request must be a data element, such as a table, pivot table, or
       visualization. Requesting a UI or control element returns an error.
 
@@ -137,8 +137,8 @@ def sync(
     - elementId: The UUID of the element within the workbook whose lineage is being queried.
       Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
     - The element that you request must be a data element, such as a table, pivot table, or
       visualization. Requesting a UI or control element returns an error.
 
@@ -197,8 +197,8 @@ async def asyncio_detailed(
     - elementId: The UUID of the element within the workbook whose lineage is being queried.
       Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
     - The element that you request must be a data element, such as a table, pivot table, or
       visualization. Requesting a UI or control element returns an error.
 
@@ -255,8 +255,8 @@ async def asyncio(
     - elementId: The UUID of the element within the workbook whose lineage is being queried.
       Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
     - The element that you request must be a data element, such as a table, pivot table, or
       visualization. Requesting a UI or control element returns an error.
 

@@ -128,8 +128,8 @@ def sync_detailed(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -195,8 +195,8 @@ def sync(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -264,8 +264,8 @@ async def asyncio_detailed(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -331,8 +331,8 @@ async def asyncio(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 

@@ -97,8 +97,8 @@ def sync_detailed(
 
     Usage notes:
     - The endpoint requires the `workbookId` as a path parameter to identify the workbook.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Integration with third-party applications: Developers can use this endpoint to list
@@ -157,8 +157,8 @@ def sync(
 
     Usage notes:
     - The endpoint requires the `workbookId` as a path parameter to identify the workbook.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Integration with third-party applications: Developers can use this endpoint to list
@@ -219,8 +219,8 @@ async def asyncio_detailed(
 
     Usage notes:
     - The endpoint requires the `workbookId` as a path parameter to identify the workbook.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Integration with third-party applications: Developers can use this endpoint to list
@@ -279,8 +279,8 @@ async def asyncio(
 
     Usage notes:
     - The endpoint requires the `workbookId` as a path parameter to identify the workbook.
-      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Integration with third-party applications: Developers can use this endpoint to list

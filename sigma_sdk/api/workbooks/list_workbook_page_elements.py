@@ -108,10 +108,10 @@ def sync_detailed(
     as charts, tables, or controls.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -187,10 +187,10 @@ def sync(
     as charts, tables, or controls.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -268,10 +268,10 @@ async def asyncio_detailed(
     as charts, tables, or controls.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -347,10 +347,10 @@ async def asyncio(
     as charts, tables, or controls.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the

@@ -105,8 +105,8 @@ def sync_detailed(
     pages of a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -179,8 +179,8 @@ def sync(
     pages of a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -255,8 +255,8 @@ async def asyncio_detailed(
     pages of a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the
@@ -329,8 +329,8 @@ async def asyncio(
     pages of a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve pages from version-tagged workbooks, pass the `tag` in the query
       parameters with the tag name. Retrieve the tag name by calling the
       `sigma_sdk.api.workbooks.list_workbooks` (GET /v2/workbooks) endpoint and using the

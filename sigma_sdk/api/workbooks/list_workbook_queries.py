@@ -97,8 +97,8 @@ def sync_detailed(
     for data manipulation and reporting within the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Audit and review: Enables administrators and data governance teams to audit and review
@@ -155,8 +155,8 @@ def sync(
     for data manipulation and reporting within the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Audit and review: Enables administrators and data governance teams to audit and review
@@ -215,8 +215,8 @@ async def asyncio_detailed(
     for data manipulation and reporting within the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Audit and review: Enables administrators and data governance teams to audit and review
@@ -273,8 +273,8 @@ async def asyncio(
     for data manipulation and reporting within the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Audit and review: Enables administrators and data governance teams to audit and review

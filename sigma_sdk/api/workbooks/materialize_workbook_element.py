@@ -92,10 +92,10 @@ def sync_detailed(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.workbooks.list_materialization_schedules` (GET
-      /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      `sigma_sdk.api.workbooks.list_materialization_schedules`
+      (GET /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Performance optimization: Use this endpoint to improve response times for frequently
@@ -153,10 +153,10 @@ def sync(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.workbooks.list_materialization_schedules` (GET
-      /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      `sigma_sdk.api.workbooks.list_materialization_schedules`
+      (GET /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Performance optimization: Use this endpoint to improve response times for frequently
@@ -216,10 +216,10 @@ async def asyncio_detailed(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.workbooks.list_materialization_schedules` (GET
-      /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      `sigma_sdk.api.workbooks.list_materialization_schedules`
+      (GET /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Performance optimization: Use this endpoint to improve response times for frequently
@@ -277,10 +277,10 @@ async def asyncio(
     Usage notes:
     - The materialization schedule for the specified element must be created beforehand.
     - Retrieve the sheetId by calling the
-      `sigma_sdk.api.workbooks.list_materialization_schedules` (GET
-      /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+      `sigma_sdk.api.workbooks.list_materialization_schedules`
+      (GET /v2/workbooks/{workbookId}/materialization-schedules) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
 
     Usage scenarios:
     - Performance optimization: Use this endpoint to improve response times for frequently

@@ -79,8 +79,8 @@ def sync_detailed(
     Add a bookmark to a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -121,8 +121,8 @@ def sync(
     Add a bookmark to a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -165,8 +165,8 @@ async def asyncio_detailed(
     Add a bookmark to a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.
@@ -207,8 +207,8 @@ async def asyncio(
     Add a bookmark to a workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the workbookVersion by calling the `sigma_sdk.api.workbooks.list_workbooks`
       (GET /v2/workbooks) endpoint and using the `latestVersion` in the response for the
       workbook, or from the version history More menu for the specific version.

@@ -79,19 +79,19 @@ def sync_detailed(
     Add a schedule to a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve relevant IDs based on the export contents and destination:
     - To export to one or more Sigma users, retrieve the memberId by calling the
       `sigma_sdk.api.members.list_members` (GET /v2/members) endpoint.
     - To export to one or more Sigma teams, retrieve the teamId by calling the
       `sigma_sdk.api.teams.list_teams` (GET /v2/teams) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -126,19 +126,19 @@ def sync(
     Add a schedule to a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve relevant IDs based on the export contents and destination:
     - To export to one or more Sigma users, retrieve the memberId by calling the
       `sigma_sdk.api.members.list_members` (GET /v2/members) endpoint.
     - To export to one or more Sigma teams, retrieve the teamId by calling the
       `sigma_sdk.api.teams.list_teams` (GET /v2/teams) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -175,19 +175,19 @@ async def asyncio_detailed(
     Add a schedule to a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve relevant IDs based on the export contents and destination:
     - To export to one or more Sigma users, retrieve the memberId by calling the
       `sigma_sdk.api.members.list_members` (GET /v2/members) endpoint.
     - To export to one or more Sigma teams, retrieve the teamId by calling the
       `sigma_sdk.api.teams.list_teams` (GET /v2/teams) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -222,19 +222,19 @@ async def asyncio(
     Add a schedule to a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve relevant IDs based on the export contents and destination:
     - To export to one or more Sigma users, retrieve the memberId by calling the
       `sigma_sdk.api.members.list_members` (GET /v2/members) endpoint.
     - To export to one or more Sigma teams, retrieve the teamId by calling the
       `sigma_sdk.api.teams.list_teams` (GET /v2/teams) endpoint.
-    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages` (GET
-      /v2/workbooks/{workbookId}/pages) endpoint.
+    - Retrieve the pageId by calling the `sigma_sdk.api.workbooks.list_workbook_pages`
+      (GET /v2/workbooks/{workbookId}/pages) endpoint.
     - Retrieve the elementId by first calling the
       `sigma_sdk.api.workbooks.list_workbook_pages` (GET /v2/workbooks/{workbookId}/pages)
-      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements` (GET
-      /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
+      endpoint, then calling the `sigma_sdk.api.workbooks.list_workbook_page_elements`
+      (GET /v2/workbooks/{workbookId}/pages/{pageId}/elements) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

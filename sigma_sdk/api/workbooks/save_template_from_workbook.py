@@ -80,8 +80,8 @@ def sync_detailed(
     Create a workbook template from an existing workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - The template owner defaults to the user associated with the API credentials. You can
       specify an owner in the request body with the `ownerId`. Retrieve the user ID to use
       as the ownerID by calling the `sigma_sdk.api.members.list_members` (GET /v2/members)
@@ -120,8 +120,8 @@ def sync(
     Create a workbook template from an existing workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - The template owner defaults to the user associated with the API credentials. You can
       specify an owner in the request body with the `ownerId`. Retrieve the user ID to use
       as the ownerID by calling the `sigma_sdk.api.members.list_members` (GET /v2/members)
@@ -162,8 +162,8 @@ async def asyncio_detailed(
     Create a workbook template from an existing workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - The template owner defaults to the user associated with the API credentials. You can
       specify an owner in the request body with the `ownerId`. Retrieve the user ID to use
       as the ownerID by calling the `sigma_sdk.api.members.list_members` (GET /v2/members)
@@ -202,8 +202,8 @@ async def asyncio(
     Create a workbook template from an existing workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - The template owner defaults to the user associated with the API credentials. You can
       specify an owner in the request body with the `ownerId`. Retrieve the user ID to use
       as the ownerID by calling the `sigma_sdk.api.members.list_members` (GET /v2/members)

@@ -80,8 +80,8 @@ def sync_detailed(
     channel, or cloud storage.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
 
     Args:
@@ -118,8 +118,8 @@ def sync(
     channel, or cloud storage.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
 
     Args:
@@ -158,8 +158,8 @@ async def asyncio_detailed(
     channel, or cloud storage.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
 
     Args:
@@ -196,8 +196,8 @@ async def asyncio(
     channel, or cloud storage.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - This endpoint is rate limited to 100 requests per minute.
 
     Args:

@@ -80,8 +80,8 @@ def sync_detailed(
     associated datasets.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the templateId by calling the v2/templates
       (`sigma_sdk.api.templates.list_templates`) endpoint.
     - Retrieve the organization slug from the URL. Ask the recipient organization for the
@@ -123,8 +123,8 @@ def sync(
     associated datasets.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the templateId by calling the v2/templates
       (`sigma_sdk.api.templates.list_templates`) endpoint.
     - Retrieve the organization slug from the URL. Ask the recipient organization for the
@@ -168,8 +168,8 @@ async def asyncio_detailed(
     associated datasets.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the templateId by calling the v2/templates
       (`sigma_sdk.api.templates.list_templates`) endpoint.
     - Retrieve the organization slug from the URL. Ask the recipient organization for the
@@ -211,8 +211,8 @@ async def asyncio(
     associated datasets.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the templateId by calling the v2/templates
       (`sigma_sdk.api.templates.list_templates`) endpoint.
     - Retrieve the organization slug from the URL. Ask the recipient organization for the

@@ -81,18 +81,18 @@ def sync_detailed(
     and/or from one dataset or table to another.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -145,18 +145,18 @@ def sync(
     and/or from one dataset or table to another.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -211,18 +211,18 @@ async def asyncio_detailed(
     and/or from one dataset or table to another.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is
@@ -275,18 +275,18 @@ async def asyncio(
     and/or from one dataset or table to another.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the connectionId by calling the `sigma_sdk.api.connections.list_connections`
       (GET /v2/connections) endpoint.
     - To map the sources of a specific element, you can use the table or dataset ID:
     - Retrieve the fromId for a specific data element by calling the
-      `sigma_sdk.api.workbooks.list_lineage` (GET
-      /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
+      `sigma_sdk.api.workbooks.list_lineage`
+      (GET /v2/workbooks/{workbookId}/lineage/elements/{elementId}) endpoint and using the
       `source` key from the response, which looks like `inode-2PBoXx3UabchxF1F3l07kE`. The
       ID is everything after `inode-`.
-    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list` (GET
-      /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
+    - Retrieve table and dataset IDs by calling the `sigma_sdk.api.files.files_list`
+      (GET /v2/files) endpoint. Use the `typeFilters` option to filter for table and dataset
       files. Use `id` field in the response as the `fromId` or `toId`, as relevant.
     - To swap all tables in a connection, set the `swapTables` option to `true`.
     - Use the `paths` option to specify the connection paths to swap. The connection path is

@@ -75,8 +75,8 @@ def sync_detailed(
     specific version of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the tag by calling the `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags)
       endpoint and using the `name` in the response.
     - Retrieve the connectionId to use as the fromId or toId by calling the
@@ -100,8 +100,8 @@ def sync_detailed(
     - To swap from a specific tagged version of the data model, specify the
       `fromVersionTagId` of the data model.
     - To retrieve the `fromVersionTagId` for a data model used as the workbook source, call
-      the `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
+      the `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
       response.
     - To retrieve the `versionTagId` for a data model, call the
       `sigma_sdk.api.data_models.list_data_models` (GET /v2/dataModels) endpoint and use the
@@ -141,8 +141,8 @@ def sync(
     specific version of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the tag by calling the `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags)
       endpoint and using the `name` in the response.
     - Retrieve the connectionId to use as the fromId or toId by calling the
@@ -166,8 +166,8 @@ def sync(
     - To swap from a specific tagged version of the data model, specify the
       `fromVersionTagId` of the data model.
     - To retrieve the `fromVersionTagId` for a data model used as the workbook source, call
-      the `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
+      the `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
       response.
     - To retrieve the `versionTagId` for a data model, call the
       `sigma_sdk.api.data_models.list_data_models` (GET /v2/dataModels) endpoint and use the
@@ -209,8 +209,8 @@ async def asyncio_detailed(
     specific version of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the tag by calling the `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags)
       endpoint and using the `name` in the response.
     - Retrieve the connectionId to use as the fromId or toId by calling the
@@ -234,8 +234,8 @@ async def asyncio_detailed(
     - To swap from a specific tagged version of the data model, specify the
       `fromVersionTagId` of the data model.
     - To retrieve the `fromVersionTagId` for a data model used as the workbook source, call
-      the `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
+      the `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
       response.
     - To retrieve the `versionTagId` for a data model, call the
       `sigma_sdk.api.data_models.list_data_models` (GET /v2/dataModels) endpoint and use the
@@ -275,8 +275,8 @@ async def asyncio(
     specific version of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the tag by calling the `sigma_sdk.api.tags.list_version_tag` (GET /v2/tags)
       endpoint and using the `name` in the response.
     - Retrieve the connectionId to use as the fromId or toId by calling the
@@ -300,8 +300,8 @@ async def asyncio(
     - To swap from a specific tagged version of the data model, specify the
       `fromVersionTagId` of the data model.
     - To retrieve the `fromVersionTagId` for a data model used as the workbook source, call
-      the `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
+      the `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint and use the `versionTagId` in the
       response.
     - To retrieve the `versionTagId` for a data model, call the
       `sigma_sdk.api.data_models.list_data_models` (GET /v2/dataModels) endpoint and use the

@@ -88,10 +88,10 @@ def sync_detailed(
     Update a bookmark in a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -141,10 +141,10 @@ def sync(
     Update a bookmark in a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -196,10 +196,10 @@ async def asyncio_detailed(
     Update a bookmark in a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -249,10 +249,10 @@ async def asyncio(
     Update a bookmark in a version tagged workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
-    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag` (GET
-      /v2/tags) endpoint and using the `name` in the response.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
+    - Retrieve the tagName by calling the `sigma_sdk.api.tags.list_version_tag`
+      (GET /v2/tags) endpoint and using the `name` in the response.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.

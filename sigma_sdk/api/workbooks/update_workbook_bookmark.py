@@ -84,8 +84,8 @@ def sync_detailed(
     exploration of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -130,8 +130,8 @@ def sync(
     exploration of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -178,8 +178,8 @@ async def asyncio_detailed(
     exploration of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.
@@ -224,8 +224,8 @@ async def asyncio(
     exploration of the workbook.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the bookmarkId by calling the
       [/v2/workbooks/{workbookId}/bookmarks](https://help.sigmacomputing.com/reference/listbookmarks)
       endpoint.

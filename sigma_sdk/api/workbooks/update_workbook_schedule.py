@@ -83,11 +83,11 @@ def sync_detailed(
     Update a schedule of a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the scheduleId by calling the
-      `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -125,11 +125,11 @@ def sync(
     Update a schedule of a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the scheduleId by calling the
-      `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -169,11 +169,11 @@ async def asyncio_detailed(
     Update a schedule of a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the scheduleId by calling the
-      `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.
@@ -211,11 +211,11 @@ async def asyncio(
     Update a schedule of a workbook to export data from the workbook on a periodic basis.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve the scheduleId by calling the
-      `sigma_sdk.api.workbooks.list_workbook_schedules` (GET
-      /v2/workbooks/{workbookId}/schedules) endpoint.
+      `sigma_sdk.api.workbooks.list_workbook_schedules`
+      (GET /v2/workbooks/{workbookId}/schedules) endpoint.
 
     Args:
         workbook_id (str): Unique identifier of the workbook.

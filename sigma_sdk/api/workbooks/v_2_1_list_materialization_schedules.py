@@ -101,8 +101,8 @@ def sync_detailed(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -162,8 +162,8 @@ def sync(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -225,8 +225,8 @@ async def asyncio_detailed(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 
@@ -286,8 +286,8 @@ async def asyncio(
     automatically materialized to optimize performance and data freshness.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - To retrieve additional pages of results, use the response of the `nextPage` parameter
       as the `page` query parameter in the following request.
 

@@ -90,15 +90,15 @@ def sync_detailed(
     disclaimer.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve workbook sources by calling the
-      `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -160,15 +160,15 @@ def sync(
     disclaimer.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve workbook sources by calling the
-      `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -232,15 +232,15 @@ async def asyncio_detailed(
     disclaimer.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve workbook sources by calling the
-      `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each
@@ -302,15 +302,15 @@ async def asyncio(
     disclaimer.
 
     Usage notes:
-    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks` (GET
-      /v2/workbooks) endpoint.
+    - Retrieve the workbookId by calling the `sigma_sdk.api.workbooks.list_workbooks`
+      (GET /v2/workbooks) endpoint.
     - Retrieve workbook sources by calling the
-      `sigma_sdk.api.workbooks.get_workbook_sources` (GET
-      /v2/workbooks/{workbookId}/sources) endpoint.
+      `sigma_sdk.api.workbooks.get_workbook_sources`
+      (GET /v2/workbooks/{workbookId}/sources) endpoint.
     - Retrieve the dataModelId by calling the `sigma_sdk.api.data_models.list_data_models`
       (GET /v2/dataModels) endpoint.
-    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets` (GET
-      /v2/datasets) endpoint.
+    - Retrieve the datasetId by calling the `sigma_sdk.api.datasets.list_datasets`
+      (GET /v2/datasets) endpoint.
     - Retrieve the tableId by calling the `sigma_sdk.api.connections.lookup_connection`
       (POST /v2/connection) endpoint.
     - Use the `sourceMapping` options in the request body to swap specific sources. For each

@@ -86,8 +86,8 @@ def sync_detailed(
       (GET /v2/workspaces) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -140,8 +140,8 @@ def sync(
       (GET /v2/workspaces) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -196,8 +196,8 @@ async def asyncio_detailed(
       (GET /v2/workspaces) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 
@@ -250,8 +250,8 @@ async def asyncio(
       (GET /v2/workspaces) endpoint.
     - Do not set both memberId and teamId in the same grantee object. Instead, choose one
       based on the target of the grant.
-    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members` (GET
-      /v2/members) endpoint.
+    - Retrieve the memberId by calling the `sigma_sdk.api.members.list_members`
+      (GET /v2/members) endpoint.
     - Retrieve the teamId by calling the `sigma_sdk.api.teams.list_teams` (GET /v2/teams)
       endpoint.
 

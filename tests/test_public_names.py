@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+import typing
 
 import pytest
 from _codegen._pagination import integer_totals
@@ -67,3 +68,17 @@ def test_integer_totals_retypes_only_page_totals() -> None:
     spec = integer_totals({"components": {"schemas": {"Page": page, "Sum": sum_}}})
     assert spec["components"]["schemas"]["Page"]["properties"]["total"] == {"type": "integer"}
     assert spec["components"]["schemas"]["Sum"]["properties"]["total"] == {"type": "number"}
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda module: module.__name__)
+def test_type_hints_of_public_classes_still_resolve(module: object) -> None:
+    """typing.get_type_hints works on every public class although its __module__ now names the public module."""
+    unresolved = {}
+    for name in module.__all__:  # type: ignore[attr-defined]
+        value = getattr(module, name)
+        if isinstance(value, type):
+            try:
+                typing.get_type_hints(value)
+            except NameError as exc:
+                unresolved[name] = str(exc)
+    assert unresolved == {}

@@ -6,6 +6,7 @@ import importlib
 import re
 from pathlib import Path
 
+import pytest
 from _codegen._api_index import generated_operations
 from _codegen._docs import document_operations, operation_guides, reflow, rewrite_links
 
@@ -126,3 +127,31 @@ def test_api_index_lists_every_operation_with_an_importable_module() -> None:
 def test_the_readme_links_the_index() -> None:
     """The README points newcomers at api.md."""
     assert "(api.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_check_fails_when_api_md_is_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`regenerate.py --check` reports api.md out of date when it differs from what regeneration writes."""
+    import regenerate
+
+    from ._spec import spec_path
+
+    committed = tmp_path / "committed"
+    (committed / "sigma_sdk").mkdir(parents=True)
+    (committed / "sigma_sdk" / "x.py").write_text("x = 1\n", encoding="utf-8")
+    (committed / "api.md").write_text("# old index\n", encoding="utf-8")
+
+    def fake_generate(normalized: dict[str, object], out_dir: Path) -> Path:
+        (out_dir / "sigma_sdk").mkdir()
+        (out_dir / "sigma_sdk" / "x.py").write_text("x = 1\n", encoding="utf-8")
+        (out_dir / "api.md").write_text("# new index\n", encoding="utf-8")
+        return out_dir / "sigma_sdk"
+
+    monkeypatch.setattr(regenerate, "generate", fake_generate)
+    monkeypatch.setattr(regenerate, "PACKAGE", committed / "sigma_sdk")
+    monkeypatch.setattr(regenerate, "API_INDEX", committed / "api.md")
+    assert regenerate.main(["--check", "--spec", str(spec_path())]) == 1
+    assert "api.md is out of date" in capsys.readouterr().out
+    (committed / "api.md").write_text("# new index\n", encoding="utf-8")
+    assert regenerate.main(["--check", "--spec", str(spec_path())]) == 0

@@ -8,8 +8,8 @@
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, add the regions module, the
 hand-written modules of templates/handwritten/ (client, errors, jobs, testing, ...) and banners,
-format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
-openapi/api-surface.json. The spec itself is never written into the repository.
+format with ruff, then replace sigma_sdk/ and api.md (the operations index) and update
+openapi/spec.lock.json and openapi/api-surface.json. The spec itself is never written into the repository.
 """
 
 from __future__ import annotations

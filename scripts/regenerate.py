@@ -19,8 +19,8 @@ of ``--dry-run`` (and of the other modes where they apply):
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, add the regions module, the
 hand-written modules of templates/handwritten/ (client, errors, jobs, testing, ...) and banners,
-format with ruff, then replace sigma_sdk/ and update openapi/spec.lock.json and
-openapi/api-surface.json. The spec itself is never written into the repository.
+format with ruff, then replace sigma_sdk/ and api.md (the operations index) and update
+openapi/spec.lock.json and openapi/api-surface.json. The spec itself is never written into the repository.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _codegen._additions import additions_summary
+from _codegen._api_index import ApiIndexError, api_index
 from _codegen._corrections import CorrectionError
+from _codegen._docs import DOCS_TEMPLATE, document_operations, operation_docs_template
 from _codegen._naming import naming_collisions
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
@@ -65,6 +67,7 @@ PACKAGE = ROOT / "sigma_sdk"
 LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+API_INDEX = ROOT / "api.md"  # written beside sigma_sdk/ by generate(), compared by --check
 TEMPLATES = ROOT / "templates"  # templates/handwritten/: modules copied into the package, not rendered
 
 
@@ -129,7 +132,11 @@ def read_spec(spec_arg: str | None, *, check: bool = False, upstream: bool = Fal
 
 
 def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
-    """Generate the package from a normalized spec into ``out_dir/sigma_sdk``; return that path."""
+    """Generate the package from a normalized spec into ``out_dir/sigma_sdk``; return that path.
+
+    ``out_dir/api.md`` gets the operations index (scripts/_codegen/_api_index.py).
+    """
+    normalized, docs = document_operations(normalized)  # links to SDK names, reflowed docstrings
     spec_path = out_dir / "normalized.spec.json"
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
@@ -137,6 +144,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     (templates / SECRETS_TEMPLATE).write_text(secret_properties_template(normalized), encoding="utf-8")
+    (templates / DOCS_TEMPLATE).write_text(operation_docs_template(docs), encoding="utf-8")
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [
             sys.executable,
@@ -169,6 +177,10 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package)
+    try:
+        (out_dir / API_INDEX.name).write_text(api_index(normalized, package), encoding="utf-8")
+    except ApiIndexError as exc:
+        raise RegenerationError(f"api.md: {exc}") from exc
     return package
 
 
@@ -316,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
             package = generate(normalized, Path(tmp))
             if args.check:
                 problems = tree_differences(package, PACKAGE)
+                index = package.parent / API_INDEX.name
+                if not API_INDEX.is_file() or not filecmp.cmp(index, API_INDEX, shallow=False):
+                    problems.append(f"{API_INDEX.name} is out of date")
                 if old_surface != new_surface:
                     problems.append("openapi/api-surface.json is out of date")
                 if problems:
@@ -328,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             if PACKAGE.exists():
                 shutil.rmtree(PACKAGE)
             shutil.copytree(package, PACKAGE)
+            shutil.copyfile(package.parent / API_INDEX.name, API_INDEX)
         lock = {
             # Where the bytes really came from: the URL downloaded, or "local file: NAME" for --spec.
             "source": source,

@@ -12,6 +12,7 @@ from ._auth import SigmaAuth
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, SigmaClient
 from ._errors import *  # noqa: F403 - the error tree, listed once in _errors.__all__
 from ._forward import UnknownValue
+from ._public import publish
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -25,3 +26,6 @@ __all__ = [
     "__version__",
 ]
 __all__ += _errors.__all__  # a form mypy and pyright both follow
+
+publish("sigma_sdk_auth", globals(), ["SigmaAuth", "SigmaClient"])
+publish("sigma_sdk", globals(), ["RetryPolicy"])  # `from sigma_sdk import RetryPolicy`

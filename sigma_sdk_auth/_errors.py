@@ -31,6 +31,7 @@ from typing import Any, Final, Required, TypedDict, Unpack
 
 import httpx
 
+from ._public import publish
 from ._secrets import request_secrets, scrub_secrets
 
 # The exception tree, listed once: sigma_sdk_auth and sigma_sdk.errors re-export exactly this list.
@@ -491,3 +492,7 @@ def raise_for_status(response: httpx.Response) -> None:
     if 200 <= response.status_code < 300:
         return
     raise error_from_response(response)
+
+
+# Tracebacks name the module users import these from, not this private one.
+publish("sigma_sdk.errors", globals(), __all__)

@@ -20,6 +20,7 @@ import threading
 from typing import Final
 
 from ._logging import logger
+from ._public import publish
 
 __all__ = ["UnknownValue", "note_unknown_variant", "unknown_value"]
 
@@ -81,3 +82,6 @@ def note_unknown_variant(field: str, data: object) -> None:
             field,
             shown,
         )
+
+
+publish("sigma_sdk.types", globals(), ["UnknownValue"])  # what tracebacks and reprs name

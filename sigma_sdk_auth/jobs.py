@@ -81,6 +81,7 @@ from ._errors import (
     scrubber,
 )
 from ._logging import logger
+from ._public import publish
 from ._retry import Decision, decide
 from .runtime import path_segment
 
@@ -1138,3 +1139,6 @@ async def await_data_model_materialization(
     """Async twin of :func:`wait_for_data_model_materialization`."""
     flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
     return await _arun(client, flow)
+
+
+publish("sigma_sdk.jobs", globals(), __all__)  # what tracebacks and reprs name

@@ -12,6 +12,7 @@ from attrs import define
 
 from ._errors import ResponseValidationError
 from ._forward import UnknownValue
+from ._public import publish
 
 
 class Unset(enum.Enum):
@@ -74,3 +75,5 @@ class Response(Generic[T]):
 
 
 __all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "UnknownValue", "Unset"]
+
+publish("sigma_sdk.types", globals(), __all__)  # what tracebacks and reprs name

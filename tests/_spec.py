@@ -6,6 +6,7 @@ never download: ``./scripts/test`` fills the cache first when it can.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from pathlib import Path
@@ -51,10 +52,51 @@ def locked_release() -> dict[str, Any]:
 
 def load_corrected_spec() -> dict[str, Any]:
     """The spec as the SDK reads it: allOf parts merged (no instance changes), the reviewed corrections
-    of ``openapi/corrections.toml`` applied and its additions added, so samples look like what Sigma sends."""
+    of ``openapi/corrections.toml`` applied and its additions added, and pages' totals counted in
+    integers, so samples look like what Sigma sends."""
     from _codegen._additions import add, load_additions
     from _codegen._corrections import apply, load_corrections
+    from _codegen._pagination import integer_totals
     from _codegen._rules import Rules
     from _codegen.normalize import flatten_all_of
 
-    return apply(flatten_all_of(add(load_spec(), load_additions()), Rules.load()), load_corrections())
+    return integer_totals(apply(flatten_all_of(add(load_spec(), load_additions()), Rules.load()), load_corrections()))
+
+
+# Shared by several test modules: computed once per session, each caller gets its own copy.
+
+
+@functools.cache
+def _normalized_json() -> str:
+    from _codegen.normalize import normalize
+
+    return json.dumps(normalize(load_spec()))
+
+
+def load_normalized_spec() -> dict[str, Any]:
+    """``normalize(load_spec())``, normalized once per session; a fresh copy for each caller."""
+    return json.loads(_normalized_json())  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _response_payloads() -> tuple[tuple[str, str, str, Any], ...]:
+    from ._samples import iter_operation_payloads
+
+    return tuple(iter_operation_payloads(load_corrected_spec(), free_form=False))
+
+
+def corrected_payloads() -> list[tuple[str, str, str, Any]]:
+    """``iter_operation_payloads(load_corrected_spec(), free_form=False)``, sampled once per session; copied."""
+    return copy.deepcopy(list(_response_payloads()))
+
+
+@functools.cache
+def _request_bodies() -> dict[str, Any]:
+    from .contract._arguments import request_body_samples, richest
+
+    return {op: richest(samples) for op, samples in request_body_samples(load_spec()).items()}
+
+
+def richest_request_bodies() -> dict[str, Any]:
+    """operationId -> its richest spec-valid request body sample, sampled once per session; copied."""
+    return copy.deepcopy(_request_bodies())

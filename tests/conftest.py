@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -120,6 +121,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_PROVIDE in str(report.longrepr[2]):
         report.longrepr = ("tests/_spec.py", 0, report.longrepr[2])
     return report
+
+
+def skipped_groups(reports: list[pytest.TestReport]) -> list[str]:
+    """One line per skip reason: how many tests, in which files, and why (the reason says how to fix it)."""
+    groups: dict[str, Counter[str]] = {}
+    for report in reports:
+        if not report.skipped or not isinstance(report.longrepr, tuple):
+            continue
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        groups.setdefault(reason, Counter())[report.nodeid.split("::", 1)[0].removeprefix("tests/")] += 1
+    lines = []
+    for reason, files in sorted(groups.items(), key=lambda group: -sum(group[1].values())):
+        where = ", ".join(f"{name} ({count})" for name, count in sorted(files.items()))
+        lines.append(f"{sum(files.values())} skipped in {where}: {reason}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """After the run, say what each group of skipped tests was and why, not just how many."""
+    lines = skipped_groups(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.section("what was skipped, and why")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -39,8 +39,7 @@ from sigma_sdk.types import UnknownValue, Unset
 from sigma_sdk_auth._validation import _locate
 
 from ._payloads import json_of
-from ._samples import iter_operation_payloads
-from ._spec import ROOT, load_corrected_spec
+from ._spec import ROOT, corrected_payloads
 
 NEW_VALUE = "sigma-next-value"
 NEW_FIELD = "sigmaNextField"
@@ -223,7 +222,7 @@ def release() -> dict[str, Any]:
     failures: list[str] = []
     payloads = 0
     fixed_payloads = 0  # "fixed values" payloads that changed at least one fixed value
-    for operation_id, where, content_type, payload in iter_operation_payloads(load_corrected_spec(), free_form=False):
+    for operation_id, where, content_type, payload in corrected_payloads():
         if not where.startswith("response:2") or where == "response:204" or content_type != "application/json":
             continue
         parse: Callable[[httpx.Response], Any] = _module(operation_id)._parse_response

@@ -8,19 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
-from _codegen.normalize import normalize
 
 from sigma_sdk import Client
 from sigma_sdk.errors import InvalidArgumentError, SigmaError
 from sigma_sdk_auth.runtime import path_segment
 
-from ._spec import committed_surface, load_spec
+from ._spec import committed_surface, load_normalized_spec, richest_request_bodies
 from .contract._arguments import (
     Operation,
     call_arguments,
     operations,
-    request_body_samples,
-    richest,
 )
 
 # value the caller passes -> the segment that must reach the wire (None: refused before sending)
@@ -53,13 +50,13 @@ class _Wire:
 @pytest.fixture(scope="module")
 def spec_operations() -> list[Operation]:
     """The operations of the normalized spec, with their generated modules."""
-    return operations(normalize(load_spec()))
+    return operations(load_normalized_spec())
 
 
 @pytest.fixture(scope="module")
 def bodies() -> dict[str, Any]:
     """operationId -> a spec-valid (content type, payload) for its request body."""
-    return {op: richest(samples) for op, samples in request_body_samples(load_spec()).items()}
+    return richest_request_bodies()
 
 
 @pytest.fixture
@@ -75,7 +72,7 @@ def test_every_path_parameter_of_every_operation_is_one_segment(
 ) -> None:
     """`.`, `..` and "" are refused naming the parameter; `/`, `%`, CR/LF are escaped inside one segment."""
     client, recorder = wire
-    spec = normalize(load_spec())
+    spec = load_normalized_spec()
     checked = 0
     for operation in spec_operations:
         names = _PLACEHOLDER.findall(operation.path)

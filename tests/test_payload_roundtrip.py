@@ -20,8 +20,8 @@ from openapi_python_client.strings import snake_case
 from sigma_sdk.types import File, Unset
 
 from ._payloads import json_of
-from ._samples import iter_operation_payloads, leaf_paths, typed_leaf_paths
-from ._spec import ROOT, load_corrected_spec
+from ._samples import leaf_paths, typed_leaf_paths
+from ._spec import ROOT, corrected_payloads
 
 API = ROOT / "sigma_sdk" / "api"
 
@@ -57,12 +57,11 @@ def _parse_response(operation_id: str, status: int, payload: Any) -> Any:
 @pytest.fixture(scope="module")
 def measured() -> dict[str, Any]:
     """Parse every sample payload once and gather the figures the tests assert on."""
-    spec = load_corrected_spec()
     figures: dict[str, Any] = {"payloads": 0, "parse_errors": [], "round_trip_failures": [], "leaves": 0,
                                "no_content": 0,
                                "typed_leaves": 0, "untyped": []}  # fmt: skip
     # free_form=False: no invented keys inside objects the spec leaves free-form ({}), which no SDK can type.
-    for operation_id, where, content_type, payload in iter_operation_payloads(spec, free_form=False):
+    for operation_id, where, content_type, payload in corrected_payloads():
         figures["payloads"] += 1
         if where == "response:204":
             # HTTP forbids a body on 204 (the normalizer drops the one Sigma declares): nothing to parse.

@@ -6,6 +6,7 @@ import copy
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,18 +62,15 @@ def test_generated_files_carry_the_banner() -> None:
     assert [f for f in handwritten if "edit it there" not in firsts[f]] == []
 
 
-def test_regeneration_is_deterministic(tmp_path: Path) -> None:
-    """Two regenerations of the same spec give byte-identical trees."""
-    normalized = normalize(load_spec())
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = regenerate.generate(copy.deepcopy(normalized), tmp_path / "a")
-    second = regenerate.generate(copy.deepcopy(normalized), tmp_path / "b")
-    assert regenerate.tree_differences(first, second) == []
-
-
+@pytest.mark.skipif(
+    os.environ.get("SIGMA_SDK_REGENERATE_CHECKED") == "1",
+    reason="scripts/test ran `regenerate.py --check` on this tree just before pytest, and it passed",
+)
 def test_check_passes_on_the_committed_tree() -> None:
-    """`regenerate.py --check` exits 0: the committed sigma_sdk/ is exactly what the spec produces."""
+    """`regenerate.py --check` exits 0: the committed sigma_sdk/ and api.md are what the spec produces.
+
+    The committed tree came from another process, so this also shows regeneration is deterministic.
+    """
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [sys.executable, str(ROOT / "scripts" / "regenerate.py"), "--check", "--spec", str(spec_path())],
         capture_output=True, text=True, check=False,

@@ -12,15 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from _codegen.normalize import normalize
 
 from sigma_sdk import Client
 from sigma_sdk.errors import ResponseValidationError
 from sigma_sdk.types import File
 
 from ._corpus import CORPUS, Recorded
-from ._spec import load_spec
-from .contract._arguments import call_arguments, operations, request_body_samples, richest
+from ._spec import load_normalized_spec, richest_request_bodies
+from .contract._arguments import call_arguments, operations
 
 
 def _answer(recorded: Recorded) -> httpx.Response:
@@ -51,9 +50,9 @@ def _same_instants(node: Any) -> Any:
 @pytest.fixture(scope="module")
 def replayed() -> list[tuple[Recorded, str, Any]]:
     """Each corpus entry through its operation's public sync(): (entry, outcome, parsed value or error)."""
-    spec = normalize(load_spec())
+    spec = load_normalized_spec()
     by_id = {operation.operation_id: operation for operation in operations(spec)}
-    bodies = {op: richest(samples) for op, samples in request_body_samples(load_spec()).items()}
+    bodies = richest_request_bodies()
     results: list[tuple[Recorded, str, Any]] = []
     for recorded in CORPUS:
         operation = by_id[recorded.operation_id]

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from _codegen.normalize import normalize
 
 from sigma_sdk import Client
 from sigma_sdk.api.connections import list_connections
@@ -28,9 +27,9 @@ from sigma_sdk.models import Inode, UnknownVariant
 from sigma_sdk.types import UnknownValue
 
 from ._payloads import connection_payload
-from ._samples import SAMPLE_DATETIME, iter_operation_payloads
-from ._spec import committed_surface, load_corrected_spec, load_spec
-from .contract._arguments import Operation, call_arguments, operations, request_body_samples, richest
+from ._samples import SAMPLE_DATETIME
+from ._spec import committed_surface, corrected_payloads, load_normalized_spec, richest_request_bodies
+from .contract._arguments import Operation, call_arguments, operations
 
 Body = tuple[bytes, str]  # (content, content type)
 
@@ -343,10 +342,10 @@ def _malformed(sample: Any) -> dict[str, Body]:
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, Counter[str]]:
     """Run every malformed body through every operation's sync() and sync_detailed(); tally the outcomes."""
-    spec = normalize(load_spec())
-    bodies = {op: richest(samples) for op, samples in request_body_samples(load_spec()).items()}
+    spec = load_normalized_spec()
+    bodies = richest_request_bodies()
     samples: dict[str, Any] = {}
-    for operation_id, where, content_type, payload in iter_operation_payloads(load_corrected_spec(), free_form=False):
+    for operation_id, where, content_type, payload in corrected_payloads():
         if where.startswith("response:2") and content_type == "application/json":
             samples.setdefault(operation_id, payload)
     tally: dict[str, Counter[str]] = {}

@@ -4,6 +4,11 @@ Issue 4's "Done when" scenario: 500 calls against a server that answers 429 ever
 (``Retry-After: 0``), 503 every 7th and drops the connection every 11th.  Each test compares the
 outcome of every call with a model of the retry rule run over the same schedule, so the number of
 attempts per call is checked as well as the final result.
+
+The soaks run in-process (the stand-in's ``transport()``: the same fault rules, a drop raised as
+the ``RemoteProtocolError`` a closed socket gives) where sockets add nothing; one sync GET, one
+async GET and one POST soak also run over a real socket, where a dropped connection is really
+closed and the pool must open a new one.
 """
 
 from __future__ import annotations
@@ -43,6 +48,19 @@ def quick(**fields: Any) -> RetryPolicy:
 def server() -> Iterator[FaultServer]:
     with FaultServer(sigma_issue_schedule, max_lifetime=60.0) as srv:
         yield srv
+
+
+@pytest.fixture
+def in_process() -> FaultServer:
+    """The same fault server, never started: its stand-in answers through ``transport()``, no socket."""
+    return FaultServer(sigma_issue_schedule)
+
+
+def client_options(server: FaultServer) -> dict[str, Any]:
+    """httpx client options reaching ``server``: over its socket when started, else in-process."""
+    if server.running:
+        return {"base_url": server.base_url}
+    return {"base_url": "http://127.0.0.1", "transport": server.things.transport()}
 
 
 def expected_outcomes(schedule: Schedule, calls: int, max_retries: int, method: str) -> tuple[list[Outcome], int]:
@@ -87,10 +105,10 @@ def kwargs_for(method: str, call_id: str) -> dict[str, object]:
     return {"method": "POST", "url": "/things", "json": {"name": call_id}, "headers": {"X-Call-Id": call_id}}
 
 
-def run_sync(base_url: str, method: str, policy: RetryPolicy, calls: int) -> tuple[list[Outcome], list[str]]:
+def run_sync(server: FaultServer, method: str, policy: RetryPolicy, calls: int) -> tuple[list[Outcome], list[str]]:
     outcomes: list[Outcome] = []
     ids: list[str] = []
-    with httpx.Client(base_url=base_url, timeout=5.0) as client:
+    with httpx.Client(timeout=5.0, **client_options(server)) as client:
         for _ in range(calls):
             call_id = uuid.uuid4().hex
             ids.append(call_id)
@@ -103,10 +121,12 @@ def run_sync(base_url: str, method: str, policy: RetryPolicy, calls: int) -> tup
     return outcomes, ids
 
 
-async def run_async(base_url: str, method: str, policy: RetryPolicy, calls: int) -> tuple[list[Outcome], list[str]]:
+async def run_async(
+    server: FaultServer, method: str, policy: RetryPolicy, calls: int
+) -> tuple[list[Outcome], list[str]]:
     outcomes: list[Outcome] = []
     ids: list[str] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client:
+    async with httpx.AsyncClient(timeout=5.0, **client_options(server)) as client:
         for _ in range(calls):
             call_id = uuid.uuid4().hex
             ids.append(call_id)
@@ -129,9 +149,10 @@ def test_schedule_has_at_most_three_faults_in_a_row() -> None:
     assert longest == 3
 
 
-def test_500_gets_all_succeed_with_three_retries(server: FaultServer) -> None:
+def test_500_gets_all_succeed_with_three_retries(in_process: FaultServer) -> None:
     """With max_retries=3 every one of 500 GETs succeeds despite 429/503/dropped connections."""
-    outcomes, _ = run_sync(server.base_url, "GET", quick(max_retries=3), CALLS)
+    server = in_process
+    outcomes, _ = run_sync(server, "GET", quick(max_retries=3), CALLS)
     assert outcomes == ["ok"] * CALLS
     _, requests = expected_outcomes(sigma_issue_schedule, CALLS, 3, "GET")
     assert server.request_count == requests
@@ -140,7 +161,7 @@ def test_500_gets_all_succeed_with_three_retries(server: FaultServer) -> None:
 
 def test_500_gets_with_default_budget_fail_with_matching_error(server: FaultServer) -> None:
     """With the default 2 retries a call meeting 3 faults raises the typed error for the last fault."""
-    outcomes, _ = run_sync(server.base_url, "GET", quick(), CALLS)
+    outcomes, _ = run_sync(server, "GET", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "GET")
     assert outcomes == expected
     assert server.request_count == requests
@@ -153,22 +174,25 @@ def test_500_gets_with_default_budget_fail_with_matching_error(server: FaultServ
 
 async def test_500_gets_async_matches_sync_model(server: FaultServer) -> None:
     """The async loop produces exactly the same per-call outcomes and request count as the model."""
-    outcomes, _ = await run_async(server.base_url, "GET", quick(), CALLS)
+    outcomes, _ = await run_async(server, "GET", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "GET")
     assert outcomes == expected
     assert server.request_count == requests
 
 
-async def test_500_gets_async_all_succeed_with_three_retries(server: FaultServer) -> None:
+async def test_500_gets_async_all_succeed_with_three_retries(in_process: FaultServer) -> None:
     """Async: with max_retries=3 every one of 500 GETs succeeds."""
-    outcomes, _ = await run_async(server.base_url, "GET", quick(max_retries=3), CALLS)
+    outcomes, _ = await run_async(in_process, "GET", quick(max_retries=3), CALLS)
     assert outcomes == ["ok"] * CALLS
 
 
-@pytest.mark.parametrize("max_retries", [2, 3])
-def test_500_posts_create_at_most_once(server: FaultServer, max_retries: int) -> None:
+@pytest.mark.parametrize(("max_retries", "over_socket"), [(2, True), (3, False)], ids=["2-socket", "3-in-process"])
+def test_500_posts_create_at_most_once(
+    server: FaultServer, in_process: FaultServer, max_retries: int, over_socket: bool
+) -> None:
     """POSTs retry only 429s; a 503 or dropped connection raises at once, so no call creates twice."""
-    outcomes, ids = run_sync(server.base_url, "POST", quick(max_retries=max_retries), CALLS)
+    server = server if over_socket else in_process
+    outcomes, ids = run_sync(server, "POST", quick(max_retries=max_retries), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, max_retries, "POST")
     assert outcomes == expected
     assert server.request_count == requests
@@ -179,9 +203,10 @@ def test_500_posts_create_at_most_once(server: FaultServer, max_retries: int) ->
     assert counts["drop"] > 0
 
 
-async def test_500_posts_async_create_at_most_once(server: FaultServer) -> None:
+async def test_500_posts_async_create_at_most_once(in_process: FaultServer) -> None:
     """Async POSTs obey the same at-most-once rule as sync ones."""
-    outcomes, ids = await run_async(server.base_url, "POST", quick(), CALLS)
+    server = in_process
+    outcomes, ids = await run_async(server, "POST", quick(), CALLS)
     expected, requests = expected_outcomes(sigma_issue_schedule, CALLS, 2, "POST")
     assert outcomes == expected
     assert server.request_count == requests

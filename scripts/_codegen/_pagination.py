@@ -16,7 +16,7 @@ from typing import Any
 
 from ._rules import Rules
 
-__all__ = ["EXTENSION", "PLANS_TEMPLATE", "mark_pagination", "pagination_plans_template"]
+__all__ = ["EXTENSION", "PLANS_TEMPLATE", "integer_totals", "mark_pagination", "pagination_plans_template"]
 
 JSON = Any
 EXTENSION = "x-sigma-pagination"
@@ -79,7 +79,7 @@ def mark_pagination(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     holding the next cursor, ``""`` for a single-page answer), the entries field and whether Sigma may
     also answer a bare array. Sigma declares ``limit`` as ``number``; a page size is a count of entries,
     so on every operation with a cursor/size pair it becomes ``integer`` (``iterate(limit=...)`` and
-    ``sync(limit=...)`` both take an ``int``).
+    ``sync(limit=...)`` both take an ``int``); for the same reason a page model's ``total`` is ``int``.
     """
     components = (spec.get("components") or {}).get("schemas") or {}
     for path_item in (spec.get("paths") or {}).values():
@@ -96,6 +96,30 @@ def mark_pagination(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
                 schema = parameter.get("schema")
                 if style and parameter.get("name") == style[1] and isinstance(schema, dict):
                     schema["type"] = "integer" if schema.get("type") == "number" else schema.get("type")
+    return integer_totals(spec)
+
+
+def integer_totals(spec: dict[str, JSON]) -> dict[str, JSON]:
+    """Type a page's ``total`` (a schema with an ``entries`` array) as ``integer``: it counts entries.
+
+    Sigma declares it ``number`` ("Total number of results"); its own example shows ``"total": 104``.
+    Also applied to the samples' corrected spec (tests/_spec.py), so samples send counts as Sigma does.
+    """
+
+    def visit(node: JSON) -> None:
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict) and isinstance(properties.get("entries"), dict):
+                total = properties.get("total")
+                if properties["entries"].get("type") == "array" and isinstance(total, dict):
+                    total["type"] = "integer" if total.get("type") == "number" else total.get("type")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(spec)
     return spec
 
 

@@ -27,8 +27,8 @@ _FIELD_KEYS = frozenset(
 @_attrs_define
 class BETAImpersonation:
     """(BETA) Generate an access token as a specific user using a JSON Web Token (JWT). If you are interested in joining a
-    limited test group and enabling this feature in your Sigma organization, [contact Support](doc:sigma-support) or
-    reach out to your Account Executive.
+    limited test group and enabling this feature in your Sigma organization, [contact
+    Support](https://help.sigmacomputing.com/docs/sigma-support) or reach out to your Account Executive.
 
     """
 

@@ -36,7 +36,7 @@ class GrantsPage:
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.
     """
-    total: float | Unset = UNSET
+    total: int | Unset = UNSET
     """ Total number of results (sent by Sigma, missing from most of the spec). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict, repr=mapping_repr)
 

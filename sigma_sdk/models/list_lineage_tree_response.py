@@ -34,7 +34,7 @@ class ListLineageTreeResponse:
     entries: list[WorkbookLineageNode]
     next_page: None | str | Unset = UNSET
     """ Pass back as page= for the next page; null or absent on the last page. """
-    total: float | Unset = UNSET
+    total: int | Unset = UNSET
     """ Total number of results. """
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.

@@ -33,7 +33,7 @@ _FIELD_KEYS = frozenset(
 class ListUserAttributesResponse:
     entries: list[UserAttribute]
     next_page: None | str | Unset = UNSET
-    total: float | Unset = UNSET
+    total: int | Unset = UNSET
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.
     """

@@ -36,7 +36,7 @@ class WorkbooksPage:
     next_page: None | str | Unset = UNSET
     """ Returns a string that can be used as the `page` parameter in the next request to fetch the next page of
     results. The last page of results returns `null`. """
-    total: float | Unset = UNSET
+    total: int | Unset = UNSET
     """ Total number of results. Useful to determine if there is a need to paginate. """
     has_more: bool | str | Unset = UNSET
     """ [Deprecated] Whether more results are available; seen as a boolean and as the string "true". Use nextPage.

@@ -25,7 +25,8 @@ What it serves (bodies follow Sigma's spec 2.0.0; the generated models parse the
   ``POST /v2/connections`` (Snowflake; secrets never stored or echoed), ``GET /v2/connections/{id}``;
   ``GET /v2/members`` (a bare array without ``limit``, else pages; ``search``, ``includeArchived``,
   ``includeInactive``), ``GET /v2/members/{id}``; ``GET /v2/workbooks`` (pages),
-  ``GET /v2/workbooks/{id}``; ``GET /v2/accountTypes`` (``pageToken``/``pageSize``).
+  ``GET /v2/workbooks/{id}``, its ``/pages`` and ``/pages/{pageId}/elements`` (pages);
+  ``GET /v2/accountTypes`` (``pageToken``/``pageSize``).
   ``page``/``limit`` lists answer ``{entries, nextPage, total}`` with an opaque cursor (null on the
   last page); ``limit`` is 1-1,000, default 50.
 * Exports: ``POST /v2/workbooks/{id}/export`` (``format.type`` csv, json, jsonl, xlsx, pdf, png;
@@ -54,6 +55,8 @@ control: ``expire_access_tokens()``, ``revoke_refresh_tokens()``.
 The server binds loopback only, picks a free port and stops itself after ``max_lifetime`` seconds.
 """
 
+from .._public import publish
+from ._cli import main as run_from_command_line
 from ._server import DEFAULT_MAX_LIFETIME, StandinServer, run_standin
 from ._standin import (
     ACCESS_TOKEN_PREFIX,
@@ -89,5 +92,9 @@ __all__ = [
     "SigmaStandin",
     "StandinServer",
     "error_response",
+    "run_from_command_line",
     "run_standin",
 ]
+
+
+publish("sigma_sdk.testing", globals(), __all__)  # what tracebacks and reprs name

@@ -70,6 +70,16 @@ _WORKBOOK: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)")
 _EXPORT: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)/export")
 _MATERIALIZE: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)/materializations")
 _MATERIALIZATION: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)/materializations/(?P<id>[^/]+)")
+_PAGES: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)/pages")
+_ELEMENTS: Final = re.compile(r"/v2/workbooks/(?P<workbook>[^/]+)/pages/(?P<page>[^/]+)/elements")
+# Each workbook's pages and their elements, made from its ID (so add_workbook's get them too).
+_PAGE_NAMES: Final = ("Overview", "Details", "Forecast", "Appendix")
+_ELEMENTS_OF_A_PAGE: Final = (
+    ("Revenue by region", "visualization", "bar", ("Region", "Revenue")),
+    ("Orders", "table", "levelTable", ("Order Id", "Region", "Revenue", "Order Date")),
+    ("Top customers", "pivot-table", "pivotTable", ("Customer", "Revenue")),
+    ("Notes", "text", "text", ()),
+)
 _DOWNLOAD: Final = re.compile(r"/v2/query/(?P<query>[^/]+)/download")
 _CONNECTION: Final = re.compile(r"/v2/connections/(?P<id>[^/]+)")
 _MEMBER: Final = re.compile(r"/v2/members/(?P<id>[^/]+)")
@@ -271,7 +281,8 @@ class SigmaStandin:
     ``client_id``/``client_secret`` are the credentials it accepts (the secret defaults to a fresh
     random value: read :attr:`client_secret`).  ``expires_in`` is the access-token lifetime it
     announces and enforces by ``clock``.  ``connections``, ``archived``, ``members`` and
-    ``workbooks`` size the seeded organization; ``seed`` makes it reproducible.  An export's
+    ``workbooks`` size the seeded organization; each workbook has ``pages`` pages of ``elements``
+    elements (:meth:`pages`); ``seed`` makes it reproducible.  An export's
     download answers 204 ``export_polls`` times before the file; at most ``export_rate_limit``
     exports start per minute (then 429 with ``Retry-After``).  Each GET of a materialization shows
     the next of ``materialization_statuses`` (the last one stays).  ``stall_seconds`` is how long a
@@ -293,6 +304,8 @@ class SigmaStandin:
         export_rate_limit: int = 100,
         materialization_statuses: Sequence[str] = _MATERIALIZATION_STATUSES,
         stall_seconds: float = 1.0,
+        pages: int = 2,
+        elements: int = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not materialization_statuses:
@@ -303,6 +316,10 @@ class SigmaStandin:
         self.export_polls = export_polls
         self.export_rate_limit = export_rate_limit
         self.materialization_statuses = tuple(materialization_statuses)
+        if not 0 <= pages <= len(_PAGE_NAMES) or not 0 <= elements <= len(_ELEMENTS_OF_A_PAGE):
+            raise ValueError(f"pages must be 0-{len(_PAGE_NAMES)} and elements 0-{len(_ELEMENTS_OF_A_PAGE)}")
+        self.pages_per_workbook = pages
+        self.elements_per_page = elements
         self.stall_seconds = stall_seconds
         self.fault_schedule: FaultSchedule | None = None
         self.clock = clock
@@ -733,6 +750,8 @@ class SigmaStandin:
             (_CONNECTION, {"GET": lambda id: self._get(self.org.connections, "Connection", id)}),
             (_MEMBER, {"GET": lambda id: self._get(self.org.members, "Member", id)}),
             (_WORKBOOK, {"GET": lambda workbook: self._get(self.org.workbooks, "Workbook", workbook)}),
+            (_PAGES, {"GET": lambda workbook: self._list_pages(workbook, query)}),
+            (_ELEMENTS, {"GET": lambda workbook, page: self._list_elements(workbook, page, query)}),
             (_EXPORT, {"POST": lambda workbook: self._export(workbook, request)}),
             (_DOWNLOAD, {"GET": lambda query: self._download(query)}),
             (_MATERIALIZE, {"POST": lambda workbook: self._materialize(workbook, request)}),
@@ -876,6 +895,45 @@ class SigmaStandin:
         }
         self.org.connections[connection["connectionId"]] = connection
         return self._json(dict(connection), 201)
+
+    def pages(self, workbook_id: str) -> list[dict[str, Any]]:
+        """A workbook's pages, each with its ``elements``: what ``GET .../pages`` and ``.../elements`` serve."""
+        if workbook_id not in self.org.workbooks:
+            raise _not_found("Workbook", workbook_id)
+
+        def stable_id(*parts: object) -> str:
+            return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:12]
+
+        return [
+            {
+                "pageId": stable_id(workbook_id, "page", index),
+                "name": name,
+                "hidden": False,
+                "elements": [
+                    {
+                        "elementId": stable_id(workbook_id, index, "element", number),
+                        "name": element_name,
+                        "type": kind,
+                        "vizualizationType": visualization,  # sic: Sigma's spelling
+                        "columns": list(columns),
+                    }
+                    for number, (element_name, kind, visualization, columns) in enumerate(
+                        _ELEMENTS_OF_A_PAGE[: self.elements_per_page]
+                    )
+                ],
+            }
+            for index, name in enumerate(_PAGE_NAMES[: self.pages_per_workbook])
+        ]
+
+    def _list_pages(self, workbook_id: str, query: Mapping[str, str]) -> httpx.Response:
+        pages = [{k: v for k, v in page.items() if k != "elements"} for page in self.pages(workbook_id)]
+        return self._page(pages, query, ("pages", workbook_id))
+
+    def _list_elements(self, workbook_id: str, page_id: str, query: Mapping[str, str]) -> httpx.Response:
+        page = next((page for page in self.pages(workbook_id) if page["pageId"] == page_id), None)
+        if page is None:
+            raise _not_found("Page", page_id)
+        return self._page(page["elements"], query, ("elements", workbook_id, page_id))
 
     # -- exports and materializations -------------------------------------------------------------
 

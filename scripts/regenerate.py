@@ -59,7 +59,7 @@ from _codegen._postprocess import (
 from _codegen._problems import SpecProblems
 from _codegen._secrets import SECRETS_TEMPLATE, secret_properties_template
 from _codegen._surface import change_report, surface
-from _codegen.normalize import normalize
+from _codegen.normalize import iter_operations, normalize
 from _codegen.spec_source import SPEC_URLS, SpecNotFound, find_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             "sha256": sha256,
             "version": spec.get("info", {}).get("version"),
             "openapi": spec.get("openapi"),
-            "operations": len(new_surface["operations"]),
+            # Sigma's own count; the SDK's (with the additions of corrections.toml) is api-surface.json's.
+            "operations": sum(1 for _ in iter_operations(spec)),
             # Keep the date when the spec did not change, so regenerating twice changes nothing.
             "date": previous_lock.get("date") if previous_lock.get("sha256") == sha256 else dt.date.today().isoformat(),
         }

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._corrections import CORRECTIONS_PATH
+from ._corrections import CORRECTIONS_PATH, check_evidence_entry
 
 __all__ = ["EXTENSION", "Addition", "add", "additions_summary", "load_additions"]
 
@@ -59,20 +59,7 @@ class Addition:
     @classmethod
     def from_toml(cls, entry: dict[str, JSON]) -> Addition:
         """Build and check one ``[[addition]]`` table; a mistake names the entry and the key."""
-        name = entry.get("id", "<no id>")
-        unknown = set(entry) - _KEYS
-        if unknown:
-            raise ValueError(f"addition {name!r}: unknown keys {sorted(unknown)}")
-        for key in ("id", "spec_says", "sigma_sends", "path"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ValueError(f"addition {name!r}: {key!r} must be a non-empty string")
-        evidence = entry.get("evidence")
-        if (
-            not isinstance(evidence, list)
-            or not evidence
-            or not all(isinstance(url, str) and url.startswith("https://") for url in evidence)
-        ):
-            raise ValueError(f"addition {name!r}: 'evidence' must list at least one https:// URL")
+        name = check_evidence_entry("addition", entry, set(_KEYS), ("path",))
         if entry.get("method") not in _METHODS:
             raise ValueError(f"addition {name!r}: 'method' must be one of {', '.join(_METHODS)}")
         if not entry["path"].startswith("/"):
@@ -93,7 +80,7 @@ class Addition:
             id=entry["id"],
             spec_says=entry["spec_says"],
             sigma_sends=entry["sigma_sends"],
-            evidence=tuple(evidence),
+            evidence=tuple(entry["evidence"]),
             method=entry["method"],
             path=entry["path"],
             operation=copy.deepcopy(operation),

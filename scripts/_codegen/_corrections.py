@@ -36,7 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CORRECTIONS_PATH", "Correction", "CorrectionError", "apply", "expected_path", "load_corrections"]
+__all__ = [
+    "CORRECTIONS_PATH",
+    "Correction",
+    "CorrectionError",
+    "apply",
+    "check_evidence_entry",
+    "expected_path",
+    "load_corrections",
+]
 
 JSON = Any
 CORRECTIONS_PATH = Path(__file__).resolve().parents[2] / "openapi" / "corrections.toml"
@@ -46,6 +54,27 @@ _WHAT = ("unrequire", "properties", "enum_add", "responses")
 _ABOUT = ("id", "spec_says", "sigma_sends", "evidence")
 # Wording, not meaning: a spec that says the same thing in other words agrees with a correction.
 _WORDING = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
+
+
+def check_evidence_entry(kind: str, entry: dict[str, JSON], keys: set[str], texts: tuple[str, ...]) -> str:
+    """What every entry of corrections.toml must have: known keys, ``id``/``spec_says``/``sigma_sends``
+    (and ``texts``) as non-empty strings, and at least one https:// evidence URL. Returns the entry's id.
+    """
+    name = str(entry.get("id", "<no id>"))
+    unknown = set(entry) - keys
+    if unknown:
+        raise ValueError(f"{kind} {name!r}: unknown keys {sorted(unknown)}")
+    for key in ("id", "spec_says", "sigma_sends", *texts):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ValueError(f"{kind} {name!r}: {key!r} must be a non-empty string")
+    evidence = entry.get("evidence")
+    if (
+        not isinstance(evidence, list)
+        or not evidence
+        or not all(isinstance(url, str) and url.startswith("https://") for url in evidence)
+    ):
+        raise ValueError(f"{kind} {name!r}: 'evidence' must list at least one https:// URL")
+    return name
 
 
 class CorrectionError(ValueError):
@@ -99,20 +128,7 @@ class Correction:
     @classmethod
     def from_toml(cls, entry: dict[str, JSON]) -> Correction:
         """Build and check one ``[[correction]]`` table; a mistake names the entry and the key."""
-        name = entry.get("id", "<no id>")
-        unknown = set(entry) - {*_ABOUT, *_WHERE, *_WHAT}
-        if unknown:
-            raise ValueError(f"correction {name!r}: unknown keys {sorted(unknown)}")
-        for key in ("id", "spec_says", "sigma_sends"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ValueError(f"correction {name!r}: {key!r} must be a non-empty string")
-        evidence = entry.get("evidence")
-        if (
-            not isinstance(evidence, list)
-            or not evidence
-            or not all(isinstance(url, str) and url.startswith("https://") for url in evidence)
-        ):
-            raise ValueError(f"correction {name!r}: 'evidence' must list at least one https:// URL")
+        name = check_evidence_entry("correction", entry, {*_ABOUT, *_WHERE, *_WHAT}, ())
         if not any(key in entry for key in _WHAT):
             raise ValueError(f"correction {name!r}: says nothing to change (one of {', '.join(_WHAT)})")
         if entry.get("scope") not in (None, "responses", "requestBody"):
@@ -132,7 +148,7 @@ class Correction:
             id=entry["id"],
             spec_says=entry["spec_says"],
             sigma_sends=entry["sigma_sends"],
-            evidence=tuple(evidence),
+            evidence=tuple(entry["evidence"]),
             operation=entry.get("operation"),
             scope=entry.get("scope"),
             object_with=tuple(entry.get("object_with", ())),

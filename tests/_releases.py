@@ -12,16 +12,31 @@ import copy
 from typing import Any
 
 __all__ = [
-    "NEW_REGION",
     "additive_release",
     "breaking_release",
+    "fresh_noun",
     "moved_correction_release",
+    "new_region",
     "operation",
     "redundant_correction_release",
 ]
 
 JSON = Any
-NEW_REGION = "https://api.gizmo.example.sigmacomputing.com"
+_NOUNS = ("gizmo", "widget", "sprocket", "doohickey", "thingamajig")
+
+
+def fresh_noun(spec: dict[str, JSON]) -> str:
+    """The first noun whose additive release is new to ``spec`` (its tag path is not there yet), so the
+    drill still adds something after a release the drill itself made was committed."""
+    for noun in _NOUNS:
+        if f"/v2/{noun}s" not in spec.get("paths", {}):
+            return noun
+    raise LookupError(f"every drill noun is already in the spec ({', '.join(_NOUNS)}): add one to tests/_releases.py")
+
+
+def new_region(noun: str) -> str:
+    """The server URL the additive release named by ``noun`` adds."""
+    return f"https://api.{noun}.example.sigmacomputing.com"
 
 
 def operation(spec: dict[str, JSON], operation_id: str) -> tuple[str, str, dict[str, JSON]]:
@@ -108,7 +123,7 @@ def additive_release(spec: dict[str, JSON], noun: str = "gizmo") -> dict[str, JS
     kind = _json_schema(operation(release, "lookupConnection")[2])["properties"]["kind"]
     kind["enum"] = [*kind["enum"], f"{noun}Kind"]
     region = {
-        "url": f"https://api.{noun}.example.sigmacomputing.com",
+        "url": new_region(noun),
         "description": f"Server for {title} organizations",
     }
     release["servers"] = [*release["servers"], region]

@@ -231,11 +231,12 @@ def test_every_addition_is_generated() -> None:
 
 def test_full_normalization_of_a_spec_release_that_lists_an_addition() -> None:
     """Sigma's spec plus its own GET /v2/workbooks/{workbookId}/lineage: normalized once, reported redundant."""
-    from _codegen.normalize import normalize
+    from _codegen.normalize import iter_operations, normalize
 
     from ._spec import load_spec
 
     spec = load_spec()
+    spec_count = sum(1 for _ in iter_operations(spec))
     own = {
         "operationId": "listLineageTree",
         "summary": "List lineage for a workbook",
@@ -248,5 +249,5 @@ def test_full_normalization_of_a_spec_release_that_lists_an_addition() -> None:
     assert "Not in Sigma's published spec" not in operation.get("description", "")
     ids = [op["operationId"] for item in normalized["paths"].values() for op in item.values() if isinstance(op, dict)]
     assert ids.count("listLineageTree") == 1
-    assert len(ids) == 172 + 1 + 3  # the spec's, its new one, and the three additions it still lacks
+    assert len(ids) == spec_count + 1 + 3  # the spec's, its new one, and the three additions it still lacks
     assert "the spec now has workbook-lineage: remove those entries" in additions_summary(normalized)

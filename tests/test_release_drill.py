@@ -90,22 +90,24 @@ def test_an_additive_release_is_reported_as_additive(
     sigma_spec: dict[str, JSON], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """3 operations in a new tag, an optional field, an enum value, a region: exit 3, each listed, verdict additive."""
-    code, out, err = _dry_run(_releases.additive_release(sigma_spec), tmp_path, capsys)
+    noun = _releases.fresh_noun(sigma_spec)
+    title = noun.capitalize()
+    code, out, err = _dry_run(_releases.additive_release(sigma_spec, noun), tmp_path, capsys)
     assert (code, err) == (regenerate.EXIT_NEW_RELEASE, "")
     assert "New Sigma spec release: version 2.1.0" in out
     assert "(local file: sigma-computing-public-rest-api.json)" in out
     changes = _changes(out)
     assert [line for line in changes if "[breaking]" in line] == []
     for expected in [
-        "+ operation createGizmo (POST /v2/gizmos)",
-        "+ operation getGizmo (GET /v2/gizmos/{gizmoId})",
-        "+ operation listGizmos (GET /v2/gizmos)",
-        "+ model Gizmo",
-        "+ InodeConnectionPath: field gizmoColor (string?)",
-        "+ LookupConnectionKind: enum value 'gizmoKind'",
-        f"+ server {_releases.NEW_REGION}",
-        "+ tag gizmos",
-        "+ subpackage sigma_sdk.api.gizmos",
+        f"+ operation create{title} (POST /v2/{noun}s)",
+        f"+ operation get{title} (GET /v2/{noun}s/{{{noun}Id}})",
+        f"+ operation list{title}s (GET /v2/{noun}s)",
+        f"+ model {title}",
+        f"+ InodeConnectionPath: field {noun}Color (string?)",
+        f"+ LookupConnectionKind: enum value '{noun}Kind'",
+        f"+ server {_releases.new_region(noun)}",
+        f"+ tag {noun}s",
+        f"+ subpackage sigma_sdk.api.{noun}s",
     ]:
         assert expected in changes
     assert (
@@ -196,7 +198,8 @@ def test_check_with_another_release_names_the_locked_one(
     sigma_spec: dict[str, JSON], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--check with a spec that is not the locked release: exit 2, the locked version, sha256 and how to get it."""
-    code, out, err = _dry_run(_releases.additive_release(sigma_spec), tmp_path, capsys, "--check")
+    release = _releases.additive_release(sigma_spec, _releases.fresh_noun(sigma_spec))
+    code, out, err = _dry_run(release, tmp_path, capsys, "--check")
     lock = json.loads((ROOT / "openapi" / "spec.lock.json").read_text(encoding="utf-8"))
     assert code == regenerate.EXIT_UNUSABLE
     assert out == ""
@@ -212,7 +215,8 @@ def _without_banner(path: Path) -> list[str]:
 
 def test_an_additive_release_changes_few_files(sigma_spec: dict[str, JSON], tmp_path: Path) -> None:
     """Generating the additive release changes at most 25 files under sigma_sdk/ beyond the banner line."""
-    package = regenerate.generate(normalize(_releases.additive_release(sigma_spec)), tmp_path)
+    noun = _releases.fresh_noun(sigma_spec)
+    package = regenerate.generate(normalize(_releases.additive_release(sigma_spec, noun)), tmp_path)
     committed = ROOT / "sigma_sdk"
     lines = regenerate.tree_differences(package, committed)
     paths = [line.split(": ", 1)[1].split("\n", 1)[0] for line in lines]
@@ -223,5 +227,5 @@ def test_an_additive_release_changes_few_files(sigma_spec: dict[str, JSON], tmp_
     print(f"\nadditive release: {len(lines)} files differ; {len(added)} new, {len(removed)} removed, "
           f"{len(changed)} changed ({len(changed) - len(real)} only in the banner): {sorted(real)}")  # fmt: skip
     assert removed == []
-    assert "api/gizmos/list_gizmos.py" in added
+    assert f"api/{noun}s/list_{noun}s.py" in added
     assert len(added) + len(real) <= 25

@@ -10,7 +10,8 @@ from .._errors import SigmaError
 from ._reading import _ready
 from ._steps import _advance, _Done, _Flow, _Reply, _Request, _Sleep
 
-__all__ = ["_arun", "_run"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_arun", "_run"]
 
 _T = TypeVar("_T")
 

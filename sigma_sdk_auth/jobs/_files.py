@@ -13,7 +13,8 @@ from typing import IO
 from .._errors import InvalidArgumentError
 from ._results import ExportTarget
 
-__all__ = ["_Target", "_check_writable"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_Target", "_check_writable"]
 
 
 class _Target:

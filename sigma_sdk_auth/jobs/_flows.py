@@ -20,7 +20,8 @@ from ._results import ExportResult, MaterializationStatus
 from ._saving import _Export
 from ._steps import _Fetch, _Flow, _Request, _Sleep
 
-__all__ = ["_download_flow", "_export_flow", "_materialization_flow"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_download_flow", "_export_flow", "_materialization_flow"]
 
 # Whose materialization: the collection in the URL -> (the argument naming its ID, the job's kind).
 _MATERIALIZATION_OWNERS: Final[Mapping[str, tuple[str, str]]] = {
@@ -64,7 +65,7 @@ def _retry_delay(exc: SigmaError, step: _Request | _Fetch, poll: _Poll, failures
     timed out at the deadline, or a transient failure with no time left, raises
     :class:`JobTimeoutError` instead.  A failure after the body began to arrive is final.
     """
-    if isinstance(exc, JobError) or (isinstance(step, _Fetch) and step.export.body_started):
+    if _is_final(exc, step):
         return None
     left = poll.time_left
     if isinstance(exc, APITimeoutError) and left is not None and left <= 0:
@@ -73,11 +74,7 @@ def _retry_delay(exc: SigmaError, step: _Request | _Fetch, poll: _Poll, failures
     if isinstance(exc, RateLimitError):
         advised = exc.retry_after if exc.response is None else _advised_wait(exc.response)
         return poll.next_wait("rate limited (HTTP 429)", advised)
-    decision: Decision | None = None
-    if isinstance(exc, SigmaAPIError) and exc.response is not None:
-        decision = decide(method=step.method, retries_done=failures, policy=poll.retry_policy, response=exc.response)
-    elif isinstance(exc, APIConnectionError) and isinstance(exc.__cause__, httpx.TransportError):
-        decision = decide(method=step.method, retries_done=failures, policy=poll.retry_policy, error=exc.__cause__)
+    decision = _client_decision(exc, step.method, poll, failures)
     if decision is None or not decision.retry:
         return None
     delay = poll.until_deadline(f"retrying after {decision.reason}", decision.delay)
@@ -92,6 +89,22 @@ def _retry_delay(exc: SigmaError, step: _Request | _Fetch, poll: _Poll, failures
         delay,
     )
     return delay
+
+
+def _is_final(exc: SigmaError, step: _Request | _Fetch) -> bool:
+    """Whether ``exc`` ends the job whatever the rules say: the job's own error, or a failure after a
+    download's body began (a file object already holds bytes)."""
+    return isinstance(exc, JobError) or (isinstance(step, _Fetch) and step.export.body_started)
+
+
+def _client_decision(exc: SigmaError, method: str, poll: _Poll, failures: int) -> Decision | None:
+    """What the client's own retry rule says of ``exc``, or None for an error that rule does not judge
+    (one with neither a response nor a transport error behind it)."""
+    if isinstance(exc, SigmaAPIError) and exc.response is not None:
+        return decide(method=method, retries_done=failures, policy=poll.retry_policy, response=exc.response)
+    if isinstance(exc, APIConnectionError) and isinstance(exc.__cause__, httpx.TransportError):
+        return decide(method=method, retries_done=failures, policy=poll.retry_policy, error=exc.__cause__)
+    return None
 
 
 def _download_flow(export: _Export, query_id: str) -> _Flow[ExportResult]:

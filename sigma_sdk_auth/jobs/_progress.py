@@ -9,7 +9,8 @@ from typing import IO, Final, TypeAlias
 from .._errors import InvalidArgumentError
 from ._results import ProgressCallback
 
-__all__ = ["_Progress", "_TerminalProgress"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_Progress", "_TerminalProgress"]
 
 _Clock: TypeAlias = Callable[[], float]
 

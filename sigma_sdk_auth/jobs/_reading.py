@@ -15,6 +15,7 @@ from .._logging import logger
 from ._poll import _Poll
 from ._results import MaterializationStatus
 
+# What the rest of the package imports from here; nothing in this module is public.
 __all__ = [
     "_advised_wait",
     "_expected_size",
@@ -22,7 +23,7 @@ __all__ = [
     "_query_id",
     "_ready",
     "_suggested_filename",
-]  # to the package; none is public
+]
 
 # GET /v2/query/{queryId}/download: 204 (and, defensively, 202) means "not ready yet".
 _NOT_READY: Final = frozenset({202, 204})

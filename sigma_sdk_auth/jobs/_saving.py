@@ -17,7 +17,8 @@ from ._progress import _Progress
 from ._reading import _expected_size, _suggested_filename
 from ._results import ExportResult, ExportTarget, ProgressCallback
 
-__all__ = ["_Export"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_Export"]
 
 # Export formats whose file is JSON: a JSON body is the export; for any other format it is an error.
 _JSON_FORMATS: Final = frozenset({"json", "jsonl"})

@@ -11,6 +11,7 @@ import httpx
 from .._errors import SigmaError
 from ._saving import _Export
 
+# What the rest of the package imports from here; nothing in this module is public.
 __all__ = [
     "_Done",
     "_Fetch",
@@ -20,7 +21,7 @@ __all__ = [
     "_Sleep",
     "_Step",
     "_advance",
-]  # to the package; none is public
+]
 
 _T = TypeVar("_T")
 

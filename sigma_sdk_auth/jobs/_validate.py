@@ -13,7 +13,8 @@ from typing import Any, Final
 from .._errors import InvalidArgumentError
 from ._results import ExportOptions
 
-__all__ = ["_export_body"]  # to the package; none is public
+# What the rest of the package imports from here; nothing in this module is public.
+__all__ = ["_export_body"]
 
 # What each export target accepts, from the request body schema of POST /v2/workbooks/{workbookId}/export.
 _FORMATS_BY_TARGET: Final[Mapping[str, tuple[str, ...]]] = {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Rebuild ``sigma_sdk/`` from Sigma's OpenAPI spec: the one command to run on a new Sigma release.
+"""Rebuild ``sigma_sdk/``'s generated parts from Sigma's OpenAPI spec: the command to run on a new Sigma release.
 
     python scripts/regenerate.py                # download the spec, regenerate, report what changed
     python scripts/regenerate.py --spec FILE    # use a local copy (also: env SIGMA_OPENAPI_SPEC)
-    python scripts/regenerate.py --check        # CI: fail if sigma_sdk/ differs from a fresh regeneration
+    python scripts/regenerate.py --check        # CI: fail if sigma_sdk/'s generated parts differ from a fresh one
     python scripts/regenerate.py --dry-run      # is there a new Sigma release? write nothing, print its report
 
 ``--dry-run [--spec FILE]`` compares that spec (default: the one Sigma publishes now, at the lock's
@@ -17,10 +17,11 @@ of ``--dry-run`` (and of the other modes where they apply):
     1  anything else: download failed, --check found differences, an unexpected error
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
-openapi-python-client with generator-config.yml and templates/, add the regions module, the
-hand-written modules of templates/handwritten/ (client, errors, jobs, testing, ...) and banners,
-format with ruff, then replace sigma_sdk/ and api.md (the operations index) and update
-openapi/spec.lock.json and openapi/api-surface.json. The spec itself is never written into the repository.
+openapi-python-client with generator-config.yml and templates/, keep its generated parts (``api/``,
+``models/``, ``py.typed``; _postprocess.GENERATED_PARTS), add the regions module and banners, format
+with ruff, then swap those parts into sigma_sdk/, write api.md (the operations index) and update
+openapi/spec.lock.json and openapi/api-surface.json. The hand-written modules of sigma_sdk/ (client,
+errors, jobs, testing, ...) are never touched. The spec itself is never written into the repository.
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ from _codegen._docs import DOCS_TEMPLATE, document_operations, operation_docs_te
 from _codegen._naming import naming_collisions
 from _codegen._pagination import PLANS_TEMPLATE, pagination_plans_template
 from _codegen._postprocess import (
+    BANNER,
+    GENERATED_PARTS,
     add_banners,
-    copy_handwritten,
     format_tree,
+    keep_generated_parts,
     resolve_model_references_once,
     stamp_operation_ids,
     write_regions,
@@ -68,7 +71,7 @@ LOCK = ROOT / "openapi" / "spec.lock.json"
 SURFACE = ROOT / "openapi" / "api-surface.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
 API_INDEX = ROOT / "api.md"  # written beside sigma_sdk/ by generate(), compared by --check
-TEMPLATES = ROOT / "templates"  # templates/handwritten/: modules copied into the package, not rendered
+TEMPLATES = ROOT / "templates"
 
 
 class RegenerationError(Exception):
@@ -141,7 +144,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     spec_path.write_text(json.dumps(normalized, indent=1, sort_keys=False), encoding="utf-8")
     package = out_dir / "sigma_sdk"
     templates = out_dir / "templates"  # ours, plus the pagination plans the endpoint template renders
-    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("handwritten"))
+    shutil.copytree(TEMPLATES, templates)
     (templates / PLANS_TEMPLATE).write_text(pagination_plans_template(normalized), encoding="utf-8")
     (templates / SECRETS_TEMPLATE).write_text(secret_properties_template(normalized), encoding="utf-8")
     (templates / DOCS_TEMPLATE).write_text(operation_docs_template(docs), encoding="utf-8")
@@ -170,10 +173,13 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     # The generator exits 0 even when it skipped operations; any warning is a failure here.
     if result.returncode != 0 or "Warning" in result.stdout or "WARNING" in result.stdout:
         raise RegenerationError(f"openapi-python-client reported problems:\n{result.stdout}\n{result.stderr}")
+    try:
+        keep_generated_parts(package)
+    except ValueError as exc:
+        raise RegenerationError(str(exc)) from exc
     write_regions(package, normalized.get("servers") or [])
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
-    copy_handwritten(package, TEMPLATES / "handwritten")
     stamp_operation_ids(package, normalized)
     format_tree(package)
     add_banners(package)
@@ -184,14 +190,31 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     return package
 
 
+def generated_files(package: Path) -> set[Path]:
+    """The files of ``package``'s generated parts (``GENERATED_PARTS``), relative to ``package``."""
+    files = set()
+    for part in GENERATED_PARTS:
+        path = package / part
+        paths = path.rglob("*") if path.is_dir() else [path]
+        files |= {p.relative_to(package) for p in paths if p.is_file() and "__pycache__" not in p.parts}
+    return files
+
+
 def tree_differences(expected: Path, actual: Path) -> list[str]:
-    """Human-readable differences between two generated trees (added, removed, changed files)."""
-    expected_files = {
-        p.relative_to(expected) for p in expected.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    }
-    actual_files = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    """Human-readable differences between the generated parts of two trees (added, removed, changed files).
+
+    The hand-written modules of ``actual`` are not compared, but one that carries the generated banner
+    is reported: a generated file that regeneration no longer writes, or a hand-written file claiming
+    to be generated.
+    """
+    expected_files, actual_files = generated_files(expected), generated_files(actual)
     lines = [f"missing from sigma_sdk/: {path}" for path in sorted(expected_files - actual_files)]
     lines += [f"not produced by regeneration: {path}" for path in sorted(actual_files - expected_files)]
+    lines += [
+        f"not produced by regeneration (carries the generated banner): {path.name}"
+        for path in sorted(actual.glob("*.py"))
+        if path.name not in GENERATED_PARTS and path.read_text(encoding="utf-8").startswith(BANNER)
+    ]
     for path in sorted(expected_files & actual_files):
         if not filecmp.cmp(expected / path, actual / path, shallow=False):
             diff = difflib.unified_diff(
@@ -202,6 +225,43 @@ def tree_differences(expected: Path, actual: Path) -> list[str]:
             )
             lines.append(f"changed: {path}\n    " + "\n    ".join(list(diff)[2:12]))
     return lines
+
+
+def replace_generated_parts(generated: Path, package: Path) -> None:
+    """Put the generated parts of ``generated`` in place of ``package``'s; its hand-written files stay as they are.
+
+    The new parts are first copied next to ``package`` (the same file system), then each is swapped in
+    by renames, so an interrupted run leaves every part either wholly old or wholly new.
+    """
+    staging = package.parent / f".{package.name}.regenerating"
+    if staging.exists():  # left by a run that was killed
+        shutil.rmtree(staging)
+    new, old = staging / "new", staging / "old"
+    new.mkdir(parents=True)
+    old.mkdir()
+    package.mkdir(exist_ok=True)
+    try:
+        for part in GENERATED_PARTS:
+            source = generated / part
+            if source.is_dir():
+                shutil.copytree(source, new / part)
+            else:
+                shutil.copyfile(source, new / part)
+        for part in GENERATED_PARTS:
+            target = package / part
+            if (new / part).is_file():
+                os.replace(new / part, target)  # atomic for a file
+                continue
+            try:
+                if target.exists():
+                    target.rename(old / part)
+                (new / part).rename(target)
+            except BaseException:
+                if (old / part).exists() and not target.exists():
+                    (old / part).rename(target)  # put the old part back rather than leave none
+                raise
+    finally:
+        shutil.rmtree(staging)
 
 
 def record_spec_release(changelog: Path, lock: dict[str, Any], previous_lock: dict[str, Any], report: str) -> bool:
@@ -338,11 +398,10 @@ def main(argv: list[str] | None = None) -> int:
                     print("\n".join(problems[:40]))
                     print("Run `python scripts/regenerate.py` and commit the result.")
                     return EXIT_OTHER
-                print(f"sigma_sdk/ matches a fresh regeneration ({sum(1 for _ in package.rglob('*.py'))} files).")
+                count = sum(1 for _ in package.rglob("*.py"))
+                print(f"sigma_sdk/ matches a fresh regeneration ({count} generated files).")
                 return EXIT_SAME
-            if PACKAGE.exists():
-                shutil.rmtree(PACKAGE)
-            shutil.copytree(package, PACKAGE)
+            replace_generated_parts(package, PACKAGE)
             shutil.copyfile(package.parent / API_INDEX.name, API_INDEX)
         lock = {
             # Where the bytes really came from: the URL downloaded, or "local file: NAME" for --spec.

@@ -1,4 +1,3 @@
-# Hand-written: copied by scripts/regenerate.py from templates/handwritten/__init__.py — edit it there.
 """Typed Python SDK for Sigma Computing's REST API: ``from sigma_sdk import Client``.
 
 Models live in `sigma_sdk.models`, endpoint modules in `sigma_sdk.api.<tag>.<operation>`; both load

@@ -1,4 +1,3 @@
-# Hand-written: copied by scripts/regenerate.py from templates/handwritten/client.py — edit it there.
 """The client every endpoint function takes as ``client=``.
 
 The behaviour (authentication, retries, timeouts, connection pools) is hand-written in

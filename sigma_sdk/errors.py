@@ -1,4 +1,3 @@
-# Hand-written: copied by scripts/regenerate.py from templates/handwritten/errors.py — edit it there.
 """Exceptions raised by the SDK: ``except sigma_sdk.errors.SigmaError`` catches every one of them.
 
 They are defined in the hand-written ``sigma_sdk_auth``; this module re-exports exactly the list

@@ -1,4 +1,3 @@
-# Hand-written: copied by scripts/regenerate.py from templates/handwritten/testing.py — edit it there.
 """A local fake of Sigma's REST API for your tests: ``from sigma_sdk.testing import run_standin``.
 
 Hand-written in ``sigma_sdk_auth.testing`` (see its docstring for every endpoint, fault and

@@ -1,4 +1,3 @@
-# Hand-written: copied by scripts/regenerate.py from templates/handwritten/types.py — edit it there.
 """Shared types of the generated code: `UNSET`/`Unset`, `File`, `Response` and `UnknownValue`.
 
 Defined in the hand-written ``sigma_sdk_auth.types``, whose ``__all__`` is the one list of names.

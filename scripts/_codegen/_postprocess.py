@@ -1,4 +1,4 @@
-"""Steps after openapi-python-client: the regions module, the banner, ``py.typed``, formatting."""
+"""Steps after openapi-python-client: keep its generated parts, the regions module, the banner, formatting."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 
 __all__ = [
     "BANNER",
-    "HANDWRITTEN_BANNER",
+    "GENERATED_PARTS",
+    "GENERATOR_FACES",
     "add_banners",
-    "copy_handwritten",
     "format_tree",
+    "keep_generated_parts",
     "region_names",
     "resolve_model_references_once",
     "stamp_operation_ids",
@@ -27,9 +28,28 @@ BANNER = (
     " — do not edit by hand.\n"
     "# Change scripts/_codegen, templates/ or generator-config.yml and regenerate instead.\n"
 )
-HANDWRITTEN_BANNER = (
-    "# Hand-written: copied by scripts/regenerate.py from templates/handwritten/{name} — edit it there.\n"
-)
+# What regeneration writes into sigma_sdk/, and all it replaces there: every other file of the package
+# is hand-written, lives in sigma_sdk/ itself and is never touched by regeneration.
+GENERATED_PARTS = ("api", "models", "py.typed", "regions.py")
+# The generator's own package modules. sigma_sdk/ has hand-written ones of the same names (they bind
+# the generated code to sigma_sdk_auth), so the generator's are dropped.
+GENERATOR_FACES = frozenset({"__init__.py", "client.py", "errors.py", "types.py"})
+
+
+def keep_generated_parts(package: Path) -> None:
+    """Drop the generator's own package modules (``GENERATOR_FACES``) from its output.
+
+    Anything else at the top of the output that is not one of ``GENERATED_PARTS`` is an error: a new
+    generator version writing a new file must be noticed, not silently left out of sigma_sdk/.
+    """
+    for path in sorted(package.iterdir()):
+        if path.name in GENERATOR_FACES:
+            path.unlink()
+        elif path.name not in GENERATED_PARTS:
+            raise ValueError(
+                f"the generator wrote {path.name}, which is neither a generated part of sigma_sdk/ "
+                f"{GENERATED_PARTS} nor one of its modules that sigma_sdk/ replaces {sorted(GENERATOR_FACES)}"
+            )
 
 
 def region_names(servers: list[dict[str, Any]]) -> dict[str, str]:
@@ -154,24 +174,12 @@ def stamp_operation_ids(package: Path, spec: dict[str, Any]) -> None:
             path.write_text(stamped, encoding="utf-8")
 
 
-def copy_handwritten(package: Path, source: Path) -> None:
-    """Put the hand-written modules (``templates/handwritten/``) in place of the generator's, each with its banner.
-
-    They hold no template code, so rendering them would only make a "generated" banner lie.
-    """
-    for path in sorted(source.rglob("*.py")):
-        name = path.relative_to(source).as_posix()
-        text = HANDWRITTEN_BANNER.format(name=name) + path.read_text(encoding="utf-8")
-        (package / name).write_text(text, encoding="utf-8")
-
-
 def add_banners(package: Path) -> None:
-    """Put the do-not-edit banner on top of every generated Python file (the hand-written ones have theirs)."""
-    banner = BANNER
+    """Put the do-not-edit banner on top of every generated Python file."""
     for path in sorted(package.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if not text.startswith((banner, HANDWRITTEN_BANNER.split("{", 1)[0])):
-            path.write_text(banner + text, encoding="utf-8")
+        if not text.startswith(BANNER):
+            path.write_text(BANNER + text, encoding="utf-8")
 
 
 def format_tree(package: Path) -> None:

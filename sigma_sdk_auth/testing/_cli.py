@@ -67,6 +67,9 @@ def _describe(server: StandinServer, exports: Sequence[str]) -> list[str]:
     return lines
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the stand-in until Ctrl-C, SIGTERM or ``--lifetime``; return the exit status."""
     args = _parser().parse_args(argv)
@@ -96,7 +99,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     if args.exports and not server.standin.workbooks():
         _parser().error("--exports needs at least one workbook (--workbooks)")
     exports = [server.standin.add_export().query_id for _ in range(args.exports)]
-    previous = signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    # Ctrl-C and SIGTERM only raise a flag the loop below reads: the server is stopped by the with
+    # block, never from inside a signal handler (which could interrupt the main thread holding a lock
+    # that stopping needs), and whatever SIGINT disposition the process inherited.
+    requested: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: requested.append(signum)) for sig in _STOP_SIGNALS}
     try:
         with server:
             print(f"SIGMA_BASE_URL={server.base_url}", file=out)
@@ -109,11 +116,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
                 file=out,
                 flush=True,
             )
-            while not server.wait_stopped(timeout=0.5):
+            while not requested and not server.wait_stopped(timeout=0.2):
                 pass
-    except KeyboardInterrupt:
-        pass  # the with block has stopped the server
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print("sigma_sdk.testing: stopped", file=sys.stderr)
     return 0

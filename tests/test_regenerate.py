@@ -19,6 +19,7 @@ from _codegen._postprocess import BANNER, GENERATED_PARTS, GENERATOR_FACES, keep
 from _codegen._surface import change_report, surface
 from _codegen.normalize import iter_operations, normalize
 
+from ._releases import operation
 from ._spec import ROOT, load_spec, spec_path
 
 API = ROOT / "sigma_sdk" / "api"
@@ -212,8 +213,9 @@ def test_change_report_lists_what_a_new_release_changes() -> None:
     old_version = old_spec["info"]["version"]
     new_spec["info"]["version"] = "99.1.0"
     new_spec["paths"]["/v2/brand-new"] = {"get": {"operationId": "getBrandNew", "responses": {}}}
-    del new_spec["paths"]["/v2/whoami"]
-    connections = new_spec["paths"]["/v2/connections"]["get"]
+    whoami_path, _, _ = operation(new_spec, "whoAmI")  # a LookupError saying what to pick once Sigma drops it
+    del new_spec["paths"][whoami_path]
+    connections = operation(new_spec, "listConnections")[2]
     connections["parameters"].append({"name": "owner", "in": "query", "schema": {"type": "string"}})
     search = next(p for p in connections["parameters"] if p["name"] == "search")
     search["schema"] = {"type": "integer"}

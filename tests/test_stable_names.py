@@ -21,6 +21,7 @@ from _codegen._rules import Rules
 from _codegen._surface import surface
 from _codegen.normalize import PASSES, add_operations, apply_corrections, normalize
 
+from ._releases import operation
 from ._spec import ROOT, load_spec
 
 SURFACE = ROOT / "openapi" / "api-surface.json"
@@ -50,13 +51,12 @@ def _without_memory() -> Rules:
     return dataclasses.replace(Rules.load(), published={})
 
 
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
 def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
-    return next(
-        operation
-        for item in spec["paths"].values()
-        for operation in item.values()
-        if isinstance(operation, dict) and operation.get("operationId") == operation_id
-    )
+    """The operation object; a LookupError saying what to change once Sigma drops or renames it."""
+    return operation(spec, operation_id)[2]
 
 
 @pytest.mark.parametrize("seed", [None, 7])
@@ -198,17 +198,22 @@ def test_a_bad_spec_stops_regeneration_with_every_problem_and_exit_2(
 ) -> None:
     """An operationId with spaces and an operation without one: regenerate.py exits 2 listing both, writes nothing."""
     spec = load_spec()
-    _operation(spec, "listWorkbooks")["operationId"] = "list all workbooks"
-    del _operation(spec, "whoAmI")["operationId"]
+    # The first two operations in path order, whatever the release: one gets spaces, one loses its id.
+    (spaced_path, spaced_method), (bare_path, bare_method) = sorted(
+        (path, method) for path, item in spec["paths"].items() for method in item if method in _HTTP_METHODS
+    )[:2]
+    spec["paths"][spaced_path][spaced_method]["operationId"] = "list all things"
+    del spec["paths"][bare_path][bare_method]["operationId"]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(spec), encoding="utf-8")
     for name in ("PACKAGE", "LOCK", "SURFACE", "CHANGELOG"):  # nothing in the repository may be touched
         monkeypatch.setattr(regenerate, name, tmp_path / name)
     assert regenerate.main(["--spec", str(bad)]) == 2
     err = capsys.readouterr().err
+    spaced, bare = f"{spaced_method.upper()} {spaced_path}", f"{bare_method.upper()} {bare_path}"
     assert "(2 problem(s))" in err
-    assert "GET /v2/workbooks: operationId 'list all workbooks' is not an identifier" in err
-    assert '"GET /v2/workbooks" = "listAllWorkbooks"  under [operation_ids] in openapi/normalization.toml' in err
-    assert "GET /v2/whoami: has no operationId" in err
+    assert f"{spaced}: operationId 'list all things' is not an identifier" in err
+    assert f'"{spaced}" = "listAllThings"  under [operation_ids] in openapi/normalization.toml' in err
+    assert f"{bare}: has no operationId" in err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]

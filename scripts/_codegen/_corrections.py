@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._json import iter_dicts
+
 __all__ = [
     "CORRECTIONS_PATH",
     "Correction",
@@ -192,26 +194,16 @@ def _roots(spec: dict[str, JSON], correction: Correction) -> list[JSON]:
 
 
 def _objects(node: JSON, names: tuple[str, ...]) -> Iterator[dict[str, JSON]]:
-    if isinstance(node, dict):
-        properties = node.get("properties")
+    """Every object schema in ``node`` whose properties include all of ``names``."""
+    for schema in iter_dicts(node):
+        properties = schema.get("properties")
         if isinstance(properties, dict) and all(name in properties for name in names):
-            yield node
-        for value in node.values():
-            yield from _objects(value, names)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _objects(value, names)
+            yield schema
 
 
 def _enums(node: JSON) -> Iterator[dict[str, JSON]]:
-    if isinstance(node, dict):
-        if isinstance(node.get("enum"), list):
-            yield node
-        for value in node.values():
-            yield from _enums(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _enums(value)
+    """Every schema in ``node`` with an ``enum`` list."""
+    return (schema for schema in iter_dicts(node) if isinstance(schema.get("enum"), list))
 
 
 def _add_values(schema: dict[str, JSON], values: list[JSON], correction: Correction) -> bool:

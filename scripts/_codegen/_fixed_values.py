@@ -24,20 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ._json import iter_dicts
+
 __all__ = ["open_fixed_values"]
 
 JSON = Any
 _SCHEMA_PREFIX = "#/components/schemas/"
-
-
-def _dicts(node: JSON) -> Iterator[dict[str, JSON]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _dicts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _dicts(value)
 
 
 def _const(schema: JSON) -> bool:
@@ -65,7 +57,7 @@ def open_fixed_values(spec: dict[str, JSON], roots: list[JSON], reached: set[str
 
     def response_nodes() -> Iterator[dict[str, JSON]]:
         for root in (*roots, *(components[name] for name in sorted(reached) if name in components)):
-            yield from _dicts(root)
+            yield from iter_dicts(root)
 
     for node in list(response_nodes()):  # fixed discriminators outside unions become one-branch unions
         properties = node.get("properties")
@@ -75,7 +67,7 @@ def open_fixed_values(spec: dict[str, JSON], roots: list[JSON], reached: set[str
                     properties[name] = {"anyOf": [schema]}
 
     branches: set[int] = set()
-    for node in _dicts([spec.get("paths"), components]):
+    for node in iter_dicts([spec.get("paths"), components]):
         for keyword in ("anyOf", "oneOf"):
             for branch in node.get(keyword) or ():
                 branches.add(id(branch))

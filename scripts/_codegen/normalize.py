@@ -21,6 +21,7 @@ from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._fixed_values import open_fixed_values as open_fixed_value_list
+from ._json import iter_dicts
 from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
 from ._problems import SpecProblem, SpecProblems
@@ -61,13 +62,8 @@ Pass = Callable[[dict[str, JSON], Rules], dict[str, JSON]]
 
 def _walk(node: JSON, visit: Callable[[dict[str, JSON]], None]) -> None:
     """Call ``visit`` on every dict of a JSON document, parents before children."""
-    if isinstance(node, dict):
-        visit(node)
-        for value in node.values():
-            _walk(value, visit)
-    elif isinstance(node, list):
-        for value in node:
-            _walk(value, visit)
+    for found in iter_dicts(node):
+        visit(found)
 
 
 _METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

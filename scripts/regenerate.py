@@ -358,13 +358,80 @@ def dry_run(raw: bytes, source: str) -> int:
     return EXIT_NEW_RELEASE
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", help="path to a local copy of sigma-computing-public-rest-api.json")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail if sigma_sdk/ differs from a fresh regeneration")
     mode.add_argument("--dry-run", action="store_true", help="write nothing; print the new release's change report")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _check_tree(package: Path, old_surface: Any, new_surface: Any) -> int:
+    """``--check``: compare a fresh regeneration in ``package`` with the committed tree, index and surface."""
+    problems = tree_differences(package, PACKAGE)
+    index = package.parent / API_INDEX.name
+    if not API_INDEX.is_file() or not filecmp.cmp(index, API_INDEX, shallow=False):
+        problems.append(f"{API_INDEX.name} is out of date")
+    if old_surface != new_surface:
+        problems.append("openapi/api-surface.json is out of date")
+    if problems:
+        print(f"sigma_sdk/ is not what regeneration produces ({len(problems)} difference(s)):")
+        print("\n".join(problems[:40]))
+        print("Run `python scripts/regenerate.py` and commit the result.")
+        return EXIT_OTHER
+    count = sum(1 for _ in package.rglob("*.py"))
+    print(f"sigma_sdk/ matches a fresh regeneration ({count} generated files).")
+    return EXIT_SAME
+
+
+def _new_lock(spec: dict[str, Any], raw: bytes, source: str, previous_lock: dict[str, Any]) -> dict[str, Any]:
+    sha256 = hashlib.sha256(raw).hexdigest()
+    return {
+        # Where the bytes really came from: the URL downloaded, or "local file: NAME" for --spec.
+        "source": source,
+        # Where Sigma publishes the spec: what --dry-run and scripts/find_spec.py --download fetch.
+        "upstream": source if source.startswith("https://") else previous_lock.get("upstream", SPEC_URLS[0]),
+        "sha256": sha256,
+        "version": spec.get("info", {}).get("version"),
+        "openapi": spec.get("openapi"),
+        # Sigma's own count; the SDK's (with the additions of corrections.toml) is api-surface.json's.
+        "operations": sum(1 for _ in iter_operations(spec)),
+        # Keep the date when the spec did not change, so regenerating twice changes nothing.
+        "date": previous_lock.get("date") if previous_lock.get("sha256") == sha256 else dt.date.today().isoformat(),
+    }
+
+
+def _regenerate(raw: bytes, source: str, *, check: bool) -> int:
+    """Regenerate from ``raw`` and write the tree, lock, surface and CHANGELOG record (or only compare)."""
+    spec = load_spec_bytes(raw)
+    previous_lock = read_lock()
+    if check:
+        version = (spec.get("info") or {}).get("version")
+        mismatch = locked_release_mismatch(hashlib.sha256(raw).hexdigest(), version, previous_lock)
+        if mismatch:
+            raise UnusableSpec(mismatch)
+    normalized, new_surface = normalized_surface(spec)
+    old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
+    with tempfile.TemporaryDirectory(prefix="sigma-sdk-") as tmp:
+        package = generate(normalized, Path(tmp))
+        if check:
+            return _check_tree(package, old_surface, new_surface)
+        replace_generated_parts(package, PACKAGE)
+        shutil.copyfile(package.parent / API_INDEX.name, API_INDEX)
+    lock = _new_lock(spec, raw, source, previous_lock)
+    LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
+    SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    report = change_report(old_surface, new_surface)
+    print(spec_fixes_summary(normalized, new_surface))
+    print(report)
+    if record_spec_release(CHANGELOG, lock, previous_lock, report):
+        print(f"Recorded the new spec release in {CHANGELOG.name}.")
+    return EXIT_SAME
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
     try:
         try:
             raw, source = read_spec(args.spec, check=args.check, upstream=args.dry_run)
@@ -373,57 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             print(f"regenerate --check skipped: {exc}")
             return 0
-        if args.dry_run:
-            return dry_run(raw, source)
-        spec = load_spec_bytes(raw)
-        sha256 = hashlib.sha256(raw).hexdigest()
-        previous_lock = read_lock()
-        if args.check:
-            mismatch = locked_release_mismatch(sha256, (spec.get("info") or {}).get("version"), previous_lock)
-            if mismatch:
-                raise UnusableSpec(mismatch)
-        normalized, new_surface = normalized_surface(spec)
-        old_surface = json.loads(SURFACE.read_text(encoding="utf-8")) if SURFACE.exists() else None
-        with tempfile.TemporaryDirectory(prefix="sigma-sdk-") as tmp:
-            package = generate(normalized, Path(tmp))
-            if args.check:
-                problems = tree_differences(package, PACKAGE)
-                index = package.parent / API_INDEX.name
-                if not API_INDEX.is_file() or not filecmp.cmp(index, API_INDEX, shallow=False):
-                    problems.append(f"{API_INDEX.name} is out of date")
-                if old_surface != new_surface:
-                    problems.append("openapi/api-surface.json is out of date")
-                if problems:
-                    print(f"sigma_sdk/ is not what regeneration produces ({len(problems)} difference(s)):")
-                    print("\n".join(problems[:40]))
-                    print("Run `python scripts/regenerate.py` and commit the result.")
-                    return EXIT_OTHER
-                count = sum(1 for _ in package.rglob("*.py"))
-                print(f"sigma_sdk/ matches a fresh regeneration ({count} generated files).")
-                return EXIT_SAME
-            replace_generated_parts(package, PACKAGE)
-            shutil.copyfile(package.parent / API_INDEX.name, API_INDEX)
-        lock = {
-            # Where the bytes really came from: the URL downloaded, or "local file: NAME" for --spec.
-            "source": source,
-            # Where Sigma publishes the spec: what --dry-run and scripts/find_spec.py --download fetch.
-            "upstream": source if source.startswith("https://") else previous_lock.get("upstream", SPEC_URLS[0]),
-            "sha256": sha256,
-            "version": spec.get("info", {}).get("version"),
-            "openapi": spec.get("openapi"),
-            # Sigma's own count; the SDK's (with the additions of corrections.toml) is api-surface.json's.
-            "operations": sum(1 for _ in iter_operations(spec)),
-            # Keep the date when the spec did not change, so regenerating twice changes nothing.
-            "date": previous_lock.get("date") if previous_lock.get("sha256") == sha256 else dt.date.today().isoformat(),
-        }
-        LOCK.write_text(json.dumps(lock, indent=2) + "\n", encoding="utf-8")
-        SURFACE.write_text(json.dumps(new_surface, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        report = change_report(old_surface, new_surface)
-        print(spec_fixes_summary(normalized, new_surface))
-        print(report)
-        if record_spec_release(CHANGELOG, lock, previous_lock, report):
-            print(f"Recorded the new spec release in {CHANGELOG.name}.")
-        return EXIT_SAME
+        return dry_run(raw, source) if args.dry_run else _regenerate(raw, source, check=args.check)
     except UnusableSpec as exc:
         print(f"regenerate: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE

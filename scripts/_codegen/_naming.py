@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -319,6 +319,17 @@ def _operation_words(operation: str) -> tuple[str, list[str]]:
     return version, [singular(word) for word in words]
 
 
+def _role_bases(noun: str, verb: str, site: _Site) -> list[str]:
+    """Names for ``noun`` in the site's role: ``ConnectionGrantCreateRequest``, ``WorkbookResponse``."""
+    if site.level > 0:
+        return [noun + site.suffix]
+    if site.role == "Request":
+        return [verb + noun + "Request", noun + verb + "Request"]
+    if site.role == "Response":
+        return [verb + noun + "Response", noun + verb + "Response"] if verb else [noun, noun + "Response"]
+    return [noun + site.role]
+
+
 def _common_names(operations: list[str], site: _Site, *, page: bool) -> list[str]:
     """Names from the words all ``operations`` share: the resource, the shared verb, the site's role.
 
@@ -326,26 +337,25 @@ def _common_names(operations: list[str], site: _Site, *, page: bool) -> list[str
     the page of ``listWorkbooks`` and ``listWorkbooksForTag`` is a ``WorkbookPage``.
     """
     words = {operation: _operation_words(operation) for operation in operations}
-    first = words[site.operation if site.operation in words else operations[0]][1]
-    common = [w for w in dict.fromkeys(first) if all(w in other for _, other in words.values())]
-    noun = "".join(w for w in common if w not in _VERBS)
-    verb = "".join(w for w in common if w in _VERBS and w not in ("Get", "List"))
+    noun, verb = _shared_noun_and_verb(words, site.operation if site.operation in words else operations[0])
     if page:
         return [plural(noun) + "Page"] if noun else []
-    bases: list[str] = []
-    if noun and site.level > 0:
-        bases = [noun + site.suffix]
-    elif noun and site.role == "Request":
-        bases = [verb + noun + "Request", noun + verb + "Request"]
-    elif noun and site.role == "Response":
-        bases = [verb + noun + "Response", noun + verb + "Response"] if verb else [noun, noun + "Response"]
-    elif noun:
-        bases = [noun + site.role]
+    bases = _role_bases(noun, verb, site) if noun else []
     if site.level == 0 and site.role == "Response":  # what a get operation among them returns: the resource
-        bases += ["".join(w for w in ws if w not in _VERBS) for _, ws in words.values() if "Get" in ws]
+        bases += [_noun(ws) for _, ws in words.values() if "Get" in ws]
     versions = {version for version, _ in words.values()}
     prefix = versions.pop() if len(versions) == 1 else ""
-    return [name for base in bases if base for name in (base, prefix + base) if name]
+    return [name for base in filter(None, bases) for name in (base, prefix + base)]
+
+
+def _noun(words: list[str]) -> str:
+    return "".join(w for w in words if w not in _VERBS)
+
+
+def _shared_noun_and_verb(words: dict[str, tuple[str, list[str]]], first: str) -> tuple[str, str]:
+    """The words every operation has, in ``first``'s order, as a noun and a verb (never Get or List)."""
+    common = [w for w in dict.fromkeys(words[first][1]) if all(w in other for _, other in words.values())]
+    return _noun(common), "".join(w for w in common if w in _VERBS and w not in ("Get", "List"))
 
 
 def _shared_candidates(
@@ -498,32 +508,38 @@ def _discriminator_value(schema: JSON) -> str | None:
 def _iter_top_sites(spec: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, _TopSite]]:
     """Yield ``(container, key, site)`` for every top-level schema slot of every operation."""
     for path_item in (spec.get("paths") or {}).values():
-        for _method, operation in path_item.items():
-            if not isinstance(operation, dict) or "operationId" not in operation:
-                continue
-            operation_id = operation["operationId"]
-            op_name = pascal(operation_id)
-            versioned = bool(re.match(r"^v\d", operation_id))
-            for parameter in operation.get("parameters") or ():
-                if isinstance(parameter.get("schema"), dict):
-                    role = pascal(parameter["name"])
-                    pointer = f"{operation_id}#/parameters/{parameter['name']}"
-                    yield parameter, "schema", _TopSite(operation_id, role, versioned, [op_name + role], pointer)
-            for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
-                if isinstance(media.get("schema"), dict):
-                    top = _TopSite(
-                        operation_id, "Request", versioned, [op_name + "Request"], f"{operation_id}#/requestBody"
-                    )
-                    yield media, "schema", top
-            for status, response in (operation.get("responses") or {}).items():
-                if not str(status).startswith("2"):
-                    continue
-                for media in (response.get("content") or {}).values():
-                    if isinstance(media.get("schema"), dict):
-                        preferred = [pascal(op_name[3:])] if op_name.startswith("Get") and len(op_name) > 3 else []
-                        names = [*preferred, op_name + "Response"]
-                        pointer = f"{operation_id}#/responses/{status}"
-                        yield media, "schema", _TopSite(operation_id, "Response", versioned, names, pointer)
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                yield from _operation_sites(operation)
+
+
+def _operation_sites(operation: dict[str, JSON]) -> Iterator[tuple[dict[str, JSON], str, _TopSite]]:
+    """The schema slots of one operation: its parameters, request body and 2xx responses."""
+    operation_id = operation["operationId"]
+    op_name = pascal(operation_id)
+    versioned = bool(re.match(r"^v\d", operation_id))
+    for parameter in operation.get("parameters") or ():
+        if isinstance(parameter.get("schema"), dict):
+            role = pascal(parameter["name"])
+            pointer = f"{operation_id}#/parameters/{parameter['name']}"
+            yield parameter, "schema", _TopSite(operation_id, role, versioned, [op_name + role], pointer)
+    request = _TopSite(operation_id, "Request", versioned, [op_name + "Request"], f"{operation_id}#/requestBody")
+    for media in _media_with_schema(operation.get("requestBody")):
+        yield media, "schema", request
+    # A getX operation's response is named X first: what it returns is the resource.
+    preferred = [pascal(op_name[3:])] if op_name.startswith("Get") and len(op_name) > 3 else []
+    for status, response in (operation.get("responses") or {}).items():
+        if str(status).startswith("2"):
+            names = [*preferred, op_name + "Response"]
+            top = _TopSite(operation_id, "Response", versioned, names, f"{operation_id}#/responses/{status}")
+            for media in _media_with_schema(response):
+                yield media, "schema", top
+
+
+def _media_with_schema(body: JSON) -> list[dict[str, JSON]]:
+    """The media types of a request body or response that carry a schema."""
+    content = (body or {}).get("content") or {}
+    return [media for media in content.values() if isinstance(media.get("schema"), dict)]
 
 
 def _claim(namer: _Namer, rules: Rules, taken: set[str], fixed: dict[str, str]) -> dict[str, str]:
@@ -553,30 +569,66 @@ def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
     """
     namer = _Namer(rules)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    # Existing components keep their names; their inline children are named after them.
+    fixed = _hoist_components(namer, schemas)
+    operations = _hoist_operations(namer, spec)
+    for key in fixed:  # a component's own name wins over any other site of the same shape
+        namer.shapes[key].sites = [s for s in namer.shapes[key].sites if s.level == 0][:1]
+    taken = set(rules.reserved) | set(fixed.values())
+    claimed = _claim(namer, rules, taken, fixed)
+    _record_holders(namer, rules, fixed, claimed)
+    # A name ever published is never given to another schema.
+    taken |= set(claimed.values()) | set(rules.published)
+    names = namer.assign_names(taken, operations, {**claimed, **fixed})
+    replace = _pending_refs_replacer(names)
+    components = {  # non-hoistable components (unions) stay as they are
+        name: replace(value)
+        for name, value in schemas.items()
+        if not (isinstance(value, dict) and str(value.get("$ref", "")).startswith("pending:"))
+    }
+    for key, shape in namer.shapes.items():
+        # The generator prefers ``title`` over the component's name; the name already used it.
+        schema = _representative(shape, rules.published.get(names[key]))
+        components[names[key]] = {k: v for k, v in replace(schema).items() if k != "title"}
+    spec["paths"] = replace(spec["paths"])
+    spec["components"]["schemas"] = dict(sorted(components.items()))
+    spec[EXTENSION] = _names_record(namer, rules, names, fixed, components)
+    collisions = namer.collisions + attribute_collisions(spec["components"]["schemas"])
+    spec[COLLISIONS] = sorted(collisions, key=lambda c: (c["wanted"], c["chosen"]))
+    return spec
+
+
+def _hoist_components(namer: _Namer, schemas: dict[str, JSON]) -> dict[str, str]:
+    """Hoist the inline children of the existing components, which keep their names: ``{shape key: name}``."""
     fixed: dict[str, str] = {}
     for name in list(schemas):
         site = namer.site(False, [name], f"{_SCHEMA_PREFIX}{name}")
         schemas[name] = namer.hoist(schemas[name], site)
         if site.key is not None:
             fixed[site.key] = name
+    return fixed
+
+
+def _hoist_operations(namer: _Namer, spec: dict[str, JSON]) -> list[str]:
+    """Hoist every operation's inline schemas; the operation IDs, in document order."""
     operations: list[str] = []
     for container, slot, top in list(_iter_top_sites(spec)):
         operations += [top.operation] if top.operation not in operations else []
         site = namer.site(top.versioned, top.names[:-1], top.pointer, top.operation, top.role)
         site.suffix = top.names[-1]  # the last name is the fallback
         container[slot] = namer.hoist(container[slot], site)
-    for key in fixed:  # a component's own name wins over any other site of the same shape
-        namer.shapes[key].sites = [s for s in namer.shapes[key].sites if s.level == 0][:1]
-    taken = set(rules.reserved) | set(fixed.values())
-    claimed = _claim(namer, rules, taken, fixed)
+    return operations
+
+
+def _record_holders(namer: _Namer, rules: Rules, fixed: dict[str, str], claimed: dict[str, str]) -> None:
+    """Who holds each name taken before naming starts, for the collision report."""
     namer.holders.update({name: "reserved in openapi/normalization.toml" for name in rules.reserved})
     namer.holders.update({name: "a name published before" for name in rules.published})
     namer.holders.update({name: f"the component {_SCHEMA_PREFIX}{name}" for name in fixed.values()})
     namer.holders.update({name: min(s.pointer for s in namer.shapes[key].sites) for key, name in claimed.items()})
-    # A name ever published is never given to another schema.
-    taken |= set(claimed.values()) | set(rules.published)
-    names = namer.assign_names(taken, operations, {**claimed, **fixed})
+
+
+def _pending_refs_replacer(names: dict[str, str]) -> Callable[[JSON], JSON]:
+    """A function that turns every ``pending:<shape key>`` reference into the name chosen for it."""
 
     def replace(node: JSON) -> JSON:
         if isinstance(node, dict):
@@ -588,26 +640,22 @@ def hoist_and_name_schemas(spec: dict[str, JSON], rules: Rules) -> dict[str, JSO
             return [replace(v) for v in node]
         return node
 
-    components: dict[str, JSON] = {}
-    for name, value in schemas.items():  # non-hoistable components (unions) stay as they are
-        if not (isinstance(value, dict) and str(value.get("$ref", "")).startswith("pending:")):
-            components[name] = replace(value)
-    record: dict[str, JSON] = {}
-    for key, shape in namer.shapes.items():
-        # The generator prefers ``title`` over the component's name; the name already used it.
-        schema = _representative(shape, rules.published.get(names[key]))
-        components[names[key]] = {k: v for k, v in replace(schema).items() if k != "title"}
-        if key not in fixed:
-            record[names[key]] = Published(key, frozenset(site.pointer for site in shape.sites)).as_json()
+    return replace
+
+
+def _names_record(
+    namer: _Namer, rules: Rules, names: dict[str, str], fixed: dict[str, str], components: dict[str, JSON]
+) -> dict[str, JSON]:
+    """The ``x-sigma-sdk-names`` record: each chosen name's shape and origins, and the retired names."""
+    record = {
+        names[key]: Published(key, frozenset(site.pointer for site in shape.sites)).as_json()
+        for key, shape in namer.shapes.items()
+        if key not in fixed
+    }
     for name, entry in rules.published.items():  # names no schema holds now stay recorded (retired)
         if name not in record and name not in components:
             record[name] = entry.as_json()
-    spec["paths"] = replace(spec["paths"])
-    spec["components"]["schemas"] = dict(sorted(components.items()))
-    spec[EXTENSION] = dict(sorted(record.items()))
-    collisions = namer.collisions + attribute_collisions(spec["components"]["schemas"])
-    spec[COLLISIONS] = sorted(collisions, key=lambda c: (c["wanted"], c["chosen"]))
-    return spec
+    return dict(sorted(record.items()))
 
 
 COLLISIONS = "x-sigma-sdk-collisions"

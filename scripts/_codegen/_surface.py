@@ -104,62 +104,70 @@ def generated_classes(spec: dict[str, JSON]) -> tuple[dict[str, JSON], list[str]
     return dict(sorted(classes.items())), sorted(str(tag) for tag in data.endpoint_collections_by_tag)
 
 
+def _operation_entry(path: str, method: str, operation: dict[str, JSON]) -> dict[str, JSON]:
+    """One operation as callers see it: method, path, parameters, request bodies, 2xx responses."""
+    params = {
+        f"{p['in']}:{p['name']}": type_string(p.get("schema")) + ("" if p.get("required") else "?")
+        for p in operation.get("parameters") or ()
+    }
+    request_body = operation.get("requestBody") or {}
+    optional = "" if request_body.get("required") else "?"
+    bodies = {
+        media_type: type_string(media.get("schema")) + optional
+        for media_type, media in (request_body.get("content") or {}).items()
+    }
+    responses = {
+        status: " | ".join(type_string(m.get("schema")) for m in (response.get("content") or {}).values())
+        for status, response in (operation.get("responses") or {}).items()
+        if str(status).startswith("2")
+    }
+    return {
+        "method": method.upper(),
+        "path": path,
+        "params": dict(sorted(params.items())),
+        "body": dict(sorted(bodies.items())),
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _operations(spec: dict[str, JSON]) -> list[tuple[str, str, dict[str, JSON]]]:
+    """``(path, method, operation)`` for every operation of ``spec``."""
+    return [
+        (path, method, item[method])
+        for path, item in (spec.get("paths") or {}).items()
+        for method in _METHODS
+        if isinstance(item.get(method), dict)
+    ]
+
+
+def _schema_entry(schema: JSON) -> dict[str, JSON]:
+    """A named schema's fields and enum values, or its type when it has neither."""
+    entry: dict[str, JSON] = {}
+    if isinstance(schema, dict) and "properties" in schema:
+        entry["fields"] = _fields(schema)
+    if isinstance(schema, dict) and "enum" in schema:
+        entry["enum"] = sorted(str(value) for value in schema["enum"])
+    return entry or {"type": type_string(schema)}
+
+
 def surface(spec: dict[str, JSON]) -> dict[str, JSON]:
     """Reduce a normalized spec to what SDK callers depend on (sorted, so it diffs cleanly)."""
-    operations: dict[str, JSON] = {}
-    tags: set[str] = set()
-    paginated: list[str] = []
-    for path, item in (spec.get("paths") or {}).items():
-        for method in _METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, dict):
-                continue
-            tags.update(str(tag) for tag in operation.get("tags") or ())
-            if operation.get("x-sigma-pagination"):  # _pagination.EXTENSION: the endpoint gets iterate()
-                paginated.append(operation["operationId"])
-            params = {
-                f"{p['in']}:{p['name']}": type_string(p.get("schema")) + ("" if p.get("required") else "?")
-                for p in operation.get("parameters") or ()
-            }
-            request_body = operation.get("requestBody") or {}
-            optional = "" if request_body.get("required") else "?"
-            bodies = {
-                media_type: type_string(media.get("schema")) + optional
-                for media_type, media in (request_body.get("content") or {}).items()
-            }
-            responses = {
-                status: " | ".join(type_string(m.get("schema")) for m in (response.get("content") or {}).values())
-                for status, response in (operation.get("responses") or {}).items()
-                if str(status).startswith("2")
-            }
-            operations[operation["operationId"]] = {
-                "method": method.upper(),
-                "path": path,
-                "params": dict(sorted(params.items())),
-                "body": dict(sorted(bodies.items())),
-                "responses": dict(sorted(responses.items())),
-            }
-    schemas: dict[str, JSON] = {}
-    for name, schema in sorted(((spec.get("components") or {}).get("schemas") or {}).items()):
-        entry: dict[str, JSON] = {}
-        if isinstance(schema, dict) and "properties" in schema:
-            entry["fields"] = _fields(schema)
-        if isinstance(schema, dict) and "enum" in schema:
-            entry["enum"] = sorted(str(value) for value in schema["enum"])
-        if not entry:
-            entry["type"] = type_string(schema)
-        schemas[name] = entry
+    operations = _operations(spec)
+    schemas = ((spec.get("components") or {}).get("schemas") or {}).items()
     classes, subpackages = generated_classes(spec)
     return {
         "version": (spec.get("info") or {}).get("version"),
         # {id: places changed} from the apply_corrections pass (0: the spec now agrees).
         "corrections": dict(sorted((spec.get("x-sigma-sdk-corrections") or {}).items())),
         "servers": [server.get("url") for server in spec.get("servers") or ()],
-        "tags": sorted(tags),
-        "paginated": sorted(paginated),
+        "tags": sorted({str(tag) for _, _, operation in operations for tag in operation.get("tags") or ()}),
+        # _pagination.EXTENSION marks the endpoints that get iterate()
+        "paginated": sorted(op["operationId"] for _, _, op in operations if op.get("x-sigma-pagination")),
         "subpackages": subpackages,
-        "operations": dict(sorted(operations.items())),
-        "schemas": schemas,
+        "operations": dict(
+            sorted((op["operationId"], _operation_entry(path, method, op)) for path, method, op in operations)
+        ),
+        "schemas": {name: _schema_entry(schema) for name, schema in sorted(schemas)},
         # Published model names and where each came from (_published.py): the naming pass's memory.
         "names": (spec.get("x-sigma-sdk-names") or {}),
         "classes": classes,
@@ -357,6 +365,41 @@ def _diff_corrections(old: dict[str, int], new: dict[str, int], changes: list[st
             notes.append(f"  = spec correction {name}: {old[name]} -> {new[name]} place(s)")
 
 
+def _with_new_names(old: dict[str, JSON], renames: dict[str, str]) -> dict[str, JSON]:
+    """``old`` as if its renamed models had always had their new names, so the rest diffs as changes."""
+    renamed = {
+        **old,
+        "operations": _rename_in(old["operations"], renames),
+        "schemas": {renames.get(name, name): _rename_in(entry, renames) for name, entry in old["schemas"].items()},
+    }
+    if "classes" in old:
+        from openapi_python_client.strings import ClassName
+
+        class_renames = {str(ClassName(before, "")): str(ClassName(after, "")) for before, after in renames.items()}
+        renamed["classes"] = {
+            class_renames.get(name, name): _rename_in(entry, class_renames) for name, entry in old["classes"].items()
+        }
+    return renamed
+
+
+def _diff_models(old_schemas: dict[str, JSON], new_schemas: dict[str, JSON], out: list[str]) -> None:
+    for name in sorted(new_schemas.keys() - old_schemas.keys()):
+        out.append(f"  + model {name}")
+    for name in sorted(old_schemas.keys() - new_schemas.keys()):
+        out.append(f"  - model {name} removed{BREAKING}")
+    for name in sorted(old_schemas.keys() & new_schemas.keys()):
+        _diff_entry(name, old_schemas[name], new_schemas[name], out)
+
+
+def _diff_lists(old: dict[str, JSON], new: dict[str, JSON], out: list[str]) -> None:
+    """Servers, tags, paginated operations and ``sigma_sdk.api`` subpackages."""
+    _diff_list(old.get("servers") or [], new.get("servers") or [], "server", out)
+    _diff_list(old.get("tags") or [], new.get("tags") or [], "tag", out)
+    _diff_list(old.get("paginated") or [], new.get("paginated") or [], "iterate() of", out)
+    packages = ["sigma_sdk.api." + name for name in old.get("subpackages") or []]
+    _diff_list(packages, ["sigma_sdk.api." + name for name in new.get("subpackages") or []], "subpackage", out)
+
+
 def change_report(old: dict[str, JSON] | None, new: dict[str, JSON], current: str | None = None) -> str:
     """What changed between two surfaces, one line a change, then the verdict line.
 
@@ -374,34 +417,13 @@ def change_report(old: dict[str, JSON] | None, new: dict[str, JSON], current: st
         notes.append(f"Spec version {old.get('version')} -> {new.get('version')}")
     renames = renamed_models(old["schemas"], new["schemas"])
     changes += [f"  ~ model {before} renamed -> {after}{BREAKING}" for before, after in sorted(renames.items())]
-    renamed_old = {  # compare the rest as if the old names had been the new ones
-        **old,
-        "operations": _rename_in(old["operations"], renames),
-        "schemas": {renames.get(name, name): _rename_in(entry, renames) for name, entry in old["schemas"].items()},
-    }
-    if "classes" in old and "classes" in new:
-        from openapi_python_client.strings import ClassName
-
-        class_renames = {str(ClassName(before, "")): str(ClassName(after, "")) for before, after in renames.items()}
-        renamed_old["classes"] = {
-            class_renames.get(name, name): _rename_in(entry, class_renames) for name, entry in old["classes"].items()
-        }
+    renamed_old = _with_new_names(old, renames)
     _diff_operations(renamed_old["operations"], new["operations"], changes)
-    old_schemas, new_schemas = renamed_old["schemas"], new["schemas"]
-    for name in sorted(new_schemas.keys() - old_schemas.keys()):
-        changes.append(f"  + model {name}")
-    for name in sorted(old_schemas.keys() - new_schemas.keys()):
-        changes.append(f"  - model {name} removed{BREAKING}")
-    for name in sorted(old_schemas.keys() & new_schemas.keys()):
-        _diff_entry(name, old_schemas[name], new_schemas[name], changes)
+    _diff_models(renamed_old["schemas"], new["schemas"], changes)
     if "classes" in old and "classes" in new:
         _diff_classes(renamed_old, new, changes)
     _diff_corrections(old.get("corrections", {}), new.get("corrections", {}), changes, notes)
-    _diff_list(old.get("servers") or [], new.get("servers") or [], "server", changes)
-    _diff_list(old.get("tags") or [], new.get("tags") or [], "tag", changes)
-    _diff_list(old.get("paginated") or [], new.get("paginated") or [], "iterate() of", changes)
-    packages = ["sigma_sdk.api." + name for name in old.get("subpackages") or []]
-    _diff_list(packages, ["sigma_sdk.api." + name for name in new.get("subpackages") or []], "subpackage", changes)
+    _diff_lists(old, new, changes)
     breaking = sum(line.endswith(BREAKING) for line in changes)
     verdict = "breaking" if breaking else "additive" if changes else "no change"
     head = f"{len(changes)} change(s), {breaking} breaking:" if changes else "No API changes."

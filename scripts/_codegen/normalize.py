@@ -416,16 +416,36 @@ def _suggested_id(method: str, path: str, current: JSON, taken: set[str]) -> str
     return candidate
 
 
+_Operations = dict[str, tuple[str, str, dict[str, JSON]]]  # "GET /path" -> (method, path, operation)
+
+
 def _operation_problems(spec: dict[str, JSON], rules: Rules) -> list[SpecProblem]:
     """Apply the ``[operation_ids]`` overrides; list every operation still without a usable, unique operationId."""
-    from openapi_python_client.strings import snake_case  # the generator's module names
+    operations: _Operations = {
+        f"{method.upper()} {path}": (method, path, operation)
+        for path, item in (spec.get("paths") or {}).items()
+        for method, operation in (item or {}).items()
+        if method in _HTTP_METHODS and isinstance(operation, dict)
+    }
+    problems = _override_problems(operations, rules)
+    taken = {str(op.get("operationId")) for _, _, op in operations.values()}
+    problems += _unusable_id_problems(operations, taken)
+    by_id: dict[str, list[str]] = {}
+    by_shape: dict[tuple[str, str], list[str]] = {}
+    for key, (method, path, operation) in operations.items():
+        by_shape.setdefault((method, re.sub(r"\{[^}]*\}", "{}", path)), []).append(key)
+        if _usable_id(operation.get("operationId")):
+            by_id.setdefault(operation["operationId"], []).append(key)
+    return problems + _clash_problems(operations, by_id, taken) + _shape_problems(by_shape)
 
+
+def _usable_id(operation_id: JSON) -> bool:
+    return isinstance(operation_id, str) and bool(_OPERATION_ID.match(operation_id))
+
+
+def _override_problems(operations: _Operations, rules: Rules) -> list[SpecProblem]:
+    """Apply the ``[operation_ids]`` overrides; the ones that match no operation or name no identifier."""
     problems: list[SpecProblem] = []
-    operations: dict[str, tuple[str, str, dict[str, JSON]]] = {}  # "GET /path" -> (method, path, operation)
-    for path, item in (spec.get("paths") or {}).items():
-        for method, operation in (item or {}).items():
-            if method in _HTTP_METHODS and isinstance(operation, dict):
-                operations[f"{method.upper()} {path}"] = (method, path, operation)
     for key, override in sorted(rules.operation_ids.items()):
         if key not in operations:
             fix = "remove the entry, or correct its method and path (written like `GET /v2/files`)"
@@ -435,36 +455,49 @@ def _operation_problems(spec: dict[str, JSON], rules: Rules) -> list[SpecProblem
             problems.append(SpecProblem(_OVERRIDES, f"{key!r} = {override!r} is not a usable operationId", fix))
         else:
             operations[key][2]["operationId"] = override
-    taken = {str(op.get("operationId")) for _, _, op in operations.values()}
-    by_id: dict[str, list[str]] = {}
-    by_module: dict[str, set[str]] = {}
-    by_shape: dict[tuple[str, str], list[str]] = {}
+    return problems
+
+
+def _unusable_id_problems(operations: _Operations, taken: set[str]) -> list[SpecProblem]:
+    """Operations without an operationId, or with one that is not an identifier."""
+    problems: list[SpecProblem] = []
     for key, (method, path, operation) in operations.items():
         operation_id: JSON = operation.get("operationId")
-        by_shape.setdefault((method, re.sub(r"\{[^}]*\}", "{}", path)), []).append(key)
         if operation_id is None:
             suggestion = _suggested_id(method, path, None, taken)
             problems.append(SpecProblem(key, "has no operationId", _override_fix(key, suggestion)))
-        elif not isinstance(operation_id, str) or not _OPERATION_ID.match(operation_id):
+        elif not _usable_id(operation_id):
             suggestion = _suggested_id(method, path, operation_id, taken)
             what = f"operationId {operation_id!r} is not an identifier (letters, digits, _; starting with a letter)"
             problems.append(SpecProblem(key, what, _override_fix(key, suggestion)))
-        else:
-            by_id.setdefault(operation_id, []).append(key)
-            by_module.setdefault(snake_case(operation_id), set()).add(operation_id)
+    return problems
+
+
+def _clash_problems(operations: _Operations, by_id: dict[str, list[str]], taken: set[str]) -> list[SpecProblem]:
+    """operationIds used twice, and distinct ones that make the same module name."""
+    from openapi_python_client.strings import snake_case  # the generator's module names
+
+    problems: list[SpecProblem] = []
     for operation_id, keys in by_id.items():
         for key in keys if len(keys) > 1 else ():
             others = ", ".join(other for other in keys if other != key)
             suggestion = _suggested_id(operations[key][0], operations[key][1], None, taken)
             what = f"operationId {operation_id!r} is also the operationId of {others}"
             problems.append(SpecProblem(key, what, _override_fix(key, suggestion) + " (for all but one of them)"))
+    by_module: dict[str, set[str]] = {}
+    for operation_id in by_id:
+        by_module.setdefault(snake_case(operation_id), set()).add(operation_id)
     for module, operation_ids in by_module.items():
-        if len(operation_ids) > 1:
-            for operation_id in sorted(operation_ids):
-                key = by_id[operation_id][0]
-                what = f"operationId {operation_id!r} makes the same module name ({module}) as {sorted(operation_ids)}"
-                fix = _override_fix(key, "<another name>") + " for all but one of them"
-                problems.append(SpecProblem(key, what, fix))
+        for operation_id in sorted(operation_ids) if len(operation_ids) > 1 else ():
+            what = f"operationId {operation_id!r} makes the same module name ({module}) as {sorted(operation_ids)}"
+            fix = _override_fix(by_id[operation_id][0], "<another name>") + " for all but one of them"
+            problems.append(SpecProblem(by_id[operation_id][0], what, fix))
+    return problems
+
+
+def _shape_problems(by_shape: dict[tuple[str, str], list[str]]) -> list[SpecProblem]:
+    """Operations that differ only in the names of their path parameters."""
+    problems: list[SpecProblem] = []
     for keys in by_shape.values():
         for key in keys if len(keys) > 1 else ():
             others = ", ".join(other for other in keys if other != key)

@@ -196,28 +196,32 @@ def _locate(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str]
     if origin is Literal:
         return None if value in typing.get_args(tp) else _Problem(path, _name(tp), _describe(value, scrub))
     if origin is list:
-        if not isinstance(value, list):
-            return _Problem(path, _name(tp), _describe(value, scrub))
-        (item_type,) = typing.get_args(tp) or (Any,)
-        for index, item in enumerate(value):
-            problem = _locate(item_type, item, f"{path}[{index}]", depth + 1, scrub)
-            if problem is not None:
-                return problem
-        return None
+        return _locate_items(tp, value, path, depth, scrub)
     if origin is dict:
-        if not isinstance(value, dict):
-            return _Problem(path, "an object", _describe(value, scrub))
-        _, value_type = typing.get_args(tp) or (str, Any)
-        for key, item in value.items():
-            problem = _locate(value_type, item, _join(path, str(key)), depth + 1, scrub)
-            if problem is not None:
-                return problem
-        return None
+        return _locate_entries(tp, value, path, depth, scrub)
     if not isinstance(tp, type):
         return None
     if attrs.has(tp) and hasattr(tp, "from_dict"):
         return _locate_model(tp, value, path, depth, scrub)
     return _locate_scalar(tp, value, path, scrub)
+
+
+def _locate_items(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
+    """``value`` against ``list[X]``: a list, and the first item that does not fit ``X``."""
+    if not isinstance(value, list):
+        return _Problem(path, _name(tp), _describe(value, scrub))
+    (item_type,) = typing.get_args(tp) or (Any,)
+    problems = (_locate(item_type, item, f"{path}[{index}]", depth + 1, scrub) for index, item in enumerate(value))
+    return next((problem for problem in problems if problem is not None), None)
+
+
+def _locate_entries(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
+    """``value`` against ``dict[str, X]``: an object, and the first entry that does not fit ``X``."""
+    if not isinstance(value, dict):
+        return _Problem(path, "an object", _describe(value, scrub))
+    _, value_type = typing.get_args(tp) or (str, Any)
+    problems = (_locate(value_type, item, _join(path, str(key)), depth + 1, scrub) for key, item in value.items())
+    return next((problem for problem in problems if problem is not None), None)
 
 
 def _locate_union(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:

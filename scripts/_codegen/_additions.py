@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._corrections import CORRECTIONS_PATH, check_evidence_entry
+from ._corrections import CORRECTIONS_PATH, EvidenceEntry, check_evidence_entry
 
 __all__ = ["EXTENSION", "Addition", "add", "additions_summary", "load_additions"]
 
@@ -41,13 +41,9 @@ _KEYS = frozenset({"id", "spec_says", "sigma_sends", "evidence", "method", "path
 
 
 @dataclass(frozen=True)
-class Addition:
+class Addition(EvidenceEntry):
     """One reviewed operation the published spec lacks, and the OpenAPI operation that describes it."""
 
-    id: str
-    spec_says: str
-    sigma_sends: str
-    evidence: tuple[str, ...]
     method: str
     path: str
     operation: dict[str, JSON]

@@ -42,6 +42,7 @@ __all__ = [
     "CORRECTIONS_PATH",
     "Correction",
     "CorrectionError",
+    "EvidenceEntry",
     "apply",
     "check_evidence_entry",
     "expected_path",
@@ -111,13 +112,19 @@ def expected_path(correction: Correction) -> str:
 
 
 @dataclass(frozen=True)
-class Correction:
-    """One reviewed disagreement between the spec and the live API, and how the spec is changed."""
+class EvidenceEntry:
+    """What every reviewed entry of ``corrections.toml`` states: the spec's claim, Sigma's answer, the sources."""
 
     id: str
     spec_says: str
     sigma_sends: str
     evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Correction(EvidenceEntry):
+    """One reviewed disagreement between the spec and the live API, and how the spec is changed."""
+
     operation: str | None = None
     scope: str | None = None
     object_with: tuple[str, ...] = ()

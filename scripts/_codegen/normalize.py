@@ -21,7 +21,7 @@ from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._fixed_values import open_fixed_values as open_fixed_value_list
-from ._json import iter_dicts
+from ._json import iter_dicts, resolve_component
 from ._naming import hoist_and_name_schemas
 from ._pagination import mark_pagination
 from ._problems import SpecProblem, SpecProblems
@@ -373,11 +373,11 @@ def require_bodies_that_have_required_fields(spec: dict[str, JSON], rules: Rules
     components = spec.get("components", {}).get("schemas", {})
 
     def demands_fields(schema: JSON) -> bool:
+        resolved = resolve_component(components, schema)
+        if resolved is not schema:
+            return demands_fields(resolved)
         if not isinstance(schema, dict):
             return False
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            return demands_fields(components.get(ref.rsplit("/", 1)[1]))
         for keyword in ("oneOf", "anyOf"):
             if isinstance(schema.get(keyword), list):
                 return bool(schema[keyword]) and all(demands_fields(branch) for branch in schema[keyword])
@@ -712,16 +712,13 @@ def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
     branch = {"$ref": f"#/components/schemas/{UNKNOWN_VARIANT}"}
 
     def is_object(node: JSON) -> bool:
-        if not isinstance(node, dict):
-            return False
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            return is_object(components.get(ref.rsplit("/", 1)[1]))
-        return node.get("type") == "object" or "properties" in node
+        resolved = resolve_component(components, node)
+        if resolved is not node:
+            return is_object(resolved)
+        return isinstance(node, dict) and (node.get("type") == "object" or "properties" in node)
 
     def is_page(node: JSON) -> bool:
-        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            node = components.get(node["$ref"].rsplit("/", 1)[1])
+        node = resolve_component(components, node)
         entries = ((node or {}).get("properties") or {}).get("entries") if isinstance(node, dict) else None
         return isinstance(entries, dict) and entries.get("type") == "array"
 

@@ -158,35 +158,7 @@ def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
         return NEW_VALUE
     members = _members(tp)
     if members is not None:
-        if mode == "fixed values" and isinstance(value, str) and any(_fixed_value(m) for m in members):
-            touched.fixed.add(where)
-            return NEW_VALUE
-        if mode == "outer variants" and UnknownVariant in members:
-            touched.unions.add(where)
-            return dict(NEW_VARIANT)
-        if value is None:
-            return None
-        enums = [enum for enum in map(_enum_of, members) if enum]
-        if enums and isinstance(value, str) and mode == "values":
-            for enum in enums:
-                touched.enums |= enum
-            touched.enum_fields.add(where)
-            return NEW_VALUE
-        fitting = [
-            member
-            for member in members
-            if _enum_of(member) is None and member is not UnknownValue and _locate(member, value, "", 0, _KEEP) is None
-        ]
-        if not fitting:
-            return value
-        # The branch the payload was built from: the fitting one that types most of its keys.
-        best = max(fitting, key=lambda m: len(_json_keys(m, value)) if _is_model(m) and isinstance(value, dict) else 0)
-        before = len(touched.unions)
-        inner = mutate(best, value, where, mode, touched)
-        if mode == "inner variants" and UnknownVariant in members and len(touched.unions) == before:
-            touched.unions.add(where)  # nothing inside was replaced: replace this one
-            return dict(NEW_VARIANT)
-        return inner
+        return _mutate_union(members, value, where, mode, touched)
     origin = typing.get_origin(tp)
     if origin is list and isinstance(value, list):
         (item,) = typing.get_args(tp)
@@ -195,16 +167,62 @@ def mutate(tp: Any, value: Any, where: str, mode: str, touched: Reach) -> Any:
         item = typing.get_args(tp)[-1]
         return {k: mutate(item, v, where, mode, touched) for k, v in value.items()}
     if _is_model(tp) and tp is not UnknownVariant and isinstance(value, dict):
-        touched.models.add(tp.__name__)
-        hints = _hints(tp)
-        out = dict(value)
-        for name, key in _json_keys(tp, value):
-            out[key] = mutate(hints[name], value[key], f"{tp.__name__}.{name}", mode, touched)
-        free_form = typing.get_args(hints.get("additional_properties", dict[str, Any]))[-1] is Any
-        if mode == "values" and free_form:
-            out[NEW_FIELD] = {"addedIn": "a later release", "values": [1, 2]}
-        return out
+        return _mutate_model(tp, value, mode, touched)
     return value
+
+
+def _mutate_union(members: list[Any], value: Any, where: str, mode: str, touched: Reach) -> Any:
+    """A value of a union: replaced outright (new value, new variant) or mutated inside its branch."""
+    if mode == "fixed values" and isinstance(value, str) and any(_fixed_value(m) for m in members):
+        touched.fixed.add(where)
+        return NEW_VALUE
+    if mode == "outer variants" and UnknownVariant in members:
+        touched.unions.add(where)
+        return dict(NEW_VARIANT)
+    if value is None:
+        return None
+    enums = [enum for enum in map(_enum_of, members) if enum]
+    if enums and isinstance(value, str) and mode == "values":
+        for enum in enums:
+            touched.enums |= enum
+        touched.enum_fields.add(where)
+        return NEW_VALUE
+    best = _branch_of(members, value)
+    if best is None:
+        return value
+    before = len(touched.unions)
+    inner = mutate(best, value, where, mode, touched)
+    if mode == "inner variants" and UnknownVariant in members and len(touched.unions) == before:
+        touched.unions.add(where)  # nothing inside was replaced: replace this one
+        return dict(NEW_VARIANT)
+    return inner
+
+
+def _branch_of(members: list[Any], value: Any) -> Any:
+    """The branch the payload was built from: the fitting one that types most of its keys (None: none fits)."""
+    fitting = [
+        member
+        for member in members
+        if _enum_of(member) is None and member is not UnknownValue and _locate(member, value, "", 0, _KEEP) is None
+    ]
+
+    def typed_keys(member: Any) -> int:
+        return len(_json_keys(member, value)) if _is_model(member) and isinstance(value, dict) else 0
+
+    return max(fitting, key=typed_keys) if fitting else None
+
+
+def _mutate_model(tp: Any, value: dict[str, Any], mode: str, touched: Reach) -> dict[str, Any]:
+    """A model's payload with each typed field mutated, and (for "values") a field no release had before."""
+    touched.models.add(tp.__name__)
+    hints = _hints(tp)
+    out = dict(value)
+    for name, key in _json_keys(tp, value):
+        out[key] = mutate(hints[name], value[key], f"{tp.__name__}.{name}", mode, touched)
+    free_form = typing.get_args(hints.get("additional_properties", dict[str, Any]))[-1] is Any
+    if mode == "values" and free_form:
+        out[NEW_FIELD] = {"addedIn": "a later release", "values": [1, 2]}
+    return out
 
 
 @cache

@@ -11,7 +11,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from _codegen._naming import pascal
+from _codegen._name_candidates import pascal
 from _codegen._surface import change_report, renamed_models
 
 SURFACE = Path(__file__).resolve().parents[1] / "openapi" / "api-surface.json"

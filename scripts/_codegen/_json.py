@@ -1,11 +1,13 @@
-"""Walking a JSON document: the one traversal the codegen passes filter."""
+"""Walking a JSON document (the one traversal the codegen passes filter) and a spec's operations."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["COMPONENT_REF", "iter_dicts", "resolve_component"]
+__all__ = ["COMPONENT_REF", "iter_dicts", "iter_operations", "resolve_component"]
+
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 COMPONENT_REF = "#/components/schemas/"
 
@@ -27,3 +29,11 @@ def resolve_component(components: dict[str, Any], node: Any) -> Any:
     if isinstance(ref, str) and ref.startswith(COMPONENT_REF):
         return components.get(ref.removeprefix(COMPONENT_REF))
     return node
+
+
+def iter_operations(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield every operation object of the spec in document order."""
+    for path_item in (spec.get("paths") or {}).values():
+        for method, operation in path_item.items():
+            if method in _METHODS:
+                yield operation

@@ -12,8 +12,7 @@ matches no known union branch is kept, not refused).
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from ._additions import add as add_operation_list
@@ -21,12 +20,14 @@ from ._additions import load_additions
 from ._corrections import apply as apply_correction_list
 from ._corrections import load_corrections
 from ._fixed_values import open_fixed_values as open_fixed_value_list
-from ._json import iter_dicts, resolve_component
+from ._json import iter_dicts, iter_operations, resolve_component
 from ._naming import hoist_and_name_schemas
+from ._open_unions import UNKNOWN_VARIANT, response_reachable
+from ._open_unions import open_response_unions as open_unions_in_responses
 from ._pagination import mark_pagination
-from ._problems import SpecProblem, SpecProblems
 from ._rules import Rules
 from ._secrets import mark_secret_properties
+from ._spec_checks import check_operation_ids
 
 __all__ = [
     "PASSES",
@@ -44,6 +45,7 @@ __all__ = [
     "flatten_all_of",
     "hoist_and_name_schemas",
     "inline_response_refs",
+    "iter_operations",
     "mark_pagination",
     "mark_secret_properties",
     "normalize",
@@ -139,14 +141,6 @@ def inline_response_refs(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]
                     raise ValueError(f"response $ref {ref!r} points at no component response")
                 operation["responses"][status] = copy.deepcopy(responses[name])
     return spec
-
-
-def iter_operations(spec: dict[str, JSON]) -> Iterator[dict[str, JSON]]:
-    """Yield every operation object of the spec in document order."""
-    for path_item in (spec.get("paths") or {}).values():
-        for method, operation in path_item.items():
-            if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
-                yield operation
 
 
 def _merge_objects(parts: list[dict[str, JSON]], outer: dict[str, JSON]) -> dict[str, JSON]:
@@ -393,171 +387,6 @@ def require_bodies_that_have_required_fields(spec: dict[str, JSON], rules: Rules
     return spec
 
 
-_OPERATION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-_OVERRIDES = "openapi/normalization.toml [operation_ids]"
-
-
-def _override_fix(key: str, operation_id: str) -> str:
-    return f'add  "{key}" = "{operation_id}"  under [operation_ids] in openapi/normalization.toml'
-
-
-def _suggested_id(method: str, path: str, current: JSON, taken: set[str]) -> str:
-    """A usable operationId: the words of the unusable one (``'list foos'`` → ``listFoos``), else method and path."""
-    words = re.findall(r"[A-Za-z0-9]+", current) if isinstance(current, str) else []
-    if not words:
-        segments = [s for s in path.split("/") if s and not s.startswith("{") and not re.fullmatch(r"v\d[\w.]*", s)]
-        words = [method, *(word for segment in segments for word in re.findall(r"[A-Za-z0-9]+", segment))]
-    name = words[0][:1].lower() + words[0][1:] + "".join(word[:1].upper() + word[1:] for word in words[1:])
-    name = name if name[:1].isalpha() else f"op{name}"
-    candidate, number = name, 2
-    while candidate in taken:
-        candidate, number = f"{name}{number}", number + 1
-    return candidate
-
-
-_Operations = dict[str, tuple[str, str, dict[str, JSON]]]  # "GET /path" -> (method, path, operation)
-
-
-def _operation_problems(spec: dict[str, JSON], rules: Rules) -> list[SpecProblem]:
-    """Apply the ``[operation_ids]`` overrides; list every operation still without a usable, unique operationId."""
-    operations: _Operations = {
-        f"{method.upper()} {path}": (method, path, operation)
-        for path, item in (spec.get("paths") or {}).items()
-        for method, operation in (item or {}).items()
-        if method in _HTTP_METHODS and isinstance(operation, dict)
-    }
-    problems = _override_problems(operations, rules)
-    taken = {str(op.get("operationId")) for _, _, op in operations.values()}
-    problems += _unusable_id_problems(operations, taken)
-    by_id: dict[str, list[str]] = {}
-    by_shape: dict[tuple[str, str], list[str]] = {}
-    for key, (method, path, operation) in operations.items():
-        by_shape.setdefault((method, re.sub(r"\{[^}]*\}", "{}", path)), []).append(key)
-        if _usable_id(operation.get("operationId")):
-            by_id.setdefault(operation["operationId"], []).append(key)
-    return problems + _clash_problems(operations, by_id, taken) + _shape_problems(by_shape)
-
-
-def _usable_id(operation_id: JSON) -> bool:
-    return isinstance(operation_id, str) and bool(_OPERATION_ID.match(operation_id))
-
-
-def _override_problems(operations: _Operations, rules: Rules) -> list[SpecProblem]:
-    """Apply the ``[operation_ids]`` overrides; the ones that match no operation or name no identifier."""
-    problems: list[SpecProblem] = []
-    for key, override in sorted(rules.operation_ids.items()):
-        if key not in operations:
-            fix = "remove the entry, or correct its method and path (written like `GET /v2/files`)"
-            problems.append(SpecProblem(_OVERRIDES, f"{key!r} matches no operation of the spec", fix))
-        elif not _OPERATION_ID.match(override):
-            fix = "use letters, digits and _, starting with a letter"
-            problems.append(SpecProblem(_OVERRIDES, f"{key!r} = {override!r} is not a usable operationId", fix))
-        else:
-            operations[key][2]["operationId"] = override
-    return problems
-
-
-def _unusable_id_problems(operations: _Operations, taken: set[str]) -> list[SpecProblem]:
-    """Operations without an operationId, or with one that is not an identifier."""
-    problems: list[SpecProblem] = []
-    for key, (method, path, operation) in operations.items():
-        operation_id: JSON = operation.get("operationId")
-        if operation_id is None:
-            suggestion = _suggested_id(method, path, None, taken)
-            problems.append(SpecProblem(key, "has no operationId", _override_fix(key, suggestion)))
-        elif not _usable_id(operation_id):
-            suggestion = _suggested_id(method, path, operation_id, taken)
-            what = f"operationId {operation_id!r} is not an identifier (letters, digits, _; starting with a letter)"
-            problems.append(SpecProblem(key, what, _override_fix(key, suggestion)))
-    return problems
-
-
-def _clash_problems(operations: _Operations, by_id: dict[str, list[str]], taken: set[str]) -> list[SpecProblem]:
-    """operationIds used twice, and distinct ones that make the same module name."""
-    from openapi_python_client.strings import snake_case  # the generator's module names
-
-    problems: list[SpecProblem] = []
-    for operation_id, keys in by_id.items():
-        for key in keys if len(keys) > 1 else ():
-            others = ", ".join(other for other in keys if other != key)
-            suggestion = _suggested_id(operations[key][0], operations[key][1], None, taken)
-            what = f"operationId {operation_id!r} is also the operationId of {others}"
-            problems.append(SpecProblem(key, what, _override_fix(key, suggestion) + " (for all but one of them)"))
-    by_module: dict[str, set[str]] = {}
-    for operation_id in by_id:
-        by_module.setdefault(snake_case(operation_id), set()).add(operation_id)
-    for module, operation_ids in by_module.items():
-        for operation_id in sorted(operation_ids) if len(operation_ids) > 1 else ():
-            what = f"operationId {operation_id!r} makes the same module name ({module}) as {sorted(operation_ids)}"
-            fix = _override_fix(by_id[operation_id][0], "<another name>") + " for all but one of them"
-            problems.append(SpecProblem(by_id[operation_id][0], what, fix))
-    return problems
-
-
-def _shape_problems(by_shape: dict[tuple[str, str], list[str]]) -> list[SpecProblem]:
-    """Operations that differ only in the names of their path parameters."""
-    problems: list[SpecProblem] = []
-    for keys in by_shape.values():
-        for key in keys if len(keys) > 1 else ():
-            others = ", ".join(other for other in keys if other != key)
-            what = f"differs from {others} only in the names of its path parameters (one endpoint, two operations)"
-            fix = "remove one of them with a correction in openapi/corrections.toml, or report it to Sigma"
-            problems.append(SpecProblem(key, what, fix))
-    return problems
-
-
-def _ref_problems(spec: dict[str, JSON]) -> list[SpecProblem]:
-    """Every local ``$ref`` that points at nothing (``#components/...`` read as ``#/components/...``)."""
-    problems: list[SpecProblem] = []
-
-    def resolves(ref: str) -> bool:
-        node: JSON = spec
-        for part in ref.lstrip("#").strip("/").split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(node, dict) or part not in node:
-                return False
-            node = node[part]
-        return True
-
-    def visit(node: JSON, location: list[str]) -> None:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#") and not resolves(ref):
-                if location[:1] == ["paths"] and len(location) >= 3:
-                    where = f"{location[2].upper()} {location[1]}"
-                    inside = "/".join(location[3:])
-                else:
-                    where, inside = "#/" + "/".join(location[:3]), "/".join(location[3:])
-                what = f"$ref {ref!r}" + (f" (at {inside})" if inside else "") + " points at nothing in the spec"
-                fix = (
-                    "Sigma's spec is broken here: report it, and meanwhile add a correction in openapi/corrections.toml"
-                )
-                problems.append(SpecProblem(where, what, fix))
-            for key, value in node.items():
-                visit(value, [*location, str(key)])
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                visit(value, [*location, str(index)])
-
-    visit(spec, [])
-    return problems
-
-
-def check_operation_ids(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
-    """Apply ``[operation_ids]`` of normalization.toml, then stop with every problem found, if any.
-
-    Module and function names are built from operationIds, so an operation without a usable,
-    unique one cannot be generated; neither can a ``$ref`` to nothing. All of them are listed at
-    once (``SpecProblems``), each with its method and path and what to do, so that one run of
-    regenerate.py shows everything a messy spec needs.
-    """
-    problems = _operation_problems(spec, rules) + _ref_problems(spec)
-    if problems:
-        raise SpecProblems(problems)
-    return spec
-
-
 def unions_as_any_of(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     """Write every ``oneOf`` as ``anyOf``: Sigma's unions do not exclude each other.
 
@@ -650,96 +479,17 @@ def open_fixed_values(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     open one-value enum again. Request-only ones stay ``const``. Runs after naming, so no name moves
     (see ``_fixed_values``).
     """
-    roots, reached = _response_reachable(spec)
+    roots, reached = response_reachable(spec)
     return open_fixed_value_list(spec, roots, reached)
-
-
-UNKNOWN_VARIANT = "UnknownVariant"
-_UNKNOWN_VARIANT_SCHEMA: dict[str, JSON] = {
-    "type": "object",
-    "title": UNKNOWN_VARIANT,
-    "description": (
-        "An object that matches none of the shapes this SDK knows for the field (a variant newer than "
-        "the spec it was generated from). Every key is kept in additional_properties, and to_dict() "
-        "returns the object exactly as Sigma sent it."
-    ),
-    "additionalProperties": True,
-}
-
-
-def _response_reachable(spec: dict[str, JSON]) -> tuple[list[JSON], set[str]]:
-    """The 2xx response schemas, and the component schemas they reach through ``$ref``s."""
-    roots = [
-        media.get("schema")
-        for operation in iter_operations(spec)
-        for status, response in (operation.get("responses") or {}).items()
-        if str(status).startswith("2") and isinstance(response, dict)
-        for media in (response.get("content") or {}).values()
-        if isinstance(media, dict) and isinstance(media.get("schema"), dict)
-    ]
-    components = spec.get("components", {}).get("schemas", {})
-    reached: set[str] = set()
-    pending = list(roots)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, list):
-            pending.extend(node)
-        elif isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in reached and name in components:
-                    reached.add(name)
-                    pending.append(components[name])
-            pending.extend(node.values())
-    return roots, reached
 
 
 def open_response_unions(spec: dict[str, JSON], rules: Rules) -> dict[str, JSON]:
     """Append an ``UnknownVariant`` branch to every union of objects that a response can hold.
 
-    Sigma adds union variants (a new connection type, grantee kind, schedule target) between spec
-    releases; an object matching no known branch used to fall through to the last branch and fail
-    the whole call with a ``KeyError``. The catch-all branch (an object with any keys) keeps it, with
-    all its data, as a typed ``UnknownVariant``. Request-only unions are left closed, and so are
-    unions of pages (a branch with an ``entries`` array): ``iterate()`` cannot walk an unknown page,
-    so an answer that is no known page raises ``ResponseValidationError`` naming the operation.
+    A newer Sigma's union variant is kept, with all its data, instead of failing the call (see
+    ``_open_unions``).
     """
-    components = spec.setdefault("components", {}).setdefault("schemas", {})
-    if UNKNOWN_VARIANT in components:
-        raise ValueError(f"the spec already has a schema named {UNKNOWN_VARIANT!r}")
-    roots, reached = _response_reachable(spec)
-    branch = {"$ref": f"#/components/schemas/{UNKNOWN_VARIANT}"}
-
-    def is_object(node: JSON) -> bool:
-        resolved = resolve_component(components, node)
-        if resolved is not node:
-            return is_object(resolved)
-        return isinstance(node, dict) and (node.get("type") == "object" or "properties" in node)
-
-    def is_page(node: JSON) -> bool:
-        node = resolve_component(components, node)
-        entries = ((node or {}).get("properties") or {}).get("entries") if isinstance(node, dict) else None
-        return isinstance(entries, dict) and entries.get("type") == "array"
-
-    opened = 0
-
-    def visit(node: dict[str, JSON]) -> None:
-        nonlocal opened
-        branches = node.get("anyOf")
-        if not isinstance(branches, list) or any(is_page(b) for b in branches):
-            return
-        if any(is_object(b) for b in branches) and branch not in branches:
-            node["anyOf"] = [*branches, dict(branch)]
-            opened += 1
-
-    for root in roots:
-        _walk(root, visit)
-    for name in sorted(reached):
-        _walk(components[name], visit)
-    if opened:
-        components[UNKNOWN_VARIANT] = copy.deepcopy(_UNKNOWN_VARIANT_SCHEMA)
-    return spec
+    return open_unions_in_responses(spec)
 
 
 PASSES: tuple[Pass, ...] = (

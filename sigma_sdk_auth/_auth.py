@@ -38,7 +38,7 @@ whatever the client's ``follow_redirects``, and a 3xx from the token endpoint ra
 :class:`InsecureTransportError`.  (A bare ``SigmaAuth`` on your own httpx client follows that
 client's setting; keep ``follow_redirects`` off there, or pass ``token_client``.)
 Errors built from Sigma's answers have the secret and every token this auth holds scrubbed out
-(see ``SCRUB_EXTENSION`` in ``_errors``); log lines show URL paths only.
+(see ``SCRUB_EXTENSION`` in ``_scrubbing``); log lines show URL paths only.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 m
     import asyncio
     import concurrent.futures
 
+from ._error_responses import error_from_response
 from ._errors import (
-    SCRUB_EXTENSION,
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -68,10 +68,10 @@ from ._errors import (
     InsecureTransportError,
     SigmaAPIError,
     SigmaError,
-    error_from_response,
 )
 from ._logging import get_logger, redact
 from ._retry import Decision, RetryPolicy, decide
+from ._scrubbing import SCRUB_EXTENSION
 from ._secrets import scrub_secrets
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]

@@ -28,7 +28,8 @@ import attrs
 import httpx
 
 from ._auth import AuthMethod, SigmaAuth, require_secure_url
-from ._errors import ConfigurationError, InvalidArgumentError, raise_for_status
+from ._error_responses import raise_for_status
+from ._errors import ConfigurationError, InvalidArgumentError
 from ._pools import Pools, check_hop, origin
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._version import __version__

@@ -27,11 +27,18 @@ from urllib.parse import unquote, urlsplit
 import attrs
 import httpx
 
-from ._auth import AuthMethod, SigmaAuth, require_secure_url
+from ._auth import AuthMethod, SigmaAuth
 from ._error_responses import raise_for_status
 from ._errors import ConfigurationError, InvalidArgumentError
-from ._pools import Pools, check_hop, origin
+from ._pools import Pools
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._transport_security import (
+    check_hop,
+    origin,
+    refuse_credential_headers,
+    require_configured_origin,
+    require_secure_url,
+)
 from ._version import __version__
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
@@ -140,23 +147,6 @@ class RequestOptions(TypedDict, total=False):
     content: bytes | str | None
     headers: httpx.Headers | Mapping[str, str] | None
     timeout: httpx.Timeout | float | None
-
-
-# Headers that carry credentials: the auth sets Authorization on every request (a caller's value would
-# be silently replaced), and a cookie or proxy credential of the caller's has no place beside it.
-_AUTH_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-def _refuse_auth_headers(headers: httpx.Headers | Mapping[str, str] | None) -> None:
-    """Raise :class:`InvalidArgumentError` naming each credential-bearing header among ``headers``."""
-    if not headers:
-        return
-    refused = sorted({name for name in httpx.Headers(headers) if name in _AUTH_HEADERS})
-    if refused:
-        raise InvalidArgumentError(
-            f"headers may not set {', '.join(refused)}: the client authenticates every request with its own "
-            "bearer token (use a client with other credentials, or impersonate(), to act as someone else)"
-        )
 
 
 class SigmaClient:
@@ -456,14 +446,7 @@ class SigmaClient:
         except httpx.InvalidURL as exc:
             raise InvalidArgumentError(f"path is not a valid URL path: {exc}") from None
         if url.scheme or url.host or url.userinfo:
-            base = httpx.URL(self._base_url)
-            if origin(url) != origin(base):
-                raise InvalidArgumentError(
-                    f"refusing to send a request to {url.host or 'another origin'!r}: path must be relative to "
-                    "the base URL (the bearer token goes only to the configured API)"
-                )
-            if url.userinfo:
-                raise InvalidArgumentError("path may not carry credentials (user:password@)")
+            require_configured_origin(url, self._base_url)
         # The path as the caller wrote it (httpx.URL has already removed dot segments from an absolute
         # URL), split while still encoded, then each segment decoded: "%2e%2e" is a dot segment, while
         # an ID escaped into one segment ("a%2F..%2Fb", as path_segment makes it) is not.
@@ -485,7 +468,7 @@ class SigmaClient:
             raise InvalidArgumentError(
                 f"content must be bytes or str (a retry resends it), not {type(content).__name__}"
             )
-        _refuse_auth_headers(options.get("headers"))
+        refuse_credential_headers(options.get("headers"))
         return {"method": method, "url": self._raw_url(path), **options}
 
     def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:

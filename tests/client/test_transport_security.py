@@ -31,7 +31,7 @@ HTTP_REFUSAL = (
 
 @pytest.fixture
 def mock(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
-    """respx with the fake's token endpoint; tests add API routes (other hosts need full URLs)."""
+    """respx with the fake's token endpoint; tests add API routes.  Nothing unrouted leaves the process."""
     with respx.mock(assert_all_called=False) as router:
         router.post(f"{BASE_URL}/v2/auth/token").mock(side_effect=fake_sigma.handle)
         yield router
@@ -64,7 +64,7 @@ def test_client_refuses_a_plain_http_base_url_in_the_policy_words() -> None:
     assert str(caught.value) == HTTP_REFUSAL.format(purpose="Sigma access tokens")
 
 
-def test_auth_refuses_to_sign_a_plain_http_request(fake_sigma: FakeSigma) -> None:
+def test_auth_refuses_to_sign_a_plain_http_request(mock: respx.MockRouter, fake_sigma: FakeSigma) -> None:
     """A request to http, non-loopback through a bare SigmaAuth fails before a token is fetched."""
     auth = SigmaAuth(CLIENT_ID, CLIENT_SECRET, base_url=BASE_URL)
     with httpx.Client(auth=auth) as http, pytest.raises(InsecureTransportError) as caught:
@@ -110,7 +110,7 @@ def test_token_redirect_is_refused_in_the_policy_words() -> None:
 
 
 @pytest.mark.parametrize("header", ["Authorization", "proxy-authorization", "Cookie"])
-def test_request_refuses_a_caller_credential_header(header: str) -> None:
+def test_request_refuses_a_caller_credential_header(mock: respx.MockRouter, header: str) -> None:
     """request() refuses a caller's Authorization, Proxy-Authorization or Cookie with InvalidArgumentError."""
     with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client, pytest.raises(InvalidArgumentError) as caught:
         client.request("GET", "/v2/members", headers={header: "Bearer someone-else"})
@@ -131,7 +131,7 @@ def test_request_refuses_a_caller_credential_header(header: str) -> None:
         ("https://user:pw@api.sigma.test/v2/members", "path may not carry credentials (user:password@)"),
     ],
 )
-def test_request_refuses_another_origin_or_userinfo(path: str, message: str) -> None:
+def test_request_refuses_another_origin_or_userinfo(mock: respx.MockRouter, path: str, message: str) -> None:
     """request() with an absolute URL off the base URL's origin, or with user:password@, is refused."""
     with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client, pytest.raises(InvalidArgumentError) as caught:
         client.request("GET", path)

@@ -38,14 +38,13 @@ whatever the client's ``follow_redirects``, and a 3xx from the token endpoint ra
 :class:`InsecureTransportError`.  (A bare ``SigmaAuth`` on your own httpx client follows that
 client's setting; keep ``follow_redirects`` off there, or pass ``token_client``.)
 Errors built from Sigma's answers have the secret and every token this auth holds scrubbed out
-(see ``SCRUB_EXTENSION`` in ``_errors``); log lines show URL paths only.
+(see ``SCRUB_EXTENSION`` in ``_scrubbing``); log lines show URL paths only.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import math
 import sys
 import threading
@@ -59,22 +58,23 @@ if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 m
     import asyncio
     import concurrent.futures
 
+from ._error_responses import error_from_response
 from ._errors import (
-    SCRUB_EXTENSION,
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
     ConfigurationError,
-    InsecureTransportError,
     SigmaAPIError,
     SigmaError,
-    error_from_response,
 )
 from ._logging import get_logger, redact
 from ._retry import Decision, RetryPolicy, decide
+from ._scrubbing import SCRUB_EXTENSION
 from ._secrets import scrub_secrets
+from ._transport_security import redirect_refused as _redirect_refused
+from ._transport_security import require_secure_url
 
-__all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "is_loopback_host", "require_secure_url", "token_url_for"]
+__all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "token_url_for"]
 
 _log = get_logger("sigma_sdk.auth")
 
@@ -108,33 +108,6 @@ _TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
 AuthMethod: TypeAlias = Literal["form", "basic"]
 
 _T = TypeVar("_T")
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``)."""
-    host = host.strip().strip("[]").rstrip(".").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def require_secure_url(url: httpx.URL | str, *, purpose: str) -> None:
-    """Raise :class:`InsecureTransportError` unless ``url`` is https, or http to a loopback host.
-
-    The message names the host only: a URL may carry userinfo or a query string.
-    """
-    url = httpx.URL(url)
-    if url.scheme == "https":
-        return
-    if url.scheme == "http" and is_loopback_host(url.host):
-        return
-    raise InsecureTransportError(
-        f"Refusing to send {purpose} to {url.host!r} over {url.scheme or 'a scheme-less URL'}: use https:// "
-        "(plain http:// is allowed only to loopback hosts such as localhost, 127.0.0.1 and ::1)."
-    )
 
 
 def token_url_for(base_url: httpx.URL | str) -> httpx.URL:
@@ -251,21 +224,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def _redirect_refused(response: httpx.Response) -> InsecureTransportError:
-    where = f" (HTTP {response.status_code}"
-    if location := response.headers.get("location"):
-        try:
-            target: httpx.URL | None = response.request.url.join(location)
-        except (httpx.InvalidURL, RuntimeError):
-            target = None
-        where += f" to {target.host!r}" if target is not None and target.host else ""
-    where += ")"
-    return InsecureTransportError(
-        f"Sigma's token endpoint answered with a redirect{where}; credentials are never sent to a redirect "
-        "target. Check token_url / base_url: it must be the API URL itself, e.g. https://aws-api.sigmacomputing.com."
-    )
 
 
 def _loggable(url: httpx.URL) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -27,10 +26,19 @@ from urllib.parse import unquote, urlsplit
 import attrs
 import httpx
 
-from ._auth import AuthMethod, SigmaAuth, require_secure_url
-from ._errors import ConfigurationError, InvalidArgumentError, raise_for_status
-from ._pools import Pools, check_hop, origin
+from ._auth import AuthMethod, SigmaAuth
+from ._base_url import resolve_base_url
+from ._error_responses import raise_for_status
+from ._errors import ConfigurationError, InvalidArgumentError
+from ._pools import Pools
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._transport_security import (
+    check_hop,
+    origin,
+    refuse_credential_headers,
+    require_configured_origin,
+    require_secure_url,
+)
 from ._version import __version__
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
@@ -66,50 +74,6 @@ def _user_agent() -> str:
     return f"sigma-sdk-python/{__version__}"
 
 
-def _region_key(name: str) -> str:
-    # "aws-us-east", "AWS_US_EAST" and "aws us east" all name the same region.
-    return re.sub(r"[\s_-]+", "_", name.strip()).upper()
-
-
-def _region_display(name: str) -> str:
-    return name.lower().replace("_", "-")
-
-
-def resolve_base_url(value: str | enum.Enum, regions: type[enum.StrEnum] | None) -> str:
-    """Turn a URL, a region name or a region member into the API's base URL (no trailing slash)."""
-    if isinstance(value, enum.Enum):
-        value = str(value.value)
-    if not isinstance(value, str):
-        raise ConfigurationError(f"base_url must be a URL or a region name, not {type(value).__name__}")
-    text = value.strip()
-    if "://" in text:
-        try:
-            url = httpx.URL(text)
-        except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"base_url is not a valid URL: {exc}") from None
-        if url.userinfo or "@" in text.partition("://")[2].partition("/")[0]:
-            # Never echoed: it is a password.  httpx would also send it as HTTP Basic on some paths.
-            raise ConfigurationError(
-                "base_url may not contain a user name or password (user:password@host); "
-                "pass the credential as client_id and client_secret"
-            )
-        # httpx is lenient (it percent-encodes spaces in hosts, accepts port 99999); a typo should fail here.
-        bad_port = url.port is not None and not 0 < url.port < 65536
-        if url.scheme not in ("http", "https") or not url.host or "%" in url.host or bad_port:
-            raise ConfigurationError(f"base_url must be an http(s) URL with a valid host and port, got {text!r}")
-        return str(url.copy_with(query=None, fragment=None)).rstrip("/")
-    if regions is None:
-        raise ConfigurationError(
-            f"base_url {text!r} is not a URL; give the API URL, e.g. https://aws-api.sigmacomputing.com"
-        )
-    key = _region_key(text)
-    for member in regions:
-        if member.name == key:
-            return member.value.rstrip("/")
-    valid = ", ".join(_region_display(m.name) for m in regions)
-    raise ConfigurationError(f"unknown Sigma region {text!r}; use an https:// URL or one of: {valid}")
-
-
 def _policy_with(policy: RetryPolicy, max_retries: int) -> RetryPolicy:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0 (0 disables retrying), got {max_retries!r}")
@@ -139,23 +103,6 @@ class RequestOptions(TypedDict, total=False):
     content: bytes | str | None
     headers: httpx.Headers | Mapping[str, str] | None
     timeout: httpx.Timeout | float | None
-
-
-# Headers that carry credentials: the auth sets Authorization on every request (a caller's value would
-# be silently replaced), and a cookie or proxy credential of the caller's has no place beside it.
-_AUTH_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-def _refuse_auth_headers(headers: httpx.Headers | Mapping[str, str] | None) -> None:
-    """Raise :class:`InvalidArgumentError` naming each credential-bearing header among ``headers``."""
-    if not headers:
-        return
-    refused = sorted({name for name in httpx.Headers(headers) if name in _AUTH_HEADERS})
-    if refused:
-        raise InvalidArgumentError(
-            f"headers may not set {', '.join(refused)}: the client authenticates every request with its own "
-            "bearer token (use a client with other credentials, or impersonate(), to act as someone else)"
-        )
 
 
 class SigmaClient:
@@ -455,14 +402,7 @@ class SigmaClient:
         except httpx.InvalidURL as exc:
             raise InvalidArgumentError(f"path is not a valid URL path: {exc}") from None
         if url.scheme or url.host or url.userinfo:
-            base = httpx.URL(self._base_url)
-            if origin(url) != origin(base):
-                raise InvalidArgumentError(
-                    f"refusing to send a request to {url.host or 'another origin'!r}: path must be relative to "
-                    "the base URL (the bearer token goes only to the configured API)"
-                )
-            if url.userinfo:
-                raise InvalidArgumentError("path may not carry credentials (user:password@)")
+            require_configured_origin(url, self._base_url)
         # The path as the caller wrote it (httpx.URL has already removed dot segments from an absolute
         # URL), split while still encoded, then each segment decoded: "%2e%2e" is a dot segment, while
         # an ID escaped into one segment ("a%2F..%2Fb", as path_segment makes it) is not.
@@ -484,7 +424,7 @@ class SigmaClient:
             raise InvalidArgumentError(
                 f"content must be bytes or str (a retry resends it), not {type(content).__name__}"
             )
-        _refuse_auth_headers(options.get("headers"))
+        refuse_credential_headers(options.get("headers"))
         return {"method": method, "url": self._raw_url(path), **options}
 
     def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:

@@ -9,7 +9,8 @@ shuts down its async generators (``asyncio.run()`` and ``asyncio.Runner`` do): s
 :func:`_close_at_loop_shutdown`.  So the common script pattern, ``asyncio.run()`` twice on one
 client, leaks no sockets.
 
-Every hop of every request, redirects included, passes :func:`check_hop` (an httpx request hook).
+The pools know nothing of where requests may go: ``SigmaClient`` gives each one the request hook
+``_transport_security.check_hop``, which every hop of every request, redirects included, passes.
 """
 
 from __future__ import annotations
@@ -22,39 +23,10 @@ from typing import TYPE_CHECKING, cast
 
 import httpx
 
-from ._auth import require_secure_url
-from ._errors import InsecureTransportError
-
 if TYPE_CHECKING:  # asyncio loads only when an async call runs (sync programs skip ~60 ms of import)
     import asyncio
 
-__all__ = ["Pools", "check_hop", "origin"]
-
-# Redirect hops to another origin may only fetch: a 307/308 would resend the body (a token
-# request's client_secret, a JSON payload) to a host the user never configured.
-_FETCH_METHODS = frozenset({"GET", "HEAD"})
-
-
-def origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port or {"https": 443, "http": 80}.get(url.scheme)
-
-
-def check_hop(request: httpx.Request, *, allowed: frozenset[tuple[str, str, int | None]]) -> None:
-    """Refuse a request that would leave the configured origins unsafely.
-
-    ``allowed`` holds the API's and the token endpoint's origins.  A request elsewhere can only be
-    a redirect hop (when the application set ``follow_redirects``): it must be https (loopback
-    excepted), carry no Authorization header (httpx already strips it across origins; this makes
-    sure) and only fetch, or :class:`InsecureTransportError` is raised before it is sent.
-    """
-    if origin(request.url) in allowed:
-        return
-    require_secure_url(request.url, purpose="a redirected request")
-    if request.method not in _FETCH_METHODS or "authorization" in request.headers:
-        raise InsecureTransportError(
-            f"Refusing to follow a redirect to {request.url.host!r}: a {request.method} with its body or "
-            "credentials goes only to the configured Sigma API"
-        )
+__all__ = ["Pools"]
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

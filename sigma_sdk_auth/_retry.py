@@ -54,8 +54,9 @@ from typing import Any, Final, TypeAlias
 import attrs
 import httpx
 
-from ._errors import APIConnectionError, APITimeoutError, parse_retry_after
+from ._errors import APIConnectionError, APITimeoutError
 from ._logging import logger, redact
+from ._retry_after import parse_retry_after
 
 __all__ = [
     "IDEMPOTENT_METHODS",

@@ -5,7 +5,7 @@ One rule, :func:`is_secret_name`, decides from a field's name alone whether its 
 The code generator applies it to the spec (``scripts/_codegen/_secrets.py`` marks each such property
 ``x-sigma-secret``, and the model template keeps those fields out of ``repr``); at run time
 :func:`request_secrets` applies it to the JSON body a request carried, so that an error built from
-the answer never quotes those values back (``_errors.scrubber``).
+the answer never quotes those values back (``_scrubbing.scrubber``).
 
 :func:`scrub_secrets` is the one way a known secret leaves a text, shared by every scrubber: a secret
 of at least :data:`SUBSTRING_FLOOR` characters is removed wherever it occurs (also JSON-escaped, as

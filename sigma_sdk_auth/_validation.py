@@ -6,7 +6,7 @@ JSON path of the offending value (``entries[17].formula``), what the declared ty
 and what Sigma sent.  The walk reads the declared type from the parse function's return annotation
 and the generated attrs models' field annotations, so it needs nothing generated for it.
 
-Whatever of the body the message quotes goes through ``_errors.safe_excerpt`` with the request's
+Whatever of the body the message quotes goes through ``_scrubbing.safe_excerpt`` with the request's
 scrubber first: a proxy that answers 200 with the request's headers echoed must not put the bearer
 token into a traceback.
 """
@@ -23,7 +23,8 @@ from typing import Any, Final, Literal, NamedTuple, TypeVar, Union
 import attrs
 import httpx
 
-from ._errors import ResponseValidationError, safe_excerpt, scrubber
+from ._errors import ResponseValidationError
+from ._scrubbing import safe_excerpt, scrubber
 
 __all__ = ["Operation", "parse_body", "parse_detailed"]
 

@@ -16,7 +16,8 @@ from typing import Any, Final
 import httpx
 
 from ._client import SigmaClient
-from ._errors import InvalidArgumentError, raise_for_status
+from ._error_responses import raise_for_status
+from ._errors import InvalidArgumentError
 from ._forward import UnknownValue, note_unknown_variant, unknown_value
 from ._pagination import aiterate_pages, iterate_pages, next_cursor
 from ._secrets import mapping_repr

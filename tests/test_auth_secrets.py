@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from sigma_sdk_auth import AuthenticationError, SigmaAPIError, SigmaClient
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth._error_responses import raise_for_status
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
 
 

@@ -12,7 +12,7 @@ import respx
 
 from sigma_sdk_auth import ConfigurationError, SigmaAuth, SigmaClient
 from sigma_sdk_auth._config import settings_from_env
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth._error_responses import raise_for_status
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeClock, FakeSigma
 
 

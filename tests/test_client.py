@@ -18,7 +18,7 @@ from sigma_sdk_auth import (
     InternalServerError,
     SigmaClient,
 )
-from sigma_sdk_auth._errors import raise_for_status
+from sigma_sdk_auth._error_responses import raise_for_status
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma, RecordedSleeps
 
 

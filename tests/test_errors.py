@@ -24,13 +24,9 @@ from sigma_sdk_auth import (
     SigmaError,
     UnprocessableEntityError,
 )
-from sigma_sdk_auth._errors import (
-    SCRUB_EXTENSION,
-    error_from_response,
-    parse_retry_after,
-    raise_for_status,
-    safe_excerpt,
-)
+from sigma_sdk_auth._error_responses import error_from_response, raise_for_status
+from sigma_sdk_auth._retry_after import parse_retry_after
+from sigma_sdk_auth._scrubbing import SCRUB_EXTENSION, safe_excerpt
 
 SIGMA_BODY = {"message": "Workbook not found", "code": "not_found", "requestId": "req-123"}
 

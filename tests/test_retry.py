@@ -15,12 +15,12 @@ import httpx
 import pytest
 import respx
 
+from sigma_sdk_auth._error_responses import raise_for_status
 from sigma_sdk_auth._errors import (
     APIConnectionError,
     APITimeoutError,
     InternalServerError,
     RateLimitError,
-    raise_for_status,
 )
 from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, decide, send_with_retries
 from tests.conftest import RecordedSleeps

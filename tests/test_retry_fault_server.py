@@ -23,12 +23,12 @@ from typing import Any, Literal
 import httpx
 import pytest
 
+from sigma_sdk_auth._error_responses import raise_for_status
 from sigma_sdk_auth._errors import (
     APIConnectionError,
     APITimeoutError,
     InternalServerError,
     RateLimitError,
-    raise_for_status,
 )
 from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, send_with_retries
 

@@ -10,8 +10,10 @@ from typing import Any, Final
 
 import httpx
 
-from .._errors import JobError, JobFailedError, parse_retry_after, safe_excerpt, scrubber
+from .._errors import JobError, JobFailedError
 from .._logging import logger
+from .._retry_after import parse_retry_after
+from .._scrubbing import safe_excerpt, scrubber
 from ._poll import _Poll
 from ._results import MaterializationStatus
 

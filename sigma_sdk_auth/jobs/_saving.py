@@ -10,7 +10,8 @@ from typing import Final
 import httpx
 
 from .._client import SigmaClient
-from .._errors import APIConnectionError, APITimeoutError, JobFailedError, safe_excerpt, scrubber
+from .._errors import APIConnectionError, APITimeoutError, JobFailedError
+from .._scrubbing import safe_excerpt, scrubber
 from ._files import _Target
 from ._poll import _Poll
 from ._progress import _Progress

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import httpx
 
-from .._auth import is_loopback_host
+from .._transport_security import is_loopback_host
 from ._standin import _STOPPING_EXTENSION, RequestRecord, SigmaStandin, error_response
 
 __all__ = ["DEFAULT_MAX_LIFETIME", "StandinServer", "run_standin"]

@@ -80,6 +80,17 @@ def _unquote_double(value: str, *, path: Path, line_number: int) -> tuple[str, s
     raise ConfigurationError(f"{path}, line {line_number}: unterminated double-quoted value")
 
 
+def _read_text(file: Path, missing: str, unreadable: str) -> str:
+    """``file``'s text (a BOM dropped); a missing or unreadable file is a ConfigurationError naming it."""
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigurationError(f"{missing} not found: {file}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        # The exception's type only: its text could quote the file.
+        raise ConfigurationError(f"cannot read {unreadable} {file}: {type(exc).__name__}") from None
+
+
 def parse_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
     """Parse a simple ``.env`` file: ``KEY=VALUE`` lines, ``#`` comments, optional ``export``.
 
@@ -89,12 +100,7 @@ def parse_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
     naming the line rather than a silent guess.
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigurationError(f"env file not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read env file {file}: {type(exc).__name__}") from None
+    text = _read_text(file, "env file", "env file")
 
     values: dict[str, str] = {}
     for line_number, raw in enumerate(text.splitlines(), start=1):
@@ -212,12 +218,7 @@ def settings_from_postman_environment(path: str | os.PathLike[str]) -> Settings:
     are ignored; ``{{var}}`` references are resolved.
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigurationError(f"Postman environment file not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read Postman environment {file}: {type(exc).__name__}") from None
+    text = _read_text(file, "Postman environment file", "Postman environment")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

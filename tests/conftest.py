@@ -119,7 +119,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Every skip for a missing spec reports from one place, so ``-ra`` prints it as ONE line."""
     report: pytest.TestReport = yield
     if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_PROVIDE in str(report.longrepr[2]):
-        report.longrepr = ("tests/_spec.py", 0, report.longrepr[2])
+        report.longrepr = ("tests/_support/spec.py", 0, report.longrepr[2])
     return report
 
 

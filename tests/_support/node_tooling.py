@@ -22,7 +22,7 @@ __all__ = [
     "pinned_version",
 ]
 
-NODE_TOOLING_DIR = Path(__file__).resolve().parent / "contract"
+NODE_TOOLING_DIR = Path(__file__).resolve().parents[1] / "contract"
 MIN_NODE_MAJOR = 20
 INSTALL_HINT = "python scripts/install_node_deps.py  (or: npm ci --ignore-scripts --prefix tests/contract)"
 NODE_HINT = (

@@ -1,4 +1,4 @@
-"""Synthetic Sigma releases made from today's spec, for the release drill (tests/test_release_drill.py).
+"""Synthetic Sigma releases made from today's spec, for the release drill (tests/release/test_release_drill.py).
 
 Each function takes the raw spec (as Sigma publishes it, not normalized) and returns a changed copy,
 the way a next release could look: an additive one, a breaking one, one that makes a spec
@@ -31,7 +31,7 @@ def fresh_noun(spec: dict[str, JSON]) -> str:
     for noun in _NOUNS:
         if f"/v2/{noun}s" not in spec.get("paths", {}):
             return noun
-    raise LookupError(f"every drill noun is already in the spec ({', '.join(_NOUNS)}): add one to tests/_releases.py")
+    raise LookupError(f"every drill noun is already in the spec ({', '.join(_NOUNS)}): add one to tests/_support/releases.py")
 
 
 def new_region(noun: str) -> str:
@@ -47,7 +47,7 @@ def operation(spec: dict[str, JSON], operation_id: str) -> tuple[str, str, dict[
                 return path, method, candidate
     raise LookupError(
         f"the release drill changes operation {operation_id!r}, which this spec does not have (Sigma removed or "
-        "renamed it): pick another operation in tests/_releases.py"
+        "renamed it): pick another operation in tests/_support/releases.py"
     )
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from _codegen.spec_source import SpecNotFound, find_spec
 
-from ._prerequisites import unavailable
+from tests._support.prerequisites import unavailable
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def spec_path() -> Path:
@@ -80,7 +80,7 @@ def load_normalized_spec() -> dict[str, Any]:
 
 @functools.cache
 def _response_payloads() -> tuple[tuple[str, str, str, Any], ...]:
-    from ._samples import iter_operation_payloads
+    from .._samples import iter_operation_payloads
 
     return tuple(iter_operation_payloads(load_corrected_spec(), free_form=False))
 
@@ -92,7 +92,7 @@ def corrected_payloads() -> list[tuple[str, str, str, Any]]:
 
 @functools.cache
 def _request_bodies() -> dict[str, Any]:
-    from .contract._arguments import request_body_samples, richest
+    from tests.contract._arguments import request_body_samples, richest
 
     return {op: richest(samples) for op, samples in request_body_samples(load_spec()).items()}
 

@@ -13,8 +13,7 @@ from sigma_sdk import Client
 from sigma_sdk.api.account_types import list_account_types
 from sigma_sdk.api.connections import get_connection, list_connections
 from sigma_sdk.errors import BadRequestError, NotFoundError
-
-from ._payloads import connection_payload
+from tests._support.payloads import connection_payload
 
 BASE = "https://api.us-a.aws.sigmacomputing.com"
 TOTAL = 2_500

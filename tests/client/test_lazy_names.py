@@ -14,8 +14,7 @@ import sigma_sdk
 import sigma_sdk.api
 import sigma_sdk.errors
 import sigma_sdk.models
-
-from ._spec import ROOT
+from tests._support.spec import ROOT
 
 
 def _lazy_packages() -> list[str]:

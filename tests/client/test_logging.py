@@ -15,7 +15,7 @@ import pytest
 from sigma_sdk_auth import _logging
 from sigma_sdk_auth._logging import REDACTED, configure_from_env, logger, redact
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

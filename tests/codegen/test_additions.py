@@ -27,9 +27,8 @@ from sigma_sdk.api.data_models import (
 from sigma_sdk.api.workbooks import list_lineage_tree
 from sigma_sdk.models import DataModelColumn, DataModelElement, DataModelLineageNode, WorkbookLineageNode
 from sigma_sdk.types import UnknownValue
+from tests._support.payloads import json_of
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
-
-from ._payloads import json_of
 
 DM = "147a4d09-a686-4eea-b183-9b82aa0f7beb"
 WB = "9bbbe3b0-c0c8-4fac-b6f1-8dfebfe74f8b"
@@ -223,7 +222,7 @@ def test_every_addition_is_generated() -> None:
     """Each [[addition]] of corrections.toml is a generated module of sigma_sdk.api (nothing silently dropped)."""
     from openapi_python_client.strings import snake_case
 
-    root = Path(__file__).resolve().parents[1] / "sigma_sdk" / "api"
+    root = Path(__file__).resolve().parents[2] / "sigma_sdk" / "api"
     stems = {path.stem for path in root.glob("*/*.py")}
     assert {snake_case(a.operation_id) for a in load_additions()} <= stems
     assert len(load_additions()) == 4
@@ -233,7 +232,7 @@ def test_full_normalization_of_a_spec_release_that_lists_an_addition() -> None:
     """Sigma's spec plus its own GET /v2/workbooks/{workbookId}/lineage: normalized once, reported redundant."""
     from _codegen.normalize import iter_operations, normalize
 
-    from ._spec import load_spec
+    from tests._support.spec import load_spec
 
     spec = load_spec()
     spec_count = sum(1 for _ in iter_operations(spec))

@@ -10,9 +10,9 @@ import pytest
 from _codegen._api_index import generated_operations
 from _codegen._docs import document_operations, operation_guides, reflow, rewrite_links
 
-from ._spec import committed_surface
+from tests._support.spec import committed_surface
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "sigma_sdk" / "api"
 API_INDEX = ROOT / "api.md"
 _SITE_RELATIVE_LINK = re.compile(r"\[[^\]\n]*\]\((?![a-z]+://)[^)\s]*\)")
@@ -137,7 +137,7 @@ def test_check_fails_when_api_md_is_stale(
     """`regenerate.py --check` reports api.md out of date when it differs from what regeneration writes."""
     import regenerate
 
-    from ._spec import spec_path
+    from tests._support.spec import spec_path
 
     committed = tmp_path / "committed"
     (committed / "sigma_sdk").mkdir(parents=True)

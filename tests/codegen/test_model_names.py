@@ -14,7 +14,7 @@ from typing import Any
 from _codegen._naming import pascal
 from _codegen._surface import change_report, renamed_models
 
-SURFACE = Path(__file__).resolve().parents[1] / "openapi" / "api-surface.json"
+SURFACE = Path(__file__).resolve().parents[2] / "openapi" / "api-surface.json"
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*")
 
 

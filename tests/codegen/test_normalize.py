@@ -31,7 +31,7 @@ from _codegen.normalize import (
     unions_as_any_of,
 )
 
-from ._spec import load_spec
+from tests._support.spec import load_spec
 
 RULES = Rules()
 

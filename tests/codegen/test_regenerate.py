@@ -19,8 +19,8 @@ from _codegen._postprocess import BANNER, GENERATED_PARTS, GENERATOR_FACES, keep
 from _codegen._surface import change_report, surface
 from _codegen.normalize import iter_operations, normalize
 
-from ._releases import operation
-from ._spec import ROOT, load_spec, spec_path
+from tests._support.releases import operation
+from tests._support.spec import ROOT, load_spec, spec_path
 
 API = ROOT / "sigma_sdk" / "api"
 SURFACE = ROOT / "openapi" / "api-surface.json"

@@ -11,10 +11,9 @@ import sigma_sdk_auth.jobs
 import sigma_sdk_auth.testing
 import sigma_sdk_auth.types
 from sigma_sdk_auth import runtime
+from tests._support.spec import committed_surface
 
-from ._spec import committed_surface
-
-GENERATED = Path(__file__).resolve().parents[1] / "sigma_sdk"
+GENERATED = Path(__file__).resolve().parents[2] / "sigma_sdk"
 PUBLIC_MODULES = {
     "sigma_sdk_auth": {
         *sigma_sdk_auth.__all__,

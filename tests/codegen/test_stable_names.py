@@ -21,8 +21,8 @@ from _codegen._rules import Rules
 from _codegen._surface import surface
 from _codegen.normalize import PASSES, add_operations, apply_corrections, normalize
 
-from ._releases import operation
-from ._spec import ROOT, load_spec
+from tests._support.releases import operation
+from tests._support.spec import ROOT, load_spec
 
 SURFACE = ROOT / "openapi" / "api-surface.json"
 

@@ -6,7 +6,7 @@
   the parameter schemas (a plain string path parameter is ``"<name>-1"``; anything with an enum, a
   format or another type is sampled with ``tests/_samples.py``).
 * ``request_body_samples(raw_spec)``: the spec-valid request payloads of every operation, sampled
-  from the RAW spec (``lenient_spec``), the way ``tests/test_payload_roundtrip.py`` does.
+  from the RAW spec (``lenient_spec``), the way ``tests/models/test_payload_roundtrip.py`` does.
 * ``typed_body``: a payload turned into the body type ``sync`` declares (``from_dict``; for a union
   body, the first member that takes it), so what the SDK sends is its models' ``to_dict()``.
 * ``conforms``: whether a parsed value is an instance of a declared return annotation.

@@ -22,7 +22,7 @@ import pytest
 
 from sigma_sdk.testing import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, StandinServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 # examples/test_*.py are example test files (run by tests/test_testing.py), not scripts.
 SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py") if not path.name.startswith(("_", "test_")))

@@ -14,9 +14,8 @@ from sigma_sdk import Client
 from sigma_sdk.api.connections import v_3_alpha_get_connection
 from sigma_sdk.api.teams import get_team_user_attribute_assignments
 from sigma_sdk.models import ConnectionDetails, DefaultValue, UnknownVariant
+from tests._support.payloads import json_of
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
-
-from ._payloads import json_of
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ from sigma_sdk.api.files import files_get
 from sigma_sdk.api.workspaces import list_workspaces
 from sigma_sdk.errors import ResponseValidationError
 from sigma_sdk.types import UNSET
+from tests._support.payloads import json_of
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
-
-from ._payloads import json_of
 
 DM = "147a4d09-a686-4eea-b183-9b82aa0f7beb"
 # DataHub's /v2/dataModels entry (no updatedBy; the url id as urlId).

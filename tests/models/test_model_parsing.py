@@ -12,9 +12,8 @@ import pytest
 
 from sigma_sdk.models import Connection, ListConnectionsResponse
 from sigma_sdk.types import UNSET
-
-from ._payloads import connection_payload
-from ._spec import ROOT, committed_surface
+from tests._support.payloads import connection_payload
+from tests._support.spec import ROOT, committed_surface
 
 MODELS = ROOT / "sigma_sdk" / "models"
 

@@ -37,9 +37,8 @@ from openapi_python_client.strings import snake_case
 from sigma_sdk.models import UnknownVariant
 from sigma_sdk.types import UnknownValue, Unset
 from sigma_sdk_auth._validation import _locate
-
-from ._payloads import json_of
-from ._spec import ROOT, corrected_payloads
+from tests._support.payloads import json_of
+from tests._support.spec import ROOT, corrected_payloads
 
 NEW_VALUE = "sigma-next-value"
 NEW_FIELD = "sigmaNextField"

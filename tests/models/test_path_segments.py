@@ -12,9 +12,8 @@ import pytest
 from sigma_sdk import Client
 from sigma_sdk.errors import InvalidArgumentError, SigmaError
 from sigma_sdk_auth.runtime import path_segment
-
-from ._spec import committed_surface, load_normalized_spec, richest_request_bodies
-from .contract._arguments import (
+from tests._support.spec import committed_surface, load_normalized_spec, richest_request_bodies
+from tests.contract._arguments import (
     Operation,
     call_arguments,
     operations,

@@ -18,10 +18,10 @@ import pytest
 from openapi_python_client.strings import snake_case
 
 from sigma_sdk.types import File, Unset
+from tests._support.payloads import json_of
+from tests._support.spec import ROOT, corrected_payloads
 
-from ._payloads import json_of
-from ._samples import leaf_paths, typed_leaf_paths
-from ._spec import ROOT, corrected_payloads
+from .._samples import leaf_paths, typed_leaf_paths
 
 API = ROOT / "sigma_sdk" / "api"
 

@@ -1,4 +1,4 @@
-"""Recorded response shapes from public integrations (tests/_corpus.py), replayed through each operation's sync().
+"""Recorded response shapes from public integrations (tests/models/_corpus.py), replayed through each operation's sync().
 
 Every entry parses, or raises ResponseValidationError: never a bare KeyError, TypeError or JSON error.
 With the spec corrections in place, every entry of this corpus parses.
@@ -16,10 +16,10 @@ import pytest
 from sigma_sdk import Client
 from sigma_sdk.errors import ResponseValidationError
 from sigma_sdk.types import File
+from tests._support.spec import load_normalized_spec, richest_request_bodies
+from tests.contract._arguments import call_arguments, operations
 
 from ._corpus import CORPUS, Recorded
-from ._spec import load_normalized_spec, richest_request_bodies
-from .contract._arguments import call_arguments, operations
 
 
 def _answer(recorded: Recorded) -> httpx.Response:

@@ -25,11 +25,11 @@ from sigma_sdk.api.workbooks import get_element_columns, list_workbooks
 from sigma_sdk.errors import ResponseValidationError, SigmaError
 from sigma_sdk.models import Inode, UnknownVariant
 from sigma_sdk.types import UnknownValue
+from tests._support.payloads import connection_payload
+from tests._support.spec import committed_surface, corrected_payloads, load_normalized_spec, richest_request_bodies
+from tests.contract._arguments import Operation, call_arguments, operations
 
-from ._payloads import connection_payload
-from ._samples import SAMPLE_DATETIME
-from ._spec import committed_surface, corrected_payloads, load_normalized_spec, richest_request_bodies
-from .contract._arguments import Operation, call_arguments, operations
+from .._samples import SAMPLE_DATETIME
 
 Body = tuple[bytes, str]  # (content, content type)
 

@@ -20,8 +20,9 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from jsonschema import Draft202012Validator, ValidationError
 
-from . import _samples as samples
-from ._spec import load_spec, locked_release
+from tests._support.spec import load_spec, locked_release
+
+from .. import _samples as samples
 
 
 @dataclass

@@ -27,8 +27,7 @@ from sigma_sdk.models import (
 from sigma_sdk_auth import BadRequestError, ResponseValidationError
 from sigma_sdk_auth._logging import redact
 from sigma_sdk_auth._secrets import is_secret_name, request_secrets, scrub_secrets
-
-from ._spec import load_spec
+from tests._support.spec import load_spec
 
 PEM = (
     "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"

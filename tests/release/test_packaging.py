@@ -17,7 +17,7 @@ import pytest
 import sigma_sdk
 import sigma_sdk_auth
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DIST = "sigma-computing-sdk"
 IMPORT_NAMES = {"httpx": "httpx", "attrs": "attrs"}  # distribution -> top-level module
 

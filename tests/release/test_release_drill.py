@@ -1,6 +1,6 @@
 """The release drill: synthetic Sigma releases made from today's spec, run through the real pipeline.
 
-Each release (tests/_releases.py) is written to a temp dir and given to ``regenerate.py --dry-run
+Each release (tests/_support/releases.py) is written to a temp dir and given to ``regenerate.py --dry-run
 --spec`` in-process: the exit code (0 same release, 3 new release, 2 unusable spec, 1 anything
 else), the change report's lines and its verdict are pinned, and the repository is left as it was.
 One full generation (the additive release) measures how many files under sigma_sdk/ a release
@@ -22,8 +22,8 @@ import regenerate
 from _codegen._surface import current_version, next_version
 from _codegen.normalize import normalize
 
-from . import _releases
-from ._spec import ROOT, load_spec, spec_path
+from tests._support import releases as _releases
+from tests._support.spec import ROOT, load_spec, spec_path
 
 JSON = Any
 

@@ -1,6 +1,6 @@
 """The release report's rules on small hand-made inputs: stale corrections, and what counts as breaking.
 
-tests/test_release_drill.py runs whole synthetic releases; these pin each rule on its own.
+tests/release/test_release_drill.py runs whole synthetic releases; these pin each rule on its own.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._prerequisites import unavailable
-from ._spec import ROOT
+from tests._support.prerequisites import unavailable
+from tests._support.spec import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"

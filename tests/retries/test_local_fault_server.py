@@ -31,9 +31,9 @@ from sigma_sdk_auth._errors import (
     raise_for_status,
 )
 from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, send_with_retries
+from tests.conftest import RecordedSleeps
 
 from ._fault_server import Fault, FaultServer, Schedule, sigma_issue_schedule
-from .conftest import RecordedSleeps
 
 CALLS = 500
 Outcome = Literal["ok", "429", "503", "drop"]

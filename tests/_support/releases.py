@@ -31,7 +31,9 @@ def fresh_noun(spec: dict[str, JSON]) -> str:
     for noun in _NOUNS:
         if f"/v2/{noun}s" not in spec.get("paths", {}):
             return noun
-    raise LookupError(f"every drill noun is already in the spec ({', '.join(_NOUNS)}): add one to tests/_support/releases.py")
+    raise LookupError(
+        f"every drill noun is already in the spec ({', '.join(_NOUNS)}): add one to tests/_support/releases.py"
+    )
 
 
 def new_region(noun: str) -> str:

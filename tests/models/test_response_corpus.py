@@ -1,4 +1,4 @@
-"""Recorded response shapes from public integrations (tests/models/_corpus.py), replayed through each operation's sync().
+"""Recorded response shapes from public integrations (models/_corpus.py), replayed through each operation's sync().
 
 Every entry parses, or raises ResponseValidationError: never a bare KeyError, TypeError or JSON error.
 With the spec corrections in place, every entry of this corpus parses.

@@ -1,9 +1,11 @@
-"""SigmaClient: base URLs and regions, constructors, derived clients, pools, lifecycle, retries."""
+"""SigmaClient: base URLs and regions, constructors and options, derived clients, pools, lifecycle, event loops."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -101,6 +103,33 @@ def test_bad_urls(url: str) -> None:
         Client(url, CLIENT_ID, CLIENT_SECRET)
 
 
+PASSWORD = "pw-Zq7-secret"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"https://alice:{PASSWORD}@api.sigma.test", f"https://{PASSWORD}@api.sigma.test/", "https://alice@api.x.test"],
+)
+def test_base_url_with_userinfo_is_refused_without_echo(url: str) -> None:
+    """A base URL with user:password@ raises ConfigurationError whose message does not contain the password."""
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        SigmaClient(url, CLIENT_ID, CLIENT_SECRET)
+    assert PASSWORD not in str(caught.value)
+    assert "alice" not in str(caught.value)
+
+
+def test_base_url_with_userinfo_from_env_is_refused() -> None:
+    """SIGMA_BASE_URL with userinfo is refused the same way by from_env()."""
+    environ = {
+        "SIGMA_BASE_URL": f"https://alice:{PASSWORD}@api.sigma.test",
+        "SIGMA_CLIENT_ID": CLIENT_ID,
+        "SIGMA_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        SigmaClient.from_env(environ=environ)
+    assert PASSWORD not in str(caught.value)
+
+
 # -- constructors --------------------------------------------------------------------------------
 
 
@@ -184,6 +213,15 @@ def test_reserved_httpx_args_are_refused() -> None:
     for key in ("base_url", "auth", "timeout", "transport"):
         with pytest.raises(ConfigurationError, match=key):
             SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, httpx_args={key: None})
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "2"])
+def test_bad_max_retries_is_a_configuration_error(value: object) -> None:
+    """max_retries must be an int >= 0: anything else raises ConfigurationError naming it."""
+    with pytest.raises(ConfigurationError, match="max_retries"):
+        SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=value)  # type: ignore[arg-type]
+    with SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET) as client, pytest.raises(ConfigurationError):
+        client.with_options(max_retries=value)  # type: ignore[arg-type]
 
 
 def test_httpx_args_and_user_agent(router: respx.MockRouter) -> None:
@@ -332,3 +370,56 @@ def test_generated_client_resolves_every_spec_region() -> None:
         client = generated.Client(name, CLIENT_ID, CLIENT_SECRET)
         assert client.base_url == member.value
         assert client.base_url.startswith("https://")
+
+
+# -- event loops -------------------------------------------------------------------------------
+
+
+async def _get_items(client: SigmaClient, count: int) -> list[int]:
+    calls = (client._asend({"method": "GET", "url": f"/v2/items/{i}"}) for i in range(count))
+    return [response.status_code for response in await asyncio.gather(*calls)]
+
+
+def test_client_survives_two_asyncio_runs(sigma_server: tuple[str, FakeSigma]) -> None:
+    """One client serves a second asyncio.run() after the first loop closed (keep-alive connections and all)."""
+    base_url, _ = sigma_server
+    client = SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET)
+    assert asyncio.run(_get_items(client, 2)) == [200, 200]
+    assert asyncio.run(_get_items(client, 2)) == [200, 200]
+    client.close()
+
+
+def test_client_serves_several_loops_at_once(sigma_server: tuple[str, FakeSigma]) -> None:
+    """Loops in four threads use one client concurrently; every call succeeds, none fails inside httpx."""
+    base_url, _ = sigma_server
+    client = SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET)
+    results: list[object] = []
+    start = threading.Barrier(4)
+
+    def run() -> None:
+        start.wait()
+        try:
+            for _ in range(3):
+                results.append(asyncio.run(_get_items(client, 5)))
+        except Exception as exc:  # collected, so the assertion shows what went wrong
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [[200] * 5] * 12
+    client.close()
+
+
+async def test_aclose_closes_the_running_loops_pool(sigma_server: tuple[str, FakeSigma]) -> None:
+    """aclose() closes the async pool of the loop it runs on; the client then refuses further calls."""
+    base_url, _ = sigma_server
+    client = SigmaClient(base_url, CLIENT_ID, CLIENT_SECRET)
+    assert await _get_items(client, 1) == [200]
+    pool = client.get_async_httpx_client()
+    await client.aclose()
+    assert pool.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await _get_items(client, 1)

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _samples import iter_operation_schemas, lenient_spec, validate
 
 from sigma_sdk import Client
 from sigma_sdk.api.account_types import list_account_types
@@ -28,7 +29,6 @@ from sigma_sdk.errors import APIConnectionError, AuthenticationError, InternalSe
 from sigma_sdk.testing import ExportFile, SigmaStandin, StandinServer, run_standin
 from tests._support.spec import load_spec
 
-from ._samples import iter_operation_schemas, lenient_spec, validate
 from .conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]

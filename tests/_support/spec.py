@@ -80,7 +80,7 @@ def load_normalized_spec() -> dict[str, Any]:
 
 @functools.cache
 def _response_payloads() -> tuple[tuple[str, str, str, Any], ...]:
-    from .._samples import iter_operation_payloads
+    from _samples import iter_operation_payloads
 
     return tuple(iter_operation_payloads(load_corrected_spec(), free_form=False))
 

@@ -1,6 +1,6 @@
 """Sigma's next release, simulated: every response sample mutated the way a newer API answers.
 
-For every 2xx response of every operation, the spec-driven samples (tests/_samples.py, which use
+For every 2xx response of every operation, the spec-driven samples (scripts/_samples/, which use
 every union branch, enum value and optional field) are mutated twice and must still parse and
 round-trip through ``to_dict()`` exactly:
 

@@ -15,13 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from _samples import leaf_paths, typed_leaf_paths
 from openapi_python_client.strings import snake_case
 
 from sigma_sdk.types import File, Unset
 from tests._support.payloads import json_of
 from tests._support.spec import ROOT, corrected_payloads
-
-from .._samples import leaf_paths, typed_leaf_paths
 
 API = ROOT / "sigma_sdk" / "api"
 

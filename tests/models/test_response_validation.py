@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _samples import SAMPLE_DATETIME
 
 from sigma_sdk import Client
 from sigma_sdk.api.connections import list_connections
@@ -28,8 +29,6 @@ from sigma_sdk.types import UnknownValue
 from tests._support.payloads import connection_payload
 from tests._support.spec import committed_surface, corrected_payloads, load_normalized_spec, richest_request_bodies
 from tests.contract._arguments import Operation, call_arguments, operations
-
-from .._samples import SAMPLE_DATETIME
 
 Body = tuple[bytes, str]  # (content, content type)
 

@@ -1,4 +1,4 @@
-"""Tests of the sample-payload walker and the leaf measurement in ``tests/_samples.py``."""
+"""Tests of the sample-payload walker and the leaf measurement in ``scripts/_samples/``."""
 
 from __future__ import annotations
 
@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import _samples as samples
 import pytest
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from jsonschema import Draft202012Validator, ValidationError
 
 from tests._support.spec import load_spec, locked_release
-
-from .. import _samples as samples
 
 
 @dataclass

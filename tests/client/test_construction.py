@@ -103,33 +103,6 @@ def test_bad_urls(url: str) -> None:
         Client(url, CLIENT_ID, CLIENT_SECRET)
 
 
-PASSWORD = "pw-Zq7-secret"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [f"https://alice:{PASSWORD}@api.sigma.test", f"https://{PASSWORD}@api.sigma.test/", "https://alice@api.x.test"],
-)
-def test_base_url_with_userinfo_is_refused_without_echo(url: str) -> None:
-    """A base URL with user:password@ raises ConfigurationError whose message does not contain the password."""
-    with pytest.raises(ConfigurationError, match="user name or password") as caught:
-        SigmaClient(url, CLIENT_ID, CLIENT_SECRET)
-    assert PASSWORD not in str(caught.value)
-    assert "alice" not in str(caught.value)
-
-
-def test_base_url_with_userinfo_from_env_is_refused() -> None:
-    """SIGMA_BASE_URL with userinfo is refused the same way by from_env()."""
-    environ = {
-        "SIGMA_BASE_URL": f"https://alice:{PASSWORD}@api.sigma.test",
-        "SIGMA_CLIENT_ID": CLIENT_ID,
-        "SIGMA_CLIENT_SECRET": CLIENT_SECRET,
-    }
-    with pytest.raises(ConfigurationError) as caught:
-        SigmaClient.from_env(environ=environ)
-    assert PASSWORD not in str(caught.value)
-
-
 # -- constructors --------------------------------------------------------------------------------
 
 

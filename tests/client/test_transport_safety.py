@@ -1,4 +1,5 @@
-"""Redirects: the bearer token never follows a hop to another origin or to plain http, whoever sends it."""
+"""Where credentials may travel: never in the base URL, never along a redirect or a raw hop to another origin
+or to plain http."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import httpx
 import pytest
 import respx
 
-from sigma_sdk_auth import InsecureTransportError, SigmaClient
+from sigma_sdk_auth import ConfigurationError, InsecureTransportError, SigmaClient
 from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma
+
+PASSWORD = "pw-Zq7-secret"
 
 
 @pytest.fixture
@@ -22,6 +25,33 @@ def mock(fake_sigma: FakeSigma) -> Iterator[respx.MockRouter]:
 
 def redirecting_client() -> SigmaClient:
     return SigmaClient(BASE_URL, CLIENT_ID, CLIENT_SECRET, max_retries=0, httpx_args={"follow_redirects": True})
+
+
+# -- credentials in the base URL ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"https://alice:{PASSWORD}@api.sigma.test", f"https://{PASSWORD}@api.sigma.test/", "https://alice@api.x.test"],
+)
+def test_base_url_with_userinfo_is_refused_without_echo(url: str) -> None:
+    """A base URL with user:password@ raises ConfigurationError whose message does not contain the password."""
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        SigmaClient(url, CLIENT_ID, CLIENT_SECRET)
+    assert PASSWORD not in str(caught.value)
+    assert "alice" not in str(caught.value)
+
+
+def test_base_url_with_userinfo_from_env_is_refused() -> None:
+    """SIGMA_BASE_URL with userinfo is refused the same way by from_env()."""
+    environ = {
+        "SIGMA_BASE_URL": f"https://alice:{PASSWORD}@api.sigma.test",
+        "SIGMA_CLIENT_ID": CLIENT_ID,
+        "SIGMA_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        SigmaClient.from_env(environ=environ)
+    assert PASSWORD not in str(caught.value)
 
 
 # -- redirects ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Generated modules (``sigma_sdk/api/**``, ``sigma_sdk/models/**``) import from th
 package's thin public faces (``client``, ``errors``, ``jobs``, ``testing``, ``types``) import from the
 public ``sigma_sdk_auth`` modules of the same name.  Nothing generated imports an underscore module
 or calls a private method of the client.  Everything a template needs is named here,
-so the runtime can be refactored freely behind these names; ``tests/test_seam.py`` fails if the
+so the runtime can be refactored freely behind these names; ``tests/codegen/test_seam.py`` fails if the
 generated tree reaches past them.  Changing a signature here means regenerating ``sigma_sdk/``.
 """
 

@@ -11,6 +11,7 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,6 +23,7 @@ from _codegen.spec_source import HOW_TO_PROVIDE
 from sigma_sdk_auth import RetryPolicy
 from sigma_sdk_auth.testing import TOKEN_EXCHANGE as TOKEN_EXCHANGE  # tests import it from here
 from sigma_sdk_auth.testing import ApiError, SigmaStandin, StandinServer
+from tests._support.stray_files import stray_files, untracked_files
 
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "s3cr3t-0f-the-cl1ent-Xq9-long-enough"
@@ -119,7 +121,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Every skip for a missing spec reports from one place, so ``-ra`` prints it as ONE line."""
     report: pytest.TestReport = yield
     if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_PROVIDE in str(report.longrepr[2]):
-        report.longrepr = ("tests/_spec.py", 0, report.longrepr[2])
+        report.longrepr = ("tests/_support/spec.py", 0, report.longrepr[2])
     return report
 
 
@@ -145,6 +147,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("what was skipped, and why")
         for line in lines:
             terminalreporter.write_line(line)
+    stray = terminalreporter.config.stash.get(_STRAY, [])
+    if stray:
+        terminalreporter.section("files this run left in the checkout (tests write in tmp_path)", red=True)
+        for name in stray:
+            terminalreporter.write_line(name)
 
 
 @pytest.fixture
@@ -204,3 +211,20 @@ class RecordedSleeps(list[float]):
 def recorded_sleeps() -> RecordedSleeps:
     """A sleep recorder for tests that must not really wait between retries."""
     return RecordedSleeps()
+
+
+REPO = Path(__file__).resolve().parents[1]
+_UNTRACKED_AT_START = pytest.StashKey[frozenset[str] | None]()
+_STRAY = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_UNTRACKED_AT_START] = untracked_files(REPO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that left files in the checkout (outside .gitignore) fails; the summary names them."""
+    stray = stray_files(session.config.stash.get(_UNTRACKED_AT_START, None), untracked_files(REPO))
+    session.config.stash[_STRAY] = stray
+    if stray:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -8,7 +8,7 @@ from .conftest import skipped_groups
 
 
 def _report(nodeid: str, outcome: str, reason: str = "") -> pytest.TestReport:
-    longrepr = ("tests/_spec.py", 0, f"Skipped: {reason}") if outcome == "skipped" else None
+    longrepr = ("tests/_support/spec.py", 0, f"Skipped: {reason}") if outcome == "skipped" else None
     return pytest.TestReport(nodeid, ("x", 0, "x"), {}, outcome, longrepr, "call")
 
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from _samples import iter_operation_schemas, lenient_spec, validate
 
 from sigma_sdk import Client
 from sigma_sdk.api.connections import get_connection
@@ -23,9 +24,7 @@ from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.errors import NotFoundError
 from sigma_sdk.models import AccessRefreshToken, Connection, ListConnectionsResponse, WhoAmIResponse
 from sigma_sdk.testing import StandinServer, run_standin
-
-from ._samples import iter_operation_schemas, lenient_spec, validate
-from ._spec import load_spec
+from tests._support.spec import load_spec
 
 CLIENT_ID = "standin-test-client"
 CLIENT_SECRET = "standin-test-secret-Zq8"

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _samples import iter_operation_schemas, lenient_spec, validate
 
 from sigma_sdk import Client
 from sigma_sdk.api.account_types import list_account_types
@@ -26,9 +27,8 @@ from sigma_sdk.api.whoami import who_am_i
 from sigma_sdk.api.workbooks import get_workbook, list_workbooks
 from sigma_sdk.errors import APIConnectionError, AuthenticationError, InternalServerError, RateLimitError
 from sigma_sdk.testing import ExportFile, SigmaStandin, StandinServer, run_standin
+from tests._support.spec import load_spec
 
-from ._samples import iter_operation_schemas, lenient_spec, validate
-from ._spec import load_spec
 from .conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]

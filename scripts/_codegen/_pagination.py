@@ -103,7 +103,7 @@ def integer_totals(spec: dict[str, JSON]) -> dict[str, JSON]:
     """Type a page's ``total`` (a schema with an ``entries`` array) as ``integer``: it counts entries.
 
     Sigma declares it ``number`` ("Total number of results"); its own example shows ``"total": 104``.
-    Also applied to the samples' corrected spec (tests/_spec.py), so samples send counts as Sigma does.
+    Also applied to the samples' corrected spec (tests/_support/spec.py), so samples send counts as Sigma does.
     """
 
     def visit(node: JSON) -> None:

@@ -4,9 +4,9 @@
   mocks), with its endpoint module (``sigma_sdk.api.<tag>.<snake_case(operationId)>``).
 * ``path_arguments`` / ``query_arguments``: keyword arguments for the endpoint function, valid per
   the parameter schemas (a plain string path parameter is ``"<name>-1"``; anything with an enum, a
-  format or another type is sampled with ``tests/_samples.py``).
+  format or another type is sampled with ``scripts/_samples/``).
 * ``request_body_samples(raw_spec)``: the spec-valid request payloads of every operation, sampled
-  from the RAW spec (``lenient_spec``), the way ``tests/test_payload_roundtrip.py`` does.
+  from the RAW spec (``lenient_spec``), the way ``tests/models/test_payload_roundtrip.py`` does.
 * ``typed_body``: a payload turned into the body type ``sync`` declares (``from_dict``; for a union
   body, the first member that takes it), so what the SDK sends is its models' ``to_dict()``.
 * ``conforms``: whether a parsed value is an instance of a declared return annotation.
@@ -24,11 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from _samples import deref, iter_operation_schemas, lenient_spec, sample_payloads
 from openapi_python_client.strings import snake_case
 
 from sigma_sdk.types import Unset
-
-from .._samples import deref, iter_operation_schemas, lenient_spec, sample_payloads
 
 API_DIR = Path(__file__).resolve().parents[2] / "sigma_sdk" / "api"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

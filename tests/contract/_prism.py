@@ -1,7 +1,7 @@
 """Start and stop a Prism mock server (``@stoplight/prism-cli``, pinned in ``tests/contract/package.json``).
 
 Prism is installed by the project, never assumed global: ``python scripts/install_node_deps.py``
-puts it in ``tests/contract/node_modules`` (``tests/_node_tooling.py``).
+puts it in ``tests/contract/node_modules`` (``tests/_support/node_tooling.py``).
 
 What Prism 5.16.0 does in ``mock`` mode (read from its source and checked against Sigma's spec):
 
@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .._node_tooling import INSTALL_HINT, NODE_TOOLING_DIR, node_bin, node_tool_problem, pinned_version
+from tests._support.node_tooling import INSTALL_HINT, NODE_TOOLING_DIR, node_bin, node_tool_problem, pinned_version
 
 __all__ = [
     "CONTRACT_DIR",

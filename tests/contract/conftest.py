@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from .._prerequisites import unavailable
-from .._spec import spec_path
+from tests._support.prerequisites import unavailable
+from tests._support.spec import spec_path
+
 from ._prism import PrismStartError, prism_available, run_prism
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ def prism_ready() -> None:
 
 @pytest.fixture(scope="session")
 def raw_spec_path() -> Path:
-    """Sigma's spec as published: $SIGMA_OPENAPI_SPEC, ../shared/openapi/ or the cache (tests/_spec.py)."""
+    """Sigma's spec as published: $SIGMA_OPENAPI_SPEC, ../shared/openapi/ or the cache (tests/_support/spec.py)."""
     return spec_path().resolve()
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from mypy import api as mypy_api
 
-from .._node_tooling import NODE_TOOLING_DIR, node_bin, node_tool_problem
-from .._prerequisites import unavailable
+from tests._support.node_tooling import NODE_TOOLING_DIR, node_bin, node_tool_problem
+from tests._support.prerequisites import unavailable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -78,18 +78,31 @@ class SchemaError(ValueError):
 
 
 def _merge_keywords(flat: _Flat, node: Mapping[str, Any]) -> None:
+    """Fold one ``allOf`` part's keywords into ``flat``: types and enums meet, bounds tighten."""
+    _merge_type(flat, node)
+    _merge_values(flat, node)
+    _merge_structure(flat, node)
+    _merge_bounds(flat, node)
+
+
+def _merge_type(flat: _Flat, node: Mapping[str, Any]) -> None:
     types = node.get("type")
-    if types is not None:
-        names = [types] if isinstance(types, str) else list(types)
-        if flat.types is None:
-            flat.types = names
-            flat.type_key = id(node)
-            flat.type_is_choice = len(names) > 1
-        else:
-            flat.types = [_meet(t, names) for t in flat.types if _meet(t, names)]
-        if "boolean" in names and not flat.has_bool_choice:
-            flat.bool_key = id(node)
-            flat.has_bool_choice = "enum" not in node and "const" not in node
+    if types is None:
+        return
+    names = [types] if isinstance(types, str) else list(types)
+    if flat.types is None:
+        flat.types = names
+        flat.type_key = id(node)
+        flat.type_is_choice = len(names) > 1
+    else:
+        flat.types = [_meet(t, names) for t in flat.types if _meet(t, names)]
+    if "boolean" in names and not flat.has_bool_choice:
+        flat.bool_key = id(node)
+        flat.has_bool_choice = "enum" not in node and "const" not in node
+
+
+def _merge_values(flat: _Flat, node: Mapping[str, Any]) -> None:
+    """``enum`` (the values every part allows) and ``const`` (a second, different one is a conflict)."""
     if "enum" in node:
         values = list(node["enum"])
         if flat.enum is None:
@@ -104,6 +117,10 @@ def _merge_keywords(flat: _Flat, node: Mapping[str, Any]) -> None:
         if flat.const is not _MISSING and not _json_eq(flat.const, node["const"]):
             flat.conflict = flat.conflict or "contradictory const"
         flat.const = node["const"]
+
+
+def _merge_structure(flat: _Flat, node: Mapping[str, Any]) -> None:
+    """Properties, required names, additional properties and items: gathered from every part."""
     props = node.get("properties")
     if isinstance(props, Mapping):
         for name, sub in props.items():
@@ -118,6 +135,10 @@ def _merge_keywords(flat: _Flat, node: Mapping[str, Any]) -> None:
         flat.additional.append(node["additionalProperties"])
     if "items" in node:
         flat.items.append(node["items"])
+
+
+def _merge_bounds(flat: _Flat, node: Mapping[str, Any]) -> None:
+    """Lengths, sizes, ranges, formats and patterns: the tightest of all parts."""
     flat.min_items = max(flat.min_items, int(node.get("minItems", 0)))
     flat.max_items = _min_opt(flat.max_items, node.get("maxItems"))
     if isinstance(node.get("format"), str):

@@ -339,21 +339,29 @@ def _match(value: Any, ann: ast.expr, ns: Mapping[str, Any]) -> ast.expr | None:
     if members is not None:
         return next((m for m in (_match(value, m, ns) for m in members) if m is not None), None)
     if isinstance(ann, ast.Subscript):
-        base = _name_of(ann.value)
-        if base == "Literal":
-            literals = [a.value for a in _subscript_args(ann) if isinstance(a, ast.Constant)]
-            return ann if value in literals else None
-        container = _CONTAINERS.get(base or "")
-        return ann if container is not None and isinstance(value, container) else None
+        return _match_subscript(value, ann)
+    return _match_name(value, ann, ns)
+
+
+def _match_subscript(value: Any, ann: ast.Subscript) -> ast.expr | None:
+    """``Literal[...]`` admits its values; ``list[...]``/``dict[...]`` a value of that container."""
+    base = _name_of(ann.value)
+    if base == "Literal":
+        literals = [a.value for a in _subscript_args(ann) if isinstance(a, ast.Constant)]
+        return ann if value in literals else None
+    container = _CONTAINERS.get(base or "")
+    return ann if container is not None and isinstance(value, container) else None
+
+
+def _match_name(value: Any, ann: ast.expr, ns: Mapping[str, Any]) -> ast.expr | None:
+    """A named type: ``None``, a scalar, a class of ``ns``, or a type alias expanded."""
     name = _name_of(ann)
-    if name is None or name in ("Any", "object"):
-        return None
+    if name is None or name in ("Any", "object") or name in _CONTAINERS:
+        return None  # untyped, or a bare ``dict``/``list`` whose contents are untyped
     if name == "None":
         return ann if value is None else None
     if name in _SCALARS:
         return ann if isinstance(value, _SCALARS[name]) and not (name != "bool" and type(value) is bool) else None
-    if name in _CONTAINERS:
-        return None  # a bare ``dict``/``list``: contents untyped
     target = _resolve(ann, ns)
     if isinstance(target, type):
         return ann if isinstance(value, target) else None

@@ -263,9 +263,14 @@ class _Walker:
                     self.mark((flat.prop_owner[name], "prop", name))
         if not flat.additional or ctx.minimal or any(e is False for e in flat.additional):
             return out  # extra keys only where the schema names additionalProperties
+        self._add_extra_keys(flat, ctx, out)
+        return out
+
+    def _add_extra_keys(self, flat: _Flat, ctx: _Ctx, out: dict[str, Any]) -> None:
+        """Keys beyond the named properties, as long as each one reaches something new."""
         extras = [e for e in flat.additional if e is not True and e != {}]
         if not extras and not self.free_form:
-            return out
+            return
         extra_schema = _all_of(extras)
         for count in range(MAX_REPEAT):
             key = _fresh_key(out, count)
@@ -277,7 +282,6 @@ class _Walker:
             self.mark((flat.additional_key, "extra", 0))
             if not extras or not self._leads_to_new_all(extras):
                 break
-        return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,24 +56,14 @@ The server binds loopback only, picks a free port and stops itself after ``max_l
 """
 
 from .._public import publish
+from ._answers import ApiError, error_response
+from ._canned import Answer
 from ._cli import main as run_from_command_line
+from ._exports import ExportFile, ExportJob, Materialization
+from ._faults import Fault, FaultSchedule
 from ._server import DEFAULT_MAX_LIFETIME, StandinServer, run_standin
-from ._standin import (
-    ACCESS_TOKEN_PREFIX,
-    DEFAULT_CLIENT_ID,
-    REFRESH_TOKEN_PREFIX,
-    TOKEN_EXCHANGE,
-    Answer,
-    ApiError,
-    ExportFile,
-    ExportJob,
-    Fault,
-    FaultSchedule,
-    Materialization,
-    RequestRecord,
-    SigmaStandin,
-    error_response,
-)
+from ._standin import RequestRecord, SigmaStandin
+from ._tokens import ACCESS_TOKEN_PREFIX, DEFAULT_CLIENT_ID, REFRESH_TOKEN_PREFIX, TOKEN_EXCHANGE
 
 __all__ = [
     "ACCESS_TOKEN_PREFIX",

@@ -41,6 +41,9 @@ What it serves (bodies follow Sigma's spec 2.0.0; the generated models parse the
   ``{materializationId}``; each ``GET /v2/workbooks/{id}/materializations/{materializationId}``
   shows the next status of ``materialization_statuses`` (default pending, building, ready).
 * Unknown paths answer 404, known paths with another method 405, both with Sigma's error body.
+* JSON request bodies are checked against the spec's schemas as the generated request models carry
+  them (required fields, JSON types, enum values); a 400 names the field.  Exports check
+  ``format.type`` only.
 
 Canned answers: ``standin.answer(path, httpx.Response(...) | fn(request), ..., times=1)`` answers the
 next requests to a path (as sent, percent-encoded) instead; ``on_receive`` sees every request.

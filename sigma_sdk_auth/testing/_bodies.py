@@ -22,7 +22,7 @@ import functools
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, NamedTuple, Union
 
 import attrs
@@ -87,17 +87,8 @@ def _check(tp: Any, value: object, path: str, depth: int, *, secret: bool) -> _P
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         return _check_union(tp, value, path, depth, secret=secret)
-    if origin is Literal:
-        fits = any(type(value) is type(allowed) and value == allowed for allowed in typing.get_args(tp))
-        return None if fits else _wrong(tp, value, path, secret)
-    if origin is list:
+    if origin is list or origin is dict:
         return _check_items(tp, value, path, depth, secret=secret)
-    if origin is dict:
-        if not isinstance(value, dict):
-            return _wrong(tp, value, path, secret)
-        _, item_type = typing.get_args(tp) or (str, Any)
-        items = ((_join(path, str(key)), item) for key, item in value.items())
-        return _first(_check(item_type, item, where, depth + 1, secret=secret) for where, item in items)
     if isinstance(tp, type) and attrs.has(tp):
         return _check_model(tp, value, path, depth, secret=secret)
     return None if _scalar_fits(tp, value) else _wrong(tp, value, path, secret)
@@ -108,35 +99,49 @@ def _first(problems: typing.Iterable[_Problem | None]) -> _Problem | None:
 
 
 def _check_items(tp: Any, value: object, path: str, depth: int, *, secret: bool) -> _Problem | None:
-    if not isinstance(value, list):
-        return _wrong(tp, value, path, secret)
-    (item_type,) = typing.get_args(tp) or (Any,)
-    return _first(
-        _check(item_type, item, f"{path}[{index}]", depth + 1, secret=secret) for index, item in enumerate(value)
-    )
+    """An array's items (``path[0]``) or a free-form object's values (``path.key``)."""
+    if typing.get_origin(tp) is list:
+        if not isinstance(value, list):
+            return _wrong(tp, value, path, secret)
+        (item_type,) = typing.get_args(tp) or (Any,)
+        items = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        if not isinstance(value, dict):
+            return _wrong(tp, value, path, secret)
+        _, item_type = typing.get_args(tp) or (str, Any)
+        items = [(_join(path, str(key)), item) for key, item in value.items()]
+    return _first(_check(item_type, item, where, depth + 1, secret=secret) for where, item in items)
+
+
+def _is_datetime(value: object, parse: Callable[[str], object]) -> bool:
+    try:
+        parse(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# JSON's kinds, strictly: ``true`` is not a number, ``1.5`` not an integer.
+_SCALARS: Final[Mapping[Any, Callable[[object], bool]]] = {
+    type(None): lambda value: value is None,
+    bool: lambda value: isinstance(value, bool),
+    int: lambda value: isinstance(value, int) and not isinstance(value, bool),
+    float: lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    str: lambda value: isinstance(value, str),
+    datetime.datetime: lambda value: _is_datetime(value, datetime.datetime.fromisoformat),
+    datetime.date: lambda value: _is_datetime(value, datetime.date.fromisoformat),
+}
 
 
 def _scalar_fits(tp: Any, value: object) -> bool:
-    if tp is type(None):
-        return value is None
-    if tp is bool:
-        return isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if tp is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if tp is str:
-        return isinstance(value, str)
-    if tp is datetime.datetime or tp is datetime.date:
-        try:
-            tp.fromisoformat(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return False
-        return True
-    return True  # File and anything else JSON cannot carry is the model's business
+    if typing.get_origin(tp) is Literal:  # an enum or a const: the value itself, of the same JSON kind
+        return any(type(value) is type(allowed) and value == allowed for allowed in typing.get_args(tp))
+    fits = _SCALARS.get(tp)
+    return fits is None or fits(value)  # File and anything else JSON cannot carry is the model's business
 
 
 def _check_union(tp: Any, value: object, path: str, depth: int, *, secret: bool) -> _Problem | None:
+    """None if ``value`` fits one of the union's forms, else the most telling of their problems."""
     members = _members(tp)
     if len(members) == 1:
         return _check(members[0], value, path, depth, secret=secret)
@@ -145,16 +150,17 @@ def _check_union(tp: Any, value: object, path: str, depth: int, *, secret: bool)
         problem = _check(member, value, path, depth + 1, secret=secret)
         if problem is None:
             return None
-        if _could_be(member, value):
+        # Only the forms the value could mean (its "type" fits), and only those that got past the value itself.
+        if _could_be(member, value) and problem.path != path:
             problems.append((member, problem))
-    if not problems or all(problem.path == path for _, problem in problems):
-        return _wrong(tp, value, path, secret)
-    problems = [(member, problem) for member, problem in problems if problem.path != path]  # got further
-    if len(problems) == 1:
-        return problems[0][1]
-    wrong = {problem.path: problem for _, problem in problems if not problem.missing}
-    if len(wrong) == 1:  # every candidate stumbles on the same value: that value is the problem
-        return next(iter(wrong.values()))
+    return _most_telling(problems, path) if problems else _wrong(tp, value, path, secret)
+
+
+def _most_telling(problems: list[tuple[Any, _Problem]], path: str) -> _Problem:
+    """One form's problem; when several forms fail differently, all of them, by form."""
+    wrong_values = {problem.path: problem for _, problem in problems if not problem.missing}
+    if len(problems) == 1 or len(wrong_values) == 1:  # one form, or every form stumbles on the same value
+        return next(iter(wrong_values.values()), problems[0][1])
     reasons = "; ".join(f"as {member.__name__}: {problem.message}" for member, problem in problems)
     return _Problem(path, f"{_where(path)} fits none of its forms ({reasons})", missing=False)
 

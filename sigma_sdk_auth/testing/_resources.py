@@ -304,7 +304,12 @@ def _snowflake_fields(request: CreateConnectionRequest, details: Mapping[str, An
         _check_key_pair(form, details)
     if isinstance(form, SnowflakeOAuth) and form.use_oauth is not True:
         raise bad_request("OAuth connections need details.useOauth: true")
-    stored: dict[str, Any] = {"useOauth": auth == "oauth", "writeAccess": isinstance(details.get("writeAccess"), dict)}
+    return _stored_fields(details, use_oauth=auth == "oauth")
+
+
+def _stored_fields(details: Mapping[str, Any], *, use_oauth: bool) -> dict[str, Any]:
+    """What a created connection keeps of its details: never a secret."""
+    stored: dict[str, Any] = {"useOauth": use_oauth, "writeAccess": isinstance(details.get("writeAccess"), dict)}
     for key in ("account", "warehouse", "user", "role"):
         if isinstance(details.get(key), str):
             stored[key] = details[key]

@@ -17,7 +17,7 @@ from sigma_sdk.api.workbooks import list_workbook_page_elements, list_workbook_p
 from sigma_sdk.jobs import download_export
 from sigma_sdk.testing import SigmaStandin
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(*options: str) -> tuple[subprocess.Popen[str], dict[str, str], list[str]]:

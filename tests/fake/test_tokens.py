@@ -24,8 +24,8 @@ from sigma_sdk.errors import NotFoundError
 from sigma_sdk.models import AccessRefreshToken, Connection, ListConnectionsResponse, WhoAmIResponse
 from sigma_sdk.testing import StandinServer, run_standin
 
-from ._samples import iter_operation_schemas, lenient_spec, validate
-from ._spec import load_spec
+from .._samples import iter_operation_schemas, lenient_spec, validate
+from .._spec import load_spec
 
 CLIENT_ID = "standin-test-client"
 CLIENT_SECRET = "standin-test-secret-Zq8"

@@ -27,11 +27,11 @@ from sigma_sdk.api.workbooks import get_workbook, list_workbooks
 from sigma_sdk.errors import APIConnectionError, AuthenticationError, InternalServerError, RateLimitError
 from sigma_sdk.testing import ExportFile, SigmaStandin, StandinServer, run_standin
 
-from ._samples import iter_operation_schemas, lenient_spec, validate
-from ._spec import load_spec
-from .conftest import FakeClock
+from .._samples import iter_operation_schemas, lenient_spec, validate
+from .._spec import load_spec
+from ..conftest import FakeClock
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "testing-aid-secret-Qm4"
 
 

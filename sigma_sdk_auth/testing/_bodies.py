@@ -41,9 +41,9 @@ def body_type(operation: types.ModuleType) -> Any:
     return typing.get_type_hints(operation._get_kwargs).get("body")
 
 
-def check_body(declared: Any, body: object) -> None:
-    """Raise a 400 :class:`ApiError` naming the first place where ``body`` does not fit ``declared``."""
-    problem = _check(declared, body, "", 0, secret=False)
+def check_body(declared: Any, body: object, *, path: str = "") -> None:
+    """Raise a 400 :class:`ApiError` naming the first place where ``body`` (found at ``path``) does not fit."""
+    problem = _check(declared, body, path, 0, secret=False)
     if problem is not None:
         raise bad_request(problem.message)
 

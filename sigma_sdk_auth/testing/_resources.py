@@ -26,6 +26,7 @@ from sigma_sdk.models.snowflake_key_pair_authentication import SnowflakeKeyPairA
 from sigma_sdk.models.snowflake_o_auth import SnowflakeOAuth
 
 from ._answers import bad_request, not_found
+from ._bodies import check_body
 from ._data import Organization, iso_timestamp
 
 if TYPE_CHECKING:
@@ -291,20 +292,25 @@ def _snowflake_fields(request: CreateConnectionRequest, details: Mapping[str, An
     """The stand-in's rules beyond the schema (Snowflake only, usable credentials); the fields to store."""
     if not request.name.strip():
         raise bad_request("name is required and must be a non-empty string")
-    form = request.details
-    auth = _SNOWFLAKE_AUTH.get(type(form))
-    if auth is None:
+    if type(request.details) not in _SNOWFLAKE_AUTH:
         raise bad_request(f"This stand-in creates Snowflake connections only, not {str(details.get('type'))[:40]!r}")
     if not details.get("account") and not details.get("host"):
         raise bad_request("A Snowflake connection needs details.account or details.host")
-    given = details.get("authType", auth)
-    if given != auth:
-        raise bad_request(f"details.authType {given!r} does not match the credentials given ({auth})")
+    form = _named_form(request.details, details)
     if isinstance(form, SnowflakeKeyPairAuthentication):
         _check_key_pair(form, details)
     if isinstance(form, SnowflakeOAuth) and form.use_oauth is not True:
         raise bad_request("OAuth connections need details.useOauth: true")
-    return _stored_fields(details, use_oauth=auth == "oauth")
+    return _stored_fields(details, use_oauth=isinstance(form, SnowflakeOAuth))
+
+
+def _named_form(form: object, details: Mapping[str, Any]) -> object:
+    """The form ``details.authType`` names, when given: the union may have read the details as another first."""
+    named = next((kind for kind, auth in _SNOWFLAKE_AUTH.items() if auth == details.get("authType")), None)
+    if named is None or isinstance(form, named):
+        return form
+    check_body(named, details, path="details")
+    return named.from_dict(details)  # type: ignore[attr-defined]
 
 
 def _stored_fields(details: Mapping[str, Any], *, use_oauth: bool) -> dict[str, Any]:

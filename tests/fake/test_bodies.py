@@ -144,3 +144,24 @@ def test_exports_check_format_type_only(http: httpx.Client, standin: SigmaStandi
     refused = http.post(_workbook_path(standin, "export"), json={"format": {"type": "docx"}})
     assert refused.status_code == 400
     assert "format.type must be one of csv" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("details", "status", "message"),
+    [
+        ({"authType": "oauth", "useOauth": True, "privateKey": KEY, "user": "U"}, 201, None),
+        ({"authType": "key-pair", "password": "p", "user": "U"}, 400, "details.privateKey is required"),
+        ({"authType": "oauth", "useOauth": False}, 400, "OAuth connections need details.useOauth: true"),
+    ],
+)
+def test_auth_type_picks_the_form_the_details_are_checked_as(
+    http: httpx.Client, details: dict[str, Any], status: int, message: str | None
+) -> None:
+    """details.authType names the credentials' form: its fields are required, other keys pass (an extra key too)."""
+    body = {"name": "n", "details": {"type": "snowflake", "account": "a", **details}}
+    response = http.post("/v2/connections", json=body)
+    assert response.status_code == status
+    if message is None:
+        assert response.json()["useOauth"] is True
+    else:
+        assert response.json()["message"] == message

@@ -205,7 +205,7 @@ def _fields(tp: type) -> tuple[tuple[str, str, Any, bool], ...]:
             continue
         field_type = hints.get(field.name, Any)
         # A const (``type_: Literal["snowflake"] = "snowflake"``) has a default but from_dict requires it.
-        const = typing.get_origin(field_type) is Literal
+        const = typing.get_origin(field_type) is Literal and len(typing.get_args(field_type)) == 1
         fields.append((field.name, _camel(field.name), field_type, field.default is attrs.NOTHING or const))
     return tuple(fields)
 

@@ -41,6 +41,9 @@ What it serves (bodies follow Sigma's spec 2.0.0; the generated models parse the
   ``{materializationId}``; each ``GET /v2/workbooks/{id}/materializations/{materializationId}``
   shows the next status of ``materialization_statuses`` (default pending, building, ready).
 * Unknown paths answer 404, known paths with another method 405, both with Sigma's error body.
+* JSON request bodies are checked against the spec's schemas as the generated request models carry
+  them (required fields, JSON types, enum values); a 400 names the field.  Exports check
+  ``format.type`` only.
 
 Canned answers: ``standin.answer(path, httpx.Response(...) | fn(request), ..., times=1)`` answers the
 next requests to a path (as sent, percent-encoded) instead; ``on_receive`` sees every request.
@@ -56,24 +59,14 @@ The server binds loopback only, picks a free port and stops itself after ``max_l
 """
 
 from .._public import publish
+from ._answers import ApiError, error_response
+from ._canned import Answer
 from ._cli import main as run_from_command_line
+from ._exports import ExportFile, ExportJob, Materialization
+from ._faults import Fault, FaultSchedule
 from ._server import DEFAULT_MAX_LIFETIME, StandinServer, run_standin
-from ._standin import (
-    ACCESS_TOKEN_PREFIX,
-    DEFAULT_CLIENT_ID,
-    REFRESH_TOKEN_PREFIX,
-    TOKEN_EXCHANGE,
-    Answer,
-    ApiError,
-    ExportFile,
-    ExportJob,
-    Fault,
-    FaultSchedule,
-    Materialization,
-    RequestRecord,
-    SigmaStandin,
-    error_response,
-)
+from ._standin import RequestRecord, SigmaStandin
+from ._tokens import ACCESS_TOKEN_PREFIX, DEFAULT_CLIENT_ID, REFRESH_TOKEN_PREFIX, TOKEN_EXCHANGE
 
 __all__ = [
     "ACCESS_TOKEN_PREFIX",

@@ -1,7 +1,7 @@
 """The stand-in's seeded organization: connections, members, workbooks and account types.
 
 Deterministic for a given seed, so a test can rely on counts and names; bodies have the shapes of
-Sigma's spec 2.0.0 (the generated models parse them and ``tests/test_testing.py`` validates them
+Sigma's spec 2.0.0 (the generated models parse them and ``tests/fake/test_operations.py`` validates them
 against the spec).
 """
 

@@ -19,7 +19,9 @@ from typing import Any, Final
 import httpx
 
 from .._transport_security import is_loopback_host
-from ._standin import _STOPPING_EXTENSION, RequestRecord, SigmaStandin, error_response
+from ._answers import error_response
+from ._faults import STOPPING_EXTENSION
+from ._standin import RequestRecord, SigmaStandin
 
 __all__ = ["DEFAULT_MAX_LIFETIME", "StandinServer", "run_standin"]
 
@@ -47,7 +49,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             f"http://{host}{self.path}",
             headers=headers,
             content=body,
-            extensions={_STOPPING_EXTENSION: self.server.stopping},  # a stall ends when the server stops
+            extensions={STOPPING_EXTENSION: self.server.stopping},  # a stall ends when the server stops
         )
         try:
             response = self.server.standin.handle(request)

@@ -24,7 +24,7 @@ from sigma_sdk.testing import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, Standin
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-# examples/test_*.py are example test files (run by tests/fake/), not scripts.
+# examples/test_*.py are example test files (run by tests/fake/test_server.py), not scripts.
 SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py") if not path.name.startswith(("_", "test_")))
 EXPECTED_SCRIPTS = [
     "01_authenticate.py",

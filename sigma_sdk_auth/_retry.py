@@ -48,21 +48,25 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, Protocol, TypeAlias
 
 import attrs
 import httpx
 
 from ._errors import APIConnectionError, APITimeoutError, parse_retry_after
+from ._flow import AsyncIO, Close, Flow, Send, Sleep, SyncIO, arun, run
 from ._logging import logger, redact
 
 __all__ = [
     "IDEMPOTENT_METHODS",
+    "Deadline",
     "Decision",
+    "Retried",
     "RetryPolicy",
     "asend_with_retries",
     "decide",
+    "retrying",
     "send_with_retries",
 ]
 
@@ -234,23 +238,146 @@ def decide(
     return Decision(True, _backoff(policy, retries_done), reason)
 
 
-def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
-    logger.info(
-        "Retrying %s %s (retry %d of %d) after %s; sleeping %.2fs",
-        method,
-        path,
-        retries_done + 1,
-        policy.max_retries,
-        decision.reason,
-        decision.delay,
-    )
+# -- retrying: the one loop around the rule, for API calls, token requests and job requests --------
+
+_Outcome: TypeAlias = httpx.Response | httpx.TransportError
 
 
-def _log_give_up(method: str, path: str, decision: Decision) -> None:
-    logger.info("Giving up on %s %s: %s", method, path, decision.reason)
+class Deadline(Protocol):
+    """A whole job's deadline (``jobs._poll._Poll``): no retry outlasts it."""
+
+    def no_answer_in_time(self, what: str) -> Exception | None:
+        """The error for an attempt at ``what`` that timed out with no time left, else None."""
+
+    def cut(self, status: str, delay: float) -> float:
+        """``delay`` cut to the time left (raising once none is left); ``status`` says why it waits."""
+
+    def rate_limit_wait(self, response: httpx.Response) -> float:
+        """How long to wait out the 429 ``response`` (its Retry-After, or the poll backoff), cut likewise."""
 
 
-def _log_attempt(method: str, path: str, outcome: _Outcome, started: float) -> None:
+class Retried:
+    """How :func:`retrying` names what it retries, in its log lines and in a transport failure's error.
+
+    ``label`` names it in the "Retrying ..." and "Giving up on ..." lines (default ``METHOD /path``),
+    which go to ``log``.  ``judged_as`` is the method :func:`decide` judges by (default the request's).
+    ``failure`` begins a transport failure's message (default ``METHOD /path timed out`` / ``failed``);
+    ``request`` is the request that error carries (default the attempt's); ``scrub`` takes secrets out
+    of the httpx error's text.  A plain slotted class, like :class:`Decision`.
+    """
+
+    __slots__ = ("failure", "judged_as", "label", "log", "request", "scrub")
+
+    def __init__(
+        self,
+        *,
+        label: str | None = None,
+        log: logging.Logger = logger,
+        judged_as: str | None = None,
+        failure: str | None = None,
+        request: httpx.Request | None = None,
+        scrub: Callable[[str], str] | None = None,
+    ) -> None:
+        self.label = label
+        self.log = log
+        self.judged_as = judged_as
+        self.failure = failure
+        self.request = request
+        self.scrub = scrub
+
+
+_AN_API_CALL: Final = Retried()
+
+
+def retrying(
+    build_request: Callable[[], httpx.Request],
+    policy: RetryPolicy,
+    *,
+    stream: bool = False,
+    retried: Retried = _AN_API_CALL,
+    deadline: Deadline | None = None,
+    pace: Callable[[], Flow[None]] | None = None,
+    check: Callable[[httpx.Response], None] | None = None,
+) -> Flow[httpx.Response]:
+    """Send ``build_request()`` until its answer is final under ``policy``, and return that response.
+
+    The one retry loop, a sub-flow (``yield from``) for API calls (:func:`send_with_retries`), token
+    requests (``_grants``) and job requests (``jobs._flows``), and the only code that calls
+    :func:`decide`, logs a retry or a give-up, and wraps a transport error.  Before each attempt
+    ``pace`` runs (if given), then the request is built afresh (a file body is re-read, a job's timeout
+    is cut to the time left) and sent.  ``check`` sees every response first and may raise to refuse it.
+    A status below 400 is returned at once; any other is judged by :func:`decide` and retried (the
+    response closed, the delay slept) or returned, whatever its status (the caller raises for it).
+    A transport error that is not retried raises ``APITimeoutError`` / ``APIConnectionError``.
+    With a ``deadline`` (a job's), no wait outlasts it, an attempt that timed out with no time left
+    raises the deadline's error, and a 429 is waited out whatever the budget.
+    """
+    retries_done = 0
+    while True:
+        if pace is not None:
+            yield from pace()
+        request = build_request()
+        outcome = yield from _attempt(request, stream, check)
+        if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
+            return outcome  # the common case: nothing to decide
+        method, label = retried.judged_as or request.method, retried.label or _name(request)
+        if deadline is not None and isinstance(outcome, httpx.TimeoutException):
+            late = deadline.no_answer_in_time(_name(request))  # timed out with no time left: the job's error
+            if late is not None:
+                raise late from _transport_failure(outcome, request, retried, retries_done + 1)
+        if deadline is not None and isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+            delay = deadline.rate_limit_wait(outcome)  # waited out within the deadline, whatever the budget
+        else:
+            decision = decide(method=method, retries_done=retries_done, policy=policy, **_judged(outcome))
+            if not decision.retry:
+                if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
+                    retried.log.info("Giving up on %s: %s", label, decision.reason)
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+                raise _transport_failure(outcome, request, retried, retries_done + 1, decision) from outcome
+            delay = decision.delay
+            if deadline is not None:
+                delay = deadline.cut(f"retrying after {decision.reason}", delay)
+            retried.log.info(
+                "Retrying %s (retry %d of %d) after %s; sleeping %.2fs",
+                label,
+                retries_done + 1,
+                policy.max_retries,
+                decision.reason,
+                delay,
+            )
+        if isinstance(outcome, httpx.Response):
+            yield Close(outcome)
+        yield Sleep(delay)
+        retries_done += 1
+
+
+def _attempt(request: httpx.Request, stream: bool, check: Callable[[httpx.Response], None] | None) -> Flow[_Outcome]:
+    """Send ``request`` once: its response (seen by ``check``), or the transport error it met."""
+    started = time.monotonic()
+    outcome: _Outcome
+    try:
+        outcome = yield Send(request, stream=stream)
+    except httpx.TransportError as exc:
+        outcome = exc
+    if logger.isEnabledFor(logging.DEBUG):
+        _log_attempt(request, outcome, started)
+    if check is not None and isinstance(outcome, httpx.Response):
+        check(outcome)
+    return outcome
+
+
+def _name(request: httpx.Request) -> str:
+    """``METHOD /path``: how logs and errors name a request (no query string, host or userinfo)."""
+    return f"{request.method} {request.url.path}"
+
+
+def _judged(outcome: _Outcome) -> dict[str, Any]:
+    """:func:`decide`'s keyword for ``outcome``: ``response=`` or ``error=``."""
+    return {"response": outcome} if isinstance(outcome, httpx.Response) else {"error": outcome}
+
+
+def _log_attempt(request: httpx.Request, outcome: _Outcome, started: float) -> None:
     """One DEBUG line per attempt (``SIGMA_LOG=debug``): what was sent, what came back, how long it took.
 
     Per attempt rather than per call, so a retried call shows each failure.  The path only (no
@@ -261,94 +388,43 @@ def _log_attempt(method: str, path: str, outcome: _Outcome, started: float) -> N
     if isinstance(outcome, httpx.Response):
         request_id = outcome.headers.get("x-request-id") or "-"
         logger.debug(
-            "%s %s -> %s in %.0f ms (request id %s)", method, path, _status_reason(outcome), elapsed_ms, request_id
+            "%s -> %s in %.0f ms (request id %s)", _name(request), _status_reason(outcome), elapsed_ms, request_id
         )
     else:
-        logger.debug("%s %s -> %s after %.0f ms", method, path, type(outcome).__name__, elapsed_ms)
+        logger.debug("%s -> %s after %.0f ms", _name(request), type(outcome).__name__, elapsed_ms)
 
 
 def _transport_failure(
-    error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
+    error: httpx.TransportError,
+    request: httpx.Request,
+    retried: Retried,
+    attempts: int,
+    decision: Decision | None = None,
 ) -> APIConnectionError:
-    """The SDK exception for a transport failure; its message never contains headers or bodies."""
-    detail = redact(str(error)).strip().rstrip(".")
-    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-    try:
-        request: httpx.Request | None = error.request
-    except RuntimeError:  # httpx raises if the error was created without a request
-        request = None
-    plural = "attempt" if attempts == 1 else "attempts"
-    note = "" if decision.gave_up else f" (not retried: {decision.reason})"
-    if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path} timed out after {attempts} {plural}: {what}{note}.", request=request)
-    return APIConnectionError(f"{method} {path} failed after {attempts} {plural}: {what}{note}.", request=request)
+    """The SDK exception for a transport failure; its message never contains headers or bodies.
 
-
-# -- the flow: every decision, no I/O --------------------------------------------------------------
-
-_Outcome: TypeAlias = httpx.Response | httpx.TransportError
-
-
-class _Attempt:
-    """A step of the flow: close ``discard``, sleep ``delay`` (None on the first attempt), send ``request``."""
-
-    __slots__ = ("delay", "discard", "request")
-
-    def __init__(
-        self, request: httpx.Request, delay: float | None = None, discard: httpx.Response | None = None
-    ) -> None:
-        self.request = request
-        self.delay = delay
-        self.discard = discard
-
-
-_RetryFlow: TypeAlias = Generator[_Attempt | httpx.Response, httpx.Response, None]
-
-
-def _retry_flow(build: Callable[[], httpx.Request], policy: RetryPolicy) -> _RetryFlow:
-    """Decide over the attempts of one request; yield each :class:`_Attempt`, then the final response.
-
-    ``build`` makes the request afresh for each attempt (a file body is re-read).  The driver sends
-    each attempt's response in, or throws in the ``httpx.TransportError`` it raised.  The last thing
-    yielded is the response to hand back (any status: the caller raises for non-2xx); a transport
-    failure that will not be retried raises ``APIConnectionError`` / ``APITimeoutError`` instead.
+    ``decision`` is the one that stopped retrying: unless it gave up on a retryable failure, the
+    message says why the failure was not retried.
     """
-    request = build()
-    method, path = request.method, request.url.path
-    debug = logger.isEnabledFor(logging.DEBUG)
-    step = _Attempt(request)
-    retries_done = 0
-    while True:
-        started = time.monotonic()
-        outcome: _Outcome
-        try:
-            outcome = yield step
-        except httpx.TransportError as exc:
-            outcome = exc
-        if debug:
-            _log_attempt(method, path, outcome, started)
-        discard: httpx.Response | None = None
-        if isinstance(outcome, httpx.Response):
-            if outcome.status_code < 400:  # the common case: nothing to decide
-                yield outcome
-                return
-            decision = decide(method=method, retries_done=retries_done, policy=policy, response=outcome)
-            if not decision.retry:
-                if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
-                    _log_give_up(method, path, decision)
-                yield outcome
-                return
-            discard = outcome
-        else:
-            decision = decide(method=method, retries_done=retries_done, policy=policy, error=outcome)
-            if not decision.retry:
-                raise _transport_failure(outcome, method, path, retries_done + 1, decision) from outcome
-        _log_retry(method, path, retries_done, policy, decision)
-        step = _Attempt(build(), decision.delay, discard)
-        retries_done += 1
+    text = str(error) if retried.scrub is None else retried.scrub(str(error))
+    detail = redact(text).strip().rstrip(".")
+    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    timed_out = isinstance(error, httpx.TimeoutException)
+    failed = retried.failure or f"{_name(request)} {'timed out' if timed_out else 'failed'}"
+    plural = "attempt" if attempts == 1 else "attempts"
+    note = "" if decision is None or decision.gave_up else f" (not retried: {decision.reason})"
+    kind = APITimeoutError if timed_out else APIConnectionError
+    return kind(f"{failed} after {attempts} {plural}: {what}{note}.", request=retried.request or _request_of(error))
 
 
-# -- the drivers: the only code that differs between sync and async --------------------------------
+def _request_of(error: httpx.TransportError) -> httpx.Request | None:
+    try:
+        return error.request
+    except RuntimeError:  # httpx raises if the error was created without a request
+        return None
+
+
+# -- the drivers of one API call: an httpx client's I/O for the shared drivers in ``_flow`` ---------
 
 
 def send_with_retries(
@@ -361,33 +437,21 @@ def send_with_retries(
     given, replaces the client's auth for this request.  Raises ``APITimeoutError`` /
     ``APIConnectionError`` for a transport failure that is not retried or outlasts the budget.
     """
-    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
-    step = next(flow)
-    while isinstance(step, _Attempt):
-        if step.discard is not None:
-            step.discard.close()
-        if step.delay is not None:
-            policy.sleep(step.delay)
-        try:
-            step = flow.send(client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
-        except httpx.TransportError as exc:
-            step = flow.throw(exc)
-    return step
+
+    def send(request: httpx.Request, stream: bool) -> httpx.Response:
+        return client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+
+    build = functools.partial(client.build_request, **request_kwargs)
+    return run(retrying(build, policy, stream=stream), SyncIO(send, policy.sleep))
 
 
 async def asend_with_retries(
     client: httpx.AsyncClient, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
 ) -> httpx.Response:
     """Async twin of :func:`send_with_retries`, awaiting ``policy.async_sleep`` between attempts."""
-    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
-    step = next(flow)
-    while isinstance(step, _Attempt):
-        if step.discard is not None:
-            await step.discard.aclose()
-        if step.delay is not None:
-            await policy.async_sleep(step.delay)
-        try:
-            step = flow.send(await client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
-        except httpx.TransportError as exc:
-            step = flow.throw(exc)
-    return step
+
+    async def send(request: httpx.Request, stream: bool) -> httpx.Response:
+        return await client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+
+    build = functools.partial(client.build_request, **request_kwargs)
+    return await arun(retrying(build, policy, stream=stream), AsyncIO(send, policy.async_sleep))

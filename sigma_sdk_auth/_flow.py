@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # these load only when a wait runs (sync programs skip ~60 ms
 
 __all__ = [
     "AsyncIO",
+    "AsyncSend",
     "Close",
     "Done",
     "Flow",
@@ -48,6 +49,7 @@ __all__ = [
     "Sleep",
     "Step",
     "SyncIO",
+    "SyncSend",
     "WaitFor",
     "aadvance",
     "advance",

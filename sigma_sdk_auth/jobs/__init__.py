@@ -126,7 +126,7 @@ def download_export(
     Raises :class:`JobTimeoutError` on timeout, :class:`APIConnectionError` if the connection
     breaks mid-file, and the client's typed errors for refused requests.
     """
-    return _run(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
+    return _run(client, _download_flow, _Export(client, to, timeout, poll_interval, progress), query_id)
 
 
 def export_workbook(
@@ -155,8 +155,8 @@ def export_workbook(
     process, as Sigma limits them.
     """
     export = _Export(client, to, timeout, poll_interval, progress, format)
-    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
-    return _run(client, flow)
+    body = _export_body(format, element_id, page_id, parameters, options)
+    return _run(client, _export_flow, export, workbook_id, body)
 
 
 def wait_for_materialization(
@@ -174,8 +174,9 @@ def wait_for_materialization(
     is logged once and polled on; a run past ``timeout`` seconds raises :class:`JobTimeoutError`
     naming the last status.
     """
-    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
-    return _run(client, flow)
+    return _run(
+        client, _materialization_flow, client, "workbooks", workbook_id, materialization_id, timeout, poll_interval
+    )
 
 
 def wait_for_data_model_materialization(
@@ -187,8 +188,9 @@ def wait_for_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """:func:`wait_for_materialization` for a data model's materialization."""
-    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
-    return _run(client, flow)
+    return _run(
+        client, _materialization_flow, client, "dataModels", data_model_id, materialization_id, timeout, poll_interval
+    )
 
 
 async def adownload_export(
@@ -201,7 +203,7 @@ async def adownload_export(
     progress: ProgressCallback | bool | None = None,
 ) -> ExportResult:
     """Async twin of :func:`download_export`."""
-    return await _arun(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
+    return await _arun(client, _download_flow, _Export(client, to, timeout, poll_interval, progress), query_id)
 
 
 async def aexport_workbook(
@@ -220,8 +222,8 @@ async def aexport_workbook(
 ) -> ExportResult:
     """Async twin of :func:`export_workbook`."""
     export = _Export(client, to, timeout, poll_interval, progress, format)
-    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
-    return await _arun(client, flow)
+    body = _export_body(format, element_id, page_id, parameters, options)
+    return await _arun(client, _export_flow, export, workbook_id, body)
 
 
 async def await_materialization(
@@ -233,8 +235,9 @@ async def await_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_materialization`."""
-    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
-    return await _arun(client, flow)
+    return await _arun(
+        client, _materialization_flow, client, "workbooks", workbook_id, materialization_id, timeout, poll_interval
+    )
 
 
 async def await_data_model_materialization(
@@ -246,8 +249,9 @@ async def await_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_data_model_materialization`."""
-    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
-    return await _arun(client, flow)
+    return await _arun(
+        client, _materialization_flow, client, "dataModels", data_model_id, materialization_id, timeout, poll_interval
+    )
 
 
 publish("sigma_sdk.jobs", globals(), __all__)  # what tracebacks and reprs name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import unicodedata
 from collections.abc import Mapping
@@ -10,14 +9,13 @@ from typing import Any, Final
 
 import httpx
 
-from .._errors import JobError, JobFailedError, parse_retry_after, safe_excerpt, scrubber
+from .._errors import JobError, JobFailedError, safe_excerpt, scrubber
 from .._logging import logger
 from ._poll import _Poll
 from ._results import MaterializationStatus
 
 # What the rest of the package imports from here; nothing in this module is public.
 __all__ = [
-    "_advised_wait",
     "_expected_size",
     "_materialization",
     "_query_id",
@@ -146,16 +144,6 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
         error=error,
         raw=body,
     )
-
-
-def _advised_wait(response: httpx.Response) -> float | None:
-    """The seconds ``Retry-After`` asks for, or None (the poll backoff applies) when it is absent,
-    garbage or negative: ``-5`` on every poll must not become a run of zero-second waits."""
-    value = response.headers.get("retry-after")
-    with contextlib.suppress(ValueError):
-        if value is not None and float(value) < 0:
-            return None
-    return parse_retry_after(value)
 
 
 def _ready(response: httpx.Response) -> bool:

@@ -50,7 +50,6 @@ import contextlib
 import functools
 import ipaddress
 import math
-import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
@@ -59,15 +58,14 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 import httpx
 
 if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
-    import asyncio
-    import concurrent.futures
+    pass
 
 from ._errors import (
     SCRUB_EXTENSION,
     ConfigurationError,
     InsecureTransportError,
-    SigmaError,
 )
+from ._fetch import Fetch
 from ._flow import AsyncIO, AsyncSend, Done, Flow, PassOn, Read, SyncIO, SyncSend, WaitFor, aadvance, advance
 from ._grants import (
     GRANT_CLIENT_CREDENTIALS,
@@ -101,8 +99,6 @@ _TOKEN_REQUEST_RETRIES_AS: Final = "PUT"
 
 # A waiter wakes this often to check that the fetch it waits on still has a live leader.
 _WAIT_SLICE: Final = 0.1
-# How long a leader must look gone (loop stopped or closed, thread ended) before a waiter takes over.
-_TAKEOVER_GRACE: Final = 0.15
 # The timeout phases one token attempt may spend, each at most once.
 _TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
 
@@ -157,76 +153,6 @@ class _Impersonation:
     def describe(self) -> str:
         parts = [f"user {self.email!r}" if self.email else "", f"tenant {self.tenant!r}" if self.tenant else ""]
         return " in ".join(part for part in parts if part)
-
-
-class _Fetch:
-    """One token fetch in flight (its retries included) and its outcome, shared by all who waited on it.
-
-    ``token`` or ``error`` is set before ``done`` resolves; neither set means the leader was
-    abandoned and a waiter should try again.  ``thread`` and ``loop`` are the leader's: a
-    *synchronous* caller on that thread would wait for an event loop it is itself blocking, and a
-    leader whose loop was closed or stopped (or whose thread ended) will never finish.  ``deadline``
-    (monotonic) is the longest the leader's grants may take under its timeouts and retry policy.
-    """
-
-    __slots__ = ("deadline", "done", "error", "gone_since", "loop", "settled", "thread", "token")
-
-    def __init__(self, deadline: float) -> None:
-        import concurrent.futures  # only a fetch needs it
-
-        self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        # RUNNING from the start: an async waiter that is cancelled (asyncio.wrap_future passes the
-        # cancellation on) then cannot cancel the fetch under the other waiters.
-        self.done.set_running_or_notify_cancel()
-        self.thread = threading.current_thread()
-        self.loop = _running_loop()
-        self.deadline = deadline
-        self.gone_since: float | None = None  # when a waiter first saw the leader gone
-        self.settled = False  # guarded by the auth's state lock
-        self.token: Token | None = None
-        self.error: Exception | None = None
-
-    def blocked_by_this_thread(self) -> bool:
-        """True if a synchronous wait on this thread would block the running loop that leads the fetch."""
-        if self.thread is not threading.current_thread():
-            return False
-        # The leader's loop stopped or closed on this thread: waiting blocks nothing, and takes over.
-        return self.loop is None or self.loop.is_running()
-
-    def refusal(self) -> SigmaError | None:
-        """The error a blocking wait on this thread raises instead of waiting, else None."""
-        return _blocking_wait_error() if self.blocked_by_this_thread() else None
-
-    def stalled(self) -> str | None:
-        """Why waiting longer for this fetch is pointless (its leader is gone or overdue), else None.
-
-        A stopped loop may yet run again, so "gone" must hold for a grace period; a waiter that takes
-        over too eagerly costs one extra token request, never a wrong answer.
-        """
-        now = time.monotonic()
-        if now >= self.deadline:
-            return "it outlasted its timeouts and retries"
-        loop = self.loop
-        gone = (loop.is_closed() or not loop.is_running()) if loop is not None else not self.thread.is_alive()
-        if not gone:
-            self.gone_since = None
-            return None
-        if self.gone_since is None:
-            self.gone_since = now
-        if now - self.gone_since < _TAKEOVER_GRACE:
-            return None
-        return "its leader's event loop stopped" if loop is not None else "its leader's thread ended"
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    if "asyncio" not in sys.modules:  # no event loop without asyncio, and no import cost for sync programs
-        return None
-    import asyncio
-
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def _redirect_refused(response: httpx.Response) -> InsecureTransportError:
@@ -323,7 +249,7 @@ class SigmaAuth(httpx.Auth):
         # The token state: read without the lock on the fast path, swapped only under it.
         self._state_lock = threading.Lock()
         self._token: Token | None = None
-        self._fetch: _Fetch | None = None
+        self._fetch: Fetch | None = None
         # A seeded refresh token stands in for a token that is never fresh: the first fetch spends it
         # with the refresh grant (falling back to client credentials only if Sigma refuses it).
         self._seed_refresh_token = refresh_token.strip() if refresh_token else None
@@ -469,7 +395,7 @@ class SigmaAuth(httpx.Auth):
                 fetch = self._fetch
                 leader = fetch is None
                 if fetch is None:
-                    fetch = self._fetch = _Fetch(deadline=time.monotonic() + self._longest_fetch(origin))
+                    fetch = self._fetch = Fetch(deadline=time.monotonic() + self._longest_fetch(origin))
             if leader:
                 return (yield from self._lead(fetch, token, origin))
             yield WaitFor(
@@ -481,7 +407,7 @@ class SigmaAuth(httpx.Auth):
                 raise fetch.error  # the failure is shared, like concurrent.futures shares one exception
             # The leader was abandoned before it finished: look again, and perhaps lead.
 
-    def _lead(self, fetch: _Fetch, current: Token | None, origin: httpx.Request) -> Flow[Token]:
+    def _lead(self, fetch: Fetch, current: Token | None, origin: httpx.Request) -> Flow[Token]:
         try:
             token = yield from self._fetch_token(current, origin)
         except Exception as exc:
@@ -493,7 +419,7 @@ class SigmaAuth(httpx.Auth):
         self._settle(fetch, token=token)
         return token
 
-    def _settle(self, fetch: _Fetch, *, token: Token | None = None, error: Exception | None = None) -> None:
+    def _settle(self, fetch: Fetch, *, token: Token | None = None, error: Exception | None = None) -> None:
         with self._state_lock:
             if fetch.settled:
                 # A waiter took over from this (late) leader.  Its token is still good; keep it only
@@ -509,7 +435,7 @@ class SigmaAuth(httpx.Auth):
             fetch.token, fetch.error = token, error
         fetch.done.set_result(None)
 
-    def _wait_is_over(self, fetch: _Fetch, done: bool) -> bool:
+    def _wait_is_over(self, fetch: Fetch, done: bool) -> bool:
         """True once ``fetch`` is done, or its leader is gone or overdue (then it is settled with no
         outcome here, and the waiter looks again and perhaps leads): no waiter waits for ever."""
         if done:
@@ -669,11 +595,3 @@ class SigmaAuth(httpx.Auth):
             if token is not None:
                 secrets += [token.access_token, token.refresh_token or ""]
         return scrub_secrets(text, secrets)
-
-
-def _blocking_wait_error() -> SigmaError:
-    return SigmaError(
-        "A synchronous Sigma call was made on the thread whose event loop is fetching the access token; "
-        "waiting would block that loop for ever. Use the async API inside async code (or run the "
-        "synchronous call in a worker thread, e.g. with asyncio.to_thread)."
-    )

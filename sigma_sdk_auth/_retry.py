@@ -31,13 +31,15 @@ Note that httpx timeouts apply per attempt: a GET that keeps timing out takes up
 ``(max_retries + 1) * timeout`` plus backoff before ``APITimeoutError`` is raised.
 
 Backoff before retry *n* (1-based) is uniform in ``[0, min(max_delay, initial_delay * 2**(n-1))]``
-("full jitter").  Each retry is logged at INFO on the ``sigma_sdk`` logger with the method, the
-URL path (no query string, host, headers or body), the attempt, the reason and the delay; at DEBUG
-every attempt is logged as well (see :func:`_log_attempt`).
+("full jitter").  Each retry is logged at INFO (on the ``sigma_sdk`` logger for API calls) with the
+method, the URL path (no query string, host, headers or body), the attempt, the reason and the delay;
+at DEBUG every attempt is logged as well (see :func:`_log_attempt`).
 
-Shape: like the auth flow in ``_auth.py``, one generator (:func:`_retry_flow`) makes every decision
-and two thin drivers (:func:`send_with_retries`, :func:`asend_with_retries`) do the I/O, the
-closing of discarded responses and the sleeping.  Streamed responses work: a response that will be
+Shape: :func:`decide` is the rule; :func:`retrying` is the one loop around it, a sub-flow of the
+shared engine (``_flow``) that API calls (:func:`send_with_retries`, :func:`asend_with_retries`),
+token requests (``_auth``) and job requests (``jobs._flows``, which hand it their deadline) all
+``yield from``.  It alone calls :func:`decide`, logs a retry or a give-up and wraps a transport
+error, so a change to retrying is made there.  Streamed responses work: a response that will be
 retried is closed, the final one is handed back unread.  How to sleep and how to jitter are fields of the
 :class:`RetryPolicy` (tests pass a policy that records instead of sleeping), not module globals.
 """
@@ -197,45 +199,52 @@ def decide(
     have already been made for this request (0 after the first attempt).
     """
     method = method.upper()
-    idempotent = method in IDEMPOTENT_METHODS
     if error is not None:
-        reason = type(error).__name__
-        if isinstance(error, _NEVER_RETRY_ERRORS):
-            return Decision(False, 0.0, f"{reason} is not retryable")
-        if not idempotent and not isinstance(error, _NOT_SENT_ERRORS):
-            return Decision(False, 0.0, f"{reason} after a {method} may have reached the server")
-        if retries_done >= policy.max_retries:
-            return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
-        return Decision(True, _backoff(policy, retries_done), reason)
-
+        return _decide_error(error, method, retries_done, policy)
     if response is None:
         raise ValueError("decide() needs a response or an error")
+    return _decide_status(response, method, retries_done, policy)
+
+
+def _decide_error(error: httpx.TransportError, method: str, retries_done: int, policy: RetryPolicy) -> Decision:
+    reason = type(error).__name__
+    if isinstance(error, _NEVER_RETRY_ERRORS):
+        return Decision(False, 0.0, f"{reason} is not retryable")
+    if method not in IDEMPOTENT_METHODS and not isinstance(error, _NOT_SENT_ERRORS):
+        return Decision(False, 0.0, f"{reason} after a {method} may have reached the server")
+    if retries_done >= policy.max_retries:
+        return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
+    return Decision(True, _backoff(policy, retries_done), reason)
+
+
+def _retryable_status(status: int, method: str, policy: RetryPolicy) -> bool:
+    """429 on any method; 408, ``retry_statuses`` and 5xx but 501/505 on idempotent methods only."""
+    if status == 429:
+        return True
+    transient = status == 408 or status in policy.retry_statuses or (status >= 500 and status not in _NON_TRANSIENT_5XX)
+    return transient and method in IDEMPOTENT_METHODS
+
+
+def _decide_status(response: httpx.Response, method: str, retries_done: int, policy: RetryPolicy) -> Decision:
     status = response.status_code
     reason = _status_reason(response)
     if status in policy.no_retry_statuses:
         return Decision(False, 0.0, f"{reason} (in no_retry_statuses)")
-    if status == 429:
-        retryable = True
-    elif status == 408 or status in policy.retry_statuses or (status >= 500 and status not in _NON_TRANSIENT_5XX):
-        retryable = idempotent
-    else:
-        retryable = False
-    if not retryable:
+    if not _retryable_status(status, method, policy):
         return Decision(False, 0.0, reason)
     if retries_done >= policy.max_retries:
         return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
-    if status in (429, 503):
-        advised = parse_retry_after(response.headers.get("retry-after"))
-        if advised is not None:
-            if advised > policy.max_retry_after:
-                return Decision(
-                    False,
-                    advised,
-                    f"{reason}; Retry-After {advised:g}s exceeds max_retry_after {policy.max_retry_after:g}s",
-                    gave_up=True,
-                )
-            return Decision(True, advised, f"{reason} (Retry-After {advised:g}s)")
-    return Decision(True, _backoff(policy, retries_done), reason)
+    advised = parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+    if advised is None:
+        return Decision(True, _backoff(policy, retries_done), reason)
+    if advised > policy.max_retry_after:
+        return Decision(
+            False,
+            advised,
+            f"{reason}; Retry-After {advised:g}s exceeds max_retry_after {policy.max_retry_after:g}s",
+            gave_up=True,
+        )
+    return Decision(True, advised, f"{reason} (Retry-After {advised:g}s)")
 
 
 # -- retrying: the one loop around the rule, for API calls, token requests and job requests --------
@@ -285,6 +294,12 @@ class Retried:
         self.request = request
         self.scrub = scrub
 
+    def name(self, request: httpx.Request) -> str:
+        return self.label or _name(request)
+
+    def method(self, request: httpx.Request) -> str:
+        return self.judged_as or request.method
+
 
 _AN_API_CALL: Final = Retried()
 
@@ -314,42 +329,73 @@ def retrying(
     """
     retries_done = 0
     while True:
-        if pace is not None:
-            yield from pace()
-        request = build_request()
+        request = yield from _next_request(build_request, pace)
         outcome = yield from _attempt(request, stream, check)
         if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
             return outcome  # the common case: nothing to decide
-        method, label = retried.judged_as or request.method, retried.label or _name(request)
-        if deadline is not None and isinstance(outcome, httpx.TimeoutException):
-            late = deadline.no_answer_in_time(_name(request))  # timed out with no time left: the job's error
-            if late is not None:
-                raise late from _transport_failure(outcome, request, retried, retries_done + 1)
-        if deadline is not None and isinstance(outcome, httpx.Response) and outcome.status_code == 429:
-            delay = deadline.rate_limit_wait(outcome)  # waited out within the deadline, whatever the budget
-        else:
-            decision = decide(method=method, retries_done=retries_done, policy=policy, **_judged(outcome))
+        delay = None if deadline is None else _deadline_wait(deadline, outcome, request, retried, retries_done + 1)
+        if delay is None:  # the policy's rule decides
+            judged = _judged(outcome)
+            decision = decide(method=retried.method(request), retries_done=retries_done, policy=policy, **judged)
             if not decision.retry:
-                if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
-                    retried.log.info("Giving up on %s: %s", label, decision.reason)
+                _log_give_up(retried, request, decision, policy)
                 if isinstance(outcome, httpx.Response):
                     return outcome
                 raise _transport_failure(outcome, request, retried, retries_done + 1, decision) from outcome
             delay = decision.delay
             if deadline is not None:
                 delay = deadline.cut(f"retrying after {decision.reason}", delay)
-            retried.log.info(
-                "Retrying %s (retry %d of %d) after %s; sleeping %.2fs",
-                label,
-                retries_done + 1,
-                policy.max_retries,
-                decision.reason,
-                delay,
-            )
-        if isinstance(outcome, httpx.Response):
-            yield Close(outcome)
-        yield Sleep(delay)
+            _log_retry(retried, request, retries_done, policy, decision, delay)
+        yield from _pause(outcome, delay)
         retries_done += 1
+
+
+def _next_request(
+    build_request: Callable[[], httpx.Request], pace: Callable[[], Flow[None]] | None
+) -> Flow[httpx.Request]:
+    """The next attempt's request, built once ``pace`` (if any) has let it go."""
+    if pace is not None:
+        yield from pace()
+    return build_request()
+
+
+def _deadline_wait(
+    deadline: Deadline, outcome: _Outcome, request: httpx.Request, retried: Retried, attempts: int
+) -> float | None:
+    """What a job's ``deadline`` says of ``outcome`` before the rule is asked: the wait for a 429
+    (whatever the budget), or None.  An attempt that timed out with no time left raises its error."""
+    if isinstance(outcome, httpx.TimeoutException):
+        late = deadline.no_answer_in_time(_name(request))
+        if late is not None:
+            raise late from _transport_failure(outcome, request, retried, attempts)
+    if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+        return deadline.rate_limit_wait(outcome)
+    return None
+
+
+def _pause(outcome: _Outcome, delay: float) -> Flow[None]:
+    """Between two attempts: the response that will be retried is closed, then the delay is slept."""
+    if isinstance(outcome, httpx.Response):
+        yield Close(outcome)
+    yield Sleep(delay)
+
+
+def _log_retry(
+    retried: Retried, request: httpx.Request, retries_done: int, policy: RetryPolicy, decision: Decision, delay: float
+) -> None:
+    retried.log.info(
+        "Retrying %s (retry %d of %d) after %s; sleeping %.2fs",
+        retried.name(request),
+        retries_done + 1,
+        policy.max_retries,
+        decision.reason,
+        delay,
+    )
+
+
+def _log_give_up(retried: Retried, request: httpx.Request, decision: Decision, policy: RetryPolicy) -> None:
+    if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
+        retried.log.info("Giving up on %s: %s", retried.name(request), decision.reason)
 
 
 def _attempt(request: httpx.Request, stream: bool, check: Callable[[httpx.Response], None] | None) -> Flow[_Outcome]:

@@ -1,4 +1,4 @@
-"""Reading Sigma's answers: sizes, suggested file names, query IDs, materialization statuses, Retry-After."""
+"""Reading Sigma's answers: sizes, suggested file names, query IDs, materialization statuses."""
 
 from __future__ import annotations
 

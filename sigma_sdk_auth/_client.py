@@ -446,8 +446,7 @@ class SigmaClient:
         return await asend_with_retries(client, kwargs, self._retry_policy, stream=stream, auth=self._auth)
 
     def _sync_flow_io(self) -> tuple[Callable[..., httpx.Request], SyncIO]:
-        """How the sync driver builds and sends this client's requests for a flow (a job's), as
-        :meth:`_send` does: on the sync pool, with this client's timeout and auth."""
+        """How the sync driver builds and sends this client's requests in a flow (a job's), as :meth:`_send` does."""
 
         def build(**request_kwargs: Any) -> httpx.Request:
             self._check_open()

@@ -33,11 +33,12 @@ class FlakySigma:
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
+        self.down: set[str] = set()  # paths that answer 503 every time
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         self.requests[path] += 1
-        if self.requests[path] == 1:
+        if self.requests[path] == 1 or path in self.down:
             return httpx.Response(503, json={"message": "busy, try again"})
         if path == TOKEN:
             return httpx.Response(200, json={"access_token": "AT-1", "expires_in": 3600})
@@ -144,3 +145,24 @@ def test_the_retry_rule_is_consulted_in_one_place_only() -> None:
     assert calls_of("decide") == [("_retry.py", "retrying")]
     users = {module for module, _ in calls_of("retrying")}
     assert users == {"_auth.py", "_retry.py", "jobs/_flows.py"}
+
+
+async def test_a_token_request_and_a_job_poll_that_give_up_say_so_like_an_api_call(
+    mode: Mode, recorded_sleeps: RecordedSleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Out of budget, the one loop logs "Giving up on ..." whatever it retried: token requests and job polls too."""
+    fake = FlakySigma()
+    fake.down = {TOKEN}
+    client = make_client(fake, recorded_sleeps, max_retries=1, initial_delay=0.5)
+    caplog.set_level(logging.INFO, logger="sigma_sdk")
+    with pytest.raises(InternalServerError, match="Requesting a Sigma access token failed"):
+        await call_and_poll(mode, client)
+    fake.down = {MATERIALIZATION}
+    with pytest.raises(InternalServerError):
+        await call_and_poll(mode, client)
+    gave_up = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Giving up on ")]
+    budget = "HTTP 503 Service Unavailable; retry budget (1) exhausted"
+    assert gave_up == [
+        f"Giving up on the Sigma token request: {budget}",
+        f"Giving up on GET {MATERIALIZATION} of workbook materialization m1: {budget}",
+    ]

@@ -11,8 +11,7 @@ sync or async driver (:func:`~sigma_sdk_auth._flow.advance` / ``aadvance``):
   escaping to the caller; without one (a bare ``SigmaAuth`` on your httpx client) it goes to httpx too.
 * ``Sleep(seconds)``: the pause between two token attempts (the policy's ``sleep`` / ``async_sleep``).
 * ``WaitFor(fetch)``: wait until a token fetch another caller leads has finished.
-* ``Read(response)``: a 401 is read before the flow waits for a token, so its connection goes back
-  to the pool instead of being held by a waiting caller.
+* ``Read(response)``: a 401 is read (its connection freed) before the flow waits for a new token.
 
 One token state per auth, whoever asks.  The token, and the fetch in flight if any, sit behind one
 ``threading.Lock`` that is held only to read or swap them, never across I/O, so threads, asyncio
@@ -62,7 +61,7 @@ from ._errors import (
     ConfigurationError,
     InsecureTransportError,
 )
-from ._fetch import Fetch
+from ._fetch import Fetch, longest_fetch
 from ._flow import AsyncIO, AsyncSend, Done, Flow, PassOn, Read, SyncIO, SyncSend, WaitFor, aadvance, advance
 from ._grants import (
     GRANT_CLIENT_CREDENTIALS,
@@ -96,8 +95,6 @@ _TOKEN_REQUEST_RETRIES_AS: Final = "PUT"
 
 # A waiter wakes this often to check that the fetch it waits on still has a live leader.
 _WAIT_SLICE: Final = 0.1
-# The timeout phases one token attempt may spend, each at most once.
-_TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
 
 AuthMethod: TypeAlias = Literal["form", "basic"]
 
@@ -177,6 +174,22 @@ def _display(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
 
 
+def _check_credentials(
+    client_id: object, secret: object, method: object, refresh: object, margin: float | None
+) -> None:
+    """Raise :class:`ConfigurationError` naming the first of ``SigmaAuth``'s arguments that is unusable."""
+    if not isinstance(client_id, str) or not client_id.strip():
+        raise ConfigurationError("client_id must be a non-empty string")
+    if not isinstance(secret, str) or not secret:
+        raise ConfigurationError("client_secret must be a non-empty string")
+    if method not in ("form", "basic"):
+        raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {method!r}")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh.strip()):
+        raise ConfigurationError("refresh_token must be a non-empty string (or None)")
+    if margin is not None and margin < 0:
+        raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
+
+
 class SigmaAuth(httpx.Auth):
     """Sigma OAuth for httpx: client credentials, refresh, 401 replay, impersonation.
 
@@ -214,16 +227,7 @@ class SigmaAuth(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(client_id, str) or not client_id.strip():
-            raise ConfigurationError("client_id must be a non-empty string")
-        if not isinstance(client_secret, str) or not client_secret:
-            raise ConfigurationError("client_secret must be a non-empty string")
-        if auth_method not in ("form", "basic"):
-            raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {auth_method!r}")
-        if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token.strip()):
-            raise ConfigurationError("refresh_token must be a non-empty string (or None)")
-        if refresh_margin is not None and refresh_margin < 0:
-            raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
+        _check_credentials(client_id, client_secret, auth_method, refresh_token, refresh_margin)
         if token_url is None:
             if base_url is None:
                 raise ConfigurationError("SigmaAuth needs base_url (the API's URL) or token_url")
@@ -392,7 +396,10 @@ class SigmaAuth(httpx.Auth):
                 fetch = self._fetch
                 leader = fetch is None
                 if fetch is None:
-                    fetch = self._fetch = Fetch(deadline=time.monotonic() + self._longest_fetch(origin))
+                    fetch = self._fetch = Fetch(
+                        deadline=time.monotonic()
+                        + longest_fetch(origin, self._retry_policy, self._impersonation is not None)
+                    )
             if leader:
                 return (yield from self._lead(fetch, token, origin))
             yield WaitFor(
@@ -443,29 +450,6 @@ class SigmaAuth(httpx.Auth):
         _log.warning("Taking over a Sigma token fetch that will not finish: %s", reason)
         self._settle(fetch)
         return True
-
-    def _longest_fetch(self, origin: httpx.Request) -> float:
-        """The longest a fetch's grants may take under ``origin``'s timeouts and the retry policy.
-
-        Unbounded (``inf``) when a timeout phase is unbounded.  Each attempt is allowed every phase
-        in full (read is per read, so this is generous rather than exact); each retry the longest
-        pause the policy allows.
-        """
-        timeout = origin.extensions.get("timeout")
-        attempt = 0.0
-        for name in _TIMEOUT_PHASES:
-            phase = timeout.get(name) if isinstance(timeout, Mapping) else None
-            if not isinstance(phase, int | float):
-                return math.inf
-            attempt += phase
-        policy = self._retry_policy
-        per_grant = (policy.max_retries + 1) * attempt + policy.max_retries * max(
-            policy.max_delay, policy.max_retry_after
-        )
-        # A refresh can fall back to client credentials; an exchange waits for the admin's fetch
-        # (itself up to two grants) and may be redone once.
-        grants = 4 if self._impersonation is not None else 2
-        return grants * per_grant
 
     def _fetch_token(self, current: Token | None, origin: httpx.Request) -> Flow[Token]:
         if self._impersonation is not None:

@@ -3,27 +3,56 @@
 ``SigmaAuth`` (``_auth``) lets one caller, the *leader*, fetch a token while every other caller that
 needs one waits on the same :class:`Fetch` (a ``WaitFor`` step of the flow engine) and takes its
 outcome.  This module holds that record and the checks a waiter makes: is waiting here a deadlock
-(a sync wait on the thread whose running loop leads), and has the leader gone or overrun.
+(a sync wait on the thread whose running loop leads), and has the leader gone or overrun
+(:func:`longest_fetch`: how long its grants may take).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
+
+import httpx
 
 from ._errors import SigmaError
 from ._grants import Token
+from ._retry import RetryPolicy
 
 if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
     import asyncio
     import concurrent.futures
 
-__all__ = ["Fetch"]
+__all__ = ["Fetch", "longest_fetch"]
 
 # How long a leader must look gone (loop stopped or closed, thread ended) before a waiter takes over.
 _TAKEOVER_GRACE: Final = 0.15
+# The timeout phases one token attempt may spend, each at most once.
+_TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
+
+
+def longest_fetch(origin: httpx.Request, policy: RetryPolicy, impersonating: bool) -> float:
+    """The longest a fetch's grants may take under ``origin``'s timeouts and the retry ``policy``.
+
+    Unbounded (``inf``) when a timeout phase is unbounded.  Each attempt is allowed every phase
+    in full (read is per read, so this is generous rather than exact); each retry the longest
+    pause the policy allows.
+    """
+    timeout = origin.extensions.get("timeout")
+    attempt = 0.0
+    for name in _TIMEOUT_PHASES:
+        phase = timeout.get(name) if isinstance(timeout, Mapping) else None
+        if not isinstance(phase, int | float):
+            return math.inf
+        attempt += phase
+    per_grant = (policy.max_retries + 1) * attempt + policy.max_retries * max(policy.max_delay, policy.max_retry_after)
+    # A refresh can fall back to client credentials; an exchange waits for the admin's fetch
+    # (itself up to two grants) and may be redone once.
+    grants = 4 if impersonating else 2
+    return grants * per_grant
 
 
 # A plain slotted class rather than an attrs class: each attrs class costs about 0.5 ms at import.

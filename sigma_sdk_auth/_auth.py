@@ -178,16 +178,21 @@ def _check_credentials(
     client_id: object, secret: object, method: object, refresh: object, margin: float | None
 ) -> None:
     """Raise :class:`ConfigurationError` naming the first of ``SigmaAuth``'s arguments that is unusable."""
-    if not isinstance(client_id, str) or not client_id.strip():
+    if not _is_text(client_id, stripped=True):
         raise ConfigurationError("client_id must be a non-empty string")
-    if not isinstance(secret, str) or not secret:
+    if not _is_text(secret):
         raise ConfigurationError("client_secret must be a non-empty string")
     if method not in ("form", "basic"):
         raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {method!r}")
-    if refresh is not None and (not isinstance(refresh, str) or not refresh.strip()):
+    if refresh is not None and not _is_text(refresh, stripped=True):
         raise ConfigurationError("refresh_token must be a non-empty string (or None)")
     if margin is not None and margin < 0:
         raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
+
+
+def _is_text(value: object, *, stripped: bool = False) -> bool:
+    """True for a non-empty string (non-blank, with ``stripped``)."""
+    return isinstance(value, str) and bool(value.strip() if stripped else value)
 
 
 class SigmaAuth(httpx.Auth):

@@ -317,7 +317,7 @@ def retrying(
     """Send ``build_request()`` until its answer is final under ``policy``, and return that response.
 
     The one retry loop, a sub-flow (``yield from``) for API calls (:func:`send_with_retries`), token
-    requests (``_grants``) and job requests (``jobs._flows``), and the only code that calls
+    requests (``_auth``) and job requests (``jobs._flows``), and the only code that calls
     :func:`decide`, logs a retry or a give-up, and wraps a transport error.  Before each attempt
     ``pace`` runs (if given), then the request is built afresh (a file body is re-read, a job's timeout
     is cut to the time left) and sent.  ``check`` sees every response first and may raise to refuse it.

@@ -2,14 +2,16 @@
 
 Shape (the same as httpx's own auth classes): one generator, :meth:`SigmaAuth._flow`, holds all the
 logic and is driven by both :meth:`~SigmaAuth.sync_auth_flow` and :meth:`~SigmaAuth.async_auth_flow`.
-The flow yields four kinds of step, and the drivers differ only in how they perform them:
+It is a flow of the shared engine (``_flow``): the API request is a ``PassOn`` step, which the two
+methods hand to httpx as its auth protocol asks; every other step is performed by the engine's
+sync or async driver (:func:`~sigma_sdk_auth._flow.advance` / ``aadvance``):
 
-* ``_Send(request)``: an API request goes to httpx and its response comes back into the flow.  A
-  token request goes through the ``token_client`` SigmaClient hands the auth (its own pools, with
-  redirects off), so a transport error comes back into the flow as a value instead of escaping
-  to the caller; without one (a bare ``SigmaAuth`` on your httpx client) it goes to httpx too.
-* ``_Sleep(delay)``: the pause between two token attempts (the policy's ``sleep`` / ``async_sleep``).
-* ``_Wait(fetch)``: wait until a token fetch another caller leads has finished.
+* ``Send(token_request)``: a token request goes through the ``token_client`` SigmaClient hands the
+  auth (its own pools, with redirects off), so a transport error comes back into the flow instead of
+  escaping to the caller; without one (a bare ``SigmaAuth`` on your httpx client) it goes to httpx too.
+* ``Sleep(seconds)``: the pause between two token attempts (the policy's ``sleep`` / ``async_sleep``).
+* ``WaitFor(fetch)``: wait until a token fetch another caller leads has finished.
+* ``Read(response)``: a 401 is read (its connection freed) before the flow waits for a new token.
 
 One token state per auth, whoever asks.  The token, and the fetch in flight if any, sit behind one
 ``threading.Lock`` that is held only to read or swap them, never across I/O, so threads, asyncio
@@ -28,7 +30,7 @@ none waits for ever.  Should such a leader come back, it costs one extra token r
 late token is kept only if nothing fresher arrived.  Callers that find a fresh token never touch
 the lock.
 
-Token requests get the retry policy of an idempotent call (:func:`~sigma_sdk_auth._retry.decide`
+Token requests get the retry policy of an idempotent call (the shared ``_retry.retrying`` sub-flow
 with the client's :class:`RetryPolicy`): 429 honouring ``Retry-After``, 5xx other than 501/505,
 dropped connections and other transport errors; a refused grant (400/401/403) is an answer, not
 a hiccup.  The leader retries while the fetch is in flight, so waiters share the final outcome.
@@ -43,36 +45,37 @@ Errors built from Sigma's answers have the secret and every token this auth hold
 
 from __future__ import annotations
 
-import base64
 import contextlib
+import functools
 import math
-import sys
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
+from typing import Final, Literal, TypeAlias
 
 import httpx
 
-if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
-    import asyncio
-    import concurrent.futures
-
-from ._error_responses import error_from_response
-from ._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    ConfigurationError,
-    SigmaAPIError,
-    SigmaError,
+from ._errors import ConfigurationError
+from ._fetch import Fetch, longest_fetch
+from ._flow import AsyncIO, AsyncSend, Done, Flow, PassOn, Read, SyncIO, SyncSend, WaitFor, aadvance, advance
+from ._grants import (
+    GRANT_CLIENT_CREDENTIALS,
+    GRANT_REFRESH_TOKEN,
+    GRANT_TOKEN_EXCHANGE,
+    REFUSED,
+    TOKEN_TYPE_ACCESS_TOKEN,
+    TOKEN_TYPE_JWT,
+    Token,
+    build_token_request,
+    endpoint_error,
+    parse_token,
+    refused_error,
 )
-from ._logging import get_logger, redact
-from ._retry import Decision, RetryPolicy, decide
+from ._logging import get_logger
+from ._retry import Retried, RetryPolicy, retrying
 from ._scrubbing import SCRUB_EXTENSION
 from ._secrets import scrub_secrets
-from ._transport_security import redirect_refused as _redirect_refused
-from ._transport_security import require_secure_url
+from ._transport_security import redirect_refused, require_secure_url
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "token_url_for"]
 
@@ -80,17 +83,6 @@ _log = get_logger("sigma_sdk.auth")
 
 TOKEN_PATH: Final = "/v2/auth/token"
 
-_GRANT_CLIENT_CREDENTIALS: Final = "client_credentials"
-_GRANT_REFRESH_TOKEN: Final = "refresh_token"
-_GRANT_TOKEN_EXCHANGE: Final = "urn:ietf:params:oauth:grant-type:token-exchange"
-_TOKEN_TYPE_JWT: Final = "urn:ietf:params:oauth:token-type:jwt"
-_TOKEN_TYPE_ACCESS_TOKEN: Final = "urn:ietf:params:oauth:token-type:access_token"
-
-# Sigma documents a one-hour lifetime; used only if a token response omits expires_in.
-_DEFAULT_EXPIRES_IN: Final = 3600.0
-# Statuses with which the token endpoint *refuses* a grant (as opposed to failing): after a refused
-# refresh we fall back to client_credentials; a refused client_credentials grant is a bad secret.
-_REFUSED: Final = frozenset({400, 401, 403})
 # The subject token only has to survive the exchange request itself.
 _SUBJECT_TOKEN_LIFETIME: Final = 300
 # decide() judges a token request as an idempotent call: repeating a grant is harmless (client
@@ -100,14 +92,8 @@ _TOKEN_REQUEST_RETRIES_AS: Final = "PUT"
 
 # A waiter wakes this often to check that the fetch it waits on still has a live leader.
 _WAIT_SLICE: Final = 0.1
-# How long a leader must look gone (loop stopped or closed, thread ended) before a waiter takes over.
-_TAKEOVER_GRACE: Final = 0.15
-# The timeout phases one token attempt may spend, each at most once.
-_TIMEOUT_PHASES: Final = ("pool", "connect", "write", "read")
 
 AuthMethod: TypeAlias = Literal["form", "basic"]
-
-_T = TypeVar("_T")
 
 
 def token_url_for(base_url: httpx.URL | str) -> httpx.URL:
@@ -118,33 +104,6 @@ def token_url_for(base_url: httpx.URL | str) -> httpx.URL:
 
 # The records below are plain slotted classes rather than attrs classes: each attrs class costs about
 # 0.5 ms at import (it compiles its methods), and these need no generated repr or equality.
-class _Token:
-    """One access token and what is known about it.
-
-    No ``__eq__`` on purpose: tokens are compared by identity, so "the token this request used" is
-    never confused with a newer token that happens to look the same.  No ``__repr__`` either: the
-    default one shows no token.
-    """
-
-    __slots__ = ("access_token", "expires_in", "issued_at", "refresh_token", "rejected", "token_type")
-
-    def __init__(
-        self, *, access_token: str, refresh_token: str | None, token_type: str, expires_in: float, issued_at: float
-    ) -> None:
-        self.access_token = access_token
-        self.refresh_token = refresh_token
-        self.token_type = token_type
-        self.expires_in = expires_in
-        self.issued_at = issued_at  # the auth's clock (monotonic by default) when the token request was sent
-        # Set when the API answered 401 to a request that carried this token.
-        self.rejected = False
-
-    def refresh_at(self, margin: float | None) -> float:
-        if margin is None:
-            margin = min(60.0, self.expires_in / 2)
-        return self.issued_at + self.expires_in - margin
-
-
 class _Impersonation:
     """Whom an impersonating auth acts as, and the admin auth whose token it exchanges."""
 
@@ -160,72 +119,6 @@ class _Impersonation:
         return " in ".join(part for part in parts if part)
 
 
-class _Fetch:
-    """One token fetch in flight (its retries included) and its outcome, shared by all who waited on it.
-
-    ``token`` or ``error`` is set before ``done`` resolves; neither set means the leader was
-    abandoned and a waiter should try again.  ``thread`` and ``loop`` are the leader's: a
-    *synchronous* caller on that thread would wait for an event loop it is itself blocking, and a
-    leader whose loop was closed or stopped (or whose thread ended) will never finish.  ``deadline``
-    (monotonic) is the longest the leader's grants may take under its timeouts and retry policy.
-    """
-
-    __slots__ = ("deadline", "done", "error", "gone_since", "loop", "settled", "thread", "token")
-
-    def __init__(self, deadline: float) -> None:
-        import concurrent.futures  # only a fetch needs it
-
-        self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        # RUNNING from the start: an async waiter that is cancelled (asyncio.wrap_future passes the
-        # cancellation on) then cannot cancel the fetch under the other waiters.
-        self.done.set_running_or_notify_cancel()
-        self.thread = threading.current_thread()
-        self.loop = _running_loop()
-        self.deadline = deadline
-        self.gone_since: float | None = None  # when a waiter first saw the leader gone
-        self.settled = False  # guarded by the auth's state lock
-        self.token: _Token | None = None
-        self.error: Exception | None = None
-
-    def blocked_by_this_thread(self) -> bool:
-        """True if a synchronous wait on this thread would block the running loop that leads the fetch."""
-        if self.thread is not threading.current_thread():
-            return False
-        # The leader's loop stopped or closed on this thread: waiting blocks nothing, and takes over.
-        return self.loop is None or self.loop.is_running()
-
-    def stalled(self) -> str | None:
-        """Why waiting longer for this fetch is pointless (its leader is gone or overdue), else None.
-
-        A stopped loop may yet run again, so "gone" must hold for a grace period; a waiter that takes
-        over too eagerly costs one extra token request, never a wrong answer.
-        """
-        now = time.monotonic()
-        if now >= self.deadline:
-            return "it outlasted its timeouts and retries"
-        loop = self.loop
-        gone = (loop.is_closed() or not loop.is_running()) if loop is not None else not self.thread.is_alive()
-        if not gone:
-            self.gone_since = None
-            return None
-        if self.gone_since is None:
-            self.gone_since = now
-        if now - self.gone_since < _TAKEOVER_GRACE:
-            return None
-        return "its leader's event loop stopped" if loop is not None else "its leader's thread ended"
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    if "asyncio" not in sys.modules:  # no event loop without asyncio, and no import cost for sync programs
-        return None
-    import asyncio
-
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def _loggable(url: httpx.URL) -> str:
     """The URL's path: no host, userinfo or query string reaches a log line."""
     return url.path or "/"
@@ -236,79 +129,25 @@ def _display(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
 
 
-# The steps a flow yields to its driver.
-class _Send:
-    """Send ``request``; resume the flow with its response (or, for token requests, its transport error)."""
-
-    __slots__ = ("request", "token_request")
-
-    def __init__(self, request: httpx.Request, token_request: bool) -> None:
-        self.request = request
-        self.token_request = token_request
-
-
-class _Sleep:
-    """Pause ``delay`` seconds between two token attempts."""
-
-    __slots__ = ("delay",)
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+def _check_credentials(
+    client_id: object, secret: object, method: object, refresh: object, margin: float | None
+) -> None:
+    """Raise :class:`ConfigurationError` naming the first of ``SigmaAuth``'s arguments that is unusable."""
+    if not _is_text(client_id, stripped=True):
+        raise ConfigurationError("client_id must be a non-empty string")
+    if not _is_text(secret):
+        raise ConfigurationError("client_secret must be a non-empty string")
+    if method not in ("form", "basic"):
+        raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {method!r}")
+    if refresh is not None and not _is_text(refresh, stripped=True):
+        raise ConfigurationError("refresh_token must be a non-empty string (or None)")
+    if margin is not None and margin < 0:
+        raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
 
 
-class _Wait:
-    """Wait until ``fetch`` (led by another caller) has finished."""
-
-    __slots__ = ("fetch",)
-
-    def __init__(self, fetch: _Fetch) -> None:
-        self.fetch = fetch
-
-
-_Step: TypeAlias = _Send | _Sleep | _Wait
-_Reply: TypeAlias = httpx.Response | httpx.TransportError | None
-_Flow: TypeAlias = Generator[_Step, _Reply, _T]
-
-
-def _send(request: httpx.Request, *, token_request: bool) -> _Flow[httpx.Response | httpx.TransportError]:
-    reply = yield _Send(request, token_request)
-    if reply is None:  # pragma: no cover - a driver bug, not a runtime condition
-        raise RuntimeError("auth flow driver resumed a send step without a response")
-    return reply
-
-
-def _send_api(request: httpx.Request) -> _Flow[httpx.Response]:
-    reply = yield from _send(request, token_request=False)
-    if not isinstance(reply, httpx.Response):  # pragma: no cover - drivers only send errors back for token requests
-        raise reply
-    return reply
-
-
-def _must_read(step: _Send, response: httpx.Response) -> bool:
-    # Token responses are parsed, so they are read.  A 401 is read before the flow waits for a token
-    # fetch, so its connection goes back to the pool instead of being held by a waiting caller.  Other
-    # API responses are left alone: a streamed download stays streamed.
-    return step.token_request or response.status_code == 401
-
-
-def _timeout_extension(origin: httpx.Request) -> dict[str, object]:
-    # Requests built inside an auth flow don't get the client's timeout applied; without this the token
-    # request would have no timeout at all.
-    timeout = origin.extensions.get("timeout")
-    return {"timeout": timeout} if timeout is not None else {}
-
-
-def _number(value: object, default: float) -> float:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return default
-    return default
+def _is_text(value: object, *, stripped: bool = False) -> bool:
+    """True for a non-empty string (non-blank, with ``stripped``)."""
+    return isinstance(value, str) and bool(value.strip() if stripped else value)
 
 
 class SigmaAuth(httpx.Auth):
@@ -348,16 +187,7 @@ class SigmaAuth(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(client_id, str) or not client_id.strip():
-            raise ConfigurationError("client_id must be a non-empty string")
-        if not isinstance(client_secret, str) or not client_secret:
-            raise ConfigurationError("client_secret must be a non-empty string")
-        if auth_method not in ("form", "basic"):
-            raise ConfigurationError(f"auth_method must be 'form' or 'basic', not {auth_method!r}")
-        if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token.strip()):
-            raise ConfigurationError("refresh_token must be a non-empty string (or None)")
-        if refresh_margin is not None and refresh_margin < 0:
-            raise ConfigurationError("refresh_margin must be >= 0 seconds (or None for the default)")
+        _check_credentials(client_id, client_secret, auth_method, refresh_token, refresh_margin)
         if token_url is None:
             if base_url is None:
                 raise ConfigurationError("SigmaAuth needs base_url (the API's URL) or token_url")
@@ -379,13 +209,13 @@ class SigmaAuth(httpx.Auth):
 
         # The token state: read without the lock on the fast path, swapped only under it.
         self._state_lock = threading.Lock()
-        self._token: _Token | None = None
-        self._fetch: _Fetch | None = None
+        self._token: Token | None = None
+        self._fetch: Fetch | None = None
         # A seeded refresh token stands in for a token that is never fresh: the first fetch spends it
         # with the refresh grant (falling back to client credentials only if Sigma refuses it).
         self._seed_refresh_token = refresh_token.strip() if refresh_token else None
         if self._seed_refresh_token:
-            self._token = _Token(
+            self._token = Token(
                 access_token="",
                 refresh_token=self._seed_refresh_token,
                 token_type="Bearer",
@@ -454,77 +284,51 @@ class SigmaAuth(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         flow = self._flow(request)
-        reply: _Reply = None
-        try:
-            while True:
-                step = flow.send(reply)
-                reply = None
-                if isinstance(step, _Wait):
-                    if step.fetch.blocked_by_this_thread():
-                        raise _blocking_wait_error()
-                    while not self._wait_is_over(step.fetch, step.fetch.done.done()):
-                        with contextlib.suppress(TimeoutError):  # a slice is over: check on the leader
-                            step.fetch.done.result(timeout=_WAIT_SLICE)
-                elif isinstance(step, _Sleep):
-                    self._retry_policy.sleep(step.delay)
-                elif step.token_request and self._token_client is not None:
-                    try:
-                        reply = self._token_client().send(step.request, auth=None, follow_redirects=False)
-                    except httpx.TransportError as exc:
-                        reply = exc
-                else:
-                    reply = yield step.request
-                    if _must_read(step, reply):
-                        reply.read()
-        except StopIteration:
-            return
-        finally:
-            flow.close()
+        io = SyncIO(self._sync_token_sender(), self._retry_policy.sleep)
+        with contextlib.closing(flow):
+            outcome = advance(flow, None, io)
+            while not isinstance(outcome, Done):  # a request for httpx to send
+                response = yield outcome.request
+                if not outcome.stream:  # a token request (a bare SigmaAuth's) is parsed, so read
+                    response.read()
+                outcome = advance(flow, response, io)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        import asyncio  # see the TYPE_CHECKING import
-
         flow = self._flow(request)
-        reply: _Reply = None
-        try:
-            while True:
-                step = flow.send(reply)
-                reply = None
-                if isinstance(step, _Wait):
-                    waiting = asyncio.wrap_future(step.fetch.done)
-                    try:
-                        while not self._wait_is_over(step.fetch, waiting.done()):
-                            await asyncio.wait({waiting}, timeout=_WAIT_SLICE)
-                    finally:
-                        waiting.cancel()  # a no-op once done; never cancels the fetch (it is RUNNING)
-                elif isinstance(step, _Sleep):
-                    await self._retry_policy.async_sleep(step.delay)
-                elif step.token_request and self._async_token_client is not None:
-                    try:
-                        client = self._async_token_client()
-                        reply = await client.send(step.request, auth=None, follow_redirects=False)
-                    except httpx.TransportError as exc:
-                        reply = exc
-                else:
-                    reply = yield step.request
-                    if _must_read(step, reply):
-                        await reply.aread()
-        except StopIteration:
-            return
-        finally:
-            flow.close()
+        io = AsyncIO(self._async_token_sender(), self._retry_policy.async_sleep)
+        with contextlib.closing(flow):
+            outcome = await aadvance(flow, None, io)
+            while not isinstance(outcome, Done):
+                response = yield outcome.request
+                if not outcome.stream:
+                    await response.aread()
+                outcome = await aadvance(flow, response, io)
+
+    def _sync_token_sender(self) -> SyncSend | None:
+        """How token requests are sent: through ``token_client``, never redirected; None: through httpx."""
+        token_client = self._token_client
+        if token_client is None:
+            return None
+        return lambda request, stream: token_client().send(request, stream=stream, auth=None, follow_redirects=False)
+
+    def _async_token_sender(self) -> AsyncSend | None:
+        token_client = self._async_token_client
+        if token_client is None:
+            return None
+        return lambda request, stream: token_client().send(request, stream=stream, auth=None, follow_redirects=False)
 
     # -- the flow -------------------------------------------------------------------------------
 
-    def _flow(self, request: httpx.Request) -> _Flow[None]:
+    def _flow(self, request: httpx.Request) -> Flow[None]:
         require_secure_url(request.url, purpose="a Sigma access token")
         # An error built from the answer to this request scrubs the secrets this auth holds.
         request.extensions = {**request.extensions, SCRUB_EXTENSION: self._scrub}
         token = yield from self._valid_token(request)
         request.headers["Authorization"] = f"Bearer {token.access_token}"
-        response = yield from _send_api(request)
+        response = yield PassOn(request)
         if response.status_code != 401:
             return
+        yield Read(response)  # so its connection goes back to the pool before we wait for a token
         # Sigma rejected exactly the token this request carried (expired early, revoked...).  Marking
         # that object, not "the current token", leaves alone a newer token another caller already got.
         token.rejected = True
@@ -534,12 +338,12 @@ class SigmaAuth(httpx.Auth):
         token = yield from self._valid_token(request)
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         # Whatever comes back now, including a second 401, goes to the caller.
-        yield from _send_api(request)
+        yield PassOn(request)
 
-    def _is_fresh(self, token: _Token | None) -> bool:
+    def _is_fresh(self, token: Token | None) -> bool:
         return token is not None and not token.rejected and self._clock() < token.refresh_at(self._refresh_margin)
 
-    def _valid_token(self, origin: httpx.Request) -> _Flow[_Token]:
+    def _valid_token(self, origin: httpx.Request) -> Flow[Token]:
         while True:
             token = self._token
             if token is not None and self._is_fresh(token):
@@ -552,17 +356,22 @@ class SigmaAuth(httpx.Auth):
                 fetch = self._fetch
                 leader = fetch is None
                 if fetch is None:
-                    fetch = self._fetch = _Fetch(deadline=time.monotonic() + self._longest_fetch(origin))
+                    fetch = self._fetch = Fetch(
+                        deadline=time.monotonic()
+                        + longest_fetch(origin, self._retry_policy, self._impersonation is not None)
+                    )
             if leader:
                 return (yield from self._lead(fetch, token, origin))
-            yield _Wait(fetch)
+            yield WaitFor(
+                fetch.done, over=functools.partial(self._wait_is_over, fetch), slice=_WAIT_SLICE, refusal=fetch.refusal
+            )
             if fetch.token is not None:
                 return fetch.token
             if fetch.error is not None:
                 raise fetch.error  # the failure is shared, like concurrent.futures shares one exception
             # The leader was abandoned before it finished: look again, and perhaps lead.
 
-    def _lead(self, fetch: _Fetch, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
+    def _lead(self, fetch: Fetch, current: Token | None, origin: httpx.Request) -> Flow[Token]:
         try:
             token = yield from self._fetch_token(current, origin)
         except Exception as exc:
@@ -574,7 +383,7 @@ class SigmaAuth(httpx.Auth):
         self._settle(fetch, token=token)
         return token
 
-    def _settle(self, fetch: _Fetch, *, token: _Token | None = None, error: Exception | None = None) -> None:
+    def _settle(self, fetch: Fetch, *, token: Token | None = None, error: Exception | None = None) -> None:
         with self._state_lock:
             if fetch.settled:
                 # A waiter took over from this (late) leader.  Its token is still good; keep it only
@@ -590,7 +399,7 @@ class SigmaAuth(httpx.Auth):
             fetch.token, fetch.error = token, error
         fetch.done.set_result(None)
 
-    def _wait_is_over(self, fetch: _Fetch, done: bool) -> bool:
+    def _wait_is_over(self, fetch: Fetch, done: bool) -> bool:
         """True once ``fetch`` is done, or its leader is gone or overdue (then it is settled with no
         outcome here, and the waiter looks again and perhaps leads): no waiter waits for ever."""
         if done:
@@ -602,55 +411,34 @@ class SigmaAuth(httpx.Auth):
         self._settle(fetch)
         return True
 
-    def _longest_fetch(self, origin: httpx.Request) -> float:
-        """The longest a fetch's grants may take under ``origin``'s timeouts and the retry policy.
-
-        Unbounded (``inf``) when a timeout phase is unbounded.  Each attempt is allowed every phase
-        in full (read is per read, so this is generous rather than exact); each retry the longest
-        pause the policy allows.
-        """
-        timeout = origin.extensions.get("timeout")
-        attempt = 0.0
-        for name in _TIMEOUT_PHASES:
-            phase = timeout.get(name) if isinstance(timeout, Mapping) else None
-            if not isinstance(phase, int | float):
-                return math.inf
-            attempt += phase
-        policy = self._retry_policy
-        per_grant = (policy.max_retries + 1) * attempt + policy.max_retries * max(
-            policy.max_delay, policy.max_retry_after
-        )
-        # A refresh can fall back to client credentials; an exchange waits for the admin's fetch
-        # (itself up to two grants) and may be redone once.
-        grants = 4 if self._impersonation is not None else 2
-        return grants * per_grant
-
-    def _fetch_token(self, current: _Token | None, origin: httpx.Request) -> _Flow[_Token]:
+    def _fetch_token(self, current: Token | None, origin: httpx.Request) -> Flow[Token]:
         if self._impersonation is not None:
             return (yield from self._exchange(self._impersonation, origin))
         if current is not None and current.refresh_token:
             response, issued_at = yield from self._token_request(
-                {"grant_type": _GRANT_REFRESH_TOKEN, "refresh_token": current.refresh_token}, origin
+                {"grant_type": GRANT_REFRESH_TOKEN, "refresh_token": current.refresh_token}, origin
             )
             if response.is_success:
-                return self._parse_token(response, issued_at, previous_refresh_token=current.refresh_token)
-            if response.status_code not in _REFUSED:
-                raise self._token_endpoint_error(response, "Refreshing the Sigma access token failed")
+                return parse_token(
+                    response, issued_at, client_id=self._client_id, previous_refresh_token=current.refresh_token
+                )
+            if response.status_code not in REFUSED:
+                raise endpoint_error(response, "Refreshing the Sigma access token failed")
             _log.info("Sigma refused the refresh token (HTTP %s); using client credentials", response.status_code)
-        response, issued_at = yield from self._token_request({"grant_type": _GRANT_CLIENT_CREDENTIALS}, origin)
+        response, issued_at = yield from self._token_request({"grant_type": GRANT_CLIENT_CREDENTIALS}, origin)
         if response.is_success:
-            return self._parse_token(response, issued_at)
-        if response.status_code in _REFUSED:
-            raise self._refused_error(
+            return parse_token(response, issued_at, client_id=self._client_id)
+        if response.status_code in REFUSED:
+            raise refused_error(
                 response,
                 f"Sigma rejected the client credentials for client_id {self._client_id!r} "
                 f"at {_display(self._token_url)}",
                 "check the client ID and secret (an API credential is created in Sigma under "
                 "Administration > Developer Access)",
             )
-        raise self._token_endpoint_error(response, "Requesting a Sigma access token failed")
+        raise endpoint_error(response, "Requesting a Sigma access token failed")
 
-    def _exchange(self, imp: _Impersonation, origin: httpx.Request) -> _Flow[_Token]:
+    def _exchange(self, imp: _Impersonation, origin: httpx.Request) -> Flow[Token]:
         for attempt in (1, 2):
             # An impersonating fetch may wait for the admin's, never the reverse: no cycle.
             admin_token = yield from imp.admin._valid_token(origin)
@@ -665,139 +453,75 @@ class SigmaAuth(httpx.Auth):
                 tenant=imp.tenant,
             )
             form = {
-                "grant_type": _GRANT_TOKEN_EXCHANGE,
+                "grant_type": GRANT_TOKEN_EXCHANGE,
                 "subject_token": subject_token,
-                "subject_token_type": _TOKEN_TYPE_JWT,
+                "subject_token_type": TOKEN_TYPE_JWT,
                 "actor_token": admin_token.access_token,
-                "actor_token_type": _TOKEN_TYPE_ACCESS_TOKEN,
+                "actor_token_type": TOKEN_TYPE_ACCESS_TOKEN,
             }
             # Sigma requires the actor token to also be the request's bearer token.
             response, issued_at = yield from self._token_request(form, origin, bearer=admin_token.access_token)
             if response.is_success:
                 # An exchanged token has no refresh token: on expiry the exchange is simply redone.
-                return self._parse_token(response, issued_at, keep_refresh_token=False)
+                return parse_token(response, issued_at, client_id=self._client_id, keep_refresh_token=False)
             if response.status_code == 401 and attempt == 1:
                 # Perhaps the admin token was the one refused; get a fresh one and try exactly once more.
                 admin_token.rejected = True
                 continue
-            if response.status_code in _REFUSED:
-                raise self._refused_error(
+            if response.status_code in REFUSED:
+                raise refused_error(
                     response,
                     f"Sigma refused to impersonate {imp.describe()} with client_id {self._client_id!r}",
                     "the credential must belong to an admin, and the user/tenant must exist",
                 )
             break
-        raise self._token_endpoint_error(response, f"Impersonating {imp.describe()} failed")
+        raise endpoint_error(response, f"Impersonating {imp.describe()} failed")
 
     def _token_request(
         self, form: Mapping[str, str], origin: httpx.Request, *, bearer: str | None = None
-    ) -> _Flow[tuple[httpx.Response, float]]:
+    ) -> Flow[tuple[httpx.Response, float]]:
         """Send one grant, retried per the policy; return the final response and when it was sent.
 
         Any HTTP answer but a redirect is returned (the caller decides what a non-2xx means); a
         transport error that outlasts the retries raises ``APIConnectionError``/``APITimeoutError``.
         """
         require_secure_url(self._token_url, purpose="client credentials")
-        retries_done = 0
-        while True:
-            request = self._build_token_request(form, origin, bearer)
+        sent: list[tuple[httpx.Request, float]] = []
+
+        def build() -> httpx.Request:
+            request = build_token_request(
+                form,
+                origin,
+                token_url=self._token_url,
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                auth_method=self._auth_method,
+                bearer=bearer,
+                scrub=self._scrub,
+            )
             _log.debug(
                 "Requesting a Sigma access token (grant_type=%s) from %s", form["grant_type"], _loggable(request.url)
             )
-            # Measured before sending, so the computed expiry errs on the early side.
-            issued_at = self._clock()
-            reply = yield from _send(request, token_request=True)
-            if isinstance(reply, httpx.Response):
-                # ``reply.request`` is another request if the client the auth is attached to followed a
-                # redirect (only without a token_client): too late to unsend, but never accepted.
-                if reply.is_redirect or reply.request is not request:
-                    raise _redirect_refused(reply)
-                if reply.status_code < 400:
-                    return reply, issued_at
-                decision = decide(
-                    method=_TOKEN_REQUEST_RETRIES_AS,
-                    retries_done=retries_done,
-                    policy=self._retry_policy,
-                    response=reply,
-                )
-                if not decision.retry:
-                    return reply, issued_at
-            else:
-                decision = decide(
-                    method=_TOKEN_REQUEST_RETRIES_AS, retries_done=retries_done, policy=self._retry_policy, error=reply
-                )
-                if not decision.retry:
-                    raise self._transport_error(reply, origin, retries_done + 1, decision) from reply
-            _log.info(
-                "Retrying the Sigma token request (retry %d of %d) after %s; sleeping %.2fs",
-                retries_done + 1,
-                self._retry_policy.max_retries,
-                decision.reason,
-                decision.delay,
-            )
-            yield _Sleep(decision.delay)
-            retries_done += 1
+            # Measured just before sending, so the computed expiry errs on the early side.
+            sent.append((request, self._clock()))
+            return request
 
-    def _build_token_request(self, form: Mapping[str, str], origin: httpx.Request, bearer: str | None) -> httpx.Request:
-        headers = {"Accept": "application/json"}
-        if user_agent := origin.headers.get("user-agent"):
-            headers["User-Agent"] = user_agent
-        data = dict(form)
-        if bearer is not None:
-            headers["Authorization"] = f"Bearer {bearer}"
-        elif self._auth_method == "basic":
-            pair = f"{self._client_id}:{self._client_secret}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        else:
-            data["client_id"] = self._client_id
-            data["client_secret"] = self._client_secret
-        request = httpx.Request(
-            "POST", self._token_url, data=data, headers=headers, extensions=_timeout_extension(origin)
-        )
-        request.extensions[SCRUB_EXTENSION] = self._scrub
-        return request
+        def refuse_redirects(response: httpx.Response) -> None:
+            # ``response.request`` is another request if the client the auth is attached to followed a
+            # redirect (only without a token_client): too late to unsend, but never accepted.
+            if response.is_redirect or response.request is not sent[-1][0]:
+                raise redirect_refused(response)
 
-    def _parse_token(
-        self,
-        response: httpx.Response,
-        issued_at: float,
-        *,
-        previous_refresh_token: str | None = None,
-        keep_refresh_token: bool = True,
-    ) -> _Token:
-        try:
-            body = response.json()
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python decodes
-            body = None
-        if (
-            not isinstance(body, dict)
-            or not isinstance(access_token := body.get("access_token"), str)
-            or not access_token
-        ):
-            # Deliberately no body excerpt: a malformed token response may still contain secrets.
-            raise SigmaAPIError(
-                f"Sigma's token endpoint answered HTTP {response.status_code} without an access_token",
-                status_code=response.status_code,
-            )
-        refresh_token = body.get("refresh_token")
-        if not isinstance(refresh_token, str) or not refresh_token:
-            # RFC 6749 §6: no new refresh token means the previous one stays valid.
-            refresh_token = previous_refresh_token
-        token_type = body.get("token_type")
-        token = _Token(
-            access_token=access_token,
-            refresh_token=refresh_token if keep_refresh_token else None,
-            token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
-            expires_in=_number(body.get("expires_in"), _DEFAULT_EXPIRES_IN),
-            issued_at=issued_at,
+        retried = Retried(
+            label="the Sigma token request",
+            log=_log,
+            judged_as=_TOKEN_REQUEST_RETRIES_AS,
+            failure=f"Requesting a Sigma access token from {_display(self._token_url)} failed",
+            request=origin,  # the API request that needed the token: the token request holds the secret
+            scrub=self._scrub,
         )
-        _log.debug(
-            "Obtained a Sigma access token for client_id %r (expires in %.0f s, %s refresh token)",
-            self._client_id,
-            token.expires_in,
-            "with a" if token.refresh_token else "no",
-        )
-        return token
+        response = yield from retrying(build, self._retry_policy, retried=retried, check=refuse_redirects)
+        return response, sent[-1][1]
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -812,42 +536,3 @@ class SigmaAuth(httpx.Auth):
             if token is not None:
                 secrets += [token.access_token, token.refresh_token or ""]
         return scrub_secrets(text, secrets)
-
-    def _refused_error(self, response: httpx.Response, what: str, hint: str) -> AuthenticationError:
-        server = error_from_response(response)  # its message is scrubbed already
-        return AuthenticationError(
-            f"{what}: {server.message}; {hint}",
-            status_code=server.status_code,
-            code=server.code,
-            request_id=server.request_id,
-            response=response,
-        )
-
-    def _token_endpoint_error(self, response: httpx.Response, what: str) -> SigmaAPIError:
-        error = error_from_response(response)
-        error.message = f"{what}: {error.message}"
-        error.args = (error.message,)
-        return error
-
-    def _transport_error(
-        self, error: httpx.TransportError, origin: httpx.Request, attempts: int, decision: Decision
-    ) -> APIConnectionError:
-        detail = redact(self._scrub(str(error))).strip().rstrip(".")
-        what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-        plural = "attempt" if attempts == 1 else "attempts"
-        note = "" if decision.gave_up else f" (not retried: {decision.reason})"
-        kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
-        # ``request`` is the API request that needed the token: the token request holds the secret.
-        return kind(
-            f"Requesting a Sigma access token from {_display(self._token_url)} failed after {attempts} {plural}: "
-            f"{what}{note}.",
-            request=origin,
-        )
-
-
-def _blocking_wait_error() -> SigmaError:
-    return SigmaError(
-        "A synchronous Sigma call was made on the thread whose event loop is fetching the access token; "
-        "waiting would block that loop for ever. Use the async API inside async code (or run the "
-        "synchronous call in a worker thread, e.g. with asyncio.to_thread)."
-    )

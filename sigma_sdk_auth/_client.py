@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack
@@ -30,6 +30,7 @@ from ._auth import AuthMethod, SigmaAuth
 from ._base_url import resolve_base_url
 from ._error_responses import raise_for_status
 from ._errors import ConfigurationError, InvalidArgumentError
+from ._flow import AsyncIO, SyncIO
 from ._pools import Pools
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._transport_security import (
@@ -390,6 +391,30 @@ class SigmaClient:
         kwargs = {"timeout": self._timeout, **request_kwargs}
         client = self._pools.for_running_loop()
         return await asend_with_retries(client, kwargs, self._retry_policy, stream=stream, auth=self._auth)
+
+    def _sync_flow_io(self) -> tuple[Callable[..., httpx.Request], SyncIO]:
+        """How the sync driver builds and sends this client's requests in a flow (a job's), as :meth:`_send` does."""
+
+        def build(**request_kwargs: Any) -> httpx.Request:
+            self._check_open()
+            return self._pools.sync().build_request(**{"timeout": self._timeout, **request_kwargs})
+
+        def send(request: httpx.Request, stream: bool) -> httpx.Response:
+            return self._pools.sync().send(request, stream=stream, auth=self._auth)
+
+        return build, SyncIO(send, self._retry_policy.sleep)
+
+    def _async_flow_io(self) -> tuple[Callable[..., httpx.Request], AsyncIO]:
+        """Async twin of :meth:`_sync_flow_io`: the running loop's pool."""
+
+        def build(**request_kwargs: Any) -> httpx.Request:
+            self._check_open()
+            return self._pools.for_running_loop().build_request(**{"timeout": self._timeout, **request_kwargs})
+
+        async def send(request: httpx.Request, stream: bool) -> httpx.Response:
+            return await self._pools.for_running_loop().send(request, stream=stream, auth=self._auth)
+
+        return build, AsyncIO(send, self._retry_policy.async_sleep)
 
     # -- raw requests: endpoints the spec lacks ---------------------------------------------------
 

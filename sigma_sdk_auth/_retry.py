@@ -31,13 +31,15 @@ Note that httpx timeouts apply per attempt: a GET that keeps timing out takes up
 ``(max_retries + 1) * timeout`` plus backoff before ``APITimeoutError`` is raised.
 
 Backoff before retry *n* (1-based) is uniform in ``[0, min(max_delay, initial_delay * 2**(n-1))]``
-("full jitter").  Each retry is logged at INFO on the ``sigma_sdk`` logger with the method, the
-URL path (no query string, host, headers or body), the attempt, the reason and the delay; at DEBUG
-every attempt is logged as well (see :func:`_log_attempt`).
+("full jitter").  Each retry is logged at INFO (on the ``sigma_sdk`` logger for API calls) with the
+method, the URL path (no query string, host, headers or body), the attempt, the reason and the delay;
+at DEBUG every attempt is logged as well (see :func:`_log_attempt`).
 
-Shape: like the auth flow in ``_auth.py``, one generator (:func:`_retry_flow`) makes every decision
-and two thin drivers (:func:`send_with_retries`, :func:`asend_with_retries`) do the I/O, the
-closing of discarded responses and the sleeping.  Streamed responses work: a response that will be
+Shape: :func:`decide` is the rule; :func:`retrying` is the one loop around it, a sub-flow of the
+shared engine (``_flow``) that API calls (:func:`send_with_retries`, :func:`asend_with_retries`),
+token requests (``_auth``) and job requests (``jobs._flows``, which hand it their deadline) all
+``yield from``.  It alone calls :func:`decide`, logs a retry or a give-up and wraps a transport
+error, so a change to retrying is made there.  Streamed responses work: a response that will be
 retried is closed, the final one is handed back unread.  How to sleep and how to jitter are fields of the
 :class:`RetryPolicy` (tests pass a policy that records instead of sleeping), not module globals.
 """
@@ -48,22 +50,26 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, Protocol, TypeAlias
 
 import attrs
 import httpx
 
 from ._errors import APIConnectionError, APITimeoutError
+from ._flow import AsyncIO, Close, Flow, Send, Sleep, SyncIO, arun, run
 from ._logging import logger, redact
 from ._retry_after import parse_retry_after
 
 __all__ = [
     "IDEMPOTENT_METHODS",
+    "Deadline",
     "Decision",
+    "Retried",
     "RetryPolicy",
     "asend_with_retries",
     "decide",
+    "retrying",
     "send_with_retries",
 ]
 
@@ -194,64 +200,231 @@ def decide(
     have already been made for this request (0 after the first attempt).
     """
     method = method.upper()
-    idempotent = method in IDEMPOTENT_METHODS
     if error is not None:
-        reason = type(error).__name__
-        if isinstance(error, _NEVER_RETRY_ERRORS):
-            return Decision(False, 0.0, f"{reason} is not retryable")
-        if not idempotent and not isinstance(error, _NOT_SENT_ERRORS):
-            return Decision(False, 0.0, f"{reason} after a {method} may have reached the server")
-        if retries_done >= policy.max_retries:
-            return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
-        return Decision(True, _backoff(policy, retries_done), reason)
-
+        return _decide_error(error, method, retries_done, policy)
     if response is None:
         raise ValueError("decide() needs a response or an error")
+    return _decide_status(response, method, retries_done, policy)
+
+
+def _decide_error(error: httpx.TransportError, method: str, retries_done: int, policy: RetryPolicy) -> Decision:
+    reason = type(error).__name__
+    if isinstance(error, _NEVER_RETRY_ERRORS):
+        return Decision(False, 0.0, f"{reason} is not retryable")
+    if method not in IDEMPOTENT_METHODS and not isinstance(error, _NOT_SENT_ERRORS):
+        return Decision(False, 0.0, f"{reason} after a {method} may have reached the server")
+    if retries_done >= policy.max_retries:
+        return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
+    return Decision(True, _backoff(policy, retries_done), reason)
+
+
+def _retryable_status(status: int, method: str, policy: RetryPolicy) -> bool:
+    """429 on any method; 408, ``retry_statuses`` and 5xx but 501/505 on idempotent methods only."""
+    if status == 429:
+        return True
+    transient = status == 408 or status in policy.retry_statuses or (status >= 500 and status not in _NON_TRANSIENT_5XX)
+    return transient and method in IDEMPOTENT_METHODS
+
+
+def _decide_status(response: httpx.Response, method: str, retries_done: int, policy: RetryPolicy) -> Decision:
     status = response.status_code
     reason = _status_reason(response)
     if status in policy.no_retry_statuses:
         return Decision(False, 0.0, f"{reason} (in no_retry_statuses)")
-    if status == 429:
-        retryable = True
-    elif status == 408 or status in policy.retry_statuses or (status >= 500 and status not in _NON_TRANSIENT_5XX):
-        retryable = idempotent
-    else:
-        retryable = False
-    if not retryable:
+    if not _retryable_status(status, method, policy):
         return Decision(False, 0.0, reason)
     if retries_done >= policy.max_retries:
         return Decision(False, 0.0, f"{reason}; retry budget ({policy.max_retries}) exhausted", gave_up=True)
-    if status in (429, 503):
-        advised = parse_retry_after(response.headers.get("retry-after"))
-        if advised is not None:
-            if advised > policy.max_retry_after:
-                return Decision(
-                    False,
-                    advised,
-                    f"{reason}; Retry-After {advised:g}s exceeds max_retry_after {policy.max_retry_after:g}s",
-                    gave_up=True,
-                )
-            return Decision(True, advised, f"{reason} (Retry-After {advised:g}s)")
-    return Decision(True, _backoff(policy, retries_done), reason)
+    advised = parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+    if advised is None:
+        return Decision(True, _backoff(policy, retries_done), reason)
+    if advised > policy.max_retry_after:
+        return Decision(
+            False,
+            advised,
+            f"{reason}; Retry-After {advised:g}s exceeds max_retry_after {policy.max_retry_after:g}s",
+            gave_up=True,
+        )
+    return Decision(True, advised, f"{reason} (Retry-After {advised:g}s)")
 
 
-def _log_retry(method: str, path: str, retries_done: int, policy: RetryPolicy, decision: Decision) -> None:
-    logger.info(
-        "Retrying %s %s (retry %d of %d) after %s; sleeping %.2fs",
-        method,
-        path,
+# -- retrying: the one loop around the rule, for API calls, token requests and job requests --------
+
+_Outcome: TypeAlias = httpx.Response | httpx.TransportError
+
+
+class Deadline(Protocol):
+    """A whole job's deadline (``jobs._poll._Poll``): no retry outlasts it."""
+
+    def no_answer_in_time(self, what: str) -> Exception | None:
+        """The error for an attempt at ``what`` that timed out with no time left, else None."""
+
+    def cut(self, status: str, delay: float) -> float:
+        """``delay`` cut to the time left (raising once none is left); ``status`` says why it waits."""
+
+    def rate_limit_wait(self, response: httpx.Response) -> float:
+        """How long to wait out the 429 ``response`` (its Retry-After, or the poll backoff), cut likewise."""
+
+
+class Retried:
+    """How :func:`retrying` names what it retries, in its log lines and in a transport failure's error.
+
+    ``label`` names it in the "Retrying ..." and "Giving up on ..." lines (default ``METHOD /path``),
+    which go to ``log``.  ``judged_as`` is the method :func:`decide` judges by (default the request's).
+    ``failure`` begins a transport failure's message (default ``METHOD /path timed out`` / ``failed``);
+    ``request`` is the request that error carries (default the attempt's); ``scrub`` takes secrets out
+    of the httpx error's text.  A plain slotted class, like :class:`Decision`.
+    """
+
+    __slots__ = ("failure", "judged_as", "label", "log", "request", "scrub")
+
+    def __init__(
+        self,
+        *,
+        label: str | None = None,
+        log: logging.Logger = logger,
+        judged_as: str | None = None,
+        failure: str | None = None,
+        request: httpx.Request | None = None,
+        scrub: Callable[[str], str] | None = None,
+    ) -> None:
+        self.label = label
+        self.log = log
+        self.judged_as = judged_as
+        self.failure = failure
+        self.request = request
+        self.scrub = scrub
+
+    def name(self, request: httpx.Request) -> str:
+        return self.label or _name(request)
+
+    def method(self, request: httpx.Request) -> str:
+        return self.judged_as or request.method
+
+
+_AN_API_CALL: Final = Retried()
+
+
+def retrying(
+    build_request: Callable[[], httpx.Request],
+    policy: RetryPolicy,
+    *,
+    stream: bool = False,
+    retried: Retried = _AN_API_CALL,
+    deadline: Deadline | None = None,
+    pace: Callable[[], Flow[None]] | None = None,
+    check: Callable[[httpx.Response], None] | None = None,
+) -> Flow[httpx.Response]:
+    """Send ``build_request()`` until its answer is final under ``policy``, and return that response.
+
+    The one retry loop, a sub-flow (``yield from``) for API calls (:func:`send_with_retries`), token
+    requests (``_auth``) and job requests (``jobs._flows``), and the only code that calls
+    :func:`decide`, logs a retry or a give-up, and wraps a transport error.  Before each attempt
+    ``pace`` runs (if given), then the request is built afresh (a file body is re-read, a job's timeout
+    is cut to the time left) and sent.  ``check`` sees every response first and may raise to refuse it.
+    A status below 400 is returned at once; any other is judged by :func:`decide` and retried (the
+    response closed, the delay slept) or returned, whatever its status (the caller raises for it).
+    A transport error that is not retried raises ``APITimeoutError`` / ``APIConnectionError``.
+    With a ``deadline`` (a job's), no wait outlasts it, an attempt that timed out with no time left
+    raises the deadline's error, and a 429 is waited out whatever the budget.
+    """
+    retries_done = 0
+    while True:
+        request = yield from _next_request(build_request, pace)
+        outcome = yield from _attempt(request, stream, check)
+        if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
+            return outcome  # the common case: nothing to decide
+        delay = None if deadline is None else _deadline_wait(deadline, outcome, request, retried, retries_done + 1)
+        if delay is None:  # the policy's rule decides
+            judged = _judged(outcome)
+            decision = decide(method=retried.method(request), retries_done=retries_done, policy=policy, **judged)
+            if not decision.retry:
+                _log_give_up(retried, request, decision, policy)
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+                raise _transport_failure(outcome, request, retried, retries_done + 1, decision) from outcome
+            delay = decision.delay
+            if deadline is not None:
+                delay = deadline.cut(f"retrying after {decision.reason}", delay)
+            _log_retry(retried, request, retries_done, policy, decision, delay)
+        yield from _pause(outcome, delay)
+        retries_done += 1
+
+
+def _next_request(
+    build_request: Callable[[], httpx.Request], pace: Callable[[], Flow[None]] | None
+) -> Flow[httpx.Request]:
+    """The next attempt's request, built once ``pace`` (if any) has let it go."""
+    if pace is not None:
+        yield from pace()
+    return build_request()
+
+
+def _deadline_wait(
+    deadline: Deadline, outcome: _Outcome, request: httpx.Request, retried: Retried, attempts: int
+) -> float | None:
+    """What a job's ``deadline`` says of ``outcome`` before the rule is asked: the wait for a 429
+    (whatever the budget), or None.  An attempt that timed out with no time left raises its error."""
+    if isinstance(outcome, httpx.TimeoutException):
+        late = deadline.no_answer_in_time(_name(request))
+        if late is not None:
+            raise late from _transport_failure(outcome, request, retried, attempts)
+    if isinstance(outcome, httpx.Response) and outcome.status_code == 429:
+        return deadline.rate_limit_wait(outcome)
+    return None
+
+
+def _pause(outcome: _Outcome, delay: float) -> Flow[None]:
+    """Between two attempts: the response that will be retried is closed, then the delay is slept."""
+    if isinstance(outcome, httpx.Response):
+        yield Close(outcome)
+    yield Sleep(delay)
+
+
+def _log_retry(
+    retried: Retried, request: httpx.Request, retries_done: int, policy: RetryPolicy, decision: Decision, delay: float
+) -> None:
+    retried.log.info(
+        "Retrying %s (retry %d of %d) after %s; sleeping %.2fs",
+        retried.name(request),
         retries_done + 1,
         policy.max_retries,
         decision.reason,
-        decision.delay,
+        delay,
     )
 
 
-def _log_give_up(method: str, path: str, decision: Decision) -> None:
-    logger.info("Giving up on %s %s: %s", method, path, decision.reason)
+def _log_give_up(retried: Retried, request: httpx.Request, decision: Decision, policy: RetryPolicy) -> None:
+    if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
+        retried.log.info("Giving up on %s: %s", retried.name(request), decision.reason)
 
 
-def _log_attempt(method: str, path: str, outcome: _Outcome, started: float) -> None:
+def _attempt(request: httpx.Request, stream: bool, check: Callable[[httpx.Response], None] | None) -> Flow[_Outcome]:
+    """Send ``request`` once: its response (seen by ``check``), or the transport error it met."""
+    started = time.monotonic()
+    outcome: _Outcome
+    try:
+        outcome = yield Send(request, stream=stream)
+    except httpx.TransportError as exc:
+        outcome = exc
+    if logger.isEnabledFor(logging.DEBUG):
+        _log_attempt(request, outcome, started)
+    if check is not None and isinstance(outcome, httpx.Response):
+        check(outcome)
+    return outcome
+
+
+def _name(request: httpx.Request) -> str:
+    """``METHOD /path``: how logs and errors name a request (no query string, host or userinfo)."""
+    return f"{request.method} {request.url.path}"
+
+
+def _judged(outcome: _Outcome) -> dict[str, Any]:
+    """:func:`decide`'s keyword for ``outcome``: ``response=`` or ``error=``."""
+    return {"response": outcome} if isinstance(outcome, httpx.Response) else {"error": outcome}
+
+
+def _log_attempt(request: httpx.Request, outcome: _Outcome, started: float) -> None:
     """One DEBUG line per attempt (``SIGMA_LOG=debug``): what was sent, what came back, how long it took.
 
     Per attempt rather than per call, so a retried call shows each failure.  The path only (no
@@ -262,94 +435,43 @@ def _log_attempt(method: str, path: str, outcome: _Outcome, started: float) -> N
     if isinstance(outcome, httpx.Response):
         request_id = outcome.headers.get("x-request-id") or "-"
         logger.debug(
-            "%s %s -> %s in %.0f ms (request id %s)", method, path, _status_reason(outcome), elapsed_ms, request_id
+            "%s -> %s in %.0f ms (request id %s)", _name(request), _status_reason(outcome), elapsed_ms, request_id
         )
     else:
-        logger.debug("%s %s -> %s after %.0f ms", method, path, type(outcome).__name__, elapsed_ms)
+        logger.debug("%s -> %s after %.0f ms", _name(request), type(outcome).__name__, elapsed_ms)
 
 
 def _transport_failure(
-    error: httpx.TransportError, method: str, path: str, attempts: int, decision: Decision
+    error: httpx.TransportError,
+    request: httpx.Request,
+    retried: Retried,
+    attempts: int,
+    decision: Decision | None = None,
 ) -> APIConnectionError:
-    """The SDK exception for a transport failure; its message never contains headers or bodies."""
-    detail = redact(str(error)).strip().rstrip(".")
-    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-    try:
-        request: httpx.Request | None = error.request
-    except RuntimeError:  # httpx raises if the error was created without a request
-        request = None
-    plural = "attempt" if attempts == 1 else "attempts"
-    note = "" if decision.gave_up else f" (not retried: {decision.reason})"
-    if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"{method} {path} timed out after {attempts} {plural}: {what}{note}.", request=request)
-    return APIConnectionError(f"{method} {path} failed after {attempts} {plural}: {what}{note}.", request=request)
+    """The SDK exception for a transport failure; its message never contains headers or bodies.
 
-
-# -- the flow: every decision, no I/O --------------------------------------------------------------
-
-_Outcome: TypeAlias = httpx.Response | httpx.TransportError
-
-
-class _Attempt:
-    """A step of the flow: close ``discard``, sleep ``delay`` (None on the first attempt), send ``request``."""
-
-    __slots__ = ("delay", "discard", "request")
-
-    def __init__(
-        self, request: httpx.Request, delay: float | None = None, discard: httpx.Response | None = None
-    ) -> None:
-        self.request = request
-        self.delay = delay
-        self.discard = discard
-
-
-_RetryFlow: TypeAlias = Generator[_Attempt | httpx.Response, httpx.Response, None]
-
-
-def _retry_flow(build: Callable[[], httpx.Request], policy: RetryPolicy) -> _RetryFlow:
-    """Decide over the attempts of one request; yield each :class:`_Attempt`, then the final response.
-
-    ``build`` makes the request afresh for each attempt (a file body is re-read).  The driver sends
-    each attempt's response in, or throws in the ``httpx.TransportError`` it raised.  The last thing
-    yielded is the response to hand back (any status: the caller raises for non-2xx); a transport
-    failure that will not be retried raises ``APIConnectionError`` / ``APITimeoutError`` instead.
+    ``decision`` is the one that stopped retrying: unless it gave up on a retryable failure, the
+    message says why the failure was not retried.
     """
-    request = build()
-    method, path = request.method, request.url.path
-    debug = logger.isEnabledFor(logging.DEBUG)
-    step = _Attempt(request)
-    retries_done = 0
-    while True:
-        started = time.monotonic()
-        outcome: _Outcome
-        try:
-            outcome = yield step
-        except httpx.TransportError as exc:
-            outcome = exc
-        if debug:
-            _log_attempt(method, path, outcome, started)
-        discard: httpx.Response | None = None
-        if isinstance(outcome, httpx.Response):
-            if outcome.status_code < 400:  # the common case: nothing to decide
-                yield outcome
-                return
-            decision = decide(method=method, retries_done=retries_done, policy=policy, response=outcome)
-            if not decision.retry:
-                if decision.gave_up and policy.max_retries:  # with retrying off, nothing was given up
-                    _log_give_up(method, path, decision)
-                yield outcome
-                return
-            discard = outcome
-        else:
-            decision = decide(method=method, retries_done=retries_done, policy=policy, error=outcome)
-            if not decision.retry:
-                raise _transport_failure(outcome, method, path, retries_done + 1, decision) from outcome
-        _log_retry(method, path, retries_done, policy, decision)
-        step = _Attempt(build(), decision.delay, discard)
-        retries_done += 1
+    text = str(error) if retried.scrub is None else retried.scrub(str(error))
+    detail = redact(text).strip().rstrip(".")
+    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    timed_out = isinstance(error, httpx.TimeoutException)
+    failed = retried.failure or f"{_name(request)} {'timed out' if timed_out else 'failed'}"
+    plural = "attempt" if attempts == 1 else "attempts"
+    note = "" if decision is None or decision.gave_up else f" (not retried: {decision.reason})"
+    kind = APITimeoutError if timed_out else APIConnectionError
+    return kind(f"{failed} after {attempts} {plural}: {what}{note}.", request=retried.request or _request_of(error))
 
 
-# -- the drivers: the only code that differs between sync and async --------------------------------
+def _request_of(error: httpx.TransportError) -> httpx.Request | None:
+    try:
+        return error.request
+    except RuntimeError:  # httpx raises if the error was created without a request
+        return None
+
+
+# -- the drivers of one API call: an httpx client's I/O for the shared drivers in ``_flow`` ---------
 
 
 def send_with_retries(
@@ -362,33 +484,21 @@ def send_with_retries(
     given, replaces the client's auth for this request.  Raises ``APITimeoutError`` /
     ``APIConnectionError`` for a transport failure that is not retried or outlasts the budget.
     """
-    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
-    step = next(flow)
-    while isinstance(step, _Attempt):
-        if step.discard is not None:
-            step.discard.close()
-        if step.delay is not None:
-            policy.sleep(step.delay)
-        try:
-            step = flow.send(client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
-        except httpx.TransportError as exc:
-            step = flow.throw(exc)
-    return step
+
+    def send(request: httpx.Request, stream: bool) -> httpx.Response:
+        return client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+
+    build = functools.partial(client.build_request, **request_kwargs)
+    return run(retrying(build, policy, stream=stream), SyncIO(send, policy.sleep))
 
 
 async def asend_with_retries(
     client: httpx.AsyncClient, request_kwargs: _Kwargs, policy: RetryPolicy, *, stream: bool = False, auth: _Auth = None
 ) -> httpx.Response:
     """Async twin of :func:`send_with_retries`, awaiting ``policy.async_sleep`` between attempts."""
-    flow = _retry_flow(functools.partial(client.build_request, **request_kwargs), policy)
-    step = next(flow)
-    while isinstance(step, _Attempt):
-        if step.discard is not None:
-            await step.discard.aclose()
-        if step.delay is not None:
-            await policy.async_sleep(step.delay)
-        try:
-            step = flow.send(await client.send(step.request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT))
-        except httpx.TransportError as exc:
-            step = flow.throw(exc)
-    return step
+
+    async def send(request: httpx.Request, stream: bool) -> httpx.Response:
+        return await client.send(request, stream=stream, auth=auth or httpx.USE_CLIENT_DEFAULT)
+
+    build = functools.partial(client.build_request, **request_kwargs)
+    return await arun(retrying(build, policy, stream=stream), AsyncIO(send, policy.async_sleep))

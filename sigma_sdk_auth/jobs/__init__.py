@@ -10,18 +10,16 @@ so each HTTP request gets the client's token and typed errors; this module adds 
   204 or a 429 is honoured instead, up to the client's ``RetryPolicy.max_retry_after`` (a negative or
   unreadable one means the backoff).  Any error that ends a job propagates with a note saying which
   job it interrupted.
-* **The deadline** (``timeout``) bounds the whole job, requests included.  The client's retry loop
-  cannot know it (it would wait out a ``Retry-After`` or retry a stalled read with the client's
-  full timeout), so the drivers send each request *once* (``client.with_options(max_retries=0)``)
-  and the flow retries (:func:`_answer`, :func:`_retry_delay`): by the client's own rules
-  (``_retry.decide`` with the client's policy: what is transient, how many retries, which delays),
-  except that a 429 is waited out whatever the budget.  Each attempt's timeout is the client's,
-  every part cut to the time left, and no wait outlasts the deadline.  Once it has passed, or a
-  request times out at it, :class:`JobTimeoutError` names the job, its last status and the elapsed
-  time.  A download's body is read with the read timeout it got when it was sent, so a body that
-  stalls is noticed within that (the time left at the last poll, at most the client's read timeout)
-  and becomes :class:`JobTimeoutError` if the deadline has passed by then; a failure after the
-  body began is never retried.  (A token request a job triggers gets the cut timeout too;
+* **The deadline** (``timeout``) bounds the whole job, requests included.  Every request of a job
+  goes through the shared retry loop (``_retry.retrying``, as the client's own calls do) with the
+  job's deadline handed to it: the client's rules decide (what is transient, how many retries, which
+  delays), except that a 429 is waited out whatever the budget.  Each attempt's timeout is the
+  client's, every part cut to the time left, and no wait outlasts the deadline.  Once it has passed,
+  or a request times out at it, :class:`JobTimeoutError` names the job, its last status and the
+  elapsed time.  A download's body is read with the read timeout it got when it was sent, so a body
+  that stalls is noticed within that (the time left at the last poll, at most the client's read
+  timeout) and becomes :class:`JobTimeoutError` if the deadline has passed by then; a failure after
+  the body began is never retried.  (A token request a job triggers gets the cut timeout too;
   its own retries are the auth's.)
 * **Sigma's export rate limit** (100 exports a minute): export starts from this process go through
   one sliding window (:data:`EXPORT_STARTS`), so a loop over 500 elements waits instead of failing.
@@ -34,29 +32,29 @@ so each HTTP request gets the client's token and typed errors; this module adds 
 * **Progress**: a callable ``(bytes_done, bytes_total_or_None)``, or ``True`` for one line on stderr
   when stderr is a terminal.
 
-Shape: like the auth flow (``_auth.py``) and the retries (``_retry.py``), each job is one generator
-(:func:`_export_flow`, :func:`_download_flow`, :func:`_materialization_flow`) that makes every
-decision and yields steps: send a request (:class:`_Request`), stream a download into the target
-(:class:`_Fetch`), sleep (:class:`_Sleep`).  Two thin drivers, :func:`_run` and :func:`_arun`, do
-the I/O and the sleeping; a response goes back into the flow with ``send``, an SDK error with
-``throw``.  Every argument is checked before the first request: a bad one costs no export.
+Shape: like the auth (``_auth.py``) and the API calls (``_retry.py``), each job is one flow of the
+shared engine (``_flow``): a generator (:func:`_export_flow`, :func:`_download_flow`,
+:func:`_materialization_flow`) that makes every decision and yields steps (send, read, close, sleep).
+The engine's drivers, run by :func:`_run` and :func:`_arun` with the client's pools and auth, do the
+I/O; a response goes back into the flow with ``send``, a failure with ``throw``.  Every argument is
+checked before the first request: a bad one costs no export.
 
 Time comes from the client's :class:`~sigma_sdk_auth.RetryPolicy`: its ``sleep`` / ``async_sleep``
 wait between polls (as between retries), and deadlines are measured on its ``clock``.  A test steers
+both with a recording policy and a fake clock.
 
 Where things are (one concern a module; this ``__init__`` holds the public API and nothing else):
 
 * ``_results``: the public types, what a caller passes and gets back;
 * ``_rate``: the export rate window (:data:`EXPORT_STARTS`);
-* ``_poll``: one job's timing (:class:`_Poll`: deadline, backoff, request timeouts);
+* ``_poll``: one job's timing (:class:`_Poll`: deadline, backoff, ``Retry-After``, request timeouts);
 * ``_files``: the target of an export (:class:`_Target`: atomic writes, the write check);
 * ``_progress``: progress callbacks and the terminal line;
-* ``_reading``: reading Sigma's answers (sizes, ``Content-Disposition``, IDs, statuses, ``Retry-After``);
+* ``_reading``: reading Sigma's answers (sizes, ``Content-Disposition``, IDs, statuses);
 * ``_validate``: the export request body and its checks;
 * ``_saving``: one export's download streamed into its target (:class:`_Export`);
-* ``_steps``: the step vocabulary of the flows;
-* ``_flows``: the flows, every decision and no I/O (retries included);
-* ``_drivers``: :func:`_run` and :func:`_arun`, the only code that differs between sync and async.
+* ``_flows``: the flows, every decision and no I/O (each request through the shared retry loop);
+* ``_drivers``: :func:`_run` and :func:`_arun`, which run a flow on the shared engine with the client's I/O.
 
 Async twins: each public function has one, taking the same arguments; its name is the sync name with an
 ``a`` in front (``export_workbook`` -> ``aexport_workbook``), where ``wait_for_...`` becomes
@@ -126,7 +124,7 @@ def download_export(
     Raises :class:`JobTimeoutError` on timeout, :class:`APIConnectionError` if the connection
     breaks mid-file, and the client's typed errors for refused requests.
     """
-    return _run(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
+    return _run(client, _download_flow, _Export(client, to, timeout, poll_interval, progress), query_id)
 
 
 def export_workbook(
@@ -155,8 +153,8 @@ def export_workbook(
     process, as Sigma limits them.
     """
     export = _Export(client, to, timeout, poll_interval, progress, format)
-    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
-    return _run(client, flow)
+    body = _export_body(format, element_id, page_id, parameters, options)
+    return _run(client, _export_flow, export, workbook_id, body)
 
 
 def wait_for_materialization(
@@ -174,8 +172,9 @@ def wait_for_materialization(
     is logged once and polled on; a run past ``timeout`` seconds raises :class:`JobTimeoutError`
     naming the last status.
     """
-    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
-    return _run(client, flow)
+    return _run(
+        client, _materialization_flow, client, "workbooks", workbook_id, materialization_id, timeout, poll_interval
+    )
 
 
 def wait_for_data_model_materialization(
@@ -187,8 +186,9 @@ def wait_for_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """:func:`wait_for_materialization` for a data model's materialization."""
-    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
-    return _run(client, flow)
+    return _run(
+        client, _materialization_flow, client, "dataModels", data_model_id, materialization_id, timeout, poll_interval
+    )
 
 
 async def adownload_export(
@@ -201,7 +201,7 @@ async def adownload_export(
     progress: ProgressCallback | bool | None = None,
 ) -> ExportResult:
     """Async twin of :func:`download_export`."""
-    return await _arun(client, _download_flow(_Export(client, to, timeout, poll_interval, progress), query_id))
+    return await _arun(client, _download_flow, _Export(client, to, timeout, poll_interval, progress), query_id)
 
 
 async def aexport_workbook(
@@ -220,8 +220,8 @@ async def aexport_workbook(
 ) -> ExportResult:
     """Async twin of :func:`export_workbook`."""
     export = _Export(client, to, timeout, poll_interval, progress, format)
-    flow = _export_flow(export, workbook_id, _export_body(format, element_id, page_id, parameters, options))
-    return await _arun(client, flow)
+    body = _export_body(format, element_id, page_id, parameters, options)
+    return await _arun(client, _export_flow, export, workbook_id, body)
 
 
 async def await_materialization(
@@ -233,8 +233,9 @@ async def await_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_materialization`."""
-    flow = _materialization_flow(client, "workbooks", workbook_id, materialization_id, timeout, poll_interval)
-    return await _arun(client, flow)
+    return await _arun(
+        client, _materialization_flow, client, "workbooks", workbook_id, materialization_id, timeout, poll_interval
+    )
 
 
 async def await_data_model_materialization(
@@ -246,8 +247,9 @@ async def await_data_model_materialization(
     poll_interval: float | None = None,
 ) -> MaterializationStatus:
     """Async twin of :func:`wait_for_data_model_materialization`."""
-    flow = _materialization_flow(client, "dataModels", data_model_id, materialization_id, timeout, poll_interval)
-    return await _arun(client, flow)
+    return await _arun(
+        client, _materialization_flow, client, "dataModels", data_model_id, materialization_id, timeout, poll_interval
+    )
 
 
 publish("sigma_sdk.jobs", globals(), __all__)  # what tracebacks and reprs name

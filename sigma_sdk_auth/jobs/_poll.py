@@ -10,6 +10,7 @@ import httpx
 
 from .._client import SigmaClient
 from .._errors import InvalidArgumentError, JobError, JobTimeoutError, SigmaError
+from .._retry_after import parse_retry_after
 
 __all__ = [
     "DEFAULT_EXPORT_TIMEOUT",
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_POLL_INTERVAL",
     "POLL_BACKOFF",
     "_Poll",
+    "_advised_wait",
 ]
 
 DEFAULT_EXPORT_TIMEOUT: Final = 900.0
@@ -30,9 +32,23 @@ MAX_POLL_INTERVAL: Final = 15.0
 _E = TypeVar("_E", bound=JobError)
 
 
+def _advised_wait(response: httpx.Response) -> float | None:
+    """The seconds ``Retry-After`` asks for, or None (the poll backoff applies) when it is absent,
+    garbage or negative: ``-5`` on every poll must not become a run of zero-second waits."""
+    value = response.headers.get("retry-after")
+    with contextlib.suppress(ValueError):
+        if value is not None and float(value) < 0:
+            return None
+    return parse_retry_after(value)
+
+
 class _Poll:
     """The timing of one job: its deadline, how long to wait before the next poll, and how long the
-    next request may take (the client's timeout, cut to the time left)."""
+    next request may take (the client's timeout, cut to the time left).
+
+    It is the ``deadline`` the job hands the shared retry loop (``_retry.retrying``; the methods of
+    ``_retry.Deadline``: :meth:`no_answer_in_time`, :meth:`cut`, :meth:`rate_limit_wait`).
+    """
 
     def __init__(
         self, kind: str, job_id: str | None, timeout: float | None, poll_interval: float | None, client: SigmaClient
@@ -109,7 +125,7 @@ class _Poll:
             connect=cut(limit.connect), read=cut(limit.read), write=cut(limit.write), pool=cut(limit.pool)
         )
 
-    def until_deadline(self, status: str, wait: float) -> float:
+    def cut(self, status: str, wait: float) -> float:
         """``wait``, cut to the time left; raises :class:`JobTimeoutError` when the deadline has passed."""
         self.status = status
         left = self.time_left
@@ -125,7 +141,19 @@ class _Poll:
         when the deadline has already passed."""
         wait = self._interval if advised is None else min(advised, self.max_advised_wait)
         self._interval = min(self._cap, self._interval * POLL_BACKOFF)
-        return self.until_deadline(status, wait)
+        return self.cut(status, wait)
+
+    def no_answer_in_time(self, what: str) -> JobTimeoutError | None:
+        """The error for a request to ``what`` that timed out with no time left, else None."""
+        left = self.time_left
+        if left is None or left > 0:
+            return None
+        self.status = f"no answer in time to {what}"
+        return self.timed_out()
+
+    def rate_limit_wait(self, response: httpx.Response) -> float:
+        """How long to wait out a 429 within the deadline: its Retry-After (capped), or the poll backoff."""
+        return self.next_wait("rate limited (HTTP 429)", _advised_wait(response))
 
     @contextlib.contextmanager
     def annotating(self) -> Iterator[None]:

@@ -1,8 +1,7 @@
-"""Reading Sigma's answers: sizes, suggested file names, query IDs, materialization statuses, Retry-After."""
+"""Reading Sigma's answers: sizes, suggested file names, query IDs, materialization statuses."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import unicodedata
 from collections.abc import Mapping
@@ -12,14 +11,12 @@ import httpx
 
 from .._errors import JobError, JobFailedError
 from .._logging import logger
-from .._retry_after import parse_retry_after
 from .._scrubbing import safe_excerpt, scrubber
 from ._poll import _Poll
 from ._results import MaterializationStatus
 
 # What the rest of the package imports from here; nothing in this module is public.
 __all__ = [
-    "_advised_wait",
     "_expected_size",
     "_materialization",
     "_query_id",
@@ -148,16 +145,6 @@ def _materialization(response: httpx.Response, poll: _Poll) -> MaterializationSt
         error=error,
         raw=body,
     )
-
-
-def _advised_wait(response: httpx.Response) -> float | None:
-    """The seconds ``Retry-After`` asks for, or None (the poll backoff applies) when it is absent,
-    garbage or negative: ``-5`` on every poll must not become a run of zero-second waits."""
-    value = response.headers.get("retry-after")
-    with contextlib.suppress(ValueError):
-        if value is not None and float(value) < 0:
-            return None
-    return parse_retry_after(value)
 
 
 def _ready(response: httpx.Response) -> bool:

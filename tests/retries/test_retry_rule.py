@@ -529,7 +529,7 @@ async def test_every_attempt_is_logged_at_debug(
 async def test_nothing_is_given_up_when_retrying_is_off(
     mode: Mode, mock: respx.MockRouter, caplog: pytest.LogCaptureFixture, sleeps: RecordedSleeps
 ) -> None:
-    """With max_retries=0 a 503 is returned without a "Giving up" line (jobs send that way and retry themselves)."""
+    """With max_retries=0 a 503 is returned without a "Giving up" line: with retrying off, nothing was given up."""
     mock.get("/x").mock(return_value=httpx.Response(503))
     caplog.set_level(logging.INFO, logger="sigma_sdk")
     response = await send(mode, {"method": "GET", "url": "/x"}, sleeps.policy(max_retries=0))

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import httpx
@@ -28,6 +28,16 @@ from tests._support.stray_files import stray_files, untracked_files
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "s3cr3t-0f-the-cl1ent-Xq9-long-enough"
 BASE_URL = "https://api.sigma.test"
+
+# Most runtime behaviour has a sync and an async path; a test taking ``mode`` runs once for each.
+Mode = Literal["sync", "async"]
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """``"sync"`` then ``"async"``: the path a parametrized test drives."""
+    mode: Mode = request.param
+    return mode
 
 
 class FakeClock:

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
 from sigma_sdk_auth import InternalServerError, InvalidArgumentError, NotFoundError, SigmaClient
-from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma, RecordedSleeps
-
-Mode = Literal["sync", "async"]
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    mode: Mode = request.param
-    return mode
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, FakeSigma, Mode, RecordedSleeps
 
 
 @pytest.fixture

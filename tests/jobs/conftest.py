@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pytest
@@ -24,14 +24,13 @@ from sigma_sdk.jobs import (
     wait_for_materialization,
 )
 from sigma_sdk.testing import ExportFile, SigmaStandin
-from tests.conftest import FakeClock, RecordedSleeps
+from tests.conftest import FakeClock, Mode, RecordedSleeps
 
 BASE_URL = "https://api.sigma.test"
 QUERY_ID = "88889999-aaaa-bbbb-cccc-ddddeeeeffff"
 DOWNLOAD = f"/v2/query/{QUERY_ID}/download"
 CHUNK = 64 * 1024
 MiB = 1024 * 1024
-Mode = Literal["sync", "async"]
 
 
 # -- the fake Sigma: the public testing aid, exporting "Sales by region.csv" --------------------------
@@ -74,12 +73,6 @@ def calls(fake: SigmaStandin) -> list[tuple[str, str]]:
 
 def downloads(fake: SigmaStandin) -> int:
     return len(fake.requests_to(DOWNLOAD))
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    mode: Mode = request.param
-    return mode
 
 
 @pytest.fixture

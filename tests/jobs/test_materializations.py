@@ -14,9 +14,9 @@ from sigma_sdk.errors import (
     JobTimeoutError,
 )
 from sigma_sdk.testing import SigmaStandin
-from tests.conftest import RecordedSleeps
+from tests.conftest import Mode, RecordedSleeps
 
-from .conftest import BUILDING, READY, RUNNING, Mode, calls, export, statuses, wait
+from .conftest import BUILDING, READY, RUNNING, calls, export, statuses, wait
 
 # -- materializations -----------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pytest
@@ -26,15 +26,9 @@ from sigma_sdk_auth._flow import (
     arun,
     run,
 )
+from tests.conftest import Mode
 
-Mode = Literal["sync", "async"]
 URL = "https://api.test/v2/things"
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    mode: Mode = request.param
-    return mode
 
 
 class Served:

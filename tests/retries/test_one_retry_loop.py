@@ -6,7 +6,7 @@ import ast
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pytest
@@ -14,18 +14,11 @@ import pytest
 import sigma_sdk_auth
 from sigma_sdk_auth import InternalServerError, SigmaClient, _retry
 from sigma_sdk_auth.jobs import await_materialization, wait_for_materialization
-from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, RecordedSleeps
+from tests.conftest import BASE_URL, CLIENT_ID, CLIENT_SECRET, Mode, RecordedSleeps
 
-Mode = Literal["sync", "async"]
 TOKEN = "/v2/auth/token"
 MEMBERS = "/v2/members"
 MATERIALIZATION = "/v2/workbooks/wb1/materializations/m1"
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    mode: Mode = request.param
-    return mode
 
 
 class FlakySigma:

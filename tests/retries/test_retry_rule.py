@@ -8,7 +8,7 @@ import random
 import re
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 import httpx
@@ -23,10 +23,9 @@ from sigma_sdk_auth._errors import (
     RateLimitError,
 )
 from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, decide, send_with_retries
-from tests.conftest import RecordedSleeps
+from tests.conftest import Mode, RecordedSleeps
 
 BASE = "https://api.test"
-Mode = Literal["sync", "async"]
 
 
 @pytest.fixture(autouse=True)
@@ -45,12 +44,6 @@ def max_jitter(sleeps: RecordedSleeps) -> None:
 def mock() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         yield router
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> Mode:
-    mode: Mode = request.param
-    return mode
 
 
 async def send(mode: Mode, kwargs: Mapping[str, Any], policy: RetryPolicy) -> httpx.Response:

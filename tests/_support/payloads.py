@@ -23,3 +23,14 @@ def json_of(value: Any) -> Any:
     if isinstance(value, list):
         return [json_of(item) for item in value]
     return value
+
+
+def schema_payloads(schema: dict[str, Any], spec: dict[str, Any] | None = None, **kwargs: Any) -> list[Any]:
+    """``scripts/_samples``' payloads for ``schema`` (refs resolved in ``spec``), each checked valid against it."""
+    import _samples as samples
+
+    root = spec if spec is not None else {}
+    result = samples.sample_payloads(root, schema, **kwargs)
+    for payload in result:
+        samples.validate(root, schema, payload)
+    return result

@@ -1,26 +1,18 @@
-"""Tests of the sample-payload walker and the leaf measurement in ``scripts/_samples/``."""
+"""The sample-payload walker of ``scripts/_samples/``: every schema of the spec, and tiny schemas."""
 
 from __future__ import annotations
 
 import copy
 import datetime
-import enum
-import importlib
 import json
-import shutil
-import subprocess
-import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import _samples as samples
 import pytest
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 from jsonschema import Draft202012Validator, ValidationError
 
+from tests._support.payloads import schema_payloads
 from tests._support.spec import load_spec, locked_release
 
 
@@ -169,14 +161,6 @@ def test_date_time_samples_round_trip_through_isoformat(sampled: Sampled) -> Non
 # --- tiny schemas -------------------------------------------------------------------------------
 
 
-def _payloads(schema: dict[str, Any], spec: dict[str, Any] | None = None, **kwargs: Any) -> list[Any]:
-    root = spec if spec is not None else {}
-    result = samples.sample_payloads(root, schema, **kwargs)
-    for payload in result:
-        samples.validate(root, schema, payload)
-    return result
-
-
 def test_all_of_with_one_of_picks_a_branch_and_keeps_every_part() -> None:
     """allOf [base, oneOf[a, b]]: every instance has the base fields plus one branch's fields."""
     schema = {
@@ -198,7 +182,7 @@ def test_all_of_with_one_of_picks_a_branch_and_keeps_every_part() -> None:
             },
         ]
     }
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     assert all("name" in p for p in result)
     assert {p["kind"] for p in result} == {"A", "B"}
     for payload in result:
@@ -209,7 +193,7 @@ def test_nested_union_inside_one_branch_is_fully_covered() -> None:
     """A union nested in branch 1 of an outer union still gets each of its branches (no i-mod-n gaps)."""
     inner = {"oneOf": [{"type": "integer"}, {"type": "boolean"}, {"type": "null"}]}
     schema = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "maxItems": 1, "items": inner}]}
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     inner_values = {type(p[0]).__name__ for p in result if isinstance(p, list)}
     assert inner_values == {"int", "bool", "NoneType"}
     assert any(isinstance(p, str) for p in result)
@@ -226,7 +210,7 @@ def test_instances_grow_with_the_widest_choice_not_the_product() -> None:
             "c": {"enum": ["v", "w", "x", "y", "z"]},
         },
     }
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     assert {p["c"] for p in result} == {"v", "w", "x", "y", "z"}
     assert len(result) <= 6
 
@@ -234,7 +218,7 @@ def test_instances_grow_with_the_widest_choice_not_the_product() -> None:
 def test_nullable_type_gets_null_and_a_value() -> None:
     """``type: [string, null]`` yields both a string and a null somewhere."""
     schema = {"type": "object", "required": ["x"], "properties": {"x": {"type": ["string", "null"]}}}
-    values = [p["x"] for p in _payloads(schema)]
+    values = [p["x"] for p in schema_payloads(schema)]
     assert None in values
     assert any(isinstance(v, str) for v in values)
 
@@ -246,7 +230,7 @@ def test_every_enum_value_and_both_booleans_appear() -> None:
         "required": ["color", "flag"],
         "properties": {"color": {"type": "string", "enum": ["red", "green", "blue"]}, "flag": {"type": "boolean"}},
     }
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     assert {p["color"] for p in result} == {"red", "green", "blue"}
     assert {p["flag"] for p in result} == {True, False}
 
@@ -258,7 +242,7 @@ def test_first_instance_is_minimal_and_another_fills_every_optional_property() -
         "required": ["id"],
         "properties": {"id": {"type": "string"}, "note": {"type": "string"}, "count": {"type": "integer"}},
     }
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     assert set(result[0]) == {"id"}
     assert any(set(p) == {"id", "note", "count"} for p in result)
 
@@ -266,11 +250,11 @@ def test_first_instance_is_minimal_and_another_fills_every_optional_property() -
 def test_additional_properties_schema_gets_one_extra_key() -> None:
     """``additionalProperties: schema`` adds a key with a valid value; free-form ones can be turned off."""
     typed = {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}}
-    result = _payloads(typed)
+    result = schema_payloads(typed)
     assert any(isinstance(p.get(samples.EXTRA_KEY), int) for p in result)
     free = {"type": "object", "additionalProperties": {}}
-    assert any(samples.EXTRA_KEY in p for p in _payloads(free))
-    assert all(samples.EXTRA_KEY not in p for p in _payloads(free, free_form=False))
+    assert any(samples.EXTRA_KEY in p for p in schema_payloads(free))
+    assert all(samples.EXTRA_KEY not in p for p in schema_payloads(free, free_form=False))
 
 
 def _depth(value: Any, key: str) -> int:
@@ -319,7 +303,7 @@ def test_recursion_is_closed_after_the_limit() -> None:
     }
     schema = {"$ref": "#/components/schemas/Codec"}
     report = samples.SampleReport()
-    result = _payloads(schema, spec, report=report)
+    result = schema_payloads(schema, spec, report=report)
     assert {p["type"] for p in result} >= {"num", "record"}
     assert '"list"' in json.dumps(result)  # covered wherever it fits first, here inside a record
     assert max(_depth(p, "val") for p in result) == samples.RECURSION_LIMIT
@@ -330,7 +314,7 @@ def test_malformed_ref_is_resolved_leniently() -> None:
     """``#components/x`` (no slash) resolves like ``#/components/x``, for walking and validating."""
     spec: dict[str, Any] = {"components": {"schemas": {"Id": {"type": "string", "format": "uuid"}}}}
     schema = {"type": "object", "required": ["id"], "properties": {"id": {"$ref": "#components/schemas/Id"}}}
-    result = _payloads(schema, spec)
+    result = schema_payloads(schema, spec)
     assert result[0] == {"id": samples.SAMPLE_UUID}
     with pytest.raises(ValidationError, match="is not a 'uuid'"):
         samples.validate(spec, schema, {"id": "nope"})
@@ -352,7 +336,7 @@ def test_formats_and_bounds_are_respected() -> None:
             "x": {"type": "number", "exclusiveMaximum": 0},
         },
     }
-    payload = _payloads(schema)[0]
+    payload = schema_payloads(schema)[0]
     assert payload["when"] == samples.SAMPLE_DATETIME
     assert payload["day"] == samples.SAMPLE_DATE
     assert len(payload["short"]) <= 3
@@ -366,7 +350,7 @@ def test_formats_and_bounds_are_respected() -> None:
 def test_one_of_enums_prefer_values_only_their_branch_accepts() -> None:
     """oneOf over overlapping enums picks values that make the instance fit exactly one branch."""
     schema = {"oneOf": [{"enum": ["a", "b"]}, {"enum": ["b", "c"]}]}
-    result = _payloads(schema)
+    result = schema_payloads(schema)
     assert set(result) == {"a", "c"}
 
 
@@ -375,7 +359,7 @@ def test_unsatisfiable_optional_property_is_left_out_and_reported() -> None:
     impossible = {"type": "null", "allOf": [{"type": "object"}]}
     schema = {"type": "object", "properties": {"ok": {"type": "string"}, "bad": impossible}}
     report = samples.SampleReport()
-    result = _payloads(schema, report=report)
+    result = schema_payloads(schema, report=report)
     assert all("bad" not in p for p in result)
     assert any("ok" in p for p in result)
     assert id(impossible) in report.skipped
@@ -393,7 +377,7 @@ def test_lenient_spec_reads_null_beside_composition_as_nullable() -> None:
     }
     spec = samples.lenient_spec(raw)
     assert spec["y"] == {"$ref": "#/components/schemas/S"}
-    values = _payloads(spec["x"], spec)
+    values = schema_payloads(spec["x"], spec)
     assert None in values
     assert any(isinstance(v, dict) and "k" in v for v in values)
 
@@ -403,232 +387,3 @@ def test_validator_is_draft_2020_12() -> None:
     checker = samples.validator({}, {"type": "array", "prefixItems": [{"type": "integer"}]})
     assert isinstance(checker, Draft202012Validator)
     assert not checker.is_valid(["x"])
-
-
-# --- leaf measurement ---------------------------------------------------------------------------
-
-
-def test_leaf_paths_lists_scalars_and_empty_containers() -> None:
-    """leaf_paths gives every path to a scalar, empty dict or empty list."""
-    payload = {"a": 1, "b": {"c": [True, None, {}], "d": []}, "e": {}}
-    assert samples.leaf_paths(payload) == {("a",), ("b", "c", 0), ("b", "c", 1), ("b", "c", 2), ("b", "d"), ("e",)}
-    assert samples.leaf_paths("x") == {()}
-
-
-class Unset:
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET = Unset()
-
-
-Shade = Literal["light", "dark"]  # what ``literal_enums: true`` generates instead of an Enum class
-
-
-class Color(str, enum.Enum):  # noqa: UP042 - the generator writes enums this way
-    RED = "red"
-
-
-@_attrs_define
-class Child:
-    """Mimics the generator: ``child_name`` is JSON ``childName``; extras untyped."""
-
-    child_name: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        if not isinstance(self.child_name, Unset):
-            field_dict["childName"] = self.child_name
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src: Mapping[str, Any]) -> Child:
-        d = dict(src)
-        obj = cls(child_name=d.pop("childName", UNSET))
-        obj.additional_properties = d
-        return obj
-
-
-@_attrs_define
-class Labels:
-    """A typed map (``additionalProperties: {$ref: Child}``)."""
-
-    additional_properties: dict[str, Child] = _attrs_field(init=False, factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v.to_dict() for k, v in self.additional_properties.items()}
-
-
-@_attrs_define
-class Parent:
-    """Renamed keys (``class_``, ``created_at``), unions, lists, a raw ``Any`` and untyped extras."""
-
-    thing_id: str
-    class_: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    color: Color | Unset = UNSET
-    shade: Shade | Unset = UNSET
-    child: Child | Unset = UNSET
-    children: list[Child] | Unset = UNSET
-    either: Child | str | Unset = UNSET
-    labels: Labels | Unset = UNSET
-    maybe: float | Unset | None = UNSET
-    anything: Any | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict["thingId"] = self.thing_id
-        if not isinstance(self.class_, Unset):
-            field_dict["class"] = self.class_
-        if not isinstance(self.created_at, Unset):
-            field_dict["createdAt"] = self.created_at.isoformat()
-        if not isinstance(self.color, Unset):
-            field_dict["color"] = self.color.value
-        if not isinstance(self.shade, Unset):
-            field_dict["shade"] = self.shade
-        if not isinstance(self.child, Unset):
-            field_dict["child"] = self.child.to_dict()
-        if not isinstance(self.children, Unset):
-            field_dict["children"] = [c.to_dict() for c in self.children]
-        if not isinstance(self.either, Unset):
-            field_dict["either"] = self.either.to_dict() if isinstance(self.either, Child) else self.either
-        if not isinstance(self.labels, Unset):
-            field_dict["labels"] = self.labels.to_dict()
-        if not isinstance(self.maybe, Unset):
-            field_dict["maybe"] = self.maybe
-        if not isinstance(self.anything, Unset):
-            field_dict["anything"] = self.anything
-        return field_dict
-
-
-def test_typed_leaf_paths_follows_typed_attributes_only() -> None:
-    """Typed attributes count (under their JSON keys); extras, Any values and raw dicts do not."""
-    labels = Labels()
-    labels.additional_properties = {"en": Child(child_name="x")}
-    extra_child = Child.from_dict({"childName": "c", "loose": 1})
-    parent = Parent(
-        thing_id="t",
-        class_="k",
-        created_at=datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC),
-        color=Color.RED,
-        shade="dark",
-        child=extra_child,
-        children=[Child(), Child(child_name="y")],
-        either="plain",
-        labels=labels,
-        maybe=1,  # from_dict leaves a JSON integer as int in a float field
-        anything={"raw": [1, 2]},
-    )
-    parent.additional_properties = {"extra": {"deep": 1}}
-    payload = parent.to_dict()
-    typed = samples.typed_leaf_paths(parent)
-    assert typed <= samples.leaf_paths(payload)
-    assert samples.leaf_paths(payload) - typed == {
-        ("extra", "deep"),
-        ("child", "loose"),
-        ("anything", "raw", 0),
-        ("anything", "raw", 1),
-    }
-    assert ("children", 0) in typed  # an empty model is a typed empty object
-    assert ("labels", "en", "childName") in typed
-    assert ("shade",) in typed  # a Literal alias, resolved in the model's module
-    assert samples.json_keys(parent)["class_"] == "class"
-
-
-@_attrs_define
-class Guarded:
-    """A union of list types: the template checks ``isinstance(..., list)`` with no ``else``."""
-
-    table_path: list[str]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        if isinstance(self.table_path, list):
-            table_path = self.table_path
-        return {**self.additional_properties, "path": table_path}
-
-
-def test_typed_leaf_paths_falls_back_to_value_matching() -> None:
-    """When tracers cannot pass a template's isinstance guard, keys are matched by value."""
-    model = Guarded(table_path=["db", "schema"])
-    assert samples.json_keys(model) == {"table_path": "path"}
-    assert samples.typed_leaf_paths(model) == {("path", 0), ("path", 1)}
-
-
-def test_typed_leaf_paths_of_lists_and_scalars_at_the_root() -> None:
-    """A list of models or a bare scalar at the root is typed; a raw dict at the root is not."""
-    assert samples.typed_leaf_paths([Child(child_name="a")]) == {(0, "childName")}
-    assert samples.typed_leaf_paths("text") == {()}
-    assert samples.typed_leaf_paths({"a": 1}) == set()
-
-
-def test_typed_leaf_paths_on_real_generated_models(tmp_path: Path) -> None:
-    """Against openapi-python-client 0.29.1 output: round trip holds and only free-form leaves are untyped."""
-    cli = shutil.which("openapi-python-client", path=str(Path(sys.executable).parent)) or shutil.which(
-        "openapi-python-client"
-    )
-    if cli is None:
-        pytest.skip("openapi-python-client is not installed")
-    spec: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": "probe", "version": "1"},
-        "paths": {
-            "/x": {
-                "post": {
-                    "operationId": "postX",
-                    "requestBody": {
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}
-                    },
-                    "responses": {"200": {"description": "ok"}},
-                }
-            }
-        },
-        "components": {
-            "schemas": {
-                "Thing": {
-                    "type": "object",
-                    "required": ["thingId"],
-                    "properties": {
-                        "thingId": {"type": "string"},
-                        "class": {"type": "string"},
-                        "2nd": {"type": "integer"},
-                        "createdAt": {"type": "string", "format": "date-time"},
-                        "kind": {"type": "string", "enum": ["a", "b"]},
-                        "child": {"$ref": "#/components/schemas/Child"},
-                        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Child"}},
-                        "either": {"oneOf": [{"$ref": "#/components/schemas/Child"}, {"type": "string"}]},
-                        "free": {"type": "object", "additionalProperties": {}},
-                        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "maybe": {"type": ["number", "null"]},
-                    },
-                },
-                "Child": {"type": "object", "properties": {"childName": {"type": "string"}}},
-            }
-        },
-    }
-    (tmp_path / "spec.json").write_text(json.dumps(spec))
-    package = "samples_probe_client"
-    subprocess.run(  # noqa: S603 - fixed arguments, our own venv's generator
-        [cli, "generate", "--path", "spec.json", "--meta", "none", "--output-path", package],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
-    sys.path.insert(0, str(tmp_path))
-    try:
-        thing_cls = importlib.import_module(f"{package}.models.thing").Thing
-        untyped: set[tuple[str | int, ...]] = set()
-        for payload in _payloads(spec["components"]["schemas"]["Thing"], spec):
-            model = thing_cls.from_dict(payload)
-            assert model.to_dict() == payload
-            untyped |= samples.leaf_paths(payload) - samples.typed_leaf_paths(model)
-        assert untyped == {("free", samples.EXTRA_KEY)}
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[name]

@@ -22,7 +22,8 @@ same objects, or raises the same ``ResponseValidationError``, as if this module 
   model holding itself) is decoded as plain JSON and handed to its own ``from_dict``.
 
 ``SIGMA_SDK_FAST=0`` (or ``false``/``no``/``off``) switches the fast path off; without msgspec it is
-off.  The setting is read once, on the first response parsed (``reset()`` reads it again).
+off.  The setting is read once, on the first response parsed (``reset()`` reads it again;
+``force()`` overrides it, for tests and scripts/bench.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import httpx
 
 from ._forward import UnknownValue
 
-__all__ = ["MISS", "enabled", "parse_fast", "reset"]
+__all__ = ["MISS", "enabled", "force", "parse_fast", "reset"]
 
 MISS: Final = object()
 """What ``parse_fast`` returns when the caller must parse the body itself."""
@@ -82,6 +83,17 @@ def reset() -> None:
     global _state
     _state = None
     _parsers.clear()
+
+
+def force(on: bool | None) -> None:
+    """Use the fast path (True; msgspec must be installed), the generated one (False), or decide anew (None).
+
+    For tests and benchmarks that compare both paths in one process; parsers built so far are kept.
+    """
+    global _state
+    if on:
+        import msgspec  # noqa: F401 - fail here, not on the first response, when it is missing
+    _state = on
 
 
 def parse_fast(response: httpx.Response, parse: Callable[[httpx.Response], Any]) -> Any:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -60,6 +61,8 @@ _NO_FIELD: Final = object()  # a model without optional fields: no decoded value
 _state: bool | None = None  # None: not decided yet; decided on the first response parsed
 # The fast parser of each generated ``_parse_response`` function, or None where it has none.
 _parsers: dict[Callable[..., Any], Callable[[bytes], Any] | None] = {}
+_mirrors: _Mirrors | None = None  # every model's mirror, built once, shared by the operations
+_building: Final = threading.Lock()  # one thread builds at a time: a half-built model is never used
 
 
 def enabled() -> bool:
@@ -80,9 +83,10 @@ def enabled() -> bool:
 
 def reset() -> None:
     """Forget the setting and every parser built, so the next response reads ``SIGMA_SDK_FAST`` again."""
-    global _state
+    global _state, _mirrors
     _state = None
     _parsers.clear()
+    _mirrors = None
 
 
 def force(on: bool | None) -> None:
@@ -121,13 +125,17 @@ def _parser_for(parse: Callable[..., Any]) -> Callable[[bytes], Any] | None:
     declared = getattr(parse, "__annotations__", {}).get("return")
     if not _is_model(declared):
         return None
+    global _mirrors
     import msgspec  # only with the fast path on
 
     try:
-        mirror, fill = _Mirrors(msgspec).model(declared)
-    except Exception:  # a model this module cannot read: the generated path parses it
+        with _building:
+            if _mirrors is None:
+                _mirrors = _Mirrors(msgspec)
+            mirror, fill = _mirrors.model(declared)
+            decode = msgspec.json.Decoder(mirror).decode
+    except Exception:  # a type this module cannot mirror after all: the generated path parses it
         return None
-    decode = msgspec.json.Decoder(mirror).decode
     return lambda content: fill(decode(content))
 
 

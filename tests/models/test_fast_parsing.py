@@ -369,3 +369,14 @@ def test_importing_the_sdk_and_parsing_nothing_does_not_import_msgspec() -> None
            "print('msgspec' in sys.modules)"  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
     assert out.stdout.strip() == "False"
+
+
+def test_the_benchmark_measures_both_parsing_paths_against_raw_httpx() -> None:
+    """scripts/bench.py part (b) times the default path, the fast path and raw httpx in one interleaved run."""
+    import bench
+
+    page = bench.bench_calls(entries=5, seconds=0.0)
+    iterated = bench.bench_iterate(pages=2, per_page=5, seconds=0.0)
+    for measured in (page, iterated):
+        assert set(measured) == {"default", "fast", "httpx", "default_ratio", "fast_ratio"}
+        assert all(value > 0 for value in measured.values())

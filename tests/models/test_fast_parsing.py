@@ -31,9 +31,10 @@ import attrs
 import httpx
 import pytest
 
+from sigma_sdk.errors import ResponseValidationError
 from sigma_sdk.types import Unset
 from sigma_sdk_auth import _fast
-from sigma_sdk_auth._validation import parse_detailed
+from sigma_sdk_auth._validation import parse_body, parse_detailed
 from tests._corpus import CORPUS
 from tests._samples import SAMPLE_DATETIME
 from tests._spec import corrected_payloads
@@ -58,6 +59,11 @@ def _outcome(parse: Parse, operation: Any, body: Body, fast: bool) -> tuple[str,
     response = httpx.Response(status, content=content, headers={"content-type": content_type})
     _fast.force(fast)
     parsed, error = parse_detailed(response, parse, operation)
+    try:  # sync()'s seam: the same value, or the same error raised
+        raised, returned = None, parse_body(response, parse, operation)
+    except ResponseValidationError as exc:
+        raised, returned = exc, None
+    assert (str(raised), _dumps(returned)) == (str(error), _dumps(parsed))
     if error is not None:
         return "error", (type(error), str(error), error.json_path, error.expected, error.found, error.operation_id)
     return "parsed", parsed

@@ -167,26 +167,32 @@ class _Mirrors:
 
     def __init__(self, msgspec: types.ModuleType) -> None:
         self._msgspec = msgspec
-        self._built: dict[type, tuple[Any, _Fill]] = {}
+        self._built: dict[type, tuple[Any, _Fill, _Fill]] = {}
         self._building: set[type] = set()
 
     def model(self, cls: type) -> tuple[Any, _Fill]:
         """``(mirror type, fill)`` for ``cls``: a Struct and its filler, or plain JSON and ``from_dict``."""
+        mirror, fill, _ = self._model(cls)
+        return mirror, fill
+
+    def _model(self, cls: type) -> tuple[Any, _Fill, _Fill]:
+        """``model(cls)`` and the filler of a list of ``cls`` (one comprehension, no call per item)."""
         if cls in self._built:
             return self._built[cls]
+        from_dict: _Fill = cls.from_dict  # type: ignore[attr-defined]
         if cls in self._building:  # a model that holds itself: from_dict below this point
-            return Any, cls.from_dict  # type: ignore[attr-defined]
+            return Any, from_dict, _each(from_dict)
         self._building.add(cls)
         try:
             built = self._struct(cls)
         except _NotMirrored:
-            built = (Any, cls.from_dict)  # type: ignore[attr-defined]
+            built = (Any, from_dict, _each(from_dict))
         finally:
             self._building.discard(cls)
         self._built[cls] = built
         return built
 
-    def _struct(self, cls: type) -> tuple[Any, _Fill]:
+    def _struct(self, cls: type) -> tuple[Any, _Fill, _Fill]:
         module = sys.modules[cls.__module__]
         resolve = getattr(module, "_resolve_references", None)
         if resolve is not None and not getattr(module, "_REFERENCES_RESOLVED", True):
@@ -223,7 +229,7 @@ class _Mirrors:
             rename=dict(zip((field.name for field in fields), json_keys, strict=True)),
             module=__name__,
         )
-        return struct, _filler(cls, self._msgspec.structs.astuple, len(fields), fills, optional_indexes, unset)
+        return (struct, *_fillers(cls, self._msgspec.structs.astuple, len(fields), fills, optional_indexes, unset))
 
     def _value(self, tp: Any) -> tuple[Any, _Fill | None]:
         """The mirror of one annotation and what turns a decoded value into ``from_dict``'s (None: as is)."""
@@ -233,6 +239,9 @@ class _Mirrors:
             return tp, None
         if typing.get_origin(tp) is list:
             (item,) = typing.get_args(tp)
+            if _is_model(item):
+                mirror, _, fill_list = self._model(item)
+                return list[mirror], fill_list  # type: ignore[valid-type]
             mirror, fill = self._value(item)
             return list[mirror], (None if fill is None else _each(fill))  # type: ignore[valid-type]
         if tp in (str, bool, int, type(None)):
@@ -272,22 +281,23 @@ def _is_union(tp: Any) -> bool:
     return origin is Union or origin is types.UnionType
 
 
-def _filler(
+def _fillers(
     cls: type,
     astuple: Callable[[Any], tuple[Any, ...]],
     count: int,
     fills: dict[int, _Fill],
     optional: set[int],
     unset: Any,
-) -> _Fill:
-    """``cls(...)`` from a decoded mirror: its ``count`` values in field order, those in ``fills`` converted.
+) -> tuple[_Fill, _Fill]:
+    """``cls(...)`` from a decoded mirror, and ``[cls(...), ...]`` from a list of them.
 
-    Like attrs' own ``__init__``, the function is written out for its class and compiled, from
-    indexes only (no name from the spec reaches the source): a loop over the converted fields
-    cost as much again as the rest of filling a model.
+    The arguments are the mirror's ``count`` values in field order, those in ``fills`` converted. Like
+    attrs' own ``__init__``, both functions are written out for their class and compiled, from indexes
+    only (no name from the spec reaches the source): a loop over the converted fields cost as much
+    again as the rest of filling a model, and a call per list item another tenth.
     """
     if not fills:
-        return lambda mirror: cls(*astuple(mirror))
+        return (lambda mirror: cls(*astuple(mirror))), (lambda mirrors: [cls(*v) for v in map(astuple, mirrors)])
     arguments = []
     for index in range(count):
         if index not in fills:
@@ -296,9 +306,12 @@ def _filler(
             arguments.append(f"(unset if (x := v[{index}]) is unset else c{index}(x))")
         else:
             arguments.append(f"c{index}(v[{index}])")
-    source = f"def fill(mirror):\n    v = astuple(mirror)\n    return cls({', '.join(arguments)})\n"
+    call = f"cls({', '.join(arguments)})"
+    source = (
+        f"def fill(mirror):\n    v = astuple(mirror)\n    return {call}\n"
+        f"def fill_list(mirrors):\n    return [{call} for v in map(astuple, mirrors)]\n"
+    )
     namespace: dict[str, Any] = {"cls": cls, "astuple": astuple, "unset": unset}
     namespace.update({f"c{index}": convert for index, convert in fills.items()})
     exec(compile(source, f"<sigma_sdk fast fill {cls.__name__}>", "exec"), namespace)  # noqa: S102 - indexes only
-    fill: _Fill = namespace["fill"]
-    return fill
+    return namespace["fill"], namespace["fill_list"]

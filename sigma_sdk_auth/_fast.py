@@ -14,7 +14,9 @@ same objects, or raises the same ``ResponseValidationError``, as if this module 
 - no unknown keys (``from_dict`` would keep them as additional properties);
 - only the enum values the SDK knows (``from_dict`` turns any other into an ``UnknownValue``);
 - str, bool, int, null and lists of them exactly as ``from_dict`` keeps them (``strict=True``: no
-  ``"1"`` for an int, no ``1`` for a bool; a number too big for 64 bits is refused, not rounded);
+  ``"1"`` for an int, no ``1`` for a bool; an integer of any size stays that int, and one past
+  Python's 4,300-digit limit is refused, as ``json.loads`` refuses it; NaN, Infinity and 1e400,
+  which ``json.loads`` reads as floats, are refused);
 - a float field as ``int | float``: ``from_dict`` keeps a JSON ``1`` as the int ``1``;
 - date-times and dates as strings, parsed by the same ``fromisoformat`` as ``from_dict`` (msgspec's
   own RFC 3339 parser rounds a seventh fractional digit that ``fromisoformat`` truncates);

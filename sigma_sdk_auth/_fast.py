@@ -2,7 +2,7 @@
 
 The generated path (``json.loads``, then ``Model.from_dict``) stays the reference: this module returns
 exactly what that path returns, or steps aside and lets it run.  For a ``_parse_response`` whose
-declared type is one generated model, it builds once, lazily, a private msgspec Struct *mirror* of
+declared type is one generated model (or a list of one), it builds once, lazily, a private msgspec Struct *mirror* of
 that model and of the models it holds (JSON keys from the model module's ``_JSON_KEYS``, types from
 the attrs fields' annotations), decodes the body strictly into the mirror in C, and fills the same
 attrs classes positionally, as ``from_dict`` does.
@@ -119,26 +119,30 @@ def parse_fast(response: httpx.Response, parse: Callable[[httpx.Response], Any])
 
 
 def _parser_for(parse: Callable[..., Any]) -> Callable[[bytes], Any] | None:
-    """The fast parser for a generated ``_parse_response`` that returns one model, else None.
+    """The fast parser for a generated ``_parse_response`` that returns one model or a list of one, else None.
 
-    Such a function is ``return Model.from_dict(response.json())`` for every 2xx status
-    (tests/models/test_fast_parsing.py pins that for every operation).
+    Such a function is ``Model.from_dict(response.json())`` for every 2xx status, or the loop
+    ``[Model.from_dict(item) for item in response.json()]`` (tests/models/test_fast_parsing.py pins
+    both for every operation).
     """
-    declared = getattr(parse, "__annotations__", {}).get("return")
-    if not _is_model(declared):
-        return None
     global _mirrors
+    declared = getattr(parse, "__annotations__", {}).get("return")
+    listed = typing.get_origin(declared) is list
+    model = typing.get_args(declared)[0] if listed else declared
+    if not _is_model(model):
+        return None
     import msgspec  # only with the fast path on
 
     try:
         with _building:
             if _mirrors is None:
                 _mirrors = _Mirrors(msgspec)
-            mirror, fill = _mirrors.model(declared)
-            decode = msgspec.json.Decoder(mirror).decode
+            mirror, fill, fill_list = _mirrors.built(model)
+            decode = msgspec.json.Decoder(list[mirror] if listed else mirror).decode  # type: ignore[valid-type]
     except Exception:  # a type this module cannot mirror after all: the generated path parses it
         return None
-    return lambda content: fill(decode(content))
+    fill_body = fill_list if listed else fill
+    return lambda content: fill_body(decode(content))
 
 
 def _is_model(tp: object) -> TypeGuard[type]:
@@ -174,10 +178,10 @@ class _Mirrors:
 
     def model(self, cls: type) -> tuple[Any, _Fill]:
         """``(mirror type, fill)`` for ``cls``: a Struct and its filler, or plain JSON and ``from_dict``."""
-        mirror, fill, _ = self._model(cls)
+        mirror, fill, _ = self.built(cls)
         return mirror, fill
 
-    def _model(self, cls: type) -> tuple[Any, _Fill, _Fill]:
+    def built(self, cls: type) -> tuple[Any, _Fill, _Fill]:
         """``model(cls)`` and the filler of a list of ``cls`` (one comprehension, no call per item)."""
         if cls in self._built:
             return self._built[cls]
@@ -242,7 +246,7 @@ class _Mirrors:
         if typing.get_origin(tp) is list:
             (item,) = typing.get_args(tp)
             if _is_model(item):
-                mirror, _, fill_list = self._model(item)
+                mirror, _, fill_list = self.built(item)
                 return list[mirror], fill_list  # type: ignore[valid-type]
             mirror, fill = self._value(item)
             return list[mirror], (None if fill is None else _each(fill))  # type: ignore[valid-type]

@@ -23,6 +23,7 @@ import datetime
 import json
 import subprocess
 import sys
+import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -325,27 +326,37 @@ def test_an_unknown_enum_value_or_extra_field_falls_back_and_keeps_it() -> None:
 
 
 def test_every_model_response_parser_is_one_from_dict_call() -> None:
-    """_fast replaces `Model.from_dict(response.json())` only: every parser it takes over is exactly that."""
+    """_fast replaces `Model.from_dict(response.json())` and its list loop only: every parser it takes is one."""
     import inspect
     import re
     from pathlib import Path
 
-    taken = 0
+    taken = Counter[str]()
     for path in sorted(Path("sigma_sdk/api").glob("*/*.py")):
         if path.name == "__init__.py":
             continue
         module = _module_at(path)
         declared = module._parse_response.__annotations__.get("return")
-        if not _fast._is_model(declared):
+        listed = typing.get_origin(declared) is list
+        model = typing.get_args(declared)[0] if listed else declared
+        if not _fast._is_model(model):
             continue
-        taken += 1
-        body = inspect.getsource(module._parse_response).splitlines()[1:]
+        taken["list" if listed else "model"] += 1
+        name = model.__name__
+        one = rf"response_\w+ = {name}\.from_dict\(response\.json\(\)\)"
+        loop = (
+            r"response_(\w+) = \[\]|_response_\w+ = response\.json\(\)|for response_\w+_item_data in _response_\w+:"
+            rf"|response_\w+_item = {name}\.from_dict\(response_\w+_item_data\)"
+            r"|response_\w+\.append\(response_\w+_item\)"
+        )
         allowed = re.compile(
             rf"\s*(|if response\.status_code == \d+:|if \d+ <= response\.status_code <= \d+:"
-            rf"|response_\w+ = {declared.__name__}\.from_dict\(response\.json\(\)\)|return response_\w+)"
+            rf"|{loop if listed else one}|return response_\w+)"
         )
+        body = inspect.getsource(module._parse_response).splitlines()[1:]
         assert [line for line in body if not allowed.fullmatch(line)] == [], module.__name__
-    assert taken > 150
+    assert taken["model"] > 150
+    assert taken["list"] >= 2
 
 
 def _module_at(path: Any) -> Any:

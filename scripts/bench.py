@@ -4,11 +4,15 @@
     python scripts/bench.py            # all four parts
     python scripts/bench.py --quick    # fewer repetitions
     python scripts/bench.py --only-export [--export-mib 1024]   # part (d) alone
+    python scripts/bench.py --only-parsing [--quick]            # parts (a) and (b): import and parsing
 
 (a) import: wall time and peak RSS of a fresh interpreter running ``from sigma_sdk import Client``
     plus one model, against one running ``import httpx`` (runs interleaved, medians reported);
 (b) per call: ``list_connections.sync`` on an authenticated client against ``httpx.Client.get().json()``,
-    both over the same in-memory ``httpx.MockTransport``, for a 50-entry and a 1,000-entry page;
+    both over the same in-memory ``httpx.MockTransport``, for a 50-entry and a 1,000-entry page, and
+    ``list_connections.iterate`` over 100,000 entries (100 pages) against a raw httpx loop over the
+    same pages; the SDK once per parsing path: ``default`` (json.loads + the generated ``from_dict``)
+    and, with the ``fast`` extra installed, ``fast`` (msgspec, sigma_sdk_auth/_fast.py), interleaved;
 (c) regeneration: wall time of ``scripts/regenerate.py --check``;
 (d) export: a 1 GiB file through ``sigma_sdk.jobs.export_workbook`` (export start, one 204, the
     download streamed to disk, fsync, rename) against ``httpx.Client.stream`` of the same download
@@ -122,29 +126,54 @@ def _transport(page: bytes) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def _side_by_side(sdk: Callable[[], object], raw: Callable[[], object], seconds: float) -> dict[str, float]:
-    """Alternate batches of both calls, so load on the machine hits both alike; medians per call."""
-    sdk()  # warm up: imports, token, pools
-    raw()
-    batch, deadline = 10, time.perf_counter() + seconds
-    sdk_times: list[float] = []
-    raw_times: list[float] = []
-    while time.perf_counter() < deadline or len(sdk_times) < 7:
-        for function, times in ((raw, raw_times), (sdk, sdk_times)):
+def _parsers() -> dict[str, bool]:
+    """The SDK's parsing paths to measure: always the generated one, the msgspec one when it is installed."""
+    try:
+        import msgspec  # noqa: F401 - the `fast` extra
+    except ImportError:
+        return {"default": False}
+    return {"default": False, "fast": True}
+
+
+def _interleaved(sides: dict[str, Callable[[], object]], seconds: float, batch: int) -> dict[str, float]:
+    """Alternate batches of every side, so load on the machine hits all alike.
+
+    Returns each side's median seconds per call and, as ``<side>_ratio``, the median of its per-round
+    ratios to the ``httpx`` side run in the same round.
+    """
+    for function in sides.values():
+        function()  # warm up: imports, token, pools, the fast path's mirrors
+    deadline = time.perf_counter() + seconds
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    while time.perf_counter() < deadline or len(times["httpx"]) < 7:
+        for name, function in sides.items():
             started = time.perf_counter()
             for _ in range(batch):
                 function()
-            times.append((time.perf_counter() - started) / batch)
-    ratios = [s / r for s, r in zip(sdk_times, raw_times, strict=True)]
-    return {
-        "sdk": statistics.median(sdk_times),
-        "httpx": statistics.median(raw_times),
-        "ratio": statistics.median(ratios),
-    }
+            times[name].append((time.perf_counter() - started) / batch)
+    result = {name: statistics.median(measured) for name, measured in times.items()}
+    for name, measured in times.items():
+        if name != "httpx":
+            ratios = [own / raw for own, raw in zip(measured, times["httpx"], strict=True)]
+            result[f"{name}_ratio"] = statistics.median(ratios)
+    return result
+
+
+def _sdk_sides(call: Callable[[], object]) -> dict[str, Callable[[], object]]:
+    from sigma_sdk_auth import _fast
+
+    def on(path: bool) -> Callable[[], object]:
+        def run() -> object:
+            _fast.force(path)
+            return call()
+
+        return run
+
+    return {name: on(path) for name, path in _parsers().items()}
 
 
 def bench_calls(entries: int, seconds: float) -> dict[str, float]:
-    """Part (b): one page of ``entries`` connections through the SDK and through raw httpx."""
+    """Part (b): one page of ``entries`` connections through the SDK (each parsing path) and raw httpx."""
     from sigma_sdk import Client
     from sigma_sdk.api.connections import list_connections
 
@@ -152,11 +181,64 @@ def bench_calls(entries: int, seconds: float) -> dict[str, float]:
     raw = httpx.Client(base_url=BASE_URL, transport=_transport(page))
     sdk = Client(base_url=BASE_URL, client_id="id", client_secret="secret", transport=_transport(page))
     try:
-        return _side_by_side(
-            lambda: list_connections.sync(client=sdk, limit=1000),
-            lambda: raw.get("/v2/connections", params={"limit": 1000}).json(),
-            seconds,
-        )
+        sides = _sdk_sides(lambda: list_connections.sync(client=sdk, limit=1000))
+        sides["httpx"] = lambda: raw.get("/v2/connections", params={"limit": 1000}).json()
+        return _interleaved(sides, seconds, batch=10)
+    finally:
+        raw.close()
+        sdk.close()
+
+
+def _pages_transport(pages: int, per_page: int) -> httpx.MockTransport:
+    """``pages`` pages of ``per_page`` connections, each naming the next by its number, the last ``null``."""
+    entries = json.dumps([_connection(i) for i in range(per_page)]).encode()
+    bodies = [
+        b'{"entries": '
+        + entries
+        + b', "nextPage": '
+        + (json.dumps(str(n + 1)) if n + 1 < pages else "null").encode()
+        + b"}"
+        for n in range(pages)
+    ]
+    token = json.dumps({"access_token": "a", "refresh_token": "r", "token_type": "bearer", "expires_in": 3600})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/auth/token":
+            return httpx.Response(200, content=token.encode(), headers={"Content-Type": "application/json"})
+        body = bodies[int(request.url.params.get("page") or 0)]
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(handler)
+
+
+def bench_iterate(pages: int, per_page: int, seconds: float) -> dict[str, float]:
+    """Part (b'): every entry of ``pages`` pages, via ``list_connections.iterate`` and via a raw httpx loop."""
+    from sigma_sdk import Client
+    from sigma_sdk.api.connections import list_connections
+
+    raw = httpx.Client(base_url=BASE_URL, transport=_pages_transport(pages, per_page))
+    sdk = Client(base_url=BASE_URL, client_id="id", client_secret="secret", transport=_pages_transport(pages, per_page))
+
+    def raw_iterate() -> int:
+        count, cursor = 0, None
+        while True:
+            params: dict[str, str | int] = (
+                {"limit": per_page} if cursor is None else {"limit": per_page, "page": cursor}
+            )
+            body = raw.get("/v2/connections", params=params).json()
+            for _ in body["entries"]:
+                count += 1
+            cursor = body["nextPage"]
+            if cursor is None:
+                return count
+
+    def sdk_iterate() -> int:
+        return sum(1 for _ in list_connections.iterate(client=sdk, limit=per_page))
+
+    try:
+        sides = _sdk_sides(sdk_iterate)
+        sides["httpx"] = raw_iterate
+        return _interleaved(sides, seconds, batch=1)
     finally:
         raw.close()
         sdk.close()
@@ -305,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke run)")
     parser.add_argument("--skip-regenerate", action="store_true", help="leave out part (c)")
     parser.add_argument("--only-export", action="store_true", help="run part (d) only")
+    parser.add_argument("--only-parsing", action="store_true", help="run parts (a) and (b) only")
     parser.add_argument("--export-mib", type=int, default=1024, help="size of part (d)'s export (default 1024)")
     args = parser.parse_args(argv)
     runs, seconds = (5, 0.5) if args.quick else (31, 3.0)
@@ -325,13 +408,24 @@ def main(argv: list[str] | None = None) -> int:
         ratio, floor = imports[f"sdk_ratio_{key}"], imports[f"floor_ratio_{key}"]
         print(f"    {label:34}{sdk_value:>10.3f}{unit:>2}{httpx_value:>10.3f}{unit:>2}{ratio:>7.2f}x{floor:>10.2f}x")
 
-    print("(b) per call, medians of alternating batches (MockTransport, authenticated client, token fetched)")
-    for entries in (50, 1000):
-        calls = bench_calls(entries, seconds)
-        print(
-            f"    list_connections.sync, {entries:>4}-entry page: {calls['sdk'] * 1e3:8.3f} ms   "
-            f"httpx get+json: {calls['httpx'] * 1e3:8.3f} ms   ratio {calls['ratio']:.2f}x"
-        )
+    paths = list(_parsers())
+    print(
+        "(b) per call, medians of interleaved batches (MockTransport, authenticated client, token fetched); "
+        "ratio: median of per-round ratios to raw httpx"
+    )
+    print(f"    {'':44}" + "".join(f"{'sdk ' + path:>21}  " for path in paths) + f"{'httpx get+json':>16}")
+    rows = [
+        (f"list_connections.sync, {entries:>4}-entry page", bench_calls(entries, seconds)) for entries in (50, 1000)
+    ]
+    pages = 10 if args.quick else 100
+    rows.append((f"iterate {pages * 1000:,} entries ({pages} pages)", bench_iterate(pages, 1000, seconds * 2)))
+    for label, calls in rows:
+        cells = "".join(f"{calls[path] * 1e3:10.2f} ms {calls[path + '_ratio']:6.2f}x  " for path in paths)
+        print(f"    {label:44}{cells}{calls['httpx'] * 1e3:10.2f} ms")
+    if "fast" not in paths:
+        print("    (msgspec is not installed: `pip install sigma-computing-sdk[fast]` adds the fast column)")
+    if args.only_parsing:
+        return 0
     if not args.skip_regenerate:
         regen_runs = 1 if args.quick else 3
         print(f"(c) regenerate.py --check, median of {regen_runs}: {bench_regenerate(regen_runs):.1f} s")

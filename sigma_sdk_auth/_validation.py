@@ -18,12 +18,13 @@ import json
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, NamedTuple, TypeVar, Union
+from typing import Any, Final, Literal, NamedTuple, TypeVar, Union, cast
 
 import attrs
 import httpx
 
 from ._errors import ResponseValidationError
+from ._fast import MISS, parse_fast
 from ._scrubbing import safe_excerpt, scrubber
 
 __all__ = ["Operation", "parse_body", "parse_detailed"]
@@ -44,6 +45,9 @@ class Operation(NamedTuple):
 
 def parse_body(response: httpx.Response, parse: Callable[[httpx.Response], T], operation: Operation) -> T:
     """``parse(response)``, or :class:`ResponseValidationError` if the body cannot become its type."""
+    parsed = parse_fast(response, parse)  # the same objects, with msgspec installed (the `fast` extra)
+    if parsed is not MISS:
+        return cast(T, parsed)
     try:
         return parse(response)
     except Exception as exc:  # any failure of generated parsing: the body is not what the spec says
@@ -56,6 +60,9 @@ def parse_detailed(
     """``(parsed, None)`` for a readable 2xx body, ``(None, error)`` for an unreadable one, else ``(None, None)``."""
     if not response.is_success:
         return None, None
+    parsed = parse_fast(response, parse)
+    if parsed is not MISS:
+        return cast(T, parsed), None
     try:
         return parse(response), None
     except Exception as exc:  # never raised from *_detailed: the caller inspects Response.error

@@ -6,6 +6,8 @@ public ``sigma_sdk_auth`` modules of the same name.  Nothing generated imports a
 or calls a private method of the client.  Everything a template needs is named here,
 so the runtime can be refactored freely behind these names; ``tests/codegen/test_seam.py`` fails if the
 generated tree reaches past them.  Changing a signature here means regenerating ``sigma_sdk/``.
+In the other direction, the optional fast parser (``_fast.py``) reads two private names of each
+generated model module: ``_JSON_KEYS`` and ``_resolve_references`` (templates/model.py.jinja).
 """
 
 from __future__ import annotations

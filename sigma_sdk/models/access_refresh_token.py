@@ -21,6 +21,13 @@ _FIELD_KEYS = frozenset(
         "token_type",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "access_token",
+    "refresh_token",
+    "expires_in",
+    "token_type",
+)
 
 
 @_attrs_define

@@ -21,6 +21,13 @@ _FIELD_KEYS = frozenset(
         "isCustom",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "accountTypeId",
+    "accountTypeName",
+    "description",
+    "isCustom",
+)
 
 
 @_attrs_define

@@ -24,6 +24,8 @@ _FIELD_KEYS = frozenset(
         "oauthConfig",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("oauthConfig",)
 
 
 @_attrs_define

@@ -22,6 +22,14 @@ _FIELD_KEYS = frozenset(
         "actor_token_type",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "subject_token",
+    "actor_token",
+    "grant_type",
+    "subject_token_type",
+    "actor_token_type",
+)
 
 
 @_attrs_define

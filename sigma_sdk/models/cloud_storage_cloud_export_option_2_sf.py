@@ -19,6 +19,11 @@ _FIELD_KEYS = frozenset(
         "authorization",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "sfDestination",
+    "authorization",
+)
 
 
 @_attrs_define

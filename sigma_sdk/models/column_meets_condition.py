@@ -34,6 +34,15 @@ _FIELD_KEYS = frozenset(
         "value",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "elementId",
+    "columnId",
+    "op",
+    "mode",
+    "type",
+    "value",
+)
 
 
 @_attrs_define

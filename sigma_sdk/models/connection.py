@@ -53,6 +53,35 @@ _FIELD_KEYS = frozenset(
         "userAttributes",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "organizationId",
+    "connectionId",
+    "isSample",
+    "isAuditLog",
+    "lastActiveAt",
+    "name",
+    "type",
+    "useOauth",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "isArchived",
+    "account",
+    "warehouse",
+    "user",
+    "role",
+    "timeout",
+    "poolSizes",
+    "writeAccess",
+    "friendlyName",
+    "writebacks",
+    "writebackSchemas",
+    "inputTableAuditLogSchema",
+    "materializationWarehouse",
+    "userAttributes",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -34,6 +34,16 @@ _FIELD_KEYS = frozenset(
         "sourceSwap",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "accountName",
+    "host",
+    "authentication",
+    "type",
+    "writeAccess",
+    "settings",
+    "sourceSwap",
+)
 
 
 @_attrs_define

@@ -23,6 +23,13 @@ _FIELD_KEYS = frozenset(
         "exportWarehouse",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "connectionTimeoutSecs",
+    "connectionQueueSize",
+    "useFriendlyNames",
+    "exportWarehouse",
+)
 
 
 @_attrs_define

@@ -28,6 +28,13 @@ _FIELD_KEYS = frozenset(
         "useDynamicTables",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "writeDestinations",
+    "inputTableAuditLogDestination",
+    "materializationWarehouse",
+    "useDynamicTables",
+)
 
 
 @_attrs_define

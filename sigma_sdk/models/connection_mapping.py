@@ -27,6 +27,13 @@ _FIELD_KEYS = frozenset(
         "paths",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "fromId",
+    "toId",
+    "swapTables",
+    "paths",
+)
 
 
 @_attrs_define

@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "schedulePoolSize",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "isPoolConfigured",
+    "adhocPoolSize",
+    "catalogPoolSize",
+    "resultPoolSize",
+    "schedulePoolSize",
+)
 
 
 @_attrs_define

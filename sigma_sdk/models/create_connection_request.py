@@ -36,6 +36,14 @@ _FIELD_KEYS = frozenset(
         "useFriendlyNames",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "details",
+    "name",
+    "description",
+    "timeoutSecs",
+    "useFriendlyNames",
+)
 
 
 @_attrs_define

@@ -24,6 +24,13 @@ _FIELD_KEYS = frozenset(
         "scopes",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "ownerId",
+    "name",
+    "description",
+    "scopes",
+)
 
 
 @_attrs_define

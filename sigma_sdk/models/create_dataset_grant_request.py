@@ -22,6 +22,8 @@ _FIELD_KEYS = frozenset(
         "grants",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("grants",)
 
 
 @_attrs_define

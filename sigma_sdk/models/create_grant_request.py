@@ -31,6 +31,13 @@ _FIELD_KEYS = frozenset(
         "tagId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "grantee",
+    "permission",
+    "inodeId",
+    "tagId",
+)
 
 
 @_attrs_define

@@ -21,6 +21,11 @@ _FIELD_KEYS = frozenset(
         "isTeamAdmin",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "teamId",
+    "isTeamAdmin",
+)
 
 
 @_attrs_define

@@ -31,6 +31,16 @@ _FIELD_KEYS = frozenset(
         "addToTeams",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "email",
+    "firstName",
+    "lastName",
+    "memberType",
+    "isGuest",
+    "userKind",
+    "addToTeams",
+)
 
 
 @_attrs_define

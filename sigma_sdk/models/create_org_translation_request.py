@@ -26,6 +26,12 @@ _FIELD_KEYS = frozenset(
         "translations",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "lng",
+    "lng_variant",
+    "translations",
+)
 
 
 @_attrs_define

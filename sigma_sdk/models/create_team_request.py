@@ -25,6 +25,14 @@ _FIELD_KEYS = frozenset(
         "visibility",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "members",
+    "createTeamFolder",
+    "visibility",
+)
 
 
 @_attrs_define

@@ -24,6 +24,12 @@ _FIELD_KEYS = frozenset(
         "sourceId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "embedType",
+    "sourceType",
+    "sourceId",
+)
 
 
 @_attrs_define

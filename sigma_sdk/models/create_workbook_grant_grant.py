@@ -28,6 +28,12 @@ _FIELD_KEYS = frozenset(
         "tagId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "grantee",
+    "permission",
+    "tagId",
+)
 
 
 @_attrs_define

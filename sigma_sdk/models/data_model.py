@@ -39,6 +39,24 @@ _FIELD_KEYS = frozenset(
         "urlId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "dataModelId",
+    "name",
+    "url",
+    "path",
+    "latestVersion",
+    "ownerId",
+    "createdBy",
+    "createdAt",
+    "updatedAt",
+    "dataModelUrlId",
+    "updatedBy",
+    "isArchived",
+    "tags",
+    "workspaceId",
+    "urlId",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -25,6 +25,15 @@ _FIELD_KEYS = frozenset(
         "error",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "elementId",
+    "name",
+    "type",
+    "columns",
+    "vizualizationType",
+    "error",
+)
 
 
 @_attrs_define

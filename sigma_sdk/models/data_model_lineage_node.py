@@ -25,6 +25,14 @@ _FIELD_KEYS = frozenset(
         "inodeId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "elementId",
+    "sourceIds",
+    "name",
+    "inodeId",
+)
 
 
 @_attrs_define

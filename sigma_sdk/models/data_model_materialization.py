@@ -30,6 +30,15 @@ _FIELD_KEYS = frozenset(
         "error",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "materializationId",
+    "status",
+    "startedAt",
+    "readyAt",
+    "expiredAt",
+    "error",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -22,6 +22,13 @@ _FIELD_KEYS = frozenset(
         "taggedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "versionTagId",
+    "tagName",
+    "sourceVersion",
+    "taggedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -34,6 +34,19 @@ _FIELD_KEYS = frozenset(
         "sourceSwapPolicyId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "host",
+    "endpoint",
+    "useOauth",
+    "type",
+    "writeAccess",
+    "writebackSchemas",
+    "inputTableAuditLogSchema",
+    "workspaceUrl",
+    "useSourceSwapPolicy",
+    "sourceSwapPolicyId",
+)
 
 
 @_attrs_define

@@ -31,6 +31,20 @@ _FIELD_KEYS = frozenset(
         "path",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "datasetId",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "name",
+    "description",
+    "url",
+    "isArchived",
+    "workspaceId",
+    "path",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

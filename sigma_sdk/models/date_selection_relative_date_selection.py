@@ -29,6 +29,12 @@ _FIELD_KEYS = frozenset(
         "x",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "unit",
+    "x",
+)
 
 
 @_attrs_define

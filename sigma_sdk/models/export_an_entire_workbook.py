@@ -33,6 +33,17 @@ _FIELD_KEYS = frozenset(
         "runAsynchronously",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "format",
+    "parameters",
+    "timeout",
+    "tag",
+    "exportAs",
+    "rowLimit",
+    "offset",
+    "runAsynchronously",
+)
 
 
 @_attrs_define

@@ -32,6 +32,11 @@ _FIELD_KEYS = frozenset(
         "workbookExportSource",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "formatOptions",
+    "workbookExportSource",
+)
 
 
 @_attrs_define

@@ -35,6 +35,18 @@ _FIELD_KEYS = frozenset(
         "runAsynchronously",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "elementId",
+    "format",
+    "parameters",
+    "timeout",
+    "tag",
+    "exportAs",
+    "rowLimit",
+    "offset",
+    "runAsynchronously",
+)
 
 
 @_attrs_define

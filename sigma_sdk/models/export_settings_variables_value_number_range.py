@@ -18,6 +18,8 @@ _FIELD_KEYS = frozenset(
         "type",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("type",)
 
 
 @_attrs_define

@@ -27,6 +27,13 @@ _FIELD_KEYS = frozenset(
         "message",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "jobComplete",
+    "queryId",
+    "rows",
+    "message",
+)
 
 
 @_attrs_define

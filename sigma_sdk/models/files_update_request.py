@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "restore",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "ownerId",
+    "parentId",
+    "restore",
+)
 
 
 @_attrs_define

@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "parentId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "name",
+    "type",
+    "description",
+    "ownerId",
+    "parentId",
+)
 
 
 @_attrs_define

@@ -23,6 +23,13 @@ _FIELD_KEYS = frozenset(
         "connectionType",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "uri",
+    "exportFormat",
+    "timestampedUri",
+    "connectionType",
+)
 
 
 @_attrs_define

@@ -22,6 +22,12 @@ _FIELD_KEYS = frozenset(
         "pixelHeight",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "pixelWidth",
+    "pixelHeight",
+)
 
 
 @_attrs_define

@@ -34,6 +34,20 @@ _FIELD_KEYS = frozenset(
         "inodeType",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "grantId",
+    "inodeId",
+    "organizationId",
+    "memberId",
+    "teamId",
+    "permission",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "inodeType",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -44,6 +44,25 @@ _FIELD_KEYS = frozenset(
         "ownerId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "id",
+    "urlId",
+    "name",
+    "type",
+    "parentId",
+    "parentUrlId",
+    "permission",
+    "path",
+    "badge",
+    "isArchived",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "description",
+    "ownerId",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

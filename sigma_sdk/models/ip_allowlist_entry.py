@@ -29,6 +29,17 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "ipAllowlistEntryId",
+    "ip",
+    "scope",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "description",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

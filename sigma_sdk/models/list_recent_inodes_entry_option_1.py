@@ -66,6 +66,26 @@ _FIELD_KEYS = frozenset(
         "lastInteractionAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "id",
+    "urlId",
+    "name",
+    "type",
+    "parentId",
+    "parentUrlId",
+    "permission",
+    "path",
+    "badge",
+    "isArchived",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "description",
+    "ownerId",
+    "lastInteractionAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

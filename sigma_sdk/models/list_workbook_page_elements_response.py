@@ -27,6 +27,13 @@ _FIELD_KEYS = frozenset(
         "hasMore",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "entries",
+    "nextPage",
+    "total",
+    "hasMore",
+)
 
 
 @_attrs_define

@@ -31,6 +31,15 @@ _FIELD_KEYS = frozenset(
         "numBytes",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "status",
+    "finishedAt",
+    "error",
+    "runtimeSecs",
+    "numRows",
+    "numBytes",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

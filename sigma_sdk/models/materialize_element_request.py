@@ -18,6 +18,8 @@ _FIELD_KEYS = frozenset(
         "sheetId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("sheetId",)
 
 
 @_attrs_define

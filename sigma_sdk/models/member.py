@@ -35,6 +35,24 @@ _FIELD_KEYS = frozenset(
         "isInactive",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "organizationId",
+    "memberId",
+    "memberType",
+    "firstName",
+    "lastName",
+    "email",
+    "profileImgUrl",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "homeFolderId",
+    "userKind",
+    "isArchived",
+    "isInactive",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -30,6 +30,15 @@ _FIELD_KEYS = frozenset(
         "writeAccess",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "user",
+    "password",
+    "host",
+    "port",
+    "type",
+    "writeAccess",
+)
 
 
 @_attrs_define

@@ -27,6 +27,12 @@ _FIELD_KEYS = frozenset(
         "serviceAccount",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "userCredential",
+    "type",
+    "serviceAccount",
+)
 
 
 @_attrs_define

@@ -25,6 +25,16 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "lng",
+    "locale",
+    "lng_variant",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -22,6 +22,11 @@ _FIELD_KEYS = frozenset(
         "layout",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "layout",
+)
 
 
 @_attrs_define

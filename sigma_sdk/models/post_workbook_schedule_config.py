@@ -38,6 +38,17 @@ _FIELD_KEYS = frozenset(
         "parameters",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "formatOptions",
+    "title",
+    "messageBody",
+    "includeLink",
+    "runAsRecipient",
+    "rowLimit",
+    "chartId",
+    "parameters",
+)
 
 
 @_attrs_define

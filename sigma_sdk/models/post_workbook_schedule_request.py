@@ -32,6 +32,15 @@ _FIELD_KEYS = frozenset(
         "ownerId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "target",
+    "schedule",
+    "configV2",
+    "config",
+    "description",
+    "ownerId",
+)
 
 
 @_attrs_define

@@ -33,6 +33,17 @@ _FIELD_KEYS = frozenset(
         "writeAccess",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "host",
+    "database",
+    "user",
+    "password",
+    "port",
+    "useTls",
+    "writeAccess",
+)
 
 
 @_attrs_define

@@ -20,6 +20,8 @@ _FIELD_KEYS = frozenset(
         "serviceNames",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("serviceNames",)
 
 
 @_attrs_define

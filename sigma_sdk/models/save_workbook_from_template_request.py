@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "updateAutomatically",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "templateId",
+    "folderId",
+    "name",
+    "description",
+    "updateAutomatically",
+)
 
 
 @_attrs_define

@@ -38,6 +38,12 @@ _FIELD_KEYS = frozenset(
         "workbookExportSource",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "formatOptions",
+    "chartId",
+    "workbookExportSource",
+)
 
 
 @_attrs_define

@@ -34,6 +34,11 @@ _FIELD_KEYS = frozenset(
         "source",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "formatOptions",
+    "source",
+)
 
 
 @_attrs_define

@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "rowLimit",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "title",
+    "messageBody",
+    "includeLink",
+    "runAsRecipient",
+    "rowLimit",
+)
 
 
 @_attrs_define

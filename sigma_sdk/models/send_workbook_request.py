@@ -44,6 +44,16 @@ _FIELD_KEYS = frozenset(
         "sendAsUser",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "targets",
+    "config",
+    "attachments",
+    "parameters",
+    "timeout",
+    "conditions",
+    "sendAsUser",
+)
 
 
 @_attrs_define

@@ -23,6 +23,13 @@ _FIELD_KEYS = frozenset(
         "privateKeyPassphrase",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "username",
+    "privateKey",
+    "type",
+    "privateKeyPassphrase",
+)
 
 
 @_attrs_define

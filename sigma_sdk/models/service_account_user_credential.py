@@ -27,6 +27,11 @@ _FIELD_KEYS = frozenset(
         "role",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "warehouse",
+    "role",
+)
 
 
 @_attrs_define

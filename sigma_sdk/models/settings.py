@@ -23,6 +23,13 @@ _FIELD_KEYS = frozenset(
         "enableHiveMetastore",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "connectionTimeoutSecs",
+    "connectionQueueSize",
+    "useFriendlyNames",
+    "enableHiveMetastore",
+)
 
 
 @_attrs_define

@@ -48,6 +48,27 @@ _FIELD_KEYS = frozenset(
         "sourceSwapPolicyId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "user",
+    "password",
+    "type",
+    "writeAccess",
+    "userAttributes",
+    "writebackSchemas",
+    "inputTableAuditLogSchema",
+    "server",
+    "account",
+    "host",
+    "warehouse",
+    "role",
+    "authType",
+    "usePython",
+    "pythonSecrets",
+    "pythonProperties",
+    "useSourceSwapPolicy",
+    "sourceSwapPolicyId",
+)
 
 
 @_attrs_define

@@ -48,6 +48,28 @@ _FIELD_KEYS = frozenset(
         "privateKeyPassphrase",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "user",
+    "privateKey",
+    "type",
+    "writeAccess",
+    "userAttributes",
+    "writebackSchemas",
+    "inputTableAuditLogSchema",
+    "server",
+    "account",
+    "host",
+    "warehouse",
+    "role",
+    "authType",
+    "usePython",
+    "pythonSecrets",
+    "pythonProperties",
+    "useSourceSwapPolicy",
+    "sourceSwapPolicyId",
+    "privateKeyPassphrase",
+)
 
 
 @_attrs_define

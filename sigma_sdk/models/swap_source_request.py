@@ -26,6 +26,11 @@ _FIELD_KEYS = frozenset(
         "connectionMapping",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "sourceMapping",
+    "connectionMapping",
+)
 
 
 @_attrs_define

@@ -33,6 +33,17 @@ _FIELD_KEYS = frozenset(
         "isDefault",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "workbookId",
+    "tag",
+    "workbookVersion",
+    "sourceMappingConfig",
+    "dataModelSourceTaggedVersions",
+    "sourceVersions",
+    "grantSourceAccess",
+    "isDefault",
+)
 
 
 @_attrs_define

@@ -24,6 +24,12 @@ _FIELD_KEYS = frozenset(
         "paths",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "fromConnectionId",
+    "toConnectionId",
+    "paths",
+)
 
 
 @_attrs_define

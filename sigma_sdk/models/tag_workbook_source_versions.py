@@ -14,6 +14,8 @@ T = TypeVar("T", bound="TagWorkbookSourceVersions")
 
 # The JSON keys that are fields; any other key of a payload is an additional property.
 _FIELD_KEYS: frozenset[str] = frozenset()
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ()
 
 
 @_attrs_define

@@ -25,6 +25,15 @@ _FIELD_KEYS = frozenset(
         "webhookUrl",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "teamId",
+    "email",
+    "slackConversationId",
+    "googleSpreadsheetUrl",
+    "googleDriveFolderUrl",
+    "webhookUrl",
+)
 
 
 @_attrs_define

@@ -31,6 +31,19 @@ _FIELD_KEYS = frozenset(
         "isArchived",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "teamId",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "name",
+    "description",
+    "visibility",
+    "members",
+    "isArchived",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

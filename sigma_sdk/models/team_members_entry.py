@@ -20,6 +20,12 @@ _FIELD_KEYS = frozenset(
         "addedBy",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "userId",
+    "isTeamAdmin",
+    "addedBy",
+)
 
 
 @_attrs_define

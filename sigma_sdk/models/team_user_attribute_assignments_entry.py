@@ -25,6 +25,12 @@ _FIELD_KEYS = frozenset(
         "value",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "userAttributeId",
+    "userAttributeName",
+    "value",
+)
 
 
 @_attrs_define

@@ -36,6 +36,21 @@ _FIELD_KEYS = frozenset(
         "tags",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "templateId",
+    "templateUrlId",
+    "name",
+    "url",
+    "path",
+    "latestVersion",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "isArchived",
+    "tags",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -26,6 +26,15 @@ _FIELD_KEYS = frozenset(
         "pending",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "providerOrganizationId",
+    "name",
+    "shareId",
+    "createdAt",
+    "description",
+    "pending",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -29,6 +29,18 @@ _FIELD_KEYS = frozenset(
         "sharedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "tenantOrganizationId",
+    "parentOrganizationId",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "tenantOrganizationName",
+    "tenantOrganizationSlug",
+    "sharedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -40,6 +40,11 @@ _FIELD_KEYS = frozenset(
         "write",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "read",
+    "write",
+)
 
 
 @_attrs_define

@@ -37,6 +37,15 @@ _FIELD_KEYS = frozenset(
         "restore",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "details",
+    "name",
+    "description",
+    "timeoutSecs",
+    "useFriendlyNames",
+    "restore",
+)
 
 
 @_attrs_define

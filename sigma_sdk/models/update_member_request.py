@@ -31,6 +31,20 @@ _FIELD_KEYS = frozenset(
         "archiveScheduledExports",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "memberType",
+    "firstName",
+    "lastName",
+    "profileImgUrl",
+    "email",
+    "isArchived",
+    "isInactive",
+    "userKind",
+    "newOwnerId",
+    "archiveDocuments",
+    "archiveScheduledExports",
+)
 
 
 @_attrs_define

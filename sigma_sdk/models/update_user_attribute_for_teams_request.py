@@ -22,6 +22,8 @@ _FIELD_KEYS = frozenset(
         "delete",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("delete",)
 
 
 @_attrs_define

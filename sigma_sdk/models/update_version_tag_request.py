@@ -20,6 +20,8 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("description",)
 
 
 @_attrs_define

@@ -40,6 +40,20 @@ _FIELD_KEYS = frozenset(
         "formatting",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "title",
+    "messageBody",
+    "exportAttachments",
+    "exportName",
+    "includeLink",
+    "runAsRecipient",
+    "attachmentSettings",
+    "workbookVariant",
+    "conditionOptions",
+    "workbookSettings",
+    "formatting",
+)
 
 
 @_attrs_define

@@ -34,6 +34,14 @@ _FIELD_KEYS = frozenset(
         "suspensionAction",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "target",
+    "schedule",
+    "configV2",
+    "description",
+    "suspensionAction",
+)
 
 
 @_attrs_define

@@ -18,6 +18,8 @@ _FIELD_KEYS = frozenset(
         "useJwt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("useJwt",)
 
 
 @_attrs_define

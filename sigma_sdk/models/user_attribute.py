@@ -33,6 +33,17 @@ _FIELD_KEYS = frozenset(
         "defaultValue",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "userAttributeId",
+    "name",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "description",
+    "defaultValue",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -30,6 +30,16 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "teamId",
+    "value",
+    "priority",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -25,6 +25,12 @@ _FIELD_KEYS = frozenset(
         "details",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "connectionId",
+    "name",
+    "details",
+)
 
 
 @_attrs_define

@@ -23,6 +23,12 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "ip",
+    "scope",
+    "description",
+)
 
 
 @_attrs_define

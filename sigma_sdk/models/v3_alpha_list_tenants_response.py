@@ -25,6 +25,11 @@ _FIELD_KEYS = frozenset(
         "nextPageToken",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "entries",
+    "nextPageToken",
+)
 
 
 @_attrs_define

@@ -36,6 +36,17 @@ _FIELD_KEYS = frozenset(
         "sourceSwap",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "serverHostname",
+    "httpPath",
+    "authentication",
+    "writeAccess",
+    "settings",
+    "python",
+    "sourceSwap",
+)
 
 
 @_attrs_define

@@ -31,6 +31,13 @@ _FIELD_KEYS = frozenset(
         "columnMapping",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "from",
+    "to",
+    "metricMapping",
+    "columnMapping",
+)
 
 
 @_attrs_define

@@ -28,6 +28,13 @@ _FIELD_KEYS = frozenset(
         "tags",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "version",
+    "publishedAt",
+    "publishedBy",
+    "tags",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

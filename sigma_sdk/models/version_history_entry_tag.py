@@ -21,6 +21,12 @@ _FIELD_KEYS = frozenset(
         "taggedBy",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "versionTagId",
+    "taggedAt",
+    "taggedBy",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

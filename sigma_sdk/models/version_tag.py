@@ -29,6 +29,18 @@ _FIELD_KEYS = frozenset(
         "description",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "versionTagId",
+    "name",
+    "ownerId",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "isArchived",
+    "description",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

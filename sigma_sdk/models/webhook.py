@@ -19,6 +19,11 @@ _FIELD_KEYS = frozenset(
         "type",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "webhookUrl",
+    "type",
+)
 
 
 @_attrs_define

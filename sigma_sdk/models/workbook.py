@@ -39,6 +39,24 @@ _FIELD_KEYS = frozenset(
         "workspaceId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "workbookId",
+    "workbookUrlId",
+    "name",
+    "url",
+    "path",
+    "latestVersion",
+    "ownerId",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+    "isArchived",
+    "tags",
+    "description",
+    "workspaceId",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

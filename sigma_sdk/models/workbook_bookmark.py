@@ -24,6 +24,14 @@ _FIELD_KEYS = frozenset(
         "isDefault",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "bookmarkId",
+    "name",
+    "isShared",
+    "exploreKey",
+    "isDefault",
+)
 
 
 @_attrs_define

@@ -76,6 +76,11 @@ _FIELD_KEYS = frozenset(
         "valueType",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "name",
+    "valueType",
+)
 
 
 @_attrs_define

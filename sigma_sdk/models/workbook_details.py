@@ -29,6 +29,15 @@ _FIELD_KEYS = frozenset(
         "source",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "name",
+    "type",
+    "description",
+    "ownerId",
+    "parentId",
+    "source",
+)
 
 
 @_attrs_define

@@ -25,6 +25,15 @@ _FIELD_KEYS = frozenset(
         "sourceName",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "embedId",
+    "embedUrl",
+    "public",
+    "sourceType",
+    "sourceId",
+    "sourceName",
+)
 
 
 @_attrs_define

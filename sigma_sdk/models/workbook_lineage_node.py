@@ -28,6 +28,18 @@ _FIELD_KEYS = frozenset(
         "definition",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "type",
+    "elementId",
+    "sourceIds",
+    "dataSourceIds",
+    "name",
+    "connectionId",
+    "dataModelId",
+    "inodeId",
+    "definition",
+)
 
 
 @_attrs_define

@@ -36,6 +36,22 @@ _FIELD_KEYS = frozenset(
         "updatedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "scheduledNotificationId",
+    "workbookId",
+    "schedule",
+    "configV2",
+    "isSuspended",
+    "ownerId",
+    "lastUpdatedByUser",
+    "disabledAt",
+    "disabledBy",
+    "createdBy",
+    "updatedBy",
+    "createdAt",
+    "updatedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

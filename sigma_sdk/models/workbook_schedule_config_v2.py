@@ -52,6 +52,25 @@ _FIELD_KEYS = frozenset(
         "formatting",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "title",
+    "messageBody",
+    "notificationAttachments",
+    "includeLink",
+    "runAsRecipient",
+    "attachmentSettings",
+    "conditionOptions",
+    "alertConfig",
+    "notificationName",
+    "dashboardSettings",
+    "dynamicExportSettings",
+    "dynamicRecipientSettings",
+    "rowLimit",
+    "workbookVariant",
+    "embedOpts",
+    "formatting",
+)
 
 
 @_attrs_define

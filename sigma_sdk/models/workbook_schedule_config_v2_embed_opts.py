@@ -21,6 +21,11 @@ _FIELD_KEYS = frozenset(
         "evalConnectionId",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "embedId",
+    "evalConnectionId",
+)
 
 
 @_attrs_define

@@ -31,6 +31,17 @@ _FIELD_KEYS = frozenset(
         "sqlQueryErrors",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "workbookId",
+    "workbookUrlId",
+    "pages",
+    "sheets",
+    "variables",
+    "elements",
+    "sqlQueries",
+    "sqlQueryErrors",
+)
 
 
 @_attrs_define

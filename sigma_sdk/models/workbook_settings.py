@@ -24,6 +24,8 @@ _FIELD_KEYS = frozenset(
         "controlValues",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = ("controlValues",)
 
 
 @_attrs_define

@@ -23,6 +23,14 @@ _FIELD_KEYS = frozenset(
         "workbookTaggedAt",
     }
 )
+# The JSON key of each field, in the order `cls(...)` takes them (sigma_sdk_auth/_fast.py reads it).
+_JSON_KEYS: tuple[str, ...] = (
+    "versionTagId",
+    "name",
+    "sourceWorkbookVersion",
+    "taggedWorkbookId",
+    "workbookTaggedAt",
+)
 _parse_datetime = datetime.datetime.fromisoformat
 
 

@@ -221,9 +221,9 @@ class _Mirrors:
             if optional:
                 unset = field.default  # the UNSET sentinel, the default of every optional field
                 optional_indexes.add(index)
-                specs.append((field.name, mirror, unset))
+                specs.append((f"f{index}", mirror, unset))
             else:
-                specs.append((field.name, mirror))
+                specs.append((f"f{index}", mirror))
             if fill is not None:
                 fills[index] = fill
         struct = self._msgspec.defstruct(
@@ -232,10 +232,11 @@ class _Mirrors:
             kw_only=True,  # a required key may follow an optional one
             forbid_unknown_fields=True,  # an unknown key is an additional property: from_dict keeps it
             gc=False,  # decoded JSON holds no cycles; untracked mirrors spare the collector a page's worth
-            rename=dict(zip((field.name for field in fields), json_keys, strict=True)),
+            # Fields are named by position (f0, f1, ...): the fillers read them without a name from the spec.
+            rename={f"f{index}": key for index, key in enumerate(json_keys)},
             module=__name__,
         )
-        return (struct, *_fillers(cls, self._msgspec.structs.astuple, len(fields), fills, optional_indexes, unset))
+        return (struct, *_fillers(cls, len(fields), fills, optional_indexes, unset))
 
     def _value(self, tp: Any) -> tuple[Any, _Fill | None]:
         """The mirror of one annotation and what turns a decoded value into ``from_dict``'s (None: as is)."""
@@ -287,37 +288,26 @@ def _is_union(tp: Any) -> bool:
     return origin is Union or origin is types.UnionType
 
 
-def _fillers(
-    cls: type,
-    astuple: Callable[[Any], tuple[Any, ...]],
-    count: int,
-    fills: dict[int, _Fill],
-    optional: set[int],
-    unset: Any,
-) -> tuple[_Fill, _Fill]:
+def _fillers(cls: type, count: int, fills: dict[int, _Fill], optional: set[int], unset: Any) -> tuple[_Fill, _Fill]:
     """``cls(...)`` from a decoded mirror, and ``[cls(...), ...]`` from a list of them.
 
-    The arguments are the mirror's ``count`` values in field order, those in ``fills`` converted. Like
-    attrs' own ``__init__``, both functions are written out for their class and compiled, from indexes
-    only (no name from the spec reaches the source): a loop over the converted fields cost as much
-    again as the rest of filling a model, and a call per list item another tenth.
+    The arguments are the mirror's ``count`` fields (``f0``, ``f1``, ...) in field order, those in
+    ``fills`` converted. Like attrs' own ``__init__``, both functions are written out for their class
+    and compiled, from indexes only (no name from the spec reaches the source): reading the fields one
+    by one is cheaper than a tuple of them, a loop over the converted fields cost as much again as the
+    rest of filling a model, and a call per list item another tenth.
     """
-    if not fills:
-        return (lambda mirror: cls(*astuple(mirror))), (lambda mirrors: [cls(*v) for v in map(astuple, mirrors)])
     arguments = []
     for index in range(count):
         if index not in fills:
-            arguments.append(f"v[{index}]")
+            arguments.append(f"m.f{index}")
         elif index in optional:  # an absent optional field stays UNSET, as from_dict leaves it
-            arguments.append(f"(unset if (x := v[{index}]) is unset else c{index}(x))")
+            arguments.append(f"(unset if (x := m.f{index}) is unset else c{index}(x))")
         else:
-            arguments.append(f"c{index}(v[{index}])")
+            arguments.append(f"c{index}(m.f{index})")
     call = f"cls({', '.join(arguments)})"
-    source = (
-        f"def fill(mirror):\n    v = astuple(mirror)\n    return {call}\n"
-        f"def fill_list(mirrors):\n    return [{call} for v in map(astuple, mirrors)]\n"
-    )
-    namespace: dict[str, Any] = {"cls": cls, "astuple": astuple, "unset": unset}
+    source = f"def fill(m):\n    return {call}\ndef fill_list(mirrors):\n    return [{call} for m in mirrors]\n"
+    namespace: dict[str, Any] = {"cls": cls, "unset": unset}
     namespace.update({f"c{index}": convert for index, convert in fills.items()})
     exec(compile(source, f"<sigma_sdk fast fill {cls.__name__}>", "exec"), namespace)  # noqa: S102 - indexes only
     return namespace["fill"], namespace["fill_list"]

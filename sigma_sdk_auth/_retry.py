@@ -330,7 +330,7 @@ def retrying(
     """
     retries_done = 0
     while True:
-        request = yield from _next_request(build_request, pace)
+        request = build_request() if pace is None else (yield from _paced_request(build_request, pace))
         outcome = yield from _attempt(request, stream, check)
         if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
             return outcome  # the common case: nothing to decide
@@ -351,12 +351,9 @@ def retrying(
         retries_done += 1
 
 
-def _next_request(
-    build_request: Callable[[], httpx.Request], pace: Callable[[], Flow[None]] | None
-) -> Flow[httpx.Request]:
-    """The next attempt's request, built once ``pace`` (if any) has let it go."""
-    if pace is not None:
-        yield from pace()
+def _paced_request(build_request: Callable[[], httpx.Request], pace: Callable[[], Flow[None]]) -> Flow[httpx.Request]:
+    """The next attempt's request, built once ``pace`` has let it go (a job's export-rate window)."""
+    yield from pace()
     return build_request()
 
 

@@ -266,13 +266,7 @@ class _Mirrors:
     def _union(self, tp: Any) -> tuple[Any, _Fill | None]:
         members = [member for member in typing.get_args(tp) if not _is_unset(member) and member is not UnknownValue]
         nullable = type(None) in members
-        members = [member for member in members if member is not type(None)]
-        literals = [member for member in members if typing.get_origin(member) is Literal]
-        if literals:
-            # Several enums in one field: from_dict keeps a value any of them knows, as it is.
-            values = tuple(value for literal in literals for value in typing.get_args(literal))
-            members = [member for member in members if member not in literals] + [Literal[values]]
-        mirrored = [self._value(member) for member in members]
+        mirrored = [self._value(member) for member in _merged_literals(members)]
         if len(mirrored) > 1 and any(fill is not None for _, fill in mirrored):
             # from_dict tries each member in turn; the mirror cannot know which one it would pick.
             raise _NotMirrored(tp)
@@ -281,6 +275,19 @@ class _Mirrors:
         if fill is not None and nullable:
             fill = _or_none(fill)
         return mirror, fill
+
+
+def _merged_literals(members: list[Any]) -> list[Any]:
+    """A union's members without ``None``, its enums merged into one ``Literal``.
+
+    Several enums in one field: ``from_dict`` keeps a value any of them knows, as it is.
+    """
+    members = [member for member in members if member is not type(None)]
+    literals = [member for member in members if typing.get_origin(member) is Literal]
+    if not literals:
+        return members
+    values = tuple(value for literal in literals for value in typing.get_args(literal))
+    return [member for member in members if member not in literals] + [Literal[values]]
 
 
 def _is_union(tp: Any) -> bool:

@@ -42,7 +42,7 @@ from typing import Any, Final, Literal, TypeGuard, Union
 import attrs
 import httpx
 
-from ._forward import UnknownValue
+from ._forward import UnknownValue, is_unset_type
 
 __all__ = ["MISS", "enabled", "force", "parse_fast", "reset"]
 
@@ -155,11 +155,6 @@ def _is_model(tp: object) -> TypeGuard[type]:
     )
 
 
-def _is_unset(member: object) -> bool:
-    # The generated ``Unset`` sentinel type lives in sigma_sdk.types, which the runtime must not import.
-    return getattr(member, "__name__", "") == "Unset" and isinstance(member, type)
-
-
 def _or_none(fill: _Fill) -> _Fill:
     return lambda value: None if value is None else fill(value)
 
@@ -216,7 +211,7 @@ class _Mirrors:
         for index, field in enumerate(fields):
             tp = hints[field.name]
             members = typing.get_args(tp) if _is_union(tp) else (tp,)
-            optional = [member for member in members if _is_unset(member)]
+            optional = [member for member in members if is_unset_type(member)]
             mirror, fill = self._value(tp)
             if optional:
                 unset = field.default  # the UNSET sentinel, the default of every optional field
@@ -264,7 +259,7 @@ class _Mirrors:
         raise _NotMirrored(tp)
 
     def _union(self, tp: Any) -> tuple[Any, _Fill | None]:
-        members = [member for member in typing.get_args(tp) if not _is_unset(member) and member is not UnknownValue]
+        members = [member for member in typing.get_args(tp) if not is_unset_type(member) and member is not UnknownValue]
         nullable = type(None) in members
         mirrored = [self._value(member) for member in _merged_literals(members)]
         if len(mirrored) > 1 and any(fill is not None for _, fill in mirrored):

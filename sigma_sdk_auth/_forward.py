@@ -22,7 +22,7 @@ from typing import Final
 from ._logging import logger
 from ._public import publish
 
-__all__ = ["UnknownValue", "note_unknown_variant", "unknown_value"]
+__all__ = ["UnknownValue", "is_unset_type", "note_unknown_variant", "unknown_value"]
 
 # Distinct (where, value) pairs remembered for "log once"; past this many, logging stops rather than
 # letting a server that invents a value per entry grow the set without bound.
@@ -85,3 +85,11 @@ def note_unknown_variant(field: str, data: object) -> None:
 
 
 publish("sigma_sdk.types", globals(), ["UnknownValue"])  # what tracebacks and reprs name
+
+
+def is_unset_type(member: object) -> bool:
+    """Whether a member of a field's union is the generated ``Unset`` type (an optional field's absence).
+
+    By name: the ``Unset`` sentinel type lives in sigma_sdk.types, which the runtime must not import.
+    """
+    return getattr(member, "__name__", "") == "Unset" and isinstance(member, type)

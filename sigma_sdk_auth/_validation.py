@@ -25,9 +25,18 @@ import httpx
 
 from ._errors import ResponseValidationError
 from ._fast import MISS, parse_fast
+from ._forward import is_unset_type
 from ._scrubbing import safe_excerpt, scrubber
 
-__all__ = ["Operation", "parse_body", "parse_detailed"]
+__all__ = [
+    "Operation",
+    "camel_key",
+    "describe_json",
+    "loose_key",
+    "parse_body",
+    "parse_detailed",
+    "type_description",
+]
 
 T = TypeVar("T")
 
@@ -85,7 +94,7 @@ def invalid_response(
     body: Any
     if not content.strip():
         body = response.text
-        problem = _Problem("", f"a JSON body ({_name(declared)})", "an empty body")
+        problem = _Problem("", f"a JSON body ({type_description(declared)})", "an empty body")
     else:
         try:
             body = json.loads(content)
@@ -93,7 +102,7 @@ def invalid_response(
             body = response.text
             problem = _Problem(
                 "",
-                f"a JSON body ({_name(declared)})",
+                f"a JSON body ({type_description(declared)})",
                 f"JSON nested too deeply to decode: {_excerpt(body, scrub)!r}",
             )
         except ValueError as decode_error:  # JSONDecodeError and UnicodeDecodeError both are
@@ -101,12 +110,12 @@ def invalid_response(
             kind = response.headers.get("content-type") or "no content type"
             problem = _Problem(
                 "",
-                f"a JSON body ({_name(declared)})",
+                f"a JSON body ({type_description(declared)})",
                 f"{kind} that is not JSON ({decode_error}): {_excerpt(body, scrub)!r}",
             )
         else:
             located = _locate(declared, body, "", 0, scrub)
-            problem = located or _Problem("", _name(declared), _failure(body, exc, scrub))
+            problem = located or _Problem("", type_description(declared), _failure(body, exc, scrub))
     request_id = response.headers.get("x-request-id") or None
     if request_id is None and isinstance(body, dict) and isinstance(body.get("requestId"), str):
         request_id = scrub(body["requestId"])
@@ -129,12 +138,12 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _camel(python_name: str) -> str:
+def camel_key(python_name: str) -> str:
     head, *rest = python_name.rstrip("_").split("_")
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
-def _norm(name: str) -> str:
+def loose_key(name: str) -> str:
     return name.replace("_", "").lower()
 
 
@@ -144,10 +153,10 @@ def _excerpt(text: str, scrub: Callable[[str], str], *, collapse: bool = True) -
 
 def _failure(value: object, exc: Exception, scrub: Callable[[str], str]) -> str:
     """``value`` described, with the exception that parsing it raised (whose text may quote the body)."""
-    return f"{_describe(value, scrub)} ({type(exc).__name__}: {_excerpt(str(exc), scrub)})"
+    return f"{describe_json(value, scrub)} ({type(exc).__name__}: {_excerpt(str(exc), scrub)})"
 
 
-def _describe(value: object, scrub: Callable[[str], str]) -> str:
+def describe_json(value: object, scrub: Callable[[str], str]) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -164,20 +173,15 @@ def _describe(value: object, scrub: Callable[[str], str]) -> str:
     return type(value).__name__
 
 
-def _is_unset(member: object) -> bool:
-    # The generated ``Unset`` sentinel type lives in sigma_sdk.types, which the runtime must not import.
-    return getattr(member, "__name__", "") == "Unset"
-
-
-def _name(tp: Any) -> str:
+def type_description(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
-        return " or ".join(_name(member) for member in typing.get_args(tp) if not _is_unset(member))
+        return " or ".join(type_description(member) for member in typing.get_args(tp) if not is_unset_type(member))
     if origin is Literal:
         return "one of " + ", ".join(repr(value) for value in typing.get_args(tp))
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
-        return f"an array of {_name(item)}"
+        return f"an array of {type_description(item)}"
     if origin is dict:
         return "an object"
     names = {
@@ -202,7 +206,9 @@ def _locate(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str]
     if origin is Union or origin is types.UnionType:
         return _locate_union(tp, value, path, depth, scrub)
     if origin is Literal:
-        return None if value in typing.get_args(tp) else _Problem(path, _name(tp), _describe(value, scrub))
+        return (
+            None if value in typing.get_args(tp) else _Problem(path, type_description(tp), describe_json(value, scrub))
+        )
     if origin is list:
         return _locate_items(tp, value, path, depth, scrub)
     if origin is dict:
@@ -217,7 +223,7 @@ def _locate(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str]
 def _locate_items(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     """``value`` against ``list[X]``: a list, and the first item that does not fit ``X``."""
     if not isinstance(value, list):
-        return _Problem(path, _name(tp), _describe(value, scrub))
+        return _Problem(path, type_description(tp), describe_json(value, scrub))
     (item_type,) = typing.get_args(tp) or (Any,)
     problems = (_locate(item_type, item, f"{path}[{index}]", depth + 1, scrub) for index, item in enumerate(value))
     return next((problem for problem in problems if problem is not None), None)
@@ -226,14 +232,14 @@ def _locate_items(tp: Any, value: object, path: str, depth: int, scrub: Callable
 def _locate_entries(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     """``value`` against ``dict[str, X]``: an object, and the first entry that does not fit ``X``."""
     if not isinstance(value, dict):
-        return _Problem(path, "an object", _describe(value, scrub))
+        return _Problem(path, "an object", describe_json(value, scrub))
     _, value_type = typing.get_args(tp) or (str, Any)
     problems = (_locate(value_type, item, _join(path, str(key)), depth + 1, scrub) for key, item in value.items())
     return next((problem for problem in problems if problem is not None), None)
 
 
 def _locate_union(tp: Any, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
-    members = [member for member in typing.get_args(tp) if not _is_unset(member)]
+    members = [member for member in typing.get_args(tp) if not is_unset_type(member)]
     problems = []
     for member in members:
         problem = _locate(member, value, path, depth + 1, scrub)
@@ -242,7 +248,7 @@ def _locate_union(tp: Any, value: object, path: str, depth: int, scrub: Callable
         problems.append(problem)
     deepest = max(problems, key=lambda problem: len(problem.path))
     if deepest.path == path:  # no branch got further than this value itself
-        return _Problem(path, " or ".join(_name(member) for member in members), _describe(value, scrub))
+        return _Problem(path, " or ".join(type_description(member) for member in members), describe_json(value, scrub))
     return deepest
 
 
@@ -261,7 +267,7 @@ def _locate_scalar(tp: type, value: object, path: str, scrub: Callable[[str], st
         fits = isinstance(value, str) and _parses(tp.fromisoformat, value)
     else:
         return None  # File, bytes and anything else the walk does not model
-    return None if fits else _Problem(path, _name(tp), _describe(value, scrub))
+    return None if fits else _Problem(path, type_description(tp), describe_json(value, scrub))
 
 
 def _parses(parse: Callable[[str], object], text: str) -> bool:
@@ -274,7 +280,7 @@ def _parses(parse: Callable[[str], object], text: str) -> bool:
 
 def _locate_model(tp: type, value: object, path: str, depth: int, scrub: Callable[[str], str]) -> _Problem | None:
     if not isinstance(value, Mapping):
-        return _Problem(path, f"an object ({tp.__name__})", _describe(value, scrub))
+        return _Problem(path, f"an object ({tp.__name__})", describe_json(value, scrub))
     try:
         tp.from_dict(value)  # type: ignore[attr-defined]
     except Exception as exc:  # the walk below says where; exc is the fallback
@@ -285,14 +291,14 @@ def _locate_model(tp: type, value: object, path: str, depth: int, scrub: Callabl
         hints = typing.get_type_hints(tp)
     except Exception:  # an annotation that cannot be resolved: say what from_dict said
         hints = {}
-    keys = {_norm(str(key)): key for key in value}
+    keys = {loose_key(str(key)): key for key in value}
     for field in attrs.fields(tp):
         if field.name == "additional_properties":
             continue
-        json_key = keys.get(_norm(field.name))
+        json_key = keys.get(loose_key(field.name))
         if json_key is None:
             if field.default is attrs.NOTHING:
-                return _Problem(_join(path, _camel(field.name)), "a required field", "nothing (the key is missing)")
+                return _Problem(_join(path, camel_key(field.name)), "a required field", "nothing (the key is missing)")
             continue
         problem = _locate(hints.get(field.name, Any), value[json_key], _join(path, str(json_key)), depth + 1, scrub)
         if problem is not None:

@@ -27,8 +27,8 @@ from typing import Any, Final, Literal, NamedTuple, Union
 
 import attrs
 
-from .._forward import UnknownValue
-from .._validation import _camel, _describe, _is_unset, _name, _norm
+from .._forward import UnknownValue, is_unset_type
+from .._validation import camel_key, describe_json, loose_key, type_description
 from ._answers import bad_request
 
 __all__ = ["body_type", "check_body"]
@@ -63,7 +63,7 @@ def _join(path: str, key: str) -> str:
 
 
 def _wrong(tp: Any, value: object, path: str, secret: bool) -> _Problem:
-    found = _describe(value, lambda text: text) if not secret or not isinstance(value, str) else "a string"
+    found = describe_json(value, lambda text: text) if not secret or not isinstance(value, str) else "a string"
     return _Problem(path, f"{_where(path)} must be {_expected(tp)}, not {found}", missing=False)
 
 
@@ -72,12 +72,12 @@ def _expected(tp: Any) -> str:
         return " or ".join(_expected(member) for member in _members(tp))
     if isinstance(tp, type) and attrs.has(tp):
         return f"an object ({tp.__name__})"
-    return _name(tp)
+    return type_description(tp)
 
 
 def _members(tp: Any) -> list[Any]:
     """A union's members a request may use: not ``Unset`` (the key's absence) nor ``UnknownValue``."""
-    return [member for member in typing.get_args(tp) if not _is_unset(member) and member is not UnknownValue]
+    return [member for member in typing.get_args(tp) if not is_unset_type(member) and member is not UnknownValue]
 
 
 def _check(tp: Any, value: object, path: str, depth: int, *, secret: bool) -> _Problem | None:
@@ -178,9 +178,9 @@ def _could_be(member: Any, value: object) -> bool:
 def _check_model(tp: type, value: object, path: str, depth: int, *, secret: bool) -> _Problem | None:
     if not isinstance(value, Mapping):
         return _wrong(tp, value, path, secret)
-    keys = {_norm(str(key)): key for key in value}
+    keys = {loose_key(str(key)): key for key in value}
     for field, key, field_type, required in _fields(tp):
-        json_key = keys.get(_norm(field))
+        json_key = keys.get(loose_key(field))
         if json_key is None:
             if required:
                 return _Problem(_join(path, key), f"{_join(path, key)} is required", missing=True)
@@ -206,10 +206,10 @@ def _fields(tp: type) -> tuple[tuple[str, str, Any, bool], ...]:
         field_type = hints.get(field.name, Any)
         # A const (``type_: Literal["snowflake"] = "snowflake"``) has a default but from_dict requires it.
         const = typing.get_origin(field_type) is Literal and len(typing.get_args(field_type)) == 1
-        fields.append((field.name, _camel(field.name), field_type, field.default is attrs.NOTHING or const))
+        fields.append((field.name, camel_key(field.name), field_type, field.default is attrs.NOTHING or const))
     return tuple(fields)
 
 
 @functools.cache
 def _secret_keys(tp: type) -> frozenset[str]:
-    return frozenset(_camel(field.name) for field in attrs.fields(tp) if not field.repr)
+    return frozenset(camel_key(field.name) for field in attrs.fields(tp) if not field.repr)

@@ -61,17 +61,16 @@ _T = TypeVar("_T")
 
 SyncSend: TypeAlias = Callable[[httpx.Request, bool], httpx.Response]  # (request, stream) -> response
 AsyncSend: TypeAlias = Callable[[httpx.Request, bool], Awaitable[httpx.Response]]
+_SendT = TypeVar("_SendT")
+_SleepT = TypeVar("_SleepT")
 
 
-class SyncIO:
-    """How the sync driver does I/O: ``send`` (None: pass requests on) and ``sleep``.
-
-    It remembers the streamed responses it opened, so :func:`run` can close them if the flow fails.
-    """
+class _IO(Generic[_SendT, _SleepT]):
+    """What both drivers' I/O holds: ``send`` (None: pass requests on), ``sleep``, the streams opened."""
 
     __slots__ = ("_send", "opened", "sleep")
 
-    def __init__(self, send: SyncSend | None, sleep: Callable[[float], None]) -> None:
+    def __init__(self, send: _SendT | None, sleep: _SleepT) -> None:
         self._send = send
         self.sleep = sleep
         self.opened: list[httpx.Response] = []
@@ -79,6 +78,15 @@ class SyncIO:
     @property
     def can_send(self) -> bool:
         return self._send is not None
+
+
+class SyncIO(_IO[SyncSend, Callable[[float], None]]):
+    """How the sync driver does I/O: ``send`` (None: pass requests on) and ``sleep``.
+
+    It remembers the streamed responses it opened, so :func:`run` can close them if the flow fails.
+    """
+
+    __slots__ = ()
 
     def send(self, request: httpx.Request, stream: bool) -> httpx.Response:
         assert self._send is not None  # the drivers pass a Send on when there is no transport
@@ -92,19 +100,10 @@ class SyncIO:
             response.close()
 
 
-class AsyncIO:
+class AsyncIO(_IO[AsyncSend, Callable[[float], Awaitable[None]]]):
     """Async twin of :class:`SyncIO`."""
 
-    __slots__ = ("_send", "opened", "sleep")
-
-    def __init__(self, send: AsyncSend | None, sleep: Callable[[float], Awaitable[None]]) -> None:
-        self._send = send
-        self.sleep = sleep
-        self.opened: list[httpx.Response] = []
-
-    @property
-    def can_send(self) -> bool:
-        return self._send is not None
+    __slots__ = ()
 
     async def send(self, request: httpx.Request, stream: bool) -> httpx.Response:
         assert self._send is not None

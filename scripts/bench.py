@@ -233,7 +233,10 @@ def bench_iterate(pages: int, per_page: int, seconds: float) -> dict[str, float]
                 return count
 
     def sdk_iterate() -> int:
-        return sum(1 for _ in list_connections.iterate(client=sdk, limit=per_page))
+        count = 0
+        for _ in list_connections.iterate(client=sdk, limit=per_page):  # the raw loop's consumer, as is
+            count += 1
+        return count
 
     try:
         sides = _sdk_sides(sdk_iterate)

@@ -50,7 +50,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias, TypeGuard
 
 import httpx
 
@@ -326,7 +326,9 @@ class SigmaAuth(httpx.Auth):
         require_secure_url(request.url, purpose="a Sigma access token")
         # An error built from the answer to this request scrubs the secrets this auth holds.
         request.extensions = {**request.extensions, SCRUB_EXTENSION: self._scrub}
-        token = yield from self._valid_token(request)
+        token = self._token
+        if not self._is_fresh(token):  # checked here first: a fresh token needs no sub-flow (every call)
+            token = yield from self._valid_token(request)
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield PassOn(request)
         if response.status_code != 401:
@@ -343,7 +345,7 @@ class SigmaAuth(httpx.Auth):
         # Whatever comes back now, including a second 401, goes to the caller.
         yield PassOn(request)
 
-    def _is_fresh(self, token: Token | None) -> bool:
+    def _is_fresh(self, token: Token | None) -> TypeGuard[Token]:
         return token is not None and not token.rejected and self._clock() < token.refresh_at(self._refresh_margin)
 
     def _valid_token(self, origin: httpx.Request) -> Flow[Token]:

@@ -398,13 +398,14 @@ def _log_give_up(retried: Retried, request: httpx.Request, decision: Decision, p
 
 def _attempt(request: httpx.Request, stream: bool, check: Callable[[httpx.Response], None] | None) -> Flow[_Outcome]:
     """Send ``request`` once: its response (seen by ``check``), or the transport error it met."""
-    started = time.monotonic()
+    debug = logger.isEnabledFor(logging.DEBUG)
+    started = time.monotonic() if debug else 0.0  # read only for the DEBUG line (every API call)
     outcome: _Outcome
     try:
         outcome = yield Send(request, stream=stream)
     except httpx.TransportError as exc:
         outcome = exc
-    if logger.isEnabledFor(logging.DEBUG):
+    if debug:
         _log_attempt(request, outcome, started)
     if check is not None and isinstance(outcome, httpx.Response):
         check(outcome)

@@ -75,7 +75,8 @@ def require_secure_url(url: httpx.URL | str, *, purpose: str) -> None:
 
     The message names the host only: a URL may carry userinfo or a query string.
     """
-    url = httpx.URL(url)
+    if not isinstance(url, httpx.URL):  # a copy of a URL costs more than this check (every API call)
+        url = httpx.URL(url)
     if url.scheme == "https":
         return
     if url.scheme == "http" and is_loopback_host(url.host):

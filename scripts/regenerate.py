@@ -18,10 +18,11 @@ of ``--dry-run`` (and of the other modes where they apply):
 
 Steps: read the spec, run the normalization passes (scripts/_codegen/normalize.py), run
 openapi-python-client with generator-config.yml and templates/, keep its generated parts (``api/``,
-``models/``, ``py.typed``; _postprocess.GENERATED_PARTS), add the regions module and banners, format
-with ruff, then swap those parts into sigma_sdk/, write api.md (the operations index) and update
-openapi/spec.lock.json and openapi/api-surface.json. The hand-written modules of sigma_sdk/ (client,
-errors, jobs, testing, ...) are never touched. The spec itself is never written into the repository.
+``models/``, ``py.typed``; _postprocess.GENERATED_PARTS), add the regions module, the models stub
+(``models/__init__.pyi``) and banners, format with ruff, then swap those parts into sigma_sdk/,
+write api.md (the operations index) and update openapi/spec.lock.json and openapi/api-surface.json.
+The hand-written modules of sigma_sdk/ (client, errors, jobs, testing, ...) are never touched. The
+spec itself is never written into the repository.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from _codegen._postprocess import (
     keep_generated_parts,
     resolve_model_references_once,
     stamp_operation_ids,
+    write_models_stub,
     write_regions,
 )
 from _codegen._problems import SpecProblems
@@ -181,6 +183,7 @@ def generate(normalized: dict[str, Any], out_dir: Path) -> Path:
     (package / "py.typed").write_text("", encoding="utf-8")
     resolve_model_references_once(package)
     stamp_operation_ids(package, normalized)
+    write_models_stub(package)
     format_tree(package)
     add_banners(package)
     try:

@@ -81,19 +81,21 @@ def _policy_with(policy: RetryPolicy, max_retries: int) -> RetryPolicy:
     return attrs.evolve(policy, max_retries=max_retries)
 
 
-class ClientOptions(TypedDict, total=False):
-    """The constructor's keyword options, so ``from_env(timout=5)`` is a type error, not a runtime surprise."""
+if TYPE_CHECKING:  # only annotations (``**kwargs: Unpack[...]``) name it; a TypedDict costs its import time
 
-    timeout: httpx.Timeout | float | None
-    max_retries: int
-    retry_policy: RetryPolicy | None
-    auth_method: AuthMethod
-    refresh_margin: float | None
-    refresh_token: str | None
-    token_url: str | None
-    httpx_args: Mapping[str, Any] | None
-    transport: httpx.BaseTransport | None
-    async_transport: httpx.AsyncBaseTransport | None
+    class ClientOptions(TypedDict, total=False):
+        """The constructor's keyword options, so ``from_env(timout=5)`` is a type error, not a runtime surprise."""
+
+        timeout: httpx.Timeout | float | None
+        max_retries: int
+        retry_policy: RetryPolicy | None
+        auth_method: AuthMethod
+        refresh_margin: float | None
+        refresh_token: str | None
+        token_url: str | None
+        httpx_args: Mapping[str, Any] | None
+        transport: httpx.BaseTransport | None
+        async_transport: httpx.AsyncBaseTransport | None
 
 
 class RequestOptions(TypedDict, total=False):
@@ -189,7 +191,7 @@ class SigmaClient:
 
     @classmethod
     def _from_settings(cls: type[_Self], settings: Settings, kwargs: ClientOptions) -> _Self:
-        options = ClientOptions(**kwargs)
+        options = kwargs.copy()  # ClientOptions exists for type checkers only
         if settings.token_url is not None:
             options.setdefault("token_url", settings.token_url)
         if settings.refresh_token is not None:

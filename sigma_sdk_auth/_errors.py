@@ -9,7 +9,7 @@ response only, never from the request, so a credential the request carried canno
 
 from __future__ import annotations
 
-from typing import Any, Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 import httpx
 
@@ -57,13 +57,15 @@ class InsecureTransportError(ConfigurationError):
     """Credentials or tokens would be sent over plain ``http://`` to a non-loopback host."""
 
 
-class _APIErrorFields(TypedDict, total=False):
-    """The keyword arguments of :class:`SigmaAPIError`, for subclasses that add their own."""
+if TYPE_CHECKING:  # only annotations name it; a TypedDict costs its import time
 
-    status_code: Required[int]
-    code: str | int | None
-    request_id: str | None
-    response: httpx.Response | None
+    class _APIErrorFields(TypedDict, total=False):
+        """The keyword arguments of :class:`SigmaAPIError`, for subclasses that add their own."""
+
+        status_code: Required[int]
+        code: str | int | None
+        request_id: str | None
+        response: httpx.Response | None
 
 
 class SigmaAPIError(SigmaError):

@@ -12,8 +12,9 @@ generated model module: ``_JSON_KEYS`` and ``_resolve_references`` (templates/mo
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -21,9 +22,11 @@ from ._client import SigmaClient
 from ._error_responses import raise_for_status
 from ._errors import InvalidArgumentError
 from ._forward import UnknownValue, note_unknown_variant, unknown_value
-from ._pagination import aiterate_pages, iterate_pages, next_cursor
 from ._secrets import mapping_repr
-from ._validation import Operation, parse_body, parse_detailed
+
+if TYPE_CHECKING:
+    from ._pagination import aiterate_pages, iterate_pages, next_cursor
+    from ._validation import Operation, parse_body, parse_detailed
 
 __all__ = [
     "Operation",
@@ -41,6 +44,18 @@ __all__ = [
     "send",
     "unknown_value",
 ]
+
+# Names only endpoint modules use, from modules loaded on their first use: a model module imports
+# this one for `mapping_repr` alone, so importing a model does not load the response checks
+# (`_validation`, which loads `_fast`) or pagination.
+_LAZY: Final = {
+    "Operation": "._validation",
+    "parse_body": "._validation",
+    "parse_detailed": "._validation",
+    "aiterate_pages": "._pagination",
+    "iterate_pages": "._pagination",
+    "next_cursor": "._pagination",
+}
 
 # Segments that URL normalization (httpx, proxies, servers) collapses into another route.
 _DOT_SEGMENTS: Final = frozenset({".", ".."})
@@ -84,3 +99,18 @@ def send(client: SigmaClient, request: Mapping[str, Any]) -> httpx.Response:
 async def asend(client: SigmaClient, request: Mapping[str, Any]) -> httpx.Response:
     """Async twin of :func:`send`."""
     return await client._asend(request)
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __package__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

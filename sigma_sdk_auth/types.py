@@ -1,18 +1,20 @@
 """Shared types of the generated code: the `UNSET` sentinel, files, `Response` and `UnknownValue`.
 
 Public as ``sigma_sdk.types``, which re-exports this module's ``__all__``: generated models and
-endpoint modules import them from there.
+endpoint modules import them from there.  ``File``, ``Response`` and the file aliases live in
+``_endpoint_types`` and load on first use (only endpoint modules need them), so importing the
+client or a model does not build their attrs classes; type checkers see them through the
+``TYPE_CHECKING`` import.
 """
 
 import enum
-from collections.abc import Mapping, MutableMapping
-from typing import IO, BinaryIO, Final, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from attrs import define
-
-from ._errors import ResponseValidationError
 from ._forward import UnknownValue
 from ._public import publish
+
+if TYPE_CHECKING:
+    from ._endpoint_types import File, FileTypes, RequestFiles, Response
 
 
 class Unset(enum.Enum):
@@ -37,43 +39,22 @@ class Unset(enum.Enum):
 
 UNSET: Final = Unset.UNSET
 
-# What ``httpx.Client(files=...)`` accepts.
-FileContent = IO[bytes] | bytes | str
-FileTypes = tuple[str | None, FileContent, str | None] | tuple[str | None, FileContent, str | None, Mapping[str, str]]
-RequestFiles = list[tuple[str, FileTypes]]
-
-
-@define
-class File:
-    """A file to upload in a multipart body."""
-
-    payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
-
-    def to_tuple(self) -> FileTypes:
-        """The ``(filename, file, content type)`` tuple httpx sends as a multipart part."""
-        return self.file_name, self.payload, self.mime_type
-
-
-T = TypeVar("T")
-
-
-@define
-class Response(Generic[T]):
-    """What a ``*_detailed`` call returns: the raw answer and, for a 2xx, the parsed body."""
-
-    status_code: int
-    """The HTTP status as sent (an ``int``, so non-standard codes such as 520 are kept as they are)."""
-    content: bytes
-    headers: MutableMapping[str, str]
-    parsed: T | None
-    """The parsed body for a 2xx answer, else ``None``."""
-    error: ResponseValidationError | None = None
-    """Why ``parsed`` is ``None`` for a 2xx answer whose body cannot become the declared type (what
-    ``sync()`` would raise); ``None`` otherwise."""
-
-
 __all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "UnknownValue", "Unset"]
+_LAZY: Final = frozenset({"File", "FileTypes", "RequestFiles", "Response"})  # defined in _endpoint_types
 
-publish("sigma_sdk.types", globals(), __all__)  # what tracebacks and reprs name
+publish("sigma_sdk.types", globals(), ["Unset"])  # what tracebacks and reprs name
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import _endpoint_types
+
+        value = getattr(_endpoint_types, name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

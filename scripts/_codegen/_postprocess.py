@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ __all__ = [
     "region_names",
     "resolve_model_references_once",
     "stamp_operation_ids",
+    "write_models_stub",
     "write_regions",
 ]
 
@@ -174,9 +176,42 @@ def stamp_operation_ids(package: Path, spec: dict[str, Any]) -> None:
             path.write_text(stamped, encoding="utf-8")
 
 
+def write_models_stub(package: Path) -> None:
+    """Write ``models/__init__.pyi``: every model name of the lazy ``models`` package, for type checkers.
+
+    Made from the package's ``_MODULE_OF`` (name to module) and ``__all__``. The stub, not the package,
+    holds the ~470 imports type checkers need: in the package they would be bytecode that every
+    ``import sigma_sdk.models`` loads, about half its import time, although they never run.  The stub
+    has no ``__getattr__``, so a misspelt model name is a type error, not ``Any``.
+    """
+    init = package / "models" / "__init__.py"
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    values: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            values[node.target.id] = node.value  # _MODULE_OF: dict[str, str] = {...}
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = node.value  # __all__ = (...)
+    module_of: dict[str, str] = ast.literal_eval(values["_MODULE_OF"])
+    names: tuple[str, ...] = ast.literal_eval(values["__all__"])
+    lines = [
+        '"""Type checkers\' view of ``sigma_sdk.models``, which loads each model on first use (``__init__.py``)."""',
+        "",
+        *(f"from {module} import {name}" for name, module in sorted(module_of.items(), key=lambda item: item[1])),
+        "",
+        "__all__ = (",
+        *(f'    "{name}",' for name in names),
+        ")",
+        "",
+        "def __dir__() -> list[str]: ...",
+        "",
+    ]
+    (init.parent / "__init__.pyi").write_text("\n".join(lines), encoding="utf-8")
+
+
 def add_banners(package: Path) -> None:
-    """Put the do-not-edit banner on top of every generated Python file."""
-    for path in sorted(package.rglob("*.py")):
+    """Put the do-not-edit banner on top of every generated Python file and stub."""
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.pyi")]):
         text = path.read_text(encoding="utf-8")
         if not text.startswith(BANNER):
             path.write_text(BANNER + text, encoding="utf-8")

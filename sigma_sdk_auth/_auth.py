@@ -50,7 +50,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import Final, Literal, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeGuard
 
 import httpx
 
@@ -71,10 +71,13 @@ from ._grants import (
     refused_error,
 )
 from ._logging import get_logger
-from ._retry import Retried, RetryPolicy, retrying
+from ._retry import Retried, retrying
 from ._scrubbing import SCRUB_EXTENSION
 from ._secrets import scrub_secrets
 from ._transport_security import redirect_refused, require_secure_url
+
+if TYPE_CHECKING:  # built on first use, in __init__ (see _retry_policy)
+    from ._retry_policy import RetryPolicy
 
 __all__ = ["TOKEN_PATH", "AuthMethod", "SigmaAuth", "token_url_for"]
 
@@ -199,7 +202,11 @@ class SigmaAuth(httpx.Auth):
         self._client_secret = client_secret
         self._auth_method: AuthMethod = auth_method
         self._refresh_margin = refresh_margin
-        self._retry_policy = retry_policy if retry_policy is not None else RetryPolicy()
+        if retry_policy is None:
+            from ._retry_policy import RetryPolicy  # built on first use (see _retry_policy)
+
+            retry_policy = RetryPolicy()
+        self._retry_policy = retry_policy
         self._token_client = token_client
         self._async_token_client = async_token_client
         self._clock = clock

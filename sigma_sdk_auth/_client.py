@@ -32,7 +32,7 @@ from ._error_responses import raise_for_status
 from ._errors import ConfigurationError, InvalidArgumentError
 from ._flow import AsyncIO, SyncIO
 from ._pools import Pools
-from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._retry import asend_with_retries, send_with_retries
 from ._transport_security import (
     check_hop,
     origin,
@@ -44,6 +44,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # _config loads only when a from_env/from_postman_environment constructor runs
     from ._config import Settings
+    from ._retry_policy import RetryPolicy  # built on first use, in __init__ (see _retry_policy)
 
 __all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "RequestOptions", "SigmaClient"]
 
@@ -130,7 +131,6 @@ class SigmaClient:
     _base_url: str
     _auth: SigmaAuth
     _timeout: httpx.Timeout
-    _retry_policy: RetryPolicy
     _pools: Pools  # shared by a root client and every client derived from it
     _root: SigmaClient | None  # None on the root client, which owns (and closes) the pools
     _closed: bool
@@ -159,10 +159,14 @@ class SigmaClient:
             if key in args:
                 raise ConfigurationError(f"httpx_args may not set {key!r}; use SigmaClient's {instead} instead")
         if retry_policy is None:
+            from ._retry_policy import RetryPolicy  # built on first use (see _retry_policy)
+
             retry_policy = _policy_with(RetryPolicy(), max_retries)
         elif max_retries not in (DEFAULT_MAX_RETRIES, retry_policy.max_retries):
             raise ConfigurationError("give max_retries or retry_policy, not both")
-        self._retry_policy = retry_policy
+        # Declared here, not with the attributes above: publish() resolves those at import, and
+        # RetryPolicy is not built then.
+        self._retry_policy: RetryPolicy = retry_policy
         self._auth = SigmaAuth(
             client_id,
             client_secret,

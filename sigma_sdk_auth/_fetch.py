@@ -20,11 +20,12 @@ import httpx
 
 from ._errors import SigmaError
 from ._grants import Token
-from ._retry import RetryPolicy
 
 if TYPE_CHECKING:  # these load only when a fetch runs (sync programs skip ~60 ms of asyncio import)
     import asyncio
     import concurrent.futures
+
+    from ._retry_policy import RetryPolicy
 
 __all__ = ["Fetch", "longest_fetch"]
 

@@ -77,8 +77,13 @@ def test_mypy_sees_every_lazy_name(tmp_path: Path) -> None:
 
 # What `from sigma_sdk import Client` and a model import must leave unloaded (each costs import time):
 # File and Response are attrs classes only endpoint modules use; response checks and pagination
-# are runtime names only endpoint modules use.
-_DEFERRED_MODULES = ("sigma_sdk_auth._endpoint_types", "sigma_sdk_auth._validation", "sigma_sdk_auth._pagination")
+# are runtime names only endpoint modules use; RetryPolicy, an attrs class, is built on first use.
+_DEFERRED_MODULES = (
+    "sigma_sdk_auth._endpoint_types",
+    "sigma_sdk_auth._validation",
+    "sigma_sdk_auth._pagination",
+    "sigma_sdk_auth._retry_policy",
+)
 
 
 def test_importing_the_client_and_a_model_defers_endpoint_only_modules() -> None:
@@ -134,12 +139,12 @@ def test_deferred_types_are_the_runtime_classes_under_their_public_name() -> Non
 
 
 def test_unknown_names_of_the_deferring_modules_raise_attribute_error() -> None:
-    """A name types or runtime does not define is an AttributeError naming it, not a silent None."""
+    """A name the packages, types or runtime do not define is an AttributeError naming it, not a silent None."""
     import sigma_sdk.types
     import sigma_sdk_auth.runtime
     import sigma_sdk_auth.types
 
-    for module in (sigma_sdk.types, sigma_sdk_auth.types, sigma_sdk_auth.runtime):
+    for module in (sigma_sdk, sigma_sdk_auth, sigma_sdk.types, sigma_sdk_auth.types, sigma_sdk_auth.runtime):
         with pytest.raises(AttributeError, match="no_such_name"):
             module.no_such_name  # noqa: B018 - the attribute access is the behaviour under test
 
@@ -157,3 +162,16 @@ def test_the_models_package_leaves_its_imports_to_the_stub() -> None:
     stub = ast.parse((package / "__init__.pyi").read_text(encoding="utf-8"))
     imports = [node for node in stub.body if isinstance(node, ast.ImportFrom)]
     assert {alias.name: f".{node.module}" for node in imports for alias in node.names} == sigma_sdk.models._MODULE_OF
+
+
+def test_retry_policy_is_built_on_first_use_as_one_class() -> None:
+    """A client built without a policy builds RetryPolicy; sigma_sdk and sigma_sdk_auth then export that class."""
+    code = (
+        "import sys, sigma_sdk, sigma_sdk_auth\n"
+        "assert 'sigma_sdk_auth._retry_policy' not in sys.modules\n"
+        "client = sigma_sdk.Client('https://api.sigmacomputing.com', 'id', 'secret')\n"
+        "assert type(client.retry_policy) is sigma_sdk.RetryPolicy is sigma_sdk_auth.RetryPolicy\n"
+        "print(repr(sigma_sdk.RetryPolicy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)  # noqa: S603
+    assert out.stdout.strip() == "<class 'sigma_sdk.RetryPolicy'>"

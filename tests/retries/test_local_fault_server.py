@@ -23,6 +23,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 
+from sigma_sdk_auth import RetryPolicy
 from sigma_sdk_auth._error_responses import raise_for_status
 from sigma_sdk_auth._errors import (
     APIConnectionError,
@@ -30,7 +31,7 @@ from sigma_sdk_auth._errors import (
     InternalServerError,
     RateLimitError,
 )
-from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, send_with_retries
+from sigma_sdk_auth._retry import asend_with_retries, send_with_retries
 from tests.conftest import RecordedSleeps
 
 from ._fault_server import Fault, FaultServer, Schedule, sigma_issue_schedule

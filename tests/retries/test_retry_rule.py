@@ -15,6 +15,7 @@ import httpx
 import pytest
 import respx
 
+from sigma_sdk_auth import RetryPolicy
 from sigma_sdk_auth._error_responses import raise_for_status
 from sigma_sdk_auth._errors import (
     APIConnectionError,
@@ -22,7 +23,7 @@ from sigma_sdk_auth._errors import (
     InternalServerError,
     RateLimitError,
 )
-from sigma_sdk_auth._retry import RetryPolicy, asend_with_retries, decide, send_with_retries
+from sigma_sdk_auth._retry import asend_with_retries, decide, send_with_retries
 from tests.conftest import Mode, RecordedSleeps
 
 BASE = "https://api.test"

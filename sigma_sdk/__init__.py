@@ -5,9 +5,10 @@ lazily, so importing this package stays cheap. `RetryPolicy` is what ``Client(re
 it is built on first use too (``sigma_sdk_auth.RetryPolicy``).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sigma_sdk_auth import __version__
+from sigma_sdk_auth.runtime import lazy_names
 
 from .client import AuthenticatedClient, Client
 from .regions import Region
@@ -18,11 +19,4 @@ if TYPE_CHECKING:
 __all__ = ("AuthenticatedClient", "Client", "Region", "RetryPolicy", "__version__")
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
-
-    def __getattr__(name: str) -> Any:
-        if name != "RetryPolicy":
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from sigma_sdk_auth import RetryPolicy
-
-        globals()[name] = RetryPolicy  # later look-ups skip this function
-        return RetryPolicy
+    __getattr__, __dir__ = lazy_names(globals(), {"RetryPolicy": "sigma_sdk_auth"})

@@ -5,9 +5,9 @@ Defined in the hand-written ``sigma_sdk_auth.types``, whose ``__all__`` is the o
 them), so they are taken from it on first use here too: a star import would build them at once.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sigma_sdk_auth import types as _runtime_types
+from sigma_sdk_auth.runtime import lazy_names
 from sigma_sdk_auth.types import UNSET as UNSET
 from sigma_sdk_auth.types import UnknownValue as UnknownValue
 from sigma_sdk_auth.types import Unset as Unset
@@ -18,15 +18,5 @@ if TYPE_CHECKING:
     from sigma_sdk_auth.types import FileTypes as FileTypes
     from sigma_sdk_auth.types import RequestFiles as RequestFiles
     from sigma_sdk_auth.types import Response as Response
-else:
-
-    def __getattr__(name: str) -> Any:
-        if name not in __all__:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(_runtime_types, name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+else:  # hidden from type checkers, so a misspelt name is an error, not Any
+    __getattr__, __dir__ = lazy_names(globals(), dict.fromkeys(__all__, "sigma_sdk_auth.types"))

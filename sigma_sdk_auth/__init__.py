@@ -7,13 +7,14 @@ public modules load only when imported, each re-exported by a ``sigma_sdk`` modu
 ``Response``...) and ``errors``; ``runtime`` is the contract generated code is written against.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _errors
 from ._auth import SigmaAuth
 from ._client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, SigmaClient
 from ._errors import *  # noqa: F403 - the error tree, listed once in _errors.__all__
 from ._forward import UnknownValue
+from ._lazy import lazy_names
 from ._public import publish
 from ._version import __version__
 
@@ -34,12 +35,5 @@ __all__ += _errors.__all__  # a form mypy and pyright both follow
 publish("sigma_sdk_auth", globals(), ["SigmaAuth", "SigmaClient"])
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
-
-    def __getattr__(name: str) -> Any:
-        # RetryPolicy, an attrs class, is built on first use (see _retry_policy).
-        if name != "RetryPolicy":
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from ._retry_policy import RetryPolicy
-
-        globals()[name] = RetryPolicy  # later look-ups skip this function
-        return RetryPolicy
+    # RetryPolicy, an attrs class, is built on first use (see _retry_policy).
+    __getattr__, __dir__ = lazy_names(globals(), {"RetryPolicy": "._retry_policy"})

@@ -12,7 +12,6 @@ generated model module: ``_JSON_KEYS`` and ``_resolve_references`` (templates/mo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +21,7 @@ from ._client import SigmaClient
 from ._error_responses import raise_for_status
 from ._errors import InvalidArgumentError
 from ._forward import UnknownValue, note_unknown_variant, unknown_value
+from ._lazy import lazy_names
 from ._secrets import mapping_repr
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __all__ = [
     "aiterate_pages",
     "asend",
     "iterate_pages",
+    "lazy_names",
     "mapping_repr",
     "next_cursor",
     "note_unknown_variant",
@@ -102,15 +103,4 @@ async def asend(client: SigmaClient, request: Mapping[str, Any]) -> httpx.Respon
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, __package__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_names(globals(), _LAZY)

@@ -8,9 +8,10 @@ client or a model does not build their attrs classes; type checkers see them thr
 """
 
 import enum
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from ._forward import UnknownValue
+from ._lazy import lazy_names
 from ._public import publish
 
 if TYPE_CHECKING:
@@ -40,21 +41,9 @@ class Unset(enum.Enum):
 UNSET: Final = Unset.UNSET
 
 __all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "UnknownValue", "Unset"]
-_LAZY: Final = frozenset({"File", "FileTypes", "RequestFiles", "Response"})  # defined in _endpoint_types
+_LAZY: Final = dict.fromkeys(("File", "FileTypes", "RequestFiles", "Response"), "._endpoint_types")
 
 publish("sigma_sdk.types", globals(), ["Unset"])  # what tracebacks and reprs name
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt name is an error, not Any
-
-    def __getattr__(name: str) -> Any:
-        if name not in _LAZY:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from . import _endpoint_types
-
-        value = getattr(_endpoint_types, name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_names(globals(), _LAZY)
